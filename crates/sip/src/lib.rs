@@ -1,0 +1,4 @@
+//! Hookswitch's SIP user agent, sans-IO: bytes and `now` in; bytes to send, timer
+//! deadlines and events out. No sockets, threads or clocks live here.
+
+pub mod message;
