@@ -2,3 +2,5 @@
 //! deadlines and events out. No sockets, threads or clocks live here.
 
 pub mod message;
+pub mod transaction;
+pub mod auth;
