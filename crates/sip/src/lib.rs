@@ -3,4 +3,5 @@
 
 pub mod message;
 pub mod transaction;
+pub mod ua;
 pub mod auth;

@@ -133,6 +133,19 @@ impl Headers {
         }
     }
 
+    /// Replaces the first comma-separated value of the first line of `name`
+    /// (the topmost Via), keeping the line's other values.
+    pub fn replace_first_value(&mut self, name: &HeaderName, value: &str) {
+        if let Some(h) = self.0.iter_mut().find(|h| &h.name == name) {
+            let mut new = value.to_string();
+            for rest in super::lex::split_list(&h.value).skip(1) {
+                new.push_str(", ");
+                new.push_str(rest);
+            }
+            h.value = new;
+        }
+    }
+
     pub fn remove(&mut self, name: &HeaderName) {
         self.0.retain(|h| &h.name != name);
     }

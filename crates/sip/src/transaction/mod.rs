@@ -70,7 +70,7 @@ pub enum TxOutput {
 
 /// A retransmission timer that doubles up to a cap: timers A, E, G.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Backoff {
+pub struct Backoff {
     pub next: Instant,
     pub interval: Duration,
     pub cap: Option<Duration>,

@@ -1,0 +1,95 @@
+//! What the UA tells its user (the phone): registrations and calls changing state.
+
+use crate::message::NameAddr;
+
+/// Index of an account in the UA's configuration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct AccountId(pub usize);
+
+/// A call handle; not the SIP Call-ID.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CallId(pub u64);
+
+impl std::fmt::Display for CallId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "call-{}", self.0)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RegistrationState {
+    /// REGISTER sent, no final answer yet.
+    Registering,
+    /// The registrar accepted; the binding lasts `expires` seconds.
+    Registered { expires: u32 },
+    /// Expires 0 was accepted (or there was nothing to remove).
+    Unregistered,
+    /// The registrar refused or did not answer; a retry is scheduled in `retry_in`
+    /// seconds unless the failure is final (wrong password).
+    Failed {
+        status: Option<u16>,
+        reason: String,
+        retry_in: Option<u32>,
+    },
+}
+
+/// Why a call ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EndReason {
+    /// We hung up (BYE or CANCEL sent).
+    Local,
+    /// The peer sent BYE.
+    Remote,
+    /// The peer cancelled before we answered.
+    Cancelled,
+    /// We or the peer rejected the call with this status.
+    Rejected { status: u16, reason: String },
+    /// No answer from the network (timer B, H, or the 2xx never ACKed).
+    Timeout,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    Registration {
+        account: AccountId,
+        state: RegistrationState,
+    },
+    /// A new incoming call. It has been answered with 100 Trying; the user answers
+    /// with `ring`, `answer` or `reject`.
+    IncomingCall {
+        call: CallId,
+        account: Option<AccountId>,
+        from: NameAddr,
+        to: NameAddr,
+        /// The SDP offer, if the INVITE carried one.
+        offer: Option<Vec<u8>>,
+        /// `Call-Info: ...;answer-after=N` or similar, for auto-answer.
+        answer_after: Option<u32>,
+    },
+    /// Our outgoing call progresses (180 Ringing, 183 Session Progress).
+    Progress {
+        call: CallId,
+        status: u16,
+        reason: String,
+        /// Early media SDP answer, if any.
+        sdp: Option<Vec<u8>>,
+    },
+    /// The call is up: for outgoing calls when the 2xx arrived (ACK sent), for
+    /// incoming ones when the ACK arrived. `sdp` is the peer's answer (outgoing) or
+    /// SDP carried in the ACK (incoming, offerless INVITE).
+    Established { call: CallId, sdp: Option<Vec<u8>> },
+    /// The peer sent a new offer (re-INVITE or UPDATE); the user answers it with
+    /// `answer_offer`. `None`: an offerless re-INVITE, the user sends an offer.
+    RemoteOffer { call: CallId, sdp: Option<Vec<u8>> },
+    /// Our re-INVITE was answered.
+    OfferAnswered { call: CallId, sdp: Option<Vec<u8>> },
+    /// Our re-INVITE was refused; the session stays as it was.
+    OfferRejected { call: CallId, status: u16 },
+    /// An INFO in the dialog (e.g. application/dtmf-relay).
+    Info {
+        call: CallId,
+        content_type: Option<String>,
+        body: Vec<u8>,
+    },
+    Ended { call: CallId, reason: EndReason },
+}

@@ -1,0 +1,167 @@
+//! Incoming requests: server transactions, symmetric response routing (RFC 3581),
+//! and the checks RFC 3261 section 8.2 asks of a UAS before any method logic.
+
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use super::build::{ALLOW, response_to};
+use super::{Destination, Owner, Target, Transport, Tx, TxEntry, UserAgent};
+use crate::message::{HeaderName, Method, Request, Uri};
+use crate::transaction::{ServerInvite, ServerNonInvite, TxKey};
+
+/// Extensions we support, for Require checks (none yet beyond the base spec).
+const SUPPORTED: &[&str] = &[];
+
+impl UserAgent {
+    pub(super) fn on_request(&mut self, now: Instant, transport: Transport, source: SocketAddr, mut req: Request) {
+        mark_received(&mut req, source);
+        let Some(key) = TxKey::for_request(&req) else {
+            return;
+        };
+        // A retransmission, or an ACK/CANCEL for an existing transaction?
+        if req.method != Method::Cancel && self.txs.contains_key(&key) {
+            self.on_request_for_tx(&key, &req, now);
+            return;
+        }
+        if req.method == Method::Ack {
+            // ACK for a 2xx: it has its own branch and belongs to the dialog.
+            self.on_ack(&req, now);
+            return;
+        }
+        let target = Target {
+            transport,
+            destination: Destination::Addr(source),
+        };
+        let reliability = transport.reliability();
+        let tx = if req.method == Method::Invite {
+            Tx::ServerInvite(ServerInvite::new(req.clone(), reliability, self.cfg.timers))
+        } else {
+            Tx::ServerNonInvite(ServerNonInvite::new(req.clone(), reliability, self.cfg.timers))
+        };
+        self.txs.insert(
+            key.clone(),
+            TxEntry {
+                tx,
+                target,
+                owner: Owner::Nobody,
+            },
+        );
+        if let Some(status) = precheck(&req) {
+            let mut resp = response_to(&req, status, Some(&super::new_tag()));
+            match status {
+                420 => {
+                    let unsupported = unsupported_options(&req).join(", ");
+                    resp.headers.push(HeaderName::Unsupported, unsupported);
+                }
+                405 | 501 => resp.headers.push(HeaderName::Allow, ALLOW),
+                406 | 415 => resp.headers.push(HeaderName::Accept, "application/sdp"),
+                _ => {}
+            }
+            self.respond(&key, &resp, now);
+            return;
+        }
+        let in_dialog = req.headers.to_addr().is_some_and(|to| to.tag().is_some());
+        match (&req.method, in_dialog) {
+            (Method::Cancel, _) => self.on_cancel(&key, &req, now),
+            (_, true) => self.on_in_dialog_request(&key, req, now),
+            (Method::Invite, false) => self.on_invite(&key, req, now),
+            (Method::Options, false) => {
+                let mut resp = response_to(&req, 200, Some(&super::new_tag()));
+                resp.headers.push(HeaderName::Allow, ALLOW);
+                resp.headers.push(HeaderName::Accept, "application/sdp");
+                self.respond(&key, &resp, now);
+            }
+            (Method::Bye | Method::Update | Method::Info | Method::Prack, false) => {
+                self.respond(&key, &response_to(&req, 481, None), now);
+            }
+            (_, false) => {
+                let mut resp = response_to(&req, 405, Some(&super::new_tag()));
+                resp.headers.push(HeaderName::Allow, ALLOW);
+                self.respond(&key, &resp, now);
+            }
+        }
+    }
+
+    fn on_request_for_tx(&mut self, key: &TxKey, req: &Request, now: Instant) {
+        let mut out = Vec::new();
+        let owner = self.txs.get(key).map(|e| e.owner);
+        match self.txs.get_mut(key).map(|e| &mut e.tx) {
+            Some(Tx::ServerInvite(t)) => {
+                t.on_request(req, now, &mut out);
+            }
+            Some(Tx::ServerNonInvite(t)) => t.on_request(&mut out),
+            _ => return,
+        }
+        self.stats.retransmissions_absorbed += 1;
+        // An ACK matching an INVITE server transaction answered with a 2xx is the
+        // dialog's ACK when the peer (wrongly) reused the INVITE branch.
+        if req.method == Method::Ack
+            && let Some(Owner::ServerInvite(call)) = owner
+        {
+            self.on_ack_for_call(call, req, now);
+        }
+        self.route_tx_outputs(key, out, now);
+    }
+}
+
+/// RFC 3581 and RFC 3261 18.2.1: note where the request really came from, so
+/// responses go back there.
+fn mark_received(req: &mut Request, source: SocketAddr) {
+    let Some(mut via) = req.headers.top_via() else { return };
+    let ip = source.ip().to_string();
+    if via.host.trim_start_matches('[').trim_end_matches(']') != ip {
+        via.params.set("received", Some(&ip));
+    }
+    if via.params.contains("rport") {
+        via.params.set("rport", Some(&source.port().to_string()));
+        via.params.set("received", Some(&ip));
+    }
+    req.headers.replace_first_value(&HeaderName::Via, &via.to_string());
+}
+
+fn unsupported_options(req: &Request) -> Vec<String> {
+    req.headers
+        .values(&HeaderName::Require)
+        .filter(|opt| !opt.is_empty() && !SUPPORTED.iter().any(|s| s.eq_ignore_ascii_case(opt)))
+        .map(str::to_string)
+        .collect()
+}
+
+/// The status to refuse a request with before any method logic, or `None`.
+fn precheck(req: &Request) -> Option<u16> {
+    if matches!(req.method, Method::Ack | Method::Cancel) {
+        return None;
+    }
+    if !matches!(req.uri, Uri::Sip(_)) && !req.uri.scheme().eq_ignore_ascii_case("tel") {
+        return Some(416);
+    }
+    if !unsupported_options(req).is_empty() {
+        return Some(420);
+    }
+    let known = matches!(
+        req.method,
+        Method::Invite | Method::Bye | Method::Options | Method::Info | Method::Update | Method::Prack
+    );
+    if let Method::Other(_) = req.method {
+        return Some(501);
+    }
+    if !known {
+        return None;
+    }
+    if matches!(req.method, Method::Invite | Method::Update) {
+        if let Some(accept) = req.headers.get(&HeaderName::Accept)
+            && !crate::message::lex::split_list(accept).any(|t| t.eq_ignore_ascii_case("application/sdp") || t == "*/*" || t.eq_ignore_ascii_case("application/*"))
+        {
+            return Some(406);
+        }
+        if !req.body.is_empty()
+            && !req
+                .headers
+                .content_type()
+                .is_some_and(|ct| ct.split(';').next().is_some_and(|t| t.trim().eq_ignore_ascii_case("application/sdp")))
+        {
+            return Some(415);
+        }
+    }
+    None
+}

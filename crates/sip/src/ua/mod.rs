@@ -1,0 +1,381 @@
+//! The user agent: registrations and calls over the transaction layer, sans-IO.
+//!
+//! Feed it with [`UserAgent::handle_datagram`] / [`UserAgent::handle_message`] and
+//! [`UserAgent::handle_timeout`]; drain [`UserAgent::poll_transmit`] and
+//! [`UserAgent::poll_event`]; sleep until [`UserAgent::poll_timeout`].
+
+mod build;
+mod calls;
+mod dialog;
+mod events;
+mod incoming;
+mod registration;
+mod transport;
+
+use std::collections::{HashMap, VecDeque};
+use std::net::SocketAddr;
+use std::time::Instant;
+
+pub use build::{ALLOW, new_call_id, new_tag, reason_phrase, response_to, user_agent};
+pub use dialog::Dialog;
+pub use events::{AccountId, CallId, EndReason, Event, RegistrationState};
+pub use transport::{Destination, Target, Transmit, Transport};
+
+use crate::auth::Credentials;
+use crate::message::{HeaderName, Message, ParseError, Request, Response, SipUri, error_response, parse_datagram};
+use crate::transaction::{
+    ClientInvite, ClientNonInvite, ServerInvite, ServerNonInvite, TimerConfig, TxKey, TxOutput, new_branch,
+};
+use calls::Call;
+use registration::Registration;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UaError {
+    #[error("no such call")]
+    NoSuchCall,
+    #[error("no such account")]
+    NoSuchAccount,
+    #[error("the call is not in a state that allows this")]
+    WrongState,
+    #[error("target is not a sip: or sips: URI")]
+    NotSip,
+}
+
+/// One SIP account (AOR) and how to reach its registrar.
+#[derive(Debug, Clone)]
+pub struct AccountConfig {
+    /// Address of record, e.g. `sip:alice@example.com`.
+    pub aor: SipUri,
+    pub display_name: Option<String>,
+    pub credentials: Option<Credentials>,
+    /// Registrar URI; defaults to `sip:<aor host>`.
+    pub registrar: Option<SipUri>,
+    /// Every request of this account goes here first (a loose route).
+    pub outbound_proxy: Option<SipUri>,
+    pub transport: Transport,
+    /// Requested registration lifetime in seconds.
+    pub expires: u32,
+    pub register: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The address peers reach us at: Via sent-by and Contact.
+    pub local: SocketAddr,
+    pub timers: TimerConfig,
+    pub accounts: Vec<AccountConfig>,
+    /// User part of the Contact (and of From for account-less calls).
+    pub contact_user: String,
+}
+
+/// Counters of what the UA dropped or answered with an error, for diagnostics.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Stats {
+    pub malformed_requests: u64,
+    pub malformed_responses: u64,
+    pub unmatched_responses: u64,
+    pub retransmissions_absorbed: u64,
+}
+
+/// What a transaction's outputs are for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Owner {
+    Nobody,
+    Registration(AccountId),
+    Invite(CallId),
+    Cancel(CallId),
+    Bye(CallId),
+    ReInvite(CallId),
+    ServerInvite(CallId),
+    InDialog(CallId),
+}
+
+#[derive(Debug)]
+enum Tx {
+    ClientInvite(ClientInvite),
+    ClientNonInvite(ClientNonInvite),
+    ServerInvite(ServerInvite),
+    ServerNonInvite(ServerNonInvite),
+}
+
+impl Tx {
+    fn poll_timeout(&self) -> Option<Instant> {
+        match self {
+            Tx::ClientInvite(t) => t.poll_timeout(),
+            Tx::ClientNonInvite(t) => t.poll_timeout(),
+            Tx::ServerInvite(t) => t.poll_timeout(),
+            Tx::ServerNonInvite(t) => t.poll_timeout(),
+        }
+    }
+
+    fn on_timeout(&mut self, now: Instant, out: &mut Vec<TxOutput>) {
+        match self {
+            Tx::ClientInvite(t) => t.on_timeout(now, out),
+            Tx::ClientNonInvite(t) => t.on_timeout(now, out),
+            Tx::ServerInvite(t) => t.on_timeout(now, out),
+            Tx::ServerNonInvite(t) => t.on_timeout(now, out),
+        }
+    }
+
+    fn is_terminated(&self) -> bool {
+        match self {
+            Tx::ClientInvite(t) => t.is_terminated(),
+            Tx::ClientNonInvite(t) => t.is_terminated(),
+            Tx::ServerInvite(t) => t.is_terminated(),
+            Tx::ServerNonInvite(t) => t.is_terminated(),
+        }
+    }
+}
+
+#[derive(Debug)]
+struct TxEntry {
+    tx: Tx,
+    /// Where the transaction's messages go (the peer's address for servers).
+    target: Target,
+    owner: Owner,
+}
+
+pub struct UserAgent {
+    cfg: Config,
+    txs: HashMap<TxKey, TxEntry>,
+    calls: HashMap<CallId, Call>,
+    registrations: Vec<Registration>,
+    next_call: u64,
+    transmits: VecDeque<Transmit>,
+    events: VecDeque<Event>,
+    stats: Stats,
+}
+
+impl UserAgent {
+    pub fn new(cfg: Config) -> Self {
+        let registrations = cfg
+            .accounts
+            .iter()
+            .map(|_| Registration::new(&cfg.local))
+            .collect();
+        UserAgent {
+            cfg,
+            txs: HashMap::new(),
+            calls: HashMap::new(),
+            registrations,
+            next_call: 1,
+            transmits: VecDeque::new(),
+            events: VecDeque::new(),
+            stats: Stats::default(),
+        }
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.cfg
+    }
+
+    pub fn stats(&self) -> &Stats {
+        &self.stats
+    }
+
+    /// The local address changed (the edge bound another port, or the network moved).
+    pub fn set_local(&mut self, local: SocketAddr) {
+        self.cfg.local = local;
+    }
+
+    pub fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.transmits.pop_front()
+    }
+
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    /// The earliest instant at which `handle_timeout` has work to do.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        let txs = self.txs.values().filter_map(|e| e.tx.poll_timeout());
+        let calls = self.calls.values().filter_map(Call::poll_timeout);
+        let regs = self.registrations.iter().filter_map(Registration::poll_timeout);
+        txs.chain(calls).chain(regs).min()
+    }
+
+    pub fn handle_timeout(&mut self, now: Instant) {
+        let due: Vec<TxKey> = self
+            .txs
+            .iter()
+            .filter(|(_, e)| e.tx.poll_timeout().is_some_and(|t| t <= now))
+            .map(|(k, _)| k.clone())
+            .collect();
+        for key in due {
+            let mut out = Vec::new();
+            if let Some(entry) = self.txs.get_mut(&key) {
+                entry.tx.on_timeout(now, &mut out);
+            }
+            self.route_tx_outputs(&key, out, now);
+        }
+        self.txs.retain(|_, e| !e.tx.is_terminated());
+        self.calls_on_timeout(now);
+        self.registrations_on_timeout(now);
+    }
+
+    /// One UDP datagram from `source`. Malformed requests are answered 400/505/501
+    /// statelessly; malformed responses are dropped and counted.
+    pub fn handle_datagram(&mut self, now: Instant, source: SocketAddr, bytes: &[u8]) {
+        // A bare CRLF keep-alive (RFC 5626 4.4.1) is answered on the stream only.
+        if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+            return;
+        }
+        match parse_datagram(bytes) {
+            Ok(message) => self.handle_message(now, Transport::Udp, source, message),
+            Err(error) => self.malformed(Transport::Udp, source, bytes, &error),
+        }
+    }
+
+    /// Reacts to bytes that did not parse: a stateless error answer for requests.
+    pub fn malformed(&mut self, transport: Transport, source: SocketAddr, bytes: &[u8], error: &ParseError) {
+        match error_response(bytes, error) {
+            Some(answer) => {
+                self.stats.malformed_requests += 1;
+                tracing::debug!(%source, %error, "malformed request answered");
+                self.transmits.push_back(Transmit {
+                    transport,
+                    destination: Destination::Addr(source),
+                    payload: answer,
+                });
+            }
+            None => {
+                self.stats.malformed_responses += 1;
+                tracing::debug!(%source, %error, "malformed message dropped");
+            }
+        }
+    }
+
+    /// A parsed message (from a datagram, or framed from a TCP/TLS stream).
+    pub fn handle_message(&mut self, now: Instant, transport: Transport, source: SocketAddr, message: Message) {
+        match message {
+            Message::Request(req) => self.on_request(now, transport, source, req),
+            Message::Response(resp) => self.on_response(now, resp),
+        }
+    }
+
+    fn on_response(&mut self, now: Instant, resp: Response) {
+        let Some(key) = TxKey::for_response(&resp) else {
+            self.stats.malformed_responses += 1;
+            return;
+        };
+        let mut out = Vec::new();
+        match self.txs.get_mut(&key).map(|e| &mut e.tx) {
+            Some(Tx::ClientInvite(t)) => t.on_response(resp, now, &mut out),
+            Some(Tx::ClientNonInvite(t)) => t.on_response(resp, now, &mut out),
+            _ => {
+                // A 2xx to an INVITE whose transaction is gone: the dialog re-ACKs it.
+                if resp.is_success() && resp.headers.cseq().is_some_and(|c| c.method == "INVITE") {
+                    self.on_stray_invite_2xx(&resp);
+                } else {
+                    self.stats.unmatched_responses += 1;
+                }
+                return;
+            }
+        }
+        self.route_tx_outputs(&key, out, now);
+        self.txs.retain(|_, e| !e.tx.is_terminated());
+    }
+
+    /// Delivers a transaction's outputs: sends go to its target, responses and
+    /// timeouts to its owner.
+    fn route_tx_outputs(&mut self, key: &TxKey, out: Vec<TxOutput>, now: Instant) {
+        let Some(entry) = self.txs.get(key) else { return };
+        let (target, owner) = (entry.target.clone(), entry.owner);
+        for o in out {
+            match o {
+                TxOutput::Send(payload) => self.send(&target, payload),
+                TxOutput::Response(resp) => self.on_owner_response(owner, resp, now),
+                TxOutput::Timeout => self.on_owner_timeout(owner, now),
+            }
+        }
+    }
+
+    fn on_owner_response(&mut self, owner: Owner, resp: Response, now: Instant) {
+        match owner {
+            Owner::Registration(account) => self.on_register_response(account, resp, now),
+            Owner::Invite(call) => self.on_invite_response(call, resp, now),
+            Owner::ReInvite(call) => self.on_reinvite_response(call, resp, now),
+            Owner::Bye(_) | Owner::Cancel(_) | Owner::InDialog(_) | Owner::Nobody => {}
+            Owner::ServerInvite(_) => {}
+        }
+    }
+
+    fn on_owner_timeout(&mut self, owner: Owner, now: Instant) {
+        match owner {
+            Owner::Registration(account) => self.on_register_timeout(account, now),
+            Owner::Invite(call) => self.end_call(call, EndReason::Timeout, now),
+            Owner::ServerInvite(call) => {
+                if self.calls.get(&call).is_some_and(|c| !c.is_ended()) {
+                    self.end_call(call, EndReason::Timeout, now);
+                }
+            }
+            Owner::ReInvite(call) => self.events.push_back(Event::OfferRejected { call, status: 408 }),
+            Owner::Bye(_) | Owner::Cancel(_) | Owner::InDialog(_) | Owner::Nobody => {}
+        }
+    }
+
+    fn send(&mut self, target: &Target, payload: Vec<u8>) {
+        self.transmits.push_back(Transmit {
+            transport: target.transport,
+            destination: target.destination.clone(),
+            payload,
+        });
+    }
+
+    /// Via value for a new client transaction over `transport`.
+    fn via(&self, transport: Transport, branch: &str) -> String {
+        format!("SIP/2.0/{} {};branch={branch};rport", transport.via_name(), self.cfg.local)
+    }
+
+    /// Our Contact for `transport`.
+    fn contact(&self, user: &str, transport: Transport) -> String {
+        let mut uri = SipUri::new(Some(user), &self.cfg.local.ip().to_string(), Some(self.cfg.local.port()));
+        if let std::net::IpAddr::V6(v6) = self.cfg.local.ip() {
+            uri.host = format!("[{v6}]");
+        }
+        if transport != Transport::Udp {
+            uri.params.set("transport", Some(&transport.to_string()));
+        }
+        format!("<{uri}>")
+    }
+
+    /// Adds the topmost Via and starts a client transaction for `req`.
+    fn start_client_tx(&mut self, req: Request, target: Target, owner: Owner, now: Instant) -> (TxKey, Request) {
+        self.start_client_tx_on_branch(req, target, owner, &new_branch(), now)
+    }
+
+    /// As `start_client_tx` with a given branch (CANCEL reuses its INVITE's).
+    fn start_client_tx_on_branch(
+        &mut self,
+        mut req: Request,
+        target: Target,
+        owner: Owner,
+        branch: &str,
+        now: Instant,
+    ) -> (TxKey, Request) {
+        req.headers.remove(&HeaderName::Via);
+        req.headers.push_front(HeaderName::Via, self.via(target.transport, branch));
+        let key = TxKey::client(branch, &req.method);
+        let mut out = Vec::new();
+        let reliability = target.transport.reliability();
+        let tx = if req.method == crate::message::Method::Invite {
+            Tx::ClientInvite(ClientInvite::start(req.clone(), reliability, self.cfg.timers, now, &mut out))
+        } else {
+            Tx::ClientNonInvite(ClientNonInvite::start(req.clone(), reliability, self.cfg.timers, now, &mut out))
+        };
+        self.txs.insert(key.clone(), TxEntry { tx, target, owner });
+        self.route_tx_outputs(&key, out, now);
+        (key, req)
+    }
+
+    /// Sends a response through the server transaction `key` (if it still exists).
+    fn respond(&mut self, key: &TxKey, resp: &Response, now: Instant) {
+        let mut out = Vec::new();
+        match self.txs.get_mut(key).map(|e| &mut e.tx) {
+            Some(Tx::ServerInvite(t)) => t.send_response(resp, now, &mut out),
+            Some(Tx::ServerNonInvite(t)) => t.send_response(resp, now, &mut out),
+            _ => return,
+        }
+        self.route_tx_outputs(key, out, now);
+    }
+}

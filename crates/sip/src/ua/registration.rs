@@ -1,0 +1,305 @@
+//! Registration of an account's contact with its registrar (RFC 3261 section 10):
+//! digest auth, refresh before expiry, back-off after failures, unregister.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use super::build::{new_call_id, new_tag};
+use super::{AccountId, Event, Owner, RegistrationState, Target, UserAgent};
+use crate::auth::{Challenge, DigestClient};
+use crate::message::{Contact, HeaderName, Method, NameAddr, Request, Response, SipUri, Uri, parse_uint};
+
+/// Longest wait between retries after failures.
+const MAX_BACKOFF: Duration = Duration::from_secs(300);
+/// First wait after a failure; doubles each time.
+const FIRST_BACKOFF: Duration = Duration::from_secs(2);
+
+#[derive(Debug)]
+pub(super) struct Registration {
+    call_id: String,
+    from_tag: String,
+    cseq: u32,
+    /// True while the user wants the binding (false after `unregister`).
+    wanted: bool,
+    /// The Expires value of the REGISTER in flight (0 = removing).
+    in_flight: Option<u32>,
+    digest: Option<DigestClient>,
+    proxy_digest: Option<DigestClient>,
+    /// Challenges answered for the REGISTER in flight, against loops.
+    auth_rounds: u32,
+    expires_wanted: u32,
+    refresh_at: Option<Instant>,
+    retry_at: Option<Instant>,
+    failures: u32,
+    pub state: RegistrationState,
+}
+
+impl Registration {
+    pub fn new(local: &SocketAddr) -> Self {
+        Registration {
+            call_id: new_call_id(&local.ip().to_string()),
+            from_tag: new_tag(),
+            cseq: 0,
+            wanted: false,
+            in_flight: None,
+            digest: None,
+            proxy_digest: None,
+            auth_rounds: 0,
+            expires_wanted: 3600,
+            refresh_at: None,
+            retry_at: None,
+            failures: 0,
+            state: RegistrationState::Unregistered,
+        }
+    }
+
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        [self.refresh_at, self.retry_at].into_iter().flatten().min()
+    }
+
+    fn backoff(&mut self) -> Duration {
+        let wait = FIRST_BACKOFF.saturating_mul(1 << self.failures.min(8)).min(MAX_BACKOFF);
+        self.failures += 1;
+        wait
+    }
+}
+
+/// When to refresh a binding granted for `expires` seconds: well before it lapses,
+/// leaving room for a retransmitting REGISTER (RFC 3261 10.2.4 leaves it to us).
+fn refresh_after(expires: u32) -> Duration {
+    let e = u64::from(expires);
+    Duration::from_secs(if e > 64 { e - 32 } else { (e / 2).max(1) })
+}
+
+impl UserAgent {
+    /// Starts (or restarts) registration of an account.
+    pub fn register(&mut self, now: Instant, account: AccountId) -> Result<(), super::UaError> {
+        let expires = self.cfg.accounts.get(account.0).ok_or(super::UaError::NoSuchAccount)?.expires;
+        let reg = &mut self.registrations[account.0];
+        reg.wanted = true;
+        reg.expires_wanted = expires;
+        reg.failures = 0;
+        reg.auth_rounds = 0;
+        self.send_register(account, expires, now);
+        Ok(())
+    }
+
+    /// Removes our binding (REGISTER with Expires: 0).
+    pub fn unregister(&mut self, now: Instant, account: AccountId) -> Result<(), super::UaError> {
+        let reg = self.registrations.get_mut(account.0).ok_or(super::UaError::NoSuchAccount)?;
+        reg.wanted = false;
+        reg.refresh_at = None;
+        reg.retry_at = None;
+        reg.auth_rounds = 0;
+        self.send_register(account, 0, now);
+        Ok(())
+    }
+
+    pub fn registration_state(&self, account: AccountId) -> Option<&RegistrationState> {
+        self.registrations.get(account.0).map(|r| &r.state)
+    }
+
+    /// True while any REGISTER is waiting for its answer (used to finish
+    /// unregistering before exit).
+    pub fn registrations_pending(&self) -> bool {
+        self.registrations.iter().any(|r| r.in_flight.is_some())
+    }
+
+    fn registrar_uri(&self, account: AccountId) -> SipUri {
+        let acct = &self.cfg.accounts[account.0];
+        acct.registrar.clone().unwrap_or_else(|| {
+            let mut u = SipUri::new(None, &acct.aor.host, acct.aor.port);
+            u.secure = acct.aor.secure;
+            u
+        })
+    }
+
+    fn send_register(&mut self, account: AccountId, expires: u32, now: Instant) {
+        let acct = self.cfg.accounts[account.0].clone();
+        let registrar = self.registrar_uri(account);
+        let mut first_hop = Target::from_uri(acct.outbound_proxy.as_ref().unwrap_or(&registrar));
+        if acct.outbound_proxy.is_none() && registrar.transport().is_none() && !registrar.secure {
+            first_hop.transport = acct.transport;
+        }
+        let contact = self.contact(acct.aor.user.as_deref().unwrap_or(&self.cfg.contact_user), first_hop.transport);
+        let reg = &mut self.registrations[account.0];
+        reg.cseq += 1;
+        reg.in_flight = Some(expires);
+        reg.state = if expires > 0 {
+            RegistrationState::Registering
+        } else {
+            reg.state.clone()
+        };
+        let mut req = Request::new(Method::Register, Uri::Sip(registrar.clone()));
+        let mut aor = NameAddr::new(Uri::Sip(acct.aor.clone()));
+        aor.display = acct.display_name.clone();
+        req.headers.push(HeaderName::MaxForwards, "70");
+        req.headers.push(HeaderName::From, aor.clone().with_tag(&reg.from_tag).to_string());
+        req.headers.push(HeaderName::To, NameAddr::new(Uri::Sip(acct.aor.clone())).to_string());
+        req.headers.push(HeaderName::CallId, reg.call_id.clone());
+        req.headers.push(HeaderName::CSeq, format!("{} REGISTER", reg.cseq));
+        if let Some(proxy) = &acct.outbound_proxy {
+            let mut p = proxy.clone();
+            p.params.set("lr", None);
+            req.headers.push(HeaderName::Route, format!("<{p}>"));
+        }
+        req.headers.push(HeaderName::Contact, contact);
+        req.headers.push(HeaderName::Expires, expires.to_string());
+        req.headers.push(HeaderName::Allow, super::ALLOW);
+        req.headers.push(HeaderName::UserAgent, super::user_agent());
+        // Answer the last challenge pre-emptively (saves a round trip on refresh).
+        if let Some(creds) = &acct.credentials {
+            let uri = registrar.to_string();
+            if let Some(d) = &mut reg.digest {
+                req.headers.push(HeaderName::Authorization, d.authorize(creds, "REGISTER", &uri));
+            }
+            if let Some(d) = &mut reg.proxy_digest {
+                req.headers.push(HeaderName::ProxyAuthorization, d.authorize(creds, "REGISTER", &uri));
+            }
+        }
+        let state = reg.state.clone();
+        if expires > 0 {
+            self.events.push_back(Event::Registration { account, state });
+        }
+        self.start_client_tx(req, first_hop, Owner::Registration(account), now);
+    }
+
+    pub(super) fn on_register_response(&mut self, account: AccountId, resp: Response, now: Instant) {
+        if resp.status < 200 {
+            return;
+        }
+        let Some(reg) = self.registrations.get_mut(account.0) else { return };
+        let Some(expires_sent) = reg.in_flight else { return };
+        match resp.status {
+            200..=299 => {
+                reg.in_flight = None;
+                reg.failures = 0;
+                reg.auth_rounds = 0;
+                reg.retry_at = None;
+                if expires_sent == 0 {
+                    reg.refresh_at = None;
+                    reg.state = RegistrationState::Unregistered;
+                } else {
+                    let granted = granted_expires(&resp, &self.cfg.local).unwrap_or(expires_sent);
+                    reg.refresh_at = Some(now + refresh_after(granted));
+                    reg.state = RegistrationState::Registered { expires: granted };
+                }
+                let state = reg.state.clone();
+                self.events.push_back(Event::Registration { account, state });
+            }
+            401 | 407 => {
+                if self.answer_register_challenge(account, &resp, expires_sent, now).is_none() {
+                    self.register_failed(account, Some(&resp), false, now);
+                }
+            }
+            423 => {
+                // Interval Too Brief: ask again with the registrar's minimum.
+                let min = resp.headers.get(&HeaderName::MinExpires).and_then(|v| parse_uint(v, u32::MAX.into()));
+                match min {
+                    Some(min) if reg.auth_rounds < 3 => {
+                        reg.expires_wanted = min as u32;
+                        reg.auth_rounds += 1;
+                        self.send_register(account, min as u32, now);
+                    }
+                    _ => self.register_failed(account, Some(&resp), false, now),
+                }
+            }
+            403 | 404 => self.register_failed(account, Some(&resp), true, now),
+            _ => self.register_failed(account, Some(&resp), false, now),
+        }
+    }
+
+    fn answer_register_challenge(&mut self, account: AccountId, resp: &Response, expires: u32, now: Instant) -> Option<()> {
+        self.cfg.accounts[account.0].credentials.as_ref()?;
+        let proxy = resp.status == 407;
+        let header = if proxy {
+            HeaderName::ProxyAuthenticate
+        } else {
+            HeaderName::WwwAuthenticate
+        };
+        let challenge = Challenge::parse(resp.headers.get(&header)?).ok()?;
+        let reg = &mut self.registrations[account.0];
+        let slot = if proxy { &mut reg.proxy_digest } else { &mut reg.digest };
+        // The same nonce again, not stale: the registrar refused our credentials.
+        let same_nonce = slot.as_ref().is_some_and(|d| d.challenge().nonce == challenge.nonce);
+        let rounds = reg.auth_rounds;
+        if rounds >= 2 || (same_nonce && !challenge.stale && rounds >= 1) {
+            return None;
+        }
+        let slot = if proxy { &mut reg.proxy_digest } else { &mut reg.digest };
+        *slot = Some(DigestClient::new(challenge));
+        reg.auth_rounds = rounds + 1;
+        self.send_register(account, expires, now);
+        Some(())
+    }
+
+    fn register_failed(&mut self, account: AccountId, resp: Option<&Response>, permanent: bool, now: Instant) {
+        let reg = &mut self.registrations[account.0];
+        let expires_sent = reg.in_flight.take();
+        reg.auth_rounds = 0;
+        let auth_failed = resp.is_some_and(|r| r.status == 401 || r.status == 407);
+        reg.refresh_at = None;
+        if auth_failed {
+            // Do not keep answering with a wrong password; start clean next time.
+            reg.digest = None;
+            reg.proxy_digest = None;
+        }
+        let retry = if reg.wanted && expires_sent != Some(0) && !permanent && !auth_failed {
+            let retry_after = resp
+                .and_then(|r| r.headers.get(&HeaderName::RetryAfter))
+                .and_then(|v| parse_uint(v.split(';').next().unwrap_or_default(), 3600))
+                .map(Duration::from_secs);
+            let wait = retry_after.unwrap_or_else(|| reg.backoff());
+            reg.retry_at = Some(now + wait);
+            Some(wait.as_secs() as u32)
+        } else {
+            None
+        };
+        reg.state = RegistrationState::Failed {
+            status: resp.map(|r| r.status),
+            reason: match resp {
+                Some(r) if auth_failed => format!("{} {} (check user name and password)", r.status, r.reason),
+                Some(r) => format!("{} {}", r.status, r.reason),
+                None => "no answer from the registrar".to_string(),
+            },
+            retry_in: retry,
+        };
+        let state = reg.state.clone();
+        self.events.push_back(Event::Registration { account, state });
+    }
+
+    pub(super) fn on_register_timeout(&mut self, account: AccountId, now: Instant) {
+        self.register_failed(account, None, false, now);
+    }
+
+    pub(super) fn registrations_on_timeout(&mut self, now: Instant) {
+        for i in 0..self.registrations.len() {
+            let reg = &mut self.registrations[i];
+            let due = [reg.refresh_at, reg.retry_at].into_iter().flatten().any(|t| t <= now);
+            if due && reg.wanted && reg.in_flight.is_none() {
+                reg.refresh_at = None;
+                reg.retry_at = None;
+                reg.auth_rounds = 0;
+                let expires = reg.expires_wanted;
+                self.send_register(AccountId(i), expires, now);
+            }
+        }
+    }
+}
+
+/// The lifetime the registrar granted our contact: its `expires` parameter in the
+/// 200's Contact list, else the Expires header.
+fn granted_expires(resp: &Response, local: &SocketAddr) -> Option<u32> {
+    let ours = resp.headers.contacts().into_iter().find_map(|c| match c {
+        Contact::Addr(a)
+            if a
+                .uri
+                .as_sip()
+                .is_some_and(|u| u.host_port() == local.to_string() || u.port == Some(local.port()) && u.host == local.ip().to_string()) =>
+        {
+            a.params.value("expires").and_then(|e| parse_uint(e, u32::MAX.into()))
+        }
+        _ => None,
+    });
+    ours.map(|v| v as u32).or_else(|| resp.headers.expires())
+}

@@ -1,0 +1,491 @@
+//! User agents talking to each other (and to a scripted registrar) through an
+//! in-memory network with a fake clock: calls, cancel, reject, loss, auth, refresh.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use hookswitch_sip::auth::Credentials;
+use hookswitch_sip::message::{HeaderName, Message, Method, Request, Response, SipUri, Uri, parse_datagram};
+use hookswitch_sip::transaction::TimerConfig;
+use hookswitch_sip::ua::{
+    AccountConfig, AccountId, CallId, Config, Destination, EndReason, Event, RegistrationState, Transport,
+    UserAgent, response_to,
+};
+
+const A: &str = "127.0.0.1:5061";
+const B: &str = "127.0.0.1:5062";
+
+fn addr(s: &str) -> SocketAddr {
+    s.parse().unwrap()
+}
+
+fn ua(local: &str, accounts: Vec<AccountConfig>) -> UserAgent {
+    UserAgent::new(Config {
+        local: addr(local),
+        timers: TimerConfig::default(),
+        accounts,
+        contact_user: "hs".into(),
+    })
+}
+
+/// Two UAs on a lossless (or lossy) wire, and a clock that only moves when told.
+struct Net {
+    now: Instant,
+    a: UserAgent,
+    b: UserAgent,
+    a_events: Vec<Event>,
+    b_events: Vec<Event>,
+    /// Messages seen on the wire, (from, text), for assertions.
+    wire: Vec<(String, String)>,
+    /// Drop the next N messages that start with this prefix.
+    drop: Vec<(String, usize)>,
+}
+
+impl Net {
+    fn new(a: UserAgent, b: UserAgent) -> Self {
+        Net {
+            now: Instant::now(),
+            a,
+            b,
+            a_events: Vec::new(),
+            b_events: Vec::new(),
+            wire: Vec::new(),
+            drop: Vec::new(),
+        }
+    }
+
+    /// Delivers everything queued until both sides are quiet.
+    fn pump(&mut self) {
+        for _ in 0..1000 {
+            let mut moved = false;
+            for from_a in [true, false] {
+                let (src, dst_addr) = if from_a { (A, B) } else { (B, A) };
+                loop {
+                    let t = if from_a { self.a.poll_transmit() } else { self.b.poll_transmit() };
+                    let Some(t) = t else { break };
+                    moved = true;
+                    assert_eq!(t.destination, Destination::Addr(addr(dst_addr)), "routed to the peer");
+                    let text = String::from_utf8_lossy(&t.payload).to_string();
+                    self.wire.push((src.to_string(), text.clone()));
+                    if let Some(d) = self.drop.iter_mut().find(|(p, n)| *n > 0 && text.starts_with(p.as_str())) {
+                        d.1 -= 1;
+                        continue;
+                    }
+                    let dst = if from_a { &mut self.b } else { &mut self.a };
+                    dst.handle_datagram(self.now, addr(src), &t.payload);
+                }
+            }
+            while let Some(e) = self.a.poll_event() {
+                moved = true;
+                self.a_events.push(e);
+            }
+            while let Some(e) = self.b.poll_event() {
+                moved = true;
+                self.b_events.push(e);
+            }
+            if !moved {
+                return;
+            }
+        }
+        panic!("the two UAs never went quiet");
+    }
+
+    /// Moves the clock to each pending deadline up to `now + d`, pumping in between.
+    fn advance(&mut self, d: Duration) {
+        let end = self.now + d;
+        loop {
+            self.pump();
+            let next = [self.a.poll_timeout(), self.b.poll_timeout()].into_iter().flatten().min();
+            match next {
+                Some(t) if t <= end => {
+                    self.now = self.now.max(t);
+                    self.a.handle_timeout(self.now);
+                    self.b.handle_timeout(self.now);
+                }
+                _ => break,
+            }
+        }
+        self.now = end;
+        self.pump();
+    }
+
+    fn count(&self, prefix: &str) -> usize {
+        self.wire.iter().filter(|(_, t)| t.starts_with(prefix)).count()
+    }
+
+    fn incoming_call(&self) -> CallId {
+        self.b_events
+            .iter()
+            .find_map(|e| match e {
+                Event::IncomingCall { call, .. } => Some(*call),
+                _ => None,
+            })
+            .expect("an incoming call")
+    }
+}
+
+fn ended(events: &[Event]) -> Option<EndReason> {
+    events.iter().find_map(|e| match e {
+        Event::Ended { reason, .. } => Some(reason.clone()),
+        _ => None,
+    })
+}
+
+fn established(events: &[Event]) -> bool {
+    events.iter().any(|e| matches!(e, Event::Established { .. }))
+}
+
+fn b_uri() -> Uri {
+    format!("sip:bob@{B}").parse().unwrap()
+}
+
+#[test]
+fn call_ring_answer_and_hang_up() {
+    let mut net = Net::new(ua(A, vec![]), ua(B, vec![]));
+    let call = net.a.call(net.now, None, &b_uri(), b"v=0 offer".to_vec()).unwrap();
+    net.pump();
+    let incoming = net.incoming_call();
+    match &net.b_events[0] {
+        Event::IncomingCall { offer, from, .. } => {
+            assert_eq!(offer.as_deref(), Some(&b"v=0 offer"[..]));
+            assert_eq!(from.uri.as_sip().unwrap().user.as_deref(), Some("hs"));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(net.count("SIP/2.0 100 Trying"), 1);
+    net.b.ring(net.now, incoming).unwrap();
+    net.pump();
+    assert!(net.a_events.iter().any(|e| matches!(e, Event::Progress { status: 180, .. })));
+    net.b.answer(net.now, incoming, b"v=0 answer".to_vec()).unwrap();
+    net.pump();
+    assert!(matches!(&net.a_events.last(), Some(Event::Established { sdp: Some(s), .. }) if s == b"v=0 answer"));
+    assert!(established(&net.b_events));
+    assert_eq!(net.count("ACK "), 1);
+    // No 2xx retransmission after the ACK, even much later.
+    net.advance(Duration::from_secs(10));
+    assert_eq!(net.count("SIP/2.0 200 OK"), 1);
+
+    net.a.hangup(net.now, call).unwrap();
+    net.pump();
+    assert_eq!(ended(&net.a_events), Some(EndReason::Local));
+    assert_eq!(ended(&net.b_events), Some(EndReason::Remote));
+    assert_eq!(net.count("BYE "), 1);
+    // Everything is purged once the transactions have run out.
+    net.advance(Duration::from_secs(64));
+    assert!(net.a.poll_timeout().is_none() && net.b.poll_timeout().is_none());
+}
+
+#[test]
+fn callee_hangs_up() {
+    let mut net = Net::new(ua(A, vec![]), ua(B, vec![]));
+    net.a.call(net.now, None, &b_uri(), b"o".to_vec()).unwrap();
+    net.pump();
+    let incoming = net.incoming_call();
+    net.b.answer(net.now, incoming, b"a".to_vec()).unwrap();
+    net.pump();
+    net.b.hangup(net.now, incoming).unwrap();
+    net.pump();
+    assert_eq!(ended(&net.a_events), Some(EndReason::Remote));
+    assert_eq!(ended(&net.b_events), Some(EndReason::Local));
+}
+
+#[test]
+fn reject_busy() {
+    let mut net = Net::new(ua(A, vec![]), ua(B, vec![]));
+    net.a.call(net.now, None, &b_uri(), b"o".to_vec()).unwrap();
+    net.pump();
+    net.b.reject(net.now, net.incoming_call(), 486).unwrap();
+    net.pump();
+    assert!(matches!(ended(&net.a_events), Some(EndReason::Rejected { status: 486, .. })));
+    assert_eq!(net.count("ACK "), 1, "the transaction ACKs the 486");
+}
+
+#[test]
+fn caller_cancels_while_ringing() {
+    let mut net = Net::new(ua(A, vec![]), ua(B, vec![]));
+    let call = net.a.call(net.now, None, &b_uri(), b"o".to_vec()).unwrap();
+    net.pump();
+    let incoming = net.incoming_call();
+    net.b.ring(net.now, incoming).unwrap();
+    net.pump();
+    net.a.hangup(net.now, call).unwrap();
+    net.pump();
+    assert_eq!(net.count("CANCEL "), 1);
+    assert_eq!(net.count("SIP/2.0 487 "), 1);
+    assert_eq!(ended(&net.b_events), Some(EndReason::Cancelled));
+    assert_eq!(ended(&net.a_events), Some(EndReason::Local));
+    // The CANCEL uses the INVITE's branch and CSeq number.
+    let cancel = &net.wire.iter().find(|(_, t)| t.starts_with("CANCEL ")).unwrap().1;
+    let invite = &net.wire.iter().find(|(_, t)| t.starts_with("INVITE ")).unwrap().1;
+    let branch = |t: &str| t.split("branch=").nth(1).unwrap().split(';').next().unwrap().to_string();
+    assert_eq!(branch(cancel), branch(invite));
+    assert!(cancel.contains("CSeq: 1 CANCEL"));
+}
+
+#[test]
+fn cancel_waits_for_a_provisional() {
+    let mut net = Net::new(ua(A, vec![]), ua(B, vec![]));
+    // Lose the 100 Trying, so the caller has seen no provisional when it hangs up.
+    net.drop.push(("SIP/2.0 100".into(), 1));
+    let call = net.a.call(net.now, None, &b_uri(), b"o".to_vec()).unwrap();
+    net.pump();
+    net.a.hangup(net.now, call).unwrap();
+    net.pump();
+    assert_eq!(net.count("CANCEL "), 0, "no CANCEL before a provisional (RFC 3261 9.1)");
+    let incoming = net.incoming_call();
+    net.b.ring(net.now, incoming).unwrap();
+    net.pump();
+    assert_eq!(net.count("CANCEL "), 1);
+    assert_eq!(ended(&net.b_events), Some(EndReason::Cancelled));
+}
+
+#[test]
+fn lost_invite_and_lost_ok_are_retransmitted() {
+    let mut net = Net::new(ua(A, vec![]), ua(B, vec![]));
+    net.drop.push(("INVITE ".into(), 2));
+    net.a.call(net.now, None, &b_uri(), b"o".to_vec()).unwrap();
+    net.advance(Duration::from_millis(1600));
+    assert_eq!(net.count("INVITE "), 3, "sent at 0, T1 and 3*T1");
+    let incoming = net.incoming_call();
+    net.drop.push(("SIP/2.0 200 OK".into(), 3));
+    net.b.answer(net.now, incoming, b"a".to_vec()).unwrap();
+    net.advance(Duration::from_secs(8));
+    assert_eq!(net.count("SIP/2.0 200 OK"), 4, "the 2xx is retransmitted until it gets through");
+    assert!(established(&net.a_events) && established(&net.b_events));
+    assert_eq!(net.count("ACK "), 1);
+}
+
+#[test]
+fn retransmitted_invite_is_absorbed() {
+    let mut net = Net::new(ua(A, vec![]), ua(B, vec![]));
+    // Lose B's 100 Trying twice, so A retransmits; B must not see new calls.
+    net.drop.push(("SIP/2.0 100".into(), 2));
+    net.a.call(net.now, None, &b_uri(), b"o".to_vec()).unwrap();
+    net.advance(Duration::from_millis(1600));
+    let calls = net.b_events.iter().filter(|e| matches!(e, Event::IncomingCall { .. })).count();
+    assert_eq!(calls, 1);
+    assert!(net.b.stats().retransmissions_absorbed >= 2);
+}
+
+#[test]
+fn unanswered_2xx_ends_with_bye() {
+    let mut net = Net::new(ua(A, vec![]), ua(B, vec![]));
+    net.a.call(net.now, None, &b_uri(), b"o".to_vec()).unwrap();
+    net.pump();
+    let incoming = net.incoming_call();
+    net.drop.push(("SIP/2.0 200 OK".into(), 100));
+    net.b.answer(net.now, incoming, b"a".to_vec()).unwrap();
+    net.advance(Duration::from_secs(40));
+    assert_eq!(ended(&net.b_events), Some(EndReason::Timeout));
+    assert!(net.wire.iter().any(|(from, t)| from == B && t.starts_with("BYE ")));
+}
+
+#[test]
+fn peer_reinvite_hold_is_offered_to_the_user() {
+    let mut net = Net::new(ua(A, vec![]), ua(B, vec![]));
+    let call = net.a.call(net.now, None, &b_uri(), b"o".to_vec()).unwrap();
+    net.pump();
+    let incoming = net.incoming_call();
+    net.b.answer(net.now, incoming, b"a".to_vec()).unwrap();
+    net.pump();
+    net.a.reinvite(net.now, call, b"a=sendonly".to_vec()).unwrap();
+    net.pump();
+    assert!(net.b_events.iter().any(|e| matches!(e, Event::RemoteOffer { sdp: Some(s), .. } if s == b"a=sendonly")));
+    net.b.answer_offer(net.now, incoming, b"a=recvonly".to_vec()).unwrap();
+    net.pump();
+    assert!(net.a_events.iter().any(|e| matches!(e, Event::OfferAnswered { sdp: Some(s), .. } if s == b"a=recvonly")));
+    assert_eq!(net.count("ACK "), 2);
+    // The re-INVITE carries the next CSeq.
+    assert!(net.wire.iter().any(|(_, t)| t.starts_with("INVITE ") && t.contains("CSeq: 2 INVITE")));
+}
+
+#[test]
+fn glare_is_retried_after_a_random_wait() {
+    let mut net = Net::new(ua(A, vec![]), ua(B, vec![]));
+    let call = net.a.call(net.now, None, &b_uri(), b"o".to_vec()).unwrap();
+    net.pump();
+    let incoming = net.incoming_call();
+    net.b.answer(net.now, incoming, b"a".to_vec()).unwrap();
+    net.pump();
+    // Both send a re-INVITE at the same moment: each gets 491.
+    net.a.reinvite(net.now, call, b"a1".to_vec()).unwrap();
+    net.b.reinvite(net.now, incoming, b"b1".to_vec()).unwrap();
+    net.pump();
+    assert_eq!(net.count("SIP/2.0 491 "), 2);
+    // The callee (not Call-ID owner) retries within 2 s; the caller waits 2.1-4 s,
+    // so the callee's offer reaches the caller first.
+    net.advance(Duration::from_millis(2050));
+    assert!(net.a_events.iter().any(|e| matches!(e, Event::RemoteOffer { sdp: Some(s), .. } if s == b"b1")));
+    assert!(!net.b_events.iter().any(|e| matches!(e, Event::RemoteOffer { .. })));
+    // The caller answers it; its own offer still goes out after its longer wait.
+    net.a.answer_offer(net.now, call, b"a2".to_vec()).unwrap();
+    net.advance(Duration::from_secs(3));
+    assert!(net.b_events.iter().any(|e| matches!(e, Event::RemoteOffer { sdp: Some(s), .. } if s == b"a1")));
+}
+
+#[test]
+fn unknown_dialog_and_unknown_method() {
+    let mut b = ua(B, vec![]);
+    let now = Instant::now();
+    let bye = "BYE sip:bob@127.0.0.1:5062 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5061;branch=z9hG4bKx1\r\nFrom: <sip:a@x>;tag=1\r\nTo: <sip:b@y>;tag=2\r\nCall-ID: nope\r\nCSeq: 1 BYE\r\nContent-Length: 0\r\n\r\n";
+    b.handle_datagram(now, addr(A), bye.as_bytes());
+    let t = b.poll_transmit().unwrap();
+    assert!(String::from_utf8_lossy(&t.payload).starts_with("SIP/2.0 481 "));
+    let foo = bye.replace("BYE", "FOO").replace("tag=2", "x=1");
+    b.handle_datagram(now, addr(A), foo.as_bytes());
+    let t = String::from_utf8(b.poll_transmit().unwrap().payload).unwrap();
+    assert!(t.starts_with("SIP/2.0 501 ") && t.contains("Allow: "), "{t}");
+    // OPTIONS out of dialog is answered 200 with Allow.
+    let opt = bye.replace("BYE", "OPTIONS").replace(";tag=2", "");
+    b.handle_datagram(now, addr(A), opt.as_bytes());
+    let t = String::from_utf8(b.poll_transmit().unwrap().payload).unwrap();
+    assert!(t.starts_with("SIP/2.0 200 OK") && t.contains("Allow: INVITE"), "{t}");
+    // rport is filled in on the Via we answer.
+    let opt = opt.replace("branch=z9hG4bKx1", "branch=z9hG4bKx2;rport");
+    b.handle_datagram(now, "127.0.0.1:40000".parse().unwrap(), opt.as_bytes());
+    let t = b.poll_transmit().unwrap();
+    assert_eq!(t.destination, Destination::Addr("127.0.0.1:40000".parse().unwrap()));
+    assert!(String::from_utf8_lossy(&t.payload).contains("rport=40000"));
+}
+
+#[test]
+fn torture_unusual_requests_get_rfc_answers() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/torture");
+    for (name, status) in [("unkscm", 416), ("bext01", 420), ("invut", 415), ("sdp01", 406), ("novelsc", 416), ("badvers", 505), ("mismatch02", 501), ("insuf", 400)] {
+        let mut b = ua(B, vec![]);
+        let bytes = std::fs::read(dir.join(format!("{name}.dat"))).unwrap();
+        b.handle_datagram(Instant::now(), addr(A), &bytes);
+        let answer = b.poll_transmit().map(|t| String::from_utf8_lossy(&t.payload).to_string());
+        let answer = answer.unwrap_or_else(|| panic!("{name}: no answer"));
+        assert!(answer.starts_with(&format!("SIP/2.0 {status} ")), "{name}: {answer}");
+        if name == "bext01" {
+            assert!(answer.contains("Unsupported: "), "{answer}");
+        }
+    }
+    // Responses that fail to parse are dropped, and counted.
+    let mut b = ua(B, vec![]);
+    b.handle_datagram(Instant::now(), addr(A), &std::fs::read(dir.join("scalarlg.dat")).unwrap());
+    assert!(b.poll_transmit().is_none());
+    assert_eq!(b.stats().malformed_responses, 1);
+}
+
+/// A registrar written for the test: challenges, then accepts with 60 s.
+fn registrar_answer(req: &Request, nonce: &str, expires: u32) -> Response {
+    let authorized = req.headers.get(&HeaderName::Authorization).is_some_and(|a| a.contains(&format!("nonce=\"{nonce}\"")));
+    if !authorized {
+        let mut r = response_to(req, 401, Some("reg"));
+        r.headers.push(HeaderName::WwwAuthenticate, format!("Digest realm=\"test\", nonce=\"{nonce}\", qop=\"auth\", algorithm=MD5"));
+        return r;
+    }
+    let mut r = response_to(req, 200, Some("reg"));
+    let contact = req.headers.get(&HeaderName::Contact).unwrap();
+    r.headers.push(HeaderName::Contact, format!("{contact};expires={expires}"));
+    r
+}
+
+fn account(password: &str) -> AccountConfig {
+    AccountConfig {
+        aor: "sip:alice@127.0.0.1".parse::<Uri>().unwrap().as_sip().unwrap().clone(),
+        display_name: Some("Alice".into()),
+        credentials: Some(Credentials {
+            username: "alice".into(),
+            password: password.into(),
+        }),
+        registrar: Some(SipUri::new(None, "127.0.0.1", Some(5062))),
+        outbound_proxy: None,
+        transport: Transport::Udp,
+        expires: 120,
+        register: true,
+    }
+}
+
+fn next_request(a: &mut UserAgent) -> Request {
+    let t = a.poll_transmit().expect("a request");
+    match parse_datagram(&t.payload).unwrap() {
+        Message::Request(r) => r,
+        Message::Response(_) => panic!("expected a request"),
+    }
+}
+
+#[test]
+fn registration_with_digest_refresh_and_unregister() {
+    let mut a = ua(A, vec![account("secret")]);
+    let mut now = Instant::now();
+    a.register(now, AccountId(0)).unwrap();
+    let first = next_request(&mut a);
+    assert_eq!(first.method, Method::Register);
+    assert!(first.headers.get(&HeaderName::Authorization).is_none());
+    a.handle_message(now, Transport::Udp, addr(B), Message::Response(registrar_answer(&first, "n1", 60)));
+    let second = next_request(&mut a);
+    let auth = second.headers.get(&HeaderName::Authorization).unwrap();
+    assert!(auth.contains("username=\"alice\"") && auth.contains("nc=00000001"));
+    assert_eq!(second.headers.cseq().unwrap().seq, first.headers.cseq().unwrap().seq + 1);
+    assert_eq!(second.headers.call_id(), first.headers.call_id());
+    a.handle_message(now, Transport::Udp, addr(B), Message::Response(registrar_answer(&second, "n1", 60)));
+    let states: Vec<RegistrationState> = std::iter::from_fn(|| a.poll_event())
+        .filter_map(|e| match e {
+            Event::Registration { state, .. } => Some(state),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(states.last(), Some(&RegistrationState::Registered { expires: 60 }));
+    // The refresh comes before the 60 s binding lapses, with credentials up front.
+    let registered_at = now;
+    let refresh = loop {
+        now = a.poll_timeout().expect("a refresh is scheduled");
+        a.handle_timeout(now);
+        if let Some(t) = a.poll_transmit() {
+            let Message::Request(r) = parse_datagram(&t.payload).unwrap() else { panic!() };
+            break r;
+        }
+    };
+    assert_eq!(now - registered_at, Duration::from_secs(30));
+    assert!(refresh.headers.get(&HeaderName::Authorization).unwrap().contains("nc=00000002"));
+    a.handle_message(now, Transport::Udp, addr(B), Message::Response(registrar_answer(&refresh, "n1", 60)));
+    a.unregister(now, AccountId(0)).unwrap();
+    let un = next_request(&mut a);
+    assert_eq!(un.headers.get(&HeaderName::Expires), Some("0"));
+    a.handle_message(now, Transport::Udp, addr(B), Message::Response(registrar_answer(&un, "n1", 0)));
+    assert!(std::iter::from_fn(|| a.poll_event()).any(|e| matches!(e, Event::Registration { state: RegistrationState::Unregistered, .. })));
+}
+
+#[test]
+fn wrong_password_fails_without_looping() {
+    let mut a = ua(A, vec![account("wrong")]);
+    let now = Instant::now();
+    a.register(now, AccountId(0)).unwrap();
+    let mut sent = 0;
+    while let Some(t) = a.poll_transmit() {
+        sent += 1;
+        assert!(sent < 5, "REGISTER loop");
+        let Message::Request(req) = parse_datagram(&t.payload).unwrap() else { panic!() };
+        // This registrar never accepts: always the same nonce, never stale.
+        let mut r = response_to(&req, 401, Some("reg"));
+        r.headers.push(HeaderName::WwwAuthenticate, "Digest realm=\"test\", nonce=\"same\"".to_string());
+        a.handle_message(now, Transport::Udp, addr(B), Message::Response(r));
+    }
+    let last = std::iter::from_fn(|| a.poll_event()).last().unwrap();
+    assert!(matches!(last, Event::Registration { state: RegistrationState::Failed { status: Some(401), retry_in: None, .. }, .. }), "{last:?}");
+}
+
+#[test]
+fn registrar_silence_backs_off_and_recovers() {
+    let mut a = ua(A, vec![account("secret")]);
+    let mut now = Instant::now();
+    a.register(now, AccountId(0)).unwrap();
+    // Nobody answers: timer F fires after 32 s, then a retry is scheduled.
+    while let Some(t) = a.poll_timeout() {
+        now = t;
+        a.handle_timeout(now);
+        while a.poll_transmit().is_some() {}
+        if std::iter::from_fn(|| a.poll_event()).any(|e| matches!(e, Event::Registration { state: RegistrationState::Failed { .. }, .. })) {
+            break;
+        }
+    }
+    let retry_at = a.poll_timeout().unwrap();
+    assert_eq!(retry_at - now, Duration::from_secs(2));
+    now = retry_at;
+    a.handle_timeout(now);
+    let req = next_request(&mut a);
+    assert_eq!(req.method, Method::Register);
+}
