@@ -1,1 +1,20 @@
-//! placeholder until the media crate lands
+//! Hookswitch media, sans-IO: SDP offer/answer, RTP, codecs, DTMF, tones and the
+//! jitter buffer. The edge (crates/phone) owns sockets and sound devices.
+
+pub mod codec;
+pub mod dtmf;
+pub mod jitter;
+pub mod rtp;
+pub mod sdp;
+pub mod session;
+pub mod tone;
+
+pub use session::{MediaSession, MediaStats};
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MediaError {
+    #[error("bad RTP packet: {0}")]
+    Rtp(String),
+    #[error("RTCP packet on the RTP port")]
+    Rtcp,
+}

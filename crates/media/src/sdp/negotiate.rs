@@ -1,0 +1,342 @@
+//! SDP offer/answer for one audio stream (RFC 3264), with telephone-event (RFC 4733).
+
+use std::net::{IpAddr, SocketAddr};
+
+use super::{Attribute, Connection, MediaDescription, Origin, SessionDescription};
+use crate::codec::CodecKind;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    SendRecv,
+    SendOnly,
+    RecvOnly,
+    Inactive,
+}
+
+impl Direction {
+    pub fn attribute(self) -> &'static str {
+        match self {
+            Direction::SendRecv => "sendrecv",
+            Direction::SendOnly => "sendonly",
+            Direction::RecvOnly => "recvonly",
+            Direction::Inactive => "inactive",
+        }
+    }
+
+    pub fn sends(self) -> bool {
+        matches!(self, Direction::SendRecv | Direction::SendOnly)
+    }
+
+    pub fn receives(self) -> bool {
+        matches!(self, Direction::SendRecv | Direction::RecvOnly)
+    }
+
+    fn from_parts(send: bool, recv: bool) -> Direction {
+        match (send, recv) {
+            (true, true) => Direction::SendRecv,
+            (true, false) => Direction::SendOnly,
+            (false, true) => Direction::RecvOnly,
+            (false, false) => Direction::Inactive,
+        }
+    }
+
+    /// The direction as seen from the other end.
+    pub fn reversed(self) -> Direction {
+        Direction::from_parts(self.receives(), self.sends())
+    }
+
+    /// What both ends allow.
+    pub fn intersect(self, other: Direction) -> Direction {
+        Direction::from_parts(self.sends() && other.sends(), self.receives() && other.receives())
+    }
+
+    fn of(session: &SessionDescription, m: &MediaDescription) -> Direction {
+        let find = |attrs: &[Attribute]| {
+            attrs.iter().find_map(|a| match a.name.as_str() {
+                "sendrecv" => Some(Direction::SendRecv),
+                "sendonly" => Some(Direction::SendOnly),
+                "recvonly" => Some(Direction::RecvOnly),
+                "inactive" => Some(Direction::Inactive),
+                _ => None,
+            })
+        };
+        find(&m.attributes)
+            .or_else(|| find(&session.attributes))
+            .unwrap_or(Direction::SendRecv)
+    }
+}
+
+/// What we can do, for building offers and answers.
+#[derive(Debug, Clone)]
+pub struct LocalMedia {
+    pub address: IpAddr,
+    pub port: u16,
+    /// In order of preference.
+    pub codecs: Vec<CodecKind>,
+    pub telephone_event: bool,
+    pub ptime: u32,
+    pub direction: Direction,
+    pub session_id: u64,
+    /// Increments with every new offer or answer we make in a session.
+    pub session_version: u64,
+}
+
+/// The outcome of offer/answer for the audio stream.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Negotiated {
+    /// Where to send RTP; `None` when the peer holds with 0.0.0.0.
+    pub remote: Option<SocketAddr>,
+    pub codec: CodecKind,
+    pub payload_type: u8,
+    pub telephone_event: Option<u8>,
+    /// Our direction: whether we send and receive.
+    pub direction: Direction,
+    pub ptime: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NegotiationError {
+    #[error("no audio stream we can use")]
+    NoAudio,
+    #[error("no codec in common")]
+    NoCommonCodec,
+    #[error("bad connection address")]
+    BadAddress,
+}
+
+const TELEPHONE_EVENT_PT: u8 = 101;
+
+fn addr_type(ip: IpAddr) -> &'static str {
+    if ip.is_ipv4() { "IP4" } else { "IP6" }
+}
+
+fn session(local: &LocalMedia, media: Vec<MediaDescription>) -> SessionDescription {
+    SessionDescription {
+        origin: Origin {
+            username: "hookswitch".into(),
+            session_id: local.session_id.to_string(),
+            session_version: local.session_version,
+            net_type: "IN".into(),
+            addr_type: addr_type(local.address).into(),
+            address: local.address.to_string(),
+        },
+        session_name: "Hookswitch".into(),
+        connection: Some(Connection {
+            net_type: "IN".into(),
+            addr_type: addr_type(local.address).into(),
+            address: local.address.to_string(),
+        }),
+        other_lines: vec![('t', "0 0".into())],
+        attributes: Vec::new(),
+        media,
+    }
+}
+
+fn audio_media(local: &LocalMedia, codecs: &[(u8, CodecKind)], te: Option<u8>, direction: Direction) -> MediaDescription {
+    let mut formats: Vec<String> = codecs.iter().map(|(pt, _)| pt.to_string()).collect();
+    let mut attributes: Vec<Attribute> = codecs
+        .iter()
+        .map(|(pt, c)| Attribute::new("rtpmap", Some(&format!("{pt} {}/{}", c.name(), c.clock_rate()))))
+        .collect();
+    if let Some(pt) = te {
+        formats.push(pt.to_string());
+        attributes.push(Attribute::new("rtpmap", Some(&format!("{pt} telephone-event/8000"))));
+        attributes.push(Attribute::new("fmtp", Some(&format!("{pt} 0-16"))));
+    }
+    attributes.push(Attribute::new("ptime", Some(&local.ptime.to_string())));
+    attributes.push(Attribute::new(direction.attribute(), None));
+    MediaDescription {
+        media: "audio".into(),
+        port: local.port,
+        port_count: None,
+        proto: "RTP/AVP".into(),
+        formats,
+        connection: None,
+        other_lines: Vec::new(),
+        attributes,
+    }
+}
+
+/// Our offer: every codec we have, telephone-event, our direction.
+pub fn create_offer(local: &LocalMedia) -> SessionDescription {
+    let codecs: Vec<(u8, CodecKind)> = local
+        .codecs
+        .iter()
+        .filter_map(|c| c.static_payload_type().map(|pt| (pt, *c)))
+        .collect();
+    let te = local.telephone_event.then_some(TELEPHONE_EVENT_PT);
+    session(local, vec![audio_media(local, &codecs, te, local.direction)])
+}
+
+/// The codec a payload type stands for in `m`.
+fn codec_of(m: &MediaDescription, pt: &str) -> Option<CodecKind> {
+    match m.rtpmap(pt) {
+        Some((name, clock)) => CodecKind::from_name(&name, clock),
+        None => pt.parse().ok().and_then(CodecKind::from_static_payload_type),
+    }
+}
+
+fn telephone_event_of(m: &MediaDescription) -> Option<u8> {
+    m.formats.iter().find_map(|pt| {
+        let (name, clock) = m.rtpmap(pt)?;
+        (name.eq_ignore_ascii_case("telephone-event") && clock == 8000).then(|| pt.parse().ok())?
+    })
+}
+
+fn remote_addr(s: &SessionDescription, m: &MediaDescription) -> Result<Option<SocketAddr>, NegotiationError> {
+    let c = m.connection.as_ref().or(s.connection.as_ref()).ok_or(NegotiationError::BadAddress)?;
+    let ip: IpAddr = c.address.split('/').next().unwrap_or_default().parse().map_err(|_| NegotiationError::BadAddress)?;
+    // RFC 2543-style hold: c=0.0.0.0.
+    Ok((!ip.is_unspecified()).then(|| SocketAddr::new(ip, m.port)))
+}
+
+fn ptime_of(m: &MediaDescription) -> u32 {
+    m.attribute("ptime")
+        .and_then(|a| a.value.as_deref())
+        .and_then(|v| v.trim().parse().ok())
+        .filter(|p| (10..=120).contains(p))
+        .unwrap_or(20)
+}
+
+/// Our answer to an offer: the first audio stream we can use is accepted with the
+/// offerer's preferred codec among ours; every other stream is refused (port 0).
+pub fn create_answer(offer: &SessionDescription, local: &LocalMedia) -> Result<(SessionDescription, Negotiated), NegotiationError> {
+    let mut media = Vec::new();
+    let mut negotiated = None;
+    let mut saw_codec_mismatch = false;
+    for m in &offer.media {
+        let usable = m.media == "audio" && m.port != 0 && m.proto == "RTP/AVP" && negotiated.is_none();
+        let chosen = if usable {
+            m.formats
+                .iter()
+                .find_map(|pt| codec_of(m, pt).filter(|c| local.codecs.contains(c)).map(|c| (pt.parse::<u8>().ok(), c)))
+        } else {
+            None
+        };
+        match chosen {
+            Some((Some(pt), codec)) => {
+                let te = if local.telephone_event { telephone_event_of(m) } else { None };
+                let their = Direction::of(offer, m);
+                let direction = local.direction.intersect(their.reversed());
+                negotiated = Some(Negotiated {
+                    remote: remote_addr(offer, m)?,
+                    codec,
+                    payload_type: pt,
+                    telephone_event: te,
+                    direction,
+                    ptime: ptime_of(m),
+                });
+                media.push(audio_media(local, &[(pt, codec)], te, direction));
+            }
+            _ => {
+                saw_codec_mismatch |= usable;
+                media.push(MediaDescription {
+                    media: m.media.clone(),
+                    port: 0,
+                    port_count: None,
+                    proto: m.proto.clone(),
+                    formats: m.formats.clone(),
+                    connection: None,
+                    other_lines: Vec::new(),
+                    attributes: Vec::new(),
+                });
+            }
+        }
+    }
+    match negotiated {
+        Some(n) => Ok((session(local, media), n)),
+        None if saw_codec_mismatch => Err(NegotiationError::NoCommonCodec),
+        None => Err(NegotiationError::NoAudio),
+    }
+}
+
+/// Reads the peer's answer to our offer.
+pub fn apply_answer(offer: &SessionDescription, answer: &SessionDescription) -> Result<Negotiated, NegotiationError> {
+    let ours = offer.audio().ok_or(NegotiationError::NoAudio)?;
+    let m = answer
+        .media
+        .iter()
+        .find(|m| m.media == "audio" && m.port != 0)
+        .ok_or(NegotiationError::NoAudio)?;
+    let (pt, codec) = m
+        .formats
+        .iter()
+        .find_map(|pt| {
+            let codec = codec_of(m, pt)?;
+            ours.formats.iter().any(|o| codec_of(ours, o) == Some(codec)).then(|| (pt.parse::<u8>().ok(), codec))
+        })
+        .ok_or(NegotiationError::NoCommonCodec)?;
+    let our_direction = Direction::of(offer, ours);
+    Ok(Negotiated {
+        remote: remote_addr(answer, m)?,
+        codec,
+        payload_type: pt.ok_or(NegotiationError::NoCommonCodec)?,
+        telephone_event: telephone_event_of(ours).and(telephone_event_of(m)),
+        direction: our_direction.intersect(Direction::of(answer, m).reversed()),
+        ptime: ptime_of(m),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn local(codecs: Vec<CodecKind>) -> LocalMedia {
+        LocalMedia {
+            address: "127.0.0.1".parse().unwrap(),
+            port: 40000,
+            codecs,
+            telephone_event: true,
+            ptime: 20,
+            direction: Direction::SendRecv,
+            session_id: 1,
+            session_version: 1,
+        }
+    }
+
+    #[test]
+    fn offer_answer_round() {
+        let alice = local(vec![CodecKind::Pcma, CodecKind::Pcmu]);
+        let offer = create_offer(&alice);
+        let text = offer.to_string();
+        assert!(text.contains("m=audio 40000 RTP/AVP 8 0 101\r\n"), "{text}");
+        let mut bob = local(vec![CodecKind::Pcmu, CodecKind::Pcma]);
+        bob.port = 50000;
+        let (answer, at_bob) = create_answer(&offer, &bob).unwrap();
+        // The answerer follows the offerer's preference.
+        assert_eq!(at_bob.codec, CodecKind::Pcma);
+        assert_eq!(at_bob.remote, Some("127.0.0.1:40000".parse().unwrap()));
+        assert_eq!(at_bob.telephone_event, Some(101));
+        let at_alice = apply_answer(&offer, &answer).unwrap();
+        assert_eq!(at_alice.codec, CodecKind::Pcma);
+        assert_eq!(at_alice.payload_type, 8);
+        assert_eq!(at_alice.remote, Some("127.0.0.1:50000".parse().unwrap()));
+        assert_eq!(at_alice.direction, Direction::SendRecv);
+    }
+
+    #[test]
+    fn hold_offer_gets_recvonly_answer() {
+        let mut alice = local(vec![CodecKind::Pcmu]);
+        alice.direction = Direction::SendOnly;
+        let (answer, at_bob) = create_answer(&create_offer(&alice), &local(vec![CodecKind::Pcmu])).unwrap();
+        assert_eq!(at_bob.direction, Direction::RecvOnly);
+        assert!(answer.to_string().contains("a=recvonly"));
+    }
+
+    #[test]
+    fn zero_address_hold_and_refused_streams() {
+        let offer: SessionDescription = "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nc=IN IP4 0.0.0.0\r\nt=0 0\r\nm=video 3227 RTP/AVP 31\r\nm=audio 49217 RTP/AVP 18 0\r\n".parse().unwrap();
+        let (answer, n) = create_answer(&offer, &local(vec![CodecKind::Pcmu])).unwrap();
+        assert_eq!(n.remote, None);
+        assert_eq!(n.codec, CodecKind::Pcmu);
+        assert_eq!(answer.media.len(), 2);
+        assert_eq!(answer.media[0].port, 0, "video refused");
+        assert_eq!(n.telephone_event, None);
+    }
+
+    #[test]
+    fn no_common_codec() {
+        let offer: SessionDescription = "v=0\r\no=- 1 1 IN IP4 1.2.3.4\r\ns=-\r\nc=IN IP4 1.2.3.4\r\nt=0 0\r\nm=audio 49217 RTP/AVP 18 96\r\na=rtpmap:96 opus/48000/2\r\n".parse().unwrap();
+        assert_eq!(create_answer(&offer, &local(vec![CodecKind::Pcmu])).unwrap_err(), NegotiationError::NoCommonCodec);
+    }
+}

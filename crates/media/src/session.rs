@@ -1,0 +1,337 @@
+//! One call's audio stream, sans-IO: 20 ms frames of PCM in and out, RTP packets
+//! out and in. The edge moves the packets and the samples; this decides the bytes.
+
+use std::collections::VecDeque;
+
+use rand::Rng;
+
+use crate::codec::Codec;
+use crate::dtmf::{DtmfReceiver, DtmfSender, DtmfStep};
+use crate::jitter::{JitterBuffer, JitterStats, Playout};
+use crate::rtp::RtpPacket;
+use crate::sdp::Negotiated;
+use crate::MediaError;
+
+/// Frames buffered before playout (40 ms).
+const JITTER_TARGET_FRAMES: usize = 2;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MediaStats {
+    pub packets_sent: u64,
+    pub packets_received: u64,
+    pub bad_packets: u64,
+    pub foreign_payload_types: u64,
+    pub ssrc_changes: u64,
+    pub dtmf_sent: u64,
+    pub dtmf_received: u64,
+    pub jitter: JitterStats,
+}
+
+pub struct MediaSession {
+    negotiated: Negotiated,
+    encoder: Box<dyn Codec>,
+    decoder: Box<dyn Codec>,
+    ssrc: u32,
+    sequence: u16,
+    timestamp: u32,
+    /// The first packet after a silence or an event carries the marker bit.
+    marker_next: bool,
+    muted: bool,
+    jitter: JitterBuffer,
+    playout: VecDeque<i16>,
+    last_frame: Vec<i16>,
+    concealed_run: u32,
+    remote_ssrc: Option<u32>,
+    dtmf_out: DtmfSender,
+    dtmf_event_timestamp: u32,
+    dtmf_in: DtmfReceiver,
+    keys_in: VecDeque<char>,
+    stats: MediaStats,
+    scratch: Vec<u8>,
+}
+
+impl MediaSession {
+    pub fn new(negotiated: Negotiated) -> Self {
+        let mut rng = rand::rng();
+        MediaSession {
+            encoder: negotiated.codec.new_codec(),
+            decoder: negotiated.codec.new_codec(),
+            negotiated,
+            ssrc: rng.random(),
+            sequence: rng.random(),
+            timestamp: rng.random(),
+            marker_next: true,
+            muted: false,
+            jitter: JitterBuffer::new(JITTER_TARGET_FRAMES),
+            playout: VecDeque::new(),
+            last_frame: Vec::new(),
+            concealed_run: 0,
+            remote_ssrc: None,
+            dtmf_out: DtmfSender::default(),
+            dtmf_event_timestamp: 0,
+            dtmf_in: DtmfReceiver::default(),
+            keys_in: VecDeque::new(),
+            stats: MediaStats::default(),
+            scratch: Vec::with_capacity(320),
+        }
+    }
+
+    pub fn negotiated(&self) -> &Negotiated {
+        &self.negotiated
+    }
+
+    /// A new offer/answer changed the stream (hold, resume, new address or codec).
+    pub fn update(&mut self, negotiated: Negotiated) {
+        if negotiated.codec != self.negotiated.codec {
+            self.encoder = negotiated.codec.new_codec();
+            self.decoder = negotiated.codec.new_codec();
+        }
+        self.negotiated = negotiated;
+        self.marker_next = true;
+    }
+
+    pub fn set_muted(&mut self, muted: bool) {
+        self.muted = muted;
+    }
+
+    pub fn is_muted(&self) -> bool {
+        self.muted
+    }
+
+    pub fn stats(&self) -> MediaStats {
+        let mut s = self.stats.clone();
+        s.jitter = self.jitter.stats().clone();
+        s
+    }
+
+    /// Samples per 20 ms frame at the codec's sample rate.
+    pub fn frame_samples(&self) -> usize {
+        (self.negotiated.codec.sample_rate() / 50) as usize
+    }
+
+    fn rtp_ticks_per_frame(&self) -> u32 {
+        self.negotiated.codec.clock_rate() / 50
+    }
+
+    /// Queues keys as RFC 4733 events. Returns false when the peer did not
+    /// negotiate telephone-event (then use SIP INFO).
+    pub fn send_dtmf(&mut self, keys: &str) -> bool {
+        if self.negotiated.telephone_event.is_none() {
+            return false;
+        }
+        self.dtmf_out.queue(keys);
+        true
+    }
+
+    /// A key the peer pressed.
+    pub fn poll_dtmf(&mut self) -> Option<char> {
+        self.keys_in.pop_front()
+    }
+
+    /// Called every 20 ms with the captured frame: the RTP packets to send now.
+    pub fn send_frame(&mut self, pcm: &[i16]) -> Vec<Vec<u8>> {
+        let ticks = self.rtp_ticks_per_frame();
+        let mut packets = Vec::new();
+        if !self.negotiated.direction.sends() || self.negotiated.remote.is_none() {
+            self.timestamp = self.timestamp.wrapping_add(ticks);
+            self.marker_next = true;
+            return packets;
+        }
+        match (self.negotiated.telephone_event, self.dtmf_out.step(ticks)) {
+            (Some(pt), DtmfStep::Event { start, payloads }) => {
+                if start {
+                    self.dtmf_event_timestamp = self.timestamp;
+                    self.stats.dtmf_sent += 1;
+                }
+                for (i, p) in payloads.iter().enumerate() {
+                    packets.push(self.packet(pt, start && i == 0, self.dtmf_event_timestamp, p.to_bytes().to_vec()));
+                }
+                self.marker_next = true;
+            }
+            (_, DtmfStep::Pause) => {}
+            _ => {
+                self.scratch.clear();
+                if self.muted {
+                    // Mute at the source: keep the stream (and NAT bindings) alive with silence.
+                    let silence = vec![0i16; pcm.len()];
+                    self.encoder.encode(&silence, &mut self.scratch);
+                } else {
+                    self.encoder.encode(pcm, &mut self.scratch);
+                }
+                let payload = std::mem::take(&mut self.scratch);
+                let marker = std::mem::replace(&mut self.marker_next, false);
+                packets.push(self.packet(self.negotiated.payload_type, marker, self.timestamp, payload));
+            }
+        }
+        self.timestamp = self.timestamp.wrapping_add(ticks);
+        packets
+    }
+
+    fn packet(&mut self, payload_type: u8, marker: bool, timestamp: u32, payload: Vec<u8>) -> Vec<u8> {
+        let p = RtpPacket {
+            payload_type,
+            marker,
+            sequence: self.sequence,
+            timestamp,
+            ssrc: self.ssrc,
+            payload,
+        };
+        self.sequence = self.sequence.wrapping_add(1);
+        self.stats.packets_sent += 1;
+        p.to_bytes()
+    }
+
+    /// An RTP packet from the peer. Bad packets are counted and dropped.
+    pub fn receive(&mut self, bytes: &[u8]) -> Result<(), MediaError> {
+        let packet = match RtpPacket::parse(bytes) {
+            Ok(p) => p,
+            Err(MediaError::Rtcp) => return Ok(()),
+            Err(e) => {
+                self.stats.bad_packets += 1;
+                return Err(e);
+            }
+        };
+        if !self.negotiated.direction.receives() {
+            return Ok(());
+        }
+        self.stats.packets_received += 1;
+        if self.remote_ssrc.is_some_and(|s| s != packet.ssrc) {
+            // A new source (re-INVITE, transfer, media server): start over.
+            self.stats.ssrc_changes += 1;
+            self.jitter = JitterBuffer::new(JITTER_TARGET_FRAMES);
+        }
+        self.remote_ssrc = Some(packet.ssrc);
+        if Some(packet.payload_type) == self.negotiated.telephone_event {
+            if let Some(key) = self.dtmf_in.receive(packet.timestamp, &packet.payload) {
+                self.stats.dtmf_received += 1;
+                self.keys_in.push_back(key);
+            }
+            return Ok(());
+        }
+        if packet.payload_type != self.negotiated.payload_type {
+            self.stats.foreign_payload_types += 1;
+            return Ok(());
+        }
+        self.jitter.push(packet.sequence, packet.payload_type, packet.payload);
+        Ok(())
+    }
+
+    /// Called every 20 ms: fills `out` with exactly one frame to play.
+    pub fn play_frame(&mut self, out: &mut Vec<i16>) {
+        let n = self.frame_samples();
+        while self.playout.len() < n {
+            match self.jitter.pop() {
+                Playout::Frame { payload, .. } => {
+                    let mut decoded = Vec::with_capacity(n);
+                    self.decoder.decode(&payload, &mut decoded);
+                    self.concealed_run = 0;
+                    self.last_frame.clone_from(&decoded);
+                    self.playout.extend(decoded);
+                }
+                Playout::Missing => {
+                    // Repeat the last frame, fading 6 dB per frame, then silence.
+                    self.concealed_run += 1;
+                    let shift = self.concealed_run.min(15);
+                    let faded: Vec<i16> = if self.concealed_run <= 3 {
+                        self.last_frame.iter().map(|&s| s >> shift).collect()
+                    } else {
+                        vec![0; n]
+                    };
+                    self.playout.extend(if faded.is_empty() { vec![0; n] } else { faded });
+                }
+                Playout::Buffering => self.playout.extend(std::iter::repeat_n(0, n - self.playout.len())),
+            }
+        }
+        out.extend(self.playout.drain(..n));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codec::CodecKind;
+    use crate::sdp::Direction;
+    use crate::tone::{Sine, dominant_frequency};
+
+    fn negotiated(te: bool) -> Negotiated {
+        Negotiated {
+            remote: Some("127.0.0.1:4000".parse().unwrap()),
+            codec: CodecKind::Pcmu,
+            payload_type: 0,
+            telephone_event: te.then_some(101),
+            direction: Direction::SendRecv,
+            ptime: 20,
+        }
+    }
+
+    /// Runs `frames` frames of a tone from `a` to `b` and returns what `b` plays.
+    fn transfer(a: &mut MediaSession, b: &mut MediaSession, frames: usize, lose_every: Option<usize>) -> Vec<i16> {
+        let mut sine = Sine::new(1000.0, 8000, 10000);
+        let mut played = Vec::new();
+        for i in 0..frames {
+            let mut frame = vec![0i16; 160];
+            sine.fill(&mut frame);
+            for p in a.send_frame(&frame) {
+                if lose_every.is_some_and(|n| i % n == n - 1) {
+                    continue;
+                }
+                b.receive(&p).unwrap();
+            }
+            b.play_frame(&mut played);
+        }
+        played
+    }
+
+    #[test]
+    fn a_tone_crosses_intact() {
+        let (mut a, mut b) = (MediaSession::new(negotiated(true)), MediaSession::new(negotiated(true)));
+        let played = transfer(&mut a, &mut b, 50, None);
+        assert_eq!(played.len(), 50 * 160);
+        let f = dominant_frequency(&played[800..], 8000, 100.0, 3800.0);
+        assert!((f - 1000.0).abs() < 10.0, "{f}");
+        assert_eq!(b.stats().packets_received, 50);
+    }
+
+    #[test]
+    fn losses_are_concealed() {
+        let (mut a, mut b) = (MediaSession::new(negotiated(true)), MediaSession::new(negotiated(true)));
+        let played = transfer(&mut a, &mut b, 50, Some(10));
+        assert_eq!(played.len(), 50 * 160);
+        assert!(b.stats().jitter.concealed >= 4);
+    }
+
+    #[test]
+    fn dtmf_round_trip_and_info_fallback() {
+        let (mut a, mut b) = (MediaSession::new(negotiated(true)), MediaSession::new(negotiated(true)));
+        assert!(a.send_dtmf("12#"));
+        transfer(&mut a, &mut b, 40, None);
+        let keys: String = std::iter::from_fn(|| b.poll_dtmf()).collect();
+        assert_eq!(keys, "12#");
+        let mut c = MediaSession::new(negotiated(false));
+        assert!(!c.send_dtmf("1"), "no telephone-event: the caller must use SIP INFO");
+    }
+
+    #[test]
+    fn muted_sends_silence_and_hold_sends_nothing() {
+        let mut a = MediaSession::new(negotiated(true));
+        a.set_muted(true);
+        let frame = vec![5000i16; 160];
+        let p = a.send_frame(&frame);
+        let rtp = RtpPacket::parse(&p[0]).unwrap();
+        assert!(rtp.payload.iter().all(|&b| b == 0xFF), "µ-law silence");
+        let mut held = negotiated(true);
+        held.direction = Direction::RecvOnly;
+        a.update(held);
+        assert!(a.send_frame(&frame).is_empty());
+    }
+
+    #[test]
+    fn garbage_is_counted_not_fatal() {
+        let mut b = MediaSession::new(negotiated(true));
+        assert!(b.receive(&[1, 2, 3]).is_err());
+        assert_eq!(b.stats().bad_packets, 1);
+        let mut out = Vec::new();
+        b.play_frame(&mut out);
+        assert_eq!(out, vec![0; 160]);
+    }
+}
