@@ -33,7 +33,12 @@ pub struct EventPayload {
 impl EventPayload {
     pub fn to_bytes(self) -> [u8; 4] {
         let d = self.duration.to_be_bytes();
-        [self.event, (u8::from(self.end) << 7) | (self.volume & 0x3F), d[0], d[1]]
+        [
+            self.event,
+            (u8::from(self.end) << 7) | (self.volume & 0x3F),
+            d[0],
+            d[1],
+        ]
     }
 
     pub fn parse(b: &[u8]) -> Option<EventPayload> {
@@ -68,7 +73,10 @@ pub enum DtmfStep {
     Idle,
     /// Event packets (one, or the repeated end packet); `start` marks the first
     /// packet of an event, which takes a new timestamp and the marker bit.
-    Event { start: bool, payloads: Vec<EventPayload> },
+    Event {
+        start: bool,
+        payloads: Vec<EventPayload>,
+    },
     /// Between two keys: send nothing (the inter-digit pause).
     Pause,
 }
@@ -156,7 +164,14 @@ mod tests {
 
     #[test]
     fn codes() {
-        for (k, c) in [('0', 0), ('9', 9), ('*', 10), ('#', 11), ('A', 12), ('d', 15)] {
+        for (k, c) in [
+            ('0', 0),
+            ('9', 9),
+            ('*', 10),
+            ('#', 11),
+            ('A', 12),
+            ('d', 15),
+        ] {
             assert_eq!(event_code(k), Some(c));
             assert_eq!(event_key(c), Some(k.to_ascii_uppercase()));
         }
@@ -171,7 +186,10 @@ mod tests {
         while s.is_busy() {
             steps.push(s.step(160));
         }
-        let events: Vec<&DtmfStep> = steps.iter().filter(|s| matches!(s, DtmfStep::Event { .. })).collect();
+        let events: Vec<&DtmfStep> = steps
+            .iter()
+            .filter(|s| matches!(s, DtmfStep::Event { .. }))
+            .collect();
         assert_eq!(events.len(), 2 * TONE_FRAMES as usize);
         match events[0] {
             DtmfStep::Event { start, payloads } => {
@@ -195,12 +213,28 @@ mod tests {
     #[test]
     fn receiver_dedupes_by_timestamp() {
         let mut r = DtmfReceiver::default();
-        let p = EventPayload { event: 5, end: false, volume: 10, duration: 160 }.to_bytes();
+        let p = EventPayload {
+            event: 5,
+            end: false,
+            volume: 10,
+            duration: 160,
+        }
+        .to_bytes();
         assert_eq!(r.receive(1000, &p), Some('5'));
         assert_eq!(r.receive(1000, &p), None);
-        let end = EventPayload { event: 5, end: true, volume: 10, duration: 800 }.to_bytes();
+        let end = EventPayload {
+            event: 5,
+            end: true,
+            volume: 10,
+            duration: 800,
+        }
+        .to_bytes();
         assert_eq!(r.receive(1000, &end), None);
-        assert_eq!(r.receive(2000, &p), Some('5'), "same key again is a new event");
+        assert_eq!(
+            r.receive(2000, &p),
+            Some('5'),
+            "same key again is a new event"
+        );
         assert_eq!(r.receive(3000, &[1, 2]), None, "short payload");
     }
 }

@@ -99,7 +99,10 @@ impl JitterBuffer {
         match self.frames.remove(&next) {
             Some((payload_type, payload)) => {
                 self.missing_in_row = 0;
-                Playout::Frame { payload_type, payload }
+                Playout::Frame {
+                    payload_type,
+                    payload,
+                }
             }
             None => {
                 self.stats.concealed += 1;
@@ -121,7 +124,10 @@ mod tests {
     use super::*;
 
     fn frame(n: u8) -> Playout {
-        Playout::Frame { payload_type: 0, payload: vec![n] }
+        Playout::Frame {
+            payload_type: 0,
+            payload: vec![n],
+        }
     }
 
     #[test]

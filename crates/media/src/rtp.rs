@@ -96,7 +96,10 @@ mod tests {
     fn rejects_garbage_and_spots_rtcp() {
         assert!(RtpPacket::parse(&[0x80]).is_err());
         assert!(RtpPacket::parse(&[0x40; 20]).is_err(), "version 1");
-        assert!(matches!(RtpPacket::parse(&[0x80, 200, 0, 6]), Err(MediaError::Rtcp)));
+        assert!(matches!(
+            RtpPacket::parse(&[0x80, 200, 0, 6]),
+            Err(MediaError::Rtcp)
+        ));
     }
 
     #[test]

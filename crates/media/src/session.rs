@@ -5,12 +5,12 @@ use std::collections::VecDeque;
 
 use rand::Rng;
 
+use crate::MediaError;
 use crate::codec::Codec;
 use crate::dtmf::{DtmfReceiver, DtmfSender, DtmfStep};
 use crate::jitter::{JitterBuffer, JitterStats, Playout};
 use crate::rtp::RtpPacket;
 use crate::sdp::Negotiated;
-use crate::MediaError;
 
 /// Frames buffered before playout (40 ms).
 const JITTER_TARGET_FRAMES: usize = 2;
@@ -144,7 +144,12 @@ impl MediaSession {
                     self.stats.dtmf_sent += 1;
                 }
                 for (i, p) in payloads.iter().enumerate() {
-                    packets.push(self.packet(pt, start && i == 0, self.dtmf_event_timestamp, p.to_bytes().to_vec()));
+                    packets.push(self.packet(
+                        pt,
+                        start && i == 0,
+                        self.dtmf_event_timestamp,
+                        p.to_bytes().to_vec(),
+                    ));
                 }
                 self.marker_next = true;
             }
@@ -160,14 +165,25 @@ impl MediaSession {
                 }
                 let payload = std::mem::take(&mut self.scratch);
                 let marker = std::mem::replace(&mut self.marker_next, false);
-                packets.push(self.packet(self.negotiated.payload_type, marker, self.timestamp, payload));
+                packets.push(self.packet(
+                    self.negotiated.payload_type,
+                    marker,
+                    self.timestamp,
+                    payload,
+                ));
             }
         }
         self.timestamp = self.timestamp.wrapping_add(ticks);
         packets
     }
 
-    fn packet(&mut self, payload_type: u8, marker: bool, timestamp: u32, payload: Vec<u8>) -> Vec<u8> {
+    fn packet(
+        &mut self,
+        payload_type: u8,
+        marker: bool,
+        timestamp: u32,
+        payload: Vec<u8>,
+    ) -> Vec<u8> {
         let p = RtpPacket {
             payload_type,
             marker,
@@ -212,7 +228,8 @@ impl MediaSession {
             self.stats.foreign_payload_types += 1;
             return Ok(());
         }
-        self.jitter.push(packet.sequence, packet.payload_type, packet.payload);
+        self.jitter
+            .push(packet.sequence, packet.payload_type, packet.payload);
         Ok(())
     }
 
@@ -237,9 +254,12 @@ impl MediaSession {
                     } else {
                         vec![0; n]
                     };
-                    self.playout.extend(if faded.is_empty() { vec![0; n] } else { faded });
+                    self.playout
+                        .extend(if faded.is_empty() { vec![0; n] } else { faded });
                 }
-                Playout::Buffering => self.playout.extend(std::iter::repeat_n(0, n - self.playout.len())),
+                Playout::Buffering => self
+                    .playout
+                    .extend(std::iter::repeat_n(0, n - self.playout.len())),
             }
         }
         out.extend(self.playout.drain(..n));
@@ -265,7 +285,12 @@ mod tests {
     }
 
     /// Runs `frames` frames of a tone from `a` to `b` and returns what `b` plays.
-    fn transfer(a: &mut MediaSession, b: &mut MediaSession, frames: usize, lose_every: Option<usize>) -> Vec<i16> {
+    fn transfer(
+        a: &mut MediaSession,
+        b: &mut MediaSession,
+        frames: usize,
+        lose_every: Option<usize>,
+    ) -> Vec<i16> {
         let mut sine = Sine::new(1000.0, 8000, 10000);
         let mut played = Vec::new();
         for i in 0..frames {
@@ -284,7 +309,10 @@ mod tests {
 
     #[test]
     fn a_tone_crosses_intact() {
-        let (mut a, mut b) = (MediaSession::new(negotiated(true)), MediaSession::new(negotiated(true)));
+        let (mut a, mut b) = (
+            MediaSession::new(negotiated(true)),
+            MediaSession::new(negotiated(true)),
+        );
         let played = transfer(&mut a, &mut b, 50, None);
         assert_eq!(played.len(), 50 * 160);
         let f = dominant_frequency(&played[800..], 8000, 100.0, 3800.0);
@@ -294,7 +322,10 @@ mod tests {
 
     #[test]
     fn losses_are_concealed() {
-        let (mut a, mut b) = (MediaSession::new(negotiated(true)), MediaSession::new(negotiated(true)));
+        let (mut a, mut b) = (
+            MediaSession::new(negotiated(true)),
+            MediaSession::new(negotiated(true)),
+        );
         let played = transfer(&mut a, &mut b, 50, Some(10));
         assert_eq!(played.len(), 50 * 160);
         assert!(b.stats().jitter.concealed >= 4);
@@ -302,13 +333,19 @@ mod tests {
 
     #[test]
     fn dtmf_round_trip_and_info_fallback() {
-        let (mut a, mut b) = (MediaSession::new(negotiated(true)), MediaSession::new(negotiated(true)));
+        let (mut a, mut b) = (
+            MediaSession::new(negotiated(true)),
+            MediaSession::new(negotiated(true)),
+        );
         assert!(a.send_dtmf("12#"));
         transfer(&mut a, &mut b, 40, None);
         let keys: String = std::iter::from_fn(|| b.poll_dtmf()).collect();
         assert_eq!(keys, "12#");
         let mut c = MediaSession::new(negotiated(false));
-        assert!(!c.send_dtmf("1"), "no telephone-event: the caller must use SIP INFO");
+        assert!(
+            !c.send_dtmf("1"),
+            "no telephone-event: the caller must use SIP INFO"
+        );
     }
 
     #[test]

@@ -59,7 +59,12 @@ pub fn dominant_frequency(samples: &[i16], sample_rate: u32, low: f64, high: f64
     };
     let short = &samples[..samples.len().min(sample_rate as usize / 20)];
     let coarse = scan(short, low, high, 5.0);
-    scan(samples, (coarse - 25.0).max(low), (coarse + 25.0).min(high), 0.1)
+    scan(
+        samples,
+        (coarse - 25.0).max(low),
+        (coarse + 25.0).min(high),
+        0.1,
+    )
 }
 
 /// Root mean square level of `samples`.

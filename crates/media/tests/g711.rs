@@ -8,7 +8,12 @@
 use hookswitch_media::codec::{alaw_to_linear, linear_to_alaw, linear_to_ulaw, ulaw_to_linear};
 
 fn fixture(name: &str) -> Vec<u8> {
-    std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)).unwrap()
+    std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(name),
+    )
+    .unwrap()
 }
 
 fn check_encode(name: &str, encode: fn(i16) -> u8, exact: fn(i16) -> bool) {
@@ -20,7 +25,12 @@ fn check_encode(name: &str, encode: fn(i16) -> u8, exact: fn(i16) -> bool) {
         .map(|(s, &r)| (s, encode(s), r))
         .filter(|(_, ours, r)| ours != r)
         .collect();
-    assert!(mismatches.is_empty(), "{name}: {} mismatches, first {:?}", mismatches.len(), &mismatches[..mismatches.len().min(5)]);
+    assert!(
+        mismatches.is_empty(),
+        "{name}: {} mismatches, first {:?}",
+        mismatches.len(),
+        &mismatches[..mismatches.len().min(5)]
+    );
 }
 
 fn check_decode(name: &str, decode: fn(u8) -> i16) {
@@ -33,13 +43,17 @@ fn check_decode(name: &str, decode: fn(u8) -> i16) {
 
 #[test]
 fn ulaw_matches_reference() {
-    check_encode("g711_ulaw_encode_all.bin", linear_to_ulaw, |s| s >= 0 && s % 4 == 0 && s < 32764);
+    check_encode("g711_ulaw_encode_all.bin", linear_to_ulaw, |s| {
+        s >= 0 && s % 4 == 0 && s < 32764
+    });
     check_decode("g711_ulaw_decode_all.s16le", ulaw_to_linear);
 }
 
 #[test]
 fn alaw_matches_reference() {
-    check_encode("g711_alaw_encode_all.bin", linear_to_alaw, |s| s % 8 == 0 && s > -32760 && s < 32760);
+    check_encode("g711_alaw_encode_all.bin", linear_to_alaw, |s| {
+        s % 8 == 0 && s > -32760 && s < 32760
+    });
     check_decode("g711_alaw_decode_all.s16le", alaw_to_linear);
 }
 
@@ -49,7 +63,12 @@ fn alaw_matches_reference() {
 fn every_input_is_quantised_to_its_interval() {
     for s in i16::MIN..=i16::MAX {
         for (law, enc, dec, max_err) in [
-            ("ulaw", linear_to_ulaw as fn(i16) -> u8, ulaw_to_linear as fn(u8) -> i16, 1024 + 4),
+            (
+                "ulaw",
+                linear_to_ulaw as fn(i16) -> u8,
+                ulaw_to_linear as fn(u8) -> i16,
+                1024 + 4,
+            ),
             ("alaw", linear_to_alaw, alaw_to_linear, 512 + 8),
         ] {
             let back = i32::from(dec(enc(s)));
@@ -57,8 +76,14 @@ fn every_input_is_quantised_to_its_interval() {
             // Step size grows with the segment: half a step is |x|/32 at most, or the
             // clip region at the top of the range.
             let bound = (i32::from(s).abs() / 32).max(8) + 8;
-            assert!(err <= bound.min(max_err) || i32::from(s).abs() > 31_000, "{law}: {s} -> {back}");
-            assert!(back.signum() * i32::from(s).signum() >= 0, "{law}: sign of {s}");
+            assert!(
+                err <= bound.min(max_err) || i32::from(s).abs() > 31_000,
+                "{law}: {s} -> {back}"
+            );
+            assert!(
+                back.signum() * i32::from(s).signum() >= 0,
+                "{law}: sign of {s}"
+            );
         }
     }
 }

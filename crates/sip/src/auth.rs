@@ -101,7 +101,9 @@ impl Challenge {
         let qop_auth = match qop {
             None => false,
             Some(q) => {
-                if q.split(',').any(|o| trim_ws(o).eq_ignore_ascii_case("auth")) {
+                if q.split(',')
+                    .any(|o| trim_ws(o).eq_ignore_ascii_case("auth"))
+                {
                     true
                 } else {
                     return Err(AuthError::Qop(q));
@@ -161,10 +163,19 @@ impl DigestClient {
     }
 
     /// As `authorize`, with the client nonce given (for test vectors).
-    pub fn authorize_with_cnonce(&mut self, creds: &Credentials, method: &str, uri: &str, cnonce: &str) -> String {
+    pub fn authorize_with_cnonce(
+        &mut self,
+        creds: &Credentials,
+        method: &str,
+        uri: &str,
+        cnonce: &str,
+    ) -> String {
         let c = &self.challenge;
         let alg = c.algorithm;
-        let ha1 = alg.hash(&format!("{}:{}:{}", creds.username, c.realm, creds.password));
+        let ha1 = alg.hash(&format!(
+            "{}:{}:{}",
+            creds.username, c.realm, creds.password
+        ));
         let ha2 = alg.hash(&format!("{method}:{uri}"));
         let mut out = format!(
             "Digest username={}, realm={}, nonce={}, uri={}",
@@ -182,7 +193,10 @@ impl DigestClient {
         } else {
             alg.hash(&format!("{ha1}:{}:{ha2}", c.nonce))
         };
-        out.push_str(&format!(", response=\"{response}\", algorithm={}", alg.name()));
+        out.push_str(&format!(
+            ", response=\"{response}\", algorithm={}",
+            alg.name()
+        ));
         if let Some(opaque) = &c.opaque {
             out.push_str(&format!(", opaque={}", quote(opaque)));
         }
@@ -221,7 +235,12 @@ mod tests {
             username: "Mufasa".into(),
             password: "Circle Of Life".into(),
         };
-        let auth = DigestClient::new(ch).authorize_with_cnonce(&creds, "GET", "/dir/index.html", "0a4f113b");
+        let auth = DigestClient::new(ch).authorize_with_cnonce(
+            &creds,
+            "GET",
+            "/dir/index.html",
+            "0a4f113b",
+        );
         assert_eq!(field(&auth, "response"), "6629fae49393a05397450978507c4ef1");
         assert_eq!(field(&auth, "nc"), "00000001");
         assert_eq!(field(&auth, "opaque"), "5ccc069c403ebaf9f0171e9517f40e41");
@@ -236,7 +255,10 @@ mod tests {
         };
         for (alg, expected) in [
             ("MD5", "8ca523f5e9506fed4657c9700eebdbec"),
-            ("SHA-256", "753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1"),
+            (
+                "SHA-256",
+                "753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1",
+            ),
         ] {
             let ch = Challenge::parse(&format!(
                 r#"Digest realm="http-auth@example.org", qop="auth, auth-int", algorithm={alg}, nonce="7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v", opaque="FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS""#
@@ -255,7 +277,8 @@ mod tests {
 
     #[test]
     fn nonce_count_increments_and_stale_is_seen() {
-        let ch = Challenge::parse(r#"Digest realm="r", nonce="n", qop="auth", stale=TRUE"#).unwrap();
+        let ch =
+            Challenge::parse(r#"Digest realm="r", nonce="n", qop="auth", stale=TRUE"#).unwrap();
         assert!(ch.stale);
         let mut client = DigestClient::new(ch);
         let creds = Credentials {
@@ -278,15 +301,30 @@ mod tests {
         assert!(!auth.contains("qop"));
         let ha1 = Algorithm::Md5.hash("bob:biloxi.com:zanzibar");
         let ha2 = Algorithm::Md5.hash("REGISTER:sip:biloxi.com");
-        assert_eq!(field(&auth, "response"), Algorithm::Md5.hash(&format!("{ha1}:abc:{ha2}")));
+        assert_eq!(
+            field(&auth, "response"),
+            Algorithm::Md5.hash(&format!("{ha1}:abc:{ha2}"))
+        );
     }
 
     #[test]
     fn rejects_what_it_cannot_answer() {
-        assert_eq!(Challenge::parse("Basic realm=\"x\""), Err(AuthError::NotDigest));
-        assert!(matches!(Challenge::parse(r#"Digest realm="r", nonce="n", algorithm=SHA-512-256"#), Err(AuthError::Algorithm(_))));
-        assert!(matches!(Challenge::parse(r#"Digest realm="r", nonce="n", qop="auth-int""#), Err(AuthError::Qop(_))));
-        assert_eq!(Challenge::parse(r#"Digest realm="r""#), Err(AuthError::Missing("nonce")));
+        assert_eq!(
+            Challenge::parse("Basic realm=\"x\""),
+            Err(AuthError::NotDigest)
+        );
+        assert!(matches!(
+            Challenge::parse(r#"Digest realm="r", nonce="n", algorithm=SHA-512-256"#),
+            Err(AuthError::Algorithm(_))
+        ));
+        assert!(matches!(
+            Challenge::parse(r#"Digest realm="r", nonce="n", qop="auth-int""#),
+            Err(AuthError::Qop(_))
+        ));
+        assert_eq!(
+            Challenge::parse(r#"Digest realm="r""#),
+            Err(AuthError::Missing("nonce"))
+        );
     }
 
     #[test]

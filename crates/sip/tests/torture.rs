@@ -36,7 +36,10 @@ fn fixtures_are_byte_exact() {
     for line in sums.lines() {
         let (hash, file) = line.split_once("  ").unwrap();
         let bytes = std::fs::read(fixtures().join(file)).unwrap();
-        let got: String = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+        let got: String = Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
         assert_eq!(got, hash, "{file} changed (line endings?)");
         checked += 1;
     }
@@ -59,7 +62,11 @@ fn every_message_classified_as_the_rfc_says() {
             failures.push(format!("{name} ({expectation}): {result:?}"));
         }
     }
-    assert!(failures.is_empty(), "misclassified:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "misclassified:\n{}",
+        failures.join("\n")
+    );
 }
 
 fn request(name: &str) -> hookswitch_sip::message::Request {
@@ -76,10 +83,15 @@ fn key_facts_of_valid_messages() {
     assert_eq!(wsinv.headers.vias().len(), 3);
     assert_eq!(wsinv.headers.cseq().unwrap().seq, 9);
     assert_eq!(wsinv.headers.to_addr().unwrap().tag(), Some("1918181833n"));
-    assert_eq!(wsinv.headers.from_addr().unwrap().display.as_deref(), Some("J Rosenberg \\\""));
+    assert_eq!(
+        wsinv.headers.from_addr().unwrap().display.as_deref(),
+        Some("J Rosenberg \\\"")
+    );
     assert_eq!(wsinv.body.len(), 150);
     assert_eq!(
-        wsinv.headers.get(&HeaderName::Other("NewFangledHeader".into())),
+        wsinv
+            .headers
+            .get(&HeaderName::Other("NewFangledHeader".into())),
         Some("newfangled value continued newfangled value")
     );
 
@@ -113,7 +125,12 @@ fn key_facts_of_valid_messages() {
     assert_eq!(longreq.headers.vias().len(), 34);
 
     let transports = request("transports");
-    let t: Vec<String> = transports.headers.vias().into_iter().map(|v| v.transport).collect();
+    let t: Vec<String> = transports
+        .headers
+        .vias()
+        .into_iter()
+        .map(|v| v.transport)
+        .collect();
     assert_eq!(t, ["UDP", "SCTP", "TLS", "UNKNOWN", "TCP"]);
 
     let mpart = request("mpart01");
@@ -132,7 +149,10 @@ fn key_facts_of_valid_messages() {
     }
 
     for name in ["unreason", "noreason"] {
-        assert!(matches!(parse_datagram(&load(name)), Ok(Message::Response(_))), "{name}");
+        assert!(
+            matches!(parse_datagram(&load(name)), Ok(Message::Response(_))),
+            "{name}"
+        );
     }
 }
 
@@ -144,9 +164,18 @@ fn rejections_carry_the_right_status() {
     assert_eq!(status("mismatch01"), 400);
     assert_eq!(status("insuf"), 400);
     assert_eq!(status("scalar02"), 400);
-    assert_eq!(parse_datagram(&load("clerr")).unwrap_err(), ParseError::ContentLength);
-    assert_eq!(parse_datagram(&load("ncl")).unwrap_err(), ParseError::ContentLength);
-    assert_eq!(parse_datagram(&load("mcl01")).unwrap_err(), ParseError::ContentLength);
+    assert_eq!(
+        parse_datagram(&load("clerr")).unwrap_err(),
+        ParseError::ContentLength
+    );
+    assert_eq!(
+        parse_datagram(&load("ncl")).unwrap_err(),
+        ParseError::ContentLength
+    );
+    assert_eq!(
+        parse_datagram(&load("mcl01")).unwrap_err(),
+        ParseError::ContentLength
+    );
 }
 
 #[test]
@@ -155,7 +184,10 @@ fn stateless_error_answers() {
     let err = parse_datagram(&load("badvers")).unwrap_err();
     let answer = String::from_utf8(error_response(&load("badvers"), &err).unwrap()).unwrap();
     assert!(answer.starts_with("SIP/2.0 505 "), "{answer}");
-    assert!(answer.contains("\r\nCall-ID: badvers.31417@c.example.com\r\n"), "{answer}");
+    assert!(
+        answer.contains("\r\nCall-ID: badvers.31417@c.example.com\r\n"),
+        "{answer}"
+    );
 
     let err = parse_datagram(&load("mismatch01")).unwrap_err();
     match parse_datagram(&error_response(&load("mismatch01"), &err).unwrap()).unwrap() {

@@ -5,7 +5,8 @@ use std::time::{Duration, Instant};
 
 use hookswitch_sip::message::{Message, Request, Response, parse_datagram};
 use hookswitch_sip::transaction::{
-    ClientInvite, ClientNonInvite, Reliability, ServerInvite, ServerNonInvite, TimerConfig, TxOutput,
+    ClientInvite, ClientNonInvite, Reliability, ServerInvite, ServerNonInvite, TimerConfig,
+    TxOutput,
 };
 
 const T1: Duration = Duration::from_millis(500);
@@ -33,7 +34,9 @@ fn response(status: u16, method: &str) -> Response {
 }
 
 fn sends(out: &[TxOutput]) -> usize {
-    out.iter().filter(|o| matches!(o, TxOutput::Send(_))).count()
+    out.iter()
+        .filter(|o| matches!(o, TxOutput::Send(_)))
+        .count()
 }
 
 /// Runs the transaction's timers up to `until`, returning the instants at which
@@ -61,7 +64,13 @@ macro_rules! run_until {
 fn timer_a_doubles_and_timer_b_times_out_invite() {
     let t0 = Instant::now();
     let mut out = Vec::new();
-    let mut tx = ClientInvite::start(request("INVITE"), Reliability::Unreliable, TimerConfig::default(), t0, &mut out);
+    let mut tx = ClientInvite::start(
+        request("INVITE"),
+        Reliability::Unreliable,
+        TimerConfig::default(),
+        t0,
+        &mut out,
+    );
     assert_eq!(sends(&out), 1);
     let (sent, timed_out) = run_until!(tx, t0 + Duration::from_secs(40));
     let offsets: Vec<u128> = sent.iter().map(|t| (*t - t0).as_millis()).collect();
@@ -74,7 +83,13 @@ fn timer_a_doubles_and_timer_b_times_out_invite() {
 #[test]
 fn no_timer_a_over_reliable_transport() {
     let t0 = Instant::now();
-    let mut tx = ClientInvite::start(request("INVITE"), Reliability::Reliable, TimerConfig::default(), t0, &mut Vec::new());
+    let mut tx = ClientInvite::start(
+        request("INVITE"),
+        Reliability::Reliable,
+        TimerConfig::default(),
+        t0,
+        &mut Vec::new(),
+    );
     assert_eq!(tx.poll_timeout(), Some(t0 + 64 * T1));
     let (sent, timed_out) = run_until!(tx, t0 + Duration::from_secs(40));
     assert!(sent.is_empty());
@@ -84,7 +99,13 @@ fn no_timer_a_over_reliable_transport() {
 #[test]
 fn provisional_stops_a_and_b() {
     let t0 = Instant::now();
-    let mut tx = ClientInvite::start(request("INVITE"), Reliability::Unreliable, TimerConfig::default(), t0, &mut Vec::new());
+    let mut tx = ClientInvite::start(
+        request("INVITE"),
+        Reliability::Unreliable,
+        TimerConfig::default(),
+        t0,
+        &mut Vec::new(),
+    );
     let mut out = Vec::new();
     tx.on_response(response(180, "INVITE"), t0 + T1 / 2, &mut out);
     assert!(matches!(&out[..], [TxOutput::Response(r)] if r.status == 180));
@@ -94,7 +115,13 @@ fn provisional_stops_a_and_b() {
 #[test]
 fn timer_d_absorbs_final_retransmissions_then_ends() {
     let t0 = Instant::now();
-    let mut tx = ClientInvite::start(request("INVITE"), Reliability::Unreliable, TimerConfig::default(), t0, &mut Vec::new());
+    let mut tx = ClientInvite::start(
+        request("INVITE"),
+        Reliability::Unreliable,
+        TimerConfig::default(),
+        t0,
+        &mut Vec::new(),
+    );
     let mut out = Vec::new();
     tx.on_response(response(486, "INVITE"), t0, &mut out);
     // ACK sent, response delivered once.
@@ -120,12 +147,23 @@ fn timer_d_absorbs_final_retransmissions_then_ends() {
 #[test]
 fn timer_m_keeps_accepted_for_2xx_retransmissions() {
     let t0 = Instant::now();
-    let mut tx = ClientInvite::start(request("INVITE"), Reliability::Unreliable, TimerConfig::default(), t0, &mut Vec::new());
+    let mut tx = ClientInvite::start(
+        request("INVITE"),
+        Reliability::Unreliable,
+        TimerConfig::default(),
+        t0,
+        &mut Vec::new(),
+    );
     let mut out = Vec::new();
     tx.on_response(response(200, "INVITE"), t0, &mut out);
     tx.on_response(response(200, "INVITE"), t0 + T1, &mut out);
     // Both 2xx reach the TU (it ACKs each); the transaction sends nothing itself.
-    assert_eq!(out.iter().filter(|o| matches!(o, TxOutput::Response(_))).count(), 2);
+    assert_eq!(
+        out.iter()
+            .filter(|o| matches!(o, TxOutput::Response(_)))
+            .count(),
+        2
+    );
     assert_eq!(sends(&out), 0);
     assert_eq!(tx.poll_timeout(), Some(t0 + 64 * T1));
     run_until!(tx, t0 + 64 * T1);
@@ -135,19 +173,40 @@ fn timer_m_keeps_accepted_for_2xx_retransmissions() {
 #[test]
 fn timer_e_caps_at_t2_and_timer_f_times_out() {
     let t0 = Instant::now();
-    let mut tx = ClientNonInvite::start(request("OPTIONS"), Reliability::Unreliable, TimerConfig::default(), t0, &mut Vec::new());
+    let mut tx = ClientNonInvite::start(
+        request("OPTIONS"),
+        Reliability::Unreliable,
+        TimerConfig::default(),
+        t0,
+        &mut Vec::new(),
+    );
     let (sent, timed_out) = run_until!(tx, t0 + Duration::from_secs(40));
     let offsets: Vec<u128> = sent.iter().map(|t| (*t - t0).as_millis()).collect();
     // 0.5, 1.5, 3.5, 7.5 (interval capped at T2 = 4 s), then every 4 s until F at 32 s.
-    assert_eq!(offsets, [500, 1500, 3500, 7500, 11500, 15500, 19500, 23500, 27500, 31500]);
+    assert_eq!(
+        offsets,
+        [
+            500, 1500, 3500, 7500, 11500, 15500, 19500, 23500, 27500, 31500
+        ]
+    );
     assert!(timed_out);
 }
 
 #[test]
 fn timer_e_runs_at_t2_once_proceeding() {
     let t0 = Instant::now();
-    let mut tx = ClientNonInvite::start(request("REGISTER"), Reliability::Unreliable, TimerConfig::default(), t0, &mut Vec::new());
-    tx.on_response(response(100, "REGISTER"), t0 + Duration::from_millis(100), &mut Vec::new());
+    let mut tx = ClientNonInvite::start(
+        request("REGISTER"),
+        Reliability::Unreliable,
+        TimerConfig::default(),
+        t0,
+        &mut Vec::new(),
+    );
+    tx.on_response(
+        response(100, "REGISTER"),
+        t0 + Duration::from_millis(100),
+        &mut Vec::new(),
+    );
     let (sent, _) = run_until!(tx, t0 + Duration::from_secs(10));
     let offsets: Vec<u128> = sent.iter().map(|t| (*t - t0).as_millis()).collect();
     assert_eq!(offsets, [500, 4500, 8500]);
@@ -157,7 +216,13 @@ fn timer_e_runs_at_t2_once_proceeding() {
 fn timer_k_absorbs_then_ends() {
     let t0 = Instant::now();
     let cfg = TimerConfig::default();
-    let mut tx = ClientNonInvite::start(request("BYE"), Reliability::Unreliable, cfg, t0, &mut Vec::new());
+    let mut tx = ClientNonInvite::start(
+        request("BYE"),
+        Reliability::Unreliable,
+        cfg,
+        t0,
+        &mut Vec::new(),
+    );
     let mut out = Vec::new();
     tx.on_response(response(200, "BYE"), t0, &mut out);
     tx.on_response(response(200, "BYE"), t0 + T1, &mut out);
@@ -166,7 +231,13 @@ fn timer_k_absorbs_then_ends() {
     run_until!(tx, t0 + cfg.t4);
     assert!(tx.is_terminated());
     // Over TCP, K is zero.
-    let mut tx = ClientNonInvite::start(request("BYE"), Reliability::Reliable, cfg, t0, &mut Vec::new());
+    let mut tx = ClientNonInvite::start(
+        request("BYE"),
+        Reliability::Reliable,
+        cfg,
+        t0,
+        &mut Vec::new(),
+    );
     tx.on_response(response(200, "BYE"), t0, &mut Vec::new());
     assert_eq!(tx.poll_timeout(), Some(t0));
 }
@@ -174,7 +245,11 @@ fn timer_k_absorbs_then_ends() {
 #[test]
 fn timers_g_h_retransmit_final_until_ack_or_give_up() {
     let t0 = Instant::now();
-    let mut tx = ServerInvite::new(request("INVITE"), Reliability::Unreliable, TimerConfig::default());
+    let mut tx = ServerInvite::new(
+        request("INVITE"),
+        Reliability::Unreliable,
+        TimerConfig::default(),
+    );
     let mut out = Vec::new();
     tx.send_response(&response(180, "INVITE"), t0, &mut out);
     // An INVITE retransmission gets the last provisional again.
@@ -184,7 +259,12 @@ fn timers_g_h_retransmit_final_until_ack_or_give_up() {
     let (sent, timed_out) = run_until!(tx, t0 + Duration::from_secs(40));
     let offsets: Vec<u128> = sent.iter().map(|t| (*t - t0).as_millis()).collect();
     // G: 0.5, 1.5, 3.5, 7.5, then every T2; H at 32 s.
-    assert_eq!(offsets, [500, 1500, 3500, 7500, 11500, 15500, 19500, 23500, 27500, 31500]);
+    assert_eq!(
+        offsets,
+        [
+            500, 1500, 3500, 7500, 11500, 15500, 19500, 23500, 27500, 31500
+        ]
+    );
     assert!(timed_out, "H fires without an ACK");
     assert!(tx.is_terminated());
 }
@@ -207,11 +287,18 @@ fn timer_i_after_ack() {
 #[test]
 fn timer_l_absorbs_invite_retransmissions_after_2xx() {
     let t0 = Instant::now();
-    let mut tx = ServerInvite::new(request("INVITE"), Reliability::Unreliable, TimerConfig::default());
+    let mut tx = ServerInvite::new(
+        request("INVITE"),
+        Reliability::Unreliable,
+        TimerConfig::default(),
+    );
     tx.send_response(&response(200, "INVITE"), t0, &mut Vec::new());
     let mut out = Vec::new();
     tx.on_request(&request("INVITE"), t0 + T1, &mut out);
-    assert!(out.is_empty(), "the TU, not the transaction, retransmits the 2xx");
+    assert!(
+        out.is_empty(),
+        "the TU, not the transaction, retransmits the 2xx"
+    );
     assert_eq!(tx.poll_timeout(), Some(t0 + 64 * T1));
     run_until!(tx, t0 + 64 * T1);
     assert!(tx.is_terminated());
@@ -220,7 +307,11 @@ fn timer_l_absorbs_invite_retransmissions_after_2xx() {
 #[test]
 fn timer_j_answers_retransmissions_then_ends() {
     let t0 = Instant::now();
-    let mut tx = ServerNonInvite::new(request("OPTIONS"), Reliability::Unreliable, TimerConfig::default());
+    let mut tx = ServerNonInvite::new(
+        request("OPTIONS"),
+        Reliability::Unreliable,
+        TimerConfig::default(),
+    );
     let mut out = Vec::new();
     tx.on_request(&mut out);
     assert!(out.is_empty(), "nothing to repeat before the TU answers");
@@ -230,7 +321,11 @@ fn timer_j_answers_retransmissions_then_ends() {
     assert_eq!(tx.poll_timeout(), Some(t0 + 64 * T1));
     run_until!(tx, t0 + 64 * T1);
     assert!(tx.is_terminated());
-    let mut tx = ServerNonInvite::new(request("OPTIONS"), Reliability::Reliable, TimerConfig::default());
+    let mut tx = ServerNonInvite::new(
+        request("OPTIONS"),
+        Reliability::Reliable,
+        TimerConfig::default(),
+    );
     tx.send_response(&response(200, "OPTIONS"), t0, &mut Vec::new());
     assert_eq!(tx.poll_timeout(), Some(t0));
 }
@@ -243,7 +338,13 @@ fn configurable_t1_scales_every_timer() {
         t4: Duration::from_millis(500),
     };
     let t0 = Instant::now();
-    let mut tx = ClientNonInvite::start(request("OPTIONS"), Reliability::Unreliable, cfg, t0, &mut Vec::new());
+    let mut tx = ClientNonInvite::start(
+        request("OPTIONS"),
+        Reliability::Unreliable,
+        cfg,
+        t0,
+        &mut Vec::new(),
+    );
     let (sent, timed_out) = run_until!(tx, t0 + Duration::from_secs(10));
     assert!(timed_out);
     assert_eq!(*sent.last().unwrap() - t0, Duration::from_millis(6300));

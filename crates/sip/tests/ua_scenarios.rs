@@ -5,11 +5,13 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use hookswitch_sip::auth::Credentials;
-use hookswitch_sip::message::{HeaderName, Message, Method, Request, Response, SipUri, Uri, parse_datagram};
+use hookswitch_sip::message::{
+    HeaderName, Message, Method, Request, Response, SipUri, Uri, parse_datagram,
+};
 use hookswitch_sip::transaction::TimerConfig;
 use hookswitch_sip::ua::{
-    AccountConfig, AccountId, CallId, Config, Destination, EndReason, Event, RegistrationState, Transport,
-    UserAgent, response_to,
+    AccountConfig, AccountId, CallId, Config, Destination, EndReason, Event, RegistrationState,
+    Transport, UserAgent, response_to,
 };
 
 const A: &str = "127.0.0.1:5061";
@@ -61,13 +63,25 @@ impl Net {
             for from_a in [true, false] {
                 let (src, dst_addr) = if from_a { (A, B) } else { (B, A) };
                 loop {
-                    let t = if from_a { self.a.poll_transmit() } else { self.b.poll_transmit() };
+                    let t = if from_a {
+                        self.a.poll_transmit()
+                    } else {
+                        self.b.poll_transmit()
+                    };
                     let Some(t) = t else { break };
                     moved = true;
-                    assert_eq!(t.destination, Destination::Addr(addr(dst_addr)), "routed to the peer");
+                    assert_eq!(
+                        t.destination,
+                        Destination::Addr(addr(dst_addr)),
+                        "routed to the peer"
+                    );
                     let text = String::from_utf8_lossy(&t.payload).to_string();
                     self.wire.push((src.to_string(), text.clone()));
-                    if let Some(d) = self.drop.iter_mut().find(|(p, n)| *n > 0 && text.starts_with(p.as_str())) {
+                    if let Some(d) = self
+                        .drop
+                        .iter_mut()
+                        .find(|(p, n)| *n > 0 && text.starts_with(p.as_str()))
+                    {
                         d.1 -= 1;
                         continue;
                     }
@@ -95,7 +109,10 @@ impl Net {
         let end = self.now + d;
         loop {
             self.pump();
-            let next = [self.a.poll_timeout(), self.b.poll_timeout()].into_iter().flatten().min();
+            let next = [self.a.poll_timeout(), self.b.poll_timeout()]
+                .into_iter()
+                .flatten()
+                .min();
             match next {
                 Some(t) if t <= end => {
                     self.now = self.now.max(t);
@@ -110,7 +127,10 @@ impl Net {
     }
 
     fn count(&self, prefix: &str) -> usize {
-        self.wire.iter().filter(|(_, t)| t.starts_with(prefix)).count()
+        self.wire
+            .iter()
+            .filter(|(_, t)| t.starts_with(prefix))
+            .count()
     }
 
     fn incoming_call(&self) -> CallId {
@@ -132,7 +152,9 @@ fn ended(events: &[Event]) -> Option<EndReason> {
 }
 
 fn established(events: &[Event]) -> bool {
-    events.iter().any(|e| matches!(e, Event::Established { .. }))
+    events
+        .iter()
+        .any(|e| matches!(e, Event::Established { .. }))
 }
 
 fn b_uri() -> Uri {
@@ -142,7 +164,10 @@ fn b_uri() -> Uri {
 #[test]
 fn call_ring_answer_and_hang_up() {
     let mut net = Net::new(ua(A, vec![]), ua(B, vec![]));
-    let call = net.a.call(net.now, None, &b_uri(), b"v=0 offer".to_vec()).unwrap();
+    let call = net
+        .a
+        .call(net.now, None, &b_uri(), b"v=0 offer".to_vec())
+        .unwrap();
     net.pump();
     let incoming = net.incoming_call();
     match &net.b_events[0] {
@@ -155,10 +180,18 @@ fn call_ring_answer_and_hang_up() {
     assert_eq!(net.count("SIP/2.0 100 Trying"), 1);
     net.b.ring(net.now, incoming).unwrap();
     net.pump();
-    assert!(net.a_events.iter().any(|e| matches!(e, Event::Progress { status: 180, .. })));
-    net.b.answer(net.now, incoming, b"v=0 answer".to_vec()).unwrap();
+    assert!(
+        net.a_events
+            .iter()
+            .any(|e| matches!(e, Event::Progress { status: 180, .. }))
+    );
+    net.b
+        .answer(net.now, incoming, b"v=0 answer".to_vec())
+        .unwrap();
     net.pump();
-    assert!(matches!(&net.a_events.last(), Some(Event::Established { sdp: Some(s), .. }) if s == b"v=0 answer"));
+    assert!(
+        matches!(&net.a_events.last(), Some(Event::Established { sdp: Some(s), .. }) if s == b"v=0 answer")
+    );
     assert!(established(&net.b_events));
     assert_eq!(net.count("ACK "), 1);
     // No 2xx retransmission after the ACK, even much later.
@@ -196,7 +229,10 @@ fn reject_busy() {
     net.pump();
     net.b.reject(net.now, net.incoming_call(), 486).unwrap();
     net.pump();
-    assert!(matches!(ended(&net.a_events), Some(EndReason::Rejected { status: 486, .. })));
+    assert!(matches!(
+        ended(&net.a_events),
+        Some(EndReason::Rejected { status: 486, .. })
+    ));
     assert_eq!(net.count("ACK "), 1, "the transaction ACKs the 486");
 }
 
@@ -215,9 +251,27 @@ fn caller_cancels_while_ringing() {
     assert_eq!(ended(&net.b_events), Some(EndReason::Cancelled));
     assert_eq!(ended(&net.a_events), Some(EndReason::Local));
     // The CANCEL uses the INVITE's branch and CSeq number.
-    let cancel = &net.wire.iter().find(|(_, t)| t.starts_with("CANCEL ")).unwrap().1;
-    let invite = &net.wire.iter().find(|(_, t)| t.starts_with("INVITE ")).unwrap().1;
-    let branch = |t: &str| t.split("branch=").nth(1).unwrap().split(';').next().unwrap().to_string();
+    let cancel = &net
+        .wire
+        .iter()
+        .find(|(_, t)| t.starts_with("CANCEL "))
+        .unwrap()
+        .1;
+    let invite = &net
+        .wire
+        .iter()
+        .find(|(_, t)| t.starts_with("INVITE "))
+        .unwrap()
+        .1;
+    let branch = |t: &str| {
+        t.split("branch=")
+            .nth(1)
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_string()
+    };
     assert_eq!(branch(cancel), branch(invite));
     assert!(cancel.contains("CSeq: 1 CANCEL"));
 }
@@ -231,7 +285,11 @@ fn cancel_waits_for_a_provisional() {
     net.pump();
     net.a.hangup(net.now, call).unwrap();
     net.pump();
-    assert_eq!(net.count("CANCEL "), 0, "no CANCEL before a provisional (RFC 3261 9.1)");
+    assert_eq!(
+        net.count("CANCEL "),
+        0,
+        "no CANCEL before a provisional (RFC 3261 9.1)"
+    );
     let incoming = net.incoming_call();
     net.b.ring(net.now, incoming).unwrap();
     net.pump();
@@ -250,7 +308,11 @@ fn lost_invite_and_lost_ok_are_retransmitted() {
     net.drop.push(("SIP/2.0 200 OK".into(), 3));
     net.b.answer(net.now, incoming, b"a".to_vec()).unwrap();
     net.advance(Duration::from_secs(8));
-    assert_eq!(net.count("SIP/2.0 200 OK"), 4, "the 2xx is retransmitted until it gets through");
+    assert_eq!(
+        net.count("SIP/2.0 200 OK"),
+        4,
+        "the 2xx is retransmitted until it gets through"
+    );
     assert!(established(&net.a_events) && established(&net.b_events));
     assert_eq!(net.count("ACK "), 1);
 }
@@ -262,7 +324,11 @@ fn retransmitted_invite_is_absorbed() {
     net.drop.push(("SIP/2.0 100".into(), 2));
     net.a.call(net.now, None, &b_uri(), b"o".to_vec()).unwrap();
     net.advance(Duration::from_millis(1600));
-    let calls = net.b_events.iter().filter(|e| matches!(e, Event::IncomingCall { .. })).count();
+    let calls = net
+        .b_events
+        .iter()
+        .filter(|e| matches!(e, Event::IncomingCall { .. }))
+        .count();
     assert_eq!(calls, 1);
     assert!(net.b.stats().retransmissions_absorbed >= 2);
 }
@@ -277,7 +343,11 @@ fn unanswered_2xx_ends_with_bye() {
     net.b.answer(net.now, incoming, b"a".to_vec()).unwrap();
     net.advance(Duration::from_secs(40));
     assert_eq!(ended(&net.b_events), Some(EndReason::Timeout));
-    assert!(net.wire.iter().any(|(from, t)| from == B && t.starts_with("BYE ")));
+    assert!(
+        net.wire
+            .iter()
+            .any(|(from, t)| from == B && t.starts_with("BYE "))
+    );
 }
 
 #[test]
@@ -288,15 +358,31 @@ fn peer_reinvite_hold_is_offered_to_the_user() {
     let incoming = net.incoming_call();
     net.b.answer(net.now, incoming, b"a".to_vec()).unwrap();
     net.pump();
-    net.a.reinvite(net.now, call, b"a=sendonly".to_vec()).unwrap();
+    net.a
+        .reinvite(net.now, call, b"a=sendonly".to_vec())
+        .unwrap();
     net.pump();
-    assert!(net.b_events.iter().any(|e| matches!(e, Event::RemoteOffer { sdp: Some(s), .. } if s == b"a=sendonly")));
-    net.b.answer_offer(net.now, incoming, b"a=recvonly".to_vec()).unwrap();
+    assert!(
+        net.b_events
+            .iter()
+            .any(|e| matches!(e, Event::RemoteOffer { sdp: Some(s), .. } if s == b"a=sendonly"))
+    );
+    net.b
+        .answer_offer(net.now, incoming, b"a=recvonly".to_vec())
+        .unwrap();
     net.pump();
-    assert!(net.a_events.iter().any(|e| matches!(e, Event::OfferAnswered { sdp: Some(s), .. } if s == b"a=recvonly")));
+    assert!(
+        net.a_events
+            .iter()
+            .any(|e| matches!(e, Event::OfferAnswered { sdp: Some(s), .. } if s == b"a=recvonly"))
+    );
     assert_eq!(net.count("ACK "), 2);
     // The re-INVITE carries the next CSeq.
-    assert!(net.wire.iter().any(|(_, t)| t.starts_with("INVITE ") && t.contains("CSeq: 2 INVITE")));
+    assert!(
+        net.wire
+            .iter()
+            .any(|(_, t)| t.starts_with("INVITE ") && t.contains("CSeq: 2 INVITE"))
+    );
 }
 
 #[test]
@@ -315,12 +401,24 @@ fn glare_is_retried_after_a_random_wait() {
     // The callee (not Call-ID owner) retries within 2 s; the caller waits 2.1-4 s,
     // so the callee's offer reaches the caller first.
     net.advance(Duration::from_millis(2050));
-    assert!(net.a_events.iter().any(|e| matches!(e, Event::RemoteOffer { sdp: Some(s), .. } if s == b"b1")));
-    assert!(!net.b_events.iter().any(|e| matches!(e, Event::RemoteOffer { .. })));
+    assert!(
+        net.a_events
+            .iter()
+            .any(|e| matches!(e, Event::RemoteOffer { sdp: Some(s), .. } if s == b"b1"))
+    );
+    assert!(
+        !net.b_events
+            .iter()
+            .any(|e| matches!(e, Event::RemoteOffer { .. }))
+    );
     // The caller answers it; its own offer still goes out after its longer wait.
     net.a.answer_offer(net.now, call, b"a2".to_vec()).unwrap();
     net.advance(Duration::from_secs(3));
-    assert!(net.b_events.iter().any(|e| matches!(e, Event::RemoteOffer { sdp: Some(s), .. } if s == b"a1")));
+    assert!(
+        net.b_events
+            .iter()
+            .any(|e| matches!(e, Event::RemoteOffer { sdp: Some(s), .. } if s == b"a1"))
+    );
 }
 
 #[test]
@@ -334,58 +432,97 @@ fn unknown_dialog_and_unknown_method() {
     let foo = bye.replace("BYE", "FOO").replace("tag=2", "x=1");
     b.handle_datagram(now, addr(A), foo.as_bytes());
     let t = String::from_utf8(b.poll_transmit().unwrap().payload).unwrap();
-    assert!(t.starts_with("SIP/2.0 501 ") && t.contains("Allow: "), "{t}");
+    assert!(
+        t.starts_with("SIP/2.0 501 ") && t.contains("Allow: "),
+        "{t}"
+    );
     // OPTIONS out of dialog is answered 200 with Allow.
     let opt = bye.replace("BYE", "OPTIONS").replace(";tag=2", "");
     b.handle_datagram(now, addr(A), opt.as_bytes());
     let t = String::from_utf8(b.poll_transmit().unwrap().payload).unwrap();
-    assert!(t.starts_with("SIP/2.0 200 OK") && t.contains("Allow: INVITE"), "{t}");
+    assert!(
+        t.starts_with("SIP/2.0 200 OK") && t.contains("Allow: INVITE"),
+        "{t}"
+    );
     // rport is filled in on the Via we answer.
     let opt = opt.replace("branch=z9hG4bKx1", "branch=z9hG4bKx2;rport");
     b.handle_datagram(now, "127.0.0.1:40000".parse().unwrap(), opt.as_bytes());
     let t = b.poll_transmit().unwrap();
-    assert_eq!(t.destination, Destination::Addr("127.0.0.1:40000".parse().unwrap()));
+    assert_eq!(
+        t.destination,
+        Destination::Addr("127.0.0.1:40000".parse().unwrap())
+    );
     assert!(String::from_utf8_lossy(&t.payload).contains("rport=40000"));
 }
 
 #[test]
 fn torture_unusual_requests_get_rfc_answers() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/torture");
-    for (name, status) in [("unkscm", 416), ("bext01", 420), ("invut", 415), ("sdp01", 406), ("novelsc", 416), ("badvers", 505), ("mismatch02", 501), ("insuf", 400)] {
+    for (name, status) in [
+        ("unkscm", 416),
+        ("bext01", 420),
+        ("invut", 415),
+        ("sdp01", 406),
+        ("novelsc", 416),
+        ("badvers", 505),
+        ("mismatch02", 501),
+        ("insuf", 400),
+    ] {
         let mut b = ua(B, vec![]);
         let bytes = std::fs::read(dir.join(format!("{name}.dat"))).unwrap();
         b.handle_datagram(Instant::now(), addr(A), &bytes);
-        let answer = b.poll_transmit().map(|t| String::from_utf8_lossy(&t.payload).to_string());
+        let answer = b
+            .poll_transmit()
+            .map(|t| String::from_utf8_lossy(&t.payload).to_string());
         let answer = answer.unwrap_or_else(|| panic!("{name}: no answer"));
-        assert!(answer.starts_with(&format!("SIP/2.0 {status} ")), "{name}: {answer}");
+        assert!(
+            answer.starts_with(&format!("SIP/2.0 {status} ")),
+            "{name}: {answer}"
+        );
         if name == "bext01" {
             assert!(answer.contains("Unsupported: "), "{answer}");
         }
     }
     // Responses that fail to parse are dropped, and counted.
     let mut b = ua(B, vec![]);
-    b.handle_datagram(Instant::now(), addr(A), &std::fs::read(dir.join("scalarlg.dat")).unwrap());
+    b.handle_datagram(
+        Instant::now(),
+        addr(A),
+        &std::fs::read(dir.join("scalarlg.dat")).unwrap(),
+    );
     assert!(b.poll_transmit().is_none());
     assert_eq!(b.stats().malformed_responses, 1);
 }
 
 /// A registrar written for the test: challenges, then accepts with 60 s.
 fn registrar_answer(req: &Request, nonce: &str, expires: u32) -> Response {
-    let authorized = req.headers.get(&HeaderName::Authorization).is_some_and(|a| a.contains(&format!("nonce=\"{nonce}\"")));
+    let authorized = req
+        .headers
+        .get(&HeaderName::Authorization)
+        .is_some_and(|a| a.contains(&format!("nonce=\"{nonce}\"")));
     if !authorized {
         let mut r = response_to(req, 401, Some("reg"));
-        r.headers.push(HeaderName::WwwAuthenticate, format!("Digest realm=\"test\", nonce=\"{nonce}\", qop=\"auth\", algorithm=MD5"));
+        r.headers.push(
+            HeaderName::WwwAuthenticate,
+            format!("Digest realm=\"test\", nonce=\"{nonce}\", qop=\"auth\", algorithm=MD5"),
+        );
         return r;
     }
     let mut r = response_to(req, 200, Some("reg"));
     let contact = req.headers.get(&HeaderName::Contact).unwrap();
-    r.headers.push(HeaderName::Contact, format!("{contact};expires={expires}"));
+    r.headers
+        .push(HeaderName::Contact, format!("{contact};expires={expires}"));
     r
 }
 
 fn account(password: &str) -> AccountConfig {
     AccountConfig {
-        aor: "sip:alice@127.0.0.1".parse::<Uri>().unwrap().as_sip().unwrap().clone(),
+        aor: "sip:alice@127.0.0.1"
+            .parse::<Uri>()
+            .unwrap()
+            .as_sip()
+            .unwrap()
+            .clone(),
         display_name: Some("Alice".into()),
         credentials: Some(Credentials {
             username: "alice".into(),
@@ -415,38 +552,78 @@ fn registration_with_digest_refresh_and_unregister() {
     let first = next_request(&mut a);
     assert_eq!(first.method, Method::Register);
     assert!(first.headers.get(&HeaderName::Authorization).is_none());
-    a.handle_message(now, Transport::Udp, addr(B), Message::Response(registrar_answer(&first, "n1", 60)));
+    a.handle_message(
+        now,
+        Transport::Udp,
+        addr(B),
+        Message::Response(registrar_answer(&first, "n1", 60)),
+    );
     let second = next_request(&mut a);
     let auth = second.headers.get(&HeaderName::Authorization).unwrap();
     assert!(auth.contains("username=\"alice\"") && auth.contains("nc=00000001"));
-    assert_eq!(second.headers.cseq().unwrap().seq, first.headers.cseq().unwrap().seq + 1);
+    assert_eq!(
+        second.headers.cseq().unwrap().seq,
+        first.headers.cseq().unwrap().seq + 1
+    );
     assert_eq!(second.headers.call_id(), first.headers.call_id());
-    a.handle_message(now, Transport::Udp, addr(B), Message::Response(registrar_answer(&second, "n1", 60)));
+    a.handle_message(
+        now,
+        Transport::Udp,
+        addr(B),
+        Message::Response(registrar_answer(&second, "n1", 60)),
+    );
     let states: Vec<RegistrationState> = std::iter::from_fn(|| a.poll_event())
         .filter_map(|e| match e {
             Event::Registration { state, .. } => Some(state),
             _ => None,
         })
         .collect();
-    assert_eq!(states.last(), Some(&RegistrationState::Registered { expires: 60 }));
+    assert_eq!(
+        states.last(),
+        Some(&RegistrationState::Registered { expires: 60 })
+    );
     // The refresh comes before the 60 s binding lapses, with credentials up front.
     let registered_at = now;
     let refresh = loop {
         now = a.poll_timeout().expect("a refresh is scheduled");
         a.handle_timeout(now);
         if let Some(t) = a.poll_transmit() {
-            let Message::Request(r) = parse_datagram(&t.payload).unwrap() else { panic!() };
+            let Message::Request(r) = parse_datagram(&t.payload).unwrap() else {
+                panic!()
+            };
             break r;
         }
     };
     assert_eq!(now - registered_at, Duration::from_secs(30));
-    assert!(refresh.headers.get(&HeaderName::Authorization).unwrap().contains("nc=00000002"));
-    a.handle_message(now, Transport::Udp, addr(B), Message::Response(registrar_answer(&refresh, "n1", 60)));
+    assert!(
+        refresh
+            .headers
+            .get(&HeaderName::Authorization)
+            .unwrap()
+            .contains("nc=00000002")
+    );
+    a.handle_message(
+        now,
+        Transport::Udp,
+        addr(B),
+        Message::Response(registrar_answer(&refresh, "n1", 60)),
+    );
     a.unregister(now, AccountId(0)).unwrap();
     let un = next_request(&mut a);
     assert_eq!(un.headers.get(&HeaderName::Expires), Some("0"));
-    a.handle_message(now, Transport::Udp, addr(B), Message::Response(registrar_answer(&un, "n1", 0)));
-    assert!(std::iter::from_fn(|| a.poll_event()).any(|e| matches!(e, Event::Registration { state: RegistrationState::Unregistered, .. })));
+    a.handle_message(
+        now,
+        Transport::Udp,
+        addr(B),
+        Message::Response(registrar_answer(&un, "n1", 0)),
+    );
+    assert!(std::iter::from_fn(|| a.poll_event()).any(|e| matches!(
+        e,
+        Event::Registration {
+            state: RegistrationState::Unregistered,
+            ..
+        }
+    )));
 }
 
 #[test]
@@ -458,14 +635,32 @@ fn wrong_password_fails_without_looping() {
     while let Some(t) = a.poll_transmit() {
         sent += 1;
         assert!(sent < 5, "REGISTER loop");
-        let Message::Request(req) = parse_datagram(&t.payload).unwrap() else { panic!() };
+        let Message::Request(req) = parse_datagram(&t.payload).unwrap() else {
+            panic!()
+        };
         // This registrar never accepts: always the same nonce, never stale.
         let mut r = response_to(&req, 401, Some("reg"));
-        r.headers.push(HeaderName::WwwAuthenticate, "Digest realm=\"test\", nonce=\"same\"".to_string());
+        r.headers.push(
+            HeaderName::WwwAuthenticate,
+            "Digest realm=\"test\", nonce=\"same\"".to_string(),
+        );
         a.handle_message(now, Transport::Udp, addr(B), Message::Response(r));
     }
     let last = std::iter::from_fn(|| a.poll_event()).last().unwrap();
-    assert!(matches!(last, Event::Registration { state: RegistrationState::Failed { status: Some(401), retry_in: None, .. }, .. }), "{last:?}");
+    assert!(
+        matches!(
+            last,
+            Event::Registration {
+                state: RegistrationState::Failed {
+                    status: Some(401),
+                    retry_in: None,
+                    ..
+                },
+                ..
+            }
+        ),
+        "{last:?}"
+    );
 }
 
 #[test]
@@ -478,7 +673,15 @@ fn registrar_silence_backs_off_and_recovers() {
         now = t;
         a.handle_timeout(now);
         while a.poll_transmit().is_some() {}
-        if std::iter::from_fn(|| a.poll_event()).any(|e| matches!(e, Event::Registration { state: RegistrationState::Failed { .. }, .. })) {
+        if std::iter::from_fn(|| a.poll_event()).any(|e| {
+            matches!(
+                e,
+                Event::Registration {
+                    state: RegistrationState::Failed { .. },
+                    ..
+                }
+            )
+        }) {
             break;
         }
     }

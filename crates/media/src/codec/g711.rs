@@ -34,7 +34,11 @@ pub const fn ulaw_to_linear(byte: u8) -> i16 {
     let u = !byte;
     let mut t = (((u & 0x0F) as i32) << 3) + ULAW_BIAS;
     t <<= (u & 0x70) >> 4;
-    (if u & 0x80 != 0 { ULAW_BIAS - t } else { t - ULAW_BIAS }) as i16
+    (if u & 0x80 != 0 {
+        ULAW_BIAS - t
+    } else {
+        t - ULAW_BIAS
+    }) as i16
 }
 
 pub fn linear_to_alaw(sample: i16) -> u8 {
@@ -50,7 +54,11 @@ pub fn linear_to_alaw(sample: i16) -> u8 {
     if seg >= 8 {
         return (0x7F ^ mask) as u8;
     }
-    let mantissa = if seg < 2 { (pcm >> 1) & 0x0F } else { (pcm >> seg) & 0x0F };
+    let mantissa = if seg < 2 {
+        (pcm >> 1) & 0x0F
+    } else {
+        (pcm >> seg) & 0x0F
+    };
     ((((seg as i32) << 4) | mantissa) ^ mask) as u8
 }
 

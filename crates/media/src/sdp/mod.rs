@@ -5,7 +5,9 @@ mod negotiate;
 use std::fmt;
 use std::str::FromStr;
 
-pub use negotiate::{Direction, LocalMedia, Negotiated, NegotiationError, apply_answer, create_answer, create_offer};
+pub use negotiate::{
+    Direction, LocalMedia, Negotiated, NegotiationError, apply_answer, create_answer, create_offer,
+};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SdpError {
@@ -66,7 +68,9 @@ pub struct MediaDescription {
 
 impl MediaDescription {
     pub fn attribute(&self, name: &str) -> Option<&Attribute> {
-        self.attributes.iter().find(|a| a.name.eq_ignore_ascii_case(name))
+        self.attributes
+            .iter()
+            .find(|a| a.name.eq_ignore_ascii_case(name))
     }
 
     /// `a=rtpmap:<pt> <name>/<clock>[/<channels>]` for a payload type.
@@ -120,7 +124,9 @@ fn parse_attribute(v: &str) -> Attribute {
 
 impl SessionDescription {
     pub fn parse(bytes: &[u8]) -> Result<SessionDescription, SdpError> {
-        std::str::from_utf8(bytes).map_err(|_| SdpError::Encoding)?.parse()
+        std::str::from_utf8(bytes)
+            .map_err(|_| SdpError::Encoding)?
+            .parse()
     }
 
     pub fn to_bytes(&self) -> Vec<u8> {
@@ -168,7 +174,10 @@ impl FromStr for SessionDescription {
                         return Err(SdpError::Field("m="));
                     }
                     let (port, port_count) = match f[1].split_once('/') {
-                        Some((p, n)) => (p, Some(n.parse().map_err(|_| SdpError::Field("m= port count"))?)),
+                        Some((p, n)) => (
+                            p,
+                            Some(n.parse().map_err(|_| SdpError::Field("m= port count"))?),
+                        ),
                         None => (f[1], None),
                     };
                     media.push(MediaDescription {
@@ -176,7 +185,11 @@ impl FromStr for SessionDescription {
                         port: port.parse().map_err(|_| SdpError::Field("m= port"))?,
                         port_count,
                         proto: f[2].to_string(),
-                        formats: f[3..].iter().filter(|s| !s.is_empty()).map(|s| s.to_string()).collect(),
+                        formats: f[3..]
+                            .iter()
+                            .filter(|s| !s.is_empty())
+                            .map(|s| s.to_string())
+                            .collect(),
                         connection: None,
                         other_lines: Vec::new(),
                         attributes: Vec::new(),
@@ -190,7 +203,9 @@ impl FromStr for SessionDescription {
                     origin = Some(Origin {
                         username: user.to_string(),
                         session_id: id.to_string(),
-                        session_version: version.parse().map_err(|_| SdpError::Field("o= version"))?,
+                        session_version: version
+                            .parse()
+                            .map_err(|_| SdpError::Field("o= version"))?,
                         net_type: nt.to_string(),
                         addr_type: at.to_string(),
                         address: addr.to_string(),
@@ -231,7 +246,11 @@ fn write_attributes(f: &mut fmt::Formatter<'_>, attrs: &[Attribute]) -> fmt::Res
 
 impl fmt::Display for Connection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "c={} {} {}\r\n", self.net_type, self.addr_type, self.address)
+        write!(
+            f,
+            "c={} {} {}\r\n",
+            self.net_type, self.addr_type, self.address
+        )
     }
 }
 
@@ -241,7 +260,13 @@ impl fmt::Display for SessionDescription {
         write!(
             f,
             "v=0\r\no={} {} {} {} {} {}\r\ns={}\r\n",
-            o.username, o.session_id, o.session_version, o.net_type, o.addr_type, o.address, self.session_name
+            o.username,
+            o.session_id,
+            o.session_version,
+            o.net_type,
+            o.addr_type,
+            o.address,
+            self.session_name
         )?;
         if let Some(c) = &self.connection {
             write!(f, "{c}")?;
@@ -301,7 +326,10 @@ mod tests {
         assert!(SessionDescription::parse(b"o=- 1 1 IN IP4 x\r\n").is_err());
         assert!(SessionDescription::parse(b"v=0\r\nm=audio x RTP/AVP 0\r\n").is_err());
         assert!(SessionDescription::parse(b"v=0\r\nbogus\r\n").is_err());
-        assert!(SessionDescription::parse(b"v=0\r\ns=-\r\n").is_err(), "no o=");
+        assert!(
+            SessionDescription::parse(b"v=0\r\ns=-\r\n").is_err(),
+            "no o="
+        );
         assert!(SessionDescription::parse(&[0xff, 0xfe]).is_err());
     }
 }

@@ -47,7 +47,10 @@ impl Direction {
 
     /// What both ends allow.
     pub fn intersect(self, other: Direction) -> Direction {
-        Direction::from_parts(self.sends() && other.sends(), self.receives() && other.receives())
+        Direction::from_parts(
+            self.sends() && other.sends(),
+            self.receives() && other.receives(),
+        )
     }
 
     fn of(session: &SessionDescription, m: &MediaDescription) -> Direction {
@@ -132,15 +135,28 @@ fn session(local: &LocalMedia, media: Vec<MediaDescription>) -> SessionDescripti
     }
 }
 
-fn audio_media(local: &LocalMedia, codecs: &[(u8, CodecKind)], te: Option<u8>, direction: Direction) -> MediaDescription {
+fn audio_media(
+    local: &LocalMedia,
+    codecs: &[(u8, CodecKind)],
+    te: Option<u8>,
+    direction: Direction,
+) -> MediaDescription {
     let mut formats: Vec<String> = codecs.iter().map(|(pt, _)| pt.to_string()).collect();
     let mut attributes: Vec<Attribute> = codecs
         .iter()
-        .map(|(pt, c)| Attribute::new("rtpmap", Some(&format!("{pt} {}/{}", c.name(), c.clock_rate()))))
+        .map(|(pt, c)| {
+            Attribute::new(
+                "rtpmap",
+                Some(&format!("{pt} {}/{}", c.name(), c.clock_rate())),
+            )
+        })
         .collect();
     if let Some(pt) = te {
         formats.push(pt.to_string());
-        attributes.push(Attribute::new("rtpmap", Some(&format!("{pt} telephone-event/8000"))));
+        attributes.push(Attribute::new(
+            "rtpmap",
+            Some(&format!("{pt} telephone-event/8000")),
+        ));
         attributes.push(Attribute::new("fmtp", Some(&format!("{pt} 0-16"))));
     }
     attributes.push(Attribute::new("ptime", Some(&local.ptime.to_string())));
@@ -165,14 +181,20 @@ pub fn create_offer(local: &LocalMedia) -> SessionDescription {
         .filter_map(|c| c.static_payload_type().map(|pt| (pt, *c)))
         .collect();
     let te = local.telephone_event.then_some(TELEPHONE_EVENT_PT);
-    session(local, vec![audio_media(local, &codecs, te, local.direction)])
+    session(
+        local,
+        vec![audio_media(local, &codecs, te, local.direction)],
+    )
 }
 
 /// The codec a payload type stands for in `m`.
 fn codec_of(m: &MediaDescription, pt: &str) -> Option<CodecKind> {
     match m.rtpmap(pt) {
         Some((name, clock)) => CodecKind::from_name(&name, clock),
-        None => pt.parse().ok().and_then(CodecKind::from_static_payload_type),
+        None => pt
+            .parse()
+            .ok()
+            .and_then(CodecKind::from_static_payload_type),
     }
 }
 
@@ -183,9 +205,22 @@ fn telephone_event_of(m: &MediaDescription) -> Option<u8> {
     })
 }
 
-fn remote_addr(s: &SessionDescription, m: &MediaDescription) -> Result<Option<SocketAddr>, NegotiationError> {
-    let c = m.connection.as_ref().or(s.connection.as_ref()).ok_or(NegotiationError::BadAddress)?;
-    let ip: IpAddr = c.address.split('/').next().unwrap_or_default().parse().map_err(|_| NegotiationError::BadAddress)?;
+fn remote_addr(
+    s: &SessionDescription,
+    m: &MediaDescription,
+) -> Result<Option<SocketAddr>, NegotiationError> {
+    let c = m
+        .connection
+        .as_ref()
+        .or(s.connection.as_ref())
+        .ok_or(NegotiationError::BadAddress)?;
+    let ip: IpAddr = c
+        .address
+        .split('/')
+        .next()
+        .unwrap_or_default()
+        .parse()
+        .map_err(|_| NegotiationError::BadAddress)?;
     // RFC 2543-style hold: c=0.0.0.0.
     Ok((!ip.is_unspecified()).then(|| SocketAddr::new(ip, m.port)))
 }
@@ -200,22 +235,32 @@ fn ptime_of(m: &MediaDescription) -> u32 {
 
 /// Our answer to an offer: the first audio stream we can use is accepted with the
 /// offerer's preferred codec among ours; every other stream is refused (port 0).
-pub fn create_answer(offer: &SessionDescription, local: &LocalMedia) -> Result<(SessionDescription, Negotiated), NegotiationError> {
+pub fn create_answer(
+    offer: &SessionDescription,
+    local: &LocalMedia,
+) -> Result<(SessionDescription, Negotiated), NegotiationError> {
     let mut media = Vec::new();
     let mut negotiated = None;
     let mut saw_codec_mismatch = false;
     for m in &offer.media {
-        let usable = m.media == "audio" && m.port != 0 && m.proto == "RTP/AVP" && negotiated.is_none();
+        let usable =
+            m.media == "audio" && m.port != 0 && m.proto == "RTP/AVP" && negotiated.is_none();
         let chosen = if usable {
-            m.formats
-                .iter()
-                .find_map(|pt| codec_of(m, pt).filter(|c| local.codecs.contains(c)).map(|c| (pt.parse::<u8>().ok(), c)))
+            m.formats.iter().find_map(|pt| {
+                codec_of(m, pt)
+                    .filter(|c| local.codecs.contains(c))
+                    .map(|c| (pt.parse::<u8>().ok(), c))
+            })
         } else {
             None
         };
         match chosen {
             Some((Some(pt), codec)) => {
-                let te = if local.telephone_event { telephone_event_of(m) } else { None };
+                let te = if local.telephone_event {
+                    telephone_event_of(m)
+                } else {
+                    None
+                };
                 let their = Direction::of(offer, m);
                 let direction = local.direction.intersect(their.reversed());
                 negotiated = Some(Negotiated {
@@ -251,7 +296,10 @@ pub fn create_answer(offer: &SessionDescription, local: &LocalMedia) -> Result<(
 }
 
 /// Reads the peer's answer to our offer.
-pub fn apply_answer(offer: &SessionDescription, answer: &SessionDescription) -> Result<Negotiated, NegotiationError> {
+pub fn apply_answer(
+    offer: &SessionDescription,
+    answer: &SessionDescription,
+) -> Result<Negotiated, NegotiationError> {
     let ours = offer.audio().ok_or(NegotiationError::NoAudio)?;
     let m = answer
         .media
@@ -263,7 +311,10 @@ pub fn apply_answer(offer: &SessionDescription, answer: &SessionDescription) -> 
         .iter()
         .find_map(|pt| {
             let codec = codec_of(m, pt)?;
-            ours.formats.iter().any(|o| codec_of(ours, o) == Some(codec)).then(|| (pt.parse::<u8>().ok(), codec))
+            ours.formats
+                .iter()
+                .any(|o| codec_of(ours, o) == Some(codec))
+                .then(|| (pt.parse::<u8>().ok(), codec))
         })
         .ok_or(NegotiationError::NoCommonCodec)?;
     let our_direction = Direction::of(offer, ours);
@@ -318,7 +369,8 @@ mod tests {
     fn hold_offer_gets_recvonly_answer() {
         let mut alice = local(vec![CodecKind::Pcmu]);
         alice.direction = Direction::SendOnly;
-        let (answer, at_bob) = create_answer(&create_offer(&alice), &local(vec![CodecKind::Pcmu])).unwrap();
+        let (answer, at_bob) =
+            create_answer(&create_offer(&alice), &local(vec![CodecKind::Pcmu])).unwrap();
         assert_eq!(at_bob.direction, Direction::RecvOnly);
         assert!(answer.to_string().contains("a=recvonly"));
     }
@@ -337,6 +389,9 @@ mod tests {
     #[test]
     fn no_common_codec() {
         let offer: SessionDescription = "v=0\r\no=- 1 1 IN IP4 1.2.3.4\r\ns=-\r\nc=IN IP4 1.2.3.4\r\nt=0 0\r\nm=audio 49217 RTP/AVP 18 96\r\na=rtpmap:96 opus/48000/2\r\n".parse().unwrap();
-        assert_eq!(create_answer(&offer, &local(vec![CodecKind::Pcmu])).unwrap_err(), NegotiationError::NoCommonCodec);
+        assert_eq!(
+            create_answer(&offer, &local(vec![CodecKind::Pcmu])).unwrap_err(),
+            NegotiationError::NoCommonCodec
+        );
     }
 }

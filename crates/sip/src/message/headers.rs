@@ -213,7 +213,10 @@ mod tests {
         ] {
             assert_eq!(HeaderName::from_wire(compact), long, "{compact}");
         }
-        assert_eq!(HeaderName::from_wire("MaX-fOrWaRdS"), HeaderName::MaxForwards);
+        assert_eq!(
+            HeaderName::from_wire("MaX-fOrWaRdS"),
+            HeaderName::MaxForwards
+        );
         assert_eq!(
             HeaderName::from_wire("C%6Fntact"),
             HeaderName::Other("C%6Fntact".into())

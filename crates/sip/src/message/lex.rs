@@ -114,7 +114,11 @@ impl Params {
 
     pub fn set(&mut self, name: &str, value: Option<&str>) {
         let value = value.map(str::to_string);
-        match self.0.iter_mut().find(|(n, _)| n.eq_ignore_ascii_case(name)) {
+        match self
+            .0
+            .iter_mut()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        {
             Some(slot) => slot.1 = value,
             None => self.0.push((name.to_string(), value)),
         }

@@ -18,7 +18,9 @@ struct Raw<'a> {
 
 /// Skips leading CRLFs (keep-alives and RFC 3261 section 7.5 tolerance).
 fn skip_leading_crlf(buf: &[u8]) -> usize {
-    buf.iter().take_while(|&&b| b == b'\r' || b == b'\n').count()
+    buf.iter()
+        .take_while(|&&b| b == b'\r' || b == b'\n')
+        .count()
 }
 
 fn find_head_end(buf: &[u8]) -> Option<usize> {
@@ -69,7 +71,8 @@ fn frame_head(buf: &[u8]) -> Result<Option<Raw<'_>>, ParseError> {
             Ok(None)
         };
     };
-    let head = std::str::from_utf8(&buf[..end]).map_err(|_| ParseError::syntax("head is not UTF-8"))?;
+    let head =
+        std::str::from_utf8(&buf[..end]).map_err(|_| ParseError::syntax("head is not UTF-8"))?;
     let (start_line, headers, content_lengths) = split_head(head)?;
     Ok(Some(Raw {
         start_line,
@@ -138,7 +141,11 @@ fn once(headers: &Headers, name: HeaderName, label: &'static str) -> Result<(), 
     }
 }
 
-fn at_most_once(headers: &Headers, name: HeaderName, label: &'static str) -> Result<(), ParseError> {
+fn at_most_once(
+    headers: &Headers,
+    name: HeaderName,
+    label: &'static str,
+) -> Result<(), ParseError> {
     if headers.count(&name) > 1 {
         Err(ParseError::Duplicate(label))
     } else {
@@ -196,17 +203,23 @@ fn validate(raw: Raw<'_>, body: Vec<u8>) -> Result<Message, ParseError> {
     if let Some(rest) = start_line.strip_prefix("SIP/") {
         // Status-Line: SIP/2.0 SP 3DIGIT SP Reason-Phrase
         let rest = rest.strip_prefix("2.0 ").ok_or(ParseError::Version)?;
-        let code = rest.get(..3).ok_or(ParseError::syntax("short status line"))?;
+        let code = rest
+            .get(..3)
+            .ok_or(ParseError::syntax("short status line"))?;
         if !code.chars().all(|c| c.is_ascii_digit()) {
             return Err(ParseError::syntax("bad status code"));
         }
-        let status: u16 = code.parse().map_err(|_| ParseError::syntax("bad status code"))?;
+        let status: u16 = code
+            .parse()
+            .map_err(|_| ParseError::syntax("bad status code"))?;
         if !(100..=699).contains(&status) {
             return Err(ParseError::syntax("status code out of range"));
         }
         let reason = match &rest[3..] {
             "" => "",
-            r => r.strip_prefix(' ').ok_or(ParseError::syntax("bad status line"))?,
+            r => r
+                .strip_prefix(' ')
+                .ok_or(ParseError::syntax("bad status line"))?,
         };
         validate_headers(&headers)?;
         return Ok(Message::Response(Response {
@@ -233,7 +246,9 @@ fn validate(raw: Raw<'_>, body: Vec<u8>) -> Result<Message, ParseError> {
     }
     let uri: Uri = uri.parse()?;
     if uri.as_sip().is_some_and(|u| !u.headers.is_empty()) {
-        return Err(ParseError::syntax("headers are not allowed in a Request-URI"));
+        return Err(ParseError::syntax(
+            "headers are not allowed in a Request-URI",
+        ));
     }
     let method = Method::from_wire(method);
     let cseq = validate_headers(&headers)?;

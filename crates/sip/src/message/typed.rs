@@ -5,7 +5,9 @@ use std::fmt;
 use std::str::FromStr;
 
 use super::ParseError;
-use super::lex::{Params, is_token, is_token_char, is_ws, parse_params, quote, quoted_string, trim_ws};
+use super::lex::{
+    Params, is_token, is_token_char, is_ws, parse_params, quote, quoted_string, trim_ws,
+};
 use super::uri::{Uri, split_host_port};
 
 /// `[display-name] <uri> *(;param)` or `uri *(;param)` (RFC 3261 section 20.10).
@@ -54,7 +56,11 @@ impl FromStr for NameAddr {
             if !d.split(is_ws).filter(|w| !w.is_empty()).all(is_token) {
                 return Err(ParseError::syntax("display name is not a token list"));
             }
-            let d = d.split(is_ws).filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ");
+            let d = d
+                .split(is_ws)
+                .filter(|w| !w.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ");
             ((!d.is_empty()).then_some(d), &s[lt..])
         } else {
             // addr-spec: parameters after the URI belong to the header, so a URI
@@ -173,7 +179,13 @@ impl FromStr for Via {
 
 impl fmt::Display for Via {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "SIP/2.0/{} {}{}", self.transport, self.sent_by(), self.params)
+        write!(
+            f,
+            "SIP/2.0/{} {}{}",
+            self.transport,
+            self.sent_by(),
+            self.params
+        )
     }
 }
 
@@ -211,7 +223,11 @@ pub fn parse_uint(s: &str, max: u64) -> Option<u64> {
         return None;
     }
     let trimmed = s.trim_start_matches('0');
-    let v = if trimmed.is_empty() { 0 } else { trimmed.parse::<u64>().ok()? };
+    let v = if trimmed.is_empty() {
+        0
+    } else {
+        trimmed.parse::<u64>().ok()?
+    };
     (v <= max).then_some(v)
 }
 
@@ -252,7 +268,9 @@ mod tests {
         let n: NameAddr = "caller<sip:caller@example.com>;tag=323".parse().unwrap();
         assert_eq!(n.display.as_deref(), Some("caller"));
 
-        let n: NameAddr = "token1~` token2'+_ <sip:mundane@example.com>".parse().unwrap();
+        let n: NameAddr = "token1~` token2'+_ <sip:mundane@example.com>"
+            .parse()
+            .unwrap();
         assert_eq!(n.display.as_deref(), Some("token1~` token2'+_"));
     }
 
@@ -271,13 +289,20 @@ mod tests {
 
     #[test]
     fn via_with_odd_spacing() {
-        let v: Via = "SIP  /   2.0 /UDP    192.0.2.2;branch=390skdjuw".parse().unwrap();
+        let v: Via = "SIP  /   2.0 /UDP    192.0.2.2;branch=390skdjuw"
+            .parse()
+            .unwrap();
         assert_eq!(v.transport, "UDP");
         assert_eq!(v.host, "192.0.2.2");
         assert_eq!(v.branch(), Some("390skdjuw"));
-        let v: Via = "SIP/2.0/TCP spindle.example.com:5061 ;  branch  =   z9hG4bK9ikj8".parse().unwrap();
+        let v: Via = "SIP/2.0/TCP spindle.example.com:5061 ;  branch  =   z9hG4bK9ikj8"
+            .parse()
+            .unwrap();
         assert_eq!(v.port, Some(5061));
-        assert_eq!(v.to_string(), "SIP/2.0/TCP spindle.example.com:5061;branch=z9hG4bK9ikj8");
+        assert_eq!(
+            v.to_string(),
+            "SIP/2.0/TCP spindle.example.com:5061;branch=z9hG4bK9ikj8"
+        );
         assert!("SIP/2.0/UDP 192.0.2.15;;".parse::<Via>().is_err());
         assert!("SIP/3.0/UDP host".parse::<Via>().is_err());
     }

@@ -11,7 +11,10 @@ use super::lex::{Params, is_token_char};
 pub enum Uri {
     Sip(SipUri),
     /// Any other absolute URI (`tel:`, `mailto:`, unknown schemes): kept verbatim.
-    Other { scheme: String, opaque: String },
+    Other {
+        scheme: String,
+        opaque: String,
+    },
 }
 
 /// `sip:` / `sips:` URI. User and password are kept in their escaped wire form.
@@ -47,7 +50,9 @@ impl SipUri {
 
     /// `transport` parameter, lower-cased.
     pub fn transport(&self) -> Option<String> {
-        self.params.value("transport").map(|t| t.to_ascii_lowercase())
+        self.params
+            .value("transport")
+            .map(|t| t.to_ascii_lowercase())
     }
 
     /// `host:port` as it would be written in a Via sent-by or a socket address.
@@ -142,7 +147,10 @@ impl FromStr for Uri {
             .find(':')
             .ok_or_else(|| ParseError::syntax("URI without a scheme"))?;
         let (scheme, rest) = (&s[..colon], &s[colon + 1..]);
-        let valid_scheme = scheme.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        let valid_scheme = scheme
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic())
             && scheme
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
@@ -152,7 +160,11 @@ impl FromStr for Uri {
         if scheme.eq_ignore_ascii_case("sip") || scheme.eq_ignore_ascii_case("sips") {
             return parse_sip(scheme.eq_ignore_ascii_case("sips"), rest).map(Uri::Sip);
         }
-        if rest.is_empty() || rest.chars().any(|c| c.is_whitespace() || c == '<' || c == '>') {
+        if rest.is_empty()
+            || rest
+                .chars()
+                .any(|c| c.is_whitespace() || c == '<' || c == '>')
+        {
             return Err(ParseError::syntax("bad opaque URI"));
         }
         Ok(Uri::Other {
@@ -216,7 +228,10 @@ fn parse_sip(secure: bool, s: &str) -> Result<SipUri, ParseError> {
             let (name, value) = h
                 .split_once('=')
                 .ok_or_else(|| ParseError::syntax("bad URI header"))?;
-            if name.is_empty() || !name.chars().all(is_header_char) || !value.chars().all(is_header_char) {
+            if name.is_empty()
+                || !name.chars().all(is_header_char)
+                || !value.chars().all(is_header_char)
+            {
                 return Err(ParseError::syntax("bad URI header"));
             }
             headers.push((name.to_string(), value.to_string()));
@@ -257,9 +272,10 @@ pub fn split_host_port(s: &str) -> Result<(&str, Option<u16>), ParseError> {
     }
     let port = match port {
         None => None,
-        Some(p) if !p.is_empty() && p.len() <= 5 && p.chars().all(|c| c.is_ascii_digit()) => {
-            Some(p.parse::<u16>().map_err(|_| ParseError::syntax("port out of range"))?)
-        }
+        Some(p) if !p.is_empty() && p.len() <= 5 && p.chars().all(|c| c.is_ascii_digit()) => Some(
+            p.parse::<u16>()
+                .map_err(|_| ParseError::syntax("port out of range"))?,
+        ),
         Some(_) => return Err(ParseError::syntax("bad port")),
     };
     Ok((host, port))
@@ -316,15 +332,26 @@ mod tests {
     fn semicolons_in_user_part() {
         let u = sip("sip:user;par=u%40example.net@example.com");
         assert_eq!(u.user.as_deref(), Some("user;par=u%40example.net"));
-        assert_eq!(u.user_unescaped().as_deref(), Some("user;par=u@example.net"));
+        assert_eq!(
+            u.user_unescaped().as_deref(),
+            Some("user;par=u@example.net")
+        );
         assert_eq!(u.host, "example.com");
     }
 
     #[test]
     fn unusual_user_and_password() {
-        let u = sip("sip:1_unusual.URI~(to-be!sure)&isn't+it$/crazy?,/;;*:&it+has=1,weird!*pas$wo~d_too.(doesn't-it)@example.com");
-        assert_eq!(u.user.as_deref(), Some("1_unusual.URI~(to-be!sure)&isn't+it$/crazy?,/;;*"));
-        assert_eq!(u.password.as_deref(), Some("&it+has=1,weird!*pas$wo~d_too.(doesn't-it)"));
+        let u = sip(
+            "sip:1_unusual.URI~(to-be!sure)&isn't+it$/crazy?,/;;*:&it+has=1,weird!*pas$wo~d_too.(doesn't-it)@example.com",
+        );
+        assert_eq!(
+            u.user.as_deref(),
+            Some("1_unusual.URI~(to-be!sure)&isn't+it$/crazy?,/;;*")
+        );
+        assert_eq!(
+            u.password.as_deref(),
+            Some("&it+has=1,weird!*pas$wo~d_too.(doesn't-it)")
+        );
     }
 
     #[test]
@@ -367,7 +394,9 @@ mod tests {
 
     #[test]
     fn other_schemes_are_opaque() {
-        let u: Uri = "nobodyKnowsThisScheme:totallyopaquecontent".parse().unwrap();
+        let u: Uri = "nobodyKnowsThisScheme:totallyopaquecontent"
+            .parse()
+            .unwrap();
         assert_eq!(u.scheme(), "nobodyKnowsThisScheme");
         assert_eq!(u.to_string(), "nobodyKnowsThisScheme:totallyopaquecontent");
     }

@@ -51,7 +51,8 @@ impl ClientInvite {
             ack: None,
             cfg,
             reliability,
-            timer_a: (reliability == Reliability::Unreliable).then(|| Backoff::start(now, cfg.t1, None)),
+            timer_a: (reliability == Reliability::Unreliable)
+                .then(|| Backoff::start(now, cfg.t1, None)),
             timer_b: Some(now + cfg.timeout()),
             timer_d: None,
             timer_m: None,
@@ -71,7 +72,12 @@ impl ClientInvite {
     }
 
     pub fn poll_timeout(&self) -> Option<Instant> {
-        earliest([self.timer_a.map(|a| a.next), self.timer_b, self.timer_d, self.timer_m])
+        earliest([
+            self.timer_a.map(|a| a.next),
+            self.timer_b,
+            self.timer_d,
+            self.timer_m,
+        ])
     }
 
     pub fn on_timeout(&mut self, now: Instant, out: &mut Vec<TxOutput>) {
@@ -143,7 +149,12 @@ impl ClientInvite {
     /// To with the response's tag, CSeq method ACK.
     fn ack_for(&self, response: &Response) -> Request {
         let mut ack = Request::new(Method::Ack, self.request.uri.clone());
-        for name in [HeaderName::Via, HeaderName::From, HeaderName::CallId, HeaderName::Route] {
+        for name in [
+            HeaderName::Via,
+            HeaderName::From,
+            HeaderName::CallId,
+            HeaderName::Route,
+        ] {
             if name == HeaderName::Via {
                 if let Some(v) = self.request.headers.values(&HeaderName::Via).next() {
                     ack.headers.push(HeaderName::Via, v);
@@ -157,7 +168,12 @@ impl ClientInvite {
         if let Some(to) = response.headers.get(&HeaderName::To) {
             ack.headers.push(HeaderName::To, to);
         }
-        let seq = self.request.headers.cseq().map(|c| c.seq).unwrap_or_default();
+        let seq = self
+            .request
+            .headers
+            .cseq()
+            .map(|c| c.seq)
+            .unwrap_or_default();
         ack.headers.push(HeaderName::CSeq, format!("{seq} ACK"));
         ack.headers.push(HeaderName::MaxForwards, "70");
         ack

@@ -61,7 +61,12 @@ impl TxKey {
                 let cseq = req.headers.cseq()?;
                 Some(TxKey::Rfc2543 {
                     request_uri: req.uri.to_string(),
-                    from_tag: req.headers.from_addr()?.tag().unwrap_or_default().to_string(),
+                    from_tag: req
+                        .headers
+                        .from_addr()?
+                        .tag()
+                        .unwrap_or_default()
+                        .to_string(),
                     call_id: req.headers.call_id()?.to_string(),
                     cseq: cseq.seq,
                     top_via: via.to_string(),

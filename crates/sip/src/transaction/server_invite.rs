@@ -70,7 +70,12 @@ impl ServerInvite {
     }
 
     pub fn poll_timeout(&self) -> Option<Instant> {
-        earliest([self.timer_g.map(|g| g.next), self.timer_h, self.timer_i, self.timer_l])
+        earliest([
+            self.timer_g.map(|g| g.next),
+            self.timer_h,
+            self.timer_i,
+            self.timer_l,
+        ])
     }
 
     /// The TU answers. Responses after a final one are ignored.
@@ -98,7 +103,12 @@ impl ServerInvite {
     }
 
     /// A request that matched this transaction: an INVITE retransmission or an ACK.
-    pub fn on_request(&mut self, request: &Request, now: Instant, out: &mut Vec<TxOutput>) -> ServerRequestOutcome {
+    pub fn on_request(
+        &mut self,
+        request: &Request,
+        now: Instant,
+        out: &mut Vec<TxOutput>,
+    ) -> ServerRequestOutcome {
         use ServerInviteState::*;
         match (self.state, &request.method) {
             (Proceeding | Completed, Method::Invite) => {

@@ -72,7 +72,12 @@ pub fn response_to(req: &Request, status: u16, to_tag: Option<&str>) -> Response
     for v in req.headers.get_all(&HeaderName::Via) {
         resp.headers.push(HeaderName::Via, v);
     }
-    for name in [HeaderName::From, HeaderName::To, HeaderName::CallId, HeaderName::CSeq] {
+    for name in [
+        HeaderName::From,
+        HeaderName::To,
+        HeaderName::CallId,
+        HeaderName::CSeq,
+    ] {
         if let Some(v) = req.headers.get(&name) {
             let mut v = v.to_string();
             if name == HeaderName::To

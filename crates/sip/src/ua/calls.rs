@@ -7,9 +7,7 @@ use rand::Rng;
 
 use super::build::{new_call_id, new_tag, response_to};
 use super::dialog::Dialog;
-use super::{
-    AccountId, CallId, EndReason, Event, Owner, Target, Transport, UaError, UserAgent,
-};
+use super::{AccountId, CallId, EndReason, Event, Owner, Target, Transport, UaError, UserAgent};
 use crate::auth::{Challenge, DigestClient};
 use crate::message::{Contact, HeaderName, Method, NameAddr, Request, Response, SipUri, Uri};
 use crate::transaction::{Backoff, TxKey};
@@ -79,7 +77,9 @@ pub(super) struct Call {
 impl Call {
     pub fn poll_timeout(&self) -> Option<Instant> {
         [
-            self.ok_retransmit.as_ref().map(|o| o.backoff.next.min(o.give_up)),
+            self.ok_retransmit
+                .as_ref()
+                .map(|o| o.backoff.next.min(o.give_up)),
             self.reinvite_retry.as_ref().map(|r| r.0),
             self.purge_at,
         ]
@@ -129,17 +129,34 @@ impl UserAgent {
 
     /// Calls that have not ended, oldest first.
     pub fn active_calls(&self) -> Vec<CallId> {
-        let mut ids: Vec<CallId> = self.calls.iter().filter(|(_, c)| !c.is_ended()).map(|(id, _)| *id).collect();
+        let mut ids: Vec<CallId> = self
+            .calls
+            .iter()
+            .filter(|(_, c)| !c.is_ended())
+            .map(|(id, _)| *id)
+            .collect();
         ids.sort();
         ids
     }
 
     /// Places a call to `target` with an SDP offer. Without an account the call goes
     /// straight to the target (peer to peer) from `sip:<contact_user>@<local>`.
-    pub fn call(&mut self, now: Instant, account: Option<AccountId>, target: &Uri, sdp: Vec<u8>) -> Result<CallId, UaError> {
+    pub fn call(
+        &mut self,
+        now: Instant,
+        account: Option<AccountId>,
+        target: &Uri,
+        sdp: Vec<u8>,
+    ) -> Result<CallId, UaError> {
         let target_sip = target.as_sip().ok_or(UaError::NotSip)?.clone();
         let acct = match account {
-            Some(a) => Some(self.cfg.accounts.get(a.0).ok_or(UaError::NoSuchAccount)?.clone()),
+            Some(a) => Some(
+                self.cfg
+                    .accounts
+                    .get(a.0)
+                    .ok_or(UaError::NoSuchAccount)?
+                    .clone(),
+            ),
             None => None,
         };
         let (from, proxy, transport_hint) = match &acct {
@@ -149,7 +166,11 @@ impl UserAgent {
                 (from, a.outbound_proxy.clone(), Some(a.transport))
             }
             None => {
-                let me = SipUri::new(Some(&self.cfg.contact_user), &self.cfg.local.ip().to_string(), Some(self.cfg.local.port()));
+                let me = SipUri::new(
+                    Some(&self.cfg.contact_user),
+                    &self.cfg.local.ip().to_string(),
+                    Some(self.cfg.local.port()),
+                );
                 (NameAddr::new(Uri::Sip(me)), None, None)
             }
         };
@@ -209,9 +230,17 @@ impl UserAgent {
     }
 
     /// Sends (or re-sends, with credentials) the initial INVITE of an outgoing call.
-    fn send_invite(&mut self, id: CallId, sdp: Vec<u8>, authorization: Option<(HeaderName, String)>, now: Instant) {
+    fn send_invite(
+        &mut self,
+        id: CallId,
+        sdp: Vec<u8>,
+        authorization: Option<(HeaderName, String)>,
+        now: Instant,
+    ) {
         let contact_user = self.contact_user_for(id);
-        let Some(call) = self.calls.get_mut(&id) else { return };
+        let Some(call) = self.calls.get_mut(&id) else {
+            return;
+        };
         // Until the dialog exists, Route is the pre-loaded outbound proxy.
         let (mut req, _) = call.dialog.request(Method::Invite, None);
         let target = call.target.clone();
@@ -240,12 +269,18 @@ impl UserAgent {
     }
 
     pub(super) fn on_invite_response(&mut self, id: CallId, resp: Response, now: Instant) {
-        let Some(call) = self.calls.get_mut(&id) else { return };
+        let Some(call) = self.calls.get_mut(&id) else {
+            return;
+        };
         match resp.status {
             100 => {}
             101..=199 => {
                 call.got_provisional = true;
-                if let Some(tag) = resp.headers.to_addr().and_then(|t| t.tag().map(str::to_string)) {
+                if let Some(tag) = resp
+                    .headers
+                    .to_addr()
+                    .and_then(|t| t.tag().map(str::to_string))
+                {
                     learn_dialog(&mut call.dialog, &resp, tag);
                 }
                 if call.cancel_requested {
@@ -278,7 +313,9 @@ impl UserAgent {
     }
 
     fn on_invite_2xx(&mut self, id: CallId, resp: &Response, now: Instant) {
-        let Some(call) = self.calls.get_mut(&id) else { return };
+        let Some(call) = self.calls.get_mut(&id) else {
+            return;
+        };
         if let Some(ack) = &call.ack {
             // A retransmitted 2xx: ACK it again.
             let (ack, target) = (ack.clone(), call.target.clone());
@@ -286,13 +323,26 @@ impl UserAgent {
             self.send(&target, ack);
             return;
         }
-        let tag = resp.headers.to_addr().and_then(|t| t.tag().map(str::to_string)).unwrap_or_default();
+        let tag = resp
+            .headers
+            .to_addr()
+            .and_then(|t| t.tag().map(str::to_string))
+            .unwrap_or_default();
         learn_dialog(&mut call.dialog, resp, tag);
-        let seq = resp.headers.cseq().map(|c| c.seq).unwrap_or(call.dialog.local_seq);
+        let seq = resp
+            .headers
+            .cseq()
+            .map(|c| c.seq)
+            .unwrap_or(call.dialog.local_seq);
         let (mut ack, target) = call.dialog.request(Method::Ack, Some(seq));
-        let target = target.or_else(|| dialog_target(&call.dialog)).unwrap_or_else(|| call.target.clone());
+        let target = target
+            .or_else(|| dialog_target(&call.dialog))
+            .unwrap_or_else(|| call.target.clone());
         let was_ended = call.is_ended();
-        ack.headers.push_front(HeaderName::Via, self.via(target.transport, &crate::transaction::new_branch()));
+        ack.headers.push_front(
+            HeaderName::Via,
+            self.via(target.transport, &crate::transaction::new_branch()),
+        );
         let wire = ack.to_bytes();
         let call = self.calls.get_mut(&id).expect("call exists");
         call.ack = Some(wire.clone());
@@ -316,13 +366,19 @@ impl UserAgent {
             .and_then(|a| self.cfg.accounts.get(a.0))
             .and_then(|a| a.credentials.clone())?;
         let (challenge_header, auth_header) = if resp.status == 407 {
-            (HeaderName::ProxyAuthenticate, HeaderName::ProxyAuthorization)
+            (
+                HeaderName::ProxyAuthenticate,
+                HeaderName::ProxyAuthorization,
+            )
         } else {
             (HeaderName::WwwAuthenticate, HeaderName::Authorization)
         };
         let challenge = Challenge::parse(resp.headers.get(&challenge_header)?).ok()?;
         // A second challenge with a nonce we already answered (not stale): wrong password.
-        let repeated = call.digest.as_ref().is_some_and(|d| d.challenge().nonce == challenge.nonce);
+        let repeated = call
+            .digest
+            .as_ref()
+            .is_some_and(|d| d.challenge().nonce == challenge.nonce);
         if call.auth_attempts >= 3 || (repeated && !challenge.stale) {
             return None;
         }
@@ -341,10 +397,17 @@ impl UserAgent {
     }
 
     /// Sends a provisional answer (180, or 183 with early media SDP).
-    pub fn provisional(&mut self, now: Instant, id: CallId, status: u16, sdp: Option<Vec<u8>>) -> Result<(), UaError> {
+    pub fn provisional(
+        &mut self,
+        now: Instant,
+        id: CallId,
+        status: u16,
+        sdp: Option<Vec<u8>>,
+    ) -> Result<(), UaError> {
         let (key, mut resp) = self.uas_response(id, status)?;
         if let Some(sdp) = sdp {
-            resp.headers.push(HeaderName::ContentType, "application/sdp");
+            resp.headers
+                .push(HeaderName::ContentType, "application/sdp");
             resp.body = sdp;
         }
         if let Some(call) = self.calls.get_mut(&id) {
@@ -358,9 +421,14 @@ impl UserAgent {
     pub fn answer(&mut self, now: Instant, id: CallId, sdp: Vec<u8>) -> Result<(), UaError> {
         let (key, mut resp) = self.uas_response(id, 200)?;
         resp.headers.push(HeaderName::Allow, super::ALLOW);
-        resp.headers.push(HeaderName::ContentType, "application/sdp");
+        resp.headers
+            .push(HeaderName::ContentType, "application/sdp");
         resp.body = sdp;
-        let target = self.txs.get(&key).map(|e| e.target.clone()).ok_or(UaError::WrongState)?;
+        let target = self
+            .txs
+            .get(&key)
+            .map(|e| e.target.clone())
+            .ok_or(UaError::WrongState)?;
         self.respond(&key, &resp, now);
         let call = self.calls.get_mut(&id).ok_or(UaError::NoSuchCall)?;
         call.state = CallState::Answering;
@@ -391,15 +459,23 @@ impl UserAgent {
     /// A response to the unanswered incoming INVITE of `id`, with To tag and Contact.
     fn uas_response(&self, id: CallId, status: u16) -> Result<(TxKey, Response), UaError> {
         let call = self.calls.get(&id).ok_or(UaError::NoSuchCall)?;
-        if call.role != Role::Callee || !matches!(call.state, CallState::Calling | CallState::Early) {
+        if call.role != Role::Callee || !matches!(call.state, CallState::Calling | CallState::Early)
+        {
             return Err(UaError::WrongState);
         }
         let key = call.server_key.clone().ok_or(UaError::WrongState)?;
         let req = call.incoming.as_ref().ok_or(UaError::WrongState)?;
         let mut resp = response_to(req, status, Some(&call.dialog.local_tag));
         if status < 300 {
-            let transport = self.txs.get(&key).map(|e| e.target.transport).unwrap_or(Transport::Udp);
-            resp.headers.push(HeaderName::Contact, self.contact(&self.cfg.contact_user, transport));
+            let transport = self
+                .txs
+                .get(&key)
+                .map(|e| e.target.transport)
+                .unwrap_or(Transport::Udp);
+            resp.headers.push(
+                HeaderName::Contact,
+                self.contact(&self.cfg.contact_user, transport),
+            );
         }
         Ok((key, resp))
     }
@@ -417,7 +493,9 @@ impl UserAgent {
                     call.cancel_requested = true;
                 }
             }
-            (Role::Callee, CallState::Calling | CallState::Early) => return self.reject(now, id, 486),
+            (Role::Callee, CallState::Calling | CallState::Early) => {
+                return self.reject(now, id, 486);
+            }
             (Role::Callee, CallState::Answering) => call.bye_after_ack = true,
             (_, CallState::Established | CallState::Answering) => self.send_bye(id, now),
         }
@@ -426,11 +504,21 @@ impl UserAgent {
     }
 
     fn send_cancel(&mut self, id: CallId, now: Instant) {
-        let Some(call) = self.calls.get_mut(&id) else { return };
+        let Some(call) = self.calls.get_mut(&id) else {
+            return;
+        };
         call.cancel_requested = false;
-        let Some(invite) = call.invite.clone() else { return };
+        let Some(invite) = call.invite.clone() else {
+            return;
+        };
         let mut cancel = Request::new(Method::Cancel, invite.uri.clone());
-        for name in [HeaderName::Via, HeaderName::From, HeaderName::To, HeaderName::CallId, HeaderName::Route] {
+        for name in [
+            HeaderName::Via,
+            HeaderName::From,
+            HeaderName::To,
+            HeaderName::CallId,
+            HeaderName::Route,
+        ] {
             if name == HeaderName::Via {
                 if let Some(v) = invite.headers.values(&HeaderName::Via).next() {
                     cancel.headers.push(HeaderName::Via, v);
@@ -442,9 +530,15 @@ impl UserAgent {
             }
         }
         let seq = invite.headers.cseq().map(|c| c.seq).unwrap_or_default();
-        cancel.headers.push(HeaderName::CSeq, format!("{seq} CANCEL"));
+        cancel
+            .headers
+            .push(HeaderName::CSeq, format!("{seq} CANCEL"));
         cancel.headers.push(HeaderName::MaxForwards, "70");
-        let branch = invite.headers.top_via().and_then(|v| v.branch().map(str::to_string)).unwrap_or_default();
+        let branch = invite
+            .headers
+            .top_via()
+            .and_then(|v| v.branch().map(str::to_string))
+            .unwrap_or_default();
         let target = call.target.clone();
         self.start_client_tx_on_branch(cancel, target, Owner::Cancel(id), &branch, now);
     }
@@ -454,7 +548,13 @@ impl UserAgent {
     }
 
     /// Sends a new in-dialog request; returns its transaction key.
-    fn send_in_dialog(&mut self, id: CallId, method: Method, body: Option<(&str, Vec<u8>)>, now: Instant) -> Option<TxKey> {
+    fn send_in_dialog(
+        &mut self,
+        id: CallId,
+        method: Method,
+        body: Option<(&str, Vec<u8>)>,
+        now: Instant,
+    ) -> Option<TxKey> {
         let contact_user = self.contact_user_for(id);
         let call = self.calls.get_mut(&id)?;
         let owner = match method {
@@ -463,9 +563,14 @@ impl UserAgent {
             _ => Owner::InDialog(id),
         };
         let (mut req, target) = call.dialog.request(method.clone(), None);
-        let target = target.or_else(|| dialog_target(&call.dialog)).unwrap_or_else(|| call.target.clone());
+        let target = target
+            .or_else(|| dialog_target(&call.dialog))
+            .unwrap_or_else(|| call.target.clone());
         if matches!(method, Method::Invite | Method::Update) {
-            req.headers.push(HeaderName::Contact, self.contact(&contact_user, target.transport));
+            req.headers.push(
+                HeaderName::Contact,
+                self.contact(&contact_user, target.transport),
+            );
         }
         if let Some((content_type, body)) = body {
             req.headers.push(HeaderName::ContentType, content_type);
@@ -476,7 +581,13 @@ impl UserAgent {
     }
 
     /// Sends a SIP INFO in the call (DTMF relay when the peer has no telephone-event).
-    pub fn send_info(&mut self, now: Instant, id: CallId, content_type: &str, body: Vec<u8>) -> Result<(), UaError> {
+    pub fn send_info(
+        &mut self,
+        now: Instant,
+        id: CallId,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> Result<(), UaError> {
         self.established(id)?;
         self.send_in_dialog(id, Method::Info, Some((content_type, body)), now);
         Ok(())
@@ -507,16 +618,28 @@ impl UserAgent {
         if resp.status < 200 {
             return;
         }
-        let Some(call) = self.calls.get_mut(&id) else { return };
+        let Some(call) = self.calls.get_mut(&id) else {
+            return;
+        };
         call.reinvite_in_progress = false;
         if resp.is_success() {
-            let seq = resp.headers.cseq().map(|c| c.seq).unwrap_or(call.dialog.local_seq);
+            let seq = resp
+                .headers
+                .cseq()
+                .map(|c| c.seq)
+                .unwrap_or(call.dialog.local_seq);
             let (mut ack, target) = call.dialog.request(Method::Ack, Some(seq));
-            let target = target.or_else(|| dialog_target(&call.dialog)).unwrap_or_else(|| call.target.clone());
-            ack.headers.push_front(HeaderName::Via, self.via(target.transport, &crate::transaction::new_branch()));
+            let target = target
+                .or_else(|| dialog_target(&call.dialog))
+                .unwrap_or_else(|| call.target.clone());
+            ack.headers.push_front(
+                HeaderName::Via,
+                self.via(target.transport, &crate::transaction::new_branch()),
+            );
             self.send(&target, ack.to_bytes());
             let sdp = (!resp.body.is_empty()).then(|| resp.body.clone());
-            self.events.push_back(Event::OfferAnswered { call: id, sdp });
+            self.events
+                .push_back(Event::OfferAnswered { call: id, sdp });
         } else if resp.status == 491 {
             // Glare (RFC 3261 14.1): retry after a random wait; 2.1-4 s if we own the Call-ID.
             let owner = call.role == Role::Caller;
@@ -532,7 +655,10 @@ impl UserAgent {
             self.send_bye(id, now);
             self.end_call(id, EndReason::Remote, now);
         } else {
-            self.events.push_back(Event::OfferRejected { call: id, status: resp.status });
+            self.events.push_back(Event::OfferRejected {
+                call: id,
+                status: resp.status,
+            });
         }
     }
 
@@ -542,9 +668,17 @@ impl UserAgent {
         let call = self.calls.get_mut(&id).ok_or(UaError::NoSuchCall)?;
         let pending = call.pending_offer.take().ok_or(UaError::WrongState)?;
         let mut resp = response_to(&pending.request, 200, None);
-        let target = self.txs.get(&pending.key).map(|e| e.target.clone()).ok_or(UaError::WrongState)?;
-        resp.headers.push(HeaderName::Contact, self.contact(&contact_user, target.transport));
-        resp.headers.push(HeaderName::ContentType, "application/sdp");
+        let target = self
+            .txs
+            .get(&pending.key)
+            .map(|e| e.target.clone())
+            .ok_or(UaError::WrongState)?;
+        resp.headers.push(
+            HeaderName::Contact,
+            self.contact(&contact_user, target.transport),
+        );
+        resp.headers
+            .push(HeaderName::ContentType, "application/sdp");
         resp.body = sdp;
         self.respond(&pending.key, &resp, now);
         if pending.request.method == Method::Invite {
@@ -598,7 +732,11 @@ impl UserAgent {
             remote_target,
             route_set: req.headers.route_set(&HeaderName::RecordRoute),
         };
-        let target = self.txs.get(key).map(|e| e.target.clone()).expect("server tx exists");
+        let target = self
+            .txs
+            .get(key)
+            .map(|e| e.target.clone())
+            .expect("server tx exists");
         let id = self.new_call_id();
         if let Some(entry) = self.txs.get_mut(key) {
             entry.owner = Owner::ServerInvite(id);
@@ -753,7 +891,9 @@ impl UserAgent {
     }
 
     pub(super) fn on_ack_for_call(&mut self, id: CallId, req: &Request, now: Instant) {
-        let Some(call) = self.calls.get_mut(&id) else { return };
+        let Some(call) = self.calls.get_mut(&id) else {
+            return;
+        };
         if call.ok_retransmit.take().is_none() {
             return;
         }
@@ -771,13 +911,25 @@ impl UserAgent {
 
     /// A 2xx to an INVITE whose client transaction has ended: re-send our ACK.
     pub(super) fn on_stray_invite_2xx(&mut self, resp: &Response) {
-        let Some(call_id) = resp.headers.call_id() else { return };
-        let from_tag = resp.headers.from_addr().and_then(|f| f.tag().map(str::to_string));
+        let Some(call_id) = resp.headers.call_id() else {
+            return;
+        };
+        let from_tag = resp
+            .headers
+            .from_addr()
+            .and_then(|f| f.tag().map(str::to_string));
         let found = self
             .calls
             .values()
             .find(|c| c.dialog.call_id == call_id && Some(&c.dialog.local_tag) == from_tag.as_ref())
-            .and_then(|c| c.ack.clone().map(|a| (a, dialog_target(&c.dialog).unwrap_or_else(|| c.target.clone()))));
+            .and_then(|c| {
+                c.ack.clone().map(|a| {
+                    (
+                        a,
+                        dialog_target(&c.dialog).unwrap_or_else(|| c.target.clone()),
+                    )
+                })
+            });
         match found {
             Some((ack, target)) => self.send(&target, ack),
             None => self.stats.unmatched_responses += 1,
@@ -788,7 +940,9 @@ impl UserAgent {
     /// retransmissions.
     pub(super) fn end_call(&mut self, id: CallId, reason: EndReason, now: Instant) {
         let linger = self.cfg.timers.timeout();
-        let Some(call) = self.calls.get_mut(&id) else { return };
+        let Some(call) = self.calls.get_mut(&id) else {
+            return;
+        };
         if call.purge_at.is_some() {
             return;
         }
@@ -804,7 +958,9 @@ impl UserAgent {
     pub(super) fn calls_on_timeout(&mut self, now: Instant) {
         let ids: Vec<CallId> = self.calls.keys().copied().collect();
         for id in ids {
-            let Some(call) = self.calls.get_mut(&id) else { continue };
+            let Some(call) = self.calls.get_mut(&id) else {
+                continue;
+            };
             if let Some(ok) = &mut call.ok_retransmit {
                 if now >= ok.give_up {
                     // No ACK for our 2xx: the session is dead (RFC 3261 13.3.1.4).
@@ -823,16 +979,24 @@ impl UserAgent {
                     self.send(&target, wire);
                 }
             }
-            let Some(call) = self.calls.get_mut(&id) else { continue };
+            let Some(call) = self.calls.get_mut(&id) else {
+                continue;
+            };
             if let Some((at, _)) = &call.reinvite_retry
                 && now >= *at
                 && let Some((_, sdp)) = call.reinvite_retry.take()
             {
-                if call.state == CallState::Established && call.pending_offer.is_none() && !call.reinvite_in_progress {
+                if call.state == CallState::Established
+                    && call.pending_offer.is_none()
+                    && !call.reinvite_in_progress
+                {
                     call.reinvite_in_progress = true;
                     self.send_in_dialog(id, Method::Invite, Some(("application/sdp", sdp)), now);
                 } else {
-                    self.events.push_back(Event::OfferRejected { call: id, status: 491 });
+                    self.events.push_back(Event::OfferRejected {
+                        call: id,
+                        status: 491,
+                    });
                 }
                 continue;
             }
@@ -884,4 +1048,3 @@ fn answer_after(req: &Request) -> Option<u32> {
         na.params.value("answer-after")?.parse().ok()
     })
 }
-

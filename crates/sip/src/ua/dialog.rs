@@ -41,7 +41,11 @@ impl Dialog {
 
     /// Builds an in-dialog request without Via and Contact (the UA adds those).
     /// CSeq: ACK and CANCEL reuse `seq`; other methods take the next number.
-    pub fn request(&mut self, method: Method, ack_or_cancel_seq: Option<u32>) -> (Request, Option<Target>) {
+    pub fn request(
+        &mut self,
+        method: Method,
+        ack_or_cancel_seq: Option<u32>,
+    ) -> (Request, Option<Target>) {
         let seq = match ack_or_cancel_seq {
             Some(s) => s,
             None => {
@@ -60,7 +64,8 @@ impl Dialog {
         }
         req.headers.push(HeaderName::To, to.to_string());
         req.headers.push(HeaderName::CallId, self.call_id.clone());
-        req.headers.push(HeaderName::CSeq, format!("{seq} {method}"));
+        req.headers
+            .push(HeaderName::CSeq, format!("{seq} {method}"));
         for r in routes {
             req.headers.push(HeaderName::Route, r.to_string());
         }

@@ -77,19 +77,34 @@ pub enum Event {
     /// The call is up: for outgoing calls when the 2xx arrived (ACK sent), for
     /// incoming ones when the ACK arrived. `sdp` is the peer's answer (outgoing) or
     /// SDP carried in the ACK (incoming, offerless INVITE).
-    Established { call: CallId, sdp: Option<Vec<u8>> },
+    Established {
+        call: CallId,
+        sdp: Option<Vec<u8>>,
+    },
     /// The peer sent a new offer (re-INVITE or UPDATE); the user answers it with
     /// `answer_offer`. `None`: an offerless re-INVITE, the user sends an offer.
-    RemoteOffer { call: CallId, sdp: Option<Vec<u8>> },
+    RemoteOffer {
+        call: CallId,
+        sdp: Option<Vec<u8>>,
+    },
     /// Our re-INVITE was answered.
-    OfferAnswered { call: CallId, sdp: Option<Vec<u8>> },
+    OfferAnswered {
+        call: CallId,
+        sdp: Option<Vec<u8>>,
+    },
     /// Our re-INVITE was refused; the session stays as it was.
-    OfferRejected { call: CallId, status: u16 },
+    OfferRejected {
+        call: CallId,
+        status: u16,
+    },
     /// An INFO in the dialog (e.g. application/dtmf-relay).
     Info {
         call: CallId,
         content_type: Option<String>,
         body: Vec<u8>,
     },
-    Ended { call: CallId, reason: EndReason },
+    Ended {
+        call: CallId,
+        reason: EndReason,
+    },
 }

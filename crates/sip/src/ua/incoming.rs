@@ -13,7 +13,13 @@ use crate::transaction::{ServerInvite, ServerNonInvite, TxKey};
 const SUPPORTED: &[&str] = &[];
 
 impl UserAgent {
-    pub(super) fn on_request(&mut self, now: Instant, transport: Transport, source: SocketAddr, mut req: Request) {
+    pub(super) fn on_request(
+        &mut self,
+        now: Instant,
+        transport: Transport,
+        source: SocketAddr,
+        mut req: Request,
+    ) {
         mark_received(&mut req, source);
         let Some(key) = TxKey::for_request(&req) else {
             return;
@@ -36,7 +42,11 @@ impl UserAgent {
         let tx = if req.method == Method::Invite {
             Tx::ServerInvite(ServerInvite::new(req.clone(), reliability, self.cfg.timers))
         } else {
-            Tx::ServerNonInvite(ServerNonInvite::new(req.clone(), reliability, self.cfg.timers))
+            Tx::ServerNonInvite(ServerNonInvite::new(
+                req.clone(),
+                reliability,
+                self.cfg.timers,
+            ))
         };
         self.txs.insert(
             key.clone(),
@@ -107,7 +117,9 @@ impl UserAgent {
 /// RFC 3581 and RFC 3261 18.2.1: note where the request really came from, so
 /// responses go back there.
 fn mark_received(req: &mut Request, source: SocketAddr) {
-    let Some(mut via) = req.headers.top_via() else { return };
+    let Some(mut via) = req.headers.top_via() else {
+        return;
+    };
     let ip = source.ip().to_string();
     if via.host.trim_start_matches('[').trim_end_matches(']') != ip {
         via.params.set("received", Some(&ip));
@@ -116,7 +128,8 @@ fn mark_received(req: &mut Request, source: SocketAddr) {
         via.params.set("rport", Some(&source.port().to_string()));
         via.params.set("received", Some(&ip));
     }
-    req.headers.replace_first_value(&HeaderName::Via, &via.to_string());
+    req.headers
+        .replace_first_value(&HeaderName::Via, &via.to_string());
 }
 
 fn unsupported_options(req: &Request) -> Vec<String> {
@@ -140,7 +153,12 @@ fn precheck(req: &Request) -> Option<u16> {
     }
     let known = matches!(
         req.method,
-        Method::Invite | Method::Bye | Method::Options | Method::Info | Method::Update | Method::Prack
+        Method::Invite
+            | Method::Bye
+            | Method::Options
+            | Method::Info
+            | Method::Update
+            | Method::Prack
     );
     if let Method::Other(_) = req.method {
         return Some(501);
@@ -150,15 +168,20 @@ fn precheck(req: &Request) -> Option<u16> {
     }
     if matches!(req.method, Method::Invite | Method::Update) {
         if let Some(accept) = req.headers.get(&HeaderName::Accept)
-            && !crate::message::lex::split_list(accept).any(|t| t.eq_ignore_ascii_case("application/sdp") || t == "*/*" || t.eq_ignore_ascii_case("application/*"))
+            && !crate::message::lex::split_list(accept).any(|t| {
+                t.eq_ignore_ascii_case("application/sdp")
+                    || t == "*/*"
+                    || t.eq_ignore_ascii_case("application/*")
+            })
         {
             return Some(406);
         }
         if !req.body.is_empty()
-            && !req
-                .headers
-                .content_type()
-                .is_some_and(|ct| ct.split(';').next().is_some_and(|t| t.trim().eq_ignore_ascii_case("application/sdp")))
+            && !req.headers.content_type().is_some_and(|ct| {
+                ct.split(';')
+                    .next()
+                    .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/sdp"))
+            })
         {
             return Some(415);
         }

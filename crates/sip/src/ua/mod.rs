@@ -22,9 +22,12 @@ pub use events::{AccountId, CallId, EndReason, Event, RegistrationState};
 pub use transport::{Destination, Target, Transmit, Transport};
 
 use crate::auth::Credentials;
-use crate::message::{HeaderName, Message, ParseError, Request, Response, SipUri, error_response, parse_datagram};
+use crate::message::{
+    HeaderName, Message, ParseError, Request, Response, SipUri, error_response, parse_datagram,
+};
 use crate::transaction::{
-    ClientInvite, ClientNonInvite, ServerInvite, ServerNonInvite, TimerConfig, TxKey, TxOutput, new_branch,
+    ClientInvite, ClientNonInvite, ServerInvite, ServerNonInvite, TimerConfig, TxKey, TxOutput,
+    new_branch,
 };
 use calls::Call;
 use registration::Registration;
@@ -190,7 +193,10 @@ impl UserAgent {
     pub fn poll_timeout(&self) -> Option<Instant> {
         let txs = self.txs.values().filter_map(|e| e.tx.poll_timeout());
         let calls = self.calls.values().filter_map(Call::poll_timeout);
-        let regs = self.registrations.iter().filter_map(Registration::poll_timeout);
+        let regs = self
+            .registrations
+            .iter()
+            .filter_map(Registration::poll_timeout);
         txs.chain(calls).chain(regs).min()
     }
 
@@ -227,7 +233,13 @@ impl UserAgent {
     }
 
     /// Reacts to bytes that did not parse: a stateless error answer for requests.
-    pub fn malformed(&mut self, transport: Transport, source: SocketAddr, bytes: &[u8], error: &ParseError) {
+    pub fn malformed(
+        &mut self,
+        transport: Transport,
+        source: SocketAddr,
+        bytes: &[u8],
+        error: &ParseError,
+    ) {
         match error_response(bytes, error) {
             Some(answer) => {
                 self.stats.malformed_requests += 1;
@@ -246,7 +258,13 @@ impl UserAgent {
     }
 
     /// A parsed message (from a datagram, or framed from a TCP/TLS stream).
-    pub fn handle_message(&mut self, now: Instant, transport: Transport, source: SocketAddr, message: Message) {
+    pub fn handle_message(
+        &mut self,
+        now: Instant,
+        transport: Transport,
+        source: SocketAddr,
+        message: Message,
+    ) {
         match message {
             Message::Request(req) => self.on_request(now, transport, source, req),
             Message::Response(resp) => self.on_response(now, resp),
@@ -279,7 +297,9 @@ impl UserAgent {
     /// Delivers a transaction's outputs: sends go to its target, responses and
     /// timeouts to its owner.
     fn route_tx_outputs(&mut self, key: &TxKey, out: Vec<TxOutput>, now: Instant) {
-        let Some(entry) = self.txs.get(key) else { return };
+        let Some(entry) = self.txs.get(key) else {
+            return;
+        };
         let (target, owner) = (entry.target.clone(), entry.owner);
         for o in out {
             match o {
@@ -309,7 +329,9 @@ impl UserAgent {
                     self.end_call(call, EndReason::Timeout, now);
                 }
             }
-            Owner::ReInvite(call) => self.events.push_back(Event::OfferRejected { call, status: 408 }),
+            Owner::ReInvite(call) => self
+                .events
+                .push_back(Event::OfferRejected { call, status: 408 }),
             Owner::Bye(_) | Owner::Cancel(_) | Owner::InDialog(_) | Owner::Nobody => {}
         }
     }
@@ -324,12 +346,20 @@ impl UserAgent {
 
     /// Via value for a new client transaction over `transport`.
     fn via(&self, transport: Transport, branch: &str) -> String {
-        format!("SIP/2.0/{} {};branch={branch};rport", transport.via_name(), self.cfg.local)
+        format!(
+            "SIP/2.0/{} {};branch={branch};rport",
+            transport.via_name(),
+            self.cfg.local
+        )
     }
 
     /// Our Contact for `transport`.
     fn contact(&self, user: &str, transport: Transport) -> String {
-        let mut uri = SipUri::new(Some(user), &self.cfg.local.ip().to_string(), Some(self.cfg.local.port()));
+        let mut uri = SipUri::new(
+            Some(user),
+            &self.cfg.local.ip().to_string(),
+            Some(self.cfg.local.port()),
+        );
         if let std::net::IpAddr::V6(v6) = self.cfg.local.ip() {
             uri.host = format!("[{v6}]");
         }
@@ -340,7 +370,13 @@ impl UserAgent {
     }
 
     /// Adds the topmost Via and starts a client transaction for `req`.
-    fn start_client_tx(&mut self, req: Request, target: Target, owner: Owner, now: Instant) -> (TxKey, Request) {
+    fn start_client_tx(
+        &mut self,
+        req: Request,
+        target: Target,
+        owner: Owner,
+        now: Instant,
+    ) -> (TxKey, Request) {
         self.start_client_tx_on_branch(req, target, owner, &new_branch(), now)
     }
 
@@ -354,14 +390,27 @@ impl UserAgent {
         now: Instant,
     ) -> (TxKey, Request) {
         req.headers.remove(&HeaderName::Via);
-        req.headers.push_front(HeaderName::Via, self.via(target.transport, branch));
+        req.headers
+            .push_front(HeaderName::Via, self.via(target.transport, branch));
         let key = TxKey::client(branch, &req.method);
         let mut out = Vec::new();
         let reliability = target.transport.reliability();
         let tx = if req.method == crate::message::Method::Invite {
-            Tx::ClientInvite(ClientInvite::start(req.clone(), reliability, self.cfg.timers, now, &mut out))
+            Tx::ClientInvite(ClientInvite::start(
+                req.clone(),
+                reliability,
+                self.cfg.timers,
+                now,
+                &mut out,
+            ))
         } else {
-            Tx::ClientNonInvite(ClientNonInvite::start(req.clone(), reliability, self.cfg.timers, now, &mut out))
+            Tx::ClientNonInvite(ClientNonInvite::start(
+                req.clone(),
+                reliability,
+                self.cfg.timers,
+                now,
+                &mut out,
+            ))
         };
         self.txs.insert(key.clone(), TxEntry { tx, target, owner });
         self.route_tx_outputs(&key, out, now);

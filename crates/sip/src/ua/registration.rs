@@ -7,7 +7,9 @@ use std::time::{Duration, Instant};
 use super::build::{new_call_id, new_tag};
 use super::{AccountId, Event, Owner, RegistrationState, Target, UserAgent};
 use crate::auth::{Challenge, DigestClient};
-use crate::message::{Contact, HeaderName, Method, NameAddr, Request, Response, SipUri, Uri, parse_uint};
+use crate::message::{
+    Contact, HeaderName, Method, NameAddr, Request, Response, SipUri, Uri, parse_uint,
+};
 
 /// Longest wait between retries after failures.
 const MAX_BACKOFF: Duration = Duration::from_secs(300);
@@ -58,7 +60,9 @@ impl Registration {
     }
 
     fn backoff(&mut self) -> Duration {
-        let wait = FIRST_BACKOFF.saturating_mul(1 << self.failures.min(8)).min(MAX_BACKOFF);
+        let wait = FIRST_BACKOFF
+            .saturating_mul(1 << self.failures.min(8))
+            .min(MAX_BACKOFF);
         self.failures += 1;
         wait
     }
@@ -74,7 +78,12 @@ fn refresh_after(expires: u32) -> Duration {
 impl UserAgent {
     /// Starts (or restarts) registration of an account.
     pub fn register(&mut self, now: Instant, account: AccountId) -> Result<(), super::UaError> {
-        let expires = self.cfg.accounts.get(account.0).ok_or(super::UaError::NoSuchAccount)?.expires;
+        let expires = self
+            .cfg
+            .accounts
+            .get(account.0)
+            .ok_or(super::UaError::NoSuchAccount)?
+            .expires;
         let reg = &mut self.registrations[account.0];
         reg.wanted = true;
         reg.expires_wanted = expires;
@@ -86,7 +95,10 @@ impl UserAgent {
 
     /// Removes our binding (REGISTER with Expires: 0).
     pub fn unregister(&mut self, now: Instant, account: AccountId) -> Result<(), super::UaError> {
-        let reg = self.registrations.get_mut(account.0).ok_or(super::UaError::NoSuchAccount)?;
+        let reg = self
+            .registrations
+            .get_mut(account.0)
+            .ok_or(super::UaError::NoSuchAccount)?;
         reg.wanted = false;
         reg.refresh_at = None;
         reg.retry_at = None;
@@ -121,7 +133,10 @@ impl UserAgent {
         if acct.outbound_proxy.is_none() && registrar.transport().is_none() && !registrar.secure {
             first_hop.transport = acct.transport;
         }
-        let contact = self.contact(acct.aor.user.as_deref().unwrap_or(&self.cfg.contact_user), first_hop.transport);
+        let contact = self.contact(
+            acct.aor.user.as_deref().unwrap_or(&self.cfg.contact_user),
+            first_hop.transport,
+        );
         let reg = &mut self.registrations[account.0];
         reg.cseq += 1;
         reg.in_flight = Some(expires);
@@ -134,10 +149,17 @@ impl UserAgent {
         let mut aor = NameAddr::new(Uri::Sip(acct.aor.clone()));
         aor.display = acct.display_name.clone();
         req.headers.push(HeaderName::MaxForwards, "70");
-        req.headers.push(HeaderName::From, aor.clone().with_tag(&reg.from_tag).to_string());
-        req.headers.push(HeaderName::To, NameAddr::new(Uri::Sip(acct.aor.clone())).to_string());
+        req.headers.push(
+            HeaderName::From,
+            aor.clone().with_tag(&reg.from_tag).to_string(),
+        );
+        req.headers.push(
+            HeaderName::To,
+            NameAddr::new(Uri::Sip(acct.aor.clone())).to_string(),
+        );
         req.headers.push(HeaderName::CallId, reg.call_id.clone());
-        req.headers.push(HeaderName::CSeq, format!("{} REGISTER", reg.cseq));
+        req.headers
+            .push(HeaderName::CSeq, format!("{} REGISTER", reg.cseq));
         if let Some(proxy) = &acct.outbound_proxy {
             let mut p = proxy.clone();
             p.params.set("lr", None);
@@ -151,25 +173,41 @@ impl UserAgent {
         if let Some(creds) = &acct.credentials {
             let uri = registrar.to_string();
             if let Some(d) = &mut reg.digest {
-                req.headers.push(HeaderName::Authorization, d.authorize(creds, "REGISTER", &uri));
+                req.headers.push(
+                    HeaderName::Authorization,
+                    d.authorize(creds, "REGISTER", &uri),
+                );
             }
             if let Some(d) = &mut reg.proxy_digest {
-                req.headers.push(HeaderName::ProxyAuthorization, d.authorize(creds, "REGISTER", &uri));
+                req.headers.push(
+                    HeaderName::ProxyAuthorization,
+                    d.authorize(creds, "REGISTER", &uri),
+                );
             }
         }
         let state = reg.state.clone();
         if expires > 0 {
-            self.events.push_back(Event::Registration { account, state });
+            self.events
+                .push_back(Event::Registration { account, state });
         }
         self.start_client_tx(req, first_hop, Owner::Registration(account), now);
     }
 
-    pub(super) fn on_register_response(&mut self, account: AccountId, resp: Response, now: Instant) {
+    pub(super) fn on_register_response(
+        &mut self,
+        account: AccountId,
+        resp: Response,
+        now: Instant,
+    ) {
         if resp.status < 200 {
             return;
         }
-        let Some(reg) = self.registrations.get_mut(account.0) else { return };
-        let Some(expires_sent) = reg.in_flight else { return };
+        let Some(reg) = self.registrations.get_mut(account.0) else {
+            return;
+        };
+        let Some(expires_sent) = reg.in_flight else {
+            return;
+        };
         match resp.status {
             200..=299 => {
                 reg.in_flight = None;
@@ -185,16 +223,23 @@ impl UserAgent {
                     reg.state = RegistrationState::Registered { expires: granted };
                 }
                 let state = reg.state.clone();
-                self.events.push_back(Event::Registration { account, state });
+                self.events
+                    .push_back(Event::Registration { account, state });
             }
             401 | 407 => {
-                if self.answer_register_challenge(account, &resp, expires_sent, now).is_none() {
+                if self
+                    .answer_register_challenge(account, &resp, expires_sent, now)
+                    .is_none()
+                {
                     self.register_failed(account, Some(&resp), false, now);
                 }
             }
             423 => {
                 // Interval Too Brief: ask again with the registrar's minimum.
-                let min = resp.headers.get(&HeaderName::MinExpires).and_then(|v| parse_uint(v, u32::MAX.into()));
+                let min = resp
+                    .headers
+                    .get(&HeaderName::MinExpires)
+                    .and_then(|v| parse_uint(v, u32::MAX.into()));
                 match min {
                     Some(min) if reg.auth_rounds < 3 => {
                         reg.expires_wanted = min as u32;
@@ -209,7 +254,13 @@ impl UserAgent {
         }
     }
 
-    fn answer_register_challenge(&mut self, account: AccountId, resp: &Response, expires: u32, now: Instant) -> Option<()> {
+    fn answer_register_challenge(
+        &mut self,
+        account: AccountId,
+        resp: &Response,
+        expires: u32,
+        now: Instant,
+    ) -> Option<()> {
         self.cfg.accounts[account.0].credentials.as_ref()?;
         let proxy = resp.status == 407;
         let header = if proxy {
@@ -219,21 +270,37 @@ impl UserAgent {
         };
         let challenge = Challenge::parse(resp.headers.get(&header)?).ok()?;
         let reg = &mut self.registrations[account.0];
-        let slot = if proxy { &mut reg.proxy_digest } else { &mut reg.digest };
+        let slot = if proxy {
+            &mut reg.proxy_digest
+        } else {
+            &mut reg.digest
+        };
         // The same nonce again, not stale: the registrar refused our credentials.
-        let same_nonce = slot.as_ref().is_some_and(|d| d.challenge().nonce == challenge.nonce);
+        let same_nonce = slot
+            .as_ref()
+            .is_some_and(|d| d.challenge().nonce == challenge.nonce);
         let rounds = reg.auth_rounds;
         if rounds >= 2 || (same_nonce && !challenge.stale && rounds >= 1) {
             return None;
         }
-        let slot = if proxy { &mut reg.proxy_digest } else { &mut reg.digest };
+        let slot = if proxy {
+            &mut reg.proxy_digest
+        } else {
+            &mut reg.digest
+        };
         *slot = Some(DigestClient::new(challenge));
         reg.auth_rounds = rounds + 1;
         self.send_register(account, expires, now);
         Some(())
     }
 
-    fn register_failed(&mut self, account: AccountId, resp: Option<&Response>, permanent: bool, now: Instant) {
+    fn register_failed(
+        &mut self,
+        account: AccountId,
+        resp: Option<&Response>,
+        permanent: bool,
+        now: Instant,
+    ) {
         let reg = &mut self.registrations[account.0];
         let expires_sent = reg.in_flight.take();
         reg.auth_rounds = 0;
@@ -258,14 +325,17 @@ impl UserAgent {
         reg.state = RegistrationState::Failed {
             status: resp.map(|r| r.status),
             reason: match resp {
-                Some(r) if auth_failed => format!("{} {} (check user name and password)", r.status, r.reason),
+                Some(r) if auth_failed => {
+                    format!("{} {} (check user name and password)", r.status, r.reason)
+                }
                 Some(r) => format!("{} {}", r.status, r.reason),
                 None => "no answer from the registrar".to_string(),
             },
             retry_in: retry,
         };
         let state = reg.state.clone();
-        self.events.push_back(Event::Registration { account, state });
+        self.events
+            .push_back(Event::Registration { account, state });
     }
 
     pub(super) fn on_register_timeout(&mut self, account: AccountId, now: Instant) {
@@ -275,7 +345,10 @@ impl UserAgent {
     pub(super) fn registrations_on_timeout(&mut self, now: Instant) {
         for i in 0..self.registrations.len() {
             let reg = &mut self.registrations[i];
-            let due = [reg.refresh_at, reg.retry_at].into_iter().flatten().any(|t| t <= now);
+            let due = [reg.refresh_at, reg.retry_at]
+                .into_iter()
+                .flatten()
+                .any(|t| t <= now);
             if due && reg.wanted && reg.in_flight.is_none() {
                 reg.refresh_at = None;
                 reg.retry_at = None;
@@ -292,12 +365,14 @@ impl UserAgent {
 fn granted_expires(resp: &Response, local: &SocketAddr) -> Option<u32> {
     let ours = resp.headers.contacts().into_iter().find_map(|c| match c {
         Contact::Addr(a)
-            if a
-                .uri
-                .as_sip()
-                .is_some_and(|u| u.host_port() == local.to_string() || u.port == Some(local.port()) && u.host == local.ip().to_string()) =>
+            if a.uri.as_sip().is_some_and(|u| {
+                u.host_port() == local.to_string()
+                    || u.port == Some(local.port()) && u.host == local.ip().to_string()
+            }) =>
         {
-            a.params.value("expires").and_then(|e| parse_uint(e, u32::MAX.into()))
+            a.params
+                .value("expires")
+                .and_then(|e| parse_uint(e, u32::MAX.into()))
         }
         _ => None,
     });

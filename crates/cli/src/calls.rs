@@ -1,0 +1,206 @@
+//! `hookswitch call` and `hookswitch listen`: one engine, a few calls, printed as
+//! they go, with exit codes for scripts.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use hookswitch_phone::{AudioSpec, CallId, Engine, PhoneEvent};
+use tokio::sync::broadcast;
+
+use crate::cli::{AudioArgs, CallArgs, Cli, ListenArgs};
+use crate::daemon::{load_config, passwords, print_event, start_engine, stop_signal};
+use crate::exit;
+
+fn audio_spec(a: &AudioArgs) -> AudioSpec {
+    AudioSpec {
+        play: a.play.clone(),
+        tone_hz: a.tone,
+        record: a.record.clone(),
+    }
+}
+
+fn event_call(e: &PhoneEvent) -> Option<CallId> {
+    match e {
+        PhoneEvent::IncomingCall { call, .. }
+        | PhoneEvent::Progress { call, .. }
+        | PhoneEvent::Established { call, .. }
+        | PhoneEvent::MediaUpdated { call, .. }
+        | PhoneEvent::DtmfReceived { call, .. }
+        | PhoneEvent::PlaybackFinished { call }
+        | PhoneEvent::Ended { call, .. } => Some(*call),
+        PhoneEvent::Ready { .. } | PhoneEvent::Registration { .. } => None,
+    }
+}
+
+/// A timer that may or may not be armed.
+async fn until(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(d).await,
+        None => std::future::pending().await,
+    }
+}
+
+fn after(seconds: f64) -> Option<tokio::time::Instant> {
+    Some(tokio::time::Instant::now() + Duration::from_secs_f64(seconds.max(0.0)))
+}
+
+async fn next(events: &mut broadcast::Receiver<PhoneEvent>) -> Option<PhoneEvent> {
+    loop {
+        match events.recv().await {
+            Ok(e) => return Some(e),
+            Err(broadcast::error::RecvError::Lagged(n)) => tracing::warn!("{n} events were missed"),
+            Err(broadcast::error::RecvError::Closed) => return None,
+        }
+    }
+}
+
+/// Follows one call to its end: hangs up on --duration, at the end of --play,
+/// on Ctrl-C; returns whether it was established.
+async fn follow_call(
+    cli: &Cli,
+    engine: &Engine,
+    events: &mut broadcast::Receiver<PhoneEvent>,
+    call: CallId,
+    audio: &AudioArgs,
+    dtmf: Option<&str>,
+    answer_timeout: Option<f64>,
+) -> anyhow::Result<bool> {
+    let mut established = false;
+    let mut hangup_at = answer_timeout.and_then(after);
+    let mut hung_up = false;
+    loop {
+        tokio::select! {
+            e = next(events) => {
+                let Some(e) = e else { return Ok(established) };
+                if event_call(&e) != Some(call) {
+                    if !matches!(e, PhoneEvent::Ready { .. }) {
+                        print_event(cli, &e);
+                    }
+                    continue;
+                }
+                print_event(cli, &e);
+                match e {
+                    PhoneEvent::Established { .. } if !established => {
+                        established = true;
+                        hangup_at = audio.duration.and_then(after);
+                        if let Some(keys) = dtmf {
+                            engine.send_dtmf(call, keys).await.context("sending DTMF")?;
+                        }
+                    }
+                    PhoneEvent::PlaybackFinished { .. } if audio.duration.is_none() && established && !hung_up => {
+                        // Let the last packets and any DTMF drain before the BYE.
+                        hangup_at = after(0.3);
+                    }
+                    PhoneEvent::Ended { .. } => return Ok(established),
+                    _ => {}
+                }
+            }
+            _ = until(hangup_at), if !hung_up => {
+                hung_up = true;
+                hangup_at = None;
+                let _ = engine.hangup(Some(call)).await;
+            }
+            _ = stop_signal(), if !hung_up => {
+                hung_up = true;
+                let _ = engine.hangup(Some(call)).await;
+            }
+        }
+    }
+}
+
+pub async fn call(cli: &Cli, args: &CallArgs) -> anyhow::Result<u8> {
+    let config = load_config(cli)?;
+    let passwords = passwords(&config, args.account.as_deref())?;
+    let engine = start_engine(cli, &config, &passwords).await?;
+    let mut events = engine.subscribe();
+    let call = engine
+        .call(
+            &args.target,
+            args.account.as_deref(),
+            audio_spec(&args.audio),
+        )
+        .await?;
+    if !cli.json {
+        println!("call {call}: calling {}", args.target);
+    }
+    let established = follow_call(
+        cli,
+        &engine,
+        &mut events,
+        call,
+        &args.audio,
+        args.dtmf.as_deref(),
+        Some(args.timeout),
+    )
+    .await?;
+    engine.shutdown().await;
+    Ok(if established {
+        exit::OK
+    } else {
+        exit::CALL_FAILED
+    })
+}
+
+pub async fn listen(cli: &Cli, args: &ListenArgs) -> anyhow::Result<u8> {
+    let config = load_config(cli)?;
+    let passwords = passwords(&config, None)?;
+    let engine = start_engine(cli, &config, &passwords).await?;
+    let mut events = engine.subscribe();
+    let mut ended = 0u32;
+    let mut last_established = false;
+    loop {
+        if args.count.is_some_and(|n| ended >= n) {
+            break;
+        }
+        let e = tokio::select! {
+            e = next(&mut events) => e,
+            _ = stop_signal() => break,
+        };
+        let Some(e) = e else { break };
+        print_event(cli, &e);
+        if matches!(e, PhoneEvent::Ended { .. }) {
+            // A call we let ring (no --auto-answer) ended: the caller gave up.
+            ended += 1;
+            continue;
+        }
+        let PhoneEvent::IncomingCall {
+            call, answer_after, ..
+        } = e
+        else {
+            continue;
+        };
+        if let Some(status) = args.reject {
+            engine.reject(call, status).await?;
+            // Wait for that call's end.
+            while let Some(e) = next(&mut events).await {
+                print_event(cli, &e);
+                if matches!(e, PhoneEvent::Ended { call: c, .. } if c == call) {
+                    break;
+                }
+            }
+            ended += 1;
+            last_established = false;
+            continue;
+        }
+        if !args.auto_answer {
+            continue;
+        }
+        if let Some(delay) = answer_after.filter(|d| *d > 0) {
+            tokio::time::sleep(Duration::from_secs(u64::from(delay))).await;
+        }
+        if let Err(e) = engine.answer(call, audio_spec(&args.audio)).await {
+            eprintln!("hookswitch: cannot answer call {call}: {e}");
+        }
+        last_established =
+            follow_call(cli, &engine, &mut events, call, &args.audio, None, None).await?;
+        ended += 1;
+    }
+    engine.shutdown().await;
+    Ok(
+        if last_established || args.count.is_none() || args.reject.is_some() {
+            exit::OK
+        } else {
+            exit::CALL_FAILED
+        },
+    )
+}

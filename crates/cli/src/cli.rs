@@ -1,0 +1,141 @@
+//! Command-line syntax.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "hookswitch",
+    version,
+    about = "A softphone whose USB handsets and headsets are first-class"
+)]
+pub struct Cli {
+    /// Configuration file (default: the XDG config dir; see `hookswitch config path`).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Local SIP address (UDP and TCP), overriding the configuration.
+    #[arg(long, global = true, value_name = "ADDR:PORT")]
+    pub bind: Option<SocketAddr>,
+    /// Control socket of a running instance.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub control: Option<PathBuf>,
+    /// Print events as JSON lines instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// More log output on stderr (-v, -vv, -vvv).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+impl Cli {
+    pub fn config_path(&self) -> PathBuf {
+        self.config
+            .clone()
+            .unwrap_or_else(hookswitch_phone::config::default_path)
+    }
+
+    pub fn control_path(&self) -> PathBuf {
+        self.control
+            .clone()
+            .unwrap_or_else(hookswitch_phone::control::default_socket_path)
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the phone: register accounts, take calls, obey `hookswitch hangup` etc.
+    Run,
+    /// Register (all accounts, or one), report the result, unregister and exit.
+    Register {
+        #[arg(long)]
+        account: Option<String>,
+    },
+    /// Place a call and stay in it until it ends.
+    Call(CallArgs),
+    /// Wait for incoming calls.
+    Listen(ListenArgs),
+    /// Hang up a call (or all calls) of the running instance.
+    Hangup { call: Option<u64> },
+    /// Answer a ringing call of the running instance.
+    Answer { call: u64 },
+    /// Send DTMF keys in a call of the running instance.
+    Dtmf { call: u64, keys: String },
+    /// List the calls of the running instance.
+    Calls,
+    /// Configuration file helpers.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+    /// Store an account's password in the OS keyring (read from standard input).
+    Password {
+        #[command(subcommand)]
+        command: PasswordCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Print where the configuration file is.
+    Path,
+    /// Check the configuration file and the accounts' passwords.
+    Check,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PasswordCommand {
+    Set { account: String },
+}
+
+#[derive(Debug, Args)]
+pub struct AudioArgs {
+    /// Play this WAV file into the call (any rate, mixed to mono).
+    #[arg(long, value_name = "FILE.wav")]
+    pub play: Option<PathBuf>,
+    /// Play a sine tone of this frequency (Hz) instead.
+    #[arg(long, value_name = "HZ", conflicts_with = "play")]
+    pub tone: Option<f64>,
+    /// Record what the other side sends to this WAV file.
+    #[arg(long, value_name = "FILE.wav")]
+    pub record: Option<PathBuf>,
+    /// Hang up this many seconds after the call is established
+    /// (default: when --play ends, else when the other side hangs up).
+    #[arg(long, value_name = "SECONDS")]
+    pub duration: Option<f64>,
+}
+
+#[derive(Debug, Args)]
+pub struct CallArgs {
+    /// Whom to call: sip:user@host[:port], user@host, or a number at the account's domain.
+    pub target: String,
+    /// Account to call from (default: none, a direct peer-to-peer call).
+    #[arg(long)]
+    pub account: Option<String>,
+    /// Send these DTMF keys once the call is established (0-9 * # A-D).
+    #[arg(long, value_name = "KEYS")]
+    pub dtmf: Option<String>,
+    /// Give up if nobody answers within this many seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60.0)]
+    pub timeout: f64,
+    #[command(flatten)]
+    pub audio: AudioArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ListenArgs {
+    /// Answer incoming calls at once (and honour Call-Info answer-after).
+    #[arg(long)]
+    pub auto_answer: bool,
+    /// Refuse incoming calls with this status (486, 603, ...).
+    #[arg(long, value_name = "STATUS", conflicts_with = "auto_answer")]
+    pub reject: Option<u16>,
+    /// Exit after this many calls have ended.
+    #[arg(long, value_name = "N")]
+    pub count: Option<u32>,
+    #[command(flatten)]
+    pub audio: AudioArgs,
+}

@@ -1,0 +1,288 @@
+//! Starting the engine from the configuration, the `run` daemon, `register`, and
+//! commands sent to a running instance.
+
+use std::io::Read;
+
+use anyhow::{Context, bail};
+use hookswitch_phone::config::{self, Config};
+use hookswitch_phone::control::{self, Request};
+use hookswitch_phone::{Engine, Passwords, PhoneEvent};
+
+use crate::cli::Cli;
+use crate::exit;
+
+/// Loads the configuration with the command-line overrides applied.
+pub fn load_config(cli: &Cli) -> anyhow::Result<Config> {
+    let mut config = Config::load(&cli.config_path())?;
+    if let Some(bind) = cli.bind {
+        config.sip.listen = bind;
+    }
+    Ok(config)
+}
+
+/// Passwords of the accounts that need one: those that register, and `extra`.
+pub fn passwords(config: &Config, extra: Option<&str>) -> anyhow::Result<Passwords> {
+    let mut out = Passwords::new();
+    for a in &config.accounts {
+        if a.register || Some(a.name.as_str()) == extra {
+            out.insert(a.name.clone(), config::password(&a.name)?);
+        }
+    }
+    Ok(out)
+}
+
+pub async fn start_engine(
+    cli: &Cli,
+    config: &Config,
+    passwords: &Passwords,
+) -> anyhow::Result<Engine> {
+    let engine = Engine::start(config, passwords).await?;
+    if !cli.json {
+        println!("listening on {} (udp, tcp)", engine.local_addr());
+    }
+    Ok(engine)
+}
+
+/// Prints an event as text or JSON.
+pub fn print_event(cli: &Cli, e: &PhoneEvent) {
+    if cli.json {
+        if let Ok(line) = serde_json::to_string(e) {
+            println!("{line}");
+        }
+        return;
+    }
+    let line = match e {
+        PhoneEvent::Ready { sip } => format!("ready on {sip}"),
+        PhoneEvent::Registration {
+            account,
+            state,
+            detail,
+        } => match detail {
+            Some(d) => format!("account {account}: {state} ({d})"),
+            None => format!("account {account}: {state}"),
+        },
+        PhoneEvent::IncomingCall { call, from, .. } => format!("call {call}: incoming from {from}"),
+        PhoneEvent::Progress {
+            call,
+            status,
+            reason,
+        } => format!("call {call}: {status} {reason}"),
+        PhoneEvent::Established {
+            call,
+            codec,
+            remote_media,
+        } => {
+            format!(
+                "call {call}: established ({codec}, media to {})",
+                remote_media.as_deref().unwrap_or("nobody (held)")
+            )
+        }
+        PhoneEvent::MediaUpdated { call, direction } => {
+            format!("call {call}: media now {direction}")
+        }
+        PhoneEvent::DtmfReceived { call, key } => format!("call {call}: dtmf {key}"),
+        PhoneEvent::PlaybackFinished { call } => format!("call {call}: playback finished"),
+        PhoneEvent::Ended {
+            call,
+            reason,
+            status,
+            detail,
+            stats,
+        } => {
+            let mut s = format!("call {call}: ended ({reason}");
+            if let Some(st) = status {
+                s.push_str(&format!(" {st}"));
+            }
+            if let Some(d) = detail {
+                s.push_str(&format!(" {d}"));
+            }
+            s.push(')');
+            if let Some(st) = stats {
+                s.push_str(&format!(
+                    "; rtp sent {} received {} concealed {}",
+                    st.packets_sent, st.packets_received, st.concealed_frames
+                ));
+            }
+            s
+        }
+    };
+    println!("{line}");
+}
+
+/// Waits for Ctrl-C or SIGTERM.
+pub async fn stop_signal() {
+    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(t) => t,
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+            return;
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+}
+
+pub async fn run(cli: &Cli) -> anyhow::Result<u8> {
+    let config = load_config(cli)?;
+    let passwords = passwords(&config, None)?;
+    let engine = start_engine(cli, &config, &passwords).await?;
+    let mut events = engine.subscribe();
+    let socket = cli.control_path();
+    let server_engine = engine.clone();
+    let server_path = socket.clone();
+    let mut server = tokio::spawn(async move { control::serve(server_engine, &server_path).await });
+    if !cli.json {
+        println!("control socket {}", socket.display());
+        if config.accounts.is_empty() {
+            println!("no accounts configured: peer-to-peer calls only (see README: Configuration)");
+        }
+    }
+    let mut code = exit::OK;
+    loop {
+        tokio::select! {
+            e = events.recv() => match e {
+                Ok(e) => print_event(cli, &e),
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                Err(_) => break,
+            },
+            r = &mut server => {
+                if let Ok(Err(e)) = r {
+                    eprintln!("hookswitch: control socket: {e}");
+                }
+                code = exit::ERROR;
+                break;
+            }
+            _ = stop_signal() => break,
+        }
+    }
+    server.abort();
+    engine.shutdown().await;
+    if code == exit::OK {
+        let _ = std::fs::remove_file(&socket);
+    }
+    Ok(code)
+}
+
+pub async fn register(cli: &Cli, only: Option<&str>) -> anyhow::Result<u8> {
+    let mut config = load_config(cli)?;
+    if let Some(name) = only {
+        config.accounts.retain(|a| a.name == name);
+        if config.accounts.is_empty() {
+            bail!(
+                "no account named {name:?} in {}",
+                cli.config_path().display()
+            );
+        }
+    }
+    for a in &mut config.accounts {
+        a.register = true;
+    }
+    if config.accounts.is_empty() {
+        bail!("no accounts in {}", cli.config_path().display());
+    }
+    let passwords = passwords(&config, None)?;
+    let engine = start_engine(cli, &config, &passwords).await?;
+    let mut events = engine.subscribe();
+    let mut pending: Vec<String> = config.accounts.iter().map(|a| a.name.clone()).collect();
+    let mut failed = false;
+    let deadline = tokio::time::sleep(std::time::Duration::from_secs(40));
+    tokio::pin!(deadline);
+    while !pending.is_empty() {
+        tokio::select! {
+            e = events.recv() => {
+                let Ok(e) = e else { break };
+                print_event(cli, &e);
+                if let PhoneEvent::Registration { account, state, .. } = &e
+                    && (state == "registered" || state == "failed")
+                {
+                    failed |= state == "failed";
+                    pending.retain(|p| p != account);
+                }
+            }
+            _ = &mut deadline => {
+                failed = true;
+                break;
+            }
+        }
+    }
+    engine.shutdown().await;
+    Ok(if failed {
+        exit::REGISTRATION_FAILED
+    } else {
+        exit::OK
+    })
+}
+
+pub fn hangup_request(call: Option<u64>) -> Request {
+    Request::Hangup { call }
+}
+
+pub async fn control(cli: &Cli, req: Request) -> anyhow::Result<u8> {
+    let reply = match control::request(&cli.control_path(), &req).await {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("hookswitch: {e}");
+            return Ok(exit::NOT_RUNNING);
+        }
+    };
+    if cli.json {
+        println!("{}", serde_json::to_string(&reply)?);
+    } else if let Some(result) = &reply.result {
+        println!("{}", serde_json::to_string_pretty(result)?);
+    }
+    if reply.ok {
+        Ok(exit::OK)
+    } else {
+        eprintln!("hookswitch: {}", reply.error.unwrap_or_default());
+        Ok(exit::ERROR)
+    }
+}
+
+pub fn check_config(cli: &Cli) -> anyhow::Result<u8> {
+    let path = cli.config_path();
+    let config = load_config(cli)?;
+    println!(
+        "{}: ok ({} account(s))",
+        path.display(),
+        config.accounts.len()
+    );
+    let mut code = exit::OK;
+    for a in &config.accounts {
+        match config::password(&a.name) {
+            Ok(_) => println!("account {}: password found", a.name),
+            Err(e) => {
+                println!("account {}: {e}", a.name);
+                code = exit::ERROR;
+            }
+        }
+    }
+    Ok(code)
+}
+
+pub fn set_password(cli: &Cli, account: &str) -> anyhow::Result<u8> {
+    let config = load_config(cli)?;
+    if config.account_index(account).is_none() {
+        bail!(
+            "no account named {account:?} in {}",
+            cli.config_path().display()
+        );
+    }
+    let mut password = String::new();
+    std::io::stdin()
+        .read_to_string(&mut password)
+        .context("reading the password from standard input")?;
+    let password = password.trim_end_matches(['\r', '\n']);
+    if password.is_empty() {
+        bail!("empty password on standard input");
+    }
+    config::store_password(account, password).map_err(|e| {
+        anyhow::anyhow!(
+            "the OS keyring refused ({e}); where no keyring service runs, set {} instead",
+            config::password_env_var(account)
+        )
+    })?;
+    println!("password for {account} stored in the OS keyring");
+    Ok(exit::OK)
+}

@@ -1,0 +1,101 @@
+//! `hookswitch`: the softphone without a window. See README.md for every command.
+
+mod calls;
+mod cli;
+mod daemon;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use cli::{Cli, Command, ConfigCommand, PasswordCommand};
+
+/// Exit codes a script can rely on (also in README.md).
+pub mod exit {
+    /// The command did what was asked (a call was established and ended normally).
+    pub const OK: u8 = 0;
+    /// Bad usage, configuration or local error.
+    pub const ERROR: u8 = 1;
+    /// The call was not established (rejected, cancelled, no answer, network).
+    pub const CALL_FAILED: u8 = 2;
+    /// Registration failed.
+    pub const REGISTRATION_FAILED: u8 = 3;
+    /// No running instance to talk to.
+    pub const NOT_RUNNING: u8 = 4;
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let filter = match cli.verbose {
+        0 => "warn",
+        1 => "info",
+        2 => "debug",
+        _ => "trace",
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| filter.into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("hookswitch: cannot start: {e}");
+            return ExitCode::from(exit::ERROR);
+        }
+    };
+    let code = runtime.block_on(async {
+        let result = match &cli.command {
+            Command::Run => daemon::run(&cli).await,
+            Command::Register { account } => daemon::register(&cli, account.as_deref()).await,
+            Command::Call(args) => calls::call(&cli, args).await,
+            Command::Listen(args) => calls::listen(&cli, args).await,
+            Command::Hangup { call } => daemon::control(&cli, daemon::hangup_request(*call)).await,
+            Command::Answer { call } => {
+                daemon::control(
+                    &cli,
+                    hookswitch_phone::control::Request::Answer { call: *call },
+                )
+                .await
+            }
+            Command::Dtmf { call, keys } => {
+                daemon::control(
+                    &cli,
+                    hookswitch_phone::control::Request::Dtmf {
+                        call: *call,
+                        keys: keys.clone(),
+                    },
+                )
+                .await
+            }
+            Command::Calls => {
+                daemon::control(&cli, hookswitch_phone::control::Request::Calls).await
+            }
+            Command::Config {
+                command: ConfigCommand::Path,
+            } => {
+                println!("{}", cli.config_path().display());
+                Ok(exit::OK)
+            }
+            Command::Config {
+                command: ConfigCommand::Check,
+            } => daemon::check_config(&cli),
+            Command::Password {
+                command: PasswordCommand::Set { account },
+            } => daemon::set_password(&cli, account),
+        };
+        match result {
+            Ok(code) => code,
+            Err(e) => {
+                eprintln!("hookswitch: {e:#}");
+                exit::ERROR
+            }
+        }
+    });
+    ExitCode::from(code)
+}

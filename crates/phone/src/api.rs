@@ -1,0 +1,103 @@
+//! The phone API: what the app, the CLI and the local API see. Commands go in
+//! through [`crate::Engine`]; everything that happens comes out as [`PhoneEvent`].
+
+use serde::Serialize;
+
+/// A call, as numbered by the engine (stable for the engine's lifetime).
+pub type CallId = u64;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum PhoneEvent {
+    /// The engine is listening for SIP on this address.
+    Ready {
+        sip: String,
+    },
+    Registration {
+        account: String,
+        /// "registering", "registered", "unregistered" or "failed".
+        state: String,
+        detail: Option<String>,
+    },
+    IncomingCall {
+        call: CallId,
+        from: String,
+        to: String,
+        account: Option<String>,
+        /// Seconds after which the caller asked us to auto-answer (Call-Info).
+        answer_after: Option<u32>,
+    },
+    /// Our outgoing call progresses (180 Ringing, 183 Session Progress).
+    Progress {
+        call: CallId,
+        status: u16,
+        reason: String,
+    },
+    /// The call is up; media flows.
+    Established {
+        call: CallId,
+        codec: String,
+        remote_media: Option<String>,
+    },
+    /// The session changed after a re-INVITE or UPDATE (hold, resume).
+    MediaUpdated {
+        call: CallId,
+        direction: String,
+    },
+    DtmfReceived {
+        call: CallId,
+        key: char,
+    },
+    /// The file being played into the call has ended.
+    PlaybackFinished {
+        call: CallId,
+    },
+    Ended {
+        call: CallId,
+        /// "local", "remote", "cancelled", "rejected", "timeout" or "failed".
+        reason: String,
+        status: Option<u16>,
+        detail: Option<String>,
+        /// Media figures at the end of the call.
+        stats: Option<CallStats>,
+    },
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct CallStats {
+    pub packets_sent: u64,
+    pub packets_received: u64,
+    pub concealed_frames: u64,
+    pub late_packets: u64,
+    pub dtmf_sent: u64,
+    pub dtmf_received: u64,
+}
+
+/// A call as listed by `calls()`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CallSummary {
+    pub call: CallId,
+    pub outgoing: bool,
+    pub remote: String,
+    pub established: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EngineError {
+    #[error("cannot bind {addr}: {reason}")]
+    Bind { addr: String, reason: String },
+    #[error("not a SIP address: {0}")]
+    BadTarget(String),
+    #[error("no such account: {0}")]
+    NoSuchAccount(String),
+    #[error("no such call: {0}")]
+    NoSuchCall(CallId),
+    #[error("the call cannot do that now")]
+    WrongState,
+    #[error("audio: {0}")]
+    Audio(String),
+    #[error("the engine has stopped")]
+    Stopped,
+    #[error("{0}")]
+    Config(String),
+}

@@ -1,0 +1,180 @@
+//! WAV files as call audio: any PCM WAV in (mixed to mono, resampled linearly to
+//! the codec rate), 16-bit mono WAV out.
+
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::Path;
+
+use super::{AudioSink, AudioSource};
+
+pub struct WavSource {
+    samples: Vec<i16>,
+    position: usize,
+}
+
+impl WavSource {
+    pub fn open(path: &Path, rate: u32) -> Result<WavSource, String> {
+        let reader =
+            hound::WavReader::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let spec = reader.spec();
+        let channels = usize::from(spec.channels.max(1));
+        let raw: Vec<f32> = match spec.sample_format {
+            hound::SampleFormat::Int => {
+                let scale = 1.0 / (1i64 << (spec.bits_per_sample.clamp(1, 32) - 1)) as f32;
+                reader
+                    .into_samples::<i32>()
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|e| format!("{}: {e}", path.display()))?
+                    .into_iter()
+                    .map(|s| s as f32 * scale)
+                    .collect()
+            }
+            hound::SampleFormat::Float => reader
+                .into_samples::<f32>()
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| format!("{}: {e}", path.display()))?,
+        };
+        let mono: Vec<f32> = raw
+            .chunks(channels)
+            .map(|c| c.iter().sum::<f32>() / c.len() as f32)
+            .collect();
+        let samples = resample_linear(&mono, spec.sample_rate, rate)
+            .into_iter()
+            .map(|s| (s * 32767.0).round().clamp(-32768.0, 32767.0) as i16)
+            .collect();
+        Ok(WavSource {
+            samples,
+            position: 0,
+        })
+    }
+}
+
+/// Linear-interpolation resampling: adequate for test files and prompts; the
+/// sound-device path uses a proper resampler.
+fn resample_linear(input: &[f32], from: u32, to: u32) -> Vec<f32> {
+    if from == to || input.is_empty() || from == 0 {
+        return input.to_vec();
+    }
+    let out_len = (input.len() as u64 * u64::from(to) / u64::from(from)) as usize;
+    let ratio = f64::from(from) / f64::from(to);
+    (0..out_len)
+        .map(|i| {
+            let pos = i as f64 * ratio;
+            let idx = pos as usize;
+            let frac = (pos - idx as f64) as f32;
+            let a = input[idx.min(input.len() - 1)];
+            let b = input[(idx + 1).min(input.len() - 1)];
+            a + (b - a) * frac
+        })
+        .collect()
+}
+
+impl AudioSource for WavSource {
+    fn read_frame(&mut self, out: &mut [i16]) -> bool {
+        if self.position >= self.samples.len() {
+            out.fill(0);
+            return false;
+        }
+        let end = (self.position + out.len()).min(self.samples.len());
+        let n = end - self.position;
+        out[..n].copy_from_slice(&self.samples[self.position..end]);
+        out[n..].fill(0);
+        self.position = end;
+        true
+    }
+}
+
+pub struct WavSink {
+    writer: Option<hound::WavWriter<BufWriter<File>>>,
+}
+
+impl WavSink {
+    pub fn create(path: &Path, rate: u32) -> Result<WavSink, String> {
+        let spec = hound::WavSpec {
+            channels: 1,
+            sample_rate: rate,
+            bits_per_sample: 16,
+            sample_format: hound::SampleFormat::Int,
+        };
+        let writer =
+            hound::WavWriter::create(path, spec).map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok(WavSink {
+            writer: Some(writer),
+        })
+    }
+}
+
+impl AudioSink for WavSink {
+    fn write_frame(&mut self, pcm: &[i16]) {
+        if let Some(w) = &mut self.writer {
+            for &s in pcm {
+                if w.write_sample(s).is_err() {
+                    tracing::warn!("recording stopped: write failed");
+                    self.writer = None;
+                    return;
+                }
+            }
+        }
+    }
+
+    fn finish(&mut self) {
+        if let Some(w) = self.writer.take()
+            && let Err(e) = w.finalize()
+        {
+            tracing::warn!("recording could not be finalised: {e}");
+        }
+    }
+}
+
+impl Drop for WavSink {
+    fn drop(&mut self) {
+        self.finish();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stereo_48k_file_plays_as_mono_8k() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("in.wav");
+        let spec = hound::WavSpec {
+            channels: 2,
+            sample_rate: 48000,
+            bits_per_sample: 16,
+            sample_format: hound::SampleFormat::Int,
+        };
+        let mut w = hound::WavWriter::create(&path, spec).unwrap();
+        for _ in 0..48000 {
+            w.write_sample(1000i16).unwrap();
+            w.write_sample(3000i16).unwrap();
+        }
+        w.finalize().unwrap();
+        let mut src = WavSource::open(&path, 8000).unwrap();
+        let mut frame = [0i16; 160];
+        let mut frames = 0;
+        while src.read_frame(&mut frame) {
+            frames += 1;
+            assert!(frame.iter().all(|&s| (s - 2000).abs() <= 1 || s == 0));
+        }
+        assert_eq!(frames, 50);
+    }
+
+    #[test]
+    fn recording_round_trips() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.wav");
+        let mut sink = WavSink::create(&path, 8000).unwrap();
+        sink.write_frame(&[1, 2, 3]);
+        sink.finish();
+        let r = hound::WavReader::open(&path).unwrap();
+        assert_eq!(
+            r.into_samples::<i16>()
+                .map(Result::unwrap)
+                .collect::<Vec<_>>(),
+            [1, 2, 3]
+        );
+    }
+}

@@ -1,0 +1,376 @@
+//! The user's configuration: one TOML file in the XDG config directory.
+//! Passwords are never in it: they live in the OS keyring (or, where no keyring
+//! service runs, an environment variable).
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use hookswitch_media::codec::CodecKind;
+use hookswitch_sip::auth::Credentials;
+use hookswitch_sip::message::{SipUri, Uri};
+use hookswitch_sip::transaction::TimerConfig;
+use hookswitch_sip::ua::{AccountConfig, Transport};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot write {path}: {source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: {message}")]
+    Syntax { path: PathBuf, message: String },
+    #[error("account {account}: {message}")]
+    Account { account: String, message: String },
+    #[error("{0}")]
+    Invalid(String),
+    #[error(
+        "no password for account {account}: store one with `hookswitch password set {account}` \
+         (OS keyring), or set {env_var} where no keyring service runs ({keyring_error})"
+    )]
+    NoPassword {
+        account: String,
+        env_var: String,
+        keyring_error: String,
+    },
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct SipSettings {
+    /// Local address for SIP over UDP and TCP (the same port for both).
+    pub listen: SocketAddr,
+    /// Address to advertise in Via/Contact/SDP when `listen` is 0.0.0.0.
+    pub advertise: Option<std::net::IpAddr>,
+    /// User part of our Contact, and of From for calls without an account.
+    pub user: String,
+    /// RFC 3261 T1 in milliseconds (retransmission base).
+    pub t1_ms: u64,
+    pub t2_ms: u64,
+    pub t4_ms: u64,
+    /// Accept calls that come straight to our address (no registrar involved).
+    pub accept_p2p: bool,
+}
+
+impl Default for SipSettings {
+    fn default() -> Self {
+        SipSettings {
+            listen: "0.0.0.0:5060".parse().expect("valid literal"),
+            advertise: None,
+            user: "hookswitch".into(),
+            t1_ms: 500,
+            t2_ms: 4000,
+            t4_ms: 5000,
+            accept_p2p: true,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct AudioSettings {
+    /// Codec preference, best first: "PCMU", "PCMA".
+    pub codecs: Vec<String>,
+    /// Offer RFC 4733 telephone-event for DTMF.
+    pub telephone_event: bool,
+}
+
+impl Default for AudioSettings {
+    fn default() -> Self {
+        AudioSettings {
+            codecs: vec!["PCMU".into(), "PCMA".into()],
+            telephone_event: true,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AccountSettings {
+    /// A short name to refer to the account (`--account work`).
+    pub name: String,
+    /// Address of record, e.g. `sip:alice@example.com`.
+    pub aor: String,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    /// Authentication user name, when it differs from the AOR's user.
+    #[serde(default)]
+    pub auth_user: Option<String>,
+    #[serde(default)]
+    pub registrar: Option<String>,
+    #[serde(default)]
+    pub outbound_proxy: Option<String>,
+    #[serde(default = "default_transport")]
+    pub transport: String,
+    #[serde(default = "default_expires")]
+    pub expires: u32,
+    #[serde(default = "default_true")]
+    pub register: bool,
+}
+
+fn default_transport() -> String {
+    "udp".into()
+}
+fn default_expires() -> u32 {
+    600
+}
+fn default_true() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub sip: SipSettings,
+    pub audio: AudioSettings,
+    pub accounts: Vec<AccountSettings>,
+}
+
+/// `$XDG_CONFIG_HOME/hookswitch/config.toml` (or `~/.config/...`).
+pub fn default_path() -> PathBuf {
+    let base = std::env::var_os("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))
+        .unwrap_or_else(|| PathBuf::from("."));
+    base.join("hookswitch").join("config.toml")
+}
+
+impl Config {
+    /// Loads a file; a missing file is the default configuration.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
+            Err(source) => {
+                return Err(ConfigError::Read {
+                    path: path.into(),
+                    source,
+                });
+            }
+        };
+        let config: Config = toml::from_str(&text).map_err(|e| ConfigError::Syntax {
+            path: path.into(),
+            message: e.to_string(),
+        })?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    pub fn save(&self, path: &Path) -> Result<(), ConfigError> {
+        let text = toml::to_string_pretty(self).map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|source| ConfigError::Write {
+                path: dir.into(),
+                source,
+            })?;
+        }
+        std::fs::write(path, text).map_err(|source| ConfigError::Write {
+            path: path.into(),
+            source,
+        })
+    }
+
+    /// Checks everything that can be checked without the network.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        self.codecs()?;
+        for a in &self.accounts {
+            account_config(a, None)?;
+        }
+        let mut names: Vec<&str> = self.accounts.iter().map(|a| a.name.as_str()).collect();
+        names.sort_unstable();
+        if names.windows(2).any(|w| w[0] == w[1]) {
+            return Err(ConfigError::Invalid("two accounts share a name".into()));
+        }
+        Ok(())
+    }
+
+    pub fn codecs(&self) -> Result<Vec<CodecKind>, ConfigError> {
+        self.audio
+            .codecs
+            .iter()
+            .map(|c| {
+                CodecKind::from_name(c, 8000).ok_or_else(|| {
+                    ConfigError::Invalid(format!("unknown codec {c:?} (PCMU, PCMA)"))
+                })
+            })
+            .collect()
+    }
+
+    pub fn timers(&self) -> TimerConfig {
+        TimerConfig {
+            t1: Duration::from_millis(self.sip.t1_ms.max(1)),
+            t2: Duration::from_millis(self.sip.t2_ms.max(1)),
+            t4: Duration::from_millis(self.sip.t4_ms.max(1)),
+        }
+    }
+
+    pub fn account_index(&self, name: &str) -> Option<usize> {
+        self.accounts.iter().position(|a| a.name == name)
+    }
+}
+
+fn sip_uri(account: &str, what: &str, s: &str) -> Result<SipUri, ConfigError> {
+    match s.parse::<Uri>() {
+        Ok(Uri::Sip(u)) => Ok(u),
+        _ => Err(ConfigError::Account {
+            account: account.into(),
+            message: format!("{what} {s:?} is not a sip: or sips: URI"),
+        }),
+    }
+}
+
+/// The UA's view of an account, with its password when one was found.
+pub fn account_config(
+    a: &AccountSettings,
+    password: Option<String>,
+) -> Result<AccountConfig, ConfigError> {
+    let aor = sip_uri(&a.name, "aor", &a.aor)?;
+    let transport: Transport = a
+        .transport
+        .parse()
+        .map_err(|message| ConfigError::Account {
+            account: a.name.clone(),
+            message,
+        })?;
+    let username = a
+        .auth_user
+        .clone()
+        .or_else(|| aor.user_unescaped())
+        .unwrap_or_default();
+    Ok(AccountConfig {
+        credentials: password.map(|password| Credentials { username, password }),
+        registrar: a
+            .registrar
+            .as_deref()
+            .map(|r| sip_uri(&a.name, "registrar", r))
+            .transpose()?,
+        outbound_proxy: a
+            .outbound_proxy
+            .as_deref()
+            .map(|r| sip_uri(&a.name, "outbound_proxy", r))
+            .transpose()?,
+        aor,
+        display_name: a.display_name.clone(),
+        transport,
+        expires: a.expires,
+        register: a.register,
+    })
+}
+
+/// The environment variable that carries an account's password where no keyring
+/// service runs: `HOOKSWITCH_PASSWORD_<NAME>` (upper case, non-alphanumerics as `_`).
+pub fn password_env_var(account: &str) -> String {
+    let name: String = account
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("HOOKSWITCH_PASSWORD_{name}")
+}
+
+const KEYRING_SERVICE: &str = "hookswitch";
+
+/// Finds an account's password: the environment variable first (scripts, CI,
+/// headless hosts), then the OS keyring.
+pub fn password(account: &str) -> Result<String, ConfigError> {
+    let env_var = password_env_var(account);
+    if let Ok(p) = std::env::var(&env_var) {
+        return Ok(p);
+    }
+    let keyring_error =
+        match keyring::Entry::new(KEYRING_SERVICE, account).and_then(|e| e.get_password()) {
+            Ok(p) => return Ok(p),
+            Err(e) => e.to_string(),
+        };
+    Err(ConfigError::NoPassword {
+        account: account.into(),
+        env_var,
+        keyring_error,
+    })
+}
+
+/// Stores an account's password in the OS keyring.
+pub fn store_password(account: &str, password: &str) -> Result<(), String> {
+    keyring::Entry::new(KEYRING_SERVICE, account)
+        .and_then(|e| e.set_password(password))
+        .map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_a_full_file_and_rejects_mistakes() {
+        let text = r#"
+[sip]
+listen = "127.0.0.1:5070"
+t1_ms = 100
+
+[audio]
+codecs = ["PCMA"]
+
+[[accounts]]
+name = "work"
+aor = "sip:alice@example.com"
+display_name = "Alice"
+outbound_proxy = "sip:proxy.example.com;transport=tcp"
+transport = "tcp"
+"#;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        std::fs::write(&path, text).unwrap();
+        let c = Config::load(&path).unwrap();
+        assert_eq!(c.sip.listen.port(), 5070);
+        assert_eq!(c.timers().t1, Duration::from_millis(100));
+        assert_eq!(c.codecs().unwrap(), [CodecKind::Pcma]);
+        let a = account_config(&c.accounts[0], Some("pw".into())).unwrap();
+        assert_eq!(a.transport, Transport::Tcp);
+        assert_eq!(a.credentials.unwrap().username, "alice");
+        assert_eq!(a.expires, 600);
+
+        std::fs::write(&path, "[sip]\nlisten = 5\n").unwrap();
+        assert!(matches!(
+            Config::load(&path),
+            Err(ConfigError::Syntax { .. })
+        ));
+        std::fs::write(&path, "password = \"x\"\n").unwrap();
+        assert!(
+            Config::load(&path).is_err(),
+            "unknown keys (such as a password) are refused"
+        );
+        std::fs::write(&path, "[[accounts]]\nname = \"a\"\naor = \"tel:123\"\n").unwrap();
+        assert!(matches!(
+            Config::load(&path),
+            Err(ConfigError::Account { .. })
+        ));
+    }
+
+    #[test]
+    fn missing_file_is_default_and_save_round_trips() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub/config.toml");
+        let c = Config::load(&path).unwrap();
+        assert_eq!(c, Config::default());
+        c.save(&path).unwrap();
+        assert_eq!(Config::load(&path).unwrap(), c);
+    }
+
+    #[test]
+    fn env_var_names() {
+        assert_eq!(password_env_var("work-2"), "HOOKSWITCH_PASSWORD_WORK_2");
+    }
+}

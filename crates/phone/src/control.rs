@@ -1,0 +1,164 @@
+//! The local control socket: a running `hookswitch run` takes JSON-line commands
+//! on a Unix socket only its user can open (`hookswitch hangup`, `calls`, ...).
+//! The HTTP/WebSocket API of a later issue sits on the same engine calls.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::{UnixListener, UnixStream};
+
+use crate::api::CallId;
+use crate::audio::AudioSpec;
+use crate::engine::Engine;
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "cmd", rename_all = "snake_case")]
+pub enum Request {
+    Calls,
+    Call {
+        target: String,
+        #[serde(default)]
+        account: Option<String>,
+    },
+    Answer {
+        call: CallId,
+    },
+    Reject {
+        call: CallId,
+        #[serde(default = "busy")]
+        status: u16,
+    },
+    Hangup {
+        #[serde(default)]
+        call: Option<CallId>,
+    },
+    Dtmf {
+        call: CallId,
+        keys: String,
+    },
+    Mute {
+        call: CallId,
+        muted: bool,
+    },
+}
+
+fn busy() -> u16 {
+    486
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Reply {
+    pub ok: bool,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub error: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub result: Option<serde_json::Value>,
+}
+
+/// `$XDG_RUNTIME_DIR/hookswitch.sock`, else a per-user path under /tmp.
+pub fn default_socket_path() -> PathBuf {
+    match std::env::var_os("XDG_RUNTIME_DIR") {
+        Some(dir) => PathBuf::from(dir).join("hookswitch.sock"),
+        None => std::env::temp_dir().join(format!(
+            "hookswitch-{}.sock",
+            std::env::var("USER").unwrap_or_else(|_| "user".into())
+        )),
+    }
+}
+
+/// Serves the control socket until the task is dropped.
+pub async fn serve(engine: Engine, path: &Path) -> std::io::Result<()> {
+    if path.exists() {
+        // A socket left by a crashed instance; a live one would answer.
+        if UnixStream::connect(path).await.is_ok() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::AddrInUse,
+                format!("{} is in use by a running hookswitch", path.display()),
+            ));
+        }
+        std::fs::remove_file(path)?;
+    }
+    let listener = UnixListener::bind(path)?;
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    loop {
+        let (stream, _) = listener.accept().await?;
+        let engine = engine.clone();
+        tokio::spawn(async move {
+            let (read, mut write) = stream.into_split();
+            let mut lines = BufReader::new(read).lines();
+            while let Ok(Some(line)) = lines.next_line().await {
+                let reply = match serde_json::from_str::<Request>(&line) {
+                    Ok(req) => handle(&engine, req).await,
+                    Err(e) => Reply {
+                        ok: false,
+                        error: Some(format!("bad request: {e}")),
+                        result: None,
+                    },
+                };
+                let mut text =
+                    serde_json::to_string(&reply).unwrap_or_else(|_| "{\"ok\":false}".into());
+                text.push('\n');
+                if write.write_all(text.as_bytes()).await.is_err() {
+                    break;
+                }
+            }
+        });
+    }
+}
+
+async fn handle(engine: &Engine, req: Request) -> Reply {
+    let result = match req {
+        Request::Calls => engine.calls().await.map(|c| serde_json::to_value(c).ok()),
+        Request::Call { target, account } => engine
+            .call(&target, account.as_deref(), AudioSpec::default())
+            .await
+            .map(|id| Some(id.into())),
+        Request::Answer { call } => engine
+            .answer(call, AudioSpec::default())
+            .await
+            .map(|()| None),
+        Request::Reject { call, status } => engine.reject(call, status).await.map(|()| None),
+        Request::Hangup { call } => engine.hangup(call).await.map(|()| None),
+        Request::Dtmf { call, keys } => engine.send_dtmf(call, &keys).await.map(|()| None),
+        Request::Mute { call, muted } => engine.set_mute(call, muted).await.map(|()| None),
+    };
+    match result {
+        Ok(result) => Reply {
+            ok: true,
+            error: None,
+            result,
+        },
+        Err(e) => Reply {
+            ok: false,
+            error: Some(e.to_string()),
+            result: None,
+        },
+    }
+}
+
+/// Sends one request to a running instance.
+pub async fn request(path: &Path, req: &Request) -> std::io::Result<Reply> {
+    let stream = UnixStream::connect(path).await.map_err(|e| {
+        std::io::Error::new(
+            e.kind(),
+            format!(
+                "no running hookswitch at {} ({e}); start one with `hookswitch run`",
+                path.display()
+            ),
+        )
+    })?;
+    let (read, mut write) = stream.into_split();
+    let mut text = serde_json::to_string(req).map_err(std::io::Error::other)?;
+    text.push('\n');
+    write.write_all(text.as_bytes()).await?;
+    let mut lines = BufReader::new(read).lines();
+    let line = lines
+        .next_line()
+        .await?
+        .ok_or_else(|| std::io::Error::other("no reply"))?;
+    serde_json::from_str(&line).map_err(std::io::Error::other)
+}

@@ -1,0 +1,185 @@
+//! The engine handle: start it, send it commands, subscribe to its events.
+//! One engine serves every face (CLI, app, local API).
+
+use std::net::{IpAddr, SocketAddr};
+
+use hookswitch_sip::ua::{Config as UaConfig, UserAgent};
+use tokio::sync::{broadcast, mpsc, oneshot};
+
+use crate::api::{CallId, CallSummary, EngineError, PhoneEvent};
+use crate::audio::AudioSpec;
+use crate::config::{Config, account_config};
+use crate::driver::transport::Transports;
+use crate::driver::{Command, Driver, DriverSettings};
+
+/// Passwords by account name, found by the caller (keyring, environment, prompt).
+pub type Passwords = std::collections::HashMap<String, String>;
+
+#[derive(Clone)]
+pub struct Engine {
+    commands: mpsc::Sender<Command>,
+    events: broadcast::Sender<PhoneEvent>,
+    local: SocketAddr,
+}
+
+impl Engine {
+    /// Binds the SIP sockets, starts registering the accounts, and runs the engine
+    /// on the current tokio runtime.
+    pub async fn start(config: &Config, passwords: &Passwords) -> Result<Engine, EngineError> {
+        config
+            .validate()
+            .map_err(|e| EngineError::Config(e.to_string()))?;
+        let (inbound_tx, inbound_rx) = mpsc::channel(256);
+        let transports = Transports::bind(config.sip.listen, inbound_tx)
+            .await
+            .map_err(|e| EngineError::Bind {
+                addr: config.sip.listen.to_string(),
+                reason: e.to_string(),
+            })?;
+        let bound = transports.local_addr();
+        let advertise_ip = advertised_ip(config, bound.ip());
+        let local = SocketAddr::new(advertise_ip, bound.port());
+        let accounts = config
+            .accounts
+            .iter()
+            .map(|a| account_config(a, passwords.get(&a.name).cloned()))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| EngineError::Config(e.to_string()))?;
+        let ua = UserAgent::new(UaConfig {
+            local,
+            timers: config.timers(),
+            accounts,
+            contact_user: config.sip.user.clone(),
+        });
+        let (events, _) = broadcast::channel(1024);
+        let settings = DriverSettings {
+            advertise_ip,
+            codecs: config
+                .codecs()
+                .map_err(|e| EngineError::Config(e.to_string()))?,
+            telephone_event: config.audio.telephone_event,
+            accept_p2p: config.sip.accept_p2p,
+            account_names: config.accounts.iter().map(|a| a.name.clone()).collect(),
+        };
+        let (driver, media_rx) = Driver::new(ua, transports, settings, events.clone());
+        let (commands, commands_rx) = mpsc::channel(64);
+        tokio::spawn(driver.run(commands_rx, inbound_rx, media_rx));
+        let engine = Engine {
+            commands,
+            events,
+            local,
+        };
+        let _ = engine.events.send(PhoneEvent::Ready {
+            sip: local.to_string(),
+        });
+        Ok(engine)
+    }
+
+    /// The address peers reach us at.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local
+    }
+
+    /// Every event from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<PhoneEvent> {
+        self.events.subscribe()
+    }
+
+    async fn ask<T>(
+        &self,
+        make: impl FnOnce(oneshot::Sender<T>) -> Command,
+    ) -> Result<T, EngineError> {
+        let (tx, rx) = oneshot::channel();
+        self.commands
+            .send(make(tx))
+            .await
+            .map_err(|_| EngineError::Stopped)?;
+        rx.await.map_err(|_| EngineError::Stopped)
+    }
+
+    /// Places a call. `target`: a SIP URI, `user@host`, or a number at the account's domain.
+    pub async fn call(
+        &self,
+        target: &str,
+        account: Option<&str>,
+        audio: AudioSpec,
+    ) -> Result<CallId, EngineError> {
+        let (target, account) = (target.to_string(), account.map(str::to_string));
+        self.ask(|reply| Command::Call {
+            target,
+            account,
+            audio,
+            reply,
+        })
+        .await?
+    }
+
+    pub async fn answer(&self, call: CallId, audio: AudioSpec) -> Result<(), EngineError> {
+        self.ask(|reply| Command::Answer { call, audio, reply })
+            .await?
+    }
+
+    pub async fn reject(&self, call: CallId, status: u16) -> Result<(), EngineError> {
+        self.ask(|reply| Command::Reject {
+            call,
+            status,
+            reply,
+        })
+        .await?
+    }
+
+    /// Hangs up one call, or all of them.
+    pub async fn hangup(&self, call: Option<CallId>) -> Result<(), EngineError> {
+        self.ask(|reply| Command::Hangup { call, reply }).await?
+    }
+
+    pub async fn send_dtmf(&self, call: CallId, keys: &str) -> Result<(), EngineError> {
+        let keys = keys.to_string();
+        self.ask(|reply| Command::Dtmf { call, keys, reply })
+            .await?
+    }
+
+    pub async fn set_mute(&self, call: CallId, muted: bool) -> Result<(), EngineError> {
+        self.ask(|reply| Command::Mute { call, muted, reply })
+            .await?
+    }
+
+    pub async fn calls(&self) -> Result<Vec<CallSummary>, EngineError> {
+        self.ask(|reply| Command::Calls { reply }).await
+    }
+
+    /// Hangs up, unregisters (waiting up to 3 s for the registrar), and stops.
+    pub async fn shutdown(&self) {
+        let _ = self.ask(|reply| Command::Shutdown { reply }).await;
+    }
+}
+
+/// The address to put in Via, Contact and SDP: the configured one, the bound one
+/// if specific, else the address the system would use to reach the first
+/// registrar (a UDP "connect" sends nothing; it only asks the routing table).
+fn advertised_ip(config: &Config, bound: IpAddr) -> IpAddr {
+    if let Some(ip) = config.sip.advertise {
+        return ip;
+    }
+    if !bound.is_unspecified() {
+        return bound;
+    }
+    let registrar = config.accounts.iter().find_map(|a| {
+        let acct = account_config(a, None).ok()?;
+        let uri = acct.outbound_proxy.or(acct.registrar).unwrap_or(acct.aor);
+        let port = uri.port.unwrap_or(5060);
+        std::net::ToSocketAddrs::to_socket_addrs(&(uri.host.as_str(), port))
+            .ok()?
+            .next()
+    });
+    registrar
+        .and_then(|r| {
+            let probe = std::net::UdpSocket::bind((if r.is_ipv4() { IpAddr::from([0, 0, 0, 0]) } else { IpAddr::from([0u16; 8]) }, 0)).ok()?;
+            probe.connect(r).ok()?;
+            probe.local_addr().ok().map(|a| a.ip())
+        })
+        .unwrap_or_else(|| {
+            tracing::warn!("listening on all interfaces with no registrar to route to: advertising 127.0.0.1; set sip.advertise");
+            IpAddr::from([127, 0, 0, 1])
+        })
+}

@@ -1,0 +1,15 @@
+//! The Hookswitch engine: one API over the SIP user agent, media and audio, which
+//! the CLI, the desktop app and the local API all drive.
+
+pub mod api;
+pub mod audio;
+pub mod config;
+pub mod control;
+mod driver;
+mod engine;
+
+pub use api::{CallId, CallStats, CallSummary, EngineError, PhoneEvent};
+pub use audio::AudioSpec;
+pub use config::Config;
+pub use driver::target_uri;
+pub use engine::{Engine, Passwords};
