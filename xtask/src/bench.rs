@@ -1,0 +1,1 @@
+//! `cargo xtask bench sip`: placeholder-free entry that runs the SIP benchmarks.
