@@ -38,7 +38,10 @@ fn main() -> ExitCode {
 }
 
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace")
+        .to_path_buf()
 }
 
 pub fn cargo() -> Command {
@@ -50,7 +53,9 @@ pub fn cargo() -> Command {
 /// Runs a command, failing with its name if it fails.
 pub fn status(mut cmd: Command, what: &str) -> anyhow::Result<()> {
     eprintln!("xtask: {what}");
-    let s = cmd.status().with_context(|| format!("cannot start: {what}"))?;
+    let s = cmd
+        .status()
+        .with_context(|| format!("cannot start: {what}"))?;
     if !s.success() {
         bail!("failed: {what} ({s})");
     }
@@ -62,7 +67,9 @@ fn run(args: &[String]) -> anyhow::Result<()> {
     let mut build = cargo();
     build.args(["build", "--release", "-p", "hookswitch-cli"]);
     status(build, "cargo build --release -p hookswitch-cli")?;
-    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| workspace_root().join("target"));
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target"));
     let bin = target.join("release/hookswitch");
     if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
         eprintln!("xtask: no display here: starting the headless daemon.");
@@ -79,7 +86,9 @@ fn run(args: &[String]) -> anyhow::Result<()> {
     } else {
         daemon.args(args);
     }
-    let s = daemon.status().with_context(|| format!("cannot start {}", bin.display()))?;
+    let s = daemon
+        .status()
+        .with_context(|| format!("cannot start {}", bin.display()))?;
     if !s.success() {
         bail!("hookswitch exited with {s}");
     }
@@ -92,8 +101,18 @@ fn test() -> anyhow::Result<()> {
     fmt.args(["fmt", "--all", "--check"]);
     status(fmt, "cargo fmt --all --check")?;
     let mut clippy = cargo();
-    clippy.args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]);
-    status(clippy, "cargo clippy --workspace --all-targets -- -D warnings")?;
+    clippy.args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]);
+    status(
+        clippy,
+        "cargo clippy --workspace --all-targets -- -D warnings",
+    )?;
     let mut tests = cargo();
     tests.args(["test", "--workspace", "--no-fail-fast"]);
     status(tests, "cargo test --workspace")?;

@@ -27,7 +27,11 @@ fn installed(package: &str) -> bool {
 }
 
 fn is_root() -> bool {
-    Command::new("id").arg("-u").output().map(|o| o.stdout.starts_with(b"0")).unwrap_or(false)
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| o.stdout.starts_with(b"0"))
+        .unwrap_or(false)
 }
 
 fn apt(args: &[&str]) -> Command {
@@ -49,17 +53,28 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
         }
         bail!("--udev: the device rules come with the HID issue; nothing to install yet");
     }
-    let missing: Vec<&str> = BUILD.iter().chain(TEST).copied().filter(|p| !installed(p)).collect();
+    let missing: Vec<&str> = BUILD
+        .iter()
+        .chain(TEST)
+        .copied()
+        .filter(|p| !installed(p))
+        .collect();
     if missing.is_empty() {
         eprintln!("xtask: system packages present");
         return Ok(());
     }
     if Command::new("apt-get").arg("--version").output().is_err() {
-        bail!("these packages are missing and there is no apt-get here: {}", missing.join(" "));
+        bail!(
+            "these packages are missing and there is no apt-get here: {}",
+            missing.join(" ")
+        );
     }
     status(apt(&["update", "-qq"]), "apt-get update")?;
     let mut install = vec!["install", "-y", "-qq", "--no-install-recommends"];
     install.extend(&missing);
-    status(apt(&install), &format!("apt-get install {}", missing.join(" ")))?;
+    status(
+        apt(&install),
+        &format!("apt-get install {}", missing.join(" ")),
+    )?;
     Ok(())
 }

@@ -23,13 +23,23 @@ fn invite(branch: u64) -> Vec<u8> {
 
 fn bench(c: &mut Criterion) {
     let wire = invite(1);
-    let wsinv = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/torture/wsinv.dat")).unwrap();
+    let wsinv = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/torture/wsinv.dat"
+    ))
+    .unwrap();
     let mut g = c.benchmark_group("message");
     g.throughput(Throughput::Elements(1));
-    g.bench_function("parse_invite", |b| b.iter(|| parse_datagram(black_box(&wire)).unwrap()));
-    g.bench_function("parse_torture_wsinv", |b| b.iter(|| parse_datagram(black_box(&wsinv)).unwrap()));
+    g.bench_function("parse_invite", |b| {
+        b.iter(|| parse_datagram(black_box(&wire)).unwrap())
+    });
+    g.bench_function("parse_torture_wsinv", |b| {
+        b.iter(|| parse_datagram(black_box(&wsinv)).unwrap())
+    });
     let parsed = parse_datagram(&wire).unwrap();
-    g.bench_function("serialise_invite", |b| b.iter(|| black_box(&parsed).to_bytes()));
+    g.bench_function("serialise_invite", |b| {
+        b.iter(|| black_box(&parsed).to_bytes())
+    });
     g.finish();
 
     let mut g = c.benchmark_group("call_path");

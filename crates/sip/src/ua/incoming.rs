@@ -36,7 +36,7 @@ impl UserAgent {
         }
         let target = Target {
             transport,
-            destination: Destination::Addr(source),
+            destination: response_destination(&req, transport, source),
         };
         let reliability = transport.reliability();
         let tx = if req.method == Method::Invite {
@@ -130,6 +130,24 @@ fn mark_received(req: &mut Request, source: SocketAddr) {
     }
     req.headers
         .replace_first_value(&HeaderName::Via, &via.to_string());
+}
+
+/// Where responses to `req` go (RFC 3261 18.2.2, RFC 3581): over a stream, back
+/// on the connection; over UDP, to the source port only when the client asked
+/// with `rport`, else to the sent-by port at the address the request came from.
+fn response_destination(req: &Request, transport: Transport, source: SocketAddr) -> Destination {
+    if transport != Transport::Udp {
+        return Destination::Addr(source);
+    }
+    let Some(via) = req.headers.top_via() else {
+        return Destination::Addr(source);
+    };
+    if via.params.value("rport").is_some() {
+        return Destination::Addr(source);
+    }
+    // `received` is set whenever the sent-by host differs from the source address.
+    let port = via.port.unwrap_or(5060);
+    Destination::Addr(SocketAddr::new(source.ip(), port))
 }
 
 fn unsupported_options(req: &Request) -> Vec<String> {

@@ -1,0 +1,83 @@
+//! baresip (Debian `baresip-core`) as a peer, headless: plays a WAV file, records
+//! what it receives (sndfile module), auto-answers when asked.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::Process;
+
+pub struct Baresip {
+    pub dir: PathBuf,
+    pub port: u16,
+    pub dumps: PathBuf,
+}
+
+impl Baresip {
+    /// Writes a configuration in `dir/baresip-<port>` playing `play` (a WAV file).
+    pub fn configure(dir: &Path, port: u16, play: &Path, codec: &str, transport: &str) -> Baresip {
+        let home = dir.join(format!("baresip-{port}"));
+        let dumps = home.join("dumps");
+        std::fs::create_dir_all(&dumps).expect("baresip dir");
+        let ctrl = crate::free_port();
+        let config = format!(
+            "poll_method epoll\n\
+             sip_listen 127.0.0.1:{port}\n\
+             net_interface 127.0.0.1\n\
+             audio_player aubridge,nil\n\
+             audio_source aufile,{play}\n\
+             audio_alert aubridge,nil\n\
+             audio_srate 8000-48000\n\
+             module_path /usr/lib/baresip/modules\n\
+             module g711.so\n\
+             module g722.so\n\
+             module aufile.so\n\
+             module aubridge.so\n\
+             module sndfile.so\n\
+             snd_path {dumps}\n\
+             module_app account.so\n\
+             module_app menu.so\n\
+             module_app ctrl_tcp.so\n\
+             ctrl_tcp_listen 127.0.0.1:{ctrl}\n\
+             rtp_ports {rtp}-{rtp_end}\n",
+            play = play.display(),
+            dumps = dumps.display(),
+            rtp = crate::free_port(),
+            rtp_end = 65000,
+        );
+        std::fs::write(home.join("config"), config).expect("baresip config");
+        let accounts = format!(
+            "<sip:bob@127.0.0.1;transport={transport}>;regint=0;answermode=auto;audio_codecs={codec}\n"
+        );
+        std::fs::write(home.join("accounts"), accounts).expect("baresip accounts");
+        Baresip {
+            dir: home,
+            port,
+            dumps,
+        }
+    }
+
+    /// Runs baresip for `seconds`; with `dial`, it calls that URI at start.
+    pub fn start(&self, seconds: u32, dial: Option<&str>) -> Process {
+        let mut cmd = Command::new("baresip");
+        cmd.arg("-f")
+            .arg(&self.dir)
+            .args(["-t", &seconds.to_string()]);
+        if let Some(uri) = dial {
+            cmd.args(["-e", &format!("/dial {uri}")]);
+        }
+        Process::spawn(&format!("baresip-{}", self.port), cmd, &self.dir)
+    }
+
+    /// The recording of what baresip received (`dump-*-dec.wav`), once written.
+    pub fn received_recording(&self) -> Option<PathBuf> {
+        std::fs::read_dir(&self.dumps)
+            .ok()?
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .find(|p| {
+                p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.ends_with("-dec.wav"))
+            })
+    }
+}

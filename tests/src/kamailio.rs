@@ -1,0 +1,100 @@
+//! kamailio as registrar and proxy with digest auth: users alice/bob, passwords
+//! `alice-secret`/`bob-secret`, REGISTER challenged with 401, INVITE with 407.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::Process;
+
+pub const USERS: [(&str, &str); 2] = [("alice", "alice-secret"), ("bob", "bob-secret")];
+
+pub struct Kamailio {
+    pub port: u16,
+    dir: PathBuf,
+    config: PathBuf,
+}
+
+impl Kamailio {
+    pub fn configure(dir: &Path, port: u16) -> Kamailio {
+        let home = dir.join(format!("kamailio-{port}"));
+        std::fs::create_dir_all(&home).expect("kamailio dir");
+        let passwords: String = USERS
+            .iter()
+            .map(|(u, p)| format!("    if ($var(user) == \"{u}\") {{ $var(pw) = \"{p}\"; }}\n"))
+            .collect();
+        let cfg = format!(
+            r#"#!KAMAILIO
+debug=2
+log_stderror=yes
+fork=yes
+children=2
+listen=udp:127.0.0.1:{port}
+listen=tcp:127.0.0.1:{port}
+mpath="/usr/lib/x86_64-linux-gnu/kamailio/modules/"
+loadmodule "tm.so"
+loadmodule "sl.so"
+loadmodule "rr.so"
+loadmodule "pv.so"
+loadmodule "maxfwd.so"
+loadmodule "usrloc.so"
+loadmodule "registrar.so"
+loadmodule "textops.so"
+loadmodule "siputils.so"
+loadmodule "xlog.so"
+loadmodule "auth.so"
+modparam("registrar", "min_expires", 2)
+modparam("registrar", "default_expires", 60)
+modparam("auth", "nonce_expire", 300)
+
+request_route {{
+    if (!mf_process_maxfwd_header("10")) {{ sl_send_reply("483", "Too Many Hops"); exit; }}
+    if (has_totag()) {{
+        if (loose_route()) {{ t_relay(); exit; }}
+        if (is_method("ACK")) {{ if (t_check_trans()) {{ t_relay(); }} exit; }}
+        sl_send_reply("404", "Not here");
+        exit;
+    }}
+    if (is_method("CANCEL")) {{ if (t_check_trans()) {{ t_relay(); }} exit; }}
+    if (is_method("REGISTER")) {{
+        $var(user) = $tU;
+        $var(pw) = "";
+{passwords}        if (!pv_www_authenticate("$td", "$var(pw)", "0")) {{ www_challenge("$td", "0"); exit; }}
+        consume_credentials();
+        if (!save("location")) {{ sl_reply_error(); }}
+        exit;
+    }}
+    if (is_method("INVITE")) {{
+        $var(user) = $fU;
+        $var(pw) = "";
+{passwords}        if (!pv_proxy_authenticate("$fd", "$var(pw)", "0")) {{ proxy_challenge("$fd", "0"); exit; }}
+        consume_credentials();
+        record_route();
+    }}
+    if (!lookup("location")) {{ sl_send_reply("404", "Not Found"); exit; }}
+    t_relay();
+}}
+"#
+        );
+        let config = home.join("kamailio.cfg");
+        std::fs::write(&config, cfg).expect("kamailio config");
+        Kamailio {
+            port,
+            dir: home,
+            config,
+        }
+    }
+
+    /// Starts kamailio in the foreground (its children die with it).
+    pub fn start(&self) -> Process {
+        let mut cmd = Command::new("kamailio");
+        cmd.arg("-f")
+            .arg(&self.config)
+            .args(["-DD", "-E", "-w"])
+            .arg(&self.dir)
+            .arg("-P")
+            .arg(self.dir.join("kamailio.pid"));
+        let p = Process::spawn(&format!("kamailio-{}", self.port), cmd, &self.dir);
+        p.wait_for_log("SO_RCVBUF is finally", std::time::Duration::from_secs(10));
+        p
+    }
+}

@@ -1,0 +1,69 @@
+//! sipp (Debian `sip-tester`) as a peer: built-in `uas`/`uac` scenarios and the
+//! scenario files in tests/sipp/.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::Process;
+
+/// A scenario: sipp's built-in one, or a file in tests/sipp/.
+pub enum Scenario<'a> {
+    Builtin(&'a str),
+    File(&'a str),
+}
+
+pub fn scenario_file(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("sipp")
+        .join(format!("{name}.xml"))
+}
+
+fn base(dir: &Path, port: u16, scenario: &Scenario<'_>, calls: u32, tcp: bool) -> Command {
+    let mut cmd = Command::new("sipp");
+    cmd.current_dir(dir);
+    match scenario {
+        Scenario::Builtin(name) => cmd.args(["-sn", name]),
+        Scenario::File(name) => cmd.arg("-sf").arg(scenario_file(name)),
+    };
+    cmd.args([
+        "-i",
+        "127.0.0.1",
+        "-p",
+        &port.to_string(),
+        "-m",
+        &calls.to_string(),
+        "-nostdin",
+        "-timeout",
+        "40s",
+    ]);
+    // Media port away from the SIP ports of parallel tests.
+    cmd.args(["-mp", &crate::free_port().to_string()]);
+    if tcp {
+        cmd.args(["-t", "t1"]);
+    }
+    cmd
+}
+
+/// sipp answering on `port`.
+pub fn uas(dir: &Path, port: u16, scenario: Scenario<'_>, calls: u32) -> Process {
+    Process::spawn(
+        &format!("sipp-uas-{port}"),
+        base(dir, port, &scenario, calls, false),
+        dir,
+    )
+}
+
+/// sipp calling `target` from `port`; extra arguments (e.g. `-s service`) appended.
+pub fn uac(
+    dir: &Path,
+    port: u16,
+    target: SocketAddr,
+    scenario: Scenario<'_>,
+    calls: u32,
+    extra: &[&str],
+) -> Process {
+    let mut cmd = base(dir, port, &scenario, calls, false);
+    cmd.args(extra).arg(target.to_string());
+    Process::spawn(&format!("sipp-uac-{port}"), cmd, dir)
+}

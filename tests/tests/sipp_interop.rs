@@ -1,0 +1,267 @@
+//! Our engine against sipp: each side of a call, digest auth, CANCEL, BYE from
+//! either side, a peer's hold re-INVITE, and retransmissions over a lossy path.
+//! sipp's exit status says whether every message it expected arrived.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use hookswitch_phone::config::AccountSettings;
+use hookswitch_phone::{AudioSpec, Passwords, PhoneEvent};
+use hookswitch_tests::relay::{DropRule, Relay};
+use hookswitch_tests::sipp::{self, Scenario};
+use hookswitch_tests::{expect_event, free_port, start_engine, test_config};
+
+const T: Duration = Duration::from_secs(15);
+
+fn addr(port: u16) -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], port))
+}
+
+/// Waits (off the async runtime) for sipp to exit, asserting success.
+async fn sipp_succeeds(mut p: hookswitch_tests::Process) {
+    let status = tokio::task::spawn_blocking(move || {
+        let s = p.wait(Duration::from_secs(40));
+        (s, p.log())
+    })
+    .await
+    .unwrap();
+    assert!(
+        status.0.success(),
+        "sipp failed ({}):\n{}",
+        status.0,
+        status.1
+    );
+}
+
+fn established(e: &PhoneEvent) -> Option<u64> {
+    match e {
+        PhoneEvent::Established { call, .. } => Some(*call),
+        _ => None,
+    }
+}
+
+fn ended(e: &PhoneEvent) -> Option<(String, Option<u16>)> {
+    match e {
+        PhoneEvent::Ended { reason, status, .. } => Some((reason.clone(), *status)),
+        _ => None,
+    }
+}
+
+fn incoming(e: &PhoneEvent) -> Option<u64> {
+    match e {
+        PhoneEvent::IncomingCall { call, .. } => Some(*call),
+        _ => None,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn our_uac_against_sipp_uas() {
+    let dir = tempfile::tempdir().unwrap();
+    let sipp_port = free_port();
+    let sipp = sipp::uas(dir.path(), sipp_port, Scenario::Builtin("uas"), 1);
+    let (engine, mut events) = start_engine(&test_config(free_port()), &Passwords::new()).await;
+    let call = engine
+        .call(
+            &format!("sip:service@127.0.0.1:{sipp_port}"),
+            None,
+            AudioSpec {
+                tone_hz: Some(440.0),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let up = expect_event(&mut events, T, "established", established).await;
+    assert_eq!(up, call);
+    engine.hangup(Some(call)).await.unwrap();
+    let (reason, _) = expect_event(&mut events, T, "ended", ended).await;
+    assert_eq!(reason, "local");
+    sipp_succeeds(sipp).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn our_uas_against_sipp_uac() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let (engine, mut events) = start_engine(&test_config(port), &Passwords::new()).await;
+    let sipp = sipp::uac(
+        dir.path(),
+        free_port(),
+        addr(port),
+        Scenario::Builtin("uac"),
+        1,
+        &["-d", "500"],
+    );
+    let call = expect_event(&mut events, T, "incoming call", incoming).await;
+    engine.answer(call, AudioSpec::default()).await.unwrap();
+    expect_event(&mut events, T, "established", established).await;
+    let (reason, _) = expect_event(&mut events, T, "ended", ended).await;
+    assert_eq!(reason, "remote", "sipp's BYE ends the call");
+    sipp_succeeds(sipp).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn digest_challenge_on_invite_is_answered() {
+    let dir = tempfile::tempdir().unwrap();
+    let sipp_port = free_port();
+    let sipp = sipp::uas(dir.path(), sipp_port, Scenario::File("uas_auth"), 1);
+    let mut config = test_config(free_port());
+    config.accounts.push(AccountSettings {
+        name: "lab".into(),
+        aor: format!("sip:alice@127.0.0.1:{sipp_port}"),
+        display_name: None,
+        auth_user: None,
+        registrar: None,
+        outbound_proxy: None,
+        transport: "udp".into(),
+        expires: 600,
+        register: false,
+    });
+    let passwords = Passwords::from([("lab".to_string(), "secret".to_string())]);
+    let (engine, mut events) = start_engine(&config, &passwords).await;
+    let call = engine
+        .call(
+            &format!("sip:service@127.0.0.1:{sipp_port}"),
+            Some("lab"),
+            AudioSpec::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        expect_event(&mut events, T, "established", established).await,
+        call
+    );
+    engine.hangup(Some(call)).await.unwrap();
+    expect_event(&mut events, T, "ended", ended).await;
+    sipp_succeeds(sipp).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn caller_cancels_while_we_ring() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let (_engine, mut events) = start_engine(&test_config(port), &Passwords::new()).await;
+    let sipp = sipp::uac(
+        dir.path(),
+        free_port(),
+        addr(port),
+        Scenario::File("uac_cancel"),
+        3,
+        &["-r", "10"],
+    );
+    for _ in 0..3 {
+        expect_event(&mut events, T, "incoming call", incoming).await;
+        let (reason, _) = expect_event(&mut events, T, "ended", ended).await;
+        assert_eq!(reason, "cancelled");
+    }
+    sipp_succeeds(sipp).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn callee_hangs_up_with_bye() {
+    let dir = tempfile::tempdir().unwrap();
+    let sipp_port = free_port();
+    let sipp = sipp::uas(dir.path(), sipp_port, Scenario::File("uas_bye"), 1);
+    let (engine, mut events) = start_engine(&test_config(free_port()), &Passwords::new()).await;
+    engine
+        .call(
+            &format!("sip:service@127.0.0.1:{sipp_port}"),
+            None,
+            AudioSpec::default(),
+        )
+        .await
+        .unwrap();
+    expect_event(&mut events, T, "established", established).await;
+    let (reason, _) = expect_event(&mut events, T, "ended", ended).await;
+    assert_eq!(reason, "remote");
+    sipp_succeeds(sipp).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn peer_puts_us_on_hold_and_resumes() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let (engine, mut events) = start_engine(&test_config(port), &Passwords::new()).await;
+    let sipp = sipp::uac(
+        dir.path(),
+        free_port(),
+        addr(port),
+        Scenario::File("uac_reinvite_hold"),
+        1,
+        &[],
+    );
+    let call = expect_event(&mut events, T, "incoming call", incoming).await;
+    engine.answer(call, AudioSpec::default()).await.unwrap();
+    let held = |e: &PhoneEvent| match e {
+        PhoneEvent::MediaUpdated { direction, .. } => Some(direction.clone()),
+        _ => None,
+    };
+    assert_eq!(expect_event(&mut events, T, "hold", held).await, "recvonly");
+    assert_eq!(
+        expect_event(&mut events, T, "resume", held).await,
+        "sendrecv"
+    );
+    expect_event(&mut events, T, "ended", ended).await;
+    sipp_succeeds(sipp).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lost_invite_is_retransmitted() {
+    let dir = tempfile::tempdir().unwrap();
+    let sipp_port = free_port();
+    let sipp = sipp::uas(dir.path(), sipp_port, Scenario::Builtin("uas"), 1);
+    // The network loses our first two INVITEs: timer A must recover the call.
+    let relay = Relay::start(
+        addr(sipp_port),
+        vec![DropRule {
+            to_server: true,
+            prefix: "INVITE ",
+            count: 2,
+        }],
+    );
+    let (engine, mut events) = start_engine(&test_config(free_port()), &Passwords::new()).await;
+    let call = engine
+        .call(
+            &format!("sip:service@{}", relay.addr),
+            None,
+            AudioSpec::default(),
+        )
+        .await
+        .unwrap();
+    expect_event(&mut events, T, "established", established).await;
+    assert_eq!(relay.dropped(), 2);
+    engine.hangup(Some(call)).await.unwrap();
+    expect_event(&mut events, T, "ended", ended).await;
+    sipp_succeeds(sipp).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lost_200_is_retransmitted_until_acked() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let (engine, mut events) = start_engine(&test_config(port), &Passwords::new()).await;
+    // The network loses our first two 200 OKs on the way back: we must repeat
+    // the 200 (RFC 3261 13.3.1.4) until sipp's ACK arrives.
+    let relay = Relay::start(
+        addr(port),
+        vec![DropRule {
+            to_server: false,
+            prefix: "SIP/2.0 200",
+            count: 2,
+        }],
+    );
+    let sipp = sipp::uac(
+        dir.path(),
+        free_port(),
+        relay.addr,
+        Scenario::File("uac_rport"),
+        1,
+        &[],
+    );
+    let call = expect_event(&mut events, T, "incoming call", incoming).await;
+    engine.answer(call, AudioSpec::default()).await.unwrap();
+    expect_event(&mut events, T, "established", established).await;
+    assert_eq!(relay.dropped(), 2);
+    expect_event(&mut events, T, "ended", ended).await;
+    sipp_succeeds(sipp).await;
+}
