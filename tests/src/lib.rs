@@ -29,6 +29,19 @@ pub fn free_port() -> u16 {
     }
 }
 
+/// A port whose successor is free too (baresip takes port + 1 for TLS).
+pub fn free_port_pair() -> u16 {
+    loop {
+        let p = free_port();
+        if p < u16::MAX
+            && UdpSocket::bind(("127.0.0.1", p + 1)).is_ok()
+            && TcpListener::bind(("127.0.0.1", p + 1)).is_ok()
+        {
+            return p;
+        }
+    }
+}
+
 /// An engine config for tests: loopback, fast timers, no accounts.
 pub fn test_config(port: u16) -> Config {
     let mut c = Config::default();

@@ -1,0 +1,187 @@
+//! Two engines register with kamailio (digest auth on REGISTER, proxy auth on
+//! INVITE) and call each other through it; registration survives a restart of
+//! the registrar.
+
+use std::time::Duration;
+
+use hookswitch_phone::config::AccountSettings;
+use hookswitch_phone::{AudioSpec, Config, Engine, Passwords, PhoneEvent};
+use hookswitch_tests::kamailio::{Kamailio, USERS};
+use hookswitch_tests::{expect_event, free_port, start_engine, test_config};
+use tokio::sync::broadcast;
+
+const T: Duration = Duration::from_secs(20);
+
+fn account(user: &str, registrar_port: u16, expires: u32) -> AccountSettings {
+    AccountSettings {
+        name: user.into(),
+        aor: format!("sip:{user}@127.0.0.1:{registrar_port}"),
+        display_name: Some(user.to_uppercase()),
+        auth_user: None,
+        registrar: None,
+        outbound_proxy: None,
+        transport: "udp".into(),
+        expires,
+        register: true,
+    }
+}
+
+async fn phone(
+    user: &str,
+    registrar_port: u16,
+    expires: u32,
+) -> (Engine, broadcast::Receiver<PhoneEvent>) {
+    let mut config: Config = test_config(free_port());
+    config.accounts.push(account(user, registrar_port, expires));
+    let password = USERS
+        .iter()
+        .find(|(u, _)| *u == user)
+        .expect("known user")
+        .1;
+    let passwords = Passwords::from([(user.to_string(), password.to_string())]);
+    start_engine(&config, &passwords).await
+}
+
+async fn registered(events: &mut broadcast::Receiver<PhoneEvent>) {
+    expect_event(events, T, "registered", |e| match e {
+        PhoneEvent::Registration { state, detail, .. } => match state.as_str() {
+            "registered" => Some(()),
+            "failed" => panic!("registration failed: {detail:?}"),
+            _ => None,
+        },
+        _ => None,
+    })
+    .await;
+}
+
+/// Alice calls bob by name through the registrar; bob answers; alice hangs up.
+async fn call_through(
+    alice: &Engine,
+    a_events: &mut broadcast::Receiver<PhoneEvent>,
+    bob: &Engine,
+    b_events: &mut broadcast::Receiver<PhoneEvent>,
+) {
+    let call = alice
+        .call("bob", Some("alice"), AudioSpec::default())
+        .await
+        .unwrap();
+    let (incoming, from) = expect_event(b_events, T, "bob's phone rings", |e| match e {
+        PhoneEvent::IncomingCall {
+            call,
+            from,
+            account,
+            ..
+        } => {
+            assert_eq!(
+                account.as_deref(),
+                Some("bob"),
+                "the call is for bob's account"
+            );
+            Some((*call, from.clone()))
+        }
+        _ => None,
+    })
+    .await;
+    assert!(from.contains("sip:alice@"), "{from}");
+    bob.answer(incoming, AudioSpec::default()).await.unwrap();
+    expect_event(a_events, T, "alice connected", |e| {
+        matches!(e, PhoneEvent::Established { .. }).then_some(())
+    })
+    .await;
+    expect_event(b_events, T, "bob connected", |e| {
+        matches!(e, PhoneEvent::Established { .. }).then_some(())
+    })
+    .await;
+    alice.hangup(Some(call)).await.unwrap();
+    let reason = expect_event(b_events, T, "bob's call ends", |e| match e {
+        PhoneEvent::Ended { reason, .. } => Some(reason.clone()),
+        _ => None,
+    })
+    .await;
+    assert_eq!(
+        reason, "remote",
+        "alice's BYE reached bob through the proxy"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn register_and_call_through_kamailio() {
+    let dir = tempfile::tempdir().unwrap();
+    let kport = free_port();
+    let kamailio = Kamailio::configure(dir.path(), kport);
+    let _k = kamailio.start();
+    let (alice, mut a_events) = phone("alice", kport, 600).await;
+    let (bob, mut b_events) = phone("bob", kport, 600).await;
+    registered(&mut a_events).await;
+    registered(&mut b_events).await;
+    call_through(&alice, &mut a_events, &bob, &mut b_events).await;
+    // Bob quits: his binding is removed (REGISTER with Expires: 0), so the
+    // registrar no longer knows where he is.
+    bob.shutdown().await;
+    alice
+        .call("bob", Some("alice"), AudioSpec::default())
+        .await
+        .unwrap();
+    let status = expect_event(
+        &mut a_events,
+        T,
+        "the call to an unregistered bob fails",
+        |e| match e {
+            PhoneEvent::Ended { status, .. } => Some(*status),
+            _ => None,
+        },
+    )
+    .await;
+    assert_eq!(status, Some(404));
+    alice.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_password_is_reported_not_retried() {
+    let dir = tempfile::tempdir().unwrap();
+    let kport = free_port();
+    let kamailio = Kamailio::configure(dir.path(), kport);
+    let _k = kamailio.start();
+    let mut config = test_config(free_port());
+    config.accounts.push(account("alice", kport, 600));
+    let passwords = Passwords::from([("alice".to_string(), "not-the-password".to_string())]);
+    let (_engine, mut events) = start_engine(&config, &passwords).await;
+    let detail = expect_event(&mut events, T, "a failed registration", |e| match e {
+        PhoneEvent::Registration { state, detail, .. } if state == "failed" => {
+            Some(detail.clone().unwrap_or_default())
+        }
+        _ => None,
+    })
+    .await;
+    assert!(
+        detail.contains("401") && detail.contains("password"),
+        "{detail}"
+    );
+    assert!(
+        !detail.contains("retrying"),
+        "a wrong password is not retried: {detail}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn registration_survives_a_registrar_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let kport = free_port();
+    let kamailio = Kamailio::configure(dir.path(), kport);
+    let mut k = kamailio.start();
+    // Short bindings so the refresh comes quickly: 4 s, refreshed after 2 s.
+    let (alice, mut a_events) = phone("alice", kport, 4).await;
+    let (bob, mut b_events) = phone("bob", kport, 4).await;
+    registered(&mut a_events).await;
+    registered(&mut b_events).await;
+    // The registrar restarts and forgets every binding (usrloc in memory).
+    k.stop();
+    let _k = kamailio.start();
+    // Both phones must register again on their own (refresh, or retry after failure)...
+    registered(&mut a_events).await;
+    registered(&mut b_events).await;
+    // ...so that calls work again.
+    call_through(&alice, &mut a_events, &bob, &mut b_events).await;
+    alice.shutdown().await;
+    bob.shutdown().await;
+}
