@@ -118,7 +118,7 @@ async fn register_and_call_through_kamailio() {
     // Bob quits: his binding is removed (REGISTER with Expires: 0), so the
     // registrar no longer knows where he is.
     bob.shutdown().await;
-    alice
+    let second = alice
         .call("bob", Some("alice"), AudioSpec::default())
         .await
         .unwrap();
@@ -127,7 +127,7 @@ async fn register_and_call_through_kamailio() {
         T,
         "the call to an unregistered bob fails",
         |e| match e {
-            PhoneEvent::Ended { status, .. } => Some(*status),
+            PhoneEvent::Ended { call, status, .. } if *call == second => Some(*status),
             _ => None,
         },
     )
