@@ -1,1 +1,46 @@
-//! `cargo xtask bench sip`: placeholder-free entry that runs the SIP benchmarks.
+//! `cargo xtask bench sip`: criterion micro-benchmarks of the SIP core, then the
+//! call-setup time of `hookswitch listen` against baresip on this machine.
+
+use anyhow::bail;
+
+use crate::{cargo, status, workspace_root};
+
+pub fn run(args: &[String]) -> anyhow::Result<()> {
+    match args.first().map(String::as_str) {
+        Some("sip") => sip(),
+        Some(other) => bail!("unknown benchmark {other:?} (available: sip)"),
+        None => bail!("which benchmark? (available: sip)"),
+    }
+}
+
+fn sip() -> anyhow::Result<()> {
+    crate::setup::run(&[])?;
+    let mut micro = cargo();
+    micro.args(["bench", "-p", "hookswitch-sip", "--bench", "sip"]);
+    status(
+        micro,
+        "cargo bench -p hookswitch-sip (parse, serialise, INVITE -> 180 in process)",
+    )?;
+    let mut build = cargo();
+    build.args([
+        "build",
+        "--release",
+        "-p",
+        "hookswitch-cli",
+        "-p",
+        "hookswitch-tests",
+        "--bins",
+    ]);
+    status(
+        build,
+        "cargo build --release (hookswitch, bench-call-setup)",
+    )?;
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target"));
+    let mut compare = std::process::Command::new(target.join("release/bench_call_setup"));
+    compare
+        .arg("--hookswitch")
+        .arg(target.join("release/hookswitch"));
+    status(compare, "call setup: hookswitch vs baresip")
+}

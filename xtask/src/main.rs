@@ -11,7 +11,7 @@ use anyhow::{Context, bail};
 
 const USAGE: &str = "usage: cargo xtask <command>
 
-  setup [--udev]   install the system packages builds and tests need (apt-get; idempotent)
+  setup            install the system packages builds and tests need (apt-get; idempotent)
   run [ARGS...]    set up, build, and start Hookswitch (the daemon: `hookswitch run`)
   test             set up, then run every check and test (what CI runs)
   bench sip        SIP benchmarks: parse/serialise rate; INVITE -> 180 time vs baresip";

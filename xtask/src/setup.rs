@@ -47,11 +47,8 @@ fn apt(args: &[&str]) -> Command {
 }
 
 pub fn run(args: &[String]) -> anyhow::Result<()> {
-    for a in args {
-        if a != "--udev" {
-            bail!("unknown setup option {a:?}");
-        }
-        bail!("--udev: the device rules come with the HID issue; nothing to install yet");
+    if let Some(a) = args.first() {
+        bail!("unknown setup option {a:?}");
     }
     let missing: Vec<&str> = BUILD
         .iter()

@@ -3,7 +3,7 @@
 
 use std::collections::VecDeque;
 
-use rand::Rng;
+use rand::RngExt;
 
 use crate::MediaError;
 use crate::codec::Codec;

@@ -3,7 +3,7 @@
 use std::fmt;
 
 use md5::Md5;
-use rand::Rng;
+use rand::RngExt;
 use sha2::{Digest as _, Sha256};
 
 use crate::message::lex::{quote, quoted_string, split_list, trim_ws};

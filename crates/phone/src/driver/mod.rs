@@ -401,23 +401,22 @@ impl Driver {
             }
             MediaReport::SourceEnded(call) => self.emit(PhoneEvent::PlaybackFinished { call }),
             MediaReport::Stopped(call, stats) => {
-                if let Some(mut c) = self.calls.remove(&call) {
-                    if let Some(PhoneEvent::Ended {
+                let ended = self.calls.remove(&call).and_then(|c| c.ended);
+                if let Some(PhoneEvent::Ended {
+                    call,
+                    reason,
+                    status,
+                    detail,
+                    ..
+                }) = ended
+                {
+                    self.emit(PhoneEvent::Ended {
                         call,
                         reason,
                         status,
                         detail,
-                        ..
-                    }) = c.ended.take()
-                    {
-                        self.emit(PhoneEvent::Ended {
-                            call,
-                            reason,
-                            status,
-                            detail,
-                            stats: Some(stats),
-                        });
-                    }
+                        stats: Some(stats),
+                    });
                 }
             }
         }

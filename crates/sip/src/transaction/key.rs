@@ -1,6 +1,6 @@
 //! Matching messages to transactions (RFC 3261 sections 17.1.3 and 17.2.3).
 
-use rand::Rng;
+use rand::RngExt;
 
 use crate::message::{Method, Request, Response};
 

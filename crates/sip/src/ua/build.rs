@@ -1,6 +1,6 @@
 //! Building requests and responses (RFC 3261 sections 8.1.1 and 8.2.6).
 
-use rand::Rng;
+use rand::RngExt;
 
 use crate::message::{HeaderName, Request, Response};
 

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use rand::Rng;
+use rand::RngExt;
 
 use super::build::{new_call_id, new_tag, response_to};
 use super::dialog::Dialog;
@@ -771,8 +771,8 @@ impl UserAgent {
         self.events.push_back(Event::IncomingCall {
             call: id,
             account,
-            from,
-            to,
+            from: Box::new(from),
+            to: Box::new(to),
             offer,
             answer_after,
         });

@@ -59,8 +59,8 @@ pub enum Event {
     IncomingCall {
         call: CallId,
         account: Option<AccountId>,
-        from: NameAddr,
-        to: NameAddr,
+        from: Box<NameAddr>,
+        to: Box<NameAddr>,
         /// The SDP offer, if the INVITE carried one.
         offer: Option<Vec<u8>>,
         /// `Call-Info: ...;answer-after=N` or similar, for auto-answer.

@@ -40,9 +40,9 @@ impl UserAgent {
         };
         let reliability = transport.reliability();
         let tx = if req.method == Method::Invite {
-            Tx::ServerInvite(ServerInvite::new(req.clone(), reliability, self.cfg.timers))
+            Tx::UasInvite(ServerInvite::new(req.clone(), reliability, self.cfg.timers))
         } else {
-            Tx::ServerNonInvite(ServerNonInvite::new(
+            Tx::UasOther(ServerNonInvite::new(
                 req.clone(),
                 reliability,
                 self.cfg.timers,
@@ -96,10 +96,10 @@ impl UserAgent {
         let mut out = Vec::new();
         let owner = self.txs.get(key).map(|e| e.owner);
         match self.txs.get_mut(key).map(|e| &mut e.tx) {
-            Some(Tx::ServerInvite(t)) => {
+            Some(Tx::UasInvite(t)) => {
                 t.on_request(req, now, &mut out);
             }
-            Some(Tx::ServerNonInvite(t)) => t.on_request(&mut out),
+            Some(Tx::UasOther(t)) => t.on_request(&mut out),
             _ => return,
         }
         self.stats.retransmissions_absorbed += 1;

@@ -94,38 +94,39 @@ enum Owner {
 }
 
 #[derive(Debug)]
+/// A transaction of either role (UAC: client, UAS: server), INVITE or other.
 enum Tx {
-    ClientInvite(ClientInvite),
-    ClientNonInvite(ClientNonInvite),
-    ServerInvite(ServerInvite),
-    ServerNonInvite(ServerNonInvite),
+    UacInvite(ClientInvite),
+    UacOther(ClientNonInvite),
+    UasInvite(ServerInvite),
+    UasOther(ServerNonInvite),
 }
 
 impl Tx {
     fn poll_timeout(&self) -> Option<Instant> {
         match self {
-            Tx::ClientInvite(t) => t.poll_timeout(),
-            Tx::ClientNonInvite(t) => t.poll_timeout(),
-            Tx::ServerInvite(t) => t.poll_timeout(),
-            Tx::ServerNonInvite(t) => t.poll_timeout(),
+            Tx::UacInvite(t) => t.poll_timeout(),
+            Tx::UacOther(t) => t.poll_timeout(),
+            Tx::UasInvite(t) => t.poll_timeout(),
+            Tx::UasOther(t) => t.poll_timeout(),
         }
     }
 
     fn on_timeout(&mut self, now: Instant, out: &mut Vec<TxOutput>) {
         match self {
-            Tx::ClientInvite(t) => t.on_timeout(now, out),
-            Tx::ClientNonInvite(t) => t.on_timeout(now, out),
-            Tx::ServerInvite(t) => t.on_timeout(now, out),
-            Tx::ServerNonInvite(t) => t.on_timeout(now, out),
+            Tx::UacInvite(t) => t.on_timeout(now, out),
+            Tx::UacOther(t) => t.on_timeout(now, out),
+            Tx::UasInvite(t) => t.on_timeout(now, out),
+            Tx::UasOther(t) => t.on_timeout(now, out),
         }
     }
 
     fn is_terminated(&self) -> bool {
         match self {
-            Tx::ClientInvite(t) => t.is_terminated(),
-            Tx::ClientNonInvite(t) => t.is_terminated(),
-            Tx::ServerInvite(t) => t.is_terminated(),
-            Tx::ServerNonInvite(t) => t.is_terminated(),
+            Tx::UacInvite(t) => t.is_terminated(),
+            Tx::UacOther(t) => t.is_terminated(),
+            Tx::UasInvite(t) => t.is_terminated(),
+            Tx::UasOther(t) => t.is_terminated(),
         }
     }
 }
@@ -278,8 +279,8 @@ impl UserAgent {
         };
         let mut out = Vec::new();
         match self.txs.get_mut(&key).map(|e| &mut e.tx) {
-            Some(Tx::ClientInvite(t)) => t.on_response(resp, now, &mut out),
-            Some(Tx::ClientNonInvite(t)) => t.on_response(resp, now, &mut out),
+            Some(Tx::UacInvite(t)) => t.on_response(resp, now, &mut out),
+            Some(Tx::UacOther(t)) => t.on_response(resp, now, &mut out),
             _ => {
                 // A 2xx to an INVITE whose transaction is gone: the dialog re-ACKs it.
                 if resp.is_success() && resp.headers.cseq().is_some_and(|c| c.method == "INVITE") {
@@ -396,7 +397,7 @@ impl UserAgent {
         let mut out = Vec::new();
         let reliability = target.transport.reliability();
         let tx = if req.method == crate::message::Method::Invite {
-            Tx::ClientInvite(ClientInvite::start(
+            Tx::UacInvite(ClientInvite::start(
                 req.clone(),
                 reliability,
                 self.cfg.timers,
@@ -404,7 +405,7 @@ impl UserAgent {
                 &mut out,
             ))
         } else {
-            Tx::ClientNonInvite(ClientNonInvite::start(
+            Tx::UacOther(ClientNonInvite::start(
                 req.clone(),
                 reliability,
                 self.cfg.timers,
@@ -421,8 +422,8 @@ impl UserAgent {
     fn respond(&mut self, key: &TxKey, resp: &Response, now: Instant) {
         let mut out = Vec::new();
         match self.txs.get_mut(key).map(|e| &mut e.tx) {
-            Some(Tx::ServerInvite(t)) => t.send_response(resp, now, &mut out),
-            Some(Tx::ServerNonInvite(t)) => t.send_response(resp, now, &mut out),
+            Some(Tx::UasInvite(t)) => t.send_response(resp, now, &mut out),
+            Some(Tx::UasOther(t)) => t.send_response(resp, now, &mut out),
             _ => return,
         }
         self.route_tx_outputs(key, out, now);

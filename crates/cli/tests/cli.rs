@@ -1,0 +1,213 @@
+//! The `hookswitch` binary as a user or a script runs it: output, exit codes,
+//! DTMF, recordings, and commands sent to a running instance.
+
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::Duration;
+
+use hookswitch_tests::{Process, assert_within_1pct, free_port, recorded_tone};
+
+fn hookswitch(home: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_hookswitch"));
+    // Never touch the user's own configuration or runtime directory.
+    c.env("XDG_CONFIG_HOME", home)
+        .env("XDG_RUNTIME_DIR", home)
+        .env_remove("RUST_LOG");
+    c
+}
+
+fn run(cmd: &mut Command) -> Output {
+    cmd.output().expect("hookswitch runs")
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+#[test]
+fn call_with_tone_and_dtmf_then_exit_0() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut listen = hookswitch(dir.path());
+    listen
+        .args([
+            "--bind",
+            &format!("127.0.0.1:{port}"),
+            "listen",
+            "--auto-answer",
+            "--count",
+            "1",
+            "--record",
+        ])
+        .arg(dir.path().join("got.wav"));
+    let mut listener = Process::spawn("listen", listen, dir.path());
+    listener.wait_for_log("listening on", Duration::from_secs(10));
+
+    let out = run(hookswitch(dir.path()).args([
+        "--bind",
+        &format!("127.0.0.1:{}", free_port()),
+        "call",
+        &format!("sip:bob@127.0.0.1:{port}"),
+        "--tone",
+        "1000",
+        "--duration",
+        "1.5",
+        "--dtmf",
+        "4#",
+    ]));
+    let said = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{said}");
+    assert!(said.contains("call 1: established (PCMU"), "{said}");
+    assert!(said.contains("call 1: ended (local)"), "{said}");
+
+    assert!(
+        listener.wait(Duration::from_secs(10)).success(),
+        "{}",
+        listener.log()
+    );
+    let heard = listener.log();
+    assert!(
+        heard.contains("call 1: dtmf 4") && heard.contains("call 1: dtmf #"),
+        "{heard}"
+    );
+    assert!(heard.contains("call 1: ended (remote)"), "{heard}");
+    let (f, _) = recorded_tone(&dir.path().join("got.wav"));
+    assert_within_1pct(f, 1000.0, "the callee's recording");
+}
+
+#[test]
+fn rejected_call_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut listen = hookswitch(dir.path());
+    listen.args([
+        "--bind",
+        &format!("127.0.0.1:{port}"),
+        "listen",
+        "--reject",
+        "486",
+        "--count",
+        "1",
+    ]);
+    let mut listener = Process::spawn("listen", listen, dir.path());
+    listener.wait_for_log("listening on", Duration::from_secs(10));
+    let out = run(hookswitch(dir.path()).args([
+        "--bind",
+        &format!("127.0.0.1:{}", free_port()),
+        "call",
+        &format!("bob@127.0.0.1:{port}"),
+    ]));
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains("ended (rejected 486 Busy Here)"),
+        "{}",
+        text(&out)
+    );
+    assert!(listener.wait(Duration::from_secs(10)).success());
+}
+
+#[test]
+fn commands_reach_a_running_instance() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let control = dir.path().join("control.sock");
+    let mut daemon = hookswitch(dir.path());
+    daemon
+        .args(["--bind", &format!("127.0.0.1:{port}"), "--control"])
+        .arg(&control)
+        .arg("run");
+    let daemon = Process::spawn("run", daemon, dir.path());
+    daemon.wait_for_log("control socket", Duration::from_secs(10));
+
+    let mut caller = hookswitch(dir.path());
+    caller.args([
+        "--bind",
+        &format!("127.0.0.1:{}", free_port()),
+        "call",
+        &format!("sip:bob@127.0.0.1:{port}"),
+        "--tone",
+        "440",
+    ]);
+    let mut caller = Process::spawn("caller", caller, dir.path());
+    daemon.wait_for_log("call 1: incoming", Duration::from_secs(10));
+
+    let ask = |args: &[&str]| {
+        run(hookswitch(dir.path())
+            .arg("--control")
+            .arg(&control)
+            .args(args))
+    };
+    let listed = ask(&["calls"]);
+    assert_eq!(listed.status.code(), Some(0), "{}", text(&listed));
+    assert!(
+        text(&listed).contains("\"outgoing\": false"),
+        "{}",
+        text(&listed)
+    );
+    assert_eq!(ask(&["answer", "1"]).status.code(), Some(0));
+    daemon.wait_for_log("call 1: established", Duration::from_secs(10));
+    caller.wait_for_log("established", Duration::from_secs(10));
+    assert_eq!(ask(&["hangup"]).status.code(), Some(0));
+    // The caller sees the far end hang up, and that still counts as success.
+    assert_eq!(
+        caller.wait(Duration::from_secs(10)).code(),
+        Some(0),
+        "{}",
+        caller.log()
+    );
+    assert!(caller.log().contains("ended (remote)"), "{}", caller.log());
+    assert_eq!(ask(&["hangup", "7"]).status.code(), Some(1), "no such call");
+}
+
+#[test]
+fn nothing_running_exits_4() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(hookswitch(dir.path())
+        .arg("--control")
+        .arg(dir.path().join("none.sock"))
+        .arg("hangup"));
+    assert_eq!(out.status.code(), Some(4));
+    assert!(text(&out).contains("hookswitch run"), "{}", text(&out));
+}
+
+#[test]
+fn configuration_helpers_and_missing_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(hookswitch(dir.path()).args(["config", "path"]));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        dir.path()
+            .join("hookswitch/config.toml")
+            .display()
+            .to_string()
+    );
+    std::fs::create_dir_all(dir.path().join("hookswitch")).unwrap();
+    std::fs::write(
+        dir.path().join("hookswitch/config.toml"),
+        "[[accounts]]\nname = \"work\"\naor = \"sip:alice@127.0.0.1:9\"\n",
+    )
+    .unwrap();
+    // No keyring service here and no environment variable: a clear error, exit 1.
+    let out = run(hookswitch(dir.path())
+        .env_remove("HOOKSWITCH_PASSWORD_WORK")
+        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent")
+        .arg("run"));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out).contains("HOOKSWITCH_PASSWORD_WORK"),
+        "{}",
+        text(&out)
+    );
+    let out = run(hookswitch(dir.path())
+        .env("HOOKSWITCH_PASSWORD_WORK", "x")
+        .args(["config", "check"]));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        !text(&out).contains("\"x\""),
+        "the password is never printed"
+    );
+}
