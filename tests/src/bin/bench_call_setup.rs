@@ -49,7 +49,7 @@ impl Probe {
         );
         let common = |method: &str, seq: &str| {
             format!(
-                "{method} sip:bench@{t} SIP/2.0\r\nVia: SIP/2.0/UDP {me};branch={branch};rport\r\nMax-Forwards: 70\r\nFrom: <sip:probe@{me}>;tag={tag}\r\nTo: <sip:bench@{t}>\r\nCall-ID: {call_id}\r\nCSeq: 1 {seq}\r\n",
+                "{method} sip:bob@{t} SIP/2.0\r\nVia: SIP/2.0/UDP {me};branch={branch};rport\r\nMax-Forwards: 70\r\nFrom: <sip:probe@{me}>;tag={tag}\r\nTo: <sip:bob@{t}>\r\nCall-ID: {call_id}\r\nCSeq: 1 {seq}\r\n",
                 t = self.target
             )
         };
@@ -71,7 +71,7 @@ impl Probe {
         self.recv_status(&["SIP/2.0 487"])?;
         let ack = format!(
             "{}Content-Length: 0\r\n\r\n",
-            common("ACK", "ACK").replace(&format!("To: <sip:bench@{}>", self.target), &to)
+            common("ACK", "ACK").replace(&format!("To: <sip:bob@{}>", self.target), &to)
         );
         self.socket.send_to(ack.as_bytes(), self.target).ok()?;
         Some(elapsed)
@@ -82,11 +82,15 @@ fn measure(name: &str, target: SocketAddr, calls: u32) -> Vec<Duration> {
     let probe = Probe::new(target);
     // Warm up (and wait for the peer to listen: the first calls may time out).
     let mut warm = 0;
-    while warm < 20 {
-        if probe.call(100_000 + warm).is_some() {
+    for attempt in 0..100 {
+        if probe.call(100_000 + attempt).is_some() {
             warm += 1;
         }
+        if warm == 20 {
+            break;
+        }
     }
+    assert_eq!(warm, 20, "{name} does not answer INVITEs at {target}");
     let mut times: Vec<Duration> = (0..calls).filter_map(|n| probe.call(n)).collect();
     assert!(
         times.len() as u32 > calls * 9 / 10,

@@ -1,0 +1,107 @@
+//! Property tests of the media parsers and buffers: nothing panics on any input,
+//! and what we write we read back.
+
+use hookswitch_media::MediaSession;
+use hookswitch_media::codec::CodecKind;
+use hookswitch_media::dtmf::{DtmfReceiver, EventPayload};
+use hookswitch_media::jitter::{JitterBuffer, Playout};
+use hookswitch_media::rtp::RtpPacket;
+use hookswitch_media::sdp::{
+    Direction, LocalMedia, Negotiated, SessionDescription, apply_answer, create_answer,
+    create_offer,
+};
+use proptest::prelude::*;
+
+fn negotiated() -> Negotiated {
+    Negotiated {
+        remote: Some("127.0.0.1:4000".parse().unwrap()),
+        codec: CodecKind::Pcmu,
+        payload_type: 0,
+        telephone_event: Some(101),
+        direction: Direction::SendRecv,
+        ptime: 20,
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
+        let _ = RtpPacket::parse(&bytes);
+        if let Ok(sdp) = SessionDescription::parse(&bytes) {
+            let _ = sdp.to_string();
+            let local = local(4000, vec![CodecKind::Pcmu], Direction::SendRecv);
+            let _ = create_answer(&sdp, &local);
+            let _ = apply_answer(&create_offer(&local), &sdp);
+        }
+        let _ = EventPayload::parse(&bytes);
+        let _ = DtmfReceiver::default().receive(0, &bytes);
+        let mut session = MediaSession::new(negotiated());
+        let _ = session.receive(&bytes);
+        let mut out = Vec::new();
+        session.play_frame(&mut out);
+        prop_assert_eq!(out.len(), 160);
+    }
+
+    #[test]
+    fn arbitrary_sdp_text_never_panics(text in "(([a-z]=[ -~]{0,40})?\r?\n){0,20}") {
+        if let Ok(sdp) = text.parse::<SessionDescription>() {
+            let local = local(4000, vec![CodecKind::Pcma], Direction::SendOnly);
+            let _ = create_answer(&sdp, &local);
+        }
+    }
+
+    /// Payload types 64-95 collide with RTCP packet types on a shared port and
+    /// must not be used with RTP/RTCP mux (RFC 5761 section 4), so they are left out.
+    #[test]
+    fn rtp_round_trips(pt in prop_oneof![0u8..64, 96u8..128], marker: bool, seq: u16, ts: u32, ssrc: u32, payload in proptest::collection::vec(any::<u8>(), 0..400)) {
+        let p = RtpPacket { payload_type: pt, marker, sequence: seq, timestamp: ts, ssrc, payload };
+        prop_assert_eq!(RtpPacket::parse(&p.to_bytes()), Ok(p));
+    }
+
+    #[test]
+    fn offers_round_trip_and_answer_themselves(port in 1u16.., codecs in proptest::sample::subsequence(vec![CodecKind::Pcmu, CodecKind::Pcma], 1..=2), dir in prop_oneof![Just(Direction::SendRecv), Just(Direction::SendOnly), Just(Direction::RecvOnly), Just(Direction::Inactive)]) {
+        let ours = local(port, codecs.clone(), dir);
+        let offer = create_offer(&ours);
+        let reparsed = offer.to_string().parse::<SessionDescription>();
+        prop_assert_eq!(reparsed.as_ref(), Ok(&offer));
+        let (answer, at_peer) = create_answer(&offer, &local(5000, vec![CodecKind::Pcma, CodecKind::Pcmu], Direction::SendRecv)).unwrap();
+        prop_assert_eq!(at_peer.codec, codecs[0]);
+        prop_assert_eq!(at_peer.direction, dir.reversed());
+        let at_us = apply_answer(&offer, &answer).unwrap();
+        prop_assert_eq!(at_us.codec, codecs[0]);
+        prop_assert_eq!(at_us.direction, dir);
+    }
+
+    #[test]
+    fn jitter_buffer_never_invents_frames(ops in proptest::collection::vec(prop_oneof![(any::<i8>()).prop_map(Some), Just(None)], 0..400)) {
+        let mut j = JitterBuffer::new(2);
+        let mut base: u16 = 65500;
+        let (mut pushed, mut played) = (0u32, 0u32);
+        for op in ops {
+            match op {
+                Some(delta) => {
+                    base = base.wrapping_add(1);
+                    j.push(base.wrapping_add(delta as u16), 0, vec![0]);
+                    pushed += 1;
+                }
+                None => if let Playout::Frame { .. } = j.pop() { played += 1 },
+            }
+        }
+        prop_assert!(played <= pushed);
+    }
+}
+
+fn local(port: u16, codecs: Vec<CodecKind>, direction: Direction) -> LocalMedia {
+    LocalMedia {
+        address: "192.0.2.1".parse().unwrap(),
+        port,
+        codecs,
+        telephone_event: true,
+        ptime: 20,
+        direction,
+        session_id: 7,
+        session_version: 1,
+    }
+}

@@ -1,0 +1,31 @@
+//! The whole user agent on a sequence of datagrams: whatever arrives, it answers
+//! or drops, and never panics.
+#![no_main]
+
+use std::time::{Duration, Instant};
+
+use hookswitch_sip::transaction::TimerConfig;
+use hookswitch_sip::ua::{Config, UserAgent};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let mut ua = UserAgent::new(Config {
+        local: "127.0.0.1:5060".parse().unwrap(),
+        timers: TimerConfig::default(),
+        accounts: Vec::new(),
+        contact_user: "fuzz".into(),
+    });
+    let mut now = Instant::now();
+    // Datagrams separated by a NUL; time moves 1 s between them.
+    for datagram in data.split(|&b| b == 0) {
+        ua.handle_datagram(now, "127.0.0.1:5070".parse().unwrap(), datagram);
+        while ua.poll_transmit().is_some() {}
+        while let Some(e) = ua.poll_event() {
+            if let hookswitch_sip::ua::Event::IncomingCall { call, .. } = e {
+                let _ = ua.answer(now, call, b"v=0\r\n".to_vec());
+            }
+        }
+        now += Duration::from_secs(1);
+        ua.handle_timeout(now);
+    }
+});
