@@ -45,13 +45,11 @@ fn base(dir: &Path, port: u16, scenario: &Scenario<'_>, calls: u32, tcp: bool) -
     cmd
 }
 
-/// sipp answering on `port`.
-pub fn uas(dir: &Path, port: u16, scenario: Scenario<'_>, calls: u32) -> Process {
-    Process::spawn(
-        &format!("sipp-uas-{port}"),
-        base(dir, port, &scenario, calls, false),
-        dir,
-    )
+/// sipp answering on `port`; extra arguments (e.g. `-rtp_echo`) appended.
+pub fn uas(dir: &Path, port: u16, scenario: Scenario<'_>, calls: u32, extra: &[&str]) -> Process {
+    let mut cmd = base(dir, port, &scenario, calls, false);
+    cmd.args(extra);
+    Process::spawn(&format!("sipp-uas-{port}"), cmd, dir)
 }
 
 /// sipp calling `target` from `port`; extra arguments (e.g. `-s service`) appended.

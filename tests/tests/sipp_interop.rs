@@ -58,7 +58,7 @@ fn incoming(e: &PhoneEvent) -> Option<u64> {
 async fn our_uac_against_sipp_uas() {
     let dir = tempfile::tempdir().unwrap();
     let sipp_port = free_port();
-    let sipp = sipp::uas(dir.path(), sipp_port, Scenario::Builtin("uas"), 1);
+    let sipp = sipp::uas(dir.path(), sipp_port, Scenario::Builtin("uas"), 1, &[]);
     let (engine, mut events) = start_engine(&test_config(free_port()), &Passwords::new()).await;
     let call = engine
         .call(
@@ -104,7 +104,7 @@ async fn our_uas_against_sipp_uac() {
 async fn digest_challenge_on_invite_is_answered() {
     let dir = tempfile::tempdir().unwrap();
     let sipp_port = free_port();
-    let sipp = sipp::uas(dir.path(), sipp_port, Scenario::File("uas_auth"), 1);
+    let sipp = sipp::uas(dir.path(), sipp_port, Scenario::File("uas_auth"), 1, &[]);
     let mut config = test_config(free_port());
     config.accounts.push(AccountSettings {
         name: "lab".into(),
@@ -161,7 +161,7 @@ async fn caller_cancels_while_we_ring() {
 async fn callee_hangs_up_with_bye() {
     let dir = tempfile::tempdir().unwrap();
     let sipp_port = free_port();
-    let sipp = sipp::uas(dir.path(), sipp_port, Scenario::File("uas_bye"), 1);
+    let sipp = sipp::uas(dir.path(), sipp_port, Scenario::File("uas_bye"), 1, &[]);
     let (engine, mut events) = start_engine(&test_config(free_port()), &Passwords::new()).await;
     engine
         .call(
@@ -209,7 +209,7 @@ async fn peer_puts_us_on_hold_and_resumes() {
 async fn lost_invite_is_retransmitted() {
     let dir = tempfile::tempdir().unwrap();
     let sipp_port = free_port();
-    let sipp = sipp::uas(dir.path(), sipp_port, Scenario::Builtin("uas"), 1);
+    let sipp = sipp::uas(dir.path(), sipp_port, Scenario::Builtin("uas"), 1, &[]);
     // The network loses our first two INVITEs: timer A must recover the call.
     let relay = Relay::start(
         addr(sipp_port),
@@ -263,5 +263,54 @@ async fn lost_200_is_retransmitted_until_acked() {
     expect_event(&mut events, T, "established", established).await;
     assert_eq!(relay.dropped(), 2);
     expect_event(&mut events, T, "ended", ended).await;
+    sipp_succeeds(sipp).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn early_media_flows_before_any_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let sipp_port = free_port();
+    let sipp = sipp::uas(
+        dir.path(),
+        sipp_port,
+        Scenario::File("uas_early_media_busy"),
+        1,
+        &["-rtp_echo"],
+    );
+    let (engine, mut events) = start_engine(&test_config(free_port()), &Passwords::new()).await;
+    let call = engine
+        .call(
+            &format!("sip:service@127.0.0.1:{sipp_port}"),
+            None,
+            AudioSpec {
+                tone_hz: Some(440.0),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let status = expect_event(&mut events, T, "183", |e| match e {
+        PhoneEvent::Progress { status, .. } => Some(*status),
+        _ => None,
+    })
+    .await;
+    assert_eq!(status, 183);
+    let (status, stats) = expect_event(&mut events, T, "the busy end", |e| match e {
+        PhoneEvent::Ended {
+            call: c,
+            status,
+            stats,
+            ..
+        } if *c == call => Some((*status, stats.clone())),
+        _ => None,
+    })
+    .await;
+    assert_eq!(status, Some(486));
+    let stats = stats.expect("media ran");
+    // sipp echoed our early RTP back: media flowed both ways with no 200 at all.
+    assert!(
+        stats.packets_sent > 30 && stats.packets_received > 30,
+        "{stats:?}"
+    );
     sipp_succeeds(sipp).await;
 }

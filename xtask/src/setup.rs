@@ -16,6 +16,11 @@ const TEST: &[&str] = &[
     "baresip-core", // baresip, the reference softphone
     "kamailio",     // registrar with digest auth
     "sox",          // makes and measures test audio
+    // The sound path: cpal's ALSA host reaches PulseAudio null sinks.
+    "pulseaudio",
+    "pulseaudio-utils",
+    "alsa-utils",
+    "libasound2-plugins",
 ];
 
 fn installed(package: &str) -> bool {

@@ -213,6 +213,29 @@ pub fn redact_authorization(value: &str) -> String {
     }
 }
 
+/// A message as text for logs, with Authorization and Proxy-Authorization values
+/// cut down to the user name (`redact_authorization`). Other lines are unchanged.
+pub fn redacted_trace(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        let lower = line.trim_start().to_ascii_lowercase();
+        match line.split_once(':') {
+            Some((name, value))
+                if lower.starts_with("authorization:")
+                    || lower.starts_with("proxy-authorization:") =>
+            {
+                out.push_str(name);
+                out.push_str(": ");
+                out.push_str(&redact_authorization(value.trim()));
+                out.push_str("\r\n");
+            }
+            _ => out.push_str(line),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -336,5 +359,14 @@ mod tests {
         assert!(!format!("{creds:?}").contains("hunter2"));
         let v = r#"Digest username="u", realm="r", nonce="n", uri="sip:x", response="abcdef""#;
         assert!(!redact_authorization(v).contains("abcdef"));
+        let msg = format!(
+            "REGISTER sip:x SIP/2.0\r\nAuthorization: {v}\r\nproxy-authorization: {v}\r\nTo: <sip:u@x>\r\n\r\n"
+        );
+        let trace = redacted_trace(msg.as_bytes());
+        assert!(!trace.contains("abcdef"), "{trace}");
+        assert!(
+            trace.contains("To: <sip:u@x>") && trace.contains("username=\"u\""),
+            "{trace}"
+        );
     }
 }

@@ -237,3 +237,21 @@ fn every_valid_message_round_trips() {
         assert_eq!(first, again, "{name}");
     }
 }
+
+#[test]
+fn oversized_messages_are_refused() {
+    let small = load("esc02");
+    let split = small.windows(2).position(|w| w == b"\r\n").unwrap() + 2;
+    let mut big = small[..split].to_vec();
+    big.extend_from_slice(format!("X-Pad: {}\r\n", "a".repeat(70_000)).as_bytes());
+    big.extend_from_slice(&small[split..]);
+    let err = parse_datagram(&big).unwrap_err();
+    assert_eq!(err, ParseError::TooLarge);
+    let answer = String::from_utf8(error_response(&big, &err).unwrap()).unwrap();
+    assert!(
+        answer.starts_with("SIP/2.0 513 Message Too Large\r\n"),
+        "{answer}"
+    );
+    // On a stream, a head that never ends is refused once it passes the limit.
+    assert_eq!(parse_stream(&big[..66_000]), Err(ParseError::TooLarge));
+}

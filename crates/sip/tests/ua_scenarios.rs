@@ -385,6 +385,74 @@ fn peer_reinvite_hold_is_offered_to_the_user() {
     );
 }
 
+/// The value of a header line in a wire message.
+fn header<'a>(text: &'a str, name: &str) -> &'a str {
+    text.lines()
+        .find_map(|l| l.strip_prefix(name))
+        .map(str::trim)
+        .unwrap()
+}
+
+#[test]
+fn peer_update_is_offered_to_the_user() {
+    let mut net = Net::new(ua(A, vec![]), ua(B, vec![]));
+    net.a.call(net.now, None, &b_uri(), b"o".to_vec()).unwrap();
+    net.pump();
+    let incoming = net.incoming_call();
+    net.b.answer(net.now, incoming, b"a".to_vec()).unwrap();
+    net.pump();
+    // A peer (not our UA, which has no UPDATE of its own yet) sends UPDATE in the dialog.
+    let invite = net
+        .wire
+        .iter()
+        .find(|(_, t)| t.starts_with("INVITE "))
+        .unwrap()
+        .1
+        .clone();
+    let ok = net
+        .wire
+        .iter()
+        .find(|(_, t)| t.starts_with("SIP/2.0 200"))
+        .unwrap()
+        .1
+        .clone();
+    let update = format!(
+        "UPDATE sip:hs@{B} SIP/2.0\r\nVia: SIP/2.0/UDP {A};branch=z9hG4bKupd1\r\nFrom: {}\r\nTo: {}\r\nCall-ID: {}\r\nCSeq: 5 UPDATE\r\nContact: <sip:hs@{A}>\r\nContent-Type: application/sdp\r\nContent-Length: 10\r\n\r\na=sendonly",
+        header(&invite, "From:"),
+        header(&ok, "To:"),
+        header(&invite, "Call-ID:"),
+    );
+    net.b.handle_datagram(net.now, addr(A), update.as_bytes());
+    net.pump();
+    assert!(
+        net.b_events
+            .iter()
+            .any(|e| matches!(e, Event::RemoteOffer { sdp: Some(s), .. } if s == b"a=sendonly"))
+    );
+    net.b
+        .answer_offer(net.now, incoming, b"a=recvonly".to_vec())
+        .unwrap();
+    let t = net.b.poll_transmit().unwrap();
+    let answer = String::from_utf8(t.payload).unwrap();
+    assert!(
+        answer.starts_with("SIP/2.0 200 OK")
+            && answer.contains("CSeq: 5 UPDATE")
+            && answer.ends_with("a=recvonly"),
+        "{answer}"
+    );
+    // An older CSeq in the dialog is refused (RFC 3261 12.2.2).
+    net.b.handle_datagram(
+        net.now,
+        addr(A),
+        update
+            .replace("CSeq: 5", "CSeq: 4")
+            .replace("upd1", "upd2")
+            .as_bytes(),
+    );
+    let t = String::from_utf8(net.b.poll_transmit().unwrap().payload).unwrap();
+    assert!(t.starts_with("SIP/2.0 500 "), "{t}");
+}
+
 #[test]
 fn glare_is_retried_after_a_random_wait() {
     let mut net = Net::new(ua(A, vec![]), ua(B, vec![]));

@@ -14,6 +14,7 @@ use hookswitch_media::sdp::{
     Direction, LocalMedia, Negotiated, NegotiationError, SessionDescription, apply_answer,
     create_answer, create_offer,
 };
+use hookswitch_sip::auth::redacted_trace;
 use hookswitch_sip::message::Uri;
 use hookswitch_sip::ua::{self, AccountId, EndReason, Event, RegistrationState, UserAgent};
 use tokio::net::UdpSocket;
@@ -162,11 +163,21 @@ impl Driver {
             };
             tokio::select! {
                 r = udp.recv_from(&mut buf) => match r {
-                    Ok((n, src)) => self.ua.handle_datagram(Instant::now(), src, &buf[..n]),
+                    Ok((n, src)) => {
+                        if tracing::enabled!(tracing::Level::DEBUG) {
+                            tracing::debug!(from = %src, "received\n{}", redacted_trace(&buf[..n]));
+                        }
+                        self.ua.handle_datagram(Instant::now(), src, &buf[..n]);
+                    }
                     Err(e) => tracing::debug!("UDP receive error: {e}"),
                 },
                 Some(i) = inbound.recv() => match i {
-                    Inbound::Message { transport, source, message } => self.ua.handle_message(Instant::now(), transport, source, message),
+                    Inbound::Message { transport, source, message } => {
+                        if tracing::enabled!(tracing::Level::DEBUG) {
+                            tracing::debug!(from = %source, %transport, "received\n{}", redacted_trace(&message.to_bytes()));
+                        }
+                        self.ua.handle_message(Instant::now(), transport, source, message);
+                    }
                     Inbound::Malformed { transport, source, bytes, error } => self.ua.malformed(transport, source, &bytes, &error),
                 },
                 Some(r) = media_rx.recv() => self.on_media_report(r),
@@ -219,6 +230,9 @@ impl Driver {
             let mut progressed = false;
             while let Some(t) = self.ua.poll_transmit() {
                 progressed = true;
+                if tracing::enabled!(tracing::Level::DEBUG) {
+                    tracing::debug!(to = %t.destination, transport = %t.transport, "sent\n{}", redacted_trace(&t.payload));
+                }
                 self.transports.send(t);
             }
             while let Some(e) = self.ua.poll_event() {
