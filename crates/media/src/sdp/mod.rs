@@ -9,6 +9,10 @@ pub use negotiate::{
     Direction, LocalMedia, Negotiated, NegotiationError, apply_answer, create_answer, create_offer,
 };
 
+/// Where each line type goes (RFC 8866 section 5), session and media level.
+const SESSION_ORDER: &str = "iuepbtrzk";
+const MEDIA_ORDER: &str = "ibk";
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SdpError {
     #[error("SDP is not UTF-8")]
@@ -160,6 +164,10 @@ impl FromStr for SessionDescription {
                 return Err(SdpError::Line(i + 1));
             }
             let (kind, value) = (bytes[0] as char, &line[2..]);
+            // RFC 8866 section 5: a type letter we do not know voids the description.
+            if !"vosiuepcbtrzkam".contains(kind) || (saw_version && kind == 'v') {
+                return Err(SdpError::Line(i + 1));
+            }
             if !saw_version {
                 if kind != 'v' || value != "0" {
                     return Err(SdpError::Missing("v=0 as the first line"));
@@ -223,6 +231,15 @@ impl FromStr for SessionDescription {
         if !saw_version {
             return Err(SdpError::Missing("v="));
         }
+        // t= is mandatory; a peer that leaves it out means "unbounded" (t=0 0).
+        if !other_lines.iter().any(|(k, _)| *k == 't') {
+            other_lines.push(('t', "0 0".to_string()));
+        }
+        // Keep the lines in RFC 8866 order, so what we write is what we read.
+        other_lines.sort_by_key(|(k, _)| SESSION_ORDER.find(*k));
+        for m in &mut media {
+            m.other_lines.sort_by_key(|(k, _)| MEDIA_ORDER.find(*k));
+        }
         Ok(SessionDescription {
             origin: origin.ok_or(SdpError::Missing("o="))?,
             session_name: session_name.unwrap_or_else(|| "-".to_string()),
@@ -268,14 +285,18 @@ impl fmt::Display for SessionDescription {
             o.address,
             self.session_name
         )?;
+        // RFC 8866 order (the parser sorted other_lines so): i u e p, c, b t r z k.
+        let mut lines = self.other_lines.iter().peekable();
+        while let Some((k, v)) = lines.next_if(|(k, _)| "iuep".contains(*k)) {
+            write!(f, "{k}={v}\r\n")?;
+        }
         if let Some(c) = &self.connection {
             write!(f, "{c}")?;
         }
-        // t= is mandatory; keep the peer's if it had one.
         if !self.other_lines.iter().any(|(k, _)| *k == 't') {
             f.write_str("t=0 0\r\n")?;
         }
-        for (k, v) in &self.other_lines {
+        for (k, v) in lines {
             write!(f, "{k}={v}\r\n")?;
         }
         write_attributes(f, &self.attributes)?;
@@ -289,13 +310,14 @@ impl fmt::Display for SessionDescription {
                 write!(f, " {fmt_}")?;
             }
             f.write_str("\r\n")?;
-            for (k, v) in m.other_lines.iter().filter(|(k, _)| *k == 'i') {
+            let mut lines = m.other_lines.iter().peekable();
+            while let Some((k, v)) = lines.next_if(|(k, _)| *k == 'i') {
                 write!(f, "{k}={v}\r\n")?;
             }
             if let Some(c) = &m.connection {
                 write!(f, "{c}")?;
             }
-            for (k, v) in m.other_lines.iter().filter(|(k, _)| *k != 'i') {
+            for (k, v) in lines {
                 write!(f, "{k}={v}\r\n")?;
             }
             write_attributes(f, &m.attributes)?;
@@ -321,8 +343,28 @@ mod tests {
         assert_eq!(s.to_string().parse::<SessionDescription>().unwrap(), s);
     }
 
+    /// Found by the fuzzer: no t= line, and lines out of RFC order.
+    #[test]
+    fn missing_time_and_odd_order_round_trip() {
+        let s: SessionDescription =
+            "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\nz=0\r\ns=x\r\nb=AS:1\r\nc=IN IP4 192.0.2.1\r\n"
+                .parse()
+                .unwrap();
+        let text = s.to_string();
+        assert!(text.contains("b=AS:1\r\nt=0 0\r\nz=0\r\n"), "{text}");
+        assert_eq!(text.parse::<SessionDescription>().unwrap(), s);
+    }
+
     #[test]
     fn rejects_broken() {
+        assert!(
+            SessionDescription::parse(b"v=0\r\no=- 1 1 IN IP4 x\r\nn=00\r\n").is_err(),
+            "unknown type letter"
+        );
+        assert!(
+            SessionDescription::parse(b"v=0\r\nv=0\r\no=- 1 1 IN IP4 x\r\n").is_err(),
+            "second v="
+        );
         assert!(SessionDescription::parse(b"o=- 1 1 IN IP4 x\r\n").is_err());
         assert!(SessionDescription::parse(b"v=0\r\nm=audio x RTP/AVP 0\r\n").is_err());
         assert!(SessionDescription::parse(b"v=0\r\nbogus\r\n").is_err());
