@@ -1,0 +1,252 @@
+//! Incoming calls: ringing, answering, rejecting, CANCEL and ACK from the caller.
+
+use std::time::Instant;
+
+use rand::RngExt;
+
+use super::{Call, CallState, Role};
+use crate::message::{Contact, HeaderName, NameAddr, Request, Response};
+use crate::transaction::TxKey;
+use crate::ua::build::{new_tag, response_to};
+use crate::ua::dialog::Dialog;
+use crate::ua::{AccountId, CallId, EndReason, Event, Owner, Transport, UaError, UserAgent};
+
+impl UserAgent {
+    /// Rings an incoming call: 180 Ringing.
+    pub fn ring(&mut self, now: Instant, id: CallId) -> Result<(), UaError> {
+        self.provisional(now, id, 180, None)
+    }
+
+    /// Sends a provisional answer (180, or 183 with early media SDP).
+    pub fn provisional(
+        &mut self,
+        now: Instant,
+        id: CallId,
+        status: u16,
+        sdp: Option<Vec<u8>>,
+    ) -> Result<(), UaError> {
+        let (key, mut resp) = self.uas_response(id, status)?;
+        if let Some(sdp) = sdp {
+            resp.headers
+                .push(HeaderName::ContentType, "application/sdp");
+            resp.body = sdp;
+        }
+        if let Some(call) = self.calls.get_mut(&id) {
+            call.state = CallState::Early;
+        }
+        self.respond(&key, &resp, now);
+        Ok(())
+    }
+
+    /// Answers an incoming call with our SDP (offer or answer).
+    pub fn answer(&mut self, now: Instant, id: CallId, sdp: Vec<u8>) -> Result<(), UaError> {
+        let (key, mut resp) = self.uas_response(id, 200)?;
+        resp.headers.push(HeaderName::Allow, crate::ua::ALLOW);
+        resp.headers
+            .push(HeaderName::ContentType, "application/sdp");
+        resp.body = sdp;
+        let target = self
+            .txs
+            .get(&key)
+            .map(|e| e.target.clone())
+            .ok_or(UaError::WrongState)?;
+        self.respond(&key, &resp, now);
+        let call = self.calls.get_mut(&id).ok_or(UaError::NoSuchCall)?;
+        call.state = CallState::Answering;
+        self.retransmit_2xx_until_ack(id, &resp, target, now);
+        Ok(())
+    }
+
+    /// Refuses an incoming call (486 Busy Here, 603 Decline, 480, ...).
+    pub fn reject(&mut self, now: Instant, id: CallId, status: u16) -> Result<(), UaError> {
+        let (key, resp) = self.uas_response(id, status)?;
+        self.respond(&key, &resp, now);
+        self.end_call(
+            id,
+            EndReason::Rejected {
+                status,
+                reason: resp.reason.clone(),
+            },
+            now,
+        );
+        Ok(())
+    }
+
+    /// A response to the unanswered incoming INVITE of `id`, with To tag and Contact.
+    pub(in crate::ua) fn uas_response(
+        &self,
+        id: CallId,
+        status: u16,
+    ) -> Result<(TxKey, Response), UaError> {
+        let call = self.calls.get(&id).ok_or(UaError::NoSuchCall)?;
+        if call.role != Role::Callee || !matches!(call.state, CallState::Calling | CallState::Early)
+        {
+            return Err(UaError::WrongState);
+        }
+        let key = call.server_key.clone().ok_or(UaError::WrongState)?;
+        let req = call.incoming.as_ref().ok_or(UaError::WrongState)?;
+        let mut resp = response_to(req, status, Some(&call.dialog.local_tag));
+        if status < 300 {
+            let transport = self
+                .txs
+                .get(&key)
+                .map(|e| e.target.transport)
+                .unwrap_or(Transport::Udp);
+            resp.headers.push(
+                HeaderName::Contact,
+                self.contact(&self.cfg.contact_user, transport),
+            );
+        }
+        Ok((key, resp))
+    }
+
+    /// A new incoming INVITE outside any dialog.
+    pub(in crate::ua) fn on_invite(&mut self, key: &TxKey, req: Request, now: Instant) {
+        let (Some(from), Some(to), Some(call_id), Some(cseq)) = (
+            req.headers.from_addr(),
+            req.headers.to_addr(),
+            req.headers.call_id().map(str::to_string),
+            req.headers.cseq(),
+        ) else {
+            return;
+        };
+        // Answer 100 Trying at once: we have no reason to delay it.
+        let trying = response_to(&req, 100, None);
+        self.respond(key, &trying, now);
+
+        let remote_target = req
+            .headers
+            .contacts()
+            .into_iter()
+            .find_map(|c| match c {
+                Contact::Addr(a) => Some(a.uri),
+                Contact::Star => None,
+            })
+            .unwrap_or_else(|| from.uri.clone());
+        let account = self.account_for(&req);
+        let mut local = to.clone();
+        local.params = Default::default();
+        let mut remote = from.clone();
+        remote.params = Default::default();
+        let dialog = Dialog {
+            call_id,
+            local_tag: new_tag(),
+            remote_tag: from.tag().map(str::to_string),
+            local,
+            remote,
+            local_seq: rand::rng().random_range(1..10_000),
+            remote_seq: Some(cseq.seq),
+            remote_target,
+            route_set: req.headers.route_set(&HeaderName::RecordRoute),
+        };
+        let target = self
+            .txs
+            .get(key)
+            .map(|e| e.target.clone())
+            .expect("server tx exists");
+        let id = self.new_call_id();
+        if let Some(entry) = self.txs.get_mut(key) {
+            entry.owner = Owner::ServerInvite(id);
+        }
+        let answer_after = answer_after(&req);
+        let offer = (!req.body.is_empty()).then(|| req.body.clone());
+        self.calls.insert(
+            id,
+            Call {
+                role: Role::Callee,
+                state: CallState::Calling,
+                dialog,
+                account,
+                target,
+                invite: None,
+                last_offer: Vec::new(),
+                got_provisional: false,
+                cancel_requested: false,
+                digest: None,
+                auth_attempts: 0,
+                ack: None,
+                server_key: Some(key.clone()),
+                incoming: Some(req),
+                ok_retransmit: None,
+                bye_after_ack: false,
+                pending_offer: None,
+                reinvite_in_progress: false,
+                reinvite_retry: None,
+                purge_at: None,
+            },
+        );
+        self.events.push_back(Event::IncomingCall {
+            call: id,
+            account,
+            from: Box::new(from),
+            to: Box::new(to),
+            offer,
+            answer_after,
+        });
+    }
+
+    /// Which of our accounts an incoming request is for (by Request-URI user).
+    pub(in crate::ua) fn account_for(&self, req: &Request) -> Option<AccountId> {
+        let user = req.uri.as_sip()?.user_unescaped()?;
+        self.cfg
+            .accounts
+            .iter()
+            .position(|a| a.aor.user_unescaped().as_deref() == Some(user.as_str()))
+            .map(AccountId)
+    }
+
+    pub(in crate::ua) fn on_cancel(&mut self, key: &TxKey, req: &Request, now: Instant) {
+        let invite_key = key.invite_of_cancel();
+        let call = self.txs.get(&invite_key).and_then(|e| match e.owner {
+            Owner::ServerInvite(call) => Some(call),
+            _ => None,
+        });
+        let Some(id) = call.filter(|id| {
+            self.calls
+                .get(id)
+                .is_some_and(|c| matches!(c.state, CallState::Calling | CallState::Early))
+        }) else {
+            self.respond(key, &response_to(req, 481, None), now);
+            return;
+        };
+        self.respond(key, &response_to(req, 200, None), now);
+        if let Ok((_, resp)) = self.uas_response(id, 487) {
+            self.respond(&invite_key, &resp, now);
+        }
+        self.end_call(id, EndReason::Cancelled, now);
+    }
+
+    /// An ACK that matched no transaction: the ACK of a 2xx.
+    pub(in crate::ua) fn on_ack(&mut self, req: &Request, now: Instant) {
+        if let Some(id) = self.find_dialog(req) {
+            self.on_ack_for_call(id, req, now);
+        }
+    }
+
+    pub(in crate::ua) fn on_ack_for_call(&mut self, id: CallId, req: &Request, now: Instant) {
+        let Some(call) = self.calls.get_mut(&id) else {
+            return;
+        };
+        if call.ok_retransmit.take().is_none() {
+            return;
+        }
+        if call.state == CallState::Answering {
+            call.state = CallState::Established;
+            let sdp = (!req.body.is_empty()).then(|| req.body.clone());
+            self.events.push_back(Event::Established { call: id, sdp });
+        }
+        if call.bye_after_ack {
+            call.bye_after_ack = false;
+            call.state = CallState::Ended;
+            self.send_bye(id, now);
+        }
+    }
+}
+
+/// `Call-Info: <...>;answer-after=N` (the de-facto auto-answer header).
+fn answer_after(req: &Request) -> Option<u32> {
+    req.headers.values(&HeaderName::CallInfo).find_map(|v| {
+        let na: NameAddr = v.parse().ok()?;
+        na.params.value("answer-after")?.parse().ok()
+    })
+}

@@ -1,0 +1,361 @@
+//! INVITE sessions (RFC 3261 sections 13 to 15): the call state shared by the
+//! outgoing, incoming and in-dialog halves, and ending calls.
+
+mod in_dialog;
+mod incoming;
+mod outgoing;
+
+use std::time::Instant;
+
+use super::dialog::Dialog;
+use super::{AccountId, CallId, EndReason, Event, Owner, Target, UaError, UserAgent};
+use crate::auth::DigestClient;
+use crate::message::{Contact, HeaderName, Method, NameAddr, Request, Response};
+use crate::transaction::{Backoff, TxKey};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Caller,
+    Callee,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallState {
+    /// INVITE sent or received, nothing more.
+    Calling,
+    /// A provisional answer was received or sent (ringing).
+    Early,
+    /// We sent the 2xx and wait for the ACK.
+    Answering,
+    Established,
+    Ended,
+}
+
+/// Our 2xx to an INVITE, retransmitted until the ACK (RFC 3261 13.3.1.4).
+#[derive(Debug)]
+struct OkRetransmit {
+    wire: Vec<u8>,
+    target: Target,
+    backoff: Backoff,
+    give_up: Instant,
+}
+
+/// An offer from the peer (re-INVITE or UPDATE) waiting for our answer.
+#[derive(Debug)]
+struct PendingOffer {
+    key: TxKey,
+    request: Request,
+}
+
+#[derive(Debug)]
+pub(super) struct Call {
+    pub role: Role,
+    pub state: CallState,
+    pub dialog: Dialog,
+    account: Option<AccountId>,
+    /// First hop when the dialog has no route set.
+    target: Target,
+    /// The INVITE we sent last (for CANCEL and for re-sending with credentials).
+    invite: Option<Request>,
+    /// The SDP of our last re-INVITE, to send again after glare.
+    last_offer: Vec<u8>,
+    got_provisional: bool,
+    cancel_requested: bool,
+    digest: Option<DigestClient>,
+    auth_attempts: u32,
+    /// The ACK we sent for the 2xx, sent again for each retransmitted 2xx.
+    ack: Option<Vec<u8>>,
+    server_key: Option<TxKey>,
+    incoming: Option<Request>,
+    ok_retransmit: Option<OkRetransmit>,
+    bye_after_ack: bool,
+    pending_offer: Option<PendingOffer>,
+    reinvite_in_progress: bool,
+    reinvite_retry: Option<(Instant, Vec<u8>)>,
+    purge_at: Option<Instant>,
+}
+
+impl Call {
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        [
+            self.ok_retransmit
+                .as_ref()
+                .map(|o| o.backoff.next.min(o.give_up)),
+            self.reinvite_retry.as_ref().map(|r| r.0),
+            self.purge_at,
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+    }
+
+    pub fn is_ended(&self) -> bool {
+        self.state == CallState::Ended
+    }
+
+    fn matches(&self, call_id: &str, local_tag: Option<&str>, remote_tag: Option<&str>) -> bool {
+        self.dialog.call_id == call_id
+            && local_tag == Some(self.dialog.local_tag.as_str())
+            && (self.dialog.remote_tag.is_none() || remote_tag == self.dialog.remote_tag.as_deref())
+    }
+}
+
+/// What the user sees of a call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallInfo {
+    pub outgoing: bool,
+    pub remote: NameAddr,
+    pub local: NameAddr,
+    pub established: bool,
+    pub account: Option<AccountId>,
+}
+
+impl UserAgent {
+    /// Sends the ACK for a 2xx to our INVITE with CSeq `seq`: a request of its
+    /// own, with a new branch (RFC 3261 13.2.2.4). Returns its bytes and next hop.
+    fn send_2xx_ack(&mut self, id: CallId, seq: u32) -> Option<(Vec<u8>, Target)> {
+        let call = self.calls.get_mut(&id)?;
+        let (mut ack, target) = call.dialog.request(Method::Ack, Some(seq));
+        let target = target
+            .or_else(|| dialog_target(&call.dialog))
+            .unwrap_or_else(|| call.target.clone());
+        ack.headers.push_front(
+            HeaderName::Via,
+            self.via(target.transport, &crate::transaction::new_branch()),
+        );
+        let wire = ack.to_bytes();
+        self.send(&target, wire.clone());
+        Some((wire, target))
+    }
+
+    /// Repeats our 2xx to an INVITE until its ACK arrives (RFC 3261 13.3.1.4).
+    fn retransmit_2xx_until_ack(
+        &mut self,
+        id: CallId,
+        resp: &Response,
+        target: Target,
+        now: Instant,
+    ) {
+        let timers = self.cfg.timers;
+        if let Some(call) = self.calls.get_mut(&id) {
+            call.ok_retransmit = Some(OkRetransmit {
+                wire: resp.to_bytes(),
+                target,
+                backoff: Backoff::start(now, timers.t1, Some(timers.t2)),
+                give_up: now + timers.timeout(),
+            });
+        }
+    }
+
+    fn new_call_id(&mut self) -> CallId {
+        let id = CallId(self.next_call);
+        self.next_call += 1;
+        id
+    }
+
+    pub fn call_info(&self, call: CallId) -> Option<CallInfo> {
+        let c = self.calls.get(&call)?;
+        Some(CallInfo {
+            outgoing: c.role == Role::Caller,
+            remote: c.dialog.remote.clone(),
+            local: c.dialog.local.clone(),
+            established: c.state == CallState::Established,
+            account: c.account,
+        })
+    }
+
+    /// Calls that have not ended, oldest first.
+    pub fn active_calls(&self) -> Vec<CallId> {
+        let mut ids: Vec<CallId> = self
+            .calls
+            .iter()
+            .filter(|(_, c)| !c.is_ended())
+            .map(|(id, _)| *id)
+            .collect();
+        ids.sort();
+        ids
+    }
+
+    fn contact_user_for(&self, id: CallId) -> String {
+        self.calls
+            .get(&id)
+            .and_then(|c| c.account)
+            .and_then(|a| self.cfg.accounts.get(a.0))
+            .and_then(|a| a.aor.user.clone())
+            .unwrap_or_else(|| self.cfg.contact_user.clone())
+    }
+
+    /// Ends a call from our side, whatever its state: CANCEL, BYE or a rejection.
+    pub fn hangup(&mut self, now: Instant, id: CallId) -> Result<(), UaError> {
+        let call = self.calls.get_mut(&id).ok_or(UaError::NoSuchCall)?;
+        match (call.role, call.state) {
+            (_, CallState::Ended) => return Err(UaError::WrongState),
+            (Role::Caller, CallState::Calling | CallState::Early) => {
+                if call.got_provisional {
+                    self.send_cancel(id, now);
+                } else {
+                    // RFC 3261 9.1: no CANCEL before a provisional; send it then.
+                    call.cancel_requested = true;
+                }
+            }
+            (Role::Callee, CallState::Calling | CallState::Early) => {
+                return self.reject(now, id, 486);
+            }
+            (Role::Callee, CallState::Answering) => call.bye_after_ack = true,
+            (_, CallState::Established | CallState::Answering) => self.send_bye(id, now),
+        }
+        self.end_call(id, EndReason::Local, now);
+        Ok(())
+    }
+
+    fn send_bye(&mut self, id: CallId, now: Instant) {
+        self.send_in_dialog(id, Method::Bye, None, now);
+    }
+
+    /// Sends a new in-dialog request; returns its transaction key.
+    fn send_in_dialog(
+        &mut self,
+        id: CallId,
+        method: Method,
+        body: Option<(&str, Vec<u8>)>,
+        now: Instant,
+    ) -> Option<TxKey> {
+        let contact_user = self.contact_user_for(id);
+        let call = self.calls.get_mut(&id)?;
+        let owner = match method {
+            Method::Bye => Owner::Bye(id),
+            Method::Invite => Owner::ReInvite(id),
+            _ => Owner::InDialog(id),
+        };
+        let (mut req, target) = call.dialog.request(method.clone(), None);
+        let target = target
+            .or_else(|| dialog_target(&call.dialog))
+            .unwrap_or_else(|| call.target.clone());
+        if matches!(method, Method::Invite | Method::Update) {
+            req.headers.push(
+                HeaderName::Contact,
+                self.contact(&contact_user, target.transport),
+            );
+        }
+        if let Some((content_type, body)) = body {
+            req.headers.push(HeaderName::ContentType, content_type);
+            req.body = body;
+        }
+        let (key, _) = self.start_client_tx(req, target, owner, now);
+        Some(key)
+    }
+
+    fn find_dialog(&self, req: &Request) -> Option<CallId> {
+        let call_id = req.headers.call_id()?;
+        let to_tag = req.headers.to_addr()?.tag().map(str::to_string);
+        let from_tag = req.headers.from_addr()?.tag().map(str::to_string);
+        self.calls
+            .iter()
+            .find(|(_, c)| c.matches(call_id, to_tag.as_deref(), from_tag.as_deref()))
+            .map(|(id, _)| *id)
+    }
+
+    /// Marks a call ended (once), tells the user, and keeps it a while to absorb
+    /// retransmissions.
+    pub(super) fn end_call(&mut self, id: CallId, reason: EndReason, now: Instant) {
+        let linger = self.cfg.timers.timeout();
+        let Some(call) = self.calls.get_mut(&id) else {
+            return;
+        };
+        if call.purge_at.is_some() {
+            return;
+        }
+        call.state = CallState::Ended;
+        call.purge_at = Some(now + linger);
+        call.pending_offer = None;
+        if !call.bye_after_ack {
+            call.ok_retransmit = None;
+        }
+        self.events.push_back(Event::Ended { call: id, reason });
+    }
+
+    pub(super) fn calls_on_timeout(&mut self, now: Instant) {
+        let ids: Vec<CallId> = self.calls.keys().copied().collect();
+        for id in ids {
+            let Some(call) = self.calls.get_mut(&id) else {
+                continue;
+            };
+            if let Some(ok) = &mut call.ok_retransmit {
+                if now >= ok.give_up {
+                    // No ACK for our 2xx: the session is dead (RFC 3261 13.3.1.4).
+                    call.ok_retransmit = None;
+                    let was_answering = call.state == CallState::Answering;
+                    call.bye_after_ack = false;
+                    self.send_bye(id, now);
+                    if was_answering {
+                        self.end_call(id, EndReason::Timeout, now);
+                    }
+                    continue;
+                }
+                if now >= ok.backoff.next {
+                    let (wire, target) = (ok.wire.clone(), ok.target.clone());
+                    ok.backoff.fire(now);
+                    self.send(&target, wire);
+                }
+            }
+            let Some(call) = self.calls.get_mut(&id) else {
+                continue;
+            };
+            if let Some((at, _)) = &call.reinvite_retry
+                && now >= *at
+                && let Some((_, sdp)) = call.reinvite_retry.take()
+            {
+                if call.state == CallState::Established
+                    && call.pending_offer.is_none()
+                    && !call.reinvite_in_progress
+                {
+                    call.reinvite_in_progress = true;
+                    self.send_in_dialog(id, Method::Invite, Some(("application/sdp", sdp)), now);
+                } else {
+                    self.events.push_back(Event::OfferRejected {
+                        call: id,
+                        status: 491,
+                    });
+                }
+                continue;
+            }
+            if call.purge_at.is_some_and(|t| now >= t) {
+                self.calls.remove(&id);
+            }
+        }
+    }
+}
+
+/// Learns the remote tag, target and route set from a response that creates or
+/// confirms the dialog (RFC 3261 12.1.2: Record-Route in reverse order).
+fn learn_dialog(dialog: &mut Dialog, resp: &Response, tag: String) {
+    if dialog.remote_tag.as_deref() == Some(tag.as_str()) && resp.status < 200 {
+        return;
+    }
+    dialog.remote_tag = Some(tag);
+    if let Some(Contact::Addr(a)) = resp.headers.contacts().into_iter().next() {
+        dialog.remote_target = a.uri;
+    }
+    let mut rr = resp.headers.route_set(&HeaderName::RecordRoute);
+    if !rr.is_empty() || resp.status >= 200 {
+        rr.reverse();
+        if !rr.is_empty() {
+            dialog.route_set = rr;
+        }
+    }
+}
+
+/// The next hop for an in-dialog request when the route set gives none.
+fn dialog_target(dialog: &Dialog) -> Option<Target> {
+    match dialog.routing() {
+        (_, _, Some(t)) => Some(t),
+        (uri, _, None) => uri.as_sip().map(Target::from_uri),
+    }
+}
+
+fn rejected(resp: &Response) -> EndReason {
+    EndReason::Rejected {
+        status: resp.status,
+        reason: resp.reason.clone(),
+    }
+}

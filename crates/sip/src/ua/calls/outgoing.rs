@@ -1,0 +1,321 @@
+//! Outgoing calls: the INVITE, its answers and challenges, CANCEL.
+
+use std::time::Instant;
+
+use super::{Call, CallState, Role, dialog_target, learn_dialog, rejected};
+use crate::auth::{Challenge, DigestClient};
+use crate::message::{HeaderName, Method, NameAddr, Request, Response, SipUri, Uri};
+use crate::ua::build::{new_call_id, new_tag};
+use crate::ua::dialog::Dialog;
+use crate::ua::{AccountId, CallId, Event, Owner, Target, UaError, UserAgent};
+
+impl UserAgent {
+    /// Places a call to `target` with an SDP offer. Without an account the call goes
+    /// straight to the target (peer to peer) from `sip:<contact_user>@<local>`.
+    pub fn call(
+        &mut self,
+        now: Instant,
+        account: Option<AccountId>,
+        target: &Uri,
+        sdp: Vec<u8>,
+    ) -> Result<CallId, UaError> {
+        let target_sip = target.as_sip().ok_or(UaError::NotSip)?.clone();
+        let acct = match account {
+            Some(a) => Some(
+                self.cfg
+                    .accounts
+                    .get(a.0)
+                    .ok_or(UaError::NoSuchAccount)?
+                    .clone(),
+            ),
+            None => None,
+        };
+        let (from, proxy, transport_hint) = match &acct {
+            Some(a) => {
+                let mut from = NameAddr::new(Uri::Sip(a.aor.clone()));
+                from.display = a.display_name.clone();
+                (from, a.outbound_proxy.clone(), Some(a.transport))
+            }
+            None => {
+                let me = SipUri::new(
+                    Some(&self.cfg.contact_user),
+                    &self.cfg.local.ip().to_string(),
+                    Some(self.cfg.local.port()),
+                );
+                (NameAddr::new(Uri::Sip(me)), None, None)
+            }
+        };
+        let mut first_hop = Target::from_uri(proxy.as_ref().unwrap_or(&target_sip));
+        if proxy.is_none()
+            && target_sip.transport().is_none()
+            && !target_sip.secure
+            && let Some(t) = transport_hint
+        {
+            first_hop.transport = t;
+        }
+        let route_set = match &proxy {
+            Some(p) => {
+                let mut p = p.clone();
+                p.params.set("lr", None);
+                vec![NameAddr::new(Uri::Sip(p))]
+            }
+            None => Vec::new(),
+        };
+        let dialog = Dialog {
+            call_id: new_call_id(&self.cfg.local.ip().to_string()),
+            local_tag: new_tag(),
+            remote_tag: None,
+            local: from,
+            remote: NameAddr::new(target.clone()),
+            local_seq: 0,
+            remote_seq: None,
+            remote_target: target.clone(),
+            route_set,
+        };
+        let id = self.new_call_id();
+        let call = Call {
+            role: Role::Caller,
+            state: CallState::Calling,
+            dialog,
+            account,
+            target: first_hop,
+            invite: None,
+            last_offer: Vec::new(),
+            got_provisional: false,
+            cancel_requested: false,
+            digest: None,
+            auth_attempts: 0,
+            ack: None,
+            server_key: None,
+            incoming: None,
+            ok_retransmit: None,
+            bye_after_ack: false,
+            pending_offer: None,
+            reinvite_in_progress: false,
+            reinvite_retry: None,
+            purge_at: None,
+        };
+        self.calls.insert(id, call);
+        self.send_invite(id, sdp, None, now);
+        Ok(id)
+    }
+
+    /// Sends (or re-sends, with credentials) the initial INVITE of an outgoing call.
+    pub(in crate::ua) fn send_invite(
+        &mut self,
+        id: CallId,
+        sdp: Vec<u8>,
+        authorization: Option<(HeaderName, String)>,
+        now: Instant,
+    ) {
+        let contact_user = self.contact_user_for(id);
+        let Some(call) = self.calls.get_mut(&id) else {
+            return;
+        };
+        // Until the dialog exists, Route is the pre-loaded outbound proxy.
+        let (mut req, _) = call.dialog.request(Method::Invite, None);
+        let target = call.target.clone();
+        let contact = self.contact(&contact_user, target.transport);
+        req.headers.push(HeaderName::Contact, contact);
+        req.headers.push(HeaderName::Allow, crate::ua::ALLOW);
+        req.headers
+            .push(HeaderName::UserAgent, crate::ua::user_agent());
+        if let Some((name, value)) = authorization {
+            req.headers.push(name, value);
+        }
+        req.headers.push(HeaderName::ContentType, "application/sdp");
+        req.body = sdp;
+        let (_, sent) = self.start_client_tx(req, target, Owner::Invite(id), now);
+        if let Some(call) = self.calls.get_mut(&id) {
+            call.invite = Some(sent);
+        }
+    }
+
+    pub(in crate::ua) fn on_invite_response(&mut self, id: CallId, resp: Response, now: Instant) {
+        let Some(call) = self.calls.get_mut(&id) else {
+            return;
+        };
+        match resp.status {
+            100 => {}
+            101..=199 => {
+                call.got_provisional = true;
+                if let Some(tag) = resp
+                    .headers
+                    .to_addr()
+                    .and_then(|t| t.tag().map(str::to_string))
+                {
+                    learn_dialog(&mut call.dialog, &resp, tag);
+                }
+                if call.cancel_requested {
+                    self.send_cancel(id, now);
+                    return;
+                }
+                if call.state == CallState::Calling {
+                    call.state = CallState::Early;
+                }
+                let sdp = (!resp.body.is_empty()).then(|| resp.body.clone());
+                self.events.push_back(Event::Progress {
+                    call: id,
+                    status: resp.status,
+                    reason: resp.reason.clone(),
+                    sdp,
+                });
+            }
+            200..=299 => self.on_invite_2xx(id, &resp, now),
+            401 | 407 => {
+                if self.retry_invite_with_auth(id, &resp, now).is_none() {
+                    self.end_call(id, rejected(&resp), now);
+                }
+            }
+            _ => {
+                if !call.is_ended() {
+                    self.end_call(id, rejected(&resp), now);
+                }
+            }
+        }
+    }
+
+    pub(in crate::ua) fn on_invite_2xx(&mut self, id: CallId, resp: &Response, now: Instant) {
+        let Some(call) = self.calls.get_mut(&id) else {
+            return;
+        };
+        if let Some(ack) = &call.ack {
+            // A retransmitted 2xx: ACK it again.
+            let (ack, target) = (ack.clone(), call.target.clone());
+            let target = dialog_target(&call.dialog).unwrap_or(target);
+            self.send(&target, ack);
+            return;
+        }
+        let tag = resp
+            .headers
+            .to_addr()
+            .and_then(|t| t.tag().map(str::to_string))
+            .unwrap_or_default();
+        learn_dialog(&mut call.dialog, resp, tag);
+        let seq = resp
+            .headers
+            .cseq()
+            .map(|c| c.seq)
+            .unwrap_or(call.dialog.local_seq);
+        let was_ended = call.is_ended();
+        let Some((wire, target)) = self.send_2xx_ack(id, seq) else {
+            return;
+        };
+        let call = self.calls.get_mut(&id).expect("call exists");
+        call.ack = Some(wire);
+        call.target = target;
+        if was_ended {
+            // Hung up (or cancelled) while the 2xx was on its way: end it properly.
+            self.send_bye(id, now);
+            return;
+        }
+        let call = self.calls.get_mut(&id).expect("call exists");
+        call.state = CallState::Established;
+        let sdp = (!resp.body.is_empty()).then(|| resp.body.clone());
+        self.events.push_back(Event::Established { call: id, sdp });
+    }
+
+    pub(in crate::ua) fn retry_invite_with_auth(
+        &mut self,
+        id: CallId,
+        resp: &Response,
+        now: Instant,
+    ) -> Option<()> {
+        let call = self.calls.get_mut(&id)?;
+        let creds = call
+            .account
+            .and_then(|a| self.cfg.accounts.get(a.0))
+            .and_then(|a| a.credentials.clone())?;
+        let (challenge_header, auth_header) = if resp.status == 407 {
+            (
+                HeaderName::ProxyAuthenticate,
+                HeaderName::ProxyAuthorization,
+            )
+        } else {
+            (HeaderName::WwwAuthenticate, HeaderName::Authorization)
+        };
+        let challenge = Challenge::parse(resp.headers.get(&challenge_header)?).ok()?;
+        // A second challenge with a nonce we already answered (not stale): wrong password.
+        let repeated = call
+            .digest
+            .as_ref()
+            .is_some_and(|d| d.challenge().nonce == challenge.nonce);
+        if call.auth_attempts >= 3 || (repeated && !challenge.stale) {
+            return None;
+        }
+        call.auth_attempts += 1;
+        let mut client = DigestClient::new(challenge);
+        let invite = call.invite.clone()?;
+        let value = client.authorize(&creds, "INVITE", &invite.uri.to_string());
+        call.digest = Some(client);
+        self.send_invite(id, invite.body, Some((auth_header, value)), now);
+        Some(())
+    }
+
+    pub(in crate::ua) fn send_cancel(&mut self, id: CallId, now: Instant) {
+        let Some(call) = self.calls.get_mut(&id) else {
+            return;
+        };
+        call.cancel_requested = false;
+        let Some(invite) = call.invite.clone() else {
+            return;
+        };
+        let mut cancel = Request::new(Method::Cancel, invite.uri.clone());
+        for name in [
+            HeaderName::Via,
+            HeaderName::From,
+            HeaderName::To,
+            HeaderName::CallId,
+            HeaderName::Route,
+        ] {
+            if name == HeaderName::Via {
+                if let Some(v) = invite.headers.values(&HeaderName::Via).next() {
+                    cancel.headers.push(HeaderName::Via, v);
+                }
+                continue;
+            }
+            for v in invite.headers.get_all(&name) {
+                cancel.headers.push(name.clone(), v);
+            }
+        }
+        let seq = invite.headers.cseq().map(|c| c.seq).unwrap_or_default();
+        cancel
+            .headers
+            .push(HeaderName::CSeq, format!("{seq} CANCEL"));
+        cancel.headers.push(HeaderName::MaxForwards, "70");
+        let branch = invite
+            .headers
+            .top_via()
+            .and_then(|v| v.branch().map(str::to_string))
+            .unwrap_or_default();
+        let target = call.target.clone();
+        self.start_client_tx_on_branch(cancel, target, Owner::Cancel(id), &branch, now);
+    }
+
+    /// A 2xx to an INVITE whose client transaction has ended: re-send our ACK.
+    pub(in crate::ua) fn on_stray_invite_2xx(&mut self, resp: &Response) {
+        let Some(call_id) = resp.headers.call_id() else {
+            return;
+        };
+        let from_tag = resp
+            .headers
+            .from_addr()
+            .and_then(|f| f.tag().map(str::to_string));
+        let found = self
+            .calls
+            .values()
+            .find(|c| c.dialog.call_id == call_id && Some(&c.dialog.local_tag) == from_tag.as_ref())
+            .and_then(|c| {
+                c.ack.clone().map(|a| {
+                    (
+                        a,
+                        dialog_target(&c.dialog).unwrap_or_else(|| c.target.clone()),
+                    )
+                })
+            });
+        match found {
+            Some((ack, target)) => self.send(&target, ack),
+            None => self.stats.unmatched_responses += 1,
+        }
+    }
+}
