@@ -1,7 +1,7 @@
 //! The engine handle: start it, send it commands, subscribe to its events.
 //! One engine serves every face (CLI, app, local API).
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 
 use hookswitch_sip::ua::{Config as UaConfig, UserAgent};
 use tokio::sync::{broadcast, mpsc, oneshot};
@@ -37,7 +37,7 @@ impl Engine {
                 reason: e.to_string(),
             })?;
         let bound = transports.local_addr();
-        let advertise_ip = advertised_ip(config, bound.ip());
+        let advertise_ip = crate::local_address::advertised_ip(config, bound.ip());
         let local = SocketAddr::new(advertise_ip, bound.port());
         let accounts = config
             .accounts
@@ -152,34 +152,4 @@ impl Engine {
     pub async fn shutdown(&self) {
         let _ = self.ask(|reply| Command::Shutdown { reply }).await;
     }
-}
-
-/// The address to put in Via, Contact and SDP: the configured one, the bound one
-/// if specific, else the address the system would use to reach the first
-/// registrar (a UDP "connect" sends nothing; it only asks the routing table).
-fn advertised_ip(config: &Config, bound: IpAddr) -> IpAddr {
-    if let Some(ip) = config.sip.advertise {
-        return ip;
-    }
-    if !bound.is_unspecified() {
-        return bound;
-    }
-    let registrar = config.accounts.iter().find_map(|a| {
-        let acct = account_config(a, None).ok()?;
-        let uri = acct.outbound_proxy.or(acct.registrar).unwrap_or(acct.aor);
-        let port = uri.port.unwrap_or(5060);
-        std::net::ToSocketAddrs::to_socket_addrs(&(uri.host.as_str(), port))
-            .ok()?
-            .next()
-    });
-    registrar
-        .and_then(|r| {
-            let probe = std::net::UdpSocket::bind((if r.is_ipv4() { IpAddr::from([0, 0, 0, 0]) } else { IpAddr::from([0u16; 8]) }, 0)).ok()?;
-            probe.connect(r).ok()?;
-            probe.local_addr().ok().map(|a| a.ip())
-        })
-        .unwrap_or_else(|| {
-            tracing::warn!("listening on all interfaces with no registrar to route to: advertising 127.0.0.1; set sip.advertise");
-            IpAddr::from([127, 0, 0, 1])
-        })
 }

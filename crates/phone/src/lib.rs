@@ -7,6 +7,7 @@ pub mod config;
 pub mod control;
 mod driver;
 mod engine;
+mod local_address;
 
 pub use api::{CallId, CallStats, CallSummary, EngineError, PhoneEvent};
 pub use audio::AudioSpec;

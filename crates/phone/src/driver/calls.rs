@@ -1,0 +1,388 @@
+//! Calls at the edge: placing and answering them, offer/answer, and each call's
+//! media task and RTP socket.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use hookswitch_media::sdp::{
+    Direction, LocalMedia, Negotiated, NegotiationError, SessionDescription, apply_answer,
+    create_answer, create_offer,
+};
+use hookswitch_sip::message::Uri;
+use hookswitch_sip::ua::{self, AccountId};
+use tokio::net::UdpSocket;
+
+use super::media::{MediaControl, MediaTask};
+use super::{Command, Driver};
+use crate::api::{CallId, CallSummary, EngineError, PhoneEvent};
+use crate::audio::AudioSpec;
+
+/// What the driver keeps per call beside the UA's own state.
+pub(super) struct CallMedia {
+    pub(super) socket: Arc<UdpSocket>,
+    pub(super) local: LocalMedia,
+    /// Our offer awaiting an answer (outgoing calls, offerless incoming INVITEs).
+    pub(super) offer: Option<SessionDescription>,
+    /// The peer's offer awaiting our answer (incoming calls).
+    pub(super) remote_offer: Option<Vec<u8>>,
+    pub(super) audio: AudioSpec,
+    pub(super) task: Option<MediaTask>,
+    pub(super) negotiated: Option<Negotiated>,
+    /// An Ended event waiting for the media task's final figures.
+    pub(super) ended: Option<PhoneEvent>,
+}
+
+impl Driver {
+    pub(super) fn on_command(&mut self, c: Command) {
+        let now = Instant::now();
+        match c {
+            Command::Call {
+                target,
+                account,
+                audio,
+                reply,
+            } => {
+                let _ = reply.send(self.place_call(now, &target, account.as_deref(), audio));
+            }
+            Command::Answer { call, audio, reply } => {
+                let _ = reply.send(self.answer(now, call, audio));
+            }
+            Command::Reject {
+                call,
+                status,
+                reply,
+            } => {
+                let r = self
+                    .ua
+                    .reject(now, ua::CallId(call), status)
+                    .map_err(|e| map_ua_error(e, call));
+                let _ = reply.send(r);
+            }
+            Command::Hangup { call, reply } => {
+                let targets = match call {
+                    Some(c) => vec![ua::CallId(c)],
+                    None => self.ua.active_calls(),
+                };
+                let mut result = Ok(());
+                for c in targets {
+                    if let Err(e) = self.ua.hangup(now, c) {
+                        result = Err(map_ua_error(e, c.0));
+                    }
+                }
+                let _ = reply.send(result);
+            }
+            Command::Dtmf { call, keys, reply } => {
+                let r = match self.calls.get(&call).and_then(|c| c.task.as_ref()) {
+                    Some(t) => {
+                        t.send(MediaControl::Dtmf(keys));
+                        Ok(())
+                    }
+                    None => Err(EngineError::WrongState),
+                };
+                let _ = reply.send(r);
+            }
+            Command::Mute { call, muted, reply } => {
+                let r = match self.calls.get(&call).and_then(|c| c.task.as_ref()) {
+                    Some(t) => {
+                        t.send(MediaControl::Mute(muted));
+                        Ok(())
+                    }
+                    None => Err(EngineError::NoSuchCall(call)),
+                };
+                let _ = reply.send(r);
+            }
+            Command::Calls { reply } => {
+                let list = self
+                    .ua
+                    .active_calls()
+                    .into_iter()
+                    .filter_map(|c| {
+                        let info = self.ua.call_info(c)?;
+                        Some(CallSummary {
+                            call: c.0,
+                            outgoing: info.outgoing,
+                            remote: info.remote.to_string(),
+                            established: info.established,
+                        })
+                    })
+                    .collect();
+                let _ = reply.send(list);
+            }
+            Command::Shutdown { .. } => {}
+        }
+    }
+
+    pub(super) fn place_call(
+        &mut self,
+        now: Instant,
+        target: &str,
+        account: Option<&str>,
+        audio: AudioSpec,
+    ) -> Result<CallId, EngineError> {
+        let account_id = match account {
+            Some(name) => Some(AccountId(
+                self.settings
+                    .account_names
+                    .iter()
+                    .position(|n| n == name)
+                    .ok_or_else(|| EngineError::NoSuchAccount(name.into()))?,
+            )),
+            None => None,
+        };
+        let uri = target_uri(
+            target,
+            account_id.map(|a| &self.ua.config().accounts[a.0].aor),
+        )?;
+        // Check the audio files before anything goes on the wire.
+        audio.source(8000).map_err(EngineError::Audio)?;
+        let socket = self.bind_media().map_err(|e| EngineError::Bind {
+            addr: "media port".into(),
+            reason: e.to_string(),
+        })?;
+        let local = self.local_media(&socket);
+        let offer = create_offer(&local);
+        let call = self
+            .ua
+            .call(now, account_id, &uri, offer.to_bytes())
+            .map_err(|_| EngineError::BadTarget(target.into()))?;
+        self.calls.insert(
+            call.0,
+            CallMedia::new(socket, local, Some(offer), None, audio),
+        );
+        Ok(call.0)
+    }
+
+    pub(super) fn answer(
+        &mut self,
+        now: Instant,
+        call: CallId,
+        audio: AudioSpec,
+    ) -> Result<(), EngineError> {
+        let c = self
+            .calls
+            .get_mut(&call)
+            .ok_or(EngineError::NoSuchCall(call))?;
+        c.audio = audio;
+        let sdp = match c.remote_offer.take() {
+            Some(offer_bytes) => {
+                let answer = SessionDescription::parse(&offer_bytes)
+                    .map_err(|_| NegotiationError::NoAudio)
+                    .and_then(|offer| create_answer(&offer, &c.local));
+                match answer {
+                    Ok((answer, negotiated)) => {
+                        c.negotiated = Some(negotiated);
+                        answer.to_bytes()
+                    }
+                    Err(e) => {
+                        tracing::info!(call, "cannot answer the offer: {e}");
+                        self.ua
+                            .reject(now, ua::CallId(call), 488)
+                            .map_err(|e| map_ua_error(e, call))?;
+                        return Err(EngineError::Audio(e.to_string()));
+                    }
+                }
+            }
+            None => {
+                // An INVITE without SDP: we offer in the 200, the ACK answers.
+                let offer = create_offer(&c.local);
+                let bytes = offer.to_bytes();
+                c.offer = Some(offer);
+                bytes
+            }
+        };
+        self.ua
+            .answer(now, ua::CallId(call), sdp)
+            .map_err(|e| map_ua_error(e, call))?;
+        self.start_media(call)
+    }
+
+    pub(super) fn answer_remote_offer(&mut self, call: ua::CallId, sdp: Option<Vec<u8>>) {
+        let now = Instant::now();
+        let Some(c) = self.calls.get_mut(&call.0) else {
+            return;
+        };
+        c.local.session_version += 1;
+        let answer = match sdp {
+            Some(bytes) => match SessionDescription::parse(&bytes)
+                .map_err(|_| NegotiationError::NoAudio)
+                .and_then(|o| create_answer(&o, &c.local))
+            {
+                Ok((answer, negotiated)) => {
+                    let direction = negotiated.direction;
+                    if let Some(t) = &c.task {
+                        t.send(MediaControl::Update(negotiated.clone()));
+                    }
+                    c.negotiated = Some(negotiated);
+                    self.emit(PhoneEvent::MediaUpdated {
+                        call: call.0,
+                        direction: direction.attribute().into(),
+                    });
+                    answer
+                }
+                Err(e) => {
+                    tracing::info!(%call, "re-INVITE offer unusable: {e}");
+                    create_offer(&c.local)
+                }
+            },
+            None => {
+                let offer = create_offer(&c.local);
+                c.offer = Some(offer.clone());
+                offer
+            }
+        };
+        let _ = self.ua.answer_offer(now, call, answer.to_bytes());
+    }
+
+    /// Reads the peer's answer to our offer and starts (or updates) media.
+    pub(super) fn apply_remote_answer(&mut self, call: CallId, sdp: &[u8]) {
+        let Some(c) = self.calls.get_mut(&call) else {
+            return;
+        };
+        let Some(offer) = &c.offer else { return };
+        match SessionDescription::parse(sdp)
+            .map_err(|_| NegotiationError::NoAudio)
+            .and_then(|a| apply_answer(offer, &a))
+        {
+            Ok(n) => {
+                if let Some(t) = &c.task {
+                    t.send(MediaControl::Update(n.clone()));
+                }
+                c.negotiated = Some(n);
+                if c.task.is_none()
+                    && let Err(e) = self.start_media(call)
+                {
+                    tracing::warn!(call, "media did not start: {e}");
+                }
+            }
+            Err(e) => tracing::warn!(call, "unusable SDP answer: {e}"),
+        }
+    }
+
+    pub(super) fn start_media(&mut self, call: CallId) -> Result<(), EngineError> {
+        let c = self
+            .calls
+            .get_mut(&call)
+            .ok_or(EngineError::NoSuchCall(call))?;
+        let Some(negotiated) = c.negotiated.clone() else {
+            return Ok(());
+        };
+        let rate = negotiated.codec.sample_rate();
+        let source = c.audio.source(rate).map_err(EngineError::Audio)?;
+        let sink = c.audio.sink(rate).map_err(EngineError::Audio)?;
+        c.task = Some(MediaTask::spawn(
+            call,
+            c.socket.clone(),
+            negotiated,
+            source,
+            sink,
+            self.media_tx.clone(),
+        ));
+        Ok(())
+    }
+
+    pub(super) fn bind_media(&self) -> std::io::Result<Arc<UdpSocket>> {
+        let std_socket = std::net::UdpSocket::bind(SocketAddr::new(self.settings.advertise_ip, 0))?;
+        std_socket.set_nonblocking(true)?;
+        Ok(Arc::new(UdpSocket::from_std(std_socket)?))
+    }
+
+    pub(super) fn local_media(&mut self, socket: &UdpSocket) -> LocalMedia {
+        self.session_ids += 1;
+        LocalMedia {
+            address: self.settings.advertise_ip,
+            port: socket.local_addr().map(|a| a.port()).unwrap_or(0),
+            codecs: self.settings.codecs.clone(),
+            telephone_event: self.settings.telephone_event,
+            ptime: 20,
+            direction: Direction::SendRecv,
+            session_id: self.session_ids,
+            session_version: 1,
+        }
+    }
+}
+
+impl CallMedia {
+    pub(super) fn new(
+        socket: Arc<UdpSocket>,
+        local: LocalMedia,
+        offer: Option<SessionDescription>,
+        remote_offer: Option<Vec<u8>>,
+        audio: AudioSpec,
+    ) -> Self {
+        CallMedia {
+            socket,
+            local,
+            offer,
+            remote_offer,
+            audio,
+            task: None,
+            negotiated: None,
+            ended: None,
+        }
+    }
+}
+
+pub(super) fn map_ua_error(e: ua::UaError, call: CallId) -> EngineError {
+    match e {
+        ua::UaError::NoSuchCall => EngineError::NoSuchCall(call),
+        _ => EngineError::WrongState,
+    }
+}
+
+/// Turns what a user typed into a SIP URI: full URIs as they are, `user@host` as
+/// `sip:user@host`, and a bare number or name as a user at the account's domain.
+pub fn target_uri(
+    target: &str,
+    account_aor: Option<&hookswitch_sip::message::SipUri>,
+) -> Result<Uri, EngineError> {
+    let target = target.trim();
+    let text =
+        if target.contains(':') && (target.starts_with("sip:") || target.starts_with("sips:")) {
+            target.to_string()
+        } else if target.contains('@') {
+            format!("sip:{target}")
+        } else {
+            let aor = account_aor.ok_or_else(|| {
+                EngineError::BadTarget(format!(
+                    "{target} (a number needs an account, or write sip:user@host)"
+                ))
+            })?;
+            let mut host = aor.host.clone();
+            if let Some(p) = aor.port {
+                host = format!("{host}:{p}");
+            }
+            format!("sip:{target}@{host}")
+        };
+    match text.parse::<Uri>() {
+        Ok(u @ Uri::Sip(_)) => Ok(u),
+        _ => Err(EngineError::BadTarget(target.into())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets() {
+        assert_eq!(
+            target_uri("sip:bob@h:5070", None).unwrap().to_string(),
+            "sip:bob@h:5070"
+        );
+        assert_eq!(
+            target_uri("bob@127.0.0.1", None).unwrap().to_string(),
+            "sip:bob@127.0.0.1"
+        );
+        let aor = match "sip:alice@example.com".parse::<Uri>().unwrap() {
+            Uri::Sip(u) => u,
+            _ => unreachable!(),
+        };
+        assert_eq!(
+            target_uri("1234", Some(&aor)).unwrap().to_string(),
+            "sip:1234@example.com"
+        );
+        assert!(target_uri("1234", None).is_err());
+        assert!(target_uri("tel:1234", None).is_err());
+    }
+}

@@ -1,0 +1,230 @@
+//! What the user agent and the media tasks report, turned into phone events
+//! and the actions they call for.
+
+use std::time::Instant;
+
+use hookswitch_sip::ua::{self, EndReason, Event, RegistrationState};
+
+use super::Driver;
+use super::calls::CallMedia;
+use super::media::{MediaControl, MediaReport};
+use crate::api::PhoneEvent;
+use crate::audio::AudioSpec;
+
+impl Driver {
+    pub(super) fn on_ua_event(&mut self, e: Event) {
+        let now = Instant::now();
+        match e {
+            Event::Registration { account, state } => {
+                let (state, detail) = match state {
+                    RegistrationState::Registering => ("registering", None),
+                    RegistrationState::Registered { expires } => {
+                        ("registered", Some(format!("expires in {expires} s")))
+                    }
+                    RegistrationState::Unregistered => ("unregistered", None),
+                    RegistrationState::Failed {
+                        reason, retry_in, ..
+                    } => (
+                        "failed",
+                        Some(match retry_in {
+                            Some(s) => format!("{reason}; retrying in {s} s"),
+                            None => reason,
+                        }),
+                    ),
+                };
+                self.emit(PhoneEvent::Registration {
+                    account: self.account_name(Some(account)).unwrap_or_default(),
+                    state: state.into(),
+                    detail,
+                });
+            }
+            Event::IncomingCall {
+                call,
+                account,
+                from,
+                to,
+                offer,
+                answer_after,
+            } => {
+                if account.is_none() && !self.settings.accept_p2p {
+                    let _ = self.ua.reject(now, call, 403);
+                    return;
+                }
+                let socket = match self.bind_media() {
+                    Ok(s) => s,
+                    Err(e) => {
+                        tracing::warn!("no media port: {e}");
+                        let _ = self.ua.reject(now, call, 500);
+                        return;
+                    }
+                };
+                let local = self.local_media(&socket);
+                self.calls.insert(
+                    call.0,
+                    CallMedia::new(socket, local, None, offer, AudioSpec::default()),
+                );
+                let _ = self.ua.ring(now, call);
+                self.emit(PhoneEvent::IncomingCall {
+                    call: call.0,
+                    from: from.to_string(),
+                    to: to.to_string(),
+                    account: self.account_name(account),
+                    answer_after,
+                });
+            }
+            Event::Progress {
+                call,
+                status,
+                reason,
+                sdp,
+            } => {
+                if let Some(sdp) = sdp {
+                    self.apply_remote_answer(call.0, &sdp);
+                }
+                self.emit(PhoneEvent::Progress {
+                    call: call.0,
+                    status,
+                    reason,
+                });
+            }
+            Event::Established { call, sdp } => {
+                if let Some(sdp) = sdp {
+                    self.apply_remote_answer(call.0, &sdp);
+                }
+                let (codec, remote) =
+                    match self.calls.get(&call.0).and_then(|c| c.negotiated.as_ref()) {
+                        Some(n) => (n.codec.name().to_string(), n.remote.map(|r| r.to_string())),
+                        None => ("none".into(), None),
+                    };
+                self.emit(PhoneEvent::Established {
+                    call: call.0,
+                    codec,
+                    remote_media: remote,
+                });
+            }
+            Event::RemoteOffer { call, sdp } => self.answer_remote_offer(call, sdp),
+            Event::OfferAnswered { call, sdp } => {
+                if let Some(sdp) = sdp {
+                    self.apply_remote_answer(call.0, &sdp);
+                }
+            }
+            Event::OfferRejected { call, status } => {
+                tracing::info!(%call, status, "our re-INVITE was refused")
+            }
+            Event::Info {
+                call,
+                content_type,
+                body,
+            } => {
+                if content_type
+                    .as_deref()
+                    .is_some_and(|t| t.eq_ignore_ascii_case("application/dtmf-relay"))
+                    && let Some(key) = dtmf_relay_key(&body)
+                {
+                    self.emit(PhoneEvent::DtmfReceived { call: call.0, key });
+                }
+            }
+            Event::Ended { call, reason } => {
+                let (reason, status, detail) = match reason {
+                    EndReason::Local => ("local", None, None),
+                    EndReason::Remote => ("remote", None, None),
+                    EndReason::Cancelled => ("cancelled", None, None),
+                    EndReason::Rejected { status, reason } => {
+                        ("rejected", Some(status), Some(reason))
+                    }
+                    EndReason::Timeout => (
+                        "timeout",
+                        None,
+                        Some("no answer from the network".to_string()),
+                    ),
+                };
+                let ended = PhoneEvent::Ended {
+                    call: call.0,
+                    reason: reason.into(),
+                    status,
+                    detail,
+                    stats: None,
+                };
+                match self.calls.get_mut(&call.0) {
+                    // Wait for the media task's figures before telling the user.
+                    Some(c) if c.task.is_some() => {
+                        c.ended = Some(ended);
+                        if let Some(t) = c.task.take() {
+                            t.send(MediaControl::Stop);
+                        }
+                    }
+                    _ => {
+                        self.calls.remove(&call.0);
+                        self.emit(ended);
+                    }
+                }
+            }
+        }
+    }
+
+    pub(super) fn on_media_report(&mut self, r: MediaReport) {
+        match r {
+            MediaReport::Dtmf(call, key) => self.emit(PhoneEvent::DtmfReceived { call, key }),
+            MediaReport::DtmfNeedsInfo(call, keys) => {
+                for key in keys.chars() {
+                    let body = format!("Signal={key}\r\nDuration=160\r\n").into_bytes();
+                    let _ = self.ua.send_info(
+                        Instant::now(),
+                        ua::CallId(call),
+                        "application/dtmf-relay",
+                        body,
+                    );
+                }
+            }
+            MediaReport::SourceEnded(call) => self.emit(PhoneEvent::PlaybackFinished { call }),
+            MediaReport::Stopped(call, stats) => {
+                let ended = self.calls.remove(&call).and_then(|c| c.ended);
+                if let Some(PhoneEvent::Ended {
+                    call,
+                    reason,
+                    status,
+                    detail,
+                    ..
+                }) = ended
+                {
+                    self.emit(PhoneEvent::Ended {
+                        call,
+                        reason,
+                        status,
+                        detail,
+                        stats: Some(stats),
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// `Signal=5` in an application/dtmf-relay INFO body.
+fn dtmf_relay_key(body: &[u8]) -> Option<char> {
+    let text = std::str::from_utf8(body).ok()?;
+    text.lines().find_map(|l| {
+        let (k, v) = l.split_once('=')?;
+        if k.trim().eq_ignore_ascii_case("signal") {
+            v.trim()
+                .chars()
+                .next()
+                .filter(|c| hookswitch_media::dtmf::event_code(*c).is_some())
+        } else {
+            None
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dtmf_relay_bodies() {
+        assert_eq!(dtmf_relay_key(b"Signal=5\r\nDuration=160\r\n"), Some('5'));
+        assert_eq!(dtmf_relay_key(b"Signal= #\r\n"), Some('#'));
+        assert_eq!(dtmf_relay_key(b"Duration=160"), None);
+        assert_eq!(dtmf_relay_key(&[0xff]), None);
+    }
+}

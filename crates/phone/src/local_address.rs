@@ -1,0 +1,96 @@
+//! Which of our addresses to advertise in Via, Contact and SDP when we listen on
+//! every interface. A UDP `connect` only asks the routing table; nothing is sent.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, ToSocketAddrs, UdpSocket};
+
+use crate::config::{Config, account_config};
+
+/// The configured address; else the bound one if specific; else the source
+/// address the system would use towards the first registrar, or towards the
+/// default gateway; else 127.0.0.1 (with a warning).
+pub fn advertised_ip(config: &Config, bound: IpAddr) -> IpAddr {
+    if let Some(ip) = config.sip.advertise {
+        return ip;
+    }
+    if !bound.is_unspecified() {
+        return bound;
+    }
+    let registrar = config.accounts.iter().find_map(|a| {
+        let acct = account_config(a, None).ok()?;
+        let uri = acct.outbound_proxy.or(acct.registrar).unwrap_or(acct.aor);
+        (uri.host.as_str(), uri.port.unwrap_or(5060))
+            .to_socket_addrs()
+            .ok()?
+            .next()
+    });
+    let gateway = || {
+        let table = std::fs::read_to_string("/proc/net/route").ok()?;
+        default_gateway(&table).map(|g| SocketAddr::from((g, 9)))
+    };
+    registrar
+        .or_else(gateway)
+        .and_then(route_source)
+        .unwrap_or_else(|| {
+            tracing::warn!(
+                "no route to a registrar or a gateway: advertising 127.0.0.1; set sip.advertise"
+            );
+            IpAddr::from([127, 0, 0, 1])
+        })
+}
+
+/// The local address packets to `dest` would leave from.
+fn route_source(dest: SocketAddr) -> Option<IpAddr> {
+    let any: IpAddr = if dest.is_ipv4() {
+        Ipv4Addr::UNSPECIFIED.into()
+    } else {
+        std::net::Ipv6Addr::UNSPECIFIED.into()
+    };
+    let probe = UdpSocket::bind((any, 0)).ok()?;
+    probe.connect(dest).ok()?;
+    probe
+        .local_addr()
+        .ok()
+        .map(|a| a.ip())
+        .filter(|ip| !ip.is_unspecified())
+}
+
+/// The IPv4 default gateway in a Linux `/proc/net/route` table (hex, little-endian).
+fn default_gateway(table: &str) -> Option<Ipv4Addr> {
+    table.lines().skip(1).find_map(|line| {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        let (destination, gateway, mask) = (f.get(1)?, f.get(2)?, f.get(7)?);
+        if *destination != "00000000" || *mask != "00000000" {
+            return None;
+        }
+        let g = u32::from_str_radix(gateway, 16).ok()?;
+        (g != 0).then(|| Ipv4Addr::from(g.to_le_bytes()))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_default_gateway() {
+        let table = "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n\
+                     eth0\t000200C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n\
+                     eth0\t00000000\t010200C0\t0003\t0\t0\t0\t00000000\t0\t0\t0\n";
+        assert_eq!(default_gateway(table), Some(Ipv4Addr::new(192, 0, 2, 1)));
+        assert_eq!(default_gateway("Iface\n"), None);
+    }
+
+    #[test]
+    fn configured_and_specific_addresses_win() {
+        let mut c = Config::default();
+        assert_eq!(
+            advertised_ip(&c, "10.1.2.3".parse().unwrap()),
+            "10.1.2.3".parse::<IpAddr>().unwrap()
+        );
+        c.sip.advertise = Some("192.0.2.9".parse().unwrap());
+        assert_eq!(
+            advertised_ip(&c, "0.0.0.0".parse().unwrap()),
+            "192.0.2.9".parse::<IpAddr>().unwrap()
+        );
+    }
+}
