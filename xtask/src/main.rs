@@ -77,7 +77,7 @@ fn run(args: &[String]) -> anyhow::Result<()> {
         eprintln!("xtask: the desktop window is not built yet: starting the daemon.");
     }
     eprintln!(
-        "xtask: from another terminal: `{0} call sip:echo@HOST`, `{0} calls`, `{0} hangup`; Ctrl-C stops it.",
+        "xtask: from another terminal: `{0} call sip:user@HOST`, `{0} calls`, `{0} hangup`; Ctrl-C stops it.",
         bin.display()
     );
     let mut daemon = Command::new(&bin);

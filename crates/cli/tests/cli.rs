@@ -211,3 +211,36 @@ fn configuration_helpers_and_missing_password() {
         "the password is never printed"
     );
 }
+
+#[test]
+fn register_checks_an_account() {
+    use hookswitch_tests::kamailio::Kamailio;
+    let dir = tempfile::tempdir().unwrap();
+    let kport = free_port();
+    let kamailio = Kamailio::configure(dir.path(), kport);
+    let _k = kamailio.start();
+    std::fs::create_dir_all(dir.path().join("hookswitch")).unwrap();
+    std::fs::write(
+        dir.path().join("hookswitch/config.toml"),
+        format!("[sip]\nlisten = \"127.0.0.1:{}\"\nt1_ms = 100\n\n[[accounts]]\nname = \"lab\"\naor = \"sip:alice@127.0.0.1:{kport}\"\n", free_port()),
+    )
+    .unwrap();
+    let out = run(hookswitch(dir.path())
+        .env("HOOKSWITCH_PASSWORD_LAB", "alice-secret")
+        .arg("register"));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        text(&out).contains("account lab: registered (expires in 600 s)"),
+        "{}",
+        text(&out)
+    );
+    let out = run(hookswitch(dir.path())
+        .env("HOOKSWITCH_PASSWORD_LAB", "wrong")
+        .arg("register"));
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    assert!(
+        text(&out).contains("401") && !text(&out).contains("wrong"),
+        "{}",
+        text(&out)
+    );
+}
