@@ -1,0 +1,24 @@
+//! USB telephony devices understood from their HID report descriptors, without
+//! any IO: parse the descriptor, find what the device can do (hook switch,
+//! mute, keypad, LEDs, ringer), and later decode its reports and encode ours.
+
+pub mod capabilities;
+pub mod descriptor;
+pub mod usage;
+
+pub use capabilities::{
+    Behaviour, Capabilities, InputControl, Keypad, OutputControl, capabilities,
+};
+pub use descriptor::{
+    Collection, DescriptorError, Field, MainFlags, ReportDescriptor, ReportKind, parse,
+};
+pub use usage::Usage;
+
+/// Parses the fixture format of `tests/fixtures` (hex bytes on the first line),
+/// used by tests and by `hookswitch devices --simulate FILE`.
+pub fn descriptor_from_hex(text: &str) -> Result<Vec<u8>, String> {
+    let line = text.lines().next().unwrap_or_default();
+    line.split_whitespace()
+        .map(|h| u8::from_str_radix(h, 16).map_err(|_| format!("not a hex byte: {h:?}")))
+        .collect()
+}

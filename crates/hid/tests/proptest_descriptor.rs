@@ -1,0 +1,50 @@
+//! No descriptor, however broken, panics the parser or the capability reader.
+
+use hookswitch_hid::{capabilities, descriptor_from_hex, parse};
+use proptest::prelude::*;
+
+const FIXTURES: [&str; 7] = [
+    "EPOS-ImpactDW",
+    "Jabra-BIZ2400II",
+    "Jabra-EvolveLinkMS",
+    "Jabra-Speak810",
+    "Logitech-G535",
+    "Poly-BT700",
+    "Poly-BlackwireC5220",
+];
+
+fn fixture(i: usize) -> Vec<u8> {
+    let path = format!(
+        "{}/tests/fixtures/{}.hex",
+        env!("CARGO_MANIFEST_DIR"),
+        FIXTURES[i]
+    );
+    descriptor_from_hex(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn arbitrary_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+        if let Ok(d) = parse(&bytes) {
+            let _ = capabilities(&d);
+        }
+    }
+
+    #[test]
+    fn mutated_real_descriptors(i in 0..FIXTURES.len(), edits in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..8)) {
+        let mut bytes = fixture(i);
+        for (at, b) in edits {
+            let n = at.index(bytes.len());
+            bytes[n] = b;
+        }
+        if let Ok(d) = parse(&bytes) {
+            let c = capabilities(&d);
+            // Whatever is reported lies inside a report the descriptor declares.
+            for o in &c.outputs {
+                prop_assert!(((o.bit_offset + o.bit_size) as usize).div_ceil(8) <= o.report_len);
+            }
+        }
+    }
+}
