@@ -104,6 +104,14 @@ fn wanted_output(u: Usage) -> bool {
     u.page == PAGE_LED || u == Usage::telephony(0x9E)
 }
 
+/// A selector array whose choices include telephony keypad keys (0xB0-0xBF).
+fn is_keypad(field: &Field) -> bool {
+    field
+        .usages
+        .iter()
+        .any(|u| u.page == PAGE_TELEPHONY && (0xB0..=0xBF).contains(&u.id))
+}
+
 fn name(u: Usage) -> String {
     u.to_string()
 }
@@ -144,23 +152,16 @@ pub fn capabilities(desc: &ReportDescriptor) -> Capabilities {
                         });
                     }
                 }
-                ReportKind::Input => {
-                    if telephony
-                        && field
-                            .usages
-                            .iter()
-                            .any(|u| u.page == PAGE_TELEPHONY && (0xB0..=0xBF).contains(&u.id))
-                    {
-                        caps.keypads.push(Keypad {
-                            report_id: field.report_id,
-                            bit_offset: field.bit_offset,
-                            bit_size: field.bit_size,
-                            count: field.count,
-                            logical_min: field.logical_min,
-                            logical_max: field.logical_max,
-                            keys: field.usages.clone(),
-                        });
-                    }
+                ReportKind::Input if telephony && is_keypad(field) => {
+                    caps.keypads.push(Keypad {
+                        report_id: field.report_id,
+                        bit_offset: field.bit_offset,
+                        bit_size: field.bit_size,
+                        count: field.count,
+                        logical_min: field.logical_min,
+                        logical_max: field.logical_max,
+                        keys: field.usages.clone(),
+                    });
                 }
                 ReportKind::Output if field.flags.variable() => {
                     let report_len = desc.report_len(ReportKind::Output, field.report_id);
