@@ -2,16 +2,23 @@
 //! any IO: parse the descriptor, find what the device can do (hook switch,
 //! mute, keypad, LEDs, ringer), and later decode its reports and encode ours.
 
+mod bits;
 pub mod capabilities;
+pub mod decode;
 pub mod descriptor;
+pub mod encode;
+pub mod input;
 pub mod usage;
 
 pub use capabilities::{
     Behaviour, Capabilities, InputControl, Keypad, OutputControl, capabilities,
 };
+pub use decode::{Decoder, DecoderSettings, DecoderStats};
 pub use descriptor::{
     Collection, DescriptorError, Field, MainFlags, ReportDescriptor, ReportKind, parse,
 };
+pub use encode::{DeviceState, Encoder};
+pub use input::PhoneInput;
 pub use usage::Usage;
 
 /// Parses the fixture format of `tests/fixtures` (hex bytes on the first line),

@@ -48,3 +48,21 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #[test]
+    fn arbitrary_reports_never_panic(i in 0..FIXTURES.len(), reports in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..40), 0..30)) {
+        let d = parse(&fixture(i)).unwrap();
+        let caps = capabilities(&d);
+        let mut enc = hookswitch_hid::Encoder::new(&d, &caps);
+        let mut dec = hookswitch_hid::Decoder::new(&d, caps, hookswitch_hid::DecoderSettings::default());
+        let t0 = std::time::Instant::now();
+        for (n, r) in reports.iter().enumerate() {
+            let _ = dec.decode(r, t0 + std::time::Duration::from_millis(n as u64 * 7));
+        }
+        let state = hookswitch_hid::DeviceState { off_hook: reports.len() % 2 == 0, ..Default::default() };
+        for report in enc.encode(&state) {
+            prop_assert!(!report.is_empty());
+        }
+    }
+}
