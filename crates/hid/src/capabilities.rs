@@ -118,16 +118,42 @@ fn name(u: Usage) -> String {
 
 /// Reads the capabilities off a parsed descriptor.
 pub fn capabilities(desc: &ReportDescriptor) -> Capabilities {
+    capabilities_with(desc, &[])
+}
+
+/// As `capabilities`, also taking the vendor-page inputs a profile names.
+pub fn capabilities_with(desc: &ReportDescriptor, vendor_inputs: &[Usage]) -> Capabilities {
     let mut caps = Capabilities::default();
     for collection in &desc.collections {
         let page = collection.usage.page;
-        if is_vendor_page(page) {
-            continue;
-        }
         let telephony = page == PAGE_TELEPHONY;
         caps.telephony |= telephony;
         for field in &collection.fields {
-            if field.flags.constant() || field.collections.iter().any(|c| is_vendor_page(c.page)) {
+            let vendor =
+                is_vendor_page(page) || field.collections.iter().any(|c| is_vendor_page(c.page));
+            if field.flags.constant() {
+                continue;
+            }
+            if vendor {
+                // Only the usages a profile asks for, as plain button presses.
+                if field.kind == ReportKind::Input && field.flags.variable() {
+                    for i in 0..field.count {
+                        let Some(u) = field.usage_at(i as usize) else {
+                            continue;
+                        };
+                        if vendor_inputs.contains(&u) {
+                            caps.inputs.push(InputControl {
+                                usage: u,
+                                name: name(u),
+                                behaviour: Behaviour::of(field),
+                                report_id: field.report_id,
+                                bit_offset: field.bit_offset + i * field.bit_size,
+                                bit_size: field.bit_size,
+                                logical_min: field.logical_min,
+                            });
+                        }
+                    }
+                }
                 continue;
             }
             match field.kind {

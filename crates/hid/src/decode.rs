@@ -7,13 +7,14 @@ use crate::bits;
 use crate::capabilities::{Behaviour, Capabilities};
 use crate::descriptor::ReportDescriptor;
 use crate::input::{PhoneInput, key_of, press_of};
+use crate::profile::HookSemantics;
 use crate::usage::{PAGE_TELEPHONY, Usage};
 
 const HOOK_SWITCH: Usage = Usage::new(PAGE_TELEPHONY, 0x20);
 const PHONE_MUTE: Usage = Usage::new(PAGE_TELEPHONY, 0x2F);
 const LINE_BUSY: Usage = Usage::new(PAGE_TELEPHONY, 0x97);
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DecoderSettings {
     /// A control that changes again within this time after a reported change is
     /// chatter: the change is not reported.
@@ -21,6 +22,10 @@ pub struct DecoderSettings {
     /// After the host sets the Off-Hook LED, a hook report agreeing with it within
     /// this time is the device's echo, not a gesture (Jabra-class headsets).
     pub hook_echo_window: Duration,
+    /// The hook switch's behaviour when a profile overrides the descriptor.
+    pub hook: HookSemantics,
+    /// Vendor-page usages a profile maps to gestures (pressed = the gesture).
+    pub vendor_gestures: Vec<(Usage, PhoneInput)>,
 }
 
 impl Default for DecoderSettings {
@@ -28,6 +33,8 @@ impl Default for DecoderSettings {
         DecoderSettings {
             debounce: Duration::from_millis(15),
             hook_echo_window: Duration::ZERO,
+            hook: HookSemantics::Descriptor,
+            vendor_gestures: Vec::new(),
         }
     }
 }
@@ -163,6 +170,19 @@ impl Decoder {
         value: i64,
         now: Instant,
     ) -> Option<PhoneInput> {
+        if let Some((_, gesture)) = self
+            .settings
+            .vendor_gestures
+            .iter()
+            .find(|(u, _)| *u == usage)
+        {
+            return (previous == 0 && value > 0).then_some(*gesture);
+        }
+        let behaviour = match (usage, self.settings.hook) {
+            (HOOK_SWITCH, HookSemantics::Absolute) => Behaviour::AbsoluteSwitch,
+            (HOOK_SWITCH, HookSemantics::Toggle) => Behaviour::ToggleButton,
+            _ => behaviour,
+        };
         match (usage, behaviour) {
             (HOOK_SWITCH, Behaviour::AbsoluteSwitch) => {
                 let off = value != 0;

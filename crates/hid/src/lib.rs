@@ -8,10 +8,11 @@ pub mod decode;
 pub mod descriptor;
 pub mod encode;
 pub mod input;
+pub mod profile;
 pub mod usage;
 
 pub use capabilities::{
-    Behaviour, Capabilities, InputControl, Keypad, OutputControl, capabilities,
+    Behaviour, Capabilities, InputControl, Keypad, OutputControl, capabilities, capabilities_with,
 };
 pub use decode::{Decoder, DecoderSettings, DecoderStats};
 pub use descriptor::{
@@ -19,6 +20,7 @@ pub use descriptor::{
 };
 pub use encode::{DeviceState, Encoder};
 pub use input::PhoneInput;
+pub use profile::{DeviceIdentity, Profile, select};
 pub use usage::Usage;
 
 /// Parses the fixture format of `tests/fixtures` (hex bytes on the first line),
