@@ -66,6 +66,15 @@ pub enum Command {
     Dtmf { call: u64, keys: String },
     /// List the calls of the running instance.
     Calls,
+    /// What a USB telephony device can do, read from its HID report descriptor:
+    /// buttons and how they behave, keypad, LEDs, ringer, and the profile used.
+    Devices {
+        /// Read the descriptor from FILE (hex bytes on the first line; a
+        /// `# VID:PID: 0b0e:0307` line picks the profile) instead of a connected device.
+        /// Connected devices come with the hidapi backend.
+        #[arg(long, value_name = "FILE", required = true)]
+        simulate: PathBuf,
+    },
     /// Configuration file helpers.
     Config {
         #[command(subcommand)]

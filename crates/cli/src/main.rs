@@ -3,6 +3,7 @@
 mod calls;
 mod cli;
 mod daemon;
+mod devices;
 
 use std::process::ExitCode;
 
@@ -76,6 +77,7 @@ fn main() -> ExitCode {
             Command::Calls => {
                 daemon::control(&cli, hookswitch_phone::control::Request::Calls).await
             }
+            Command::Devices { simulate } => devices::simulate(&cli, simulate),
             Command::Config {
                 command: ConfigCommand::Path,
             } => {

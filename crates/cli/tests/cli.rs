@@ -244,3 +244,41 @@ fn register_checks_an_account() {
         text(&out)
     );
 }
+
+#[test]
+fn devices_reads_a_descriptor_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../hid/tests/fixtures");
+    let out = run(hookswitch(dir.path())
+        .args(["--json", "devices", "--simulate"])
+        .arg(fixtures.join("Jabra-EvolveLinkMS.hex")));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["profile"], "Jabra");
+    assert_eq!(json["capabilities"]["telephony"], true);
+    assert!(
+        json["capabilities"]["inputs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["name"] == "Hook Switch")
+    );
+    let out = run(hookswitch(dir.path())
+        .args(["devices", "--simulate"])
+        .arg(fixtures.join("Logitech-G535.hex")));
+    assert!(
+        text(&out).contains("not a call-control device") && text(&out).contains("profile: none"),
+        "{}",
+        text(&out)
+    );
+    std::fs::write(dir.path().join("bad.hex"), "05 0b a1\n").unwrap();
+    let out = run(hookswitch(dir.path())
+        .args(["devices", "--simulate"])
+        .arg(dir.path().join("bad.hex")));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out).contains("not a valid HID report descriptor"),
+        "{}",
+        text(&out)
+    );
+}

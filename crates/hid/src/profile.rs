@@ -269,6 +269,43 @@ impl Profile {
     }
 }
 
+/// The profiles shipped in device-profiles/, built into the binary.
+pub fn builtin() -> Vec<Profile> {
+    const FILES: [(&str, &str); 6] = [
+        (
+            "generic.toml",
+            include_str!("../../../device-profiles/generic.toml"),
+        ),
+        (
+            "jabra.toml",
+            include_str!("../../../device-profiles/jabra.toml"),
+        ),
+        (
+            "poly.toml",
+            include_str!("../../../device-profiles/poly.toml"),
+        ),
+        (
+            "epos.toml",
+            include_str!("../../../device-profiles/epos.toml"),
+        ),
+        (
+            "yealink.toml",
+            include_str!("../../../device-profiles/yealink.toml"),
+        ),
+        (
+            "logitech.toml",
+            include_str!("../../../device-profiles/logitech.toml"),
+        ),
+    ];
+    FILES
+        .iter()
+        .map(|(name, text)| {
+            Profile::from_toml(text)
+                .unwrap_or_else(|e| panic!("shipped profile {name} is invalid: {e}"))
+        })
+        .collect()
+}
+
 /// The best-fitting profile for a device (the most specific; a tie goes to the
 /// first in the list).
 pub fn select<'a>(profiles: &'a [Profile], id: &DeviceIdentity) -> Option<&'a Profile> {

@@ -88,3 +88,18 @@ fn a_profile_maps_a_vendor_button_and_overrides_the_hook() {
         []
     );
 }
+
+#[test]
+fn the_built_in_profiles_are_the_shipped_files() {
+    let mut built: Vec<String> = hookswitch_hid::profile::builtin()
+        .into_iter()
+        .map(|p| p.name)
+        .collect();
+    let mut files: Vec<String> = shipped().into_iter().map(|p| p.name).collect();
+    built.sort();
+    files.sort();
+    assert_eq!(
+        built, files,
+        "a new profile file must be added to profile::builtin()"
+    );
+}
