@@ -11,7 +11,8 @@ use anyhow::{Context, bail};
 
 const USAGE: &str = "usage: cargo xtask <command>
 
-  setup            install the system packages builds and tests need (apt-get; idempotent)
+  setup [--udev]   install the system packages builds and tests need (apt-get; idempotent);
+                   --udev: install the udev rules that let you open USB telephony devices
   run [ARGS...]    set up, build, and start Hookswitch (the daemon: `hookswitch run`)
   test             set up, then run every check and test (what CI runs)
   bench sip        SIP benchmarks: parse/serialise rate; INVITE -> 180 time vs baresip";

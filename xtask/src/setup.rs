@@ -52,8 +52,10 @@ fn apt(args: &[&str]) -> Command {
 }
 
 pub fn run(args: &[String]) -> anyhow::Result<()> {
-    if let Some(a) = args.first() {
-        bail!("unknown setup option {a:?}");
+    match args.first().map(String::as_str) {
+        None => {}
+        Some("--udev") => return install_udev_rules(),
+        Some(a) => bail!("unknown setup option {a:?} (the only one is --udev)"),
     }
     let missing: Vec<&str> = BUILD
         .iter()
@@ -78,5 +80,39 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
         apt(&install),
         &format!("apt-get install {}", missing.join(" ")),
     )?;
+    Ok(())
+}
+
+/// `cargo xtask setup --udev`: lets the logged-in user open telephony devices.
+fn install_udev_rules() -> anyhow::Result<()> {
+    let rules = crate::workspace_root().join("udev/70-hookswitch.rules");
+    let target = "/etc/udev/rules.d/70-hookswitch.rules";
+    let privileged = |program: &str| {
+        if is_root() {
+            Command::new(program)
+        } else {
+            let mut c = Command::new("sudo");
+            c.arg(program);
+            c
+        }
+    };
+    let mut copy = privileged("install");
+    copy.args(["-m", "0644"]).arg(&rules).arg(target);
+    status(copy, &format!("install {} {target}", rules.display()))?;
+    if Command::new("udevadm").arg("--version").output().is_ok() {
+        let mut reload = privileged("udevadm");
+        reload.args(["control", "--reload-rules"]);
+        status(reload, "udevadm control --reload-rules")?;
+        let mut trigger = privileged("udevadm");
+        trigger.args([
+            "trigger",
+            "--subsystem-match=hidraw",
+            "--subsystem-match=usb",
+        ]);
+        status(trigger, "udevadm trigger")?;
+        eprintln!("xtask: rules installed; unplug and replug the device if it was connected.");
+    } else {
+        eprintln!("xtask: rules installed; no udevadm here, so they apply after the next boot.");
+    }
     Ok(())
 }
