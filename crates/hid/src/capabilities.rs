@@ -104,6 +104,19 @@ fn wanted_output(u: Usage) -> bool {
     u.page == PAGE_LED || u == Usage::telephony(0x9E)
 }
 
+/// The control for element `i` (usage `u`) of a variable input field.
+fn input_control(field: &Field, i: u32, u: Usage) -> InputControl {
+    InputControl {
+        usage: u,
+        name: name(u),
+        behaviour: Behaviour::of(field),
+        report_id: field.report_id,
+        bit_offset: field.bit_offset + i * field.bit_size,
+        bit_size: field.bit_size,
+        logical_min: field.logical_min,
+    }
+}
+
 /// A selector array whose choices include telephony keypad keys (0xB0-0xBF).
 fn is_keypad(field: &Field) -> bool {
     field
@@ -142,15 +155,7 @@ pub fn capabilities_with(desc: &ReportDescriptor, vendor_inputs: &[Usage]) -> Ca
                             continue;
                         };
                         if vendor_inputs.contains(&u) {
-                            caps.inputs.push(InputControl {
-                                usage: u,
-                                name: name(u),
-                                behaviour: Behaviour::of(field),
-                                report_id: field.report_id,
-                                bit_offset: field.bit_offset + i * field.bit_size,
-                                bit_size: field.bit_size,
-                                logical_min: field.logical_min,
-                            });
+                            caps.inputs.push(input_control(field, i, u));
                         }
                     }
                 }
@@ -167,15 +172,7 @@ pub fn capabilities_with(desc: &ReportDescriptor, vendor_inputs: &[Usage]) -> Ca
                         if !wanted_input(u) || (!telephony && u.page != PAGE_CONSUMER) {
                             continue;
                         }
-                        caps.inputs.push(InputControl {
-                            usage: u,
-                            name: name(u),
-                            behaviour: Behaviour::of(field),
-                            report_id: field.report_id,
-                            bit_offset: field.bit_offset + i * field.bit_size,
-                            bit_size: field.bit_size,
-                            logical_min: field.logical_min,
-                        });
+                        caps.inputs.push(input_control(field, i, u));
                     }
                 }
                 ReportKind::Input if telephony && is_keypad(field) => {

@@ -153,26 +153,9 @@ impl UserAgent {
         self.calls.insert(
             id,
             Call {
-                role: Role::Callee,
-                state: CallState::Calling,
-                dialog,
-                account,
-                target,
-                invite: None,
-                last_offer: Vec::new(),
-                got_provisional: false,
-                cancel_requested: false,
-                digest: None,
-                auth_attempts: 0,
-                ack: None,
                 server_key: Some(key.clone()),
                 incoming: Some(req),
-                ok_retransmit: None,
-                bye_after_ack: false,
-                pending_offer: None,
-                reinvite_in_progress: false,
-                reinvite_retry: None,
-                purge_at: None,
+                ..Call::new(Role::Callee, dialog, account, target)
             },
         );
         self.events.push_back(Event::IncomingCall {

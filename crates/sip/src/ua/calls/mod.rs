@@ -76,6 +76,38 @@ pub(super) struct Call {
 }
 
 impl Call {
+    /// A call that has just begun, with nothing sent or received beyond its first
+    /// INVITE.
+    pub(super) fn new(
+        role: Role,
+        dialog: Dialog,
+        account: Option<AccountId>,
+        target: Target,
+    ) -> Call {
+        Call {
+            role,
+            state: CallState::Calling,
+            dialog,
+            account,
+            target,
+            invite: None,
+            last_offer: Vec::new(),
+            got_provisional: false,
+            cancel_requested: false,
+            digest: None,
+            auth_attempts: 0,
+            ack: None,
+            server_key: None,
+            incoming: None,
+            ok_retransmit: None,
+            bye_after_ack: false,
+            pending_offer: None,
+            reinvite_in_progress: false,
+            reinvite_retry: None,
+            purge_at: None,
+        }
+    }
+
     pub fn poll_timeout(&self) -> Option<Instant> {
         [
             self.ok_retransmit

@@ -73,28 +73,7 @@ impl UserAgent {
             route_set,
         };
         let id = self.new_call_id();
-        let call = Call {
-            role: Role::Caller,
-            state: CallState::Calling,
-            dialog,
-            account,
-            target: first_hop,
-            invite: None,
-            last_offer: Vec::new(),
-            got_provisional: false,
-            cancel_requested: false,
-            digest: None,
-            auth_attempts: 0,
-            ack: None,
-            server_key: None,
-            incoming: None,
-            ok_retransmit: None,
-            bye_after_ack: false,
-            pending_offer: None,
-            reinvite_in_progress: false,
-            reinvite_retry: None,
-            purge_at: None,
-        };
+        let call = Call::new(Role::Caller, dialog, account, first_hop);
         self.calls.insert(id, call);
         self.send_invite(id, sdp, None, now);
         Ok(id)
