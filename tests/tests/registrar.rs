@@ -42,11 +42,14 @@ async fn phone(
     start_engine(&config, &passwords).await
 }
 
+/// Waits for "registered". A failure the phone will retry (the registrar is
+/// restarting) is part of the way there; a final one fails the test.
 async fn registered(events: &mut broadcast::Receiver<PhoneEvent>) {
     expect_event(events, T, "registered", |e| match e {
         PhoneEvent::Registration { state, detail, .. } => match state.as_str() {
             "registered" => Some(()),
-            "failed" => panic!("registration failed: {detail:?}"),
+            "failed" if detail.as_deref().is_some_and(|d| d.contains("retrying")) => None,
+            "failed" => panic!("registration failed for good: {detail:?}"),
             _ => None,
         },
         _ => None,
@@ -177,6 +180,9 @@ async fn registration_survives_a_registrar_restart() {
     // The registrar restarts and forgets every binding (usrloc in memory).
     k.stop();
     let _k = kamailio.start();
+    // Only registrations with the new instance count: a refresh that reached the
+    // old one while it shut down would not put a binding in the new one.
+    let (mut a_events, mut b_events) = (a_events.resubscribe(), b_events.resubscribe());
     // Both phones must register again on their own (refresh, or retry after failure)...
     registered(&mut a_events).await;
     registered(&mut b_events).await;
