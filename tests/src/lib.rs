@@ -18,26 +18,37 @@ use tokio::sync::broadcast;
 
 pub use process::Process;
 
-/// A port free for both UDP and TCP on 127.0.0.1.
-pub fn free_port() -> u16 {
-    loop {
-        let udp = UdpSocket::bind("127.0.0.1:0").expect("bind");
-        let port = udp.local_addr().expect("addr").port();
-        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
-            return port;
-        }
-    }
-}
+/// Ports handed to tests come from below the kernel's ephemeral range
+/// (/proc/sys/net/ipv4/ip_local_port_range, 32768 and up by default), so a socket
+/// bound to port 0 elsewhere can never take one between our check and its use.
+const TEST_PORTS: std::ops::Range<u16> = 20000..32000;
 
-/// A port whose successor is free too (baresip takes port + 1 for TLS).
-pub fn free_port_pair() -> u16 {
+/// Each allocation owns a block of this many ports: peers bind neighbours of the
+/// port they are given (sipp's RTP echo takes media port + 2, baresip's TLS + 1).
+const BLOCK: u16 = 4;
+
+/// A port free for both UDP and TCP on 127.0.0.1, with its block of neighbours,
+/// never handed out twice by this process.
+pub fn free_port() -> u16 {
+    use std::sync::atomic::{AtomicU16, Ordering};
+    let blocks = (TEST_PORTS.end - TEST_PORTS.start) / BLOCK;
+    // Start where this process's PID points, so test binaries run one after
+    // another do not reuse each other's ports while sockets linger.
+    static NEXT: AtomicU16 = AtomicU16::new(0);
+    let _ = NEXT.compare_exchange(
+        0,
+        (std::process::id() % u32::from(blocks)) as u16 + 1,
+        Ordering::SeqCst,
+        Ordering::SeqCst,
+    );
     loop {
-        let p = free_port();
-        if p < u16::MAX
-            && UdpSocket::bind(("127.0.0.1", p + 1)).is_ok()
-            && TcpListener::bind(("127.0.0.1", p + 1)).is_ok()
-        {
-            return p;
+        let n = NEXT.fetch_add(1, Ordering::SeqCst) % blocks;
+        let port = TEST_PORTS.start + n * BLOCK;
+        let free = (port..port + BLOCK).all(|p| {
+            UdpSocket::bind(("127.0.0.1", p)).is_ok() && TcpListener::bind(("127.0.0.1", p)).is_ok()
+        });
+        if free {
+            return port;
         }
     }
 }

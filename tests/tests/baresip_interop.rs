@@ -7,8 +7,8 @@ use std::time::Duration;
 use hookswitch_phone::{AudioSpec, Passwords, PhoneEvent};
 use hookswitch_tests::baresip::Baresip;
 use hookswitch_tests::{
-    assert_within_1pct, expect_event, free_port, free_port_pair, recorded_tone, start_engine,
-    test_config, wait_until, write_tone,
+    assert_within_1pct, expect_event, free_port, recorded_tone, start_engine, test_config,
+    wait_until, write_tone,
 };
 
 const T: Duration = Duration::from_secs(20);
@@ -53,7 +53,7 @@ async fn we_call_baresip(transport: &str) {
     let dir = tempfile::tempdir().unwrap();
     let tone = dir.path().join("tone.wav");
     write_tone(&tone, BARESIP_HZ, 8000, 10.0);
-    let bport = free_port_pair();
+    let bport = free_port();
     let baresip = Baresip::configure(dir.path(), bport, &tone, "PCMU/8000/1", transport);
     let mut process = baresip.start(15, None);
     wait_until(Duration::from_secs(10), "baresip to listen", || {
@@ -92,13 +92,7 @@ async fn baresip_calls_us(transport: &str) {
     write_tone(&tone, BARESIP_HZ, 8000, TALK.as_secs_f64());
     let port = free_port();
     let (engine, mut events) = start_engine(&test_config(port), &Passwords::new()).await;
-    let baresip = Baresip::configure(
-        dir.path(),
-        free_port_pair(),
-        &tone,
-        "PCMU/8000/1",
-        transport,
-    );
+    let baresip = Baresip::configure(dir.path(), free_port(), &tone, "PCMU/8000/1", transport);
     let mut process = baresip.start(
         15,
         Some(&format!(

@@ -8,7 +8,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use hookswitch_tests::baresip::Baresip;
-use hookswitch_tests::{Process, free_port, free_port_pair, write_tone};
+use hookswitch_tests::{Process, free_port, write_tone};
 
 struct Probe {
     socket: UdpSocket,
@@ -132,7 +132,7 @@ fn main() {
 
     let tone = dir.path().join("tone.wav");
     write_tone(&tone, 440.0, 8000, 1.0);
-    let bport = free_port_pair();
+    let bport = free_port();
     let baresip = Baresip::configure(dir.path(), bport, &tone, "PCMU/8000/1", "udp");
     // No auto-answer: baresip rings, as a desk phone would.
     let accounts = std::fs::read_to_string(baresip.dir.join("accounts"))
