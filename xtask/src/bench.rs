@@ -1,5 +1,6 @@
 //! `cargo xtask bench sip`: criterion micro-benchmarks of the SIP core, then the
 //! call-setup time of `hookswitch listen` against baresip on this machine.
+//! `cargo xtask bench hid`: the cost per report of the pure HID path.
 
 use anyhow::bail;
 
@@ -8,8 +9,9 @@ use crate::{cargo, status, workspace_root};
 pub fn run(args: &[String]) -> anyhow::Result<()> {
     match args.first().map(String::as_str) {
         Some("sip") => sip(),
-        Some(other) => bail!("unknown benchmark {other:?} (available: sip)"),
-        None => bail!("which benchmark? (available: sip)"),
+        Some("hid") => hid(),
+        Some(other) => bail!("unknown benchmark {other:?} (available: sip, hid)"),
+        None => bail!("which benchmark? (available: sip, hid)"),
     }
 }
 
@@ -43,4 +45,13 @@ fn sip() -> anyhow::Result<()> {
         .arg("--hookswitch")
         .arg(target.join("release/hookswitch"));
     status(compare, "call setup: hookswitch vs baresip")
+}
+
+fn hid() -> anyhow::Result<()> {
+    let mut micro = cargo();
+    micro.args(["bench", "-p", "hookswitch-hid", "--bench", "hid"]);
+    status(
+        micro,
+        "cargo bench -p hookswitch-hid (descriptor parse, decode, encode per report)",
+    )
 }

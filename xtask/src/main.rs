@@ -15,7 +15,8 @@ const USAGE: &str = "usage: cargo xtask <command>
                    --udev: install the udev rules that let you open USB telephony devices
   run [ARGS...]    set up, build, and start Hookswitch (the daemon: `hookswitch run`)
   test             set up, then run every check and test (what CI runs)
-  bench sip        SIP benchmarks: parse/serialise rate; INVITE -> 180 time vs baresip";
+  bench sip        SIP benchmarks: parse/serialise rate; INVITE -> 180 time vs baresip
+  bench hid        HID benchmarks: descriptor parse, report decode and encode cost";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
