@@ -117,22 +117,6 @@ impl Headers {
         );
     }
 
-    /// Replaces every header of this name with one value.
-    pub fn set(&mut self, name: HeaderName, value: impl Into<String>) {
-        let value = value.into();
-        if let Some(pos) = self.0.iter().position(|h| h.name == name) {
-            self.0[pos].value = value;
-            let mut index = 0;
-            self.0.retain(|h| {
-                let keep = h.name != name || index == pos;
-                index += 1;
-                keep
-            });
-        } else {
-            self.push(name, value);
-        }
-    }
-
     /// Replaces the first comma-separated value of the first line of `name`
     /// (the topmost Via), keeping the line's other values.
     pub fn replace_first_value(&mut self, name: &HeaderName, value: &str) {
@@ -221,16 +205,5 @@ mod tests {
             HeaderName::from_wire("C%6Fntact"),
             HeaderName::Other("C%6Fntact".into())
         );
-    }
-
-    #[test]
-    fn set_replaces_all_lines() {
-        let mut h = Headers::new();
-        h.push(HeaderName::Via, "a");
-        h.push(HeaderName::To, "x");
-        h.push(HeaderName::Via, "b");
-        h.set(HeaderName::Via, "c");
-        assert_eq!(h.get_all(&HeaderName::Via).collect::<Vec<_>>(), ["c"]);
-        assert_eq!(h.len(), 2);
     }
 }

@@ -169,20 +169,8 @@ fn precheck(req: &Request) -> Option<u16> {
     if !unsupported_options(req).is_empty() {
         return Some(420);
     }
-    let known = matches!(
-        req.method,
-        Method::Invite
-            | Method::Bye
-            | Method::Options
-            | Method::Info
-            | Method::Update
-            | Method::Prack
-    );
     if let Method::Other(_) = req.method {
         return Some(501);
-    }
-    if !known {
-        return None;
     }
     if matches!(req.method, Method::Invite | Method::Update) {
         if let Some(accept) = req.headers.get(&HeaderName::Accept)

@@ -365,10 +365,9 @@ impl UserAgent {
 fn granted_expires(resp: &Response, local: &SocketAddr) -> Option<u32> {
     let ours = resp.headers.contacts().into_iter().find_map(|c| match c {
         Contact::Addr(a)
-            if a.uri.as_sip().is_some_and(|u| {
-                u.host_port() == local.to_string()
-                    || u.port == Some(local.port()) && u.host == local.ip().to_string()
-            }) =>
+            if a.uri
+                .as_sip()
+                .is_some_and(|u| u.host_port() == local.to_string()) =>
         {
             a.params
                 .value("expires")
