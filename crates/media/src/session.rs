@@ -48,6 +48,8 @@ pub struct MediaSession {
     keys_in: VecDeque<char>,
     stats: MediaStats,
     scratch: Vec<u8>,
+    /// Zeros sent in place of the microphone while muted (kept, not reallocated).
+    silence: Vec<i16>,
 }
 
 impl MediaSession {
@@ -73,6 +75,7 @@ impl MediaSession {
             keys_in: VecDeque::new(),
             stats: MediaStats::default(),
             scratch: Vec::with_capacity(320),
+            silence: Vec::new(),
         }
     }
 
@@ -158,8 +161,8 @@ impl MediaSession {
                 self.scratch.clear();
                 if self.muted {
                     // Mute at the source: keep the stream (and NAT bindings) alive with silence.
-                    let silence = vec![0i16; pcm.len()];
-                    self.encoder.encode(&silence, &mut self.scratch);
+                    self.silence.resize(pcm.len(), 0);
+                    self.encoder.encode(&self.silence, &mut self.scratch);
                 } else {
                     self.encoder.encode(pcm, &mut self.scratch);
                 }
