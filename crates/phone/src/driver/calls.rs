@@ -16,7 +16,7 @@ use tokio::net::UdpSocket;
 use super::media::{MediaControl, MediaTask};
 use super::{Command, Driver};
 use crate::api::{CallId, CallSummary, EngineError, PhoneEvent};
-use crate::audio::AudioSpec;
+use crate::audio::{AudioSource, AudioSpec};
 
 /// What the driver keeps per call beside the UA's own state.
 pub(super) struct CallMedia {
@@ -27,6 +27,8 @@ pub(super) struct CallMedia {
     /// The peer's offer awaiting our answer (incoming calls).
     pub(super) remote_offer: Option<Vec<u8>>,
     pub(super) audio: AudioSpec,
+    /// The source opened when the call was placed, at this sample rate.
+    pub(super) prepared_source: Option<(u32, Box<dyn AudioSource>)>,
     pub(super) task: Option<MediaTask>,
     pub(super) negotiated: Option<Negotiated>,
     /// An Ended event waiting for the media task's final figures.
@@ -134,8 +136,14 @@ impl Driver {
             target,
             account_id.map(|a| &self.ua.config().accounts[a.0].aor),
         )?;
-        // Check the audio files before anything goes on the wire.
-        audio.source(8000).map_err(EngineError::Audio)?;
+        // Open the audio before anything goes on the wire (a bad file fails the
+        // call here), and keep it for when media starts.
+        let rate = self
+            .settings
+            .codecs
+            .first()
+            .map_or(8000, |c| c.sample_rate());
+        let source = audio.source(rate).map_err(EngineError::Audio)?;
         let socket = self.bind_media().map_err(|e| EngineError::Bind {
             addr: "media port".into(),
             reason: e.to_string(),
@@ -148,7 +156,10 @@ impl Driver {
             .map_err(|_| EngineError::BadTarget(target.into()))?;
         self.calls.insert(
             call.0,
-            CallMedia::new(socket, local, Some(offer), None, audio),
+            CallMedia {
+                prepared_source: Some((rate, source)),
+                ..CallMedia::new(socket, local, Some(offer), None, audio)
+            },
         );
         Ok(call.0)
     }
@@ -268,7 +279,10 @@ impl Driver {
             return Ok(());
         };
         let rate = negotiated.codec.sample_rate();
-        let source = c.audio.source(rate).map_err(EngineError::Audio)?;
+        let source = match c.prepared_source.take() {
+            Some((prepared_rate, source)) if prepared_rate == rate => source,
+            _ => c.audio.source(rate).map_err(EngineError::Audio)?,
+        };
         let sink = c.audio.sink(rate).map_err(EngineError::Audio)?;
         c.task = Some(MediaTask::spawn(
             call,
@@ -316,6 +330,7 @@ impl CallMedia {
             offer,
             remote_offer,
             audio,
+            prepared_source: None,
             task: None,
             negotiated: None,
             ended: None,
