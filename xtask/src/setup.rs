@@ -8,7 +8,12 @@ use anyhow::bail;
 use crate::status;
 
 /// Libraries the build links against.
-const BUILD: &[&str] = &["pkg-config", "libdbus-1-dev"];
+const BUILD: &[&str] = &[
+    "pkg-config",
+    "libdbus-1-dev",    // keyring (Secret Service)
+    "libudev-dev",      // hidapi's hidraw backend enumerates through libudev
+    "libusb-1.0-0-dev", // rusb, for USB phones without a Telephony page
+];
 
 /// Real peers and tools the tests start (see the shared TEST-RIGS recipes).
 const TEST: &[&str] = &[
@@ -21,6 +26,10 @@ const TEST: &[&str] = &[
     "pulseaudio-utils",
     "alsa-utils",
     "libasound2-plugins",
+    // The real-kernel HID test: Debian's kernel under QEMU with a busybox initramfs.
+    "qemu-system-x86",
+    "busybox-static",
+    "cpio",
 ];
 
 fn installed(package: &str) -> bool {

@@ -1,0 +1,112 @@
+//! What every device backend offers the phone.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use hookswitch_hid::{Capabilities, DeviceState, PhoneInput};
+use serde::Serialize;
+
+/// A device for as long as it stays plugged in; a device plugged in again gets a
+/// new one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct DeviceId(pub u64);
+
+impl std::fmt::Display for DeviceId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "dev{}", self.0)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Backend {
+    Hidraw,
+    Simulated,
+    Cm109,
+    Yealink,
+}
+
+/// Who a device is and what it can do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeviceInfo {
+    pub id: DeviceId,
+    pub backend: Backend,
+    /// The node or bus address it was opened by (`/dev/hidraw3`, `usb:1-4`).
+    pub path: String,
+    pub vendor_id: u16,
+    pub product_id: u16,
+    pub interface: Option<u8>,
+    pub manufacturer: String,
+    pub product: String,
+    pub serial: String,
+    /// The device profile applied, `None` for none.
+    pub profile: Option<String>,
+    pub capabilities: Capabilities,
+    /// One line on what it offers, for people.
+    pub summary: String,
+}
+
+impl DeviceInfo {
+    /// "Jabra Evolve Link (0b0e:0307)".
+    pub fn display_name(&self) -> String {
+        let name = if self.product.is_empty() {
+            "USB device"
+        } else {
+            &self.product
+        };
+        format!("{name} ({:04x}:{:04x})", self.vendor_id, self.product_id)
+    }
+}
+
+/// What devices tell the phone.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum DeviceEvent {
+    /// A device is ready; the phone's current state has been shown on it.
+    Added(DeviceInfo),
+    Removed(DeviceId),
+    /// A gesture, with the time its report was read.
+    Input {
+        id: DeviceId,
+        input: PhoneInput,
+        #[serde(skip)]
+        at: Instant,
+    },
+    /// A telephony device that cannot be used, with what to do about it (no
+    /// access: the udev rule; held exclusively by another application).
+    Unusable {
+        path: String,
+        reason: String,
+    },
+}
+
+/// Where backends deliver events; the user picks the channel behind it.
+pub type EventSink = Arc<dyn Fn(DeviceEvent) + Send + Sync>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DeviceError {
+    #[error("{path}: permission denied; install the udev rule: cargo xtask setup --udev")]
+    NoAccess { path: String },
+    #[error("{path}: in use by another application{holders}; Hookswitch leaves it alone")]
+    Busy { path: String, holders: String },
+    #[error("{path}: the device is gone")]
+    Gone { path: String },
+    #[error("{path}: {message}")]
+    Io { path: String, message: String },
+    #[error("{path}: the report descriptor is not usable: {message}")]
+    Descriptor { path: String, message: String },
+}
+
+/// One device as the manager drives it. Input arrives on the backend's own
+/// reader thread, which calls the [`EventSink`].
+pub trait PhoneDevice: Send {
+    fn info(&self) -> &DeviceInfo;
+    /// Shows the phone's state: writes only the reports that change.
+    fn show(&mut self, state: &DeviceState, now: Instant) -> Result<(), DeviceError>;
+    /// Shows who is calling on devices with a display (Yealink's LCD);
+    /// devices without one ignore it.
+    fn show_caller(&mut self, _caller: Option<&str>) -> Result<(), DeviceError> {
+        Ok(())
+    }
+    /// Stops the reader; the device is closed when dropped.
+    fn close(&mut self);
+}

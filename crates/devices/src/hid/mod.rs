@@ -1,0 +1,140 @@
+//! HID telephony devices: the part every HID backend shares (descriptor to
+//! capabilities, profile, decoder and encoder), and the backends themselves.
+
+pub mod hidraw;
+pub mod simulated;
+
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Instant;
+
+use hookswitch_hid::profile::DeviceIdentity;
+use hookswitch_hid::usage::{PAGE_LED, PAGE_TELEPHONY};
+use hookswitch_hid::{
+    Capabilities, Decoder, DeviceState, Encoder, PhoneInput, Profile, Usage, capabilities_with,
+    parse, select,
+};
+
+/// A HID device understood: what it can do and how to talk to it.
+pub struct HidCore {
+    pub capabilities: Capabilities,
+    pub profile: Option<Profile>,
+    pub uses_report_ids: bool,
+    /// Shared with the reader thread: writing Off-Hook opens the echo window.
+    decoder: Arc<Mutex<Decoder>>,
+    encoder: Encoder,
+    shown: Option<DeviceState>,
+}
+
+/// The reader's half of a [`HidCore`].
+#[derive(Clone)]
+pub struct HidReader {
+    decoder: Arc<Mutex<Decoder>>,
+}
+
+impl HidReader {
+    pub fn decode(&self, report: &[u8], now: Instant) -> Vec<PhoneInput> {
+        self.decoder
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .decode(report, now)
+    }
+}
+
+impl HidCore {
+    /// Understands a device from its report descriptor. `identity.usage_page` is
+    /// the page the device was found by.
+    pub fn new(
+        descriptor: &[u8],
+        identity: &DeviceIdentity,
+        profiles: &[Profile],
+    ) -> Result<HidCore, String> {
+        let desc = parse(descriptor).map_err(|e| e.to_string())?;
+        let profile = select(profiles, identity).cloned();
+        let vendor_usages: Vec<_> = profile
+            .as_ref()
+            .map(|p| p.vendor_gestures().into_iter().map(|(u, _)| u).collect())
+            .unwrap_or_default();
+        let capabilities = capabilities_with(&desc, &vendor_usages);
+        if !capabilities.telephony && vendor_usages.is_empty() {
+            return Err("no Telephony collection and no profile mapping for it".into());
+        }
+        let settings = profile
+            .as_ref()
+            .map(Profile::decoder_settings)
+            .unwrap_or_default();
+        let decoder = Decoder::new(&desc, capabilities.clone(), settings);
+        let encoder = Encoder::new(&desc, &capabilities);
+        Ok(HidCore {
+            capabilities,
+            profile,
+            uses_report_ids: desc.uses_report_ids,
+            decoder: Arc::new(Mutex::new(decoder)),
+            encoder,
+            shown: None,
+        })
+    }
+
+    pub fn reader(&self) -> HidReader {
+        HidReader {
+            decoder: self.decoder.clone(),
+        }
+    }
+
+    /// The output reports that show `state` (only those that change), each
+    /// starting with its report ID when the device uses IDs.
+    pub fn reports_for(&mut self, state: &DeviceState, now: Instant) -> Vec<Vec<u8>> {
+        let mut state = *state;
+        if self.profile.as_ref().is_some_and(|p| !p.quirks.use_ringer) {
+            state.ringer = false;
+        }
+        let hook_changes = self.shown.is_none_or(|s| s.off_hook != state.off_hook);
+        if hook_changes && self.capabilities.output(OFF_HOOK).is_some() {
+            self.decoder
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .expect_hook_echo(state.off_hook, now);
+        }
+        self.shown = Some(state);
+        self.encoder.encode(&state)
+    }
+
+    /// After a failed write: the next `reports_for` writes everything.
+    pub fn forget_shown(&mut self) {
+        self.encoder.forget();
+        self.shown = None;
+    }
+
+    /// "Hook Switch, Phone Mute, keypad; LEDs: Off-Hook, Mute, Ring".
+    pub fn summary(&self) -> String {
+        let caps = &self.capabilities;
+        let mut parts: Vec<String> = caps.inputs.iter().map(|i| i.name.clone()).collect();
+        if !caps.keypads.is_empty() {
+            parts.push("keypad".into());
+        }
+        let mut text = parts.join(", ");
+        if !caps.outputs.is_empty() {
+            let outputs: Vec<&str> = caps.outputs.iter().map(|o| o.name.as_str()).collect();
+            text.push_str("; outputs: ");
+            text.push_str(&outputs.join(", "));
+        }
+        text
+    }
+
+    pub fn profile_name(&self) -> Option<String> {
+        self.profile.as_ref().map(|p| p.name.clone())
+    }
+}
+
+/// The LED whose writes some headsets echo back as a hook report.
+const OFF_HOOK: Usage = Usage::new(PAGE_LED, 0x17);
+
+/// Whether an enumerated HID collection is worth opening: the Telephony page, or
+/// a page a matching profile names explicitly (vendor pages of quirky devices).
+pub fn wanted(identity: &DeviceIdentity, profiles: &[Profile]) -> bool {
+    identity.usage_page == PAGE_TELEPHONY
+        || profiles.iter().any(|p| {
+            p.matching.usage_page.is_some()
+                && p.matching.vendor_id.is_some()
+                && p.fit(identity).is_some()
+        })
+}

@@ -1,0 +1,197 @@
+//! A simulated HID device: a real report descriptor, input reports fed by a
+//! test (or a script), output reports recorded. It runs the same core and the
+//! same reader-thread shape as the hidraw backend.
+
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use hookswitch_hid::profile::DeviceIdentity;
+use hookswitch_hid::{DeviceState, Profile};
+
+use crate::device::{
+    Backend, DeviceError, DeviceEvent, DeviceId, DeviceInfo, EventSink, PhoneDevice,
+};
+use crate::hid::HidCore;
+use crate::manager::GoneHook;
+
+enum Feed {
+    Report(Vec<u8>, Instant),
+    /// Pulled out: the manager is told.
+    Unplug,
+    /// Closed by the host.
+    Stop,
+}
+
+/// The test's side of a simulated device.
+pub struct SimulatedHandle {
+    pub id: DeviceId,
+    feed: Sender<Feed>,
+    written: Mutex<Receiver<Vec<u8>>>,
+}
+
+impl SimulatedHandle {
+    /// The device sends an input report (report ID first when it uses IDs).
+    pub fn input(&self, report: &[u8]) {
+        self.input_at(report, Instant::now());
+    }
+
+    /// As `input`, read at `at` (debounce and echo windows use it).
+    pub fn input_at(&self, report: &[u8], at: Instant) {
+        let _ = self.feed.send(Feed::Report(report.to_vec(), at));
+    }
+
+    /// The next output report the host wrote, waiting up to `timeout`.
+    pub fn next_written(&self, timeout: Duration) -> Option<Vec<u8>> {
+        let rx = self.written.lock().unwrap_or_else(PoisonError::into_inner);
+        rx.recv_timeout(timeout).ok()
+    }
+
+    /// Every output report written so far and not yet taken.
+    pub fn take_written(&self) -> Vec<Vec<u8>> {
+        let rx = self.written.lock().unwrap_or_else(PoisonError::into_inner);
+        rx.try_iter().collect()
+    }
+
+    /// The device is pulled out: its reader ends and the manager drops it.
+    pub fn unplug(&self) {
+        let _ = self.feed.send(Feed::Unplug);
+    }
+}
+
+pub struct SimulatedDevice {
+    info: DeviceInfo,
+    core: HidCore,
+    written: Sender<Vec<u8>>,
+    feed: Sender<Feed>,
+    reader: Option<JoinHandle<()>>,
+}
+
+/// What a simulated device says it is.
+#[derive(Debug, Clone)]
+pub struct SimulatedSpec {
+    pub descriptor: Vec<u8>,
+    pub identity: DeviceIdentity,
+    pub product: String,
+}
+
+pub fn open(
+    spec: &SimulatedSpec,
+    profiles: &[Profile],
+    id: DeviceId,
+    sink: EventSink,
+    gone: GoneHook,
+) -> Result<(SimulatedDevice, SimulatedHandle), DeviceError> {
+    let path = format!("simulated:{}", spec.product);
+    let core = HidCore::new(&spec.descriptor, &spec.identity, profiles).map_err(|message| {
+        DeviceError::Descriptor {
+            path: path.clone(),
+            message,
+        }
+    })?;
+    let info = DeviceInfo {
+        id,
+        backend: Backend::Simulated,
+        path,
+        vendor_id: spec.identity.vendor_id,
+        product_id: spec.identity.product_id,
+        interface: spec.identity.interface,
+        manufacturer: String::new(),
+        product: spec.product.clone(),
+        serial: String::new(),
+        profile: core.profile_name(),
+        capabilities: core.capabilities.clone(),
+        summary: core.summary(),
+    };
+    let (feed_tx, feed_rx) = mpsc::channel();
+    let (written_tx, written_rx) = mpsc::channel();
+    let reader = core.reader();
+    let thread = std::thread::Builder::new()
+        .name(format!("hid-sim-{id}"))
+        .spawn(move || {
+            for feed in feed_rx {
+                match feed {
+                    Feed::Report(report, at) => {
+                        for input in reader.decode(&report, at) {
+                            sink(DeviceEvent::Input { id, input, at });
+                        }
+                    }
+                    Feed::Unplug => {
+                        gone(id);
+                        return;
+                    }
+                    Feed::Stop => return,
+                }
+            }
+        })
+        .map_err(|e| DeviceError::Io {
+            path: info.path.clone(),
+            message: e.to_string(),
+        })?;
+    let handle = SimulatedHandle {
+        id,
+        feed: feed_tx.clone(),
+        written: Mutex::new(written_rx),
+    };
+    Ok((
+        SimulatedDevice {
+            info,
+            core,
+            written: written_tx,
+            feed: feed_tx,
+            reader: Some(thread),
+        },
+        handle,
+    ))
+}
+
+impl PhoneDevice for SimulatedDevice {
+    fn info(&self) -> &DeviceInfo {
+        &self.info
+    }
+
+    fn show(&mut self, state: &DeviceState, now: Instant) -> Result<(), DeviceError> {
+        for report in self.core.reports_for(state, now) {
+            if self.written.send(report).is_err() {
+                // Nobody is looking at the written reports any more; the
+                // device itself still works.
+            }
+        }
+        Ok(())
+    }
+
+    fn close(&mut self) {
+        // Ending the feed ends the reader; it is not joined here because the
+        // reader may be the one removing this device.
+        let _ = self.feed.send(Feed::Stop);
+        self.reader.take();
+    }
+}
+
+/// Convenience for tests: waits for the first event that `want` accepts.
+pub fn wait_event(
+    rx: &Receiver<DeviceEvent>,
+    timeout: Duration,
+    mut want: impl FnMut(&DeviceEvent) -> bool,
+) -> Option<DeviceEvent> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let left = deadline.checked_duration_since(Instant::now())?;
+        match rx.recv_timeout(left) {
+            Ok(e) if want(&e) => return Some(e),
+            Ok(_) => continue,
+            Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => return None,
+        }
+    }
+}
+
+/// Keeps `Arc` in the public signature simple for callers building sinks.
+pub fn channel_sink() -> (EventSink, Receiver<DeviceEvent>) {
+    let (tx, rx) = mpsc::channel();
+    let tx = Mutex::new(tx);
+    let sink: EventSink = Arc::new(move |e| {
+        let _ = tx.lock().unwrap_or_else(PoisonError::into_inner).send(e);
+    });
+    (sink, rx)
+}

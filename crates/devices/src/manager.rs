@@ -1,0 +1,173 @@
+//! The set of connected devices: each gets the phone's state when it arrives
+//! and whenever it changes; a device that fails or vanishes is dropped and
+//! reported once.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, Weak};
+use std::time::Instant;
+
+use hookswitch_hid::{DeviceState, Profile};
+
+use crate::device::{DeviceError, DeviceEvent, DeviceId, DeviceInfo, EventSink, PhoneDevice};
+use crate::hid::simulated::{self, SimulatedHandle, SimulatedSpec};
+
+/// Called by a backend's reader when its device is gone.
+pub type GoneHook = Arc<dyn Fn(DeviceId) + Send + Sync>;
+
+struct Inner {
+    devices: Mutex<BTreeMap<DeviceId, Box<dyn PhoneDevice>>>,
+    state: Mutex<(DeviceState, Option<String>)>,
+    sink: EventSink,
+    next_id: AtomicU64,
+    profiles: Vec<Profile>,
+}
+
+/// Cheap to clone; every clone drives the same devices.
+#[derive(Clone)]
+pub struct DeviceManager {
+    inner: Arc<Inner>,
+}
+
+impl DeviceManager {
+    pub fn new(profiles: Vec<Profile>, sink: EventSink) -> DeviceManager {
+        DeviceManager {
+            inner: Arc::new(Inner {
+                devices: Mutex::new(BTreeMap::new()),
+                state: Mutex::new((DeviceState::default(), None)),
+                sink,
+                next_id: AtomicU64::new(1),
+                profiles,
+            }),
+        }
+    }
+
+    pub fn profiles(&self) -> &[Profile] {
+        &self.inner.profiles
+    }
+
+    pub fn sink(&self) -> EventSink {
+        self.inner.sink.clone()
+    }
+
+    pub fn next_id(&self) -> DeviceId {
+        DeviceId(self.inner.next_id.fetch_add(1, Ordering::Relaxed))
+    }
+
+    /// What a reader calls when its device is gone; holds no strong reference,
+    /// so readers never keep the manager alive.
+    pub fn gone_hook(&self) -> GoneHook {
+        let weak: Weak<Inner> = Arc::downgrade(&self.inner);
+        Arc::new(move |id| {
+            if let Some(inner) = weak.upgrade() {
+                DeviceManager { inner }.remove(id);
+            }
+        })
+    }
+
+    /// Adds an opened device: shows it the current state, then reports it.
+    pub fn insert(&self, mut device: Box<dyn PhoneDevice>) {
+        let (state, caller) = self.state();
+        let info = device.info().clone();
+        if let Err(e) = device
+            .show(&state, Instant::now())
+            .and_then(|()| device.show_caller(caller.as_deref()))
+        {
+            tracing::warn!(device = %info.id, "{e}");
+        }
+        self.lock_devices().insert(info.id, device);
+        tracing::info!(device = %info.id, "{} ready", info.display_name());
+        (self.inner.sink)(DeviceEvent::Added(info));
+    }
+
+    /// Drops a device (idempotent: reported once).
+    pub fn remove(&self, id: DeviceId) {
+        let removed = self.lock_devices().remove(&id);
+        if let Some(mut device) = removed {
+            device.close();
+            tracing::info!(device = %id, "{} removed", device.info().display_name());
+            (self.inner.sink)(DeviceEvent::Removed(id));
+        }
+    }
+
+    pub fn contains(&self, id: DeviceId) -> bool {
+        self.lock_devices().contains_key(&id)
+    }
+
+    /// Shows `state` on every device; devices whose writes fail are dropped.
+    pub fn show(&self, state: DeviceState) {
+        self.lock_state().0 = state;
+        let now = Instant::now();
+        let failed: Vec<DeviceId> = self
+            .lock_devices()
+            .iter_mut()
+            .filter_map(|(id, d)| match d.show(&state, now) {
+                Ok(()) => None,
+                Err(e) => {
+                    tracing::warn!(device = %id, "{e}");
+                    matches!(e, DeviceError::Gone { .. }).then_some(*id)
+                }
+            })
+            .collect();
+        for id in failed {
+            self.remove(id);
+        }
+    }
+
+    /// Shows who is calling on devices with a display (`None` clears it).
+    pub fn show_caller(&self, caller: Option<&str>) {
+        self.lock_state().1 = caller.map(str::to_owned);
+        for (id, d) in self.lock_devices().iter_mut() {
+            if let Err(e) = d.show_caller(caller) {
+                tracing::warn!(device = %id, "{e}");
+            }
+        }
+    }
+
+    pub fn state(&self) -> (DeviceState, Option<String>) {
+        self.lock_state().clone()
+    }
+
+    pub fn devices(&self) -> Vec<DeviceInfo> {
+        self.lock_devices()
+            .values()
+            .map(|d| d.info().clone())
+            .collect()
+    }
+
+    /// Plugs in a simulated device; the handle feeds it and reads what it shows.
+    pub fn simulate(&self, spec: &SimulatedSpec) -> Result<SimulatedHandle, DeviceError> {
+        let id = self.next_id();
+        let (device, handle) = simulated::open(
+            spec,
+            &self.inner.profiles,
+            id,
+            self.sink(),
+            self.gone_hook(),
+        )?;
+        self.insert(Box::new(device));
+        Ok(handle)
+    }
+
+    /// Closes every device (at exit).
+    pub fn close_all(&self) {
+        let ids: Vec<DeviceId> = self.lock_devices().keys().copied().collect();
+        for id in ids {
+            self.remove(id);
+        }
+    }
+
+    fn lock_devices(&self) -> std::sync::MutexGuard<'_, BTreeMap<DeviceId, Box<dyn PhoneDevice>>> {
+        self.inner
+            .devices
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn lock_state(&self) -> std::sync::MutexGuard<'_, (DeviceState, Option<String>)> {
+        self.inner
+            .state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+}
