@@ -4,8 +4,10 @@
 //! a condition, with a deadline.
 
 pub mod baresip;
+pub mod cpio;
 pub mod kamailio;
 pub mod process;
+pub mod qemu;
 pub mod relay;
 pub mod sipp;
 

@@ -87,7 +87,12 @@ impl HidCore {
         if self.profile.as_ref().is_some_and(|p| !p.quirks.use_ringer) {
             state.ringer = false;
         }
-        let hook_changes = self.shown.is_none_or(|s| s.off_hook != state.off_hook);
+        // A device plugged in on-hook has nothing to echo; one plugged in mid-call
+        // may echo the Off-Hook it is given.
+        let hook_changes = match self.shown {
+            Some(s) => s.off_hook != state.off_hook,
+            None => state.off_hook,
+        };
         if hook_changes && self.capabilities.output(OFF_HOOK).is_some() {
             self.decoder
                 .lock()

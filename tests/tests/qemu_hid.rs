@@ -1,0 +1,75 @@
+//! The real-kernel HID test: Debian's kernel under QEMU (TCG) presents a USB HID
+//! gadget with the Jabra Evolve Link descriptor (configfs + dummy_hcd +
+//! usb_f_hid); the project's hidraw backend and hotplug run in the guest
+//! (tests/src/bin/qemu_hid_guest.rs) and are checked from the gadget side:
+//! hook switch reports become `PhoneInput`s, the Off-Hook and Mute LEDs arrive
+//! as the right bytes, and an unplug/replug drops and re-finds the device.
+//!
+//! The input-report -> PhoneInput latency it measures is printed and written
+//! to <target>/qemu-hid-latency.txt (under emulation: an upper bound).
+
+use std::time::Duration;
+
+use hookswitch_hid::descriptor_from_hex;
+use hookswitch_tests::qemu::{self, Guest, HID_GADGET_MODULES};
+
+/// The gadget: the Jabra's IDs and descriptor, the HID function, config 1.
+const GADGET_SETUP: &str = r#"mount -t configfs none /sys/kernel/config
+G=/sys/kernel/config/usb_gadget/g1
+mkdir $G
+echo 0x0b0e > $G/idVendor
+echo 0x0307 > $G/idProduct
+mkdir $G/strings/0x409
+echo Jabra > $G/strings/0x409/manufacturer
+echo "Jabra EVOLVE LINK MS" > $G/strings/0x409/product
+echo 000123 > $G/strings/0x409/serialnumber
+mkdir $G/functions/hid.usb0
+echo 0 > $G/functions/hid.usb0/protocol
+echo 0 > $G/functions/hid.usb0/subclass
+echo 64 > $G/functions/hid.usb0/report_length
+cat /etc/descriptor.bin > $G/functions/hid.usb0/report_desc
+mkdir $G/configs/c.1
+ln -s $G/functions/hid.usb0 $G/configs/c.1/"#;
+
+#[test]
+fn the_hidraw_backend_on_a_real_kernel_with_a_jabra_gadget() {
+    let target = qemu::target_dir();
+    let cache = target.join("qemu-rig");
+    let kernel = qemu::debian_kernel(&cache.join("kernel")).unwrap_or_else(|e| panic!("{e}"));
+    let descriptor = descriptor_from_hex(include_str!(
+        "../../crates/hid/tests/fixtures/Jabra-EvolveLinkMS.hex"
+    ))
+    .unwrap();
+    let guest = Guest {
+        kernel: &kernel,
+        modules: HID_GADGET_MODULES,
+        program: std::path::Path::new(env!("CARGO_BIN_EXE_qemu_hid_guest")),
+        setup: GADGET_SETUP,
+        files: vec![("/etc/descriptor.bin".into(), descriptor)],
+    };
+    let image = qemu::initramfs(&guest).unwrap_or_else(|e| panic!("{e}"));
+    let run_dir = tempfile::tempdir().unwrap();
+    let initrd = run_dir.path().join("initramfs.cpio");
+    std::fs::write(&initrd, image).unwrap();
+
+    let boot = qemu::boot(&kernel, &initrd, Duration::from_secs(240));
+    let console = boot.console;
+    let results: Vec<&str> = console
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("HOOKSWITCH-RESULT "))
+        .collect();
+    for r in &results {
+        println!("{r}");
+    }
+    println!("guest boot and run: {:.1} s", boot.elapsed.as_secs_f64());
+    assert!(
+        console.contains("HOOKSWITCH-OK"),
+        "the guest did not pass; console:\n{console}"
+    );
+    let summary = format!(
+        "{}\nguest boot and run: {:.1} s\n",
+        results.join("\n"),
+        boot.elapsed.as_secs_f64()
+    );
+    let _ = std::fs::write(target.join("qemu-hid-latency.txt"), summary);
+}
