@@ -66,15 +66,22 @@ pub enum Command {
     Dtmf { call: u64, keys: String },
     /// List the calls of the running instance.
     Calls,
-    /// What a USB telephony device can do, read from its HID report descriptor:
-    /// buttons and how they behave, keypad, LEDs, ringer, and the profile used.
+    /// The telephony devices plugged in and what each can do (buttons and how
+    /// they behave, keypad, LEDs, ringer, the profile used), or why one cannot
+    /// be used.
     Devices {
-        /// Read the descriptor from FILE (hex bytes on the first line; a
-        /// `# VID:PID: 0b0e:0307` line picks the profile) instead of a connected device.
-        /// Connected devices come with the hidapi backend.
-        #[arg(long, value_name = "FILE", required = true)]
-        simulate: PathBuf,
+        /// Describe the device in FILE instead (a report descriptor: hex bytes on
+        /// the first line; a `# VID:PID: 0b0e:0307` line picks the profile).
+        #[arg(long, value_name = "FILE")]
+        simulate: Option<PathBuf>,
+        #[command(flatten)]
+        devices: DeviceOptions,
     },
+    /// Print device events live (buttons, plug, unplug, reports written) and set
+    /// LEDs from standard input (`mute on`, `ring off`, ...; `help` lists them).
+    HidMonitor(MonitorArgs),
+    /// Walk through pressing each button of a device and write a profile for it.
+    HidLearn(LearnArgs),
     /// Configuration file helpers.
     Config {
         #[command(subcommand)]
@@ -85,6 +92,45 @@ pub enum Command {
         #[command(subcommand)]
         command: PasswordCommand,
     },
+}
+
+/// Which devices besides HID telephony ones.
+#[derive(Debug, Args, Default)]
+pub struct DeviceOptions {
+    /// Also look for USB phones without a HID Telephony page (CM109 handsets,
+    /// Yealink USB-P1K).
+    #[arg(long)]
+    pub usb: bool,
+    /// Take those phones from their kernel driver (given back on exit).
+    #[arg(long, requires = "usb")]
+    pub detach_kernel_driver: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct MonitorArgs {
+    /// Only this device: its path (/dev/hidraw3), id (dev2) or VID:PID (0b0e:0307).
+    pub device: Option<String>,
+    /// A simulated device from a descriptor file; `report HEX...` feeds it.
+    #[arg(long, value_name = "FILE")]
+    pub simulate: Option<PathBuf>,
+    #[command(flatten)]
+    pub devices: DeviceOptions,
+}
+
+#[derive(Debug, Args)]
+pub struct LearnArgs {
+    /// The device: its path (/dev/hidraw3) or VID:PID (needed when several are plugged in).
+    pub device: Option<String>,
+    /// Learn from a descriptor file; reports are typed in hex, a blank line ends each step.
+    #[arg(long, value_name = "FILE")]
+    pub simulate: Option<PathBuf>,
+    /// Where to write the profile (default: device-profiles/VID-PID.toml next to
+    /// the configuration file, where Hookswitch looks for the user's profiles).
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Replace an existing profile file.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Subcommand)]

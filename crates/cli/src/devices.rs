@@ -1,13 +1,18 @@
-//! `hookswitch devices`: what a telephony device can do, from its descriptor.
+//! `hookswitch devices`: the telephony devices plugged in (or one described by
+//! a descriptor file), what each can do, and why one cannot be used.
 
 use std::path::Path;
 
 use anyhow::Context;
-use hookswitch_hid::profile::{DeviceIdentity, builtin, parse_number};
+use hookswitch_devices::hid::hidraw::HidrawScanner;
+use hookswitch_devices::hid::simulated::{SimulatedSpec, channel_sink};
+use hookswitch_devices::usb::UsbScanner;
+use hookswitch_devices::{DeviceEvent, DeviceInfo, DeviceManager, arbitration};
+use hookswitch_hid::profile::{DeviceIdentity, parse_number};
 use hookswitch_hid::usage::PAGE_TELEPHONY;
-use hookswitch_hid::{Behaviour, Capabilities, capabilities, descriptor_from_hex, parse, select};
+use hookswitch_hid::{Behaviour, Capabilities, Profile, capabilities, descriptor_from_hex, parse};
 
-use crate::cli::Cli;
+use crate::cli::{Cli, DeviceOptions};
 use crate::exit;
 
 /// `VID:PID` from a `# VID:PID: 0b0e:0307` line of a descriptor file.
@@ -20,6 +25,54 @@ fn identity(text: &str) -> Option<(u16, u16)> {
     ))
 }
 
+/// A descriptor file as a simulated device, and its raw text.
+pub fn simulated_spec(path: &Path) -> anyhow::Result<SimulatedSpec> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let descriptor =
+        descriptor_from_hex(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let parsed = parse(&descriptor)
+        .with_context(|| format!("{}: not a valid HID report descriptor", path.display()))?;
+    let ids = identity(&text);
+    let usage_page = if capabilities(&parsed).telephony {
+        PAGE_TELEPHONY
+    } else {
+        parsed
+            .collections
+            .first()
+            .map(|c| c.usage.page)
+            .unwrap_or(0)
+    };
+    let product = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    Ok(SimulatedSpec {
+        descriptor,
+        identity: DeviceIdentity {
+            vendor_id: ids.map(|i| i.0).unwrap_or(0),
+            product_id: ids.map(|i| i.1).unwrap_or(0),
+            interface: None,
+            usage_page,
+        },
+        product,
+    })
+}
+
+/// The profiles in use: the user's (next to the configuration file) first.
+pub fn profiles(cli: &Cli) -> Vec<Profile> {
+    let dir = cli
+        .config_path()
+        .parent()
+        .map(|p| p.join("device-profiles"))
+        .unwrap_or_default();
+    let (profiles, errors) = hookswitch_devices::profiles::load(&dir);
+    for e in errors {
+        eprintln!("hookswitch: ignoring device profile {e}");
+    }
+    profiles
+}
+
 fn behaviour(b: Behaviour) -> &'static str {
     match b {
         Behaviour::AbsoluteSwitch => "switch: reports its state",
@@ -29,16 +82,7 @@ fn behaviour(b: Behaviour) -> &'static str {
     }
 }
 
-fn print_text(path: &Path, profile: &str, ids: Option<(u16, u16)>, caps: &Capabilities) {
-    let who = ids
-        .map(|(v, p)| format!(" ({v:04x}:{p:04x})"))
-        .unwrap_or_default();
-    let kind = if caps.telephony {
-        "telephony device"
-    } else {
-        "not a call-control device (no Telephony collection)"
-    };
-    println!("{}{who}: {kind}; profile: {profile}", path.display());
+pub fn print_capabilities(caps: &Capabilities) {
     for i in &caps.inputs {
         println!(
             "  button  {:<22} {}; report {} bit {}",
@@ -77,36 +121,47 @@ fn print_text(path: &Path, profile: &str, ids: Option<(u16, u16)>, caps: &Capabi
     }
 }
 
-pub fn simulate(cli: &Cli, path: &Path) -> anyhow::Result<u8> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let bytes =
-        descriptor_from_hex(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-    let descriptor = parse(&bytes)
-        .with_context(|| format!("{}: not a valid HID report descriptor", path.display()))?;
-    let caps = capabilities(&descriptor);
-    let ids = identity(&text);
-    let page = if caps.telephony {
-        PAGE_TELEPHONY
+fn print_device(info: &DeviceInfo) {
+    let iface = info
+        .interface
+        .map(|i| format!(" interface {i}"))
+        .unwrap_or_default();
+    println!(
+        "{} {}{iface}: {}; profile: {}",
+        info.path,
+        info.display_name(),
+        format!("{:?}", info.backend).to_lowercase(),
+        info.profile
+            .as_deref()
+            .unwrap_or("none (the descriptor says it all)")
+    );
+    if info.capabilities.inputs.is_empty() && info.capabilities.outputs.is_empty() {
+        println!("  {}", info.summary);
     } else {
-        descriptor
-            .collections
-            .first()
-            .map(|c| c.usage.page)
-            .unwrap_or(0)
-    };
-    let profiles = builtin();
-    let identity = DeviceIdentity {
-        vendor_id: ids.map(|i| i.0).unwrap_or(0),
-        product_id: ids.map(|i| i.1).unwrap_or(0),
-        interface: None,
-        usage_page: page,
-    };
+        print_capabilities(&info.capabilities);
+    }
+    let others = arbitration::holders(&info.path);
+    if !others.is_empty() {
+        println!(
+            "  also open in{}; both see its buttons",
+            arbitration::describe(&others)
+        );
+    }
+}
+
+/// `hookswitch devices --simulate FILE`.
+pub fn simulate(cli: &Cli, path: &Path) -> anyhow::Result<u8> {
+    let spec = simulated_spec(path)?;
+    let descriptor = parse(&spec.descriptor)?;
+    let caps = capabilities(&descriptor);
+    let profiles = profiles(cli);
     // Profiles describe call-control devices; others get none.
-    let profile = select(&profiles, &identity)
+    let profile = hookswitch_hid::select(&profiles, &spec.identity)
         .filter(|_| caps.telephony)
         .map(|p| p.name.clone())
         .unwrap_or_else(|| "none".into());
+    let ids = (spec.identity.vendor_id != 0)
+        .then_some((spec.identity.vendor_id, spec.identity.product_id));
     if cli.json {
         let out = serde_json::json!({
             "file": path.display().to_string(),
@@ -116,8 +171,82 @@ pub fn simulate(cli: &Cli, path: &Path) -> anyhow::Result<u8> {
             "capabilities": caps,
         });
         println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(exit::OK);
+    }
+    let who = ids
+        .map(|(v, p)| format!(" ({v:04x}:{p:04x})"))
+        .unwrap_or_default();
+    let kind = if caps.telephony {
+        "telephony device"
     } else {
-        print_text(path, &profile, ids, &caps);
+        "not a call-control device (no Telephony collection)"
+    };
+    println!("{}{who}: {kind}; profile: {profile}", path.display());
+    print_capabilities(&caps);
+    Ok(exit::OK)
+}
+
+/// `hookswitch devices`: scans once and reports.
+pub fn list(cli: &Cli, options: &DeviceOptions) -> anyhow::Result<u8> {
+    let (sink, rx) = channel_sink();
+    let manager = DeviceManager::new(profiles(cli), sink);
+    HidrawScanner::new()?.scan(&manager);
+    if options.usb {
+        UsbScanner::new(options.detach_kernel_driver)?.scan(&manager);
+    }
+    let mut devices = Vec::new();
+    let mut unusable = Vec::new();
+    for e in rx.try_iter() {
+        match e {
+            DeviceEvent::Added(info) => devices.push(info),
+            DeviceEvent::Unusable { path, reason } => unusable.push((path, reason)),
+            _ => {}
+        }
+    }
+    let vendors: Vec<u16> = manager
+        .profiles()
+        .iter()
+        .filter_map(|p| p.matching.vendor_id.as_deref())
+        .filter_map(|v| parse_number(v).ok())
+        .collect();
+    let claimed = arbitration::claimed_hid_interfaces(&vendors);
+    manager.close_all();
+    if cli.json {
+        let out = serde_json::json!({
+            "devices": devices,
+            "unusable": unusable
+                .iter()
+                .map(|(path, reason)| serde_json::json!({"path": path, "reason": reason}))
+                .collect::<Vec<_>>(),
+            "claimed_by_other_applications": claimed,
+        });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(exit::OK);
+    }
+    for d in &devices {
+        print_device(d);
+    }
+    for (path, reason) in &unusable {
+        println!("{path}: cannot be used: {reason}");
+    }
+    for c in &claimed {
+        println!(
+            "usb {} {} ({:04x}:{:04x}): taken from the kernel by another application{}; \
+             Hookswitch leaves it alone",
+            c.interface,
+            c.product,
+            c.vendor_id,
+            c.product_id,
+            arbitration::describe(&c.holders)
+        );
+    }
+    if devices.is_empty() && unusable.is_empty() && claimed.is_empty() {
+        println!(
+            "No telephony device found. If a headset is plugged in: `ls -l /dev/hidraw*` \
+             shows whether you may open it, and `cargo xtask setup --udev` installs the rule \
+             that lets you (then unplug and replug it). USB phones without a HID Telephony \
+             page (CM109, Yealink USB-P1K) are looked for with --usb."
+        );
     }
     Ok(exit::OK)
 }

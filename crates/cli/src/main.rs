@@ -4,6 +4,8 @@ mod calls;
 mod cli;
 mod daemon;
 mod devices;
+mod hid_learn;
+mod hid_monitor;
 
 use std::process::ExitCode;
 
@@ -77,7 +79,19 @@ fn main() -> ExitCode {
             Command::Calls => {
                 daemon::control(&cli, hookswitch_phone::control::Request::Calls).await
             }
-            Command::Devices { simulate } => devices::simulate(&cli, simulate),
+            Command::Devices {
+                simulate: Some(file),
+                ..
+            } => devices::simulate(&cli, file),
+            Command::Devices {
+                simulate: None,
+                devices: options,
+            } => devices::list(&cli, options),
+            // Blocking: they read standard input and device threads.
+            Command::HidMonitor(args) => {
+                tokio::task::block_in_place(|| hid_monitor::run(&cli, args))
+            }
+            Command::HidLearn(args) => tokio::task::block_in_place(|| hid_learn::run(&cli, args)),
             Command::Config {
                 command: ConfigCommand::Path,
             } => {

@@ -282,3 +282,104 @@ fn devices_reads_a_descriptor_file() {
         text(&out)
     );
 }
+
+/// Runs `hookswitch` with `input` on its standard input.
+fn run_with_input(cmd: &mut Command, input: &str) -> Output {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("hookswitch runs");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn hid_monitor_shows_gestures_and_the_reports_it_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../hid/tests/fixtures");
+    let out = run_with_input(
+        hookswitch(dir.path())
+            .args(["hid-monitor", "--simulate"])
+            .arg(fixtures.join("Jabra-EvolveLinkMS.hex")),
+        "report 02 01 00\nmute on\noff-hook on\nreport 02 05 00\nlamp on\nquit\n",
+    );
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{t}");
+    assert!(t.contains("plugged in") && t.contains("profile: Jabra"), "{t}");
+    // Hook Switch = 1, then Phone Mute pressed.
+    let hook = t.find("dev1 HookOff").expect(&t);
+    let mute = t.find("dev1 MuteToggle").expect(&t);
+    assert!(hook < mute, "{t}");
+    // Mute alone (bit 1), then Off-Hook added (bit 0), Jabra's report 2.
+    assert!(t.contains("wrote 02 02 00"), "{t}");
+    assert!(t.contains("wrote 02 03 00"), "{t}");
+    assert!(t.contains("unknown LED \"lamp\""), "{t}");
+}
+
+#[test]
+fn hid_learn_writes_a_profile_that_hookswitch_then_uses() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../hid/tests/fixtures");
+    let jabra = fixtures.join("Jabra-EvolveLinkMS.hex");
+    // At rest; answer (hook latches); hang up; mute (vendor page copy only);
+    // the rest skipped.
+    let steps = "02 00 00\n\n02 01 00\n\n02 00 00\n\n04 04\n04 00\n\ns\ns\ns\ns\ns\ns\n";
+    let out = run_with_input(
+        hookswitch(dir.path())
+            .args(["hid-learn", "--simulate"])
+            .arg(&jabra),
+        steps,
+    );
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{t}");
+    let written = dir.path().join("hookswitch/device-profiles/0b0e-0307.toml");
+    let profile = std::fs::read_to_string(&written).expect(&t);
+    assert!(profile.contains("hook = \"absolute\""), "{profile}");
+    assert!(profile.contains("usage = \"0xFF30:0x002F\""), "{profile}");
+    assert!(profile.contains("gesture = \"MuteToggle\""), "{profile}");
+    // The learnt profile is the user's and wins over the shipped one.
+    let out = run(hookswitch(dir.path())
+        .args(["--json", "devices", "--simulate"])
+        .arg(&jabra));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect(&text(&out));
+    assert_eq!(json["profile"], "Jabra-EvolveLinkMS", "{}", text(&out));
+    // Learning again does not overwrite without --force.
+    let out = run_with_input(
+        hookswitch(dir.path())
+            .args(["hid-learn", "--simulate"])
+            .arg(&jabra),
+        steps,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).contains("--force"), "{}", text(&out));
+}
+
+#[test]
+fn devices_lists_what_is_plugged_in_or_explains_how_to_get_access() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(hookswitch(dir.path()).args(["--json", "devices"]));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect(&text(&out));
+    assert!(json["devices"].is_array() && json["unusable"].is_array());
+    let out = run(hookswitch(dir.path()).arg("devices"));
+    assert_eq!(out.status.code(), Some(0));
+    let t = text(&out);
+    let nothing = json["devices"].as_array().unwrap().is_empty()
+        && json["unusable"].as_array().unwrap().is_empty()
+        && json["claimed_by_other_applications"]
+            .as_array()
+            .unwrap()
+            .is_empty();
+    if nothing {
+        assert!(t.contains("cargo xtask setup --udev"), "{t}");
+    }
+}

@@ -71,6 +71,11 @@ pub enum DeviceEvent {
         #[serde(skip)]
         at: Instant,
     },
+    /// An output report written to a device (LEDs, ringer), for live views.
+    Shown {
+        id: DeviceId,
+        report: Vec<u8>,
+    },
     /// A telephony device that cannot be used, with what to do about it (no
     /// access: the udev rule; held exclusively by another application).
     Unusable {

@@ -16,6 +16,7 @@ pub mod device;
 pub mod hid;
 pub mod hotplug;
 pub mod manager;
+pub mod profiles;
 pub mod usb;
 
 pub use device::{Backend, DeviceError, DeviceEvent, DeviceId, DeviceInfo, EventSink, PhoneDevice};

@@ -8,6 +8,7 @@ pub mod decode;
 pub mod descriptor;
 pub mod encode;
 pub mod input;
+pub mod learn;
 pub mod profile;
 pub mod usage;
 

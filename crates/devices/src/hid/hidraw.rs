@@ -107,6 +107,7 @@ pub struct HidrawDevice {
     /// The writing handle; the reader thread has its own.
     writer: HidDevice,
     stop: Arc<AtomicBool>,
+    sink: EventSink,
 }
 
 /// Opens a candidate: one handle for writing here, one for the reader thread.
@@ -154,7 +155,7 @@ pub fn open(
         core.reader(),
         id,
         path.into(),
-        sink,
+        sink.clone(),
         gone,
         stop.clone(),
     )?;
@@ -163,6 +164,7 @@ pub fn open(
         core,
         writer,
         stop,
+        sink,
     })
 }
 
@@ -213,6 +215,10 @@ impl PhoneDevice for HidrawDevice {
     fn show(&mut self, state: &DeviceState, now: Instant) -> Result<(), DeviceError> {
         for report in self.core.reports_for(state, now) {
             // hidapi wants the report ID first, 0 for devices without IDs.
+            (self.sink)(DeviceEvent::Shown {
+                id: self.info.id,
+                report: report.clone(),
+            });
             let framed = if self.core.uses_report_ids {
                 report
             } else {
@@ -245,6 +251,49 @@ impl Drop for HidrawDevice {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
     }
+}
+
+/// A device opened only to watch its raw input reports (`hookswitch hid-learn`).
+pub struct RawHid {
+    device: HidDevice,
+    pub descriptor: Vec<u8>,
+    pub candidate: Candidate,
+}
+
+impl RawHid {
+    /// The next input report, `None` after `timeout_ms` without one.
+    pub fn read(&self, timeout_ms: i32) -> Result<Option<Vec<u8>>, DeviceError> {
+        let mut buf = vec![0u8; MAX_REPORT];
+        match self.device.read_timeout(&mut buf, timeout_ms) {
+            Ok(0) => Ok(None),
+            Ok(n) => Ok(Some(buf[..n].to_vec())),
+            Err(e) => Err(hid_error(&self.candidate.path, e)),
+        }
+    }
+}
+
+/// Every HID telephony node present now (hidapi enumeration).
+pub fn list(profiles: &[Profile]) -> Result<Vec<Candidate>, DeviceError> {
+    let api = HidApi::new().map_err(|e| hid_error("hidapi", e))?;
+    Ok(candidates(&api, profiles))
+}
+
+pub fn open_raw(candidate: &Candidate) -> Result<RawHid, DeviceError> {
+    let path = candidate.path.as_str();
+    check_access(path)?;
+    let api = HidApi::new().map_err(|e| hid_error("hidapi", e))?;
+    let cpath = CString::new(path).map_err(|_| DeviceError::Gone { path: path.into() })?;
+    let device = api.open_path(&cpath).map_err(|e| hid_error(path, e))?;
+    let mut descriptor = vec![0u8; hidapi::MAX_REPORT_DESCRIPTOR_SIZE];
+    let len = device
+        .get_report_descriptor(&mut descriptor)
+        .map_err(|e| hid_error(path, e))?;
+    descriptor.truncate(len);
+    Ok(RawHid {
+        device,
+        descriptor,
+        candidate: candidate.clone(),
+    })
 }
 
 /// Keeps the manager's HID devices in step with what is plugged in.

@@ -18,6 +18,8 @@ use crate::manager::GoneHook;
 
 enum Feed {
     Report(Vec<u8>, Instant),
+    /// Answered once every report before it has been decoded.
+    Sync(Sender<()>),
     /// Pulled out: the manager is told.
     Unplug,
     /// Closed by the host.
@@ -40,6 +42,15 @@ impl SimulatedHandle {
     /// As `input`, read at `at` (debounce and echo windows use it).
     pub fn input_at(&self, report: &[u8], at: Instant) {
         let _ = self.feed.send(Feed::Report(report.to_vec(), at));
+    }
+
+    /// Returns once every report fed so far has been decoded and its events
+    /// delivered (no waiting on a clock).
+    pub fn sync(&self) {
+        let (tx, rx) = mpsc::channel();
+        if self.feed.send(Feed::Sync(tx)).is_ok() {
+            let _ = rx.recv();
+        }
     }
 
     /// The next output report the host wrote, waiting up to `timeout`.
@@ -65,6 +76,7 @@ pub struct SimulatedDevice {
     core: HidCore,
     written: Sender<Vec<u8>>,
     feed: Sender<Feed>,
+    sink: EventSink,
     reader: Option<JoinHandle<()>>,
 }
 
@@ -107,6 +119,7 @@ pub fn open(
     let (feed_tx, feed_rx) = mpsc::channel();
     let (written_tx, written_rx) = mpsc::channel();
     let reader = core.reader();
+    let events = sink.clone();
     let thread = std::thread::Builder::new()
         .name(format!("hid-sim-{id}"))
         .spawn(move || {
@@ -122,6 +135,9 @@ pub fn open(
                         return;
                     }
                     Feed::Stop => return,
+                    Feed::Sync(done) => {
+                        let _ = done.send(());
+                    }
                 }
             }
         })
@@ -140,6 +156,7 @@ pub fn open(
             core,
             written: written_tx,
             feed: feed_tx,
+            sink: events,
             reader: Some(thread),
         },
         handle,
@@ -153,10 +170,13 @@ impl PhoneDevice for SimulatedDevice {
 
     fn show(&mut self, state: &DeviceState, now: Instant) -> Result<(), DeviceError> {
         for report in self.core.reports_for(state, now) {
-            if self.written.send(report).is_err() {
-                // Nobody is looking at the written reports any more; the
-                // device itself still works.
-            }
+            (self.sink)(DeviceEvent::Shown {
+                id: self.info.id,
+                report: report.clone(),
+            });
+            // Nobody may be looking at the written reports any more; the
+            // device itself still works.
+            let _ = self.written.send(report);
         }
         Ok(())
     }
