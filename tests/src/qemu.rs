@@ -75,7 +75,9 @@ pub fn debian_kernel(cache: &Path) -> Result<Kernel, String> {
         .lines()
         .find_map(|l| l.trim().strip_prefix("Depends: "))
         .filter(|p| p.starts_with("linux-image-"))
-        .ok_or("linux-image-amd64 names no kernel image")?
+        .ok_or(
+            "apt knows no linux-image-amd64: run `cargo xtask setup` (it refreshes apt's lists)",
+        )?
         .trim()
         .to_owned();
     run(

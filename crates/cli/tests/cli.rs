@@ -314,10 +314,13 @@ fn hid_monitor_shows_gestures_and_the_reports_it_writes() {
     );
     let t = text(&out);
     assert_eq!(out.status.code(), Some(0), "{t}");
-    assert!(t.contains("plugged in") && t.contains("profile: Jabra"), "{t}");
+    assert!(
+        t.contains("plugged in") && t.contains("profile: Jabra"),
+        "{t}"
+    );
     // Hook Switch = 1, then Phone Mute pressed.
-    let hook = t.find("dev1 HookOff").expect(&t);
-    let mute = t.find("dev1 MuteToggle").expect(&t);
+    let hook = t.find("dev1 HookOff").unwrap_or_else(|| panic!("{t}"));
+    let mute = t.find("dev1 MuteToggle").unwrap_or_else(|| panic!("{t}"));
     assert!(hook < mute, "{t}");
     // Mute alone (bit 1), then Off-Hook added (bit 0), Jabra's report 2.
     assert!(t.contains("wrote 02 02 00"), "{t}");
@@ -342,7 +345,7 @@ fn hid_learn_writes_a_profile_that_hookswitch_then_uses() {
     let t = text(&out);
     assert_eq!(out.status.code(), Some(0), "{t}");
     let written = dir.path().join("hookswitch/device-profiles/0b0e-0307.toml");
-    let profile = std::fs::read_to_string(&written).expect(&t);
+    let profile = std::fs::read_to_string(&written).unwrap_or_else(|_| panic!("{t}"));
     assert!(profile.contains("hook = \"absolute\""), "{profile}");
     assert!(profile.contains("usage = \"0xFF30:0x002F\""), "{profile}");
     assert!(profile.contains("gesture = \"MuteToggle\""), "{profile}");
@@ -350,7 +353,8 @@ fn hid_learn_writes_a_profile_that_hookswitch_then_uses() {
     let out = run(hookswitch(dir.path())
         .args(["--json", "devices", "--simulate"])
         .arg(&jabra));
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect(&text(&out));
+    let json: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("{}", text(&out)));
     assert_eq!(json["profile"], "Jabra-EvolveLinkMS", "{}", text(&out));
     // Learning again does not overwrite without --force.
     let out = run_with_input(
@@ -368,7 +372,8 @@ fn devices_lists_what_is_plugged_in_or_explains_how_to_get_access() {
     let dir = tempfile::tempdir().unwrap();
     let out = run(hookswitch(dir.path()).args(["--json", "devices"]));
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect(&text(&out));
+    let json: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("{}", text(&out)));
     assert!(json["devices"].is_array() && json["unusable"].is_array());
     let out = run(hookswitch(dir.path()).arg("devices"));
     assert_eq!(out.status.code(), Some(0));
