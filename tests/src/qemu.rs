@@ -25,6 +25,9 @@ pub const HID_GADGET_MODULES: &[&str] = &[
     "usbhid",
     "hid-generic",
     "hid-jabra",
+    // The kernel's own CM109 handset driver, which Hookswitch must take the
+    // phone from (with consent) and give it back to.
+    "cm109",
 ];
 
 pub struct Kernel {

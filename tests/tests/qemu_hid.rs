@@ -56,7 +56,7 @@ fn the_hidraw_backend_on_a_real_kernel_with_a_jabra_gadget() {
     let console = boot.console;
     let results: Vec<&str> = console
         .lines()
-        .filter_map(|l| l.trim().strip_prefix("HOOKSWITCH-RESULT "))
+        .filter_map(|l| l.split_once("HOOKSWITCH-RESULT ").map(|(_, r)| r))
         .collect();
     for r in &results {
         println!("{r}");
