@@ -28,6 +28,7 @@ pub const HID_GADGET_MODULES: &[&str] = &[
     // The kernel's own CM109 handset driver, which Hookswitch must take the
     // phone from (with consent) and give it back to.
     "cm109",
+    "yealink",
 ];
 
 pub struct Kernel {

@@ -50,8 +50,11 @@ fn unbind() -> Result<(), String> {
 }
 
 fn added(rx: &Receiver<DeviceEvent>) -> Result<hookswitch_devices::DeviceInfo, String> {
-    match wait_event(rx, WAIT, |e| matches!(e, DeviceEvent::Added(_))) {
+    match wait_event(rx, WAIT, |e| {
+        matches!(e, DeviceEvent::Added(_) | DeviceEvent::Unusable { .. })
+    }) {
         Some(DeviceEvent::Added(info)) => Ok(info),
+        Some(DeviceEvent::Unusable { path, reason }) => Err(format!("{path}: {reason}")),
         _ => Err("the device was not found".into()),
     }
 }
@@ -386,10 +389,375 @@ fn cm109_phone(udc: &str) -> Result<(), String> {
     emulator
         .join()
         .map_err(|_| "the emulator panicked".to_string())??;
+    write_attr(&format!("{CM109_GADGET}/UDC"), b"\n")?;
+    // f_hid has four minors: free the earlier gadgets' functions first.
+    remove_gadget("/sys/kernel/config/usb_gadget/g1")?;
+    remove_gadget(CM109_GADGET)?;
+    yealink_phone(udc)
+}
+
+/// Takes an unbound gadget apart (configfs wants it in this order).
+fn remove_gadget(g: &str) -> Result<(), String> {
+    let rm = |p: String| std::fs::remove_dir(&p).map_err(|e| format!("rmdir {p}: {e}"));
+    let config = format!("{g}/configs/c.1");
+    for link in std::fs::read_dir(&config)
+        .map_err(|e| e.to_string())?
+        .flatten()
+    {
+        if link.file_type().is_ok_and(|t| t.is_symlink()) {
+            std::fs::remove_file(link.path()).map_err(|e| e.to_string())?;
+        }
+    }
+    rm(config)?;
+    for f in std::fs::read_dir(format!("{g}/functions"))
+        .map_err(|e| e.to_string())?
+        .flatten()
+    {
+        rm(f.path().to_string_lossy().into_owned())?;
+    }
+    rm(format!("{g}/strings/0x409"))?;
+    rm(g.to_owned())
+}
+
+// ---- A Yealink USB-P1K over rusb ------------------------------------------
+
+const YEALINK_GADGET: &str = "/sys/kernel/config/usb_gadget/g3";
+
+/// The P1K talks on interface 3 (0-2 are its sound card): three placeholder
+/// HID functions come with the phone's so that it has four interfaces. Which
+/// function the gadget numbers 3 is its business: all four nodes are returned.
+fn make_yealink_gadget() -> Result<Vec<String>, String> {
+    let g = YEALINK_GADGET;
+    for dir in [
+        g.to_owned(),
+        format!("{g}/strings/0x409"),
+        format!("{g}/configs/c.1"),
+    ] {
+        std::fs::create_dir_all(&dir).map_err(|e| format!("{dir}: {e}"))?;
+    }
+    write_attr(&format!("{g}/idVendor"), b"0x6993")?;
+    write_attr(&format!("{g}/idProduct"), b"0xb001")?;
+    write_attr(&format!("{g}/strings/0x409/product"), b"USB-P1K")?;
+    let mut nodes = Vec::new();
+    for name in ["if0", "if1", "if2", "phone"] {
+        let f = format!("{g}/functions/hid.{name}");
+        std::fs::create_dir_all(&f).map_err(|e| format!("{f}: {e}"))?;
+        write_attr(&format!("{f}/protocol"), b"0")?;
+        write_attr(&format!("{f}/subclass"), b"0")?;
+        write_attr(&format!("{f}/report_length"), b"16")?;
+        write_attr(&format!("{f}/no_out_endpoint"), b"1")?;
+        let mut desc = CM109_DESCRIPTOR;
+        desc[15] = 16; // 16-byte reports
+        desc[21] = 16;
+        write_attr(&format!("{f}/report_desc"), &desc)?;
+        std::os::unix::fs::symlink(&f, format!("{g}/configs/c.1/hid.{name}"))
+            .map_err(|e| format!("config link: {e}"))?;
+        let dev = std::fs::read_to_string(format!("{f}/dev")).map_err(|e| e.to_string())?;
+        let minor = dev.trim().rsplit(':').next().unwrap_or("0");
+        nodes.push(format!("/dev/hidg{minor}"));
+    }
+    Ok(nodes)
+}
+
+/// The phone's side: answers key scans, keeps the LED, ringer and LCD image.
+struct P1k {
+    keynum: std::sync::atomic::AtomicU8,
+    scancode: std::sync::atomic::AtomicU8,
+    led: std::sync::atomic::AtomicU8,
+    ringtone: std::sync::atomic::AtomicU8,
+    lcd: std::sync::Mutex<[u8; 24]>,
+    bad_checksums: std::sync::atomic::AtomicUsize,
+    inited: std::sync::atomic::AtomicBool,
+    /// Set once the emulator listens: the phone exists from then on.
+    ready: std::sync::atomic::AtomicBool,
+    dropped_answers: std::sync::atomic::AtomicUsize,
+    /// How many of each command the phone's node got (for diagnosis).
+    seen: std::sync::Mutex<Vec<(usize, usize)>>,
+    stop: std::sync::atomic::AtomicBool,
+}
+
+/// f_hid keeps only the latest SET_REPORT until it is read, where the real
+/// phone handles every command: the emulator runs at real-time priority, so
+/// it reads each command before the host (one CPU) can send the next.
+fn realtime() -> Result<(), String> {
+    let param = libc::sched_param { sched_priority: 50 };
+    // SAFETY: changes this thread's own scheduling; `param` is valid.
+    let rc = unsafe { libc::pthread_setschedparam(libc::pthread_self(), libc::SCHED_FIFO, &param) };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(format!("SCHED_FIFO: error {rc}"))
+    }
+}
+
+fn emulate_p1k(phone: &P1k, nodes: &[String]) -> Result<(), String> {
+    use std::sync::atomic::Ordering::Relaxed;
+    realtime()?;
+    phone.ready.store(true, Relaxed);
+    let mut files = Vec::new();
+    for node in nodes {
+        // Non-blocking: an answer nobody reads (asked by the kernel driver
+        // before Hookswitch took the phone) is dropped instead of blocking the
+        // emulator, as the real phone would simply answer the next request.
+        use std::os::unix::fs::OpenOptionsExt;
+        files.push(
+            OpenOptions::new()
+                .read(true)
+                .write(true)
+                .custom_flags(libc::O_NONBLOCK)
+                .open(node)
+                .map_err(|e| format!("{node}: {e}"))?,
+        );
+    }
+    while !phone.stop.load(Relaxed) {
+        let mut pfds: Vec<libc::pollfd> = files
+            .iter()
+            .map(|f| libc::pollfd {
+                fd: f.as_raw_fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            })
+            .collect();
+        // SAFETY: `pfds` is a valid array of pollfds of the given length.
+        if unsafe { libc::poll(pfds.as_mut_ptr(), pfds.len() as libc::nfds_t, 100) } <= 0 {
+            continue;
+        }
+        let Some(i) = pfds.iter().position(|p| p.revents & libc::POLLIN != 0) else {
+            continue;
+        };
+        let (f, node) = (&mut files[i], &nodes[i]);
+        let mut p = [0u8; 16];
+        let n = match f.read(&mut p) {
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
+            Err(e) => return Err(format!("read {node}: {e}")),
+        };
+        if n != 16 || p.iter().fold(0u8, |a, b| a.wrapping_add(*b)) != 0 {
+            phone.bad_checksums.fetch_add(1, Relaxed);
+            continue;
+        }
+        {
+            let key = p[0] as usize * 10 + i;
+            let mut seen = phone.seen.lock().unwrap();
+            match seen.iter_mut().find(|(c, _)| *c == key) {
+                Some((_, n)) => *n += 1,
+                None => seen.push((key, 1)),
+            }
+        }
+        let offset = usize::from(u16::from_be_bytes([p[2], p[3]]));
+        let size = usize::from(p[1]).min(11);
+        let mut answer = [0u8; 16];
+        match p[0] {
+            0x8e => phone.inited.store(true, Relaxed),
+            0x05 => phone.led.store(p[4], Relaxed),
+            0x03 => phone.ringtone.store(p[4], Relaxed),
+            0x04 => {
+                let mut lcd = phone.lcd.lock().unwrap();
+                for i in 0..size {
+                    if let Some(b) = lcd.get_mut(offset + i) {
+                        *b = p[4 + i];
+                    }
+                }
+            }
+            0x80 => {
+                answer[0] = 0x80;
+                answer[4] = phone.keynum.load(Relaxed);
+            }
+            0x81 => {
+                answer[0] = 0x81;
+                answer[4] = phone.scancode.load(Relaxed);
+            }
+            _ => {}
+        }
+        // Answer only Hookswitch: an answer to the kernel driver, bound until
+        // Hookswitch takes the phone, would wait in the IN queue and be
+        // taken for the answer to Hookswitch's first question.
+        if answer[0] != 0 && yealink_interface_driver().as_deref() == Some("usbfs") {
+            answer[1] = 1;
+            answer[15] = answer[..15].iter().fold(0u8, |a, b| a.wrapping_sub(*b));
+            // Give the host a moment to take the previous answer (and the
+            // zero-length packet f_hid sends after a full one).
+            let mut out = libc::pollfd {
+                fd: f.as_raw_fd(),
+                events: libc::POLLOUT,
+                revents: 0,
+            };
+            // SAFETY: one valid pollfd.
+            unsafe { libc::poll(&mut out, 1, 300) };
+            match f.write(&answer) {
+                Ok(_) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    phone.dropped_answers.fetch_add(1, Relaxed);
+                }
+                Err(e) => return Err(format!("write {node}: {e}")),
+            }
+        }
+    }
+    Ok(())
+}
+
+fn yealink_interface_driver() -> Option<String> {
+    std::fs::read_link("/sys/bus/usb/devices/1-1:1.3/driver")
+        .ok()
+        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+}
+
+fn yealink_phone(udc: &str) -> Result<(), String> {
+    use std::sync::atomic::Ordering::Relaxed;
+    let nodes = make_yealink_gadget()?;
+    write_attr(
+        &format!("{YEALINK_GADGET}/UDC"),
+        format!("{udc}\n").as_bytes(),
+    )?;
+    wait_until("a kernel driver on the P1K", || {
+        yealink_interface_driver().is_some()
+    })?;
+    println!(
+        "HOOKSWITCH-RESULT p1k_kernel_driver {:?}",
+        yealink_interface_driver()
+    );
+    // On the real phone interfaces 0-2 are its sound card; here they are HID
+    // placeholders that the kernel's yealink driver also takes and floods with
+    // key scans. Unbind them: only interface 3 is the phone.
+    for i in 0..3 {
+        let iface = format!("1-1:1.{i}");
+        wait_until("a driver on the placeholder interfaces", || {
+            std::fs::read_link(format!("/sys/bus/usb/devices/{iface}/driver")).is_ok()
+        })?;
+        let driver = std::fs::read_link(format!("/sys/bus/usb/devices/{iface}/driver"))
+            .map_err(|e| e.to_string())?;
+        write_attr(
+            &format!(
+                "{}/unbind",
+                driver
+                    .to_string_lossy()
+                    .replace("../../../../../../bus", "/sys/bus")
+            ),
+            iface.as_bytes(),
+        )
+        .or_else(|_| {
+            let name = driver
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            write_attr(
+                &format!("/sys/bus/usb/drivers/{name}/unbind"),
+                iface.as_bytes(),
+            )
+        })?;
+    }
+    let phone = std::sync::Arc::new(P1k {
+        keynum: 0.into(),
+        scancode: 0.into(),
+        led: 0.into(),
+        ringtone: 0.into(),
+        lcd: std::sync::Mutex::new([0; 24]),
+        bad_checksums: 0.into(),
+        inited: false.into(),
+        ready: false.into(),
+        dropped_answers: 0.into(),
+        seen: Default::default(),
+        stop: false.into(),
+    });
+    let emulator = {
+        let p = phone.clone();
+        std::thread::spawn(move || emulate_p1k(&p, &nodes))
+    };
+    wait_until("the P1K emulator", || {
+        phone.ready.load(Relaxed) || emulator.is_finished()
+    })?;
+    let (sink, rx) = channel_sink();
+    let manager = DeviceManager::new(builtin(), sink);
+    let hotplug = Hotplug::start(
+        manager.clone(),
+        HotplugOptions {
+            usb_phones: true,
+            detach_kernel_driver: true,
+        },
+    );
+    let info = added(&rx)?;
+    println!(
+        "HOOKSWITCH-RESULT p1k {} backend={:?} interface={:?}",
+        info.display_name(),
+        info.backend,
+        info.interface
+    );
+    if let Err(e) = wait_until("the P1K init packet", || phone.inited.load(Relaxed)) {
+        let emulator = if emulator.is_finished() {
+            format!("{:?}", emulator.join())
+        } else {
+            "running".into()
+        };
+        let dmesg = std::process::Command::new("/bin/dmesg")
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+            .unwrap_or_default();
+        let tail: Vec<&str> = dmesg.lines().rev().take(25).collect();
+        let nodes: Vec<String> = std::fs::read_dir("/dev")
+            .map(|d| {
+                d.flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .filter(|n| n.starts_with("hidg"))
+                    .collect()
+            })
+            .unwrap_or_default();
+        return Err(format!(
+            "{e} (emulator: {emulator}; packets with a bad checksum or length: {}; seen {:02x?}; nodes {nodes:?}; dmesg:\n{})",
+            phone.bad_checksums.load(Relaxed),
+            phone.seen.lock().unwrap(),
+            tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+        ));
+    }
+    // Pickup, then 5: each press is a new key number, then its scan code.
+    for (n, (scancode, want)) in [(0x03, PhoneInput::HookOff), (0x11, PhoneInput::Key('5'))]
+        .into_iter()
+        .enumerate()
+    {
+        phone.scancode.store(scancode, Relaxed);
+        phone.keynum.store(n as u8 + 1, Relaxed);
+        expect_input(&rx, want)?;
+    }
+    manager.show(DeviceState {
+        ring: true,
+        ..Default::default()
+    });
+    wait_until("the LED and ringer", || {
+        phone.led.load(Relaxed) == 1 && phone.ringtone.load(Relaxed) == 0x24
+    })?;
+    manager.show_caller(Some("+49 30 1234567"));
+    // The rightmost digit, 7, lights segments a b c of bytes 0 (masks 0x10 0x20 0x40).
+    wait_until("the caller's number on the display", || {
+        let lcd = phone.lcd.lock().unwrap();
+        lcd[0] & 0xf0 == 0x70 && lcd[1] & 0xe0 == 0
+    })?;
+    manager.show(DeviceState::default());
+    wait_until("the ringer to stop", || phone.ringtone.load(Relaxed) == 0)?;
+    println!(
+        "HOOKSWITCH-RESULT p1k_keys_led_ringer_display ok; bad checksums {}",
+        phone.bad_checksums.load(Relaxed)
+    );
+    if phone.bad_checksums.load(Relaxed) != 0 {
+        return Err("the phone saw packets with a bad checksum".into());
+    }
+    hotplug.stop();
+    manager.close_all();
+    wait_until("the P1K's kernel driver back", || {
+        yealink_interface_driver().is_some_and(|d| d != "usbfs")
+    })?;
+    phone.stop.store(true, Relaxed);
+    emulator
+        .join()
+        .map_err(|_| "the emulator panicked".to_string())??;
     Ok(())
 }
 
 fn main() {
+    // The backends' own log lines go to the console too (warnings and up).
+    tracing_subscriber::fmt()
+        .with_env_filter("warn,hookswitch_devices=info")
+        .with_writer(std::io::stderr)
+        .without_time()
+        .init();
     match run() {
         Ok(()) => println!("HOOKSWITCH-OK"),
         Err(e) => println!("HOOKSWITCH-FAIL {e}"),

@@ -15,7 +15,7 @@ use std::sync::mpsc::{self, Receiver, Sender, TryRecvError};
 use std::time::{Duration, Instant};
 
 use hookswitch_hid::{Capabilities, DeviceState, PhoneInput};
-use rusb::{Direction, GlobalContext, TransferType, UsbContext};
+use rusb::{Context, Direction, TransferType, UsbContext};
 
 use crate::device::{
     Backend, DeviceError, DeviceEvent, DeviceId, DeviceInfo, EventSink, PhoneDevice,
@@ -28,6 +28,10 @@ const OUTPUT_REPORT: u16 = 0x200;
 const TIMEOUT: Duration = Duration::from_millis(200);
 /// Key scans on the Yealink are polled; 50 per second keeps keys snappy.
 const YEALINK_POLL: Duration = Duration::from_millis(20);
+/// Other commands are spaced this much: a whole start-up (15 packets) still
+/// takes under 0.1 s, and a slow receiver (the test rig's gadget keeps only the
+/// latest SET_REPORT) sees each one.
+const YEALINK_GAP: Duration = Duration::from_millis(5);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Model {
@@ -121,7 +125,7 @@ fn usb_error(path: &str, e: rusb::Error, holders: &str) -> DeviceError {
 }
 
 /// The HID interface to claim and its interrupt IN endpoint.
-fn find_interface(device: &rusb::Device<GlobalContext>, model: Model) -> Option<(u8, u8)> {
+fn find_interface(device: &rusb::Device<Context>, model: Model) -> Option<(u8, u8)> {
     let config = device.active_config_descriptor().ok()?;
     for interface in config.interfaces() {
         for d in interface.descriptors() {
@@ -142,7 +146,7 @@ fn find_interface(device: &rusb::Device<GlobalContext>, model: Model) -> Option<
 }
 
 struct Link {
-    handle: rusb::DeviceHandle<GlobalContext>,
+    handle: rusb::DeviceHandle<Context>,
     interface: u8,
     endpoint: u8,
     detached: bool,
@@ -181,7 +185,7 @@ impl Drop for Link {
 }
 
 fn open(
-    device: &rusb::Device<GlobalContext>,
+    device: &rusb::Device<Context>,
     model: Model,
     path: &str,
     detach: bool,
@@ -244,6 +248,8 @@ fn run(
         }
     };
     let mut buf = [0u8; 64];
+    // A Yealink command whose write failed, sent again before anything else.
+    let mut unsent: Option<yealink::Step> = None;
     loop {
         loop {
             match commands.try_recv() {
@@ -271,26 +277,7 @@ fn run(
                     Err(e) => Err(e),
                 }
             }),
-            Protocol::Yealink(y) => {
-                let step = y.next_step();
-                let polling = step.packet[0] == 0x80;
-                link.write(&step.packet).and_then(|_| {
-                    if polling {
-                        std::thread::sleep(YEALINK_POLL);
-                    }
-                    if !step.expects_answer {
-                        return Ok(());
-                    }
-                    match link.read(&mut buf[..yealink::PACKET_LEN]) {
-                        Ok(n) => {
-                            emit(y.on_answer(&buf[..n]));
-                            Ok(())
-                        }
-                        Err(rusb::Error::Timeout) => Ok(()),
-                        Err(e) => Err(e),
-                    }
-                })
-            }
+            Protocol::Yealink(y) => yealink_round(&link, y, &mut unsent, &mut buf).map(emit),
         };
         match result {
             Ok(()) => {}
@@ -306,6 +293,47 @@ fn run(
     }
 }
 
+/// One Yealink command and, for key scans, its answer. A command whose write
+/// fails is kept for the next round; answers to an earlier command (late after a
+/// timeout) and zero-length packets are skipped.
+fn yealink_round(
+    link: &Link,
+    y: &mut yealink::Yealink,
+    unsent: &mut Option<yealink::Step>,
+    buf: &mut [u8],
+) -> rusb::Result<Vec<PhoneInput>> {
+    let step = unsent.take().unwrap_or_else(|| y.next_step());
+    let written = link.write(&step.packet);
+    tracing::trace!("command {:02x?}: {written:?}", &step.packet[..5]);
+    if let Err(e) = written {
+        *unsent = Some(step);
+        return Err(e);
+    }
+    let command = step.packet[0];
+    if command == 0x80 {
+        // Key scans are polled; pace them.
+        std::thread::sleep(YEALINK_POLL);
+    }
+    if !step.expects_answer {
+        std::thread::sleep(YEALINK_GAP);
+        return Ok(Vec::new());
+    }
+    let deadline = Instant::now() + TIMEOUT;
+    while Instant::now() < deadline {
+        let n = match link.read(&mut buf[..yealink::PACKET_LEN]) {
+            Ok(n) => n,
+            Err(rusb::Error::Timeout) => break,
+            Err(e) => return Err(e),
+        };
+        if n > 0 && buf[0] == command {
+            return Ok(y.on_answer(&buf[..n]));
+        }
+        tracing::trace!("skipped answer {:02x?} to {command:#04x}", &buf[..n.min(5)]);
+    }
+    y.on_no_answer(&step);
+    Ok(Vec::new())
+}
+
 /// Keeps the manager's USB phones in step with the bus.
 pub struct UsbScanner {
     detach_kernel_driver: bool,
@@ -316,8 +344,8 @@ pub struct UsbScanner {
 impl UsbScanner {
     pub fn new(detach_kernel_driver: bool) -> Result<UsbScanner, DeviceError> {
         // Fails early on systems without usbfs access at all.
-        GlobalContext::default()
-            .devices()
+        Context::new()
+            .and_then(|c| c.devices())
             .map_err(|e| usb_error("usb", e, ""))?;
         Ok(UsbScanner {
             detach_kernel_driver,
@@ -327,7 +355,9 @@ impl UsbScanner {
     }
 
     pub fn scan(&mut self, manager: &DeviceManager) {
-        let Ok(list) = rusb::devices() else {
+        // A fresh libusb context per scan: a long-lived one only learns of new
+        // devices through udev's events, which systems without udevd lack.
+        let Ok(list) = Context::new().and_then(|c| c.devices()) else {
             return;
         };
         let mut present = BTreeSet::new();

@@ -263,6 +263,15 @@ impl Yealink {
         }
     }
 
+    /// The phone did not answer `step` in time: a lost scan-code answer is
+    /// asked again, so the key is not lost (a lost key scan is simply redone).
+    pub fn on_no_answer(&mut self, step: &Step) {
+        if step.packet[0] == CMD_SCANCODE {
+            self.copy[KEYNUM] = !self.master[KEYNUM];
+            self.cursor = KEYNUM;
+        }
+    }
+
     /// The phone's answer to a key scan or scan-code request.
     pub fn on_answer(&mut self, answer: &[u8]) -> Vec<PhoneInput> {
         let (Some(&cmd), Some(&data)) = (answer.first(), answer.get(4)) else {
@@ -378,6 +387,22 @@ mod tests {
         for c in "0123456789".chars() {
             assert_ne!(seven_segment(c), 0);
         }
+    }
+
+    #[test]
+    fn a_lost_scan_code_answer_is_asked_again() {
+        let mut y = Yealink::new();
+        settle(&mut y);
+        y.on_answer(&packet(CMD_KEYPRESS, 0, &[2]));
+        let ask = y.next_step();
+        assert_eq!(ask.packet[0], CMD_SCANCODE);
+        y.on_no_answer(&ask);
+        assert_eq!(y.next_step().packet, ask.packet, "asked again");
+        assert_eq!(
+            y.on_answer(&packet(CMD_SCANCODE, 1, &[0x31])),
+            vec![PhoneInput::Key('0')]
+        );
+        assert_eq!(y.next_step().packet[0], CMD_KEYPRESS);
     }
 
     #[test]
