@@ -332,6 +332,25 @@ fn cm109_phone(udc: &str) -> Result<(), String> {
         let h = handset.clone();
         std::thread::spawn(move || emulate(&h, &node))
     };
+    // Without the user's consent the kernel keeps its phone, and the user is
+    // told how to give it to Hookswitch.
+    {
+        let (sink, rx) = channel_sink();
+        let manager = DeviceManager::new(builtin(), sink);
+        let mut scanner =
+            hookswitch_devices::usb::UsbScanner::new(false).map_err(|e| e.to_string())?;
+        scanner.scan(&manager);
+        let refused = rx.try_iter().find_map(|e| match e {
+            DeviceEvent::Unusable { reason, .. } => Some(reason),
+            _ => None,
+        });
+        println!("HOOKSWITCH-RESULT cm109_without_consent {refused:?}");
+        if !refused.is_some_and(|r| r.contains("--detach-kernel-driver"))
+            || interface_driver().as_deref() != Some(kernel_driver.as_str())
+        {
+            return Err("without consent the phone must stay with its kernel driver".into());
+        }
+    }
     let (sink, rx) = channel_sink();
     let manager = DeviceManager::new(builtin(), sink);
     let hotplug = Hotplug::start(

@@ -211,8 +211,8 @@ fn open(
         if !detach {
             return Err(DeviceError::Io {
                 path: path.into(),
-                message: "a kernel driver drives this phone; to let Hookswitch drive it, set \
-                          devices.detach_kernel_driver = true (or --detach-kernel-driver)"
+                message: "a kernel driver drives this phone; to let Hookswitch take it (and \
+                          give it back on exit), add --detach-kernel-driver"
                     .into(),
             });
         }
