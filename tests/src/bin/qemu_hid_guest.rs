@@ -374,6 +374,13 @@ fn cm109_phone(udc: &str) -> Result<(), String> {
             interface_driver()
         ));
     }
+    // What another Hookswitch (or `hookswitch devices`) sees now: the HID
+    // interface taken from the kernel by an application.
+    let claimed = hookswitch_devices::arbitration::claimed_hid_interfaces(&[0x0d8c]);
+    println!("HOOKSWITCH-RESULT cm109_claimed {claimed:?}");
+    if claimed.len() != 1 || claimed[0].interface != "1-1:1.0" {
+        return Err(format!("the claim is not visible: {claimed:?}"));
+    }
     // Key 5 (row 0x20, column 0x02), released, then pickup, then mic mute.
     for (key, want) in [(0x22, PhoneInput::Key('5')), (0x88, PhoneInput::HookOff)] {
         *handset.key.lock().unwrap() = Some(key);
