@@ -1,5 +1,6 @@
-//! Our engine and baresip call each other over UDP and TCP. Each side sends its
-//! own tone; each recording must hold the other side's tone (within 1%).
+//! Our engine and baresip call each other over UDP and TCP, with G.711 and
+//! G.722. Each side sends its own tone; each recording must hold the other
+//! side's tone (within 1%); through G.722 the tones are above 4 kHz.
 
 use std::path::Path;
 use std::time::Duration;
@@ -12,17 +13,40 @@ use hookswitch_tests::{
 };
 
 const T: Duration = Duration::from_secs(20);
-/// What baresip plays.
-const BARESIP_HZ: f64 = 600.0;
-/// What we play.
-const OUR_HZ: f64 = 1000.0;
+
+/// A codec and the tones each side plays through it.
+struct Codec {
+    /// baresip's `audio_codecs` entry.
+    baresip: &'static str,
+    /// The sample rate of the tone file baresip plays.
+    rate: u32,
+    /// What baresip plays, and what we play.
+    baresip_hz: f64,
+    our_hz: f64,
+}
+
+/// Narrowband: tones below 4 kHz.
+const PCMU: Codec = Codec {
+    baresip: "PCMU/8000/1",
+    rate: 8000,
+    baresip_hz: 600.0,
+    our_hz: 1000.0,
+};
+
+/// Wideband: tones above 4 kHz, which no narrowband codec could carry.
+const G722: Codec = Codec {
+    baresip: "G722/16000/1",
+    rate: 16000,
+    baresip_hz: 6000.0,
+    our_hz: 5000.0,
+};
 /// How long the call carries audio.
 const TALK: Duration = Duration::from_secs(3);
 
-fn our_audio(dir: &Path) -> AudioSpec {
+fn our_audio(dir: &Path, codec: &Codec) -> AudioSpec {
     AudioSpec {
         play: None,
-        tone_hz: Some(OUR_HZ),
+        tone_hz: Some(codec.our_hz),
         record: Some(dir.join("ours.wav")),
     }
 }
@@ -37,24 +61,24 @@ fn check_transport(log: &str, transport: &str) {
     }
 }
 
-fn check_recordings(dir: &Path, baresip: &Baresip) {
+fn check_recordings(dir: &Path, baresip: &Baresip, codec: &Codec) {
     let (ours, secs) = recorded_tone(&dir.join("ours.wav"));
-    assert_within_1pct(ours, BARESIP_HZ, "what we received from baresip");
+    assert_within_1pct(ours, codec.baresip_hz, "what we received from baresip");
     assert!(secs > 1.5, "only {secs:.1} s of baresip's tone reached us");
     let theirs = baresip
         .received_recording()
         .expect("baresip wrote what it received");
     let (f, secs) = recorded_tone(&theirs);
-    assert_within_1pct(f, OUR_HZ, "what baresip received from us");
+    assert_within_1pct(f, codec.our_hz, "what baresip received from us");
     assert!(secs > 1.5, "only {secs:.1} s of our tone reached baresip");
 }
 
-async fn we_call_baresip(transport: &str) {
+async fn we_call_baresip(transport: &str, codec: &Codec) {
     let dir = tempfile::tempdir().unwrap();
     let tone = dir.path().join("tone.wav");
-    write_tone(&tone, BARESIP_HZ, 8000, 10.0);
+    write_tone(&tone, codec.baresip_hz, codec.rate, 10.0);
     let bport = free_port();
-    let baresip = Baresip::configure(dir.path(), bport, &tone, "PCMU/8000/1", transport);
+    let baresip = Baresip::configure(dir.path(), bport, &tone, codec.baresip, transport);
     let mut process = baresip.start(15, None);
     wait_until(Duration::from_secs(10), "baresip to listen", || {
         process.log().contains("baresip is ready")
@@ -62,7 +86,7 @@ async fn we_call_baresip(transport: &str) {
     let (engine, mut events) = start_engine(&test_config(free_port()), &Passwords::new()).await;
     let target = format!("sip:bob@127.0.0.1:{bport};transport={transport}");
     let call = engine
-        .call(&target, None, our_audio(dir.path()))
+        .call(&target, None, our_audio(dir.path(), codec))
         .await
         .unwrap();
     expect_event(&mut events, T, "established", |e| {
@@ -82,17 +106,17 @@ async fn we_call_baresip(transport: &str) {
     });
     process.stop();
     check_transport(&process.log(), transport);
-    check_recordings(dir.path(), &baresip);
+    check_recordings(dir.path(), &baresip, codec);
 }
 
-async fn baresip_calls_us(transport: &str) {
+async fn baresip_calls_us(transport: &str, codec: &Codec) {
     let dir = tempfile::tempdir().unwrap();
     let tone = dir.path().join("tone.wav");
     // baresip hangs up when its file ends: the file sets the call's length.
-    write_tone(&tone, BARESIP_HZ, 8000, TALK.as_secs_f64());
+    write_tone(&tone, codec.baresip_hz, codec.rate, TALK.as_secs_f64());
     let port = free_port();
     let (engine, mut events) = start_engine(&test_config(port), &Passwords::new()).await;
-    let baresip = Baresip::configure(dir.path(), free_port(), &tone, "PCMU/8000/1", transport);
+    let baresip = Baresip::configure(dir.path(), free_port(), &tone, codec.baresip, transport);
     let mut process = baresip.start(
         15,
         Some(&format!(
@@ -104,7 +128,10 @@ async fn baresip_calls_us(transport: &str) {
         _ => None,
     })
     .await;
-    engine.answer(call, our_audio(dir.path())).await.unwrap();
+    engine
+        .answer(call, our_audio(dir.path(), codec))
+        .await
+        .unwrap();
     expect_event(&mut events, T, "established", |e| {
         matches!(e, PhoneEvent::Established { .. }).then_some(())
     })
@@ -120,25 +147,35 @@ async fn baresip_calls_us(transport: &str) {
     });
     process.stop();
     check_transport(&process.log(), transport);
-    check_recordings(dir.path(), &baresip);
+    check_recordings(dir.path(), &baresip, codec);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn we_call_baresip_over_udp() {
-    we_call_baresip("udp").await;
+    we_call_baresip("udp", &PCMU).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn we_call_baresip_over_tcp() {
-    we_call_baresip("tcp").await;
+    we_call_baresip("tcp", &PCMU).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn baresip_calls_us_over_udp() {
-    baresip_calls_us("udp").await;
+    baresip_calls_us("udp", &PCMU).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn baresip_calls_us_over_tcp() {
-    baresip_calls_us("tcp").await;
+    baresip_calls_us("tcp", &PCMU).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn we_call_baresip_with_g722_wideband() {
+    we_call_baresip("udp", &G722).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn baresip_calls_us_with_g722_wideband() {
+    baresip_calls_us("udp", &G722).await;
 }

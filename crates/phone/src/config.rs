@@ -85,7 +85,8 @@ pub struct AudioSettings {
 impl Default for AudioSettings {
     fn default() -> Self {
         AudioSettings {
-            codecs: vec!["PCMU".into(), "PCMA".into()],
+            // Wideband first, as users expect of a softphone; G.711 for the rest.
+            codecs: vec!["G722".into(), "PCMU".into(), "PCMA".into()],
             telephone_event: true,
         }
     }

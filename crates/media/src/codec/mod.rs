@@ -1,8 +1,10 @@
 //! Audio codecs behind one small trait, so adding G.722 or Opus is a new file.
 
 mod g711;
+mod g722;
 
 pub use g711::{Alaw, Ulaw, alaw_to_linear, linear_to_alaw, linear_to_ulaw, ulaw_to_linear};
+pub use g722::G722;
 
 /// Samples per 20 ms frame at 8 kHz.
 pub const FRAME_SAMPLES_8K: usize = 160;
@@ -12,6 +14,8 @@ pub const FRAME_SAMPLES_8K: usize = 160;
 pub enum CodecKind {
     Pcmu,
     Pcma,
+    /// G.722: 16 kHz audio, an 8000 Hz RTP clock.
+    G722,
 }
 
 impl CodecKind {
@@ -20,6 +24,7 @@ impl CodecKind {
         match self {
             CodecKind::Pcmu => Some(0),
             CodecKind::Pcma => Some(8),
+            CodecKind::G722 => Some(9),
         }
     }
 
@@ -28,6 +33,7 @@ impl CodecKind {
         match self {
             CodecKind::Pcmu => "PCMU",
             CodecKind::Pcma => "PCMA",
+            CodecKind::G722 => "G722",
         }
     }
 
@@ -38,13 +44,17 @@ impl CodecKind {
 
     /// Audio sample rate the codec works at (differs from the RTP clock for G.722).
     pub fn sample_rate(self) -> u32 {
-        8000
+        match self {
+            CodecKind::Pcmu | CodecKind::Pcma => 8000,
+            CodecKind::G722 => 16000,
+        }
     }
 
     pub fn from_name(name: &str, clock: u32) -> Option<CodecKind> {
         match (name.to_ascii_uppercase().as_str(), clock) {
             ("PCMU", 8000) => Some(CodecKind::Pcmu),
             ("PCMA", 8000) => Some(CodecKind::Pcma),
+            ("G722", 8000) => Some(CodecKind::G722),
             _ => None,
         }
     }
@@ -53,6 +63,7 @@ impl CodecKind {
         match pt {
             0 => Some(CodecKind::Pcmu),
             8 => Some(CodecKind::Pcma),
+            9 => Some(CodecKind::G722),
             _ => None,
         }
     }
@@ -61,6 +72,7 @@ impl CodecKind {
         match self {
             CodecKind::Pcmu => Box::new(Ulaw),
             CodecKind::Pcma => Box::new(Alaw),
+            CodecKind::G722 => Box::new(G722::new()),
         }
     }
 }
