@@ -30,6 +30,7 @@ impl Baresip {
              module_path /usr/lib/baresip/modules\n\
              module g711.so\n\
              module g722.so\n\
+             module opus.so\n\
              module aufile.so\n\
              module aubridge.so\n\
              module sndfile.so\n\

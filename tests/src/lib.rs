@@ -144,8 +144,14 @@ pub fn read_wav(path: &Path) -> (Vec<i16>, u32) {
 
 /// Writes a sine tone as a 16-bit mono WAV file.
 pub fn write_tone(path: &Path, frequency: f64, rate: u32, seconds: f64) {
+    write_tone_channels(path, frequency, rate, seconds, 1);
+}
+
+/// As `write_tone`, the same tone on every channel (baresip's file source wants
+/// the codec's channel count: two for Opus).
+pub fn write_tone_channels(path: &Path, frequency: f64, rate: u32, seconds: f64, channels: u16) {
     let spec = hound::WavSpec {
-        channels: 1,
+        channels,
         sample_rate: rate,
         bits_per_sample: 16,
         sample_format: hound::SampleFormat::Int,
@@ -154,7 +160,9 @@ pub fn write_tone(path: &Path, frequency: f64, rate: u32, seconds: f64) {
     let mut samples = vec![0i16; (f64::from(rate) * seconds) as usize];
     hookswitch_media::tone::Sine::new(frequency, rate, 12000).fill(&mut samples);
     for s in samples {
-        w.write_sample(s).expect("write");
+        for _ in 0..channels {
+            w.write_sample(s).expect("write");
+        }
     }
     w.finalize().expect("finalize");
 }

@@ -1,6 +1,7 @@
-//! Our engine and baresip call each other over UDP and TCP, with G.711 and
-//! G.722. Each side sends its own tone; each recording must hold the other
-//! side's tone (within 1%); through G.722 the tones are above 4 kHz.
+//! Our engine and baresip call each other over UDP and TCP, with G.711,
+//! G.722 and Opus. Each side sends its own tone; each recording must hold the other
+//! side's tone (within 1%); through G.722 the tones are above 4 kHz, through
+//! Opus above 7 kHz.
 
 use std::path::Path;
 use std::time::Duration;
@@ -9,7 +10,7 @@ use hookswitch_phone::{AudioSpec, Passwords, PhoneEvent};
 use hookswitch_tests::baresip::Baresip;
 use hookswitch_tests::{
     assert_within_1pct, expect_event, free_port, recorded_tone, start_engine, test_config,
-    wait_until, write_tone,
+    wait_until, write_tone_channels,
 };
 
 const T: Duration = Duration::from_secs(20);
@@ -18,8 +19,9 @@ const T: Duration = Duration::from_secs(20);
 struct Codec {
     /// baresip's `audio_codecs` entry.
     baresip: &'static str,
-    /// The sample rate of the tone file baresip plays.
+    /// The sample rate and channels of the tone file baresip plays.
     rate: u32,
+    channels: u16,
     /// What baresip plays, and what we play.
     baresip_hz: f64,
     our_hz: f64,
@@ -29,14 +31,25 @@ struct Codec {
 const PCMU: Codec = Codec {
     baresip: "PCMU/8000/1",
     rate: 8000,
+    channels: 1,
     baresip_hz: 600.0,
     our_hz: 1000.0,
+};
+
+/// Full band: tones above 7 kHz, which G.722 could not carry.
+const OPUS: Codec = Codec {
+    baresip: "opus/48000/2",
+    rate: 48000,
+    channels: 2,
+    baresip_hz: 9000.0,
+    our_hz: 8000.0,
 };
 
 /// Wideband: tones above 4 kHz, which no narrowband codec could carry.
 const G722: Codec = Codec {
     baresip: "G722/16000/1",
     rate: 16000,
+    channels: 1,
     baresip_hz: 6000.0,
     our_hz: 5000.0,
 };
@@ -76,7 +89,7 @@ fn check_recordings(dir: &Path, baresip: &Baresip, codec: &Codec) {
 async fn we_call_baresip(transport: &str, codec: &Codec) {
     let dir = tempfile::tempdir().unwrap();
     let tone = dir.path().join("tone.wav");
-    write_tone(&tone, codec.baresip_hz, codec.rate, 10.0);
+    write_tone_channels(&tone, codec.baresip_hz, codec.rate, 10.0, codec.channels);
     let bport = free_port();
     let baresip = Baresip::configure(dir.path(), bport, &tone, codec.baresip, transport);
     let mut process = baresip.start(15, None);
@@ -113,7 +126,13 @@ async fn baresip_calls_us(transport: &str, codec: &Codec) {
     let dir = tempfile::tempdir().unwrap();
     let tone = dir.path().join("tone.wav");
     // baresip hangs up when its file ends: the file sets the call's length.
-    write_tone(&tone, codec.baresip_hz, codec.rate, TALK.as_secs_f64());
+    write_tone_channels(
+        &tone,
+        codec.baresip_hz,
+        codec.rate,
+        TALK.as_secs_f64(),
+        codec.channels,
+    );
     let port = free_port();
     let (engine, mut events) = start_engine(&test_config(port), &Passwords::new()).await;
     let baresip = Baresip::configure(dir.path(), free_port(), &tone, codec.baresip, transport);
@@ -178,4 +197,14 @@ async fn we_call_baresip_with_g722_wideband() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn baresip_calls_us_with_g722_wideband() {
     baresip_calls_us("udp", &G722).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn we_call_baresip_with_opus_full_band() {
+    we_call_baresip("udp", &OPUS).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn baresip_calls_us_with_opus_full_band() {
+    baresip_calls_us("udp", &OPUS).await;
 }

@@ -13,6 +13,7 @@ const BUILD: &[&str] = &[
     "libdbus-1-dev",    // keyring (Secret Service)
     "libudev-dev",      // hidapi's hidraw backend enumerates through libudev
     "libusb-1.0-0-dev", // rusb, for USB phones without a Telephony page
+    "cmake",            // builds the libopus the `opus` crate bundles
 ];
 
 /// Real peers and tools the tests start (see the shared TEST-RIGS recipes).

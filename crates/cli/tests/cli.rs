@@ -61,8 +61,8 @@ fn call_with_tone_and_dtmf_then_exit_0() {
     ]));
     let said = text(&out);
     assert_eq!(out.status.code(), Some(0), "{said}");
-    // Two Hookswitches talk wideband.
-    assert!(said.contains("call 1: established (G722"), "{said}");
+    // Two Hookswitches talk Opus.
+    assert!(said.contains("call 1: established (opus"), "{said}");
     assert!(said.contains("call 1: ended (local)"), "{said}");
 
     assert!(

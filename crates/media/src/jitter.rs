@@ -83,6 +83,12 @@ impl JitterBuffer {
         }
     }
 
+    /// The packet after a frame `pop` just reported missing, if it is here
+    /// (its FEC data can rebuild the missing one).
+    pub fn peek_next(&self) -> Option<&[u8]> {
+        self.frames.get(&self.next?).map(|(_, p)| p.as_slice())
+    }
+
     /// Takes what to play for the next 20 ms.
     pub fn pop(&mut self) -> Playout {
         if !self.playing {

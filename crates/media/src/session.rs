@@ -24,6 +24,8 @@ pub struct MediaStats {
     pub ssrc_changes: u64,
     pub dtmf_sent: u64,
     pub dtmf_received: u64,
+    /// Lost frames the codec rebuilt itself (Opus FEC or concealment).
+    pub codec_concealed: u64,
     pub jitter: JitterStats,
 }
 
@@ -56,8 +58,8 @@ impl MediaSession {
     pub fn new(negotiated: Negotiated) -> Self {
         let mut rng = rand::rng();
         MediaSession {
-            encoder: negotiated.codec.new_codec(),
-            decoder: negotiated.codec.new_codec(),
+            encoder: negotiated.codec.new_codec_with(negotiated.params),
+            decoder: negotiated.codec.new_codec_with(negotiated.params),
             negotiated,
             ssrc: rng.random(),
             sequence: rng.random(),
@@ -85,9 +87,10 @@ impl MediaSession {
 
     /// A new offer/answer changed the stream (hold, resume, new address or codec).
     pub fn update(&mut self, negotiated: Negotiated) {
-        if negotiated.codec != self.negotiated.codec {
-            self.encoder = negotiated.codec.new_codec();
-            self.decoder = negotiated.codec.new_codec();
+        if negotiated.codec != self.negotiated.codec || negotiated.params != self.negotiated.params
+        {
+            self.encoder = negotiated.codec.new_codec_with(negotiated.params);
+            self.decoder = negotiated.codec.new_codec_with(negotiated.params);
         }
         self.negotiated = negotiated;
         self.marker_next = true;
@@ -249,8 +252,17 @@ impl MediaSession {
                     self.playout.extend(decoded);
                 }
                 Playout::Missing => {
-                    // Repeat the last frame, fading 6 dB per frame, then silence.
                     self.concealed_run += 1;
+                    let before = self.playout.len();
+                    let mut rebuilt = Vec::with_capacity(n);
+                    if self.decoder.conceal(self.jitter.peek_next(), &mut rebuilt) {
+                        self.stats.codec_concealed += 1;
+                        self.playout.extend(rebuilt);
+                        if self.playout.len() > before {
+                            continue;
+                        }
+                    }
+                    // Repeat the last frame, fading 6 dB per frame, then silence.
                     let shift = self.concealed_run.min(15);
                     let faded: Vec<i16> = if self.concealed_run <= 3 {
                         self.last_frame.iter().map(|&s| s >> shift).collect()
@@ -284,6 +296,7 @@ mod tests {
             telephone_event: te.then_some(101),
             direction: Direction::SendRecv,
             ptime: 20,
+            params: Default::default(),
         }
     }
 

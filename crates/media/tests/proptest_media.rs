@@ -20,6 +20,7 @@ fn negotiated() -> Negotiated {
         telephone_event: Some(101),
         direction: Direction::SendRecv,
         ptime: 20,
+        params: Default::default(),
     }
 }
 

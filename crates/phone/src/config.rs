@@ -85,8 +85,9 @@ pub struct AudioSettings {
 impl Default for AudioSettings {
     fn default() -> Self {
         AudioSettings {
-            // Wideband first, as users expect of a softphone; G.711 for the rest.
-            codecs: vec!["G722".into(), "PCMU".into(), "PCMA".into()],
+            // Opus (full band, FEC), then G.722 (wideband), as users expect of
+            // a softphone; G.711 for everything else.
+            codecs: vec!["opus".into(), "G722".into(), "PCMU".into(), "PCMA".into()],
             telephone_event: true,
         }
     }
@@ -198,9 +199,14 @@ impl Config {
             .codecs
             .iter()
             .map(|c| {
-                CodecKind::from_name(c, 8000).ok_or_else(|| {
-                    ConfigError::Invalid(format!("unknown codec {c:?} (PCMU, PCMA)"))
-                })
+                CodecKind::ALL
+                    .into_iter()
+                    .find(|k| k.name().eq_ignore_ascii_case(c))
+                    .ok_or_else(|| {
+                        ConfigError::Invalid(format!(
+                            "unknown codec {c:?} (opus, G722, PCMU, PCMA)"
+                        ))
+                    })
             })
             .collect()
     }

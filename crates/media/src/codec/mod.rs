@@ -2,9 +2,11 @@
 
 mod g711;
 mod g722;
+mod opus;
 
 pub use g711::{Alaw, Ulaw, alaw_to_linear, linear_to_alaw, linear_to_ulaw, ulaw_to_linear};
 pub use g722::G722;
+pub use opus::Opus;
 
 /// Samples per 20 ms frame at 8 kHz.
 pub const FRAME_SAMPLES_8K: usize = 160;
@@ -16,15 +18,34 @@ pub enum CodecKind {
     Pcma,
     /// G.722: 16 kHz audio, an 8000 Hz RTP clock.
     G722,
+    /// Opus: mono at 48 kHz, a dynamic payload type.
+    Opus,
+}
+
+/// What the peer's SDP asks of our encoder (RFC 7587 fmtp for Opus).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CodecParams {
+    /// The peer decodes in-band FEC (`useinbandfec=1`): send it.
+    pub fec: bool,
+    /// The peer prefers discontinuous transmission (`usedtx=1`).
+    pub dtx: bool,
 }
 
 impl CodecKind {
+    pub const ALL: [CodecKind; 4] = [
+        CodecKind::Opus,
+        CodecKind::G722,
+        CodecKind::Pcmu,
+        CodecKind::Pcma,
+    ];
+
     /// The static RTP payload type (RFC 3551).
     pub fn static_payload_type(self) -> Option<u8> {
         match self {
             CodecKind::Pcmu => Some(0),
             CodecKind::Pcma => Some(8),
             CodecKind::G722 => Some(9),
+            CodecKind::Opus => None,
         }
     }
 
@@ -34,12 +55,25 @@ impl CodecKind {
             CodecKind::Pcmu => "PCMU",
             CodecKind::Pcma => "PCMA",
             CodecKind::G722 => "G722",
+            CodecKind::Opus => "opus",
+        }
+    }
+
+    /// The `a=rtpmap` encoding: name/clock, and /2 for Opus (RFC 7587 always
+    /// signals two channels, whatever is sent).
+    pub fn rtpmap(self) -> String {
+        match self {
+            CodecKind::Opus => "opus/48000/2".into(),
+            c => format!("{}/{}", c.name(), c.clock_rate()),
         }
     }
 
     /// RTP clock rate.
     pub fn clock_rate(self) -> u32 {
-        8000
+        match self {
+            CodecKind::Opus => 48000,
+            _ => 8000,
+        }
     }
 
     /// Audio sample rate the codec works at (differs from the RTP clock for G.722).
@@ -47,6 +81,7 @@ impl CodecKind {
         match self {
             CodecKind::Pcmu | CodecKind::Pcma => 8000,
             CodecKind::G722 => 16000,
+            CodecKind::Opus => 48000,
         }
     }
 
@@ -55,6 +90,7 @@ impl CodecKind {
             ("PCMU", 8000) => Some(CodecKind::Pcmu),
             ("PCMA", 8000) => Some(CodecKind::Pcma),
             ("G722", 8000) => Some(CodecKind::G722),
+            ("OPUS", 48000) => Some(CodecKind::Opus),
             _ => None,
         }
     }
@@ -69,10 +105,20 @@ impl CodecKind {
     }
 
     pub fn new_codec(self) -> Box<dyn Codec> {
+        self.new_codec_with(CodecParams::default())
+    }
+
+    pub fn new_codec_with(self, params: CodecParams) -> Box<dyn Codec> {
         match self {
             CodecKind::Pcmu => Box::new(Ulaw),
             CodecKind::Pcma => Box::new(Alaw),
             CodecKind::G722 => Box::new(G722::new()),
+            // libopus accepts its standard settings; if it ever did not, the
+            // call still has audio through G.711 rather than a panic.
+            CodecKind::Opus => match Opus::new(params) {
+                Some(o) => Box::new(o),
+                None => Box::new(Ulaw),
+            },
         }
     }
 }
@@ -84,4 +130,10 @@ pub trait Codec: Send {
     fn encode(&mut self, pcm: &[i16], out: &mut Vec<u8>);
     /// Appends the decoded samples of `payload` to `out`.
     fn decode(&mut self, payload: &[u8], out: &mut Vec<i16>);
+    /// A frame is missing: appends the codec's own concealment (from `next`,
+    /// the following packet, when it is already here). `false`: the codec has
+    /// none, and the caller conceals.
+    fn conceal(&mut self, _next: Option<&[u8]>, _out: &mut Vec<i16>) -> bool {
+        false
+    }
 }

@@ -3,7 +3,7 @@
 use std::net::{IpAddr, SocketAddr};
 
 use super::{Attribute, Connection, MediaDescription, Origin, SessionDescription};
-use crate::codec::CodecKind;
+use crate::codec::{CodecKind, CodecParams};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Direction {
@@ -95,6 +95,8 @@ pub struct Negotiated {
     /// Our direction: whether we send and receive.
     pub direction: Direction,
     pub ptime: u32,
+    /// What the peer's fmtp asks of our encoder.
+    pub params: CodecParams,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -108,6 +110,34 @@ pub enum NegotiationError {
 }
 
 const TELEPHONE_EVENT_PT: u8 = 101;
+/// Dynamic payload types for codecs without a static one (Opus), as most
+/// softphones number them.
+const FIRST_DYNAMIC_PT: u8 = 111;
+
+/// Our fmtp for a codec: for Opus, we decode in-band FEC; we do not ask the
+/// peer for DTX (silence gaps would read as losses to the jitter buffer).
+fn our_fmtp(codec: CodecKind) -> Option<&'static str> {
+    (codec == CodecKind::Opus).then_some("useinbandfec=1; usedtx=0")
+}
+
+/// What the peer's fmtp line for `pt` asks of our encoder.
+fn params_of(m: &MediaDescription, pt: &str) -> CodecParams {
+    let fmtp = m
+        .attributes
+        .iter()
+        .filter(|a| a.name == "fmtp")
+        .filter_map(|a| a.value.as_deref())
+        .find_map(|v| v.strip_prefix(pt)?.strip_prefix(' '));
+    let mut params = CodecParams::default();
+    for item in fmtp.unwrap_or_default().split(';') {
+        match item.trim().split_once('=') {
+            Some(("useinbandfec", v)) => params.fec = v.trim() == "1",
+            Some(("usedtx", v)) => params.dtx = v.trim() == "1",
+            _ => {}
+        }
+    }
+    params
+}
 
 fn addr_type(ip: IpAddr) -> &'static str {
     if ip.is_ipv4() { "IP4" } else { "IP6" }
@@ -144,11 +174,10 @@ fn audio_media(
     let mut formats: Vec<String> = codecs.iter().map(|(pt, _)| pt.to_string()).collect();
     let mut attributes: Vec<Attribute> = codecs
         .iter()
-        .map(|(pt, c)| {
-            Attribute::new(
-                "rtpmap",
-                Some(&format!("{pt} {}/{}", c.name(), c.clock_rate())),
-            )
+        .flat_map(|(pt, c)| {
+            let rtpmap = Attribute::new("rtpmap", Some(&format!("{pt} {}", c.rtpmap())));
+            let fmtp = our_fmtp(*c).map(|f| Attribute::new("fmtp", Some(&format!("{pt} {f}"))));
+            std::iter::once(rtpmap).chain(fmtp)
         })
         .collect();
     if let Some(pt) = te {
@@ -175,10 +204,15 @@ fn audio_media(
 
 /// Our offer: every codec we have, telephone-event, our direction.
 pub fn create_offer(local: &LocalMedia) -> SessionDescription {
+    let mut dynamic = FIRST_DYNAMIC_PT..;
     let codecs: Vec<(u8, CodecKind)> = local
         .codecs
         .iter()
-        .filter_map(|c| c.static_payload_type().map(|pt| (pt, *c)))
+        .filter_map(|c| {
+            c.static_payload_type()
+                .or_else(|| dynamic.next())
+                .map(|pt| (pt, *c))
+        })
         .collect();
     let te = local.telephone_event.then_some(TELEPHONE_EVENT_PT);
     session(
@@ -256,6 +290,7 @@ pub fn create_answer(
         };
         match chosen {
             Some((Some(pt), codec)) => {
+                let params = params_of(m, &pt.to_string());
                 let te = if local.telephone_event {
                     telephone_event_of(m)
                 } else {
@@ -270,6 +305,7 @@ pub fn create_answer(
                     telephone_event: te,
                     direction,
                     ptime: ptime_of(m),
+                    params,
                 });
                 media.push(audio_media(local, &[(pt, codec)], te, direction));
             }
@@ -325,6 +361,7 @@ pub fn apply_answer(
         telephone_event: telephone_event_of(ours).and(telephone_event_of(m)),
         direction: our_direction.intersect(Direction::of(answer, m).reversed()),
         ptime: ptime_of(m),
+        params: pt.map(|p| params_of(m, &p.to_string())).unwrap_or_default(),
     })
 }
 

@@ -1,0 +1,151 @@
+//! Opus through libopus: audio survives, the SDP says what RFC 7587 asks, FEC
+//! is negotiated from the peer's fmtp, and a lost packet is rebuilt from the
+//! next one's FEC data.
+
+use hookswitch_media::MediaSession;
+use hookswitch_media::codec::{CodecKind, CodecParams};
+use hookswitch_media::sdp::{
+    Direction, LocalMedia, Negotiated, SessionDescription, create_answer, create_offer,
+};
+use hookswitch_media::tone::{Sine, dominant_frequency, rms};
+
+const FRAME: usize = 960;
+
+fn tone(hz: f64, frames: usize) -> Vec<i16> {
+    let mut pcm = vec![0i16; FRAME * frames];
+    Sine::new(hz, 48000, 8000).fill(&mut pcm);
+    pcm
+}
+
+fn through_opus(pcm: &[i16], params: CodecParams) -> Vec<i16> {
+    let mut enc = CodecKind::Opus.new_codec_with(params);
+    let mut dec = CodecKind::Opus.new_codec_with(params);
+    let mut out = Vec::new();
+    for frame in pcm.chunks(FRAME) {
+        let mut packet = Vec::new();
+        enc.encode(frame, &mut packet);
+        assert!(!packet.is_empty() && packet.len() <= 1275);
+        dec.decode(&packet, &mut out);
+    }
+    out
+}
+
+#[test]
+fn speech_band_and_super_wideband_tones_survive() {
+    for hz in [1000.0, 10000.0] {
+        let out = through_opus(&tone(hz, 50), CodecParams::default());
+        assert_eq!(out.len(), 50 * FRAME);
+        let f = dominant_frequency(&out[FRAME * 10..], 48000, 100.0, 20000.0);
+        assert!((f - hz).abs() < hz / 100.0, "{hz} Hz came out at {f} Hz");
+    }
+}
+
+fn local(codecs: Vec<CodecKind>) -> LocalMedia {
+    LocalMedia {
+        address: "127.0.0.1".parse().unwrap(),
+        port: 4000,
+        codecs,
+        telephone_event: true,
+        ptime: 20,
+        direction: Direction::SendRecv,
+        session_id: 1,
+        session_version: 1,
+    }
+}
+
+#[test]
+fn offers_use_a_dynamic_payload_type_with_rfc_7587_rtpmap_and_fmtp() {
+    let offer = create_offer(&local(vec![
+        CodecKind::Opus,
+        CodecKind::G722,
+        CodecKind::Pcmu,
+    ]));
+    let text = String::from_utf8(offer.to_bytes()).unwrap();
+    assert!(
+        text.contains("m=audio 4000 RTP/AVP 111 9 0 101\r\n"),
+        "{text}"
+    );
+    assert!(text.contains("a=rtpmap:111 opus/48000/2\r\n"), "{text}");
+    assert!(
+        text.contains("a=fmtp:111 useinbandfec=1; usedtx=0\r\n"),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_peers_fmtp_decides_fec_and_dtx() {
+    let offer = "v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\nm=audio 5000 RTP/AVP 96 0\r\na=rtpmap:96 opus/48000/2\r\na=fmtp:96 stereo=0;useinbandfec=1; usedtx=1\r\n";
+    let offer = SessionDescription::parse(offer.as_bytes()).unwrap();
+    let (answer, n) =
+        create_answer(&offer, &local(vec![CodecKind::Opus, CodecKind::Pcmu])).unwrap();
+    assert_eq!((n.codec, n.payload_type), (CodecKind::Opus, 96));
+    assert_eq!(
+        n.params,
+        CodecParams {
+            fec: true,
+            dtx: true
+        }
+    );
+    let text = String::from_utf8(answer.to_bytes()).unwrap();
+    assert!(text.contains("a=rtpmap:96 opus/48000/2\r\n"), "{text}");
+    assert!(text.contains("a=fmtp:96 useinbandfec=1"), "{text}");
+    // Without fmtp: neither.
+    let plain = "v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\nm=audio 5000 RTP/AVP 97\r\na=rtpmap:97 OPUS/48000/2\r\n";
+    let (_, n) = create_answer(
+        &SessionDescription::parse(plain.as_bytes()).unwrap(),
+        &local(vec![CodecKind::Opus]),
+    )
+    .unwrap();
+    assert_eq!(n.params, CodecParams::default());
+}
+
+fn opus_link(fec: bool) -> Negotiated {
+    Negotiated {
+        remote: Some("127.0.0.1:4000".parse().unwrap()),
+        codec: CodecKind::Opus,
+        payload_type: 111,
+        telephone_event: None,
+        direction: Direction::SendRecv,
+        ptime: 20,
+        params: CodecParams { fec, dtx: false },
+    }
+}
+
+#[test]
+fn a_lost_packet_is_rebuilt_from_the_next_ones_fec() {
+    let pcm = tone(700.0, 40);
+    let mut sender = MediaSession::new(opus_link(true));
+    let mut receiver = MediaSession::new(opus_link(true));
+    let mut packets = Vec::new();
+    for frame in pcm.chunks(FRAME) {
+        packets.extend(sender.send_frame(frame));
+    }
+    assert_eq!(packets.len(), 40);
+    let lost = 20;
+    let mut played = Vec::new();
+    for (i, p) in packets.iter().enumerate() {
+        if i != lost {
+            receiver.receive(p).unwrap();
+        }
+        if i >= 2 {
+            receiver.play_frame(&mut played);
+        }
+    }
+    assert_eq!(
+        receiver.stats().codec_concealed,
+        1,
+        "{:?}",
+        receiver.stats()
+    );
+    // The rebuilt frame carries the tone at about its level.
+    let frame_of = |k: usize| {
+        let at = played.len() - (packets.len() - 2 - k) * FRAME;
+        &played[at - FRAME..at]
+    };
+    let normal = rms(frame_of(lost - 3));
+    let rebuilt = rms(frame_of(lost));
+    assert!(
+        rebuilt > normal * 0.5,
+        "rebuilt {rebuilt:.0} vs {normal:.0}"
+    );
+}
