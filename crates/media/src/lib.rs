@@ -3,7 +3,9 @@
 
 pub mod codec;
 pub mod dtmf;
+pub mod dtmf_inband;
 pub mod jitter;
+pub mod progress;
 pub mod rtp;
 pub mod sdp;
 pub mod session;

@@ -8,6 +8,7 @@ use rand::RngExt;
 use crate::MediaError;
 use crate::codec::Codec;
 use crate::dtmf::{DtmfReceiver, DtmfSender, DtmfStep};
+use crate::dtmf_inband::InbandDetector;
 use crate::jitter::{JitterBuffer, JitterStats, Playout};
 use crate::rtp::RtpPacket;
 use crate::sdp::Negotiated;
@@ -24,6 +25,8 @@ pub struct MediaStats {
     pub ssrc_changes: u64,
     pub dtmf_sent: u64,
     pub dtmf_received: u64,
+    /// Of `dtmf_received`, the keys heard in the audio (no RFC 4733 events).
+    pub dtmf_received_inband: u64,
     /// Lost frames the codec rebuilt itself (Opus FEC or concealment).
     pub codec_concealed: u64,
     pub jitter: JitterStats,
@@ -47,6 +50,8 @@ pub struct MediaSession {
     dtmf_out: DtmfSender,
     dtmf_event_timestamp: u32,
     dtmf_in: DtmfReceiver,
+    /// Listens for keys in the audio when the peer sends no RFC 4733 events.
+    inband: Option<InbandDetector>,
     keys_in: VecDeque<char>,
     stats: MediaStats,
     scratch: Vec<u8>,
@@ -54,9 +59,18 @@ pub struct MediaSession {
     silence: Vec<i16>,
 }
 
+/// In-band detection only when the peer sends no telephone-events.
+fn inband_detector(negotiated: &Negotiated) -> Option<InbandDetector> {
+    negotiated
+        .telephone_event
+        .is_none()
+        .then(|| InbandDetector::new(negotiated.codec.sample_rate()))
+}
+
 impl MediaSession {
     pub fn new(negotiated: Negotiated) -> Self {
         let mut rng = rand::rng();
+        let inband = inband_detector(&negotiated);
         MediaSession {
             encoder: negotiated.codec.new_codec_with(negotiated.params),
             decoder: negotiated.codec.new_codec_with(negotiated.params),
@@ -74,6 +88,7 @@ impl MediaSession {
             dtmf_out: DtmfSender::default(),
             dtmf_event_timestamp: 0,
             dtmf_in: DtmfReceiver::default(),
+            inband,
             keys_in: VecDeque::new(),
             stats: MediaStats::default(),
             scratch: Vec::with_capacity(320),
@@ -91,6 +106,11 @@ impl MediaSession {
         {
             self.encoder = negotiated.codec.new_codec_with(negotiated.params);
             self.decoder = negotiated.codec.new_codec_with(negotiated.params);
+        }
+        if negotiated.telephone_event.is_some() != self.negotiated.telephone_event.is_some()
+            || negotiated.codec != self.negotiated.codec
+        {
+            self.inband = inband_detector(&negotiated);
         }
         self.negotiated = negotiated;
         self.marker_next = true;
@@ -277,7 +297,15 @@ impl MediaSession {
                     .extend(std::iter::repeat_n(0, n - self.playout.len())),
             }
         }
+        let start = out.len();
         out.extend(self.playout.drain(..n));
+        if let Some(d) = &mut self.inband {
+            for key in d.feed(&out[start..]) {
+                self.stats.dtmf_received += 1;
+                self.stats.dtmf_received_inband += 1;
+                self.keys_in.push_back(key);
+            }
+        }
     }
 }
 

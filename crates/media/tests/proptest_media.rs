@@ -106,3 +106,27 @@ fn local(port: u16, codecs: Vec<CodecKind>, direction: Direction) -> LocalMedia 
         session_version: 1,
     }
 }
+
+proptest! {
+    #[test]
+    fn inband_detection_takes_any_audio(frames in proptest::collection::vec(proptest::collection::vec(any::<i16>(), 0..400), 0..30), rate in prop_oneof![Just(8000u32), Just(16000), Just(48000)]) {
+        let mut d = hookswitch_media::dtmf_inband::InbandDetector::new(rate);
+        for f in &frames {
+            for k in d.feed(f) {
+                prop_assert!("0123456789*#ABCD".contains(k));
+            }
+        }
+    }
+
+    #[test]
+    fn any_opus_payload_decodes_or_is_dropped(payload in proptest::collection::vec(any::<u8>(), 0..1500)) {
+        let mut c = CodecKind::Opus.new_codec();
+        let mut out = Vec::new();
+        c.decode(&payload, &mut out);
+        prop_assert!(out.len() <= 5760);
+        let mut g = CodecKind::G722.new_codec();
+        out.clear();
+        g.decode(&payload, &mut out);
+        prop_assert_eq!(out.len(), payload.len() * 2);
+    }
+}
