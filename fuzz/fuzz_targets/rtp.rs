@@ -16,10 +16,15 @@ fuzz_target!(|data: &[u8]| {
         telephone_event: Some(101),
         direction: Direction::SendRecv,
         ptime: 20,
+        params: Default::default(),
     });
-    for chunk in data.chunks(180) {
-        let _ = s.receive(chunk);
+    let t0 = std::time::Instant::now();
+    for (i, chunk) in data.chunks(180).enumerate() {
+        let at = t0 + std::time::Duration::from_millis(20 * i as u64);
+        let _ = s.receive(chunk, at);
+        let _ = s.receive_rtcp(chunk, at);
     }
+    let _ = hookswitch_media::rtcp::packet::parse(data);
     let mut out = Vec::new();
     s.play_frame(&mut out);
     assert_eq!(out.len(), 160);

@@ -208,3 +208,56 @@ async fn we_call_baresip_with_opus_full_band() {
 async fn baresip_calls_us_with_opus_full_band() {
     baresip_calls_us("udp", &OPUS).await;
 }
+
+/// RTCP both ways with baresip: its receiver reports about our stream give
+/// the round trip; our own reception figures and the MOS estimate are those of
+/// a clean loopback call.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rtcp_with_baresip_gives_round_trip_loss_jitter_and_mos() {
+    let dir = tempfile::tempdir().unwrap();
+    let tone = dir.path().join("tone.wav");
+    write_tone_channels(&tone, PCMU.baresip_hz, PCMU.rate, 20.0, 1);
+    let bport = free_port();
+    let baresip = Baresip::configure(dir.path(), bport, &tone, PCMU.baresip, "udp");
+    let mut process = baresip.start(25, None);
+    wait_until(Duration::from_secs(10), "baresip to listen", || {
+        process.log().contains("baresip is ready")
+    });
+    let mut config = test_config(free_port());
+    // Reports every 0.25-0.75 s, so baresip's (every ~5 s) names one of ours.
+    config.audio.rtcp_interval_ms = 500;
+    let (engine, mut events) = start_engine(&config, &Passwords::new()).await;
+    let call = engine
+        .call(
+            &format!("sip:bob@127.0.0.1:{bport}"),
+            None,
+            our_audio(dir.path(), &PCMU),
+        )
+        .await
+        .unwrap();
+    expect_event(&mut events, T, "established", |e| {
+        matches!(e, PhoneEvent::Established { .. }).then_some(())
+    })
+    .await;
+    // baresip's first report comes about 5 s (2.5-7.5 s) into the call.
+    tokio::time::sleep(Duration::from_secs(8)).await;
+    engine.hangup(Some(call)).await.unwrap();
+    let stats = expect_event(&mut events, T, "ended", |e| match e {
+        PhoneEvent::Ended { stats, .. } => Some(stats.clone()),
+        _ => None,
+    })
+    .await
+    .expect("media figures");
+    process.stop();
+    let rtt = stats
+        .rtt_ms
+        .unwrap_or_else(|| panic!("no round trip from baresip's RTCP: {stats:?}"));
+    assert!(rtt < 50.0, "loopback round trip {rtt:.1} ms");
+    assert_eq!(stats.packets_lost, 0, "{stats:?}");
+    assert!(stats.jitter_ms < 20.0, "{stats:?}");
+    assert!(stats.mos > 4.2, "{stats:?}");
+    println!(
+        "baresip RTCP: rtt {rtt:.2} ms, jitter {:.2} ms, MOS {:.2}",
+        stats.jitter_ms, stats.mos
+    );
+}

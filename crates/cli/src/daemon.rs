@@ -99,9 +99,17 @@ pub fn print_event(cli: &Cli, e: &PhoneEvent) {
             s.push(')');
             if let Some(st) = stats {
                 s.push_str(&format!(
-                    "; rtp sent {} received {} concealed {}",
-                    st.packets_sent, st.packets_received, st.concealed_frames
+                    "; rtp sent {} received {} lost {} concealed {}; jitter {:.1} ms",
+                    st.packets_sent,
+                    st.packets_received,
+                    st.packets_lost,
+                    st.concealed_frames,
+                    st.jitter_ms
                 ));
+                if let Some(rtt) = st.rtt_ms {
+                    s.push_str(&format!(", round trip {rtt:.1} ms"));
+                }
+                s.push_str(&format!(", MOS {:.1}", st.mos));
             }
             s
         }

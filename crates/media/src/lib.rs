@@ -6,6 +6,7 @@ pub mod dtmf;
 pub mod dtmf_inband;
 pub mod jitter;
 pub mod progress;
+pub mod rtcp;
 pub mod rtp;
 pub mod sdp;
 pub mod session;

@@ -2,6 +2,7 @@
 //! out and in. The edge moves the packets and the samples; this decides the bytes.
 
 use std::collections::VecDeque;
+use std::time::Instant;
 
 use rand::RngExt;
 
@@ -10,6 +11,7 @@ use crate::codec::Codec;
 use crate::dtmf::{DtmfReceiver, DtmfSender, DtmfStep};
 use crate::dtmf_inband::InbandDetector;
 use crate::jitter::{JitterBuffer, JitterStats, Playout};
+use crate::rtcp::{RtcpState, RtcpStats};
 use crate::rtp::RtpPacket;
 use crate::sdp::Negotiated;
 
@@ -30,6 +32,19 @@ pub struct MediaStats {
     /// Lost frames the codec rebuilt itself (Opus FEC or concealment).
     pub codec_concealed: u64,
     pub jitter: JitterStats,
+}
+
+/// Call quality as the E-model sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Quality {
+    pub packets_expected: u64,
+    pub packets_lost: u64,
+    pub loss_percent: f64,
+    pub jitter_ms: f64,
+    pub rtt_ms: Option<f64>,
+    pub one_way_delay_ms: f64,
+    pub r_factor: f64,
+    pub mos: f64,
 }
 
 pub struct MediaSession {
@@ -57,6 +72,7 @@ pub struct MediaSession {
     scratch: Vec<u8>,
     /// Zeros sent in place of the microphone while muted (kept, not reallocated).
     silence: Vec<i16>,
+    rtcp: RtcpState,
 }
 
 /// In-band detection only when the peer sends no telephone-events.
@@ -71,11 +87,14 @@ impl MediaSession {
     pub fn new(negotiated: Negotiated) -> Self {
         let mut rng = rand::rng();
         let inband = inband_detector(&negotiated);
+        let ssrc: u32 = rng.random();
+        let cname = format!("hookswitch-{:016x}", rng.random::<u64>());
+        let rtcp = RtcpState::new(ssrc, cname, negotiated.codec.clock_rate());
         MediaSession {
             encoder: negotiated.codec.new_codec_with(negotiated.params),
             decoder: negotiated.codec.new_codec_with(negotiated.params),
             negotiated,
-            ssrc: rng.random(),
+            ssrc,
             sequence: rng.random(),
             timestamp: rng.random(),
             marker_next: true,
@@ -93,6 +112,7 @@ impl MediaSession {
             stats: MediaStats::default(),
             scratch: Vec::with_capacity(320),
             silence: Vec::new(),
+            rtcp,
         }
     }
 
@@ -220,14 +240,17 @@ impl MediaSession {
         };
         self.sequence = self.sequence.wrapping_add(1);
         self.stats.packets_sent += 1;
+        self.rtcp.on_sent(p.payload.len(), timestamp);
         p.to_bytes()
     }
 
-    /// An RTP packet from the peer. Bad packets are counted and dropped.
-    pub fn receive(&mut self, bytes: &[u8]) -> Result<(), MediaError> {
+    /// An RTP packet from the peer (or RTCP, when the peer multiplexes it on
+    /// the RTP port, RFC 5761), arrived at `at`. Bad packets are counted and
+    /// dropped.
+    pub fn receive(&mut self, bytes: &[u8], at: Instant) -> Result<(), MediaError> {
         let packet = match RtpPacket::parse(bytes) {
             Ok(p) => p,
-            Err(MediaError::Rtcp) => return Ok(()),
+            Err(MediaError::Rtcp) => return self.receive_rtcp(bytes, at),
             Err(e) => {
                 self.stats.bad_packets += 1;
                 return Err(e);
@@ -243,6 +266,8 @@ impl MediaSession {
             self.jitter = JitterBuffer::new(JITTER_TARGET_FRAMES);
         }
         self.remote_ssrc = Some(packet.ssrc);
+        self.rtcp
+            .on_received(packet.ssrc, packet.sequence, packet.timestamp, at);
         if Some(packet.payload_type) == self.negotiated.telephone_event {
             if let Some(key) = self.dtmf_in.receive(packet.timestamp, &packet.payload) {
                 self.stats.dtmf_received += 1;
@@ -257,6 +282,56 @@ impl MediaSession {
         self.jitter
             .push(packet.sequence, packet.payload_type, packet.payload);
         Ok(())
+    }
+
+    /// A compound RTCP packet from the peer.
+    pub fn receive_rtcp(&mut self, bytes: &[u8], at: Instant) -> Result<(), MediaError> {
+        self.rtcp.on_rtcp(bytes, at)
+    }
+
+    /// Our RTCP report, to send every few seconds (`ntp`: the wall clock now,
+    /// in NTP format; see `rtcp::ntp_from_unix`).
+    pub fn rtcp_report(&mut self, at: Instant, ntp: u64) -> Vec<u8> {
+        self.rtcp.report(at, ntp)
+    }
+
+    /// The final report with BYE.
+    pub fn rtcp_bye(&mut self, at: Instant, ntp: u64) -> Vec<u8> {
+        self.rtcp.bye(at, ntp)
+    }
+
+    pub fn rtcp_stats(&self) -> &RtcpStats {
+        self.rtcp.stats()
+    }
+
+    /// How the call sounds: loss and jitter as we receive, the round trip, and
+    /// the E-model's MOS for them.
+    pub fn quality(&self) -> Quality {
+        let reception = self.rtcp.reception();
+        let expected = reception.map_or(0, |r| r.expected());
+        let lost = reception.map_or(0, |r| r.cumulative_lost().max(0) as u64);
+        let loss_percent = if expected == 0 {
+            0.0
+        } else {
+            lost as f64 * 100.0 / expected as f64
+        };
+        let rtt = self.rtcp.stats().rtt;
+        // One way: half the round trip (or 20 ms on a LAN guess), our buffer,
+        // and a frame of packetisation.
+        let network = rtt.map_or(20.0, |r| r.as_secs_f64() * 500.0);
+        let buffer = (JITTER_TARGET_FRAMES * 20) as f64;
+        let delay = network + buffer + 20.0;
+        let r = crate::rtcp::r_factor(self.negotiated.codec, delay, loss_percent);
+        Quality {
+            packets_expected: expected,
+            packets_lost: lost,
+            loss_percent,
+            jitter_ms: reception.map_or(0.0, |r| r.jitter_ms()),
+            rtt_ms: rtt.map(|r| r.as_secs_f64() * 1000.0),
+            one_way_delay_ms: delay,
+            r_factor: r,
+            mos: crate::rtcp::mos(r),
+        }
     }
 
     /// Called every 20 ms: fills `out` with exactly one frame to play.
@@ -337,14 +412,16 @@ mod tests {
     ) -> Vec<i16> {
         let mut sine = Sine::new(1000.0, 8000, 10000);
         let mut played = Vec::new();
+        let t0 = Instant::now();
         for i in 0..frames {
+            let at = t0 + std::time::Duration::from_millis(20 * i as u64);
             let mut frame = vec![0i16; 160];
             sine.fill(&mut frame);
             for p in a.send_frame(&frame) {
                 if lose_every.is_some_and(|n| i % n == n - 1) {
                     continue;
                 }
-                b.receive(&p).unwrap();
+                b.receive(&p, at).unwrap();
             }
             b.play_frame(&mut played);
         }
@@ -409,7 +486,7 @@ mod tests {
     #[test]
     fn garbage_is_counted_not_fatal() {
         let mut b = MediaSession::new(negotiated(true));
-        assert!(b.receive(&[1, 2, 3]).is_err());
+        assert!(b.receive(&[1, 2, 3], Instant::now()).is_err());
         assert_eq!(b.stats().bad_packets, 1);
         let mut out = Vec::new();
         b.play_frame(&mut out);

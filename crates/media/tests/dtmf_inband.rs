@@ -98,9 +98,11 @@ fn a_media_session_without_telephone_events_hears_keys_in_the_audio() {
         let mut sender = MediaSession::new(link(None));
         let mut receiver = MediaSession::new(link(te));
         let mut played = Vec::new();
-        for frame in audio.chunks(320) {
+        let t0 = std::time::Instant::now();
+        for (i, frame) in audio.chunks(320).enumerate() {
+            let at = t0 + std::time::Duration::from_millis(20 * i as u64);
             for p in sender.send_frame(frame) {
-                receiver.receive(&p).unwrap();
+                receiver.receive(&p, at).unwrap();
             }
             receiver.play_frame(&mut played);
         }

@@ -123,9 +123,11 @@ fn a_lost_packet_is_rebuilt_from_the_next_ones_fec() {
     assert_eq!(packets.len(), 40);
     let lost = 20;
     let mut played = Vec::new();
+    let t0 = std::time::Instant::now();
     for (i, p) in packets.iter().enumerate() {
         if i != lost {
-            receiver.receive(p).unwrap();
+            let at = t0 + std::time::Duration::from_millis(20 * i as u64);
+            receiver.receive(p, at).unwrap();
         }
         if i >= 2 {
             receiver.play_frame(&mut played);

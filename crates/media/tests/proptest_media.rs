@@ -39,7 +39,7 @@ proptest! {
         let _ = EventPayload::parse(&bytes);
         let _ = DtmfReceiver::default().receive(0, &bytes);
         let mut session = MediaSession::new(negotiated());
-        let _ = session.receive(&bytes);
+        let _ = session.receive(&bytes, std::time::Instant::now());
         let mut out = Vec::new();
         session.play_frame(&mut out);
         prop_assert_eq!(out.len(), 160);

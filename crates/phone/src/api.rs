@@ -63,7 +63,7 @@ pub enum PhoneEvent {
     },
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct CallStats {
     pub packets_sent: u64,
     pub packets_received: u64,
@@ -71,6 +71,17 @@ pub struct CallStats {
     pub late_packets: u64,
     pub dtmf_sent: u64,
     pub dtmf_received: u64,
+    /// RTP packets of the peer's that never arrived (RFC 3550 A.3).
+    pub packets_lost: u64,
+    pub loss_percent: f64,
+    /// Interarrival jitter (RFC 3550 A.8), ms.
+    pub jitter_ms: f64,
+    /// Round trip from the peer's RTCP reports, when it sent any about us.
+    pub rtt_ms: Option<f64>,
+    /// The E-model's estimate (ITU-T G.107), 1 to 4.5.
+    pub mos: f64,
+    /// Lost frames the codec rebuilt (Opus FEC or concealment).
+    pub codec_concealed_frames: u64,
 }
 
 /// A call as listed by `calls()`.

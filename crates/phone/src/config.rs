@@ -76,10 +76,12 @@ impl Default for SipSettings {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct AudioSettings {
-    /// Codec preference, best first: "PCMU", "PCMA".
+    /// Codec preference, best first: "opus", "G722", "PCMU", "PCMA".
     pub codecs: Vec<String>,
     /// Offer RFC 4733 telephone-event for DTMF.
     pub telephone_event: bool,
+    /// Mean time between our RTCP reports (RFC 3550: 5000; at least 500).
+    pub rtcp_interval_ms: u64,
 }
 
 impl Default for AudioSettings {
@@ -89,6 +91,7 @@ impl Default for AudioSettings {
             // a softphone; G.711 for everything else.
             codecs: vec!["opus".into(), "G722".into(), "PCMU".into(), "PCMA".into()],
             telephone_event: true,
+            rtcp_interval_ms: 5000,
         }
     }
 }

@@ -13,14 +13,14 @@ use hookswitch_sip::message::Uri;
 use hookswitch_sip::ua::{self, AccountId};
 use tokio::net::UdpSocket;
 
-use super::media::{MediaControl, MediaTask};
+use super::media::{MediaControl, MediaSockets, MediaTask};
 use super::{Command, Driver};
 use crate::api::{CallId, CallSummary, EngineError, PhoneEvent};
 use crate::audio::{AudioSource, AudioSpec};
 
 /// What the driver keeps per call beside the UA's own state.
 pub(super) struct CallMedia {
-    pub(super) socket: Arc<UdpSocket>,
+    pub(super) sockets: MediaSockets,
     pub(super) local: LocalMedia,
     /// Our offer awaiting an answer (outgoing calls, offerless incoming INVITEs).
     pub(super) offer: Option<SessionDescription>,
@@ -286,22 +286,43 @@ impl Driver {
         let sink = c.audio.sink(rate).map_err(EngineError::Audio)?;
         c.task = Some(MediaTask::spawn(
             call,
-            c.socket.clone(),
+            c.sockets.clone(),
             negotiated,
             source,
             sink,
+            self.settings.rtcp_interval,
             self.media_tx.clone(),
         ));
         Ok(())
     }
 
-    pub(super) fn bind_media(&self) -> std::io::Result<Arc<UdpSocket>> {
-        let std_socket = std::net::UdpSocket::bind(SocketAddr::new(self.settings.advertise_ip, 0))?;
-        std_socket.set_nonblocking(true)?;
-        Ok(Arc::new(UdpSocket::from_std(std_socket)?))
+    /// An RTP socket on an even port and RTCP on the next one (RFC 3550 11).
+    pub(super) fn bind_media(&self) -> std::io::Result<MediaSockets> {
+        let ip = self.settings.advertise_ip;
+        let mut last_error = None;
+        for _ in 0..50 {
+            let rtp = std::net::UdpSocket::bind(SocketAddr::new(ip, 0))?;
+            let port = rtp.local_addr()?.port();
+            if port % 2 == 1 || port == u16::MAX {
+                continue;
+            }
+            match std::net::UdpSocket::bind(SocketAddr::new(ip, port + 1)) {
+                Ok(rtcp) => {
+                    rtp.set_nonblocking(true)?;
+                    rtcp.set_nonblocking(true)?;
+                    return Ok(MediaSockets {
+                        rtp: Arc::new(UdpSocket::from_std(rtp)?),
+                        rtcp: Arc::new(UdpSocket::from_std(rtcp)?),
+                    });
+                }
+                Err(e) => last_error = Some(e),
+            }
+        }
+        Err(last_error.unwrap_or_else(|| std::io::Error::other("no even/odd port pair free")))
     }
 
-    pub(super) fn local_media(&mut self, socket: &UdpSocket) -> LocalMedia {
+    pub(super) fn local_media(&mut self, sockets: &MediaSockets) -> LocalMedia {
+        let socket = &sockets.rtp;
         self.session_ids += 1;
         LocalMedia {
             address: self.settings.advertise_ip,
@@ -318,14 +339,14 @@ impl Driver {
 
 impl CallMedia {
     pub(super) fn new(
-        socket: Arc<UdpSocket>,
+        sockets: MediaSockets,
         local: LocalMedia,
         offer: Option<SessionDescription>,
         remote_offer: Option<Vec<u8>>,
         audio: AudioSpec,
     ) -> Self {
         CallMedia {
-            socket,
+            sockets,
             local,
             offer,
             remote_offer,

@@ -50,7 +50,7 @@ impl Driver {
                     let _ = self.ua.reject(now, call, 403);
                     return;
                 }
-                let socket = match self.bind_media() {
+                let sockets = match self.bind_media() {
                     Ok(s) => s,
                     Err(e) => {
                         tracing::warn!("no media port: {e}");
@@ -58,10 +58,10 @@ impl Driver {
                         return;
                     }
                 };
-                let local = self.local_media(&socket);
+                let local = self.local_media(&sockets);
                 self.calls.insert(
                     call.0,
-                    CallMedia::new(socket, local, None, offer, AudioSpec::default()),
+                    CallMedia::new(sockets, local, None, offer, AudioSpec::default()),
                 );
                 let _ = self.ua.ring(now, call);
                 self.emit(PhoneEvent::IncomingCall {

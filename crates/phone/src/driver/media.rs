@@ -13,6 +13,13 @@ use tokio::sync::mpsc;
 use crate::api::{CallId, CallStats};
 use crate::audio::{AudioSink, AudioSource};
 
+/// A call's RTP socket and, on the next port, its RTCP socket.
+#[derive(Debug, Clone)]
+pub struct MediaSockets {
+    pub rtp: Arc<UdpSocket>,
+    pub rtcp: Arc<UdpSocket>,
+}
+
 /// Commands for a running media task.
 #[derive(Debug)]
 pub enum MediaControl {
@@ -39,19 +46,20 @@ pub struct MediaTask {
 impl MediaTask {
     pub fn spawn(
         call: CallId,
-        socket: Arc<UdpSocket>,
+        sockets: MediaSockets,
         negotiated: Negotiated,
         source: Box<dyn AudioSource>,
         sink: Box<dyn AudioSink>,
+        rtcp_interval: Duration,
         reports: mpsc::UnboundedSender<MediaReport>,
     ) -> MediaTask {
         let (control, rx) = mpsc::unbounded_channel();
         tokio::spawn(run(
             call,
-            socket,
+            sockets,
             MediaSession::new(negotiated),
-            source,
-            sink,
+            Audio { source, sink },
+            rtcp_interval,
             rx,
             reports,
         ));
@@ -63,20 +71,53 @@ impl MediaTask {
     }
 }
 
+fn ntp_now() -> u64 {
+    hookswitch_media::rtcp::ntp_from_unix(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default(),
+    )
+}
+
+/// Each interval is drawn from 0.5 to 1.5 times the mean (RFC 3550 6.3.1), so
+/// peers do not synchronise.
+fn next_rtcp_interval(mean: Duration) -> Duration {
+    use rand::RngExt;
+    mean.mul_f64(rand::rng().random_range(0.5..1.5))
+}
+
+/// The peer's RTCP address: its RTP port + 1 (RFC 3550 11).
+fn rtcp_remote(rtp: Option<SocketAddr>) -> Option<SocketAddr> {
+    rtp.map(|a| SocketAddr::new(a.ip(), a.port().wrapping_add(1)))
+}
+
+/// Where a call's audio comes from and goes to.
+struct Audio {
+    source: Box<dyn AudioSource>,
+    sink: Box<dyn AudioSink>,
+}
+
 async fn run(
     call: CallId,
-    socket: Arc<UdpSocket>,
+    sockets: MediaSockets,
     mut session: MediaSession,
-    mut source: Box<dyn AudioSource>,
-    mut sink: Box<dyn AudioSink>,
+    audio: Audio,
+    rtcp_interval: Duration,
     mut control: mpsc::UnboundedReceiver<MediaControl>,
     reports: mpsc::UnboundedSender<MediaReport>,
 ) {
+    let Audio {
+        mut source,
+        mut sink,
+    } = audio;
     let mut tick = tokio::time::interval(Duration::from_millis(20));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
     let mut frame = vec![0i16; session.frame_samples()];
     let mut played = Vec::with_capacity(frame.len());
+    let socket = sockets.rtp.clone();
     let mut buf = vec![0u8; 2048];
+    let mut rtcp_buf = vec![0u8; 1500];
+    let mut rtcp_due = tokio::time::Instant::now() + next_rtcp_interval(rtcp_interval);
     let mut source_live = true;
     // Symmetric RTP: once the peer's packets arrive from another address than its
     // SDP said (NAT), answer where they come from.
@@ -103,10 +144,26 @@ async fn run(
                     let _ = reports.send(MediaReport::Dtmf(call, key));
                 }
             }
+            _ = tokio::time::sleep_until(rtcp_due) => {
+                rtcp_due = tokio::time::Instant::now() + next_rtcp_interval(rtcp_interval);
+                if let Some(to) = rtcp_remote(remote) {
+                    let report = session.rtcp_report(std::time::Instant::now(), ntp_now());
+                    if let Err(e) = sockets.rtcp.try_send_to(&report, to) {
+                        tracing::trace!("RTCP send failed: {e}");
+                    }
+                }
+            }
+            received = sockets.rtcp.recv_from(&mut rtcp_buf) => {
+                if let Ok((n, _)) = received
+                    && let Err(e) = session.receive_rtcp(&rtcp_buf[..n], std::time::Instant::now())
+                {
+                    tracing::debug!("RTCP from the peer dropped: {e}");
+                }
+            }
             received = socket.recv_from(&mut buf) => {
                 match received {
                     Ok((n, from)) => {
-                        if session.receive(&buf[..n]).is_ok() && !latched && Some(from) != remote && remote.is_some() {
+                        if session.receive(&buf[..n], std::time::Instant::now()).is_ok() && !latched && Some(from) != remote && remote.is_some() {
                             tracing::debug!(%from, "RTP latched to the packets' source");
                             remote = Some(from);
                             latched = true;
@@ -132,7 +189,12 @@ async fn run(
             }
         }
     }
+    if let Some(to) = rtcp_remote(remote) {
+        let bye = session.rtcp_bye(std::time::Instant::now(), ntp_now());
+        let _ = sockets.rtcp.try_send_to(&bye, to);
+    }
     sink.finish();
+    let q = session.quality();
     let s = session.stats();
     let stats = CallStats {
         packets_sent: s.packets_sent,
@@ -141,6 +203,12 @@ async fn run(
         late_packets: s.jitter.late,
         dtmf_sent: s.dtmf_sent,
         dtmf_received: s.dtmf_received,
+        packets_lost: q.packets_lost,
+        loss_percent: q.loss_percent,
+        jitter_ms: q.jitter_ms,
+        rtt_ms: q.rtt_ms,
+        mos: q.mos,
+        codec_concealed_frames: s.codec_concealed,
     };
     let _ = reports.send(MediaReport::Stopped(call, stats));
 }

@@ -67,6 +67,7 @@ pub struct DriverSettings {
     pub advertise_ip: IpAddr,
     pub codecs: Vec<CodecKind>,
     pub telephone_event: bool,
+    pub rtcp_interval: std::time::Duration,
     pub accept_p2p: bool,
     pub account_names: Vec<String>,
 }
