@@ -10,6 +10,8 @@ pub struct Baresip {
     pub dir: PathBuf,
     pub port: u16,
     pub dumps: PathBuf,
+    /// Its ctrl_tcp port: commands as netstring-framed JSON.
+    pub ctrl: u16,
 }
 
 impl Baresip {
@@ -55,6 +57,7 @@ impl Baresip {
             dir: home,
             port,
             dumps,
+            ctrl,
         }
     }
 
@@ -68,6 +71,19 @@ impl Baresip {
             cmd.args(["-e", &format!("/dial {uri}")]);
         }
         Process::spawn(&format!("baresip-{}", self.port), cmd, &self.dir)
+    }
+
+    /// Runs a menu command through ctrl_tcp (e.g. `sndcode 123` sends DTMF in
+    /// the current call) and returns baresip's answer.
+    pub fn command(&self, command: &str, params: &str) -> std::io::Result<String> {
+        use std::io::{Read, Write};
+        let json = format!("{{\"command\":\"{command}\",\"params\":\"{params}\",\"token\":\"t\"}}");
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", self.ctrl))?;
+        s.set_read_timeout(Some(std::time::Duration::from_secs(5)))?;
+        s.write_all(format!("{}:{json},", json.len()).as_bytes())?;
+        let mut buf = vec![0u8; 4096];
+        let n = s.read(&mut buf)?;
+        Ok(String::from_utf8_lossy(&buf[..n]).into_owned())
     }
 
     /// The recording of what baresip received (`dump-*-dec.wav`), once written.

@@ -261,3 +261,59 @@ async fn rtcp_with_baresip_gives_round_trip_loss_jitter_and_mos() {
         stats.jitter_ms, stats.mos
     );
 }
+
+/// RFC 4733 DTMF both ways with baresip: our keys end in its log, its keys
+/// (sent with its `sndcode` command) come to us in order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dtmf_round_trip_with_baresip() {
+    let dir = tempfile::tempdir().unwrap();
+    let tone = dir.path().join("tone.wav");
+    write_tone_channels(&tone, PCMU.baresip_hz, PCMU.rate, 20.0, 1);
+    let bport = free_port();
+    let baresip = Baresip::configure(dir.path(), bport, &tone, PCMU.baresip, "udp");
+    let mut process = baresip.start(25, None);
+    wait_until(Duration::from_secs(10), "baresip to listen", || {
+        process.log().contains("baresip is ready")
+    });
+    let (engine, mut events) = start_engine(&test_config(free_port()), &Passwords::new()).await;
+    let call = engine
+        .call(
+            &format!("sip:bob@127.0.0.1:{bport}"),
+            None,
+            our_audio(dir.path(), &PCMU),
+        )
+        .await
+        .unwrap();
+    expect_event(&mut events, T, "established", |e| {
+        matches!(e, PhoneEvent::Established { .. }).then_some(())
+    })
+    .await;
+    engine.send_dtmf(call, "159#").await.unwrap();
+    // baresip 1.0 logs each RFC 4733 event as it starts and ends.
+    wait_until(Duration::from_secs(10), "baresip to hear our keys", || {
+        process.log().contains("received event: '#' (end=1)")
+    });
+    let heard: String = process
+        .log()
+        .split("received event: '")
+        .skip(1)
+        .filter(|rest| rest.get(1..).is_some_and(|r| r.starts_with("' (end=1)")))
+        .filter_map(|rest| rest.chars().next())
+        .collect();
+    assert_eq!(heard, "159#");
+    let answer = baresip.command("sndcode", "2580*").unwrap();
+    assert!(!answer.contains("\"ok\":false"), "{answer}");
+    let mut ours = String::new();
+    while ours.len() < 5 {
+        ours.push(
+            expect_event(&mut events, T, "baresip's keys", |e| match e {
+                PhoneEvent::DtmfReceived { key, .. } => Some(*key),
+                _ => None,
+            })
+            .await,
+        );
+    }
+    assert_eq!(ours, "2580*");
+    engine.hangup(Some(call)).await.unwrap();
+    process.stop();
+}
