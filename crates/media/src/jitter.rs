@@ -1,8 +1,16 @@
-//! A jitter buffer: reorders, drops duplicates and late packets, and says when a
-//! frame is missing so the decoder can conceal it. The target depth is fixed
-//! here; the adaptive buffer of the audio issue replaces the policy, not the API.
+//! An adaptive jitter buffer: reorders, drops duplicates and late packets,
+//! says when a frame is missing so the decoder can conceal it, and keeps its
+//! depth just above the jitter it measures.
+//!
+//! Each packet's delay is measured against the earliest-arriving packet seen
+//! in the recent window (arrival time minus its place in the stream). The
+//! target depth covers the 95th percentile of that delay variation plus one
+//! frame. The buffer grows by inserting a concealed frame (`Missing` without
+//! consuming one) and shrinks by dropping a frame after staying too deep for
+//! half a second, so the listener hears at most a 20 ms stretch or skip.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
+use std::time::{Duration, Instant};
 
 use crate::rtp::SequenceExtender;
 
@@ -13,6 +21,9 @@ pub struct JitterStats {
     pub late: u64,
     pub concealed: u64,
     pub underruns: u64,
+    /// Frames inserted to grow the buffer, and dropped to shrink it.
+    pub stretched: u64,
+    pub shrunk: u64,
 }
 
 /// What to play for the next 20 ms.
@@ -20,11 +31,16 @@ pub struct JitterStats {
 pub enum Playout {
     /// The encoded payload of the next frame.
     Frame { payload_type: u8, payload: Vec<u8> },
-    /// The frame is missing (lost or late): conceal it.
+    /// The frame is missing (lost or late), or the buffer is growing: conceal it.
     Missing,
     /// Still filling up (or nothing ever arrived): play silence.
     Buffering,
 }
+
+/// Packets whose delay is remembered for the target.
+const WINDOW: usize = 250;
+/// Pops the buffer must stay too deep before it drops a frame (0.5 s).
+const SHRINK_AFTER: u32 = 25;
 
 #[derive(Debug)]
 pub struct JitterBuffer {
@@ -32,22 +48,35 @@ pub struct JitterBuffer {
     extender: SequenceExtender,
     next: Option<u64>,
     playing: bool,
-    target_frames: usize,
+    min_frames: usize,
     max_frames: usize,
+    target_frames: usize,
+    frame: Duration,
+    /// The first packet: its arrival and extended sequence number.
+    origin: Option<(Instant, u64)>,
+    /// Recent delays relative to the origin, in ms.
+    delays: VecDeque<f64>,
+    too_deep_for: u32,
     missing_in_row: u32,
     stats: JitterStats,
 }
 
 impl JitterBuffer {
-    /// `target_frames` of 20 ms are buffered before playout starts.
-    pub fn new(target_frames: usize) -> Self {
+    /// Starts at `min_frames` of 20 ms and adapts between that and 10 frames.
+    pub fn new(min_frames: usize) -> Self {
+        let min_frames = min_frames.max(1);
         JitterBuffer {
             frames: BTreeMap::new(),
             extender: SequenceExtender::default(),
             next: None,
             playing: false,
-            target_frames: target_frames.max(1),
+            min_frames,
             max_frames: 50,
+            target_frames: min_frames,
+            frame: Duration::from_millis(20),
+            origin: None,
+            delays: VecDeque::new(),
+            too_deep_for: 0,
             missing_in_row: 0,
             stats: JitterStats::default(),
         }
@@ -62,17 +91,51 @@ impl JitterBuffer {
         self.frames.len()
     }
 
-    pub fn push(&mut self, sequence: u16, payload_type: u8, payload: Vec<u8>) {
+    /// The depth the buffer aims at now, in frames.
+    pub fn target_frames(&self) -> usize {
+        self.target_frames
+    }
+
+    /// The delay the buffer adds at its target, in ms.
+    pub fn target_ms(&self) -> f64 {
+        self.target_frames as f64 * self.frame.as_secs_f64() * 1000.0
+    }
+
+    fn measure(&mut self, ext: u64, arrival: Instant) {
+        let (t0, s0) = *self.origin.get_or_insert((arrival, ext));
+        let expected = t0 + self.frame * u32::try_from(ext.saturating_sub(s0)).unwrap_or(u32::MAX);
+        let delay = if arrival >= expected {
+            arrival.duration_since(expected).as_secs_f64() * 1000.0
+        } else {
+            -(expected.duration_since(arrival).as_secs_f64() * 1000.0)
+        };
+        self.delays.push_back(delay);
+        if self.delays.len() > WINDOW {
+            self.delays.pop_front();
+        }
+        let mut sorted: Vec<f64> = self.delays.iter().copied().collect();
+        sorted.sort_by(f64::total_cmp);
+        let floor = sorted[0];
+        let p95 = sorted[(sorted.len() - 1) * 95 / 100];
+        let frame_ms = self.frame.as_secs_f64() * 1000.0;
+        let frames = ((p95 - floor) / frame_ms).ceil() as usize + 1;
+        self.target_frames = frames.clamp(self.min_frames, 10);
+    }
+
+    /// A packet, with the time it arrived.
+    pub fn push(&mut self, sequence: u16, payload_type: u8, payload: Vec<u8>, arrival: Instant) {
         let ext = self.extender.extend(sequence);
         self.stats.received += 1;
         if self.next.is_some_and(|n| ext < n) {
             self.stats.late += 1;
+            self.measure(ext, arrival);
             return;
         }
         if self.frames.contains_key(&ext) {
             self.stats.duplicates += 1;
             return;
         }
+        self.measure(ext, arrival);
         self.frames.insert(ext, (payload_type, payload));
         // Bound the delay: a burst beyond the maximum drops the oldest frames.
         while self.frames.len() > self.max_frames {
@@ -89,6 +152,11 @@ impl JitterBuffer {
         self.frames.get(&self.next?).map(|(_, p)| p.as_slice())
     }
 
+    /// Frames buffered from the next one to play on.
+    fn ahead(&self) -> usize {
+        self.next.map_or(0, |n| self.frames.range(n..).count())
+    }
+
     /// Takes what to play for the next 20 ms.
     pub fn pop(&mut self) -> Playout {
         if !self.playing {
@@ -98,9 +166,27 @@ impl JitterBuffer {
             self.playing = true;
             self.next = self.frames.keys().next().copied();
         }
-        let Some(next) = self.next else {
+        let Some(mut next) = self.next else {
             return Playout::Buffering;
         };
+        let ahead = self.ahead();
+        // Grow: hold the stream back one frame (the decoder conceals it).
+        if ahead > 0 && ahead + 1 < self.target_frames {
+            self.stats.stretched += 1;
+            self.too_deep_for = 0;
+            return Playout::Missing;
+        }
+        // Shrink: after staying too deep for a while, skip one frame.
+        if ahead > self.target_frames + 1 {
+            self.too_deep_for += 1;
+            if self.too_deep_for >= SHRINK_AFTER && self.frames.remove(&next).is_some() {
+                self.stats.shrunk += 1;
+                self.too_deep_for = 0;
+                next += 1;
+            }
+        } else {
+            self.too_deep_for = 0;
+        }
         self.next = Some(next + 1);
         match self.frames.remove(&next) {
             Some((payload_type, payload)) => {
@@ -129,6 +215,13 @@ impl JitterBuffer {
 mod tests {
     use super::*;
 
+    /// Arrival on time for its place in the stream.
+    fn at(seq: u64) -> Instant {
+        use std::sync::OnceLock;
+        static T0: OnceLock<Instant> = OnceLock::new();
+        *T0.get_or_init(Instant::now) + Duration::from_millis(20 * (seq % 65536))
+    }
+
     fn frame(n: u8) -> Playout {
         Playout::Frame {
             payload_type: 0,
@@ -139,10 +232,10 @@ mod tests {
     #[test]
     fn reorders_and_drops_duplicates() {
         let mut j = JitterBuffer::new(2);
-        j.push(11, 0, vec![11]);
+        j.push(11, 0, vec![11], at(11));
         assert_eq!(j.pop(), Playout::Buffering);
-        j.push(10, 0, vec![10]);
-        j.push(10, 0, vec![10]);
+        j.push(10, 0, vec![10], at(10));
+        j.push(10, 0, vec![10], at(10));
         assert_eq!(j.pop(), frame(10));
         assert_eq!(j.pop(), frame(11));
         assert_eq!(j.stats().duplicates, 1);
@@ -151,11 +244,11 @@ mod tests {
     #[test]
     fn missing_frame_is_concealed_and_late_one_dropped() {
         let mut j = JitterBuffer::new(1);
-        j.push(1, 0, vec![1]);
-        j.push(3, 0, vec![3]);
+        j.push(1, 0, vec![1], at(1));
+        j.push(3, 0, vec![3], at(3));
         assert_eq!(j.pop(), frame(1));
         assert_eq!(j.pop(), Playout::Missing);
-        j.push(2, 0, vec![2]);
+        j.push(2, 0, vec![2], at(2));
         assert_eq!(j.stats().late, 1);
         assert_eq!(j.pop(), frame(3));
     }
@@ -163,8 +256,8 @@ mod tests {
     #[test]
     fn wraps_sequence_numbers() {
         let mut j = JitterBuffer::new(1);
-        j.push(65535, 0, vec![1]);
-        j.push(0, 0, vec![2]);
+        j.push(65535, 0, vec![1], at(65535));
+        j.push(0, 0, vec![2], at(0));
         assert_eq!(j.pop(), frame(1));
         assert_eq!(j.pop(), frame(2));
     }
@@ -172,15 +265,15 @@ mod tests {
     #[test]
     fn underrun_rebuffers() {
         let mut j = JitterBuffer::new(2);
-        j.push(1, 0, vec![1]);
-        j.push(2, 0, vec![2]);
+        j.push(1, 0, vec![1], at(1));
+        j.push(2, 0, vec![2], at(2));
         j.pop();
         j.pop();
         for _ in 0..3 {
             assert_eq!(j.pop(), Playout::Missing);
         }
         assert_eq!(j.stats().underruns, 1);
-        j.push(6, 0, vec![6]);
+        j.push(6, 0, vec![6], at(6));
         assert_eq!(j.pop(), Playout::Buffering);
     }
 }

@@ -280,7 +280,7 @@ impl MediaSession {
             return Ok(());
         }
         self.jitter
-            .push(packet.sequence, packet.payload_type, packet.payload);
+            .push(packet.sequence, packet.payload_type, packet.payload, at);
         Ok(())
     }
 
@@ -319,7 +319,7 @@ impl MediaSession {
         // One way: half the round trip (or 20 ms on a LAN guess), our buffer,
         // and a frame of packetisation.
         let network = rtt.map_or(20.0, |r| r.as_secs_f64() * 500.0);
-        let buffer = (JITTER_TARGET_FRAMES * 20) as f64;
+        let buffer = self.jitter.target_ms();
         let delay = network + buffer + 20.0;
         let r = crate::rtcp::r_factor(self.negotiated.codec, delay, loss_percent);
         Quality {

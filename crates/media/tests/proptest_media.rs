@@ -84,7 +84,7 @@ proptest! {
             match op {
                 Some(delta) => {
                     base = base.wrapping_add(1);
-                    j.push(base.wrapping_add(delta as u16), 0, vec![0]);
+                    j.push(base.wrapping_add(delta as u16), 0, vec![0], std::time::Instant::now());
                     pushed += 1;
                 }
                 None => if let Playout::Frame { .. } = j.pop() { played += 1 },
