@@ -23,6 +23,7 @@ fn account(user: &str, registrar_port: u16, expires: u32) -> AccountSettings {
         transport: "udp".into(),
         expires,
         register: true,
+        codecs: None,
     }
 }
 

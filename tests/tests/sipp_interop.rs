@@ -116,6 +116,7 @@ async fn digest_challenge_on_invite_is_answered() {
         transport: "udp".into(),
         expires: 600,
         register: false,
+        codecs: None,
     });
     let passwords = Passwords::from([("lab".to_string(), "secret".to_string())]);
     let (engine, mut events) = start_engine(&config, &passwords).await;

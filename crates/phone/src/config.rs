@@ -118,6 +118,10 @@ pub struct AccountSettings {
     pub expires: u32,
     #[serde(default = "default_true")]
     pub register: bool,
+    /// This account's codec preference (default: `[audio] codecs`), e.g. a
+    /// provider that only carries G.711.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub codecs: Option<Vec<String>>,
 }
 
 fn default_transport() -> String {
@@ -188,6 +192,9 @@ impl Config {
         self.codecs()?;
         for a in &self.accounts {
             account_config(a, None)?;
+            if let Some(c) = &a.codecs {
+                parse_codecs(c)?;
+            }
         }
         let mut names: Vec<&str> = self.accounts.iter().map(|a| a.name.as_str()).collect();
         names.sort_unstable();
@@ -198,18 +205,17 @@ impl Config {
     }
 
     pub fn codecs(&self) -> Result<Vec<CodecKind>, ConfigError> {
-        self.audio
-            .codecs
+        parse_codecs(&self.audio.codecs)
+    }
+
+    /// Each account's codecs, in account order: its own list, else the global one.
+    pub fn account_codecs(&self) -> Result<Vec<Vec<CodecKind>>, ConfigError> {
+        let global = self.codecs()?;
+        self.accounts
             .iter()
-            .map(|c| {
-                CodecKind::ALL
-                    .into_iter()
-                    .find(|k| k.name().eq_ignore_ascii_case(c))
-                    .ok_or_else(|| {
-                        ConfigError::Invalid(format!(
-                            "unknown codec {c:?} (opus, G722, PCMU, PCMA)"
-                        ))
-                    })
+            .map(|a| match &a.codecs {
+                Some(c) => parse_codecs(c),
+                None => Ok(global.clone()),
             })
             .collect()
     }
@@ -317,6 +323,20 @@ pub fn store_password(account: &str, password: &str) -> Result<(), String> {
     keyring::Entry::new(KEYRING_SERVICE, account)
         .and_then(|e| e.set_password(password))
         .map_err(|e| e.to_string())
+}
+
+fn parse_codecs(names: &[String]) -> Result<Vec<CodecKind>, ConfigError> {
+    names
+        .iter()
+        .map(|c| {
+            CodecKind::ALL
+                .into_iter()
+                .find(|k| k.name().eq_ignore_ascii_case(c))
+                .ok_or_else(|| {
+                    ConfigError::Invalid(format!("unknown codec {c:?} (opus, G722, PCMU, PCMA)"))
+                })
+        })
+        .collect()
 }
 
 #[cfg(test)]

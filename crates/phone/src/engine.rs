@@ -57,6 +57,9 @@ impl Engine {
             codecs: config
                 .codecs()
                 .map_err(|e| EngineError::Config(e.to_string()))?,
+            account_codecs: config
+                .account_codecs()
+                .map_err(|e| EngineError::Config(e.to_string()))?,
             telephone_event: config.audio.telephone_event,
             rtcp_interval: std::time::Duration::from_millis(config.audio.rtcp_interval_ms.max(500)),
             accept_p2p: config.sip.accept_p2p,

@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
+use hookswitch_media::codec::CodecKind;
 use hookswitch_media::sdp::{
     Direction, LocalMedia, Negotiated, NegotiationError, SessionDescription, apply_answer,
     create_answer, create_offer,
@@ -139,8 +140,7 @@ impl Driver {
         // Open the audio before anything goes on the wire (a bad file fails the
         // call here), and keep it for when media starts.
         let rate = self
-            .settings
-            .codecs
+            .codecs_for(account_id)
             .first()
             .map_or(8000, |c| c.sample_rate());
         let source = audio.source(rate).map_err(EngineError::Audio)?;
@@ -148,7 +148,7 @@ impl Driver {
             addr: "media port".into(),
             reason: e.to_string(),
         })?;
-        let local = self.local_media(&socket);
+        let local = self.local_media(&socket, account_id);
         let offer = create_offer(&local);
         let call = self
             .ua
@@ -321,13 +321,25 @@ impl Driver {
         Err(last_error.unwrap_or_else(|| std::io::Error::other("no even/odd port pair free")))
     }
 
-    pub(super) fn local_media(&mut self, sockets: &MediaSockets) -> LocalMedia {
+    /// The codecs a call of `account` offers or accepts.
+    fn codecs_for(&self, account: Option<AccountId>) -> &[CodecKind] {
+        account
+            .and_then(|a| self.settings.account_codecs.get(a.0))
+            .unwrap_or(&self.settings.codecs)
+    }
+
+    pub(super) fn local_media(
+        &mut self,
+        sockets: &MediaSockets,
+        account: Option<AccountId>,
+    ) -> LocalMedia {
+        let codecs = self.codecs_for(account).to_vec();
         let socket = &sockets.rtp;
         self.session_ids += 1;
         LocalMedia {
             address: self.settings.advertise_ip,
             port: socket.local_addr().map(|a| a.port()).unwrap_or(0),
-            codecs: self.settings.codecs.clone(),
+            codecs,
             telephone_event: self.settings.telephone_event,
             ptime: 20,
             direction: Direction::SendRecv,

@@ -58,7 +58,7 @@ impl Driver {
                         return;
                     }
                 };
-                let local = self.local_media(&sockets);
+                let local = self.local_media(&sockets, account);
                 self.calls.insert(
                     call.0,
                     CallMedia::new(sockets, local, None, offer, AudioSpec::default()),

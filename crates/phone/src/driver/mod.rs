@@ -66,6 +66,8 @@ pub enum Command {
 pub struct DriverSettings {
     pub advertise_ip: IpAddr,
     pub codecs: Vec<CodecKind>,
+    /// Per account (in account order): its codecs, or the global ones.
+    pub account_codecs: Vec<Vec<CodecKind>>,
     pub telephone_event: bool,
     pub rtcp_interval: std::time::Duration,
     pub accept_p2p: bool,

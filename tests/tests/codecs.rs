@@ -1,0 +1,63 @@
+//! Codec preferences: the global list decides what two Hookswitches talk, and
+//! an account's own list (a provider that only carries G.711) overrides it for
+//! calls from that account.
+
+use std::time::Duration;
+
+use hookswitch_phone::config::AccountSettings;
+use hookswitch_phone::{AudioSpec, Passwords, PhoneEvent};
+use hookswitch_tests::{expect_event, free_port, start_engine, test_config};
+
+const T: Duration = Duration::from_secs(10);
+
+async fn established_codec(account: Option<&str>) -> String {
+    let b_port = free_port();
+    let (b, mut b_events) = start_engine(&test_config(b_port), &Passwords::new()).await;
+    let a_port = free_port();
+    let mut config = test_config(a_port);
+    config.accounts.push(AccountSettings {
+        name: "pstn".into(),
+        aor: format!("sip:alice@127.0.0.1:{a_port}"),
+        display_name: None,
+        auth_user: None,
+        registrar: None,
+        outbound_proxy: None,
+        transport: "udp".into(),
+        expires: 600,
+        register: false,
+        codecs: Some(vec!["PCMA".into()]),
+    });
+    let passwords = Passwords::from([("pstn".to_string(), "unused".to_string())]);
+    let (a, mut a_events) = start_engine(&config, &passwords).await;
+    let call = a
+        .call(
+            &format!("sip:bob@127.0.0.1:{b_port}"),
+            account,
+            AudioSpec::default(),
+        )
+        .await
+        .unwrap();
+    let incoming = expect_event(&mut b_events, T, "incoming call", |e| match e {
+        PhoneEvent::IncomingCall { call, .. } => Some(*call),
+        _ => None,
+    })
+    .await;
+    b.answer(incoming, AudioSpec::default()).await.unwrap();
+    let codec = expect_event(&mut a_events, T, "established", |e| match e {
+        PhoneEvent::Established { codec, .. } => Some(codec.clone()),
+        _ => None,
+    })
+    .await;
+    a.hangup(Some(call)).await.unwrap();
+    codec
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_global_preference_gives_opus_between_two_hookswitches() {
+    assert_eq!(established_codec(None).await, "opus");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_accounts_own_codecs_override_the_global_list() {
+    assert_eq!(established_codec(Some("pstn")).await, "PCMA");
+}
