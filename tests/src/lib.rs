@@ -7,6 +7,7 @@ pub mod baresip;
 pub mod cpio;
 pub mod kamailio;
 pub mod process;
+pub mod pulse;
 pub mod qemu;
 pub mod relay;
 pub mod sipp;

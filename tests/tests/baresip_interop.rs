@@ -61,6 +61,7 @@ fn our_audio(dir: &Path, codec: &Codec) -> AudioSpec {
         play: None,
         tone_hz: Some(codec.our_hz),
         record: Some(dir.join("ours.wav")),
+        ..Default::default()
     }
 }
 

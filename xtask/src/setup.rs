@@ -14,6 +14,7 @@ const BUILD: &[&str] = &[
     "libudev-dev",      // hidapi's hidraw backend enumerates through libudev
     "libusb-1.0-0-dev", // rusb, for USB phones without a Telephony page
     "cmake",            // builds the libopus the `opus` crate bundles
+    "libasound2-dev",   // cpal's ALSA host (sound devices)
 ];
 
 /// Real peers and tools the tests start (see the shared TEST-RIGS recipes).
@@ -30,6 +31,7 @@ const TEST: &[&str] = &[
     // The real-kernel HID test: Debian's kernel under QEMU with a busybox initramfs.
     "qemu-system-x86",
     "busybox-static",
+    "espeak-ng", // speaks the sample of the sound-path test
 ];
 
 /// The real-kernel test downloads this package (never installs it): apt's

@@ -16,6 +16,8 @@ fn audio_spec(a: &AudioArgs) -> AudioSpec {
         play: a.play.clone(),
         tone_hz: a.tone,
         record: a.record.clone(),
+        microphone: a.mic.clone(),
+        speaker: a.speaker.clone(),
     }
 }
 

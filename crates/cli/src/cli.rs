@@ -77,6 +77,8 @@ pub enum Command {
         #[command(flatten)]
         devices: DeviceOptions,
     },
+    /// The sound devices (microphones, speakers, headsets) by name.
+    AudioDevices,
     /// Print device events live (buttons, plug, unplug, reports written) and set
     /// LEDs from standard input (`mute on`, `ring off`, ...; `help` lists them).
     HidMonitor(MonitorArgs),
@@ -157,6 +159,13 @@ pub struct AudioArgs {
     /// Record what the other side sends to this WAV file.
     #[arg(long, value_name = "FILE.wav")]
     pub record: Option<PathBuf>,
+    /// Talk through this microphone (a name from `hookswitch audio-devices`;
+    /// without a name, the system default).
+    #[arg(long, value_name = "DEVICE", num_args = 0..=1, default_missing_value = "default", conflicts_with_all = ["play", "tone"])]
+    pub mic: Option<String>,
+    /// Hear the other side on this output (without a name, the system default).
+    #[arg(long, value_name = "DEVICE", num_args = 0..=1, default_missing_value = "default")]
+    pub speaker: Option<String>,
     /// Hang up this many seconds after the call is established
     /// (default: when --play ends, else when the other side hangs up).
     #[arg(long, value_name = "SECONDS")]

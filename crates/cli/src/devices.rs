@@ -250,3 +250,34 @@ pub fn list(cli: &Cli, options: &DeviceOptions) -> anyhow::Result<u8> {
     }
     Ok(exit::OK)
 }
+
+/// `hookswitch audio-devices`.
+pub fn audio(cli: &Cli) -> anyhow::Result<u8> {
+    let devices = hookswitch_devices::sound::list()?;
+    if cli.json {
+        println!("{}", serde_json::to_string_pretty(&devices)?);
+        return Ok(exit::OK);
+    }
+    if devices.is_empty() {
+        println!("No sound devices.");
+    }
+    for d in &devices {
+        let mut what = Vec::new();
+        if d.input {
+            what.push(if d.default_input {
+                "input (default)"
+            } else {
+                "input"
+            });
+        }
+        if d.output {
+            what.push(if d.default_output {
+                "output (default)"
+            } else {
+                "output"
+            });
+        }
+        println!("{:<12} {} ({})", d.name, what.join(", "), d.description);
+    }
+    Ok(exit::OK)
+}

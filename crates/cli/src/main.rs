@@ -92,6 +92,7 @@ fn main() -> ExitCode {
                 tokio::task::block_in_place(|| hid_monitor::run(&cli, args))
             }
             Command::HidLearn(args) => tokio::task::block_in_place(|| hid_learn::run(&cli, args)),
+            Command::AudioDevices => devices::audio(&cli),
             Command::Config {
                 command: ConfigCommand::Path,
             } => {

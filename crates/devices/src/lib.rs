@@ -17,6 +17,7 @@ pub mod hid;
 pub mod hotplug;
 pub mod manager;
 pub mod profiles;
+pub mod sound;
 pub mod usb;
 
 pub use device::{Backend, DeviceError, DeviceEvent, DeviceId, DeviceInfo, EventSink, PhoneDevice};

@@ -1,5 +1,6 @@
-//! Where a call's audio comes from and goes to. Sound devices (cpal) plug in here
-//! with the audio issue; files and tones serve scripts and tests now.
+//! Where a call's audio comes from and goes to: the sound devices (a headset's
+//! microphone and earpiece, through crates/devices), files and tones (scripts
+//! and tests), silence.
 
 mod wav;
 
@@ -53,6 +54,65 @@ impl AudioSink for Discard {
     fn write_frame(&mut self, _pcm: &[i16]) {}
 }
 
+/// The microphone, as a call's source.
+struct Microphone(hookswitch_devices::sound::Capture);
+
+impl AudioSource for Microphone {
+    fn read_frame(&mut self, out: &mut [i16]) -> bool {
+        self.0.read_frame(out)
+    }
+}
+
+impl Drop for Microphone {
+    fn drop(&mut self) {
+        let s = self.0.stats();
+        tracing::info!(
+            device = %s.device,
+            rate = s.device_rate,
+            underruns = s.underruns,
+            overruns = s.overruns,
+            "capture ended"
+        );
+    }
+}
+
+/// The earpiece or speaker, as a call's sink.
+struct Speaker(hookswitch_devices::sound::Playback);
+
+impl AudioSink for Speaker {
+    fn write_frame(&mut self, pcm: &[i16]) {
+        self.0.write_frame(pcm);
+    }
+
+    fn finish(&mut self) {
+        let s = self.0.stats();
+        tracing::info!(
+            device = %s.device,
+            underruns = s.underruns,
+            overruns = s.overruns,
+            samples = s.samples,
+            "playback ended"
+        );
+    }
+}
+
+/// Both: the speaker and a recording.
+struct Tee(Vec<Box<dyn AudioSink>>);
+
+impl AudioSink for Tee {
+    fn write_frame(&mut self, pcm: &[i16]) {
+        for s in &mut self.0 {
+            s.write_frame(pcm);
+        }
+    }
+
+    fn finish(&mut self) {
+        for s in &mut self.0 {
+            s.finish();
+        }
+    }
+}
+
 /// What the user asked a call to play and record.
 #[derive(Debug, Clone, Default)]
 pub struct AudioSpec {
@@ -62,6 +122,10 @@ pub struct AudioSpec {
     pub tone_hz: Option<f64>,
     /// A WAV file to record what the peer sends.
     pub record: Option<std::path::PathBuf>,
+    /// Capture from this sound device ("default": the system's).
+    pub microphone: Option<String>,
+    /// Play what the peer sends on this sound device ("default": the system's).
+    pub speaker: Option<String>,
 }
 
 impl AudioSpec {
@@ -72,15 +136,28 @@ impl AudioSpec {
         if let Some(hz) = self.tone_hz {
             return Ok(Box::new(Tone::new(hz, sample_rate)));
         }
+        if let Some(name) = &self.microphone {
+            let capture = hookswitch_devices::sound::Capture::open(name, sample_rate)
+                .map_err(|e| e.to_string())?;
+            return Ok(Box::new(Microphone(capture)));
+        }
         Ok(Box::new(Silence))
     }
 
     pub fn sink(&self, sample_rate: u32) -> Result<Box<dyn AudioSink>, String> {
-        match &self.record {
-            Some(path) => {
-                WavSink::create(path, sample_rate).map(|s| Box::new(s) as Box<dyn AudioSink>)
-            }
-            None => Ok(Box::new(Discard)),
+        let mut sinks: Vec<Box<dyn AudioSink>> = Vec::new();
+        if let Some(path) = &self.record {
+            sinks.push(Box::new(WavSink::create(path, sample_rate)?));
         }
+        if let Some(name) = &self.speaker {
+            let playback = hookswitch_devices::sound::Playback::open(name, sample_rate)
+                .map_err(|e| e.to_string())?;
+            sinks.push(Box::new(Speaker(playback)));
+        }
+        Ok(match sinks.len() {
+            0 => Box::new(Discard),
+            1 => sinks.remove(0),
+            _ => Box::new(Tee(sinks)),
+        })
     }
 }

@@ -1,0 +1,161 @@
+//! The sound path on a real audio server: PulseAudio (started here) with null
+//! sinks. A spoken sample (espeak-ng) is played into `mic_a`; one Hookswitch
+//! talks through `mic_a.monitor` as its microphone and calls a second one, which
+//! plays the call on `spk_b`; `spk_b.monitor` is recorded. The recording must be
+//! the sample (normalised cross-correlation), and the delay is reported.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use hookswitch_tests::pulse::Pulse;
+use hookswitch_tests::{Process, free_port, read_wav, wait_until};
+use rustfft::FftPlanner;
+use rustfft::num_complex::Complex;
+
+const RATE: u32 = 16000;
+
+fn hookswitch(pulse: &Pulse, home: &Path) -> Command {
+    // G.722: a waveform codec, so the recording can be compared sample by
+    // sample (Opus keeps the sound, not the waveform).
+    std::fs::create_dir_all(home.join("hookswitch")).unwrap();
+    std::fs::write(
+        home.join("hookswitch/config.toml"),
+        "[audio]\ncodecs = [\"G722\"]\n",
+    )
+    .unwrap();
+    let mut c = pulse.command(env!("CARGO_BIN_EXE_hookswitch"));
+    c.env("XDG_CONFIG_HOME", home)
+        .env("RUST_LOG", "hookswitch_phone=info,hookswitch_devices=info");
+    c
+}
+
+/// `path` as mono at RATE (sox does the resampling).
+fn mono_16k(path: &Path, out: &Path) -> Vec<f64> {
+    let status = Command::new("sox")
+        .arg(path)
+        .args(["-c", "1", "-r", &RATE.to_string(), "-b", "16"])
+        .arg(out)
+        .status()
+        .expect("sox");
+    assert!(status.success());
+    read_wav(out).0.into_iter().map(f64::from).collect()
+}
+
+/// The lag (samples) at which `b` best matches `a` (b = a delayed), and the
+/// normalised correlation there.
+fn best_lag(a: &[f64], b: &[f64]) -> (usize, f64) {
+    let n = (a.len() + b.len()).next_power_of_two();
+    let mut planner = FftPlanner::<f64>::new();
+    let fft = planner.plan_fft_forward(n);
+    let ifft = planner.plan_fft_inverse(n);
+    let spectrum = |x: &[f64]| {
+        let mut v: Vec<Complex<f64>> = x.iter().map(|&r| Complex::new(r, 0.0)).collect();
+        v.resize(n, Complex::new(0.0, 0.0));
+        fft.process(&mut v);
+        v
+    };
+    let (fa, fb) = (spectrum(a), spectrum(b));
+    let mut cross: Vec<Complex<f64>> = fb.iter().zip(&fa).map(|(x, y)| x * y.conj()).collect();
+    ifft.process(&mut cross);
+    let (lag, peak) = cross[..b.len()]
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (i, c.re / n as f64))
+        .max_by(|x, y| x.1.total_cmp(&y.1))
+        .unwrap();
+    let energy_a: f64 = a.iter().map(|v| v * v).sum();
+    let window = &b[lag..(lag + a.len()).min(b.len())];
+    let energy_b: f64 = window.iter().map(|v| v * v).sum();
+    (lag, peak / (energy_a * energy_b).sqrt().max(1e-9))
+}
+
+#[test]
+fn speech_crosses_a_call_from_microphone_to_speaker() {
+    let dir = tempfile::tempdir().unwrap();
+    let pulse = Pulse::start(dir.path(), &["mic_a", "spk_b"]);
+    let sample = dir.path().join("sample.wav");
+    let said = Command::new("espeak-ng")
+        .args(["-w"])
+        .arg(&sample)
+        .arg("Hookswitch sound path test. One, two, three, four, five. The quick brown fox jumps over the lazy dog.")
+        .status()
+        .expect("espeak-ng (cargo xtask setup installs it)");
+    assert!(said.success());
+
+    let b_port = free_port();
+    let mut listen = hookswitch(&pulse, &dir.path().join("b"));
+    listen.env("PULSE_SINK", "spk_b").args([
+        "--bind",
+        &format!("127.0.0.1:{b_port}"),
+        "listen",
+        "--auto-answer",
+        "--count",
+        "1",
+        "--speaker",
+    ]);
+    let listener = Process::spawn("listen", listen, dir.path());
+    listener.wait_for_log("listening on", Duration::from_secs(10));
+
+    // What the microphone got and what the speaker played, recorded side by
+    // side: the lag between the two is the mouth-to-ear delay.
+    let record = |device: &str, file: &Path| {
+        let mut rec = pulse.command("parecord");
+        rec.args([&format!("--device={device}"), "--file-format=wav"])
+            .arg(file);
+        Process::spawn(&format!("parecord-{device}"), rec, dir.path())
+    };
+    let said_file = dir.path().join("said.wav");
+    let heard_file = dir.path().join("heard.wav");
+    let mut said_recorder = record("mic_a.monitor", &said_file);
+    let mut heard_recorder = record("spk_b.monitor", &heard_file);
+
+    let mut call = hookswitch(&pulse, &dir.path().join("a"));
+    call.env("PULSE_SOURCE", "mic_a.monitor").args([
+        "--bind",
+        &format!("127.0.0.1:{}", free_port()),
+        "call",
+        &format!("sip:bob@127.0.0.1:{b_port}"),
+        "--mic",
+        "--duration",
+        "10",
+    ]);
+    let caller = Process::spawn("call", call, dir.path());
+    caller.wait_for_log("established", Duration::from_secs(10));
+    // Let both streams settle, then speak.
+    std::thread::sleep(Duration::from_millis(500));
+    let played = pulse
+        .command("paplay")
+        .args(["--device=mic_a"])
+        .arg(&sample)
+        .status()
+        .expect("paplay");
+    assert!(played.success());
+    wait_until(Duration::from_secs(15), "the call to end", || {
+        caller.log().contains("ended")
+    });
+    said_recorder.stop();
+    heard_recorder.stop();
+
+    let a = mono_16k(&sample, &dir.path().join("sample16.wav"));
+    let said = mono_16k(&said_file, &dir.path().join("said16.wav"));
+    let heard = mono_16k(&heard_file, &dir.path().join("heard16.wav"));
+    assert!(
+        heard.len() > a.len(),
+        "recording too short:\n{}",
+        caller.log()
+    );
+    let (said_lag, _) = best_lag(&a, &said);
+    let (lag, correlation) = best_lag(&a, &heard);
+    let delay_ms = (lag as f64 - said_lag as f64) * 1000.0 / f64::from(RATE);
+    println!(
+        "sound path: correlation {correlation:.3}, mouth-to-ear delay {delay_ms:.0} ms\n{}\n{}",
+        caller.log(),
+        listener.log()
+    );
+    assert!(
+        correlation > 0.6,
+        "the speaker did not say the sample: {correlation:.3}"
+    );
+    assert!((0.0..1000.0).contains(&delay_ms), "delay {delay_ms:.0} ms");
+}

@@ -1,0 +1,100 @@
+//! Sound devices through cpal (on Linux its ALSA host, which reaches PulseAudio
+//! or PipeWire through their ALSA plugins). A call reads and writes 20 ms
+//! frames at its codec's rate; the device runs its own period at its own rate.
+//! Between them: a lock-free ring buffer (`ringbuf`) and a resampler (`rubato`).
+//!
+//! cpal's streams are not `Send`: each runs on a thread of its own that keeps
+//! it alive; the `Capture` and `Playback` handles hold only the ring's other
+//! end, so they can move into the call's task.
+
+mod stream;
+
+pub use stream::{Capture, Playback, SoundStats};
+
+use cpal::traits::{DeviceTrait, HostTrait};
+use serde::Serialize;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SoundError {
+    #[error("no sound device named {0:?} (see `hookswitch audio-devices`)")]
+    NoSuchDevice(String),
+    #[error("no default {0} device")]
+    NoDefault(&'static str),
+    #[error("sound device {name}: {message}")]
+    Device { name: String, message: String },
+}
+
+/// A sound device as the user picks it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SoundDevice {
+    /// What to pass as `--mic`/`--speaker` (ALSA's name: "default", "pulse", "hw:1,0").
+    pub name: String,
+    /// What the system calls it.
+    pub description: String,
+    pub input: bool,
+    pub output: bool,
+    pub default_input: bool,
+    pub default_output: bool,
+}
+
+/// The system's sound devices.
+pub fn list() -> Result<Vec<SoundDevice>, SoundError> {
+    let host = cpal::default_host();
+    let name_of = device_name;
+    let default_in = host.default_input_device().map(|d| name_of(&d));
+    let default_out = host.default_output_device().map(|d| name_of(&d));
+    let devices = host.devices().map_err(|e| SoundError::Device {
+        name: "host".into(),
+        message: e.to_string(),
+    })?;
+    Ok(devices
+        .map(|d| {
+            let name = name_of(&d);
+            SoundDevice {
+                description: d.to_string(),
+                input: d.supports_input(),
+                output: d.supports_output(),
+                default_input: default_in.as_deref() == Some(name.as_str()),
+                default_output: default_out.as_deref() == Some(name.as_str()),
+                name,
+            }
+        })
+        .collect())
+}
+
+/// The host's own name for a device.
+pub(crate) fn device_name(d: &cpal::Device) -> String {
+    d.id()
+        .map(|id| id.id().to_string())
+        .unwrap_or_else(|_| d.to_string())
+}
+
+/// The device called `name`, or the system default when `name` is "default"
+/// or empty.
+fn find(name: &str, input: bool) -> Result<cpal::Device, SoundError> {
+    let host = cpal::default_host();
+    if name.is_empty() || name == "default" {
+        let d = if input {
+            host.default_input_device()
+        } else {
+            host.default_output_device()
+        };
+        return d.ok_or(SoundError::NoDefault(if input {
+            "input"
+        } else {
+            "output"
+        }));
+    }
+    let mut devices = if input {
+        host.input_devices()
+    } else {
+        host.output_devices()
+    }
+    .map_err(|e| SoundError::Device {
+        name: name.into(),
+        message: e.to_string(),
+    })?;
+    devices
+        .find(|d| device_name(d) == name || d.to_string() == name)
+        .ok_or_else(|| SoundError::NoSuchDevice(name.into()))
+}

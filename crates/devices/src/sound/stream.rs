@@ -1,0 +1,440 @@
+//! Capture and playback streams: device period <-> ring buffer <-> 20 ms
+//! frames at the codec's rate.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc;
+
+use cpal::traits::{DeviceTrait, StreamTrait};
+use ringbuf::traits::{Consumer, Observer, Producer, Split};
+use ringbuf::{HeapCons, HeapProd, HeapRb};
+use rubato::{FftFixedInOut, Resampler};
+
+use super::{SoundError, device_name, find};
+
+/// Counters of one stream.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct SoundStats {
+    pub device: String,
+    pub device_rate: u32,
+    /// The device delivered more than we took (capture) or we wrote more
+    /// than it played (playback): samples dropped.
+    pub overruns: u64,
+    /// The device wanted samples we did not have (playback), or we wanted a
+    /// frame the device had not delivered (capture): silence filled in.
+    pub underruns: u64,
+    /// The stream failed (device unplugged...).
+    pub failed: bool,
+    /// Samples the device took (playback) or gave (capture), per channel.
+    pub samples: u64,
+}
+
+#[derive(Default)]
+struct Shared {
+    /// Samples the device took (playback) or gave (capture).
+    samples: AtomicU64,
+    overruns: AtomicU64,
+    underruns: AtomicU64,
+    failed: AtomicBool,
+}
+
+struct Opened {
+    device: String,
+    rate: u32,
+}
+
+fn device_error(name: &str, e: impl std::fmt::Display) -> SoundError {
+    SoundError::Device {
+        name: name.into(),
+        message: e.to_string(),
+    }
+}
+
+/// Runs `build` on a thread that owns the stream until the handle is dropped.
+fn spawn_stream(
+    build: impl FnOnce() -> Result<(cpal::Stream, Opened), SoundError> + Send + 'static,
+) -> Result<(Opened, mpsc::Sender<()>), SoundError> {
+    let (ready_tx, ready_rx) = mpsc::channel();
+    let (stop_tx, stop_rx) = mpsc::channel::<()>();
+    std::thread::Builder::new()
+        .name("sound-stream".into())
+        .spawn(move || match build() {
+            Ok((stream, opened)) => {
+                if let Err(e) = stream.play() {
+                    let _ = ready_tx.send(Err(device_error(&opened.device, e)));
+                    return;
+                }
+                let _ = ready_tx.send(Ok(opened));
+                // Until the handle is dropped.
+                let _ = stop_rx.recv();
+                drop(stream);
+            }
+            Err(e) => {
+                let _ = ready_tx.send(Err(e));
+            }
+        })
+        .map_err(|e| device_error("thread", e))?;
+    let opened = ready_rx
+        .recv()
+        .map_err(|_| device_error("sound", "the stream thread ended"))??;
+    Ok((opened, stop_tx))
+}
+
+/// A resampler between a device rate and a codec rate for 20 ms chunks, or
+/// none when they are equal.
+fn resampler(from: u32, to: u32) -> Result<Option<FftFixedInOut<f32>>, SoundError> {
+    if from == to {
+        return Ok(None);
+    }
+    FftFixedInOut::new(from as usize, to as usize, (from / 50) as usize, 1)
+        .map(Some)
+        .map_err(|e| device_error("resampler", e))
+}
+
+/// The device's own configuration with a 10 ms period where the device allows
+/// it: the default ALSA period of the PulseAudio plugin is long enough to add a
+/// quarter of a second of delay.
+fn low_latency(config: &cpal::SupportedStreamConfig) -> cpal::StreamConfig {
+    let mut c = config.config();
+    let want = config.sample_rate() / 100;
+    if let cpal::SupportedBufferSize::Range { min, max } = config.buffer_size()
+        && (*min..=*max).contains(&want)
+    {
+        c.buffer_size = cpal::BufferSize::Fixed(want);
+    }
+    c
+}
+
+fn to_i16(v: f32) -> i16 {
+    (v * 32767.0).round().clamp(-32768.0, 32767.0) as i16
+}
+
+/// The microphone side.
+pub struct Capture {
+    consumer: HeapCons<f32>,
+    resampler: Option<FftFixedInOut<f32>>,
+    input: Vec<f32>,
+    /// Frames to have buffered before delivering: devices deliver in periods
+    /// longer than 20 ms, and a tick that finds the ring short would cut a
+    /// gap into the speech. Grows by one frame at each underrun (up to 6).
+    prime_frames: usize,
+    primed: bool,
+    shared: Arc<Shared>,
+    opened: Opened,
+    _stop: mpsc::Sender<()>,
+}
+
+impl Capture {
+    /// Opens `name` (or the default input) for frames at `codec_rate`.
+    pub fn open(name: &str, codec_rate: u32) -> Result<Capture, SoundError> {
+        let shared = Arc::new(Shared::default());
+        let name = name.to_owned();
+        let (tx, rx) = mpsc::channel();
+        let s = shared.clone();
+        let (opened, stop) = spawn_stream(move || {
+            let device = find(&name, true)?;
+            let label = device_name(&device);
+            let config = device
+                .default_input_config()
+                .map_err(|e| device_error(&label, e))?;
+            let rate = config.sample_rate();
+            let channels = usize::from(config.channels()).max(1);
+            // 200 ms of mono audio.
+            let (mut producer, consumer) = HeapRb::<f32>::new(rate as usize / 5).split();
+            let _ = tx.send(consumer);
+            let shared = s.clone();
+            let mut push = move |mono: &mut dyn Iterator<Item = f32>| {
+                for v in mono {
+                    if producer.try_push(v).is_err() {
+                        shared.overruns.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            };
+            let failed = s.clone();
+            // A dying stream reports the same error in a loop: log it once.
+            let on_error = move |e: cpal::Error| {
+                if !failed.failed.swap(true, Ordering::Relaxed) {
+                    tracing::warn!("capture stream: {e}");
+                }
+            };
+            let stream = match config.sample_format() {
+                cpal::SampleFormat::F32 => device.build_input_stream::<f32, _, _>(
+                    low_latency(&config),
+                    move |data: &[f32], _| {
+                        push(
+                            &mut data
+                                .chunks(channels)
+                                .map(|f| f.iter().sum::<f32>() / f.len() as f32),
+                        )
+                    },
+                    on_error,
+                    None,
+                ),
+                cpal::SampleFormat::I16 => device.build_input_stream::<i16, _, _>(
+                    low_latency(&config),
+                    move |data: &[i16], _| {
+                        push(&mut data.chunks(channels).map(|f| {
+                            f.iter().map(|&v| f32::from(v) / 32768.0).sum::<f32>() / f.len() as f32
+                        }))
+                    },
+                    on_error,
+                    None,
+                ),
+                other => {
+                    return Err(device_error(&label, format!("sample format {other:?}")));
+                }
+            }
+            .map_err(|e| device_error(&label, e))?;
+            Ok((
+                stream,
+                Opened {
+                    device: label,
+                    rate,
+                },
+            ))
+        })?;
+        let consumer = rx
+            .recv()
+            .map_err(|_| device_error(&opened.device, "no ring buffer"))?;
+        Ok(Capture {
+            consumer,
+            resampler: resampler(opened.rate, codec_rate)?,
+            input: Vec::new(),
+            prime_frames: 2,
+            primed: false,
+            shared,
+            opened,
+            _stop: stop,
+        })
+    }
+
+    /// Device samples one 20 ms frame needs.
+    fn chunk(&self) -> usize {
+        self.resampler
+            .as_ref()
+            .map_or((self.opened.rate / 50) as usize, |r| r.input_frames_next())
+    }
+
+    /// One 20 ms frame at the codec rate; silence when the device is behind.
+    pub fn read_frame(&mut self, out: &mut [i16]) -> bool {
+        let chunk = self.chunk();
+        let buffered = self.consumer.occupied_len();
+        if !self.primed {
+            if buffered < chunk * (self.prime_frames + 1) {
+                out.fill(0);
+                return true;
+            }
+            self.primed = true;
+        }
+        // A device clock faster than ours piles samples up: keep the delay
+        // within two frames of the priming depth.
+        let excess = buffered.saturating_sub(chunk * (self.prime_frames + 3));
+        if excess > 0 {
+            let dropped = self.consumer.skip(excess);
+            self.shared
+                .overruns
+                .fetch_add(dropped as u64, Ordering::Relaxed);
+        }
+        if self.consumer.occupied_len() < chunk {
+            self.shared.underruns.fetch_add(1, Ordering::Relaxed);
+            self.prime_frames = (self.prime_frames + 1).min(6);
+            self.primed = false;
+            out.fill(0);
+            return true;
+        }
+        self.input.resize(chunk, 0.0);
+        self.consumer.pop_slice(&mut self.input);
+        match &mut self.resampler {
+            None => {
+                for (o, v) in out.iter_mut().zip(&self.input) {
+                    *o = to_i16(*v);
+                }
+            }
+            Some(r) => match r.process(&[&self.input[..]], None) {
+                Ok(frames) => {
+                    let mono = &frames[0];
+                    for (i, o) in out.iter_mut().enumerate() {
+                        *o = to_i16(mono.get(i).copied().unwrap_or(0.0));
+                    }
+                }
+                Err(e) => {
+                    tracing::debug!("resampling: {e}");
+                    out.fill(0);
+                }
+            },
+        }
+        true
+    }
+
+    pub fn stats(&self) -> SoundStats {
+        stats(&self.shared, &self.opened)
+    }
+}
+
+fn stats(shared: &Shared, opened: &Opened) -> SoundStats {
+    SoundStats {
+        device: opened.device.clone(),
+        device_rate: opened.rate,
+        overruns: shared.overruns.load(Ordering::Relaxed),
+        underruns: shared.underruns.load(Ordering::Relaxed),
+        failed: shared.failed.load(Ordering::Relaxed),
+        samples: shared.samples.load(Ordering::Relaxed),
+    }
+}
+
+/// The speaker side.
+pub struct Playback {
+    producer: HeapProd<f32>,
+    resampler: Option<FftFixedInOut<f32>>,
+    samples: Vec<f32>,
+    shared: Arc<Shared>,
+    opened: Opened,
+    _stop: mpsc::Sender<()>,
+}
+
+impl Playback {
+    /// Opens `name` (or the default output) for frames at `codec_rate`.
+    pub fn open(name: &str, codec_rate: u32) -> Result<Playback, SoundError> {
+        let shared = Arc::new(Shared::default());
+        let name = name.to_owned();
+        let (tx, rx) = mpsc::channel();
+        let s = shared.clone();
+        let (opened, stop) = spawn_stream(move || {
+            let device = find(&name, false)?;
+            let label = device_name(&device);
+            let config = device
+                .default_output_config()
+                .map_err(|e| device_error(&label, e))?;
+            let rate = config.sample_rate();
+            let channels = usize::from(config.channels()).max(1);
+            tracing::debug!(
+                device = %label,
+                rate,
+                channels,
+                format = ?config.sample_format(),
+                buffer = ?config.buffer_size(),
+                "playback opened"
+            );
+            let (producer, mut consumer) = HeapRb::<f32>::new(rate as usize / 5).split();
+            let _ = tx.send(producer);
+            // Playout starts (and restarts after running dry) once two frames
+            // are buffered, so one late frame is not an audible gap.
+            let prime = (rate / 25) as usize;
+            let mut primed = false;
+            let shared = s.clone();
+            let mut next = move || -> Option<f32> {
+                if !primed {
+                    if consumer.occupied_len() < prime {
+                        return None;
+                    }
+                    primed = true;
+                }
+                // A device that stalled (at start, or after a hiccup) leaves a
+                // backlog: skip it rather than keep the call that much late.
+                let backlog = consumer.occupied_len();
+                if backlog > prime * 3 {
+                    let skipped = consumer.skip(backlog - prime);
+                    shared.overruns.fetch_add(skipped as u64, Ordering::Relaxed);
+                }
+                let v = consumer.try_pop();
+                if v.is_none() {
+                    primed = false;
+                    shared.underruns.fetch_add(1, Ordering::Relaxed);
+                }
+                v
+            };
+            let failed = s.clone();
+            let counted = s.clone();
+            let counted_i16 = s.clone();
+            // A dying stream reports the same error in a loop: log it once.
+            let on_error = move |e: cpal::Error| {
+                if !failed.failed.swap(true, Ordering::Relaxed) {
+                    tracing::warn!("playback stream: {e}");
+                }
+            };
+            let stream = match config.sample_format() {
+                cpal::SampleFormat::F32 => device.build_output_stream::<f32, _, _>(
+                    low_latency(&config),
+                    move |data: &mut [f32], _| {
+                        for frame in data.chunks_mut(channels) {
+                            frame.fill(next().unwrap_or(0.0));
+                        }
+                        counted
+                            .samples
+                            .fetch_add((data.len() / channels) as u64, Ordering::Relaxed);
+                    },
+                    on_error,
+                    None,
+                ),
+                cpal::SampleFormat::I16 => device.build_output_stream::<i16, _, _>(
+                    low_latency(&config),
+                    move |data: &mut [i16], _| {
+                        for frame in data.chunks_mut(channels) {
+                            frame.fill(to_i16(next().unwrap_or(0.0)));
+                        }
+                        counted_i16
+                            .samples
+                            .fetch_add((data.len() / channels) as u64, Ordering::Relaxed);
+                    },
+                    on_error,
+                    None,
+                ),
+                other => {
+                    return Err(device_error(&label, format!("sample format {other:?}")));
+                }
+            }
+            .map_err(|e| device_error(&label, e))?;
+            Ok((
+                stream,
+                Opened {
+                    device: label,
+                    rate,
+                },
+            ))
+        })?;
+        let producer = rx
+            .recv()
+            .map_err(|_| device_error(&opened.device, "no ring buffer"))?;
+        Ok(Playback {
+            producer,
+            resampler: resampler(codec_rate, opened.rate)?,
+            samples: Vec::new(),
+            shared,
+            opened,
+            _stop: stop,
+        })
+    }
+
+    /// One 20 ms frame at the codec rate.
+    pub fn write_frame(&mut self, pcm: &[i16]) {
+        self.samples.clear();
+        self.samples
+            .extend(pcm.iter().map(|&v| f32::from(v) / 32768.0));
+        let out = match &mut self.resampler {
+            None => std::mem::take(&mut self.samples),
+            Some(r) => {
+                self.samples.resize(r.input_frames_next(), 0.0);
+                match r.process(&[&self.samples[..]], None) {
+                    Ok(mut frames) => frames.swap_remove(0),
+                    Err(e) => {
+                        tracing::debug!("resampling: {e}");
+                        return;
+                    }
+                }
+            }
+        };
+        let pushed = self.producer.push_slice(&out);
+        if pushed < out.len() {
+            self.shared
+                .overruns
+                .fetch_add((out.len() - pushed) as u64, Ordering::Relaxed);
+        }
+        if self.samples.is_empty() {
+            self.samples = out;
+        }
+    }
+
+    pub fn stats(&self) -> SoundStats {
+        stats(&self.shared, &self.opened)
+    }
+}
