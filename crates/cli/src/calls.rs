@@ -18,6 +18,7 @@ fn audio_spec(a: &AudioArgs) -> AudioSpec {
         record: a.record.clone(),
         microphone: a.mic.clone(),
         speaker: a.speaker.clone(),
+        record_call: a.record_call.clone(),
     }
 }
 

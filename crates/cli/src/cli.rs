@@ -159,6 +159,10 @@ pub struct AudioArgs {
     /// Record what the other side sends to this WAV file.
     #[arg(long, value_name = "FILE.wav")]
     pub record: Option<PathBuf>,
+    /// Record the whole call to this stereo WAV file: what we sent on the left,
+    /// what we heard on the right.
+    #[arg(long, value_name = "FILE.wav")]
+    pub record_call: Option<PathBuf>,
     /// Talk through this microphone (a name from `hookswitch audio-devices`;
     /// without a name, the system default).
     #[arg(long, value_name = "DEVICE", num_args = 0..=1, default_missing_value = "default", conflicts_with_all = ["play", "tone"])]

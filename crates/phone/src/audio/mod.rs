@@ -6,7 +6,7 @@ mod wav;
 
 use hookswitch_media::tone::Sine;
 
-pub use wav::{WavSink, WavSource};
+pub use wav::{CallRecorder, WavSink, WavSource};
 
 /// Produces 20 ms frames of mono PCM at the codec's rate.
 pub trait AudioSource: Send {
@@ -126,6 +126,8 @@ pub struct AudioSpec {
     pub microphone: Option<String>,
     /// Play what the peer sends on this sound device ("default": the system's).
     pub speaker: Option<String>,
+    /// Record the whole call, both ways, to this stereo WAV file.
+    pub record_call: Option<std::path::PathBuf>,
 }
 
 impl AudioSpec {
@@ -142,6 +144,14 @@ impl AudioSpec {
             return Ok(Box::new(Microphone(capture)));
         }
         Ok(Box::new(Silence))
+    }
+
+    /// The whole-call recorder, when asked for.
+    pub fn recorder(&self, sample_rate: u32) -> Result<Option<CallRecorder>, String> {
+        self.record_call
+            .as_deref()
+            .map(|p| CallRecorder::create(p, sample_rate))
+            .transpose()
     }
 
     pub fn sink(&self, sample_rate: u32) -> Result<Box<dyn AudioSink>, String> {

@@ -126,6 +126,60 @@ impl AudioSink for WavSink {
     }
 }
 
+/// A whole call in one stereo WAV: what we sent on the left, what we heard on
+/// the right (opt-in; `--record-call`).
+pub struct CallRecorder {
+    writer: Option<hound::WavWriter<BufWriter<File>>>,
+}
+
+impl CallRecorder {
+    pub fn create(path: &Path, rate: u32) -> Result<CallRecorder, String> {
+        let spec = hound::WavSpec {
+            channels: 2,
+            sample_rate: rate,
+            bits_per_sample: 16,
+            sample_format: hound::SampleFormat::Int,
+        };
+        let writer =
+            hound::WavWriter::create(path, spec).map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok(CallRecorder {
+            writer: Some(writer),
+        })
+    }
+
+    /// One 20 ms frame each way (a missing side is silence).
+    pub fn write(&mut self, sent: &[i16], heard: &[i16]) {
+        let Some(w) = &mut self.writer else { return };
+        let n = sent.len().max(heard.len());
+        for i in 0..n {
+            let left = sent.get(i).copied().unwrap_or(0);
+            let right = heard.get(i).copied().unwrap_or(0);
+            if w.write_sample(left)
+                .and_then(|()| w.write_sample(right))
+                .is_err()
+            {
+                tracing::warn!("call recording stopped: write failed");
+                self.writer = None;
+                return;
+            }
+        }
+    }
+
+    pub fn finish(&mut self) {
+        if let Some(w) = self.writer.take()
+            && let Err(e) = w.finalize()
+        {
+            tracing::warn!("call recording could not be finalised: {e}");
+        }
+    }
+}
+
+impl Drop for CallRecorder {
+    fn drop(&mut self) {
+        self.finish();
+    }
+}
+
 impl Drop for WavSink {
     fn drop(&mut self) {
         self.finish();

@@ -14,7 +14,7 @@ use hookswitch_sip::message::Uri;
 use hookswitch_sip::ua::{self, AccountId};
 use tokio::net::UdpSocket;
 
-use super::media::{MediaControl, MediaSockets, MediaTask};
+use super::media::{CallAudio, MediaControl, MediaSockets, MediaTask};
 use super::{Command, Driver};
 use crate::api::{CallId, CallSummary, EngineError, PhoneEvent};
 use crate::audio::{AudioSource, AudioSpec};
@@ -284,12 +284,16 @@ impl Driver {
             _ => c.audio.source(rate).map_err(EngineError::Audio)?,
         };
         let sink = c.audio.sink(rate).map_err(EngineError::Audio)?;
+        let recorder = c.audio.recorder(rate).map_err(EngineError::Audio)?;
         c.task = Some(MediaTask::spawn(
             call,
             c.sockets.clone(),
             negotiated,
-            source,
-            sink,
+            CallAudio {
+                source,
+                sink,
+                recorder,
+            },
             self.settings.rtcp_interval,
             self.media_tx.clone(),
         ));

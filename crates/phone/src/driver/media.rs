@@ -11,7 +11,7 @@ use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
 
 use crate::api::{CallId, CallStats};
-use crate::audio::{AudioSink, AudioSource};
+use crate::audio::{AudioSink, AudioSource, CallRecorder};
 
 /// A call's RTP socket and, on the next port, its RTCP socket.
 #[derive(Debug, Clone)]
@@ -48,8 +48,7 @@ impl MediaTask {
         call: CallId,
         sockets: MediaSockets,
         negotiated: Negotiated,
-        source: Box<dyn AudioSource>,
-        sink: Box<dyn AudioSink>,
+        audio: CallAudio,
         rtcp_interval: Duration,
         reports: mpsc::UnboundedSender<MediaReport>,
     ) -> MediaTask {
@@ -58,7 +57,7 @@ impl MediaTask {
             call,
             sockets,
             MediaSession::new(negotiated),
-            Audio { source, sink },
+            audio,
             rtcp_interval,
             rx,
             reports,
@@ -92,24 +91,27 @@ fn rtcp_remote(rtp: Option<SocketAddr>) -> Option<SocketAddr> {
 }
 
 /// Where a call's audio comes from and goes to.
-struct Audio {
-    source: Box<dyn AudioSource>,
-    sink: Box<dyn AudioSink>,
+pub struct CallAudio {
+    pub source: Box<dyn AudioSource>,
+    pub sink: Box<dyn AudioSink>,
+    pub recorder: Option<CallRecorder>,
 }
 
 async fn run(
     call: CallId,
     sockets: MediaSockets,
     mut session: MediaSession,
-    audio: Audio,
+    audio: CallAudio,
     rtcp_interval: Duration,
     mut control: mpsc::UnboundedReceiver<MediaControl>,
     reports: mpsc::UnboundedSender<MediaReport>,
 ) {
-    let Audio {
+    let CallAudio {
         mut source,
         mut sink,
+        mut recorder,
     } = audio;
+    let mut silence = Vec::new();
     let mut tick = tokio::time::interval(Duration::from_millis(20));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
     let mut frame = vec![0i16; session.frame_samples()];
@@ -140,6 +142,16 @@ async fn run(
                 played.clear();
                 session.play_frame(&mut played);
                 sink.write_frame(&played);
+                if let Some(r) = &mut recorder {
+                    // What actually went out: silence while muted.
+                    let sent = if session.is_muted() {
+                        silence.resize(frame.len(), 0);
+                        &silence
+                    } else {
+                        &frame
+                    };
+                    r.write(sent, &played);
+                }
                 while let Some(key) = session.poll_dtmf() {
                     let _ = reports.send(MediaReport::Dtmf(call, key));
                 }
@@ -194,6 +206,9 @@ async fn run(
         let _ = sockets.rtcp.try_send_to(&bye, to);
     }
     sink.finish();
+    if let Some(r) = &mut recorder {
+        r.finish();
+    }
     let q = session.quality();
     let s = session.stats();
     let stats = CallStats {

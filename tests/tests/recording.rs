@@ -1,0 +1,84 @@
+//! Whole-call recording: one stereo WAV, what we sent on the left and what we
+//! heard on the right, at the codec's rate; muting shows as silence on the left.
+
+use std::time::Duration;
+
+use hookswitch_phone::{AudioSpec, Passwords, PhoneEvent};
+use hookswitch_tests::{expect_event, free_port, start_engine, test_config};
+
+const T: Duration = Duration::from_secs(10);
+
+fn channel(samples: &[i16], ch: usize) -> Vec<i16> {
+    samples.iter().skip(ch).step_by(2).copied().collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_is_recorded_in_stereo_one_side_per_channel() {
+    let dir = tempfile::tempdir().unwrap();
+    let b_port = free_port();
+    let (b, mut b_events) = start_engine(&test_config(b_port), &Passwords::new()).await;
+    let (a, mut a_events) = start_engine(&test_config(free_port()), &Passwords::new()).await;
+    let file = dir.path().join("call.wav");
+    let call = a
+        .call(
+            &format!("sip:bob@127.0.0.1:{b_port}"),
+            None,
+            AudioSpec {
+                tone_hz: Some(1000.0),
+                record_call: Some(file.clone()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let incoming = expect_event(&mut b_events, T, "incoming call", |e| match e {
+        PhoneEvent::IncomingCall { call, .. } => Some(*call),
+        _ => None,
+    })
+    .await;
+    b.answer(
+        incoming,
+        AudioSpec {
+            tone_hz: Some(600.0),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    expect_event(&mut a_events, T, "established", |e| {
+        matches!(e, PhoneEvent::Established { .. }).then_some(())
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    a.set_mute(call, true).await.unwrap();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    a.hangup(Some(call)).await.unwrap();
+    expect_event(&mut a_events, T, "ended", |e| {
+        matches!(e, PhoneEvent::Ended { .. }).then_some(())
+    })
+    .await;
+
+    let reader = hound::WavReader::open(&file).unwrap();
+    let spec = reader.spec();
+    assert_eq!(spec.channels, 2);
+    let rate = spec.sample_rate;
+    let samples: Vec<i16> = reader.into_samples().map(|s| s.unwrap()).collect();
+    let (sent, heard) = (channel(&samples, 0), channel(&samples, 1));
+    let secs = sent.len() as f64 / f64::from(rate);
+    assert!(secs > 2.5, "{secs:.1} s recorded");
+    // The first second, both talking.
+    let one = rate as usize;
+    let f = hookswitch_media::tone::dominant_frequency(&sent[..one], rate, 100.0, 4000.0);
+    assert!((f - 1000.0).abs() < 10.0, "left: {f} Hz");
+    let f = hookswitch_media::tone::dominant_frequency(
+        &heard[one / 2..one + one / 2],
+        rate,
+        100.0,
+        4000.0,
+    );
+    assert!((f - 600.0).abs() < 6.0, "right: {f} Hz");
+    // The last half second: muted, so the left is silent; the right still talks.
+    let tail = sent.len() - one / 2;
+    assert_eq!(hookswitch_media::tone::rms(&sent[tail..]), 0.0);
+    assert!(hookswitch_media::tone::rms(&heard[tail..]) > 1000.0);
+}
