@@ -12,6 +12,8 @@ use crate::process::Process;
 
 pub struct Pulse {
     pub runtime: PathBuf,
+    dir: PathBuf,
+    sinks: Vec<String>,
     process: Process,
 }
 
@@ -20,8 +22,41 @@ impl Pulse {
     pub fn start(dir: &Path, sinks: &[&str]) -> Pulse {
         let runtime = dir.join("pulse-runtime");
         std::fs::create_dir_all(&runtime).unwrap();
+        let process = Self::spawn(dir, &runtime, sinks);
+        let pulse = Pulse {
+            runtime,
+            dir: dir.into(),
+            sinks: sinks.iter().map(|s| s.to_string()).collect(),
+            process,
+        };
+        pulse.wait_ready();
+        pulse
+    }
+
+    /// Stops the server and starts it again with the same sinks (what a
+    /// desktop's sound server restart looks like to its clients).
+    pub fn restart(&mut self) {
+        self.process.stop();
+        let sinks: Vec<&str> = self.sinks.iter().map(String::as_str).collect();
+        self.process = Self::spawn(&self.dir, &self.runtime, &sinks);
+        self.wait_ready();
+    }
+
+    fn wait_ready(&self) {
+        crate::wait_until(Duration::from_secs(10), "PulseAudio to start", || {
+            self.command("pactl")
+                .args(["list", "short", "sinks"])
+                .output()
+                .is_ok_and(|o| {
+                    let text = String::from_utf8_lossy(&o.stdout);
+                    self.sinks.iter().all(|s| text.contains(s.as_str()))
+                })
+        });
+    }
+
+    fn spawn(dir: &Path, runtime: &Path, sinks: &[&str]) -> Process {
         let mut cmd = Command::new("pulseaudio");
-        cmd.env("XDG_RUNTIME_DIR", &runtime).env("HOME", dir).args([
+        cmd.env("XDG_RUNTIME_DIR", runtime).env("HOME", dir).args([
             "-n",
             "--daemonize=no",
             "--exit-idle-time=-1",
@@ -34,19 +69,7 @@ impl Pulse {
             cmd.args(["-L", &format!("module-null-sink sink_name={s} rate=48000")]);
         }
         cmd.args(["-L", "module-always-sink"]);
-        let process = Process::spawn("pulseaudio", cmd, dir);
-        let pulse = Pulse { runtime, process };
-        crate::wait_until(Duration::from_secs(10), "PulseAudio to start", || {
-            pulse
-                .command("pactl")
-                .args(["list", "short", "sinks"])
-                .output()
-                .is_ok_and(|o| {
-                    let text = String::from_utf8_lossy(&o.stdout);
-                    sinks.iter().all(|s| text.contains(s))
-                })
-        });
-        pulse
+        Process::spawn("pulseaudio", cmd, dir)
     }
 
     /// A command that talks to this server.

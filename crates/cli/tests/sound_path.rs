@@ -159,3 +159,79 @@ fn speech_crosses_a_call_from_microphone_to_speaker() {
     );
     assert!((0.0..1000.0).contains(&delay_ms), "delay {delay_ms:.0} ms");
 }
+
+/// The sound server goes away mid-call and comes back: the call goes on, and
+/// the speaker plays again once the device can be opened again.
+#[test]
+fn the_call_survives_a_sound_server_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut pulse = Pulse::start(dir.path(), &["spk_b"]);
+    let b_port = free_port();
+    let mut listen = hookswitch(&pulse, &dir.path().join("b"));
+    listen.env("PULSE_SINK", "spk_b").args([
+        "--bind",
+        &format!("127.0.0.1:{b_port}"),
+        "listen",
+        "--auto-answer",
+        "--count",
+        "1",
+        "--speaker",
+    ]);
+    let listener = Process::spawn("listen", listen, dir.path());
+    listener.wait_for_log("listening on", Duration::from_secs(10));
+    let mut call = hookswitch(&pulse, &dir.path().join("a"));
+    call.args([
+        "--bind",
+        &format!("127.0.0.1:{}", free_port()),
+        "call",
+        &format!("sip:bob@127.0.0.1:{b_port}"),
+        "--tone",
+        "1000",
+        "--duration",
+        "9",
+    ]);
+    let caller = Process::spawn("call", call, dir.path());
+    caller.wait_for_log("established", Duration::from_secs(10));
+    std::thread::sleep(Duration::from_secs(1));
+    pulse.restart();
+    // Give the speaker its once-a-second retry, then listen for a while.
+    std::thread::sleep(Duration::from_millis(1500));
+    let heard = dir.path().join("after-restart.wav");
+    let mut rec = pulse.command("parecord");
+    rec.args(["--device=spk_b.monitor", "--file-format=wav"])
+        .arg(&heard);
+    let mut recorder = Process::spawn("parecord", rec, dir.path());
+    std::thread::sleep(Duration::from_secs(2));
+    recorder.stop();
+    wait_until(Duration::from_secs(15), "the call to end", || {
+        caller.log().contains("ended")
+    });
+    assert!(caller.log().contains("ended (local)"), "{}", caller.log());
+    wait_until(Duration::from_secs(10), "the listener to finish", || {
+        listener.log().contains("playback ended")
+    });
+    let reopened = listener.log().contains("sound device opened again");
+    println!(
+        "after the restart: {}",
+        listener
+            .log()
+            .lines()
+            .find(|l| l.contains("playback ended"))
+            .unwrap_or_default()
+    );
+    assert!(
+        reopened,
+        "the speaker was not opened again:\n{}",
+        listener.log()
+    );
+    let samples = mono_16k(&heard, &dir.path().join("after16.wav"));
+    let pcm: Vec<i16> = samples.iter().map(|&v| v as i16).collect();
+    let level = hookswitch_media::tone::rms(&pcm);
+    assert!(
+        level > 1000.0,
+        "silence after the restart (rms {level:.0})\n{}",
+        listener.log()
+    );
+    let f = hookswitch_media::tone::dominant_frequency(&pcm, RATE, 100.0, 4000.0);
+    assert!((f - 1000.0).abs() < 10.0, "{f} Hz");
+}

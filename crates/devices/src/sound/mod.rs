@@ -7,8 +7,10 @@
 //! it alive; the `Capture` and `Playback` handles hold only the ring's other
 //! end, so they can move into the call's task.
 
+mod recover;
 mod stream;
 
+pub use recover::{Microphone, Speaker};
 pub use stream::{Capture, Playback, SoundStats};
 
 use cpal::traits::{DeviceTrait, HostTrait};

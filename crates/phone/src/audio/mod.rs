@@ -54,8 +54,8 @@ impl AudioSink for Discard {
     fn write_frame(&mut self, _pcm: &[i16]) {}
 }
 
-/// The microphone, as a call's source.
-struct Microphone(hookswitch_devices::sound::Capture);
+/// The microphone, as a call's source (reopened if the device goes away).
+struct Microphone(hookswitch_devices::sound::Microphone);
 
 impl AudioSource for Microphone {
     fn read_frame(&mut self, out: &mut [i16]) -> bool {
@@ -65,19 +65,21 @@ impl AudioSource for Microphone {
 
 impl Drop for Microphone {
     fn drop(&mut self) {
-        let s = self.0.stats();
-        tracing::info!(
-            device = %s.device,
-            rate = s.device_rate,
-            underruns = s.underruns,
-            overruns = s.overruns,
-            "capture ended"
-        );
+        if let (Some(s), reopened) = self.0.stats() {
+            tracing::info!(
+                device = %s.device,
+                rate = s.device_rate,
+                underruns = s.underruns,
+                overruns = s.overruns,
+                reopened,
+                "capture ended"
+            );
+        }
     }
 }
 
-/// The earpiece or speaker, as a call's sink.
-struct Speaker(hookswitch_devices::sound::Playback);
+/// The earpiece or speaker, as a call's sink (reopened if the device goes away).
+struct Speaker(hookswitch_devices::sound::Speaker);
 
 impl AudioSink for Speaker {
     fn write_frame(&mut self, pcm: &[i16]) {
@@ -85,14 +87,16 @@ impl AudioSink for Speaker {
     }
 
     fn finish(&mut self) {
-        let s = self.0.stats();
-        tracing::info!(
-            device = %s.device,
-            underruns = s.underruns,
-            overruns = s.overruns,
-            samples = s.samples,
-            "playback ended"
-        );
+        if let (Some(s), reopened) = self.0.stats() {
+            tracing::info!(
+                device = %s.device,
+                underruns = s.underruns,
+                overruns = s.overruns,
+                samples = s.samples,
+                reopened,
+                "playback ended"
+            );
+        }
     }
 }
 
@@ -139,7 +143,7 @@ impl AudioSpec {
             return Ok(Box::new(Tone::new(hz, sample_rate)));
         }
         if let Some(name) = &self.microphone {
-            let capture = hookswitch_devices::sound::Capture::open(name, sample_rate)
+            let capture = hookswitch_devices::sound::Microphone::open(name, sample_rate)
                 .map_err(|e| e.to_string())?;
             return Ok(Box::new(Microphone(capture)));
         }
@@ -160,7 +164,7 @@ impl AudioSpec {
             sinks.push(Box::new(WavSink::create(path, sample_rate)?));
         }
         if let Some(name) = &self.speaker {
-            let playback = hookswitch_devices::sound::Playback::open(name, sample_rate)
+            let playback = hookswitch_devices::sound::Speaker::open(name, sample_rate)
                 .map_err(|e| e.to_string())?;
             sinks.push(Box::new(Speaker(playback)));
         }
