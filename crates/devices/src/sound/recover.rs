@@ -69,12 +69,12 @@ impl Microphone {
     }
 
     pub fn read_frame(&mut self, out: &mut [i16]) -> bool {
-        if self.stream.as_ref().is_none_or(|s| s.stats().failed) && self.plan.due() {
+        if self.stream.as_ref().is_none_or(|s| s.failed()) && self.plan.due() {
             self.stream = None;
             self.stream = self.plan.open(Capture::open);
         }
         match &mut self.stream {
-            Some(s) if !s.stats().failed => s.read_frame(out),
+            Some(s) if !s.failed() => s.read_frame(out),
             _ => {
                 out.fill(0);
                 true
@@ -108,7 +108,7 @@ impl Speaker {
     }
 
     pub fn write_frame(&mut self, pcm: &[i16]) {
-        if self.stream.as_ref().is_none_or(|s| s.stats().failed) && self.plan.due() {
+        if self.stream.as_ref().is_none_or(|s| s.failed()) && self.plan.due() {
             self.stream = None;
             self.stream = self.plan.open(Playback::open);
         }

@@ -91,6 +91,69 @@ fn resampler(from: u32, to: u32) -> Result<Option<FftFixedInOut<f32>>, SoundErro
         .map_err(|e| device_error("resampler", e))
 }
 
+/// An error callback that records the failure and logs it once (a dying
+/// stream reports the same error in a loop).
+fn log_once(shared: Arc<Shared>, what: &'static str) -> impl FnMut(cpal::Error) + Send + 'static {
+    move |e| {
+        if !shared.failed.swap(true, Ordering::Relaxed) {
+            tracing::warn!("{what} stream: {e}");
+        }
+    }
+}
+
+/// An input stream of samples of type `T`, handed on as mono f32.
+fn input_stream<T: cpal::SizedSample + 'static>(
+    device: &cpal::Device,
+    config: &cpal::SupportedStreamConfig,
+    to_f32: fn(T) -> f32,
+    mut push: impl FnMut(&mut dyn Iterator<Item = f32>) + Send + 'static,
+    shared: Arc<Shared>,
+) -> Result<cpal::Stream, cpal::Error> {
+    let channels = usize::from(config.channels()).max(1);
+    let counted = shared.clone();
+    device.build_input_stream::<T, _, _>(
+        low_latency(config),
+        move |data: &[T], _| {
+            push(
+                &mut data
+                    .chunks(channels)
+                    .map(|f| f.iter().map(|&v| to_f32(v)).sum::<f32>() / f.len() as f32),
+            );
+            counted
+                .samples
+                .fetch_add((data.len() / channels) as u64, Ordering::Relaxed);
+        },
+        log_once(shared, "capture"),
+        None,
+    )
+}
+
+/// An output stream of samples of type `T`, each frame's channels filled from
+/// one mono sample.
+fn output_stream<T: cpal::SizedSample + 'static>(
+    device: &cpal::Device,
+    config: &cpal::SupportedStreamConfig,
+    from_f32: fn(f32) -> T,
+    mut next: impl FnMut() -> Option<f32> + Send + 'static,
+    shared: Arc<Shared>,
+) -> Result<cpal::Stream, cpal::Error> {
+    let channels = usize::from(config.channels()).max(1);
+    let counted = shared.clone();
+    device.build_output_stream::<T, _, _>(
+        low_latency(config),
+        move |data: &mut [T], _| {
+            for frame in data.chunks_mut(channels) {
+                frame.fill(from_f32(next().unwrap_or(0.0)));
+            }
+            counted
+                .samples
+                .fetch_add((data.len() / channels) as u64, Ordering::Relaxed);
+        },
+        log_once(shared, "playback"),
+        None,
+    )
+}
+
 /// The device's own configuration with a 10 ms period where the device allows
 /// it: the default ALSA period of the PulseAudio plugin is long enough to add a
 /// quarter of a second of delay.
@@ -138,48 +201,22 @@ impl Capture {
                 .default_input_config()
                 .map_err(|e| device_error(&label, e))?;
             let rate = config.sample_rate();
-            let channels = usize::from(config.channels()).max(1);
             // 200 ms of mono audio.
             let (mut producer, consumer) = HeapRb::<f32>::new(rate as usize / 5).split();
             let _ = tx.send(consumer);
             let shared = s.clone();
-            let mut push = move |mono: &mut dyn Iterator<Item = f32>| {
+            let push = move |mono: &mut dyn Iterator<Item = f32>| {
                 for v in mono {
                     if producer.try_push(v).is_err() {
                         shared.overruns.fetch_add(1, Ordering::Relaxed);
                     }
                 }
             };
-            let failed = s.clone();
-            // A dying stream reports the same error in a loop: log it once.
-            let on_error = move |e: cpal::Error| {
-                if !failed.failed.swap(true, Ordering::Relaxed) {
-                    tracing::warn!("capture stream: {e}");
-                }
-            };
             let stream = match config.sample_format() {
-                cpal::SampleFormat::F32 => device.build_input_stream::<f32, _, _>(
-                    low_latency(&config),
-                    move |data: &[f32], _| {
-                        push(
-                            &mut data
-                                .chunks(channels)
-                                .map(|f| f.iter().sum::<f32>() / f.len() as f32),
-                        )
-                    },
-                    on_error,
-                    None,
-                ),
-                cpal::SampleFormat::I16 => device.build_input_stream::<i16, _, _>(
-                    low_latency(&config),
-                    move |data: &[i16], _| {
-                        push(&mut data.chunks(channels).map(|f| {
-                            f.iter().map(|&v| f32::from(v) / 32768.0).sum::<f32>() / f.len() as f32
-                        }))
-                    },
-                    on_error,
-                    None,
-                ),
+                cpal::SampleFormat::F32 => input_stream(&device, &config, |v: f32| v, push, s),
+                cpal::SampleFormat::I16 => {
+                    input_stream(&device, &config, |v: i16| f32::from(v) / 32768.0, push, s)
+                }
                 other => {
                     return Err(device_error(&label, format!("sample format {other:?}")));
                 }
@@ -269,6 +306,11 @@ impl Capture {
     pub fn stats(&self) -> SoundStats {
         stats(&self.shared, &self.opened)
     }
+
+    /// The stream failed (checked every frame: no allocation, unlike `stats`).
+    pub fn failed(&self) -> bool {
+        self.shared.failed.load(Ordering::Relaxed)
+    }
 }
 
 fn stats(shared: &Shared, opened: &Opened) -> SoundStats {
@@ -322,7 +364,7 @@ impl Playback {
             let prime = (rate / 25) as usize;
             let mut primed = false;
             let shared = s.clone();
-            let mut next = move || -> Option<f32> {
+            let next = move || -> Option<f32> {
                 if !primed {
                     if consumer.occupied_len() < prime {
                         return None;
@@ -343,42 +385,9 @@ impl Playback {
                 }
                 v
             };
-            let failed = s.clone();
-            let counted = s.clone();
-            let counted_i16 = s.clone();
-            // A dying stream reports the same error in a loop: log it once.
-            let on_error = move |e: cpal::Error| {
-                if !failed.failed.swap(true, Ordering::Relaxed) {
-                    tracing::warn!("playback stream: {e}");
-                }
-            };
             let stream = match config.sample_format() {
-                cpal::SampleFormat::F32 => device.build_output_stream::<f32, _, _>(
-                    low_latency(&config),
-                    move |data: &mut [f32], _| {
-                        for frame in data.chunks_mut(channels) {
-                            frame.fill(next().unwrap_or(0.0));
-                        }
-                        counted
-                            .samples
-                            .fetch_add((data.len() / channels) as u64, Ordering::Relaxed);
-                    },
-                    on_error,
-                    None,
-                ),
-                cpal::SampleFormat::I16 => device.build_output_stream::<i16, _, _>(
-                    low_latency(&config),
-                    move |data: &mut [i16], _| {
-                        for frame in data.chunks_mut(channels) {
-                            frame.fill(to_i16(next().unwrap_or(0.0)));
-                        }
-                        counted_i16
-                            .samples
-                            .fetch_add((data.len() / channels) as u64, Ordering::Relaxed);
-                    },
-                    on_error,
-                    None,
-                ),
+                cpal::SampleFormat::F32 => output_stream(&device, &config, |v| v, next, s),
+                cpal::SampleFormat::I16 => output_stream(&device, &config, to_i16, next, s),
                 other => {
                     return Err(device_error(&label, format!("sample format {other:?}")));
                 }
@@ -436,5 +445,10 @@ impl Playback {
 
     pub fn stats(&self) -> SoundStats {
         stats(&self.shared, &self.opened)
+    }
+
+    /// The stream failed (checked every frame: no allocation, unlike `stats`).
+    pub fn failed(&self) -> bool {
+        self.shared.failed.load(Ordering::Relaxed)
     }
 }
