@@ -6,12 +6,14 @@
 use std::path::Path;
 use std::time::Duration;
 
-use hookswitch_phone::{AudioSpec, Passwords, PhoneEvent};
+use hookswitch_phone::{AudioSpec, CallId, Config, Engine, Passwords, PhoneEvent};
+use hookswitch_tests::Process;
 use hookswitch_tests::baresip::Baresip;
 use hookswitch_tests::{
     assert_within_1pct, expect_event, free_port, recorded_tone, start_engine, test_config,
     wait_until, write_tone_channels,
 };
+use tokio::sync::broadcast;
 
 const T: Duration = Duration::from_secs(20);
 
@@ -87,17 +89,35 @@ fn check_recordings(dir: &Path, baresip: &Baresip, codec: &Codec) {
     assert!(secs > 1.5, "only {secs:.1} s of our tone reached baresip");
 }
 
-async fn we_call_baresip(transport: &str, codec: &Codec) {
+/// baresip listening for `seconds` (playing its tone), and our engine, started
+/// with `config`, in an established call to it.
+struct BaresipCall {
+    dir: tempfile::TempDir,
+    baresip: Baresip,
+    process: Process,
+    engine: Engine,
+    events: broadcast::Receiver<PhoneEvent>,
+    call: CallId,
+}
+
+async fn call_baresip(transport: &str, codec: &Codec, seconds: u32, config: Config) -> BaresipCall {
     let dir = tempfile::tempdir().unwrap();
     let tone = dir.path().join("tone.wav");
-    write_tone_channels(&tone, codec.baresip_hz, codec.rate, 10.0, codec.channels);
+    let tone_secs = f64::from(seconds.saturating_sub(5));
+    write_tone_channels(
+        &tone,
+        codec.baresip_hz,
+        codec.rate,
+        tone_secs,
+        codec.channels,
+    );
     let bport = free_port();
     let baresip = Baresip::configure(dir.path(), bport, &tone, codec.baresip, transport);
-    let mut process = baresip.start(15, None);
+    let process = baresip.start(seconds, None);
     wait_until(Duration::from_secs(10), "baresip to listen", || {
         process.log().contains("baresip is ready")
     });
-    let (engine, mut events) = start_engine(&test_config(free_port()), &Passwords::new()).await;
+    let (engine, mut events) = start_engine(&config, &Passwords::new()).await;
     let target = format!("sip:bob@127.0.0.1:{bport};transport={transport}");
     let call = engine
         .call(&target, None, our_audio(dir.path(), codec))
@@ -107,6 +127,25 @@ async fn we_call_baresip(transport: &str, codec: &Codec) {
         matches!(e, PhoneEvent::Established { .. }).then_some(())
     })
     .await;
+    BaresipCall {
+        dir,
+        baresip,
+        process,
+        engine,
+        events,
+        call,
+    }
+}
+
+async fn we_call_baresip(transport: &str, codec: &Codec) {
+    let BaresipCall {
+        dir,
+        baresip,
+        mut process,
+        engine,
+        mut events,
+        call,
+    } = call_baresip(transport, codec, 15, test_config(free_port())).await;
     // The call's length: this is how much audio the recordings get.
     tokio::time::sleep(TALK).await;
     engine.hangup(Some(call)).await.unwrap();
@@ -215,31 +254,18 @@ async fn baresip_calls_us_with_opus_full_band() {
 /// a clean loopback call.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rtcp_with_baresip_gives_round_trip_loss_jitter_and_mos() {
-    let dir = tempfile::tempdir().unwrap();
-    let tone = dir.path().join("tone.wav");
-    write_tone_channels(&tone, PCMU.baresip_hz, PCMU.rate, 20.0, 1);
-    let bport = free_port();
-    let baresip = Baresip::configure(dir.path(), bport, &tone, PCMU.baresip, "udp");
-    let mut process = baresip.start(25, None);
-    wait_until(Duration::from_secs(10), "baresip to listen", || {
-        process.log().contains("baresip is ready")
-    });
     let mut config = test_config(free_port());
     // Reports every 0.25-0.75 s, so baresip's (every ~5 s) names one of ours.
     config.audio.rtcp_interval_ms = 500;
-    let (engine, mut events) = start_engine(&config, &Passwords::new()).await;
-    let call = engine
-        .call(
-            &format!("sip:bob@127.0.0.1:{bport}"),
-            None,
-            our_audio(dir.path(), &PCMU),
-        )
-        .await
-        .unwrap();
-    expect_event(&mut events, T, "established", |e| {
-        matches!(e, PhoneEvent::Established { .. }).then_some(())
-    })
-    .await;
+    let BaresipCall {
+        mut process,
+        engine,
+        mut events,
+        call,
+        // Kept until the end: baresip writes into it.
+        dir: _dir,
+        ..
+    } = call_baresip("udp", &PCMU, 25, config).await;
     // baresip's first report comes about 5 s (2.5-7.5 s) into the call.
     tokio::time::sleep(Duration::from_secs(8)).await;
     engine.hangup(Some(call)).await.unwrap();
@@ -267,28 +293,16 @@ async fn rtcp_with_baresip_gives_round_trip_loss_jitter_and_mos() {
 /// (sent with its `sndcode` command) come to us in order.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dtmf_round_trip_with_baresip() {
-    let dir = tempfile::tempdir().unwrap();
-    let tone = dir.path().join("tone.wav");
-    write_tone_channels(&tone, PCMU.baresip_hz, PCMU.rate, 20.0, 1);
-    let bport = free_port();
-    let baresip = Baresip::configure(dir.path(), bport, &tone, PCMU.baresip, "udp");
-    let mut process = baresip.start(25, None);
-    wait_until(Duration::from_secs(10), "baresip to listen", || {
-        process.log().contains("baresip is ready")
-    });
-    let (engine, mut events) = start_engine(&test_config(free_port()), &Passwords::new()).await;
-    let call = engine
-        .call(
-            &format!("sip:bob@127.0.0.1:{bport}"),
-            None,
-            our_audio(dir.path(), &PCMU),
-        )
-        .await
-        .unwrap();
-    expect_event(&mut events, T, "established", |e| {
-        matches!(e, PhoneEvent::Established { .. }).then_some(())
-    })
-    .await;
+    let BaresipCall {
+        baresip,
+        mut process,
+        engine,
+        mut events,
+        call,
+        // Kept until the end: baresip writes into it.
+        dir: _dir,
+        ..
+    } = call_baresip("udp", &PCMU, 25, test_config(free_port())).await;
     engine.send_dtmf(call, "159#").await.unwrap();
     // baresip 1.0 logs each RFC 4733 event as it starts and ends.
     wait_until(Duration::from_secs(10), "baresip to hear our keys", || {
