@@ -266,8 +266,9 @@ async fn rtcp_with_baresip_gives_round_trip_loss_jitter_and_mos() {
         dir: _dir,
         ..
     } = call_baresip("udp", &PCMU, 25, config).await;
-    // baresip's first report comes about 5 s (2.5-7.5 s) into the call.
-    tokio::time::sleep(Duration::from_secs(8)).await;
+    // The call's length. baresip's first report comes 2.5-7.5 s in (RFC 3550's
+    // randomised 5 s), later still if it defers it: 12 s leaves room for one.
+    tokio::time::sleep(Duration::from_secs(12)).await;
     engine.hangup(Some(call)).await.unwrap();
     let stats = expect_event(&mut events, T, "ended", |e| match e {
         PhoneEvent::Ended { stats, .. } => Some(stats.clone()),
