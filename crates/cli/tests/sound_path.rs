@@ -30,6 +30,24 @@ fn hookswitch(pulse: &Pulse, home: &Path) -> Command {
     c
 }
 
+/// A Hookswitch that answers one call and plays it on `spk_b`; and its port.
+fn listen_on_speaker(pulse: &Pulse, dir: &Path) -> (Process, u16) {
+    let port = free_port();
+    let mut listen = hookswitch(pulse, &dir.join("b"));
+    listen.env("PULSE_SINK", "spk_b").args([
+        "--bind",
+        &format!("127.0.0.1:{port}"),
+        "listen",
+        "--auto-answer",
+        "--count",
+        "1",
+        "--speaker",
+    ]);
+    let listener = Process::spawn("listen", listen, dir);
+    listener.wait_for_log("listening on", Duration::from_secs(10));
+    (listener, port)
+}
+
 /// `path` as mono at RATE (sox does the resampling).
 fn mono_16k(path: &Path, out: &Path) -> Vec<f64> {
     let status = Command::new("sox")
@@ -83,19 +101,7 @@ fn speech_crosses_a_call_from_microphone_to_speaker() {
         .expect("espeak-ng (cargo xtask setup installs it)");
     assert!(said.success());
 
-    let b_port = free_port();
-    let mut listen = hookswitch(&pulse, &dir.path().join("b"));
-    listen.env("PULSE_SINK", "spk_b").args([
-        "--bind",
-        &format!("127.0.0.1:{b_port}"),
-        "listen",
-        "--auto-answer",
-        "--count",
-        "1",
-        "--speaker",
-    ]);
-    let listener = Process::spawn("listen", listen, dir.path());
-    listener.wait_for_log("listening on", Duration::from_secs(10));
+    let (listener, b_port) = listen_on_speaker(&pulse, dir.path());
 
     // What the microphone got and what the speaker played, recorded side by
     // side: the lag between the two is the mouth-to-ear delay.
@@ -166,19 +172,7 @@ fn speech_crosses_a_call_from_microphone_to_speaker() {
 fn the_call_survives_a_sound_server_restart() {
     let dir = tempfile::tempdir().unwrap();
     let mut pulse = Pulse::start(dir.path(), &["spk_b"]);
-    let b_port = free_port();
-    let mut listen = hookswitch(&pulse, &dir.path().join("b"));
-    listen.env("PULSE_SINK", "spk_b").args([
-        "--bind",
-        &format!("127.0.0.1:{b_port}"),
-        "listen",
-        "--auto-answer",
-        "--count",
-        "1",
-        "--speaker",
-    ]);
-    let listener = Process::spawn("listen", listen, dir.path());
-    listener.wait_for_log("listening on", Duration::from_secs(10));
+    let (listener, b_port) = listen_on_speaker(&pulse, dir.path());
     let mut call = hookswitch(&pulse, &dir.path().join("a"));
     call.args([
         "--bind",
