@@ -282,10 +282,16 @@ fn emulate(handset: &Handset, node: &str) -> Result<(), String> {
     Ok(())
 }
 
-fn interface_driver() -> Option<String> {
-    std::fs::read_link("/sys/bus/usb/devices/1-1:1.0/driver")
+/// The kernel driver bound to a USB interface ("1-1:1.0"), if any.
+fn driver_of(interface: &str) -> Option<String> {
+    std::fs::read_link(format!("/sys/bus/usb/devices/{interface}/driver"))
         .ok()
         .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+}
+
+/// The CM109's interface.
+fn interface_driver() -> Option<String> {
+    driver_of("1-1:1.0")
 }
 
 fn wait_until(what: &str, mut cond: impl FnMut() -> bool) -> Result<(), String> {
@@ -622,10 +628,9 @@ fn emulate_p1k(phone: &P1k, nodes: &[String]) -> Result<(), String> {
     Ok(())
 }
 
+/// The P1K's phone interface.
 fn yealink_interface_driver() -> Option<String> {
-    std::fs::read_link("/sys/bus/usb/devices/1-1:1.3/driver")
-        .ok()
-        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+    driver_of("1-1:1.3")
 }
 
 fn yealink_phone(udc: &str) -> Result<(), String> {
@@ -648,29 +653,13 @@ fn yealink_phone(udc: &str) -> Result<(), String> {
     for i in 0..3 {
         let iface = format!("1-1:1.{i}");
         wait_until("a driver on the placeholder interfaces", || {
-            std::fs::read_link(format!("/sys/bus/usb/devices/{iface}/driver")).is_ok()
+            driver_of(&iface).is_some()
         })?;
-        let driver = std::fs::read_link(format!("/sys/bus/usb/devices/{iface}/driver"))
-            .map_err(|e| e.to_string())?;
+        let driver = driver_of(&iface).unwrap_or_default();
         write_attr(
-            &format!(
-                "{}/unbind",
-                driver
-                    .to_string_lossy()
-                    .replace("../../../../../../bus", "/sys/bus")
-            ),
+            &format!("/sys/bus/usb/drivers/{driver}/unbind"),
             iface.as_bytes(),
-        )
-        .or_else(|_| {
-            let name = driver
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            write_attr(
-                &format!("/sys/bus/usb/drivers/{name}/unbind"),
-                iface.as_bytes(),
-            )
-        })?;
+        )?;
     }
     let phone = std::sync::Arc::new(P1k {
         keynum: 0.into(),
