@@ -56,6 +56,8 @@ pub struct JitterBuffer {
     origin: Option<(Instant, u64)>,
     /// Recent delays relative to the origin, in ms.
     delays: VecDeque<f64>,
+    /// Their sorted copy, kept to avoid an allocation per packet.
+    sorted: Vec<f64>,
     too_deep_for: u32,
     missing_in_row: u32,
     stats: JitterStats,
@@ -76,6 +78,7 @@ impl JitterBuffer {
             frame: Duration::from_millis(20),
             origin: None,
             delays: VecDeque::new(),
+            sorted: Vec::with_capacity(WINDOW + 1),
             too_deep_for: 0,
             missing_in_row: 0,
             stats: JitterStats::default(),
@@ -113,10 +116,11 @@ impl JitterBuffer {
         if self.delays.len() > WINDOW {
             self.delays.pop_front();
         }
-        let mut sorted: Vec<f64> = self.delays.iter().copied().collect();
-        sorted.sort_by(f64::total_cmp);
-        let floor = sorted[0];
-        let p95 = sorted[(sorted.len() - 1) * 95 / 100];
+        self.sorted.clear();
+        self.sorted.extend(self.delays.iter().copied());
+        self.sorted.sort_by(f64::total_cmp);
+        let floor = self.sorted[0];
+        let p95 = self.sorted[(self.sorted.len() - 1) * 95 / 100];
         let frame_ms = self.frame.as_secs_f64() * 1000.0;
         let frames = ((p95 - floor) / frame_ms).ceil() as usize + 1;
         self.target_frames = frames.clamp(self.min_frames, 10);

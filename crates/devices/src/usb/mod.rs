@@ -310,7 +310,7 @@ fn yealink_round(
         return Err(e);
     }
     let command = step.packet[0];
-    if command == 0x80 {
+    if step.is_key_scan() {
         // Key scans are polled; pace them.
         std::thread::sleep(YEALINK_POLL);
     }

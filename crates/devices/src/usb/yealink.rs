@@ -134,6 +134,13 @@ pub struct Step {
     pub expects_answer: bool,
 }
 
+impl Step {
+    /// A key scan, which the host paces.
+    pub fn is_key_scan(&self) -> bool {
+        self.packet[0] == CMD_KEYPRESS
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Yealink {
     master: [u8; IMAGE],
