@@ -59,6 +59,11 @@ pub fn simulated_spec(path: &Path) -> anyhow::Result<SimulatedSpec> {
     })
 }
 
+/// Whether the user's DEVICE argument names this device: its path or VID:PID.
+pub fn names_device(arg: &str, path: &str, vendor_id: u16, product_id: u16) -> bool {
+    arg == path || arg.eq_ignore_ascii_case(&format!("{vendor_id:04x}:{product_id:04x}"))
+}
+
 /// The profiles in use: the user's (next to the configuration file) first.
 pub fn profiles(cli: &Cli) -> Vec<Profile> {
     let dir = cli

@@ -13,7 +13,7 @@ use hookswitch_hid::learn::{Change, Draft, Gesture, Learner, understood};
 use hookswitch_hid::{Profile, parse};
 
 use crate::cli::{Cli, LearnArgs};
-use crate::devices::{profiles, simulated_spec};
+use crate::devices::{names_device, profiles, simulated_spec};
 use crate::exit;
 
 /// Where the reports come from.
@@ -104,11 +104,7 @@ pub fn run(cli: &Cli, args: &LearnArgs) -> anyhow::Result<u8> {
                 .iter()
                 .filter(|c| {
                     args.device.as_deref().is_none_or(|d| {
-                        d == c.path
-                            || d.eq_ignore_ascii_case(&format!(
-                                "{:04x}:{:04x}",
-                                c.identity.vendor_id, c.identity.product_id
-                            ))
+                        names_device(d, &c.path, c.identity.vendor_id, c.identity.product_id)
                     })
                 })
                 .collect();

@@ -17,7 +17,7 @@ use hookswitch_devices::{DeviceEvent, DeviceInfo, DeviceManager};
 use hookswitch_hid::DeviceState;
 
 use crate::cli::{Cli, MonitorArgs};
-use crate::devices::{print_capabilities, profiles, simulated_spec};
+use crate::devices::{names_device, print_capabilities, profiles, simulated_spec};
 use crate::exit;
 
 const HELP: &str = "commands: off-hook|ring|mute|hold|mwi|dnd|ringer on|off, caller [NUMBER], \
@@ -28,9 +28,7 @@ fn matches(filter: Option<&str>, info: &DeviceInfo) -> bool {
     let Some(f) = filter else {
         return true;
     };
-    f == info.path
-        || f == info.id.to_string()
-        || f.eq_ignore_ascii_case(&format!("{:04x}:{:04x}", info.vendor_id, info.product_id))
+    f == info.id.to_string() || names_device(f, &info.path, info.vendor_id, info.product_id)
 }
 
 fn hex(bytes: &[u8]) -> String {
