@@ -3,6 +3,11 @@
 //! its devices with PULSE_SINK / PULSE_SOURCE. Each null sink's monitor is a
 //! source: playing a file into sink `mic_a` makes `mic_a.monitor` a microphone
 //! that says it.
+//!
+//! A null sink with no latency request renders in blocks of two seconds, and
+//! a stream that connects mid-block waits for the block to end: a random
+//! 0-2 s stall of every new stream, which real sound cards do not have. A
+//! low-latency recorder on each sink's monitor keeps the blocks at 5 ms.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -14,6 +19,8 @@ pub struct Pulse {
     pub runtime: PathBuf,
     dir: PathBuf,
     sinks: Vec<String>,
+    /// Dropped before the server (fields drop in order).
+    keepers: Vec<Process>,
     process: Process,
 }
 
@@ -23,23 +30,55 @@ impl Pulse {
         let runtime = dir.join("pulse-runtime");
         std::fs::create_dir_all(&runtime).unwrap();
         let process = Self::spawn(dir, &runtime, sinks);
-        let pulse = Pulse {
+        let mut pulse = Pulse {
             runtime,
             dir: dir.into(),
             sinks: sinks.iter().map(|s| s.to_string()).collect(),
+            keepers: Vec::new(),
             process,
         };
         pulse.wait_ready();
+        pulse.keep_latency_low();
         pulse
     }
 
     /// Stops the server and starts it again with the same sinks (what a
     /// desktop's sound server restart looks like to its clients).
     pub fn restart(&mut self) {
+        self.keepers.clear();
         self.process.stop();
         let sinks: Vec<&str> = self.sinks.iter().map(String::as_str).collect();
         self.process = Self::spawn(&self.dir, &self.runtime, &sinks);
         self.wait_ready();
+        self.keep_latency_low();
+    }
+
+    /// One silent low-latency recorder per sink's monitor (see the module
+    /// comment).
+    fn keep_latency_low(&mut self) {
+        self.keepers = self
+            .sinks
+            .iter()
+            .map(|s| {
+                let mut c = self.command("parecord");
+                c.args(["--latency-msec=5", "--raw", "--device"])
+                    .arg(format!("{s}.monitor"))
+                    .arg("/dev/null");
+                Process::spawn("pulse-latency", c, &self.dir)
+            })
+            .collect();
+        crate::wait_until(Duration::from_secs(10), "the recorders to connect", || {
+            self.command("pactl")
+                .args(["list", "short", "source-outputs"])
+                .output()
+                .is_ok_and(|o| {
+                    o.stdout
+                        .split(|&b| b == b'\n')
+                        .filter(|l| !l.is_empty())
+                        .count()
+                        >= self.sinks.len()
+                })
+        });
     }
 
     fn wait_ready(&self) {
