@@ -14,6 +14,7 @@ fuzz_target!(|data: &[u8]| {
         codec: CodecKind::Pcmu,
         payload_type: 0,
         telephone_event: Some(101),
+        comfort_noise: Some(13),
         direction: Direction::SendRecv,
         ptime: 20,
         params: Default::default(),

@@ -12,6 +12,7 @@ fuzz_target!(|data: &[u8]| {
         port: 4000,
         codecs: vec![CodecKind::Pcmu, CodecKind::Pcma],
         telephone_event: true,
+        comfort_noise: true,
         ptime: 20,
         direction: Direction::SendRecv,
         session_id: 1,

@@ -2,9 +2,11 @@
 //! jitter buffer. The edge (crates/phone) owns sockets and sound devices.
 
 pub mod codec;
+pub mod comfort_noise;
 pub mod dtmf;
 pub mod dtmf_inband;
 pub mod jitter;
+pub mod plc;
 pub mod progress;
 pub mod rtcp;
 pub mod rtp;

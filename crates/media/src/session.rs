@@ -7,10 +7,12 @@ use std::time::Instant;
 use rand::RngExt;
 
 use crate::MediaError;
-use crate::codec::Codec;
+use crate::codec::{Codec, CodecKind};
+use crate::comfort_noise::{ComfortNoise, NoiseDescription};
 use crate::dtmf::{DtmfReceiver, DtmfSender, DtmfStep};
 use crate::dtmf_inband::InbandDetector;
 use crate::jitter::{JitterBuffer, JitterStats, Playout};
+use crate::plc::Concealer;
 use crate::rtcp::{RtcpState, RtcpStats};
 use crate::rtp::RtpPacket;
 use crate::sdp::Negotiated;
@@ -31,6 +33,8 @@ pub struct MediaStats {
     pub dtmf_received_inband: u64,
     /// Lost frames the codec rebuilt itself (Opus FEC or concealment).
     pub codec_concealed: u64,
+    /// Frames of comfort noise played while the peer was silent (RFC 3389).
+    pub comfort_noise_frames: u64,
     pub jitter: JitterStats,
 }
 
@@ -59,8 +63,13 @@ pub struct MediaSession {
     muted: bool,
     jitter: JitterBuffer,
     playout: VecDeque<i16>,
-    last_frame: Vec<i16>,
-    concealed_run: u32,
+    /// Rebuilds lost frames of codecs that cannot (G.711 Appendix I).
+    concealer: Option<Concealer>,
+    comfort_noise: ComfortNoise,
+    /// The peer sent CN and has not spoken since: gaps are its silence.
+    peer_silent: bool,
+    /// Gaps filled with comfort noise: the jitter buffer counted them as lost.
+    silence_gaps: u64,
     remote_ssrc: Option<u32>,
     dtmf_out: DtmfSender,
     dtmf_event_timestamp: u32,
@@ -70,9 +79,14 @@ pub struct MediaSession {
     keys_in: VecDeque<char>,
     stats: MediaStats,
     scratch: Vec<u8>,
+    decoded: Vec<i16>,
     /// Zeros sent in place of the microphone while muted (kept, not reallocated).
     silence: Vec<i16>,
     rtcp: RtcpState,
+}
+
+fn concealer_for(codec: CodecKind) -> Option<Concealer> {
+    (!codec.conceals_itself()).then(|| Concealer::new(codec.sample_rate()))
 }
 
 /// In-band detection only when the peer sends no telephone-events.
@@ -90,6 +104,8 @@ impl MediaSession {
         let ssrc: u32 = rng.random();
         let cname = format!("hookswitch-{:016x}", rng.random::<u64>());
         let rtcp = RtcpState::new(ssrc, cname, negotiated.codec.clock_rate());
+        let concealer = concealer_for(negotiated.codec);
+        let comfort_noise = ComfortNoise::new(rng.random());
         MediaSession {
             encoder: negotiated.codec.new_codec_with(negotiated.params),
             decoder: negotiated.codec.new_codec_with(negotiated.params),
@@ -101,8 +117,10 @@ impl MediaSession {
             muted: false,
             jitter: JitterBuffer::new(JITTER_TARGET_FRAMES),
             playout: VecDeque::new(),
-            last_frame: Vec::new(),
-            concealed_run: 0,
+            concealer,
+            comfort_noise,
+            peer_silent: false,
+            silence_gaps: 0,
             remote_ssrc: None,
             dtmf_out: DtmfSender::default(),
             dtmf_event_timestamp: 0,
@@ -111,6 +129,7 @@ impl MediaSession {
             keys_in: VecDeque::new(),
             stats: MediaStats::default(),
             scratch: Vec::with_capacity(320),
+            decoded: Vec::with_capacity(960),
             silence: Vec::new(),
             rtcp,
         }
@@ -126,6 +145,7 @@ impl MediaSession {
         {
             self.encoder = negotiated.codec.new_codec_with(negotiated.params);
             self.decoder = negotiated.codec.new_codec_with(negotiated.params);
+            self.concealer = concealer_for(negotiated.codec);
         }
         if negotiated.telephone_event.is_some() != self.negotiated.telephone_event.is_some()
             || negotiated.codec != self.negotiated.codec
@@ -147,6 +167,8 @@ impl MediaSession {
     pub fn stats(&self) -> MediaStats {
         let mut s = self.stats.clone();
         s.jitter = self.jitter.stats().clone();
+        // A silent peer's gaps are not losses.
+        s.jitter.concealed = s.jitter.concealed.saturating_sub(self.silence_gaps);
         s
     }
 
@@ -275,7 +297,9 @@ impl MediaSession {
             }
             return Ok(());
         }
-        if packet.payload_type != self.negotiated.payload_type {
+        if packet.payload_type != self.negotiated.payload_type
+            && Some(packet.payload_type) != self.negotiated.comfort_noise
+        {
             self.stats.foreign_payload_types += 1;
             return Ok(());
         }
@@ -338,38 +362,34 @@ impl MediaSession {
     pub fn play_frame(&mut self, out: &mut Vec<i16>) {
         let n = self.frame_samples();
         while self.playout.len() < n {
+            let missing = n - self.playout.len();
             match self.jitter.pop() {
-                Playout::Frame { payload, .. } => {
-                    let mut decoded = Vec::with_capacity(n);
-                    self.decoder.decode(&payload, &mut decoded);
-                    self.concealed_run = 0;
-                    self.last_frame.clone_from(&decoded);
-                    self.playout.extend(decoded);
-                }
-                Playout::Missing => {
-                    self.concealed_run += 1;
-                    let before = self.playout.len();
-                    let mut rebuilt = Vec::with_capacity(n);
-                    if self.decoder.conceal(self.jitter.peek_next(), &mut rebuilt) {
-                        self.stats.codec_concealed += 1;
-                        self.playout.extend(rebuilt);
-                        if self.playout.len() > before {
-                            continue;
-                        }
+                Playout::Frame {
+                    payload_type,
+                    payload,
+                } if Some(payload_type) == self.negotiated.comfort_noise => {
+                    if let Some(d) = NoiseDescription::parse(&payload) {
+                        self.comfort_noise.update(&d);
                     }
-                    // Repeat the last frame, fading 6 dB per frame, then silence.
-                    let shift = self.concealed_run.min(15);
-                    let faded: Vec<i16> = if self.concealed_run <= 3 {
-                        self.last_frame.iter().map(|&s| s >> shift).collect()
-                    } else {
-                        vec![0; n]
-                    };
-                    self.playout
-                        .extend(if faded.is_empty() { vec![0; n] } else { faded });
+                    self.peer_silent = true;
+                    self.play_comfort_noise(missing);
                 }
-                Playout::Buffering => self
-                    .playout
-                    .extend(std::iter::repeat_n(0, n - self.playout.len())),
+                Playout::Frame { payload, .. } => {
+                    self.peer_silent = false;
+                    self.decoded.clear();
+                    self.decoder.decode(&payload, &mut self.decoded);
+                    if let Some(c) = &mut self.concealer {
+                        c.good(&mut self.decoded);
+                    }
+                    self.playout.extend(self.decoded.drain(..));
+                }
+                Playout::Missing if self.peer_silent => {
+                    self.silence_gaps += 1;
+                    self.play_comfort_noise(missing);
+                }
+                Playout::Missing => self.conceal(n),
+                Playout::Buffering if self.peer_silent => self.play_comfort_noise(missing),
+                Playout::Buffering => self.playout.extend(std::iter::repeat_n(0, missing)),
             }
         }
         let start = out.len();
@@ -381,6 +401,35 @@ impl MediaSession {
                 self.keys_in.push_back(key);
             }
         }
+    }
+}
+
+impl MediaSession {
+    fn play_comfort_noise(&mut self, samples: usize) {
+        self.stats.comfort_noise_frames += 1;
+        self.decoded.clear();
+        self.comfort_noise.generate(samples, &mut self.decoded);
+        self.playout.extend(self.decoded.drain(..));
+    }
+
+    /// A lost frame: the codec's own concealment (Opus, with FEC from the
+    /// next packet when it is here), else pitch repetition.
+    fn conceal(&mut self, n: usize) {
+        self.decoded.clear();
+        if self
+            .decoder
+            .conceal(self.jitter.peek_next(), &mut self.decoded)
+            && !self.decoded.is_empty()
+        {
+            self.stats.codec_concealed += 1;
+        } else {
+            self.decoded.clear();
+            match &mut self.concealer {
+                Some(c) => c.conceal(n, &mut self.decoded),
+                None => self.decoded.resize(n, 0),
+            }
+        }
+        self.playout.extend(self.decoded.drain(..));
     }
 }
 
@@ -397,6 +446,7 @@ mod tests {
             codec: CodecKind::Pcmu,
             payload_type: 0,
             telephone_event: te.then_some(101),
+            comfort_noise: None,
             direction: Direction::SendRecv,
             ptime: 20,
             params: Default::default(),

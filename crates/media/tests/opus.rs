@@ -46,6 +46,7 @@ fn local(codecs: Vec<CodecKind>) -> LocalMedia {
         port: 4000,
         codecs,
         telephone_event: true,
+        comfort_noise: true,
         ptime: 20,
         direction: Direction::SendRecv,
         session_id: 1,
@@ -62,7 +63,7 @@ fn offers_use_a_dynamic_payload_type_with_rfc_7587_rtpmap_and_fmtp() {
     ]));
     let text = String::from_utf8(offer.to_bytes()).unwrap();
     assert!(
-        text.contains("m=audio 4000 RTP/AVP 111 9 0 101\r\n"),
+        text.contains("m=audio 4000 RTP/AVP 111 9 0 13 101\r\n"),
         "{text}"
     );
     assert!(text.contains("a=rtpmap:111 opus/48000/2\r\n"), "{text}");
@@ -105,6 +106,7 @@ fn opus_link(fec: bool) -> Negotiated {
         codec: CodecKind::Opus,
         payload_type: 111,
         telephone_event: None,
+        comfort_noise: None,
         direction: Direction::SendRecv,
         ptime: 20,
         params: CodecParams { fec, dtx: false },

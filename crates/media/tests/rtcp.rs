@@ -148,6 +148,7 @@ fn link() -> Negotiated {
         codec: CodecKind::Pcmu,
         payload_type: 0,
         telephone_event: None,
+        comfort_noise: None,
         direction: Direction::SendRecv,
         ptime: 20,
         params: Default::default(),

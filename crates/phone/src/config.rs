@@ -80,6 +80,8 @@ pub struct AudioSettings {
     pub codecs: Vec<String>,
     /// Offer RFC 4733 telephone-event for DTMF.
     pub telephone_event: bool,
+    /// Accept comfort noise (RFC 3389) from peers that stop sending in silence.
+    pub comfort_noise: bool,
     /// Mean time between our RTCP reports (RFC 3550: 5000; at least 500).
     pub rtcp_interval_ms: u64,
 }
@@ -91,6 +93,7 @@ impl Default for AudioSettings {
             // a softphone; G.711 for everything else.
             codecs: vec!["opus".into(), "G722".into(), "PCMU".into(), "PCMA".into()],
             telephone_event: true,
+            comfort_noise: true,
             rtcp_interval_ms: 5000,
         }
     }

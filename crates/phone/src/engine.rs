@@ -61,6 +61,7 @@ impl Engine {
                 .account_codecs()
                 .map_err(|e| EngineError::Config(e.to_string()))?,
             telephone_event: config.audio.telephone_event,
+            comfort_noise: config.audio.comfort_noise,
             rtcp_interval: std::time::Duration::from_millis(config.audio.rtcp_interval_ms.max(500)),
             accept_p2p: config.sip.accept_p2p,
             account_names: config.accounts.iter().map(|a| a.name.clone()).collect(),

@@ -85,6 +85,12 @@ impl CodecKind {
         }
     }
 
+    /// Whether the decoder rebuilds lost frames itself (else the session's
+    /// pitch-repeating concealer does).
+    pub fn conceals_itself(self) -> bool {
+        self == CodecKind::Opus
+    }
+
     pub fn from_name(name: &str, clock: u32) -> Option<CodecKind> {
         match (name.to_ascii_uppercase().as_str(), clock) {
             ("PCMU", 8000) => Some(CodecKind::Pcmu),

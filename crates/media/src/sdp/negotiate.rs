@@ -77,6 +77,8 @@ pub struct LocalMedia {
     /// In order of preference.
     pub codecs: Vec<CodecKind>,
     pub telephone_event: bool,
+    /// Accept comfort noise (RFC 3389) from the peer with an 8 kHz codec.
+    pub comfort_noise: bool,
     pub ptime: u32,
     pub direction: Direction,
     pub session_id: u64,
@@ -92,6 +94,8 @@ pub struct Negotiated {
     pub codec: CodecKind,
     pub payload_type: u8,
     pub telephone_event: Option<u8>,
+    /// The payload type of comfort noise (RFC 3389), when both ends take it.
+    pub comfort_noise: Option<u8>,
     /// Our direction: whether we send and receive.
     pub direction: Direction,
     pub ptime: u32,
@@ -110,6 +114,8 @@ pub enum NegotiationError {
 }
 
 const TELEPHONE_EVENT_PT: u8 = 101;
+/// The static payload type of CN/8000 (RFC 3551).
+const COMFORT_NOISE_PT: u8 = 13;
 /// Dynamic payload types for codecs without a static one (Opus), as most
 /// softphones number them.
 const FIRST_DYNAMIC_PT: u8 = 111;
@@ -168,6 +174,7 @@ fn session(local: &LocalMedia, media: Vec<MediaDescription>) -> SessionDescripti
 fn audio_media(
     local: &LocalMedia,
     codecs: &[(u8, CodecKind)],
+    cn: Option<u8>,
     te: Option<u8>,
     direction: Direction,
 ) -> MediaDescription {
@@ -180,6 +187,10 @@ fn audio_media(
             std::iter::once(rtpmap).chain(fmtp)
         })
         .collect();
+    if let Some(pt) = cn {
+        formats.push(pt.to_string());
+        attributes.push(Attribute::new("rtpmap", Some(&format!("{pt} CN/8000"))));
+    }
     if let Some(pt) = te {
         formats.push(pt.to_string());
         attributes.push(Attribute::new(
@@ -215,9 +226,12 @@ pub fn create_offer(local: &LocalMedia) -> SessionDescription {
         })
         .collect();
     let te = local.telephone_event.then_some(TELEPHONE_EVENT_PT);
+    // CN's clock is 8000: it goes with G.711 and G.722 (Opus has its own DTX).
+    let cn = (local.comfort_noise && codecs.iter().any(|(_, c)| c.clock_rate() == 8000))
+        .then_some(COMFORT_NOISE_PT);
     session(
         local,
-        vec![audio_media(local, &codecs, te, local.direction)],
+        vec![audio_media(local, &codecs, cn, te, local.direction)],
     )
 }
 
@@ -236,6 +250,16 @@ fn telephone_event_of(m: &MediaDescription) -> Option<u8> {
     m.formats.iter().find_map(|pt| {
         let (name, clock) = m.rtpmap(pt)?;
         (name.eq_ignore_ascii_case("telephone-event") && clock == 8000).then(|| pt.parse().ok())?
+    })
+}
+
+/// The peer's CN/8000 payload type (named by rtpmap, or the bare static 13).
+fn comfort_noise_of(m: &MediaDescription) -> Option<u8> {
+    m.formats.iter().find_map(|pt| match m.rtpmap(pt) {
+        Some((name, clock)) => {
+            (name.eq_ignore_ascii_case("CN") && clock == 8000).then(|| pt.parse().ok())?
+        }
+        None => (pt == "13").then_some(COMFORT_NOISE_PT),
     })
 }
 
@@ -296,6 +320,11 @@ pub fn create_answer(
                 } else {
                     None
                 };
+                let cn = if local.comfort_noise && codec.clock_rate() == 8000 {
+                    comfort_noise_of(m)
+                } else {
+                    None
+                };
                 let their = Direction::of(offer, m);
                 let direction = local.direction.intersect(their.reversed());
                 negotiated = Some(Negotiated {
@@ -303,11 +332,12 @@ pub fn create_answer(
                     codec,
                     payload_type: pt,
                     telephone_event: te,
+                    comfort_noise: cn,
                     direction,
                     ptime: ptime_of(m),
                     params,
                 });
-                media.push(audio_media(local, &[(pt, codec)], te, direction));
+                media.push(audio_media(local, &[(pt, codec)], cn, te, direction));
             }
             _ => {
                 saw_codec_mismatch |= usable;
@@ -359,6 +389,9 @@ pub fn apply_answer(
         codec,
         payload_type: pt.ok_or(NegotiationError::NoCommonCodec)?,
         telephone_event: telephone_event_of(ours).and(telephone_event_of(m)),
+        comfort_noise: comfort_noise_of(ours)
+            .and(comfort_noise_of(m))
+            .filter(|_| codec.clock_rate() == 8000),
         direction: our_direction.intersect(Direction::of(answer, m).reversed()),
         ptime: ptime_of(m),
         params: pt.map(|p| params_of(m, &p.to_string())).unwrap_or_default(),
@@ -375,6 +408,7 @@ mod tests {
             port: 40000,
             codecs,
             telephone_event: true,
+            comfort_noise: true,
             ptime: 20,
             direction: Direction::SendRecv,
             session_id: 1,
@@ -387,7 +421,11 @@ mod tests {
         let alice = local(vec![CodecKind::Pcma, CodecKind::Pcmu]);
         let offer = create_offer(&alice);
         let text = offer.to_string();
-        assert!(text.contains("m=audio 40000 RTP/AVP 8 0 101\r\n"), "{text}");
+        assert!(
+            text.contains("m=audio 40000 RTP/AVP 8 0 13 101\r\n"),
+            "{text}"
+        );
+        assert!(text.contains("a=rtpmap:13 CN/8000\r\n"), "{text}");
         let mut bob = local(vec![CodecKind::Pcmu, CodecKind::Pcma]);
         bob.port = 50000;
         let (answer, at_bob) = create_answer(&offer, &bob).unwrap();
@@ -400,6 +438,38 @@ mod tests {
         assert_eq!(at_alice.payload_type, 8);
         assert_eq!(at_alice.remote, Some("127.0.0.1:50000".parse().unwrap()));
         assert_eq!(at_alice.direction, Direction::SendRecv);
+    }
+
+    #[test]
+    fn comfort_noise_goes_with_8khz_codecs_only() {
+        let alice = local(vec![CodecKind::Pcmu]);
+        let (answer, at_bob) = create_answer(&create_offer(&alice), &alice).unwrap();
+        assert_eq!(at_bob.comfort_noise, Some(13));
+        assert!(answer.to_string().contains("a=rtpmap:13 CN/8000"));
+        assert_eq!(
+            apply_answer(&create_offer(&alice), &answer)
+                .unwrap()
+                .comfort_noise,
+            Some(13)
+        );
+        // Opus alone: no CN offered.
+        let opus = local(vec![CodecKind::Opus]);
+        assert!(!create_offer(&opus).to_string().contains("CN/8000"));
+        // A bare static 13 is CN; a peer who leaves it out gets none.
+        let offer: SessionDescription = "v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0 13\r\n".parse().unwrap();
+        assert_eq!(
+            create_answer(&offer, &alice).unwrap().1.comfort_noise,
+            Some(13)
+        );
+        let offer: SessionDescription = "v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n".parse().unwrap();
+        assert_eq!(create_answer(&offer, &alice).unwrap().1.comfort_noise, None);
+        // Turned off: neither offered nor accepted.
+        let mut quiet = local(vec![CodecKind::Pcmu]);
+        quiet.comfort_noise = false;
+        assert!(!create_offer(&quiet).to_string().contains("CN/8000"));
+        let (answer, n) = create_answer(&create_offer(&alice), &quiet).unwrap();
+        assert_eq!(n.comfort_noise, None);
+        assert!(!answer.to_string().contains("CN/8000"));
     }
 
     #[test]

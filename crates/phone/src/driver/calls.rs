@@ -345,6 +345,7 @@ impl Driver {
             port: socket.local_addr().map(|a| a.port()).unwrap_or(0),
             codecs,
             telephone_event: self.settings.telephone_event,
+            comfort_noise: self.settings.comfort_noise,
             ptime: 20,
             direction: Direction::SendRecv,
             session_id: self.session_ids,

@@ -69,6 +69,7 @@ pub struct DriverSettings {
     /// Per account (in account order): its codecs, or the global ones.
     pub account_codecs: Vec<Vec<CodecKind>>,
     pub telephone_event: bool,
+    pub comfort_noise: bool,
     pub rtcp_interval: std::time::Duration,
     pub accept_p2p: bool,
     pub account_names: Vec<String>,
