@@ -20,13 +20,22 @@ fuzz_target!(|data: &[u8]| {
         params: Default::default(),
     });
     let t0 = std::time::Instant::now();
+    let mut out = Vec::new();
+    // Playing after each packet walks the concealment and comfort-noise paths.
     for (i, chunk) in data.chunks(180).enumerate() {
         let at = t0 + std::time::Duration::from_millis(20 * i as u64);
         let _ = s.receive(chunk, at);
         let _ = s.receive_rtcp(chunk, at);
+        out.clear();
+        s.play_frame(&mut out);
+        assert_eq!(out.len(), 160);
     }
     let _ = hookswitch_media::rtcp::packet::parse(data);
-    let mut out = Vec::new();
-    s.play_frame(&mut out);
-    assert_eq!(out.len(), 160);
+    if let Some(d) = hookswitch_media::comfort_noise::NoiseDescription::parse(data) {
+        let mut cn = hookswitch_media::comfort_noise::ComfortNoise::new(1);
+        cn.update(&d);
+        out.clear();
+        cn.generate(320, &mut out);
+        assert_eq!(out.len(), 320);
+    }
 });

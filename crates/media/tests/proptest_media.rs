@@ -132,3 +132,36 @@ proptest! {
         prop_assert_eq!(out.len(), payload.len() * 2);
     }
 }
+
+proptest! {
+    /// Any SID is played as bounded noise; what we describe we read back.
+    #[test]
+    fn comfort_noise_takes_any_sid(payload in proptest::collection::vec(any::<u8>(), 0..40), n in 0usize..1000) {
+        use hookswitch_media::comfort_noise::{ComfortNoise, NoiseDescription};
+        if let Some(d) = NoiseDescription::parse(&payload) {
+            prop_assert!(d.reflection.iter().all(|k| k.abs() < 1.0));
+            let mut cn = ComfortNoise::new(9);
+            cn.update(&d);
+            let mut out = Vec::new();
+            cn.generate(n, &mut out);
+            prop_assert_eq!(out.len(), n);
+            let again = NoiseDescription::parse(&d.to_payload()).unwrap();
+            prop_assert_eq!(again.level_dbov, d.level_dbov);
+        } else {
+            prop_assert!(payload.is_empty());
+        }
+    }
+
+    /// Any sequence of heard and lost frames keeps the frame size.
+    #[test]
+    fn concealment_takes_any_pattern(frames in proptest::collection::vec(proptest::option::of(proptest::collection::vec(any::<i16>(), 160)), 0..60)) {
+        let mut c = hookswitch_media::plc::Concealer::new(8000);
+        for f in frames {
+            let mut out = Vec::new();
+            match f {
+                Some(mut heard) => { c.good(&mut heard); prop_assert_eq!(heard.len(), 160); }
+                None => { c.conceal(160, &mut out); prop_assert_eq!(out.len(), 160); }
+            }
+        }
+    }
+}
