@@ -82,3 +82,75 @@ async fn a_call_is_recorded_in_stereo_one_side_per_channel() {
     assert_eq!(hookswitch_media::tone::rms(&sent[tail..]), 0.0);
     assert!(hookswitch_media::tone::rms(&heard[tail..]) > 1000.0);
 }
+
+/// Per-call volume: the earpiece at 50 % halves what the user hears (not the
+/// recording of the call), the microphone at 200 % doubles what is sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn volume_scales_the_earpiece_and_the_microphone() {
+    let dir = tempfile::tempdir().unwrap();
+    let b_port = free_port();
+    let (b, mut b_events) = start_engine(&test_config(b_port), &Passwords::new()).await;
+    let (a, mut a_events) = start_engine(&test_config(free_port()), &Passwords::new()).await;
+    let (earpiece, whole) = (dir.path().join("heard.wav"), dir.path().join("call.wav"));
+    let call = a
+        .call(
+            &format!("sip:bob@127.0.0.1:{b_port}"),
+            None,
+            AudioSpec {
+                tone_hz: Some(1000.0),
+                record: Some(earpiece.clone()),
+                record_call: Some(whole.clone()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let incoming = expect_event(&mut b_events, T, "incoming call", |e| match e {
+        PhoneEvent::IncomingCall { call, .. } => Some(*call),
+        _ => None,
+    })
+    .await;
+    b.answer(
+        incoming,
+        AudioSpec {
+            tone_hz: Some(600.0),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    expect_event(&mut a_events, T, "established", |e| {
+        matches!(e, PhoneEvent::Established { .. }).then_some(())
+    })
+    .await;
+    assert!(a.set_volume(call, Some(401), None).await.is_err());
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    a.set_volume(call, Some(50), Some(200)).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    a.hangup(Some(call)).await.unwrap();
+    expect_event(&mut a_events, T, "ended", |e| {
+        matches!(e, PhoneEvent::Ended { .. }).then_some(())
+    })
+    .await;
+
+    let rms = hookswitch_media::tone::rms;
+    // Before: 0.5-1.2 s in; after: the last 0.7 s.
+    let before_after = |x: &[i16], rate: usize| {
+        let before = rms(&x[rate / 2..rate * 6 / 5]);
+        let after = rms(&x[x.len() - rate * 7 / 10..]);
+        after / before
+    };
+    let (heard, rate) = hookswitch_tests::read_wav(&earpiece);
+    let ratio = before_after(&heard, rate as usize);
+    assert!((ratio - 0.5).abs() < 0.05, "earpiece: {ratio:.2}");
+    let reader = hound::WavReader::open(&whole).unwrap();
+    let rate = reader.spec().sample_rate as usize;
+    let samples: Vec<i16> = reader.into_samples().map(|s| s.unwrap()).collect();
+    let ratio = before_after(&channel(&samples, 0), rate);
+    assert!((ratio - 2.0).abs() < 0.1, "microphone: {ratio:.2}");
+    let ratio = before_after(&channel(&samples, 1), rate);
+    assert!(
+        (ratio - 1.0).abs() < 0.05,
+        "the call's own level: {ratio:.2}"
+    );
+}

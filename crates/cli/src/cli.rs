@@ -64,6 +64,22 @@ pub enum Command {
     Answer { call: u64 },
     /// Send DTMF keys in a call of the running instance.
     Dtmf { call: u64, keys: String },
+    /// Mute or unmute the microphone in a call of the running instance.
+    Mute {
+        call: u64,
+        #[arg(value_parser = ["on", "off"])]
+        state: String,
+    },
+    /// Set a call's volume in percent of its own level (100 = unchanged, up to 400).
+    Volume {
+        call: u64,
+        /// What you hear.
+        #[arg(long, value_name = "PERCENT")]
+        speaker: Option<u16>,
+        /// What the other side hears.
+        #[arg(long, value_name = "PERCENT")]
+        mic: Option<u16>,
+    },
     /// List the calls of the running instance.
     Calls,
     /// The telephony devices plugged in and what each can do (buttons and how

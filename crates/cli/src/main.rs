@@ -66,6 +66,27 @@ fn main() -> ExitCode {
                 )
                 .await
             }
+            Command::Mute { call, state } => {
+                daemon::control(
+                    &cli,
+                    hookswitch_phone::control::Request::Mute {
+                        call: *call,
+                        muted: state == "on",
+                    },
+                )
+                .await
+            }
+            Command::Volume { call, speaker, mic } => {
+                daemon::control(
+                    &cli,
+                    hookswitch_phone::control::Request::Volume {
+                        call: *call,
+                        speaker: *speaker,
+                        microphone: *mic,
+                    },
+                )
+                .await
+            }
             Command::Dtmf { call, keys } => {
                 daemon::control(
                     &cli,

@@ -152,6 +152,20 @@ fn commands_reach_a_running_instance() {
     assert_eq!(ask(&["answer", "1"]).status.code(), Some(0));
     daemon.wait_for_log("call 1: established", Duration::from_secs(10));
     caller.wait_for_log("established", Duration::from_secs(10));
+    assert_eq!(ask(&["mute", "1", "on"]).status.code(), Some(0));
+    assert_eq!(
+        ask(&["volume", "1", "--speaker", "80", "--mic", "120"])
+            .status
+            .code(),
+        Some(0)
+    );
+    let too_loud = ask(&["volume", "1", "--speaker", "500"]);
+    assert_eq!(too_loud.status.code(), Some(1), "{}", text(&too_loud));
+    assert!(
+        text(&too_loud).contains("above 400%"),
+        "{}",
+        text(&too_loud)
+    );
     assert_eq!(ask(&["hangup"]).status.code(), Some(0));
     // The caller sees the far end hang up, and that still counts as success.
     assert_eq!(

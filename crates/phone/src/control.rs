@@ -41,6 +41,14 @@ pub enum Request {
         call: CallId,
         muted: bool,
     },
+    /// Percent of the call's own level (100 = unchanged); either may be left out.
+    Volume {
+        call: CallId,
+        #[serde(default)]
+        speaker: Option<u16>,
+        #[serde(default)]
+        microphone: Option<u16>,
+    },
 }
 
 fn busy() -> u16 {
@@ -125,6 +133,14 @@ async fn handle(engine: &Engine, req: Request) -> Reply {
         Request::Hangup { call } => engine.hangup(call).await.map(|()| None),
         Request::Dtmf { call, keys } => engine.send_dtmf(call, &keys).await.map(|()| None),
         Request::Mute { call, muted } => engine.set_mute(call, muted).await.map(|()| None),
+        Request::Volume {
+            call,
+            speaker,
+            microphone,
+        } => engine
+            .set_volume(call, speaker, microphone)
+            .await
+            .map(|()| None),
     };
     match result {
         Ok(result) => Reply {

@@ -7,7 +7,7 @@ use hookswitch_sip::ua::{Config as UaConfig, UserAgent};
 use tokio::sync::{broadcast, mpsc, oneshot};
 
 use crate::api::{CallId, CallSummary, EngineError, PhoneEvent};
-use crate::audio::AudioSpec;
+use crate::audio::{AudioSpec, Gain, MAX_PERCENT};
 use crate::config::{Config, account_config};
 use crate::driver::transport::Transports;
 use crate::driver::{Command, Driver, DriverSettings};
@@ -147,6 +147,33 @@ impl Engine {
     pub async fn set_mute(&self, call: CallId, muted: bool) -> Result<(), EngineError> {
         self.ask(|reply| Command::Mute { call, muted, reply })
             .await?
+    }
+
+    /// Sets a call's volume in percent of its own level (100 = unchanged,
+    /// 0 = silent, at most `audio::MAX_PERCENT`): `speaker` is what the user
+    /// hears, `microphone` what the other side hears. `None` leaves one as is.
+    pub async fn set_volume(
+        &self,
+        call: CallId,
+        speaker: Option<u16>,
+        microphone: Option<u16>,
+    ) -> Result<(), EngineError> {
+        let gain = |p: Option<u16>| -> Result<Option<Gain>, EngineError> {
+            p.map(|p| {
+                Gain::from_percent(p).ok_or_else(|| {
+                    EngineError::Audio(format!("volume {p}% is above {MAX_PERCENT}%"))
+                })
+            })
+            .transpose()
+        };
+        let (speaker, microphone) = (gain(speaker)?, gain(microphone)?);
+        self.ask(|reply| Command::Volume {
+            call,
+            speaker,
+            microphone,
+            reply,
+        })
+        .await?
     }
 
     pub async fn calls(&self) -> Result<Vec<CallSummary>, EngineError> {

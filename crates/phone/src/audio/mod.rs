@@ -2,10 +2,12 @@
 //! microphone and earpiece, through crates/devices), files and tones (scripts
 //! and tests), silence.
 
+mod gain;
 mod wav;
 
 use hookswitch_media::tone::Sine;
 
+pub use gain::{Gain, MAX_PERCENT};
 pub use wav::{CallRecorder, WavSink, WavSource};
 
 /// Produces 20 ms frames of mono PCM at the codec's rate.

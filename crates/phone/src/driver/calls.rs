@@ -95,6 +95,24 @@ impl Driver {
                 };
                 let _ = reply.send(r);
             }
+            Command::Volume {
+                call,
+                speaker,
+                microphone,
+                reply,
+            } => {
+                let r = match self.calls.get(&call).and_then(|c| c.task.as_ref()) {
+                    Some(t) => {
+                        t.send(MediaControl::Volume {
+                            speaker,
+                            microphone,
+                        });
+                        Ok(())
+                    }
+                    None => Err(EngineError::NoSuchCall(call)),
+                };
+                let _ = reply.send(r);
+            }
             Command::Calls { reply } => {
                 let list = self
                     .ua

@@ -11,7 +11,7 @@ use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
 
 use crate::api::{CallId, CallStats};
-use crate::audio::{AudioSink, AudioSource, CallRecorder};
+use crate::audio::{AudioSink, AudioSource, CallRecorder, Gain};
 
 /// A call's RTP socket and, on the next port, its RTCP socket.
 #[derive(Debug, Clone)]
@@ -26,6 +26,11 @@ pub enum MediaControl {
     Update(Negotiated),
     Dtmf(String),
     Mute(bool),
+    /// New gains for the earpiece and the microphone (`None`: unchanged).
+    Volume {
+        speaker: Option<Gain>,
+        microphone: Option<Gain>,
+    },
     Stop,
 }
 
@@ -112,6 +117,10 @@ async fn run(
         mut recorder,
     } = audio;
     let mut silence = Vec::new();
+    let (mut speaker_gain, mut microphone_gain) = (Gain::UNITY, Gain::UNITY);
+    // The earpiece's copy of a frame, at the user's volume (the recording
+    // keeps the call's own level).
+    let mut heard = Vec::new();
     let mut tick = tokio::time::interval(Duration::from_millis(20));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
     let mut frame = vec![0i16; session.frame_samples()];
@@ -132,6 +141,7 @@ async fn run(
                     source_live = false;
                     let _ = reports.send(MediaReport::SourceEnded(call));
                 }
+                microphone_gain.apply(&mut frame);
                 if let Some(to) = remote {
                     for packet in session.send_frame(&frame) {
                         if let Err(e) = socket.try_send_to(&packet, to) {
@@ -141,7 +151,9 @@ async fn run(
                 }
                 played.clear();
                 session.play_frame(&mut played);
-                sink.write_frame(&played);
+                heard.clone_from(&played);
+                speaker_gain.apply(&mut heard);
+                sink.write_frame(&heard);
                 if let Some(r) = &mut recorder {
                     // What actually went out: silence while muted.
                     let sent = if session.is_muted() {
@@ -197,6 +209,10 @@ async fn run(
                     }
                 }
                 Some(MediaControl::Mute(m)) => session.set_muted(m),
+                Some(MediaControl::Volume { speaker, microphone }) => {
+                    speaker_gain = speaker.unwrap_or(speaker_gain);
+                    microphone_gain = microphone.unwrap_or(microphone_gain);
+                }
                 Some(MediaControl::Stop) | None => break,
             }
         }

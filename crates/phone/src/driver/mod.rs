@@ -16,7 +16,7 @@ use hookswitch_sip::ua::{AccountId, RegistrationState, UserAgent};
 use tokio::sync::{broadcast, mpsc, oneshot};
 
 use crate::api::{CallId, CallSummary, EngineError, PhoneEvent};
-use crate::audio::AudioSpec;
+use crate::audio::{AudioSpec, Gain};
 use calls::CallMedia;
 use media::{MediaControl, MediaReport};
 
@@ -53,6 +53,12 @@ pub enum Command {
     Mute {
         call: CallId,
         muted: bool,
+        reply: oneshot::Sender<Result<(), EngineError>>,
+    },
+    Volume {
+        call: CallId,
+        speaker: Option<Gain>,
+        microphone: Option<Gain>,
         reply: oneshot::Sender<Result<(), EngineError>>,
     },
     Calls {
