@@ -5,6 +5,7 @@
 
 pub mod baresip;
 pub mod cpio;
+pub mod impair;
 pub mod kamailio;
 pub mod process;
 pub mod pulse;

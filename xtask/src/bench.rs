@@ -1,6 +1,9 @@
 //! `cargo xtask bench sip`: criterion micro-benchmarks of the SIP core, then the
 //! call-setup time of `hookswitch listen` against baresip on this machine.
 //! `cargo xtask bench hid`: the cost per report of the pure HID path.
+//! `cargo xtask bench media [ARGS]`: PESQ, mouth-to-ear delay and CPU of
+//! Hookswitch and baresip receiving speech through a seeded lossy network
+//! (ARGS go to bench-media: `--codecs PCMU,opus`, `--rows 3/0,10/60`).
 
 use anyhow::bail;
 
@@ -10,8 +13,9 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
     match args.first().map(String::as_str) {
         Some("sip") => sip(),
         Some("hid") => hid(),
-        Some(other) => bail!("unknown benchmark {other:?} (available: sip, hid)"),
-        None => bail!("which benchmark? (available: sip, hid)"),
+        Some("media") => media(&args[1..]),
+        Some(other) => bail!("unknown benchmark {other:?} (available: sip, hid, media)"),
+        None => bail!("which benchmark? (available: sip, hid, media)"),
     }
 }
 
@@ -37,9 +41,7 @@ fn sip() -> anyhow::Result<()> {
         build,
         "cargo build --release (hookswitch, bench-call-setup)",
     )?;
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join("target"));
+    let target = target_dir();
     let mut compare = std::process::Command::new(target.join("release/bench_call_setup"));
     compare
         .arg("--hookswitch")
@@ -54,4 +56,39 @@ fn hid() -> anyhow::Result<()> {
         micro,
         "cargo bench -p hookswitch-hid (descriptor parse, decode, encode per report)",
     )
+}
+
+fn target_dir() -> std::path::PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target"))
+}
+
+fn media(args: &[String]) -> anyhow::Result<()> {
+    crate::setup::run(&["--bench".to_string()])?;
+    let mut build = cargo();
+    build.args([
+        "build",
+        "--release",
+        "-p",
+        "hookswitch-cli",
+        "-p",
+        "hookswitch-tests",
+        "--bins",
+    ]);
+    status(build, "cargo build --release (hookswitch, bench-media)")?;
+    let target = target_dir();
+    let out = target.join("bench-media");
+    let _ = std::fs::remove_dir_all(out.join("runs"));
+    let mut bench = std::process::Command::new(target.join("release/bench_media"));
+    bench
+        .arg("--hookswitch")
+        .arg(target.join("release/hookswitch"))
+        .arg("--out")
+        .arg(out.join("runs"))
+        // The venv (pesq is built from source) outlives the runs.
+        .arg("--venv")
+        .arg(out.join("venv"))
+        .args(args);
+    status(bench, "speech quality and delay: hookswitch vs baresip")
 }

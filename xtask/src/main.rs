@@ -12,11 +12,14 @@ use anyhow::{Context, bail};
 const USAGE: &str = "usage: cargo xtask <command>
 
   setup [--udev]   install the system packages builds and tests need (apt-get; idempotent);
-                   --udev: install the udev rules that let you open USB telephony devices
+                   --udev: install the udev rules that let you open USB telephony devices;
+                   --bench: also what `bench media` needs (python3-venv for PESQ)
   run [ARGS...]    set up, build, and start Hookswitch (the daemon: `hookswitch run`)
   test             set up, then run every check and test (what CI runs)
   bench sip        SIP benchmarks: parse/serialise rate; INVITE -> 180 time vs baresip
-  bench hid        HID benchmarks: descriptor parse, report decode and encode cost";
+  bench hid        HID benchmarks: descriptor parse, report decode and encode cost
+  bench media      speech quality (PESQ), delay and CPU vs baresip through a seeded
+                   lossy, jittery relay (--codecs PCMU,opus --rows 3/0,10/60)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

@@ -34,6 +34,10 @@ const TEST: &[&str] = &[
     "espeak-ng", // speaks the sample of the sound-path test
 ];
 
+/// What `cargo xtask bench media` adds: a venv for the `pesq` package
+/// (built from source, so headers and a compiler).
+const BENCH: &[&str] = &["python3-venv", "python3-dev", "gcc"];
+
 /// The real-kernel test downloads this package (never installs it): apt's
 /// package lists must know it.
 const KERNEL_PACKAGE: &str = "linux-image-amd64";
@@ -74,14 +78,16 @@ fn apt(args: &[&str]) -> Command {
 }
 
 pub fn run(args: &[String]) -> anyhow::Result<()> {
-    match args.first().map(String::as_str) {
-        None => {}
+    let bench: &[&str] = match args.first().map(String::as_str) {
+        None => &[],
         Some("--udev") => return install_udev_rules(),
-        Some(a) => bail!("unknown setup option {a:?} (the only one is --udev)"),
-    }
+        Some("--bench") => BENCH,
+        Some(a) => bail!("unknown setup option {a:?} (--udev, --bench)"),
+    };
     let missing: Vec<&str> = BUILD
         .iter()
         .chain(TEST)
+        .chain(bench)
         .copied()
         .filter(|p| !installed(p))
         .collect();
