@@ -7,7 +7,9 @@
 //! A null sink with no latency request renders in blocks of two seconds, and
 //! a stream that connects mid-block waits for the block to end: a random
 //! 0-2 s stall of every new stream, which real sound cards do not have. A
-//! low-latency recorder on each sink's monitor keeps the blocks at 5 ms.
+//! low-latency recorder on each sink's monitor keeps the blocks at 5 ms, once
+//! the block the sink was in when it connected has ended: a few samples played
+//! to each sink, drained, wait for that.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -79,6 +81,17 @@ impl Pulse {
                         >= self.sinks.len()
                 })
         });
+        let silence = self.dir.join("pulse-drain.raw");
+        std::fs::write(&silence, [0u8; 960]).expect("silence");
+        for sink in &self.sinks {
+            let drained = self
+                .command("pacat")
+                .args(["--playback", "--raw", "--device", sink])
+                .arg(&silence)
+                .status()
+                .is_ok_and(|s| s.success());
+            assert!(drained, "pacat could not play to {sink}");
+        }
     }
 
     fn wait_ready(&self) {

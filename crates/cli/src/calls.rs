@@ -188,7 +188,7 @@ pub async fn listen(cli: &Cli, args: &ListenArgs) -> anyhow::Result<u8> {
         if !args.auto_answer {
             continue;
         }
-        if let Some(delay) = answer_after.filter(|d| *d > 0) {
+        if let Some(delay) = answer_after.or(args.answer_after).filter(|d| *d > 0) {
             tokio::time::sleep(Duration::from_secs(u64::from(delay))).await;
         }
         if let Err(e) = engine.answer(call, audio_spec(&args.audio)).await {

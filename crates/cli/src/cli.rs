@@ -214,6 +214,10 @@ pub struct ListenArgs {
     /// Answer incoming calls at once (and honour Call-Info answer-after).
     #[arg(long)]
     pub auto_answer: bool,
+    /// With --auto-answer: let each call ring this long first (a caller's
+    /// Call-Info answer-after still wins).
+    #[arg(long, value_name = "SECONDS", requires = "auto_answer")]
+    pub answer_after: Option<u32>,
     /// Refuse incoming calls with this status (486, 603, ...).
     #[arg(long, value_name = "STATUS", conflicts_with = "auto_answer")]
     pub reject: Option<u16>,

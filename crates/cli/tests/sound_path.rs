@@ -233,3 +233,114 @@ fn the_call_survives_a_sound_server_restart() {
     let f = hookswitch_media::tone::dominant_frequency(&pcm, RATE, 100.0, 4000.0);
     assert!((f - 1000.0).abs() < 10.0, "{f} Hz");
 }
+
+/// Ringing has its own output: the call rings on the ring device ("ringer",
+/// a desk speaker) and, once answered, is heard on the earpiece, and neither
+/// sound goes to the other device.
+#[test]
+fn ringing_and_the_call_use_separate_outputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let pulse = Pulse::start(dir.path(), &["ring_a", "spk_b"]);
+    let home = dir.path().join("b");
+    std::fs::create_dir_all(home.join("hookswitch")).unwrap();
+    // Two ALSA devices on the two sinks, as a desk speaker and a headset would be.
+    std::fs::write(
+        home.join(".asoundrc"),
+        "pcm.ringer { type pulse\n device \"ring_a\"\n hint { show on description \"Desk speaker\" } }\n\
+         pcm.earpiece { type pulse\n device \"spk_b\"\n hint { show on description \"Headset\" } }\n",
+    )
+    .unwrap();
+    std::fs::write(
+        home.join("hookswitch/config.toml"),
+        "[audio]\ncodecs = [\"G722\"]\nring_device = \"ringer\"\n",
+    )
+    .unwrap();
+    // Small fragments: parecord's default of 2 s loses the last one at stop.
+    let record = |device: &str, file: &Path| {
+        let mut rec = pulse.command("parecord");
+        rec.args([
+            &format!("--device={device}"),
+            "--latency-msec=20",
+            "--file-format=wav",
+        ])
+        .arg(file);
+        Process::spawn(&format!("parecord-{device}"), rec, dir.path())
+    };
+    let (ring_file, earpiece_file) = (dir.path().join("ring.wav"), dir.path().join("ear.wav"));
+    let mut ring_recorder = record("ring_a.monitor", &ring_file);
+    let mut earpiece_recorder = record("spk_b.monitor", &earpiece_file);
+
+    let port = free_port();
+    let mut listen = pulse.command(env!("CARGO_BIN_EXE_hookswitch"));
+    listen
+        .env("XDG_CONFIG_HOME", &home)
+        .env("HOME", &home)
+        .env("RUST_LOG", "hookswitch_phone=info,hookswitch_devices=info")
+        .args([
+            "--bind",
+            &format!("127.0.0.1:{port}"),
+            "listen",
+            "--auto-answer",
+            "--answer-after",
+            "2",
+            "--count",
+            "1",
+            "--speaker",
+            "earpiece",
+        ]);
+    let listener = Process::spawn("listen", listen, dir.path());
+    listener.wait_for_log("listening on", Duration::from_secs(10));
+    let mut call = hookswitch(&pulse, &dir.path().join("a"));
+    call.args([
+        "--bind",
+        &format!("127.0.0.1:{}", free_port()),
+        "call",
+        &format!("sip:bob@127.0.0.1:{port}"),
+        "--tone",
+        "1000",
+        "--duration",
+        "3",
+    ]);
+    let caller = Process::spawn("call", call, dir.path());
+    wait_until(Duration::from_secs(20), "the call to end", || {
+        caller.log().contains("ended")
+    });
+    wait_until(Duration::from_secs(10), "the listener to finish", || {
+        listener.log().contains("ended")
+    });
+    ring_recorder.stop();
+    earpiece_recorder.stop();
+
+    let ring = mono_16k(&ring_file, &dir.path().join("ring16.wav"));
+    let ear = mono_16k(&earpiece_file, &dir.path().join("ear16.wav"));
+    let pcm = |x: &[f64]| x.iter().map(|&v| v as i16).collect::<Vec<i16>>();
+    let (ring, ear) = (pcm(&ring), pcm(&ear));
+    let loud = |x: &[i16]| -> Vec<i16> {
+        x.chunks(320)
+            .filter(|c| hookswitch_media::tone::rms(c) > 500.0)
+            .flatten()
+            .copied()
+            .collect()
+    };
+    let (rang, heard) = (loud(&ring), loud(&ear));
+    let seconds = |x: &[i16]| x.len() as f64 / f64::from(RATE);
+    // Two seconds of ringing: the double ring sounds 0.8 s of each 3 s.
+    assert!(
+        (0.4..1.5).contains(&seconds(&rang)),
+        "rang for {:.2} s\n{}",
+        seconds(&rang),
+        listener.log()
+    );
+    let f = hookswitch_media::tone::dominant_frequency(&rang, RATE, 100.0, 4000.0);
+    assert!((380.0..470.0).contains(&f), "the ring at {f} Hz");
+    // The call on the earpiece, for its 3 s, and nothing else there.
+    assert!(seconds(&heard) > 2.0, "heard {:.2} s", seconds(&heard));
+    let f = hookswitch_media::tone::dominant_frequency(&heard, RATE, 100.0, 4000.0);
+    assert!((f - 1000.0).abs() < 10.0, "the call at {f} Hz");
+    let ring_on_earpiece = hookswitch_media::tone::goertzel_power(&heard, 400.0, RATE)
+        / hookswitch_media::tone::goertzel_power(&heard, 1000.0, RATE);
+    assert!(
+        ring_on_earpiece < 0.01,
+        "the ring leaked: {ring_on_earpiece}"
+    );
+}

@@ -96,6 +96,12 @@ impl ToneGenerator {
         }
     }
 
+    /// Each component's peak amplitude (a ringer wants more than an earpiece).
+    pub fn with_amplitude(mut self, amplitude: f64) -> ToneGenerator {
+        self.amplitude = amplitude;
+        self
+    }
+
     /// Whether the tone sounds at `position` samples into the cycle.
     fn sounding(&self, position: u64) -> bool {
         if self.spec.cadence.is_empty() {

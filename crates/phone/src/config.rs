@@ -84,6 +84,11 @@ pub struct AudioSettings {
     pub comfort_noise: bool,
     /// Mean time between our RTCP reports (RFC 3550: 5000; at least 500).
     pub rtcp_interval_ms: u64,
+    /// Where incoming calls ring ("default": the system's output; a name from
+    /// `hookswitch audio-devices`); unset: no ring sound.
+    pub ring_device: Option<String>,
+    /// A WAV file to ring with (looped, 2 s apart) instead of the double ring.
+    pub ring_file: Option<std::path::PathBuf>,
 }
 
 impl Default for AudioSettings {
@@ -95,6 +100,8 @@ impl Default for AudioSettings {
             telephone_event: true,
             comfort_noise: true,
             rtcp_interval_ms: 5000,
+            ring_device: None,
+            ring_file: None,
         }
     }
 }

@@ -7,7 +7,7 @@ use hookswitch_sip::ua::{Config as UaConfig, UserAgent};
 use tokio::sync::{broadcast, mpsc, oneshot};
 
 use crate::api::{CallId, CallSummary, EngineError, PhoneEvent};
-use crate::audio::{AudioSpec, Gain, MAX_PERCENT};
+use crate::audio::{AudioSpec, Gain, MAX_PERCENT, RingSound};
 use crate::config::{Config, account_config};
 use crate::driver::transport::Transports;
 use crate::driver::{Command, Driver, DriverSettings};
@@ -62,6 +62,14 @@ impl Engine {
                 .map_err(|e| EngineError::Config(e.to_string()))?,
             telephone_event: config.audio.telephone_event,
             comfort_noise: config.audio.comfort_noise,
+            ring: config.audio.ring_device.clone().map(|device| {
+                let sound = config
+                    .audio
+                    .ring_file
+                    .clone()
+                    .map_or(RingSound::DoubleRing, RingSound::File);
+                (device, sound)
+            }),
             rtcp_interval: std::time::Duration::from_millis(config.audio.rtcp_interval_ms.max(500)),
             accept_p2p: config.sip.accept_p2p,
             account_names: config.accounts.iter().map(|a| a.name.clone()).collect(),

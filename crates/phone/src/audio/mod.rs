@@ -3,11 +3,13 @@
 //! and tests), silence.
 
 mod gain;
+mod ringer;
 mod wav;
 
 use hookswitch_media::tone::Sine;
 
 pub use gain::{Gain, MAX_PERCENT};
+pub use ringer::{RingSound, Ringer};
 pub use wav::{CallRecorder, WavSink, WavSource};
 
 /// Produces 20 ms frames of mono PCM at the codec's rate.

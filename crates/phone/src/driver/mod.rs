@@ -16,7 +16,7 @@ use hookswitch_sip::ua::{AccountId, RegistrationState, UserAgent};
 use tokio::sync::{broadcast, mpsc, oneshot};
 
 use crate::api::{CallId, CallSummary, EngineError, PhoneEvent};
-use crate::audio::{AudioSpec, Gain};
+use crate::audio::{AudioSpec, Gain, RingSound, Ringer};
 use calls::CallMedia;
 use media::{MediaControl, MediaReport};
 
@@ -76,6 +76,8 @@ pub struct DriverSettings {
     pub account_codecs: Vec<Vec<CodecKind>>,
     pub telephone_event: bool,
     pub comfort_noise: bool,
+    /// Ring incoming calls on this device with this sound.
+    pub ring: Option<(String, RingSound)>,
     pub rtcp_interval: std::time::Duration,
     pub accept_p2p: bool,
     pub account_names: Vec<String>,
@@ -86,6 +88,8 @@ pub struct Driver {
     transports: Transports,
     settings: DriverSettings,
     calls: HashMap<CallId, CallMedia>,
+    /// Incoming calls ringing out loud, by call.
+    ringers: HashMap<u64, Ringer>,
     events: broadcast::Sender<PhoneEvent>,
     media_tx: mpsc::UnboundedSender<MediaReport>,
     session_ids: u64,
@@ -105,6 +109,7 @@ impl Driver {
                 transports,
                 settings,
                 calls: HashMap::new(),
+                ringers: HashMap::new(),
                 events,
                 media_tx,
                 session_ids: rand::random::<u32>() as u64,
@@ -113,9 +118,30 @@ impl Driver {
         )
     }
 
-    fn emit(&self, e: PhoneEvent) {
+    fn emit(&mut self, e: PhoneEvent) {
         tracing::info!(?e, "event");
+        self.follow_ringing(&e);
         let _ = self.events.send(e);
+    }
+
+    /// An incoming call rings on the ring device until it is answered or ends.
+    fn follow_ringing(&mut self, e: &PhoneEvent) {
+        match e {
+            PhoneEvent::IncomingCall { call, .. } => {
+                if let Some((device, sound)) = &self.settings.ring {
+                    match Ringer::start(device, sound) {
+                        Ok(r) => {
+                            self.ringers.insert(*call, r);
+                        }
+                        Err(e) => tracing::warn!("cannot ring: {e}"),
+                    }
+                }
+            }
+            PhoneEvent::Established { call, .. } | PhoneEvent::Ended { call, .. } => {
+                self.ringers.remove(call);
+            }
+            _ => {}
+        }
     }
 
     /// Runs until a Shutdown command (or the handle is dropped).
