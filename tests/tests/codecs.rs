@@ -61,3 +61,60 @@ async fn the_global_preference_gives_opus_between_two_hookswitches() {
 async fn an_accounts_own_codecs_override_the_global_list() {
     assert_eq!(established_codec(Some("pstn")).await, "PCMA");
 }
+
+/// G.729 (with the `g729` feature): two Hookswitches that only have it talk
+/// in it, and a tone crosses.
+#[cfg(feature = "g729")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn g729_carries_a_call() {
+    let dir = tempfile::tempdir().unwrap();
+    let g729 = |port| {
+        let mut c = test_config(port);
+        c.audio.codecs = vec!["G729".into()];
+        c
+    };
+    let b_port = free_port();
+    let (b, mut b_events) = start_engine(&g729(b_port), &Passwords::new()).await;
+    let (a, mut a_events) = start_engine(&g729(free_port()), &Passwords::new()).await;
+    let heard = dir.path().join("heard.wav");
+    let call = a
+        .call(
+            &format!("sip:bob@127.0.0.1:{b_port}"),
+            None,
+            AudioSpec {
+                tone_hz: Some(700.0),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let incoming = expect_event(&mut b_events, T, "incoming call", |e| match e {
+        PhoneEvent::IncomingCall { call, .. } => Some(*call),
+        _ => None,
+    })
+    .await;
+    b.answer(
+        incoming,
+        AudioSpec {
+            record: Some(heard.clone()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let codec = expect_event(&mut a_events, T, "established", |e| match e {
+        PhoneEvent::Established { codec, .. } => Some(codec.clone()),
+        _ => None,
+    })
+    .await;
+    assert_eq!(codec, "G729");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    a.hangup(Some(call)).await.unwrap();
+    expect_event(&mut b_events, T, "ended", |e| {
+        matches!(e, PhoneEvent::Ended { .. }).then_some(())
+    })
+    .await;
+    let (frequency, seconds) = hookswitch_tests::recorded_tone(&heard);
+    assert!((frequency - 700.0).abs() < 10.0, "{frequency} Hz");
+    assert!(seconds > 1.5, "{seconds:.2} s of tone");
+}

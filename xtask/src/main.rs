@@ -105,21 +105,27 @@ fn test() -> anyhow::Result<()> {
     let mut fmt = cargo();
     fmt.args(["fmt", "--all", "--check"]);
     status(fmt, "cargo fmt --all --check")?;
+    // Everything is built and tested with every feature (G.729 included);
+    // the default build is only checked.
     let mut clippy = cargo();
     clippy.args([
         "clippy",
         "--workspace",
         "--all-targets",
+        "--all-features",
         "--",
         "-D",
         "warnings",
     ]);
     status(
         clippy,
-        "cargo clippy --workspace --all-targets -- -D warnings",
+        "cargo clippy --workspace --all-targets --all-features -- -D warnings",
     )?;
+    let mut check = cargo();
+    check.args(["check", "--workspace"]);
+    status(check, "cargo check --workspace (default features)")?;
     let mut tests = cargo();
-    tests.args(["test", "--workspace", "--no-fail-fast"]);
-    status(tests, "cargo test --workspace")?;
+    tests.args(["test", "--workspace", "--all-features", "--no-fail-fast"]);
+    status(tests, "cargo test --workspace --all-features")?;
     Ok(())
 }

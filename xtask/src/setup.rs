@@ -15,6 +15,7 @@ const BUILD: &[&str] = &[
     "libusb-1.0-0-dev", // rusb, for USB phones without a Telephony page
     "cmake",            // builds the libopus the `opus` crate bundles
     "libasound2-dev",   // cpal's ALSA host (sound devices)
+    "libbcg729-dev",    // G.729, with the `g729` feature (always in tests)
 ];
 
 /// Real peers and tools the tests start (see the shared TEST-RIGS recipes).

@@ -340,10 +340,15 @@ fn parse_codecs(names: &[String]) -> Result<Vec<CodecKind>, ConfigError> {
         .iter()
         .map(|c| {
             CodecKind::ALL
-                .into_iter()
+                .iter()
+                .copied()
                 .find(|k| k.name().eq_ignore_ascii_case(c))
                 .ok_or_else(|| {
-                    ConfigError::Invalid(format!("unknown codec {c:?} (opus, G722, PCMU, PCMA)"))
+                    let known: Vec<&str> = CodecKind::ALL.iter().map(|k| k.name()).collect();
+                    ConfigError::Invalid(format!(
+                        "unknown codec {c:?} (this build has {}; G729 needs the g729 feature)",
+                        known.join(", ")
+                    ))
                 })
         })
         .collect()

@@ -2,10 +2,14 @@
 
 mod g711;
 mod g722;
+#[cfg(feature = "g729")]
+mod g729;
 mod opus;
 
 pub use g711::{Alaw, Ulaw, alaw_to_linear, linear_to_alaw, linear_to_ulaw, ulaw_to_linear};
 pub use g722::G722;
+#[cfg(feature = "g729")]
+pub use g729::G729;
 pub use opus::Opus;
 
 /// Samples per 20 ms frame at 8 kHz.
@@ -20,6 +24,9 @@ pub enum CodecKind {
     G722,
     /// Opus: mono at 48 kHz, a dynamic payload type.
     Opus,
+    /// G.729 through bcg729 (the `g729` cargo feature).
+    #[cfg(feature = "g729")]
+    G729,
 }
 
 /// What the peer's SDP asks of our encoder (RFC 7587 fmtp for Opus).
@@ -32,11 +39,14 @@ pub struct CodecParams {
 }
 
 impl CodecKind {
-    pub const ALL: [CodecKind; 4] = [
+    /// Every codec this build has.
+    pub const ALL: &'static [CodecKind] = &[
         CodecKind::Opus,
         CodecKind::G722,
         CodecKind::Pcmu,
         CodecKind::Pcma,
+        #[cfg(feature = "g729")]
+        CodecKind::G729,
     ];
 
     /// The static RTP payload type (RFC 3551).
@@ -46,6 +56,8 @@ impl CodecKind {
             CodecKind::Pcma => Some(8),
             CodecKind::G722 => Some(9),
             CodecKind::Opus => None,
+            #[cfg(feature = "g729")]
+            CodecKind::G729 => Some(18),
         }
     }
 
@@ -56,6 +68,8 @@ impl CodecKind {
             CodecKind::Pcma => "PCMA",
             CodecKind::G722 => "G722",
             CodecKind::Opus => "opus",
+            #[cfg(feature = "g729")]
+            CodecKind::G729 => "G729",
         }
     }
 
@@ -82,13 +96,20 @@ impl CodecKind {
             CodecKind::Pcmu | CodecKind::Pcma => 8000,
             CodecKind::G722 => 16000,
             CodecKind::Opus => 48000,
+            #[cfg(feature = "g729")]
+            CodecKind::G729 => 8000,
         }
     }
 
     /// Whether the decoder rebuilds lost frames itself (else the session's
     /// pitch-repeating concealer does).
     pub fn conceals_itself(self) -> bool {
-        self == CodecKind::Opus
+        match self {
+            CodecKind::Opus => true,
+            #[cfg(feature = "g729")]
+            CodecKind::G729 => true,
+            _ => false,
+        }
     }
 
     pub fn from_name(name: &str, clock: u32) -> Option<CodecKind> {
@@ -97,6 +118,8 @@ impl CodecKind {
             ("PCMA", 8000) => Some(CodecKind::Pcma),
             ("G722", 8000) => Some(CodecKind::G722),
             ("OPUS", 48000) => Some(CodecKind::Opus),
+            #[cfg(feature = "g729")]
+            ("G729", 8000) => Some(CodecKind::G729),
             _ => None,
         }
     }
@@ -106,6 +129,8 @@ impl CodecKind {
             0 => Some(CodecKind::Pcmu),
             8 => Some(CodecKind::Pcma),
             9 => Some(CodecKind::G722),
+            #[cfg(feature = "g729")]
+            18 => Some(CodecKind::G729),
             _ => None,
         }
     }
@@ -123,6 +148,11 @@ impl CodecKind {
             // call still has audio through G.711 rather than a panic.
             CodecKind::Opus => match Opus::new(params) {
                 Some(o) => Box::new(o),
+                None => Box::new(Ulaw),
+            },
+            #[cfg(feature = "g729")]
+            CodecKind::G729 => match G729::new() {
+                Some(g) => Box::new(g),
                 None => Box::new(Ulaw),
             },
         }

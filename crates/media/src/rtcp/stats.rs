@@ -132,6 +132,9 @@ fn impairment(codec: CodecKind) -> (f64, f64) {
         CodecKind::Pcmu | CodecKind::Pcma => (0.0, 25.1),
         CodecKind::G722 => (0.0, 25.1),
         CodecKind::Opus => (0.0, 30.0),
+        // G.113 Appendix I: G.729 with its own concealment.
+        #[cfg(feature = "g729")]
+        CodecKind::G729 => (10.0, 19.0),
     }
 }
 

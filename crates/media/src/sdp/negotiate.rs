@@ -123,7 +123,13 @@ const FIRST_DYNAMIC_PT: u8 = 111;
 /// Our fmtp for a codec: for Opus, we decode in-band FEC; we do not ask the
 /// peer for DTX (silence gaps would read as losses to the jitter buffer).
 fn our_fmtp(codec: CodecKind) -> Option<&'static str> {
-    (codec == CodecKind::Opus).then_some("useinbandfec=1; usedtx=0")
+    match codec {
+        CodecKind::Opus => Some("useinbandfec=1; usedtx=0"),
+        // We send no Annex B silence frames (and decode the peer's).
+        #[cfg(feature = "g729")]
+        CodecKind::G729 => Some("annexb=no"),
+        _ => None,
+    }
 }
 
 /// What the peer's fmtp line for `pt` asks of our encoder.
@@ -470,6 +476,27 @@ mod tests {
         let (answer, n) = create_answer(&create_offer(&alice), &quiet).unwrap();
         assert_eq!(n.comfort_noise, None);
         assert!(!answer.to_string().contains("CN/8000"));
+    }
+
+    #[cfg(feature = "g729")]
+    #[test]
+    fn g729_is_offered_without_annex_b_and_chosen() {
+        let alice = local(vec![CodecKind::G729, CodecKind::Pcmu]);
+        let text = create_offer(&alice).to_string();
+        assert!(
+            text.contains("m=audio 40000 RTP/AVP 18 0 13 101\r\n"),
+            "{text}"
+        );
+        assert!(text.contains("a=rtpmap:18 G729/8000\r\n"), "{text}");
+        assert!(text.contains("a=fmtp:18 annexb=no\r\n"), "{text}");
+        let (_, n) = create_answer(&create_offer(&alice), &local(vec![CodecKind::G729])).unwrap();
+        assert_eq!((n.codec, n.payload_type), (CodecKind::G729, 18));
+        // A bare static 18 is G.729 too.
+        let offer: SessionDescription = "v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 18\r\n".parse().unwrap();
+        assert_eq!(
+            create_answer(&offer, &alice).unwrap().1.codec,
+            CodecKind::G729
+        );
     }
 
     #[test]
