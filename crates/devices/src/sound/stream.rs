@@ -1,9 +1,11 @@
 //! Capture and playback streams: device period <-> ring buffer <-> 20 ms
 //! frames at the codec's rate.
 
+use std::cell::Cell;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc;
+use std::time::{Duration, Instant};
 
 use cpal::traits::{DeviceTrait, StreamTrait};
 use ringbuf::traits::{Consumer, Observer, Producer, Split};
@@ -25,6 +27,11 @@ pub struct SoundStats {
     pub underruns: u64,
     /// The stream failed (device unplugged...).
     pub failed: bool,
+    /// Glitches the device reported (buffer under- or overruns); the stream
+    /// recovers from them by itself.
+    pub xruns: u64,
+    /// Other errors the device reported.
+    pub errors: u64,
     /// Samples the device took (playback) or gave (capture), per channel.
     pub samples: u64,
 }
@@ -36,6 +43,42 @@ struct Shared {
     overruns: AtomicU64,
     underruns: AtomicU64,
     failed: AtomicBool,
+    xruns: AtomicU64,
+    errors: AtomicU64,
+}
+
+/// After an error that is not plainly fatal, a stream that moves no samples
+/// for this long has failed (the sound server went away); one that goes on
+/// moving them had a passing hiccup (the PulseAudio plugin reports EIO once
+/// while a new stream connects).
+const STALL_AFTER_ERROR: Duration = Duration::from_millis(300);
+
+/// Watches a stream's progress from the side that uses it.
+struct Progress {
+    samples: Cell<u64>,
+    since: Cell<Instant>,
+}
+
+impl Progress {
+    fn new() -> Progress {
+        Progress {
+            samples: Cell::new(0),
+            since: Cell::new(Instant::now()),
+        }
+    }
+
+    fn failed(&self, shared: &Shared) -> bool {
+        if shared.failed.load(Ordering::Relaxed) {
+            return true;
+        }
+        let samples = shared.samples.load(Ordering::Relaxed);
+        if samples != self.samples.get() {
+            self.samples.set(samples);
+            self.since.set(Instant::now());
+            return false;
+        }
+        shared.errors.load(Ordering::Relaxed) > 0 && self.since.get().elapsed() > STALL_AFTER_ERROR
+    }
 }
 
 struct Opened {
@@ -91,12 +134,31 @@ fn resampler(from: u32, to: u32) -> Result<Option<FftFixedInOut<f32>>, SoundErro
         .map_err(|e| device_error("resampler", e))
 }
 
-/// An error callback that records the failure and logs it once (a dying
-/// stream reports the same error in a loop).
-fn log_once(shared: Arc<Shared>, what: &'static str) -> impl FnMut(cpal::Error) + Send + 'static {
-    move |e| {
-        if !shared.failed.swap(true, Ordering::Relaxed) {
-            tracing::warn!("{what} stream: {e}");
+/// An error callback: glitches are counted, a device that is gone fails the
+/// stream, anything else is counted and judged by whether the stream goes on
+/// (`Progress`). Each kind is logged once (a dying stream reports the same
+/// error in a loop).
+fn on_error(shared: Arc<Shared>, what: &'static str) -> impl FnMut(cpal::Error) + Send + 'static {
+    use cpal::ErrorKind as Kind;
+    move |e| match e.kind() {
+        Kind::Xrun => {
+            if shared.xruns.fetch_add(1, Ordering::Relaxed) == 0 {
+                tracing::debug!("{what} stream: {e}");
+            }
+        }
+        Kind::DeviceChanged | Kind::RealtimeDenied => tracing::debug!("{what} stream: {e}"),
+        Kind::DeviceNotAvailable
+        | Kind::HostUnavailable
+        | Kind::StreamInvalidated
+        | Kind::PermissionDenied => {
+            if !shared.failed.swap(true, Ordering::Relaxed) {
+                tracing::warn!("{what} stream: {e}");
+            }
+        }
+        _ => {
+            if shared.errors.fetch_add(1, Ordering::Relaxed) == 0 {
+                tracing::warn!("{what} stream: {e}");
+            }
         }
     }
 }
@@ -123,7 +185,7 @@ fn input_stream<T: cpal::SizedSample + 'static>(
                 .samples
                 .fetch_add((data.len() / channels) as u64, Ordering::Relaxed);
         },
-        log_once(shared, "capture"),
+        on_error(shared, "capture"),
         None,
     )
 }
@@ -149,7 +211,7 @@ fn output_stream<T: cpal::SizedSample + 'static>(
                 .samples
                 .fetch_add((data.len() / channels) as u64, Ordering::Relaxed);
         },
-        log_once(shared, "playback"),
+        on_error(shared, "playback"),
         None,
     )
 }
@@ -183,6 +245,7 @@ pub struct Capture {
     prime_frames: usize,
     primed: bool,
     shared: Arc<Shared>,
+    progress: Progress,
     opened: Opened,
     _stop: mpsc::Sender<()>,
 }
@@ -240,6 +303,7 @@ impl Capture {
             prime_frames: 2,
             primed: false,
             shared,
+            progress: Progress::new(),
             opened,
             _stop: stop,
         })
@@ -309,7 +373,7 @@ impl Capture {
 
     /// The stream failed (checked every frame: no allocation, unlike `stats`).
     pub fn failed(&self) -> bool {
-        self.shared.failed.load(Ordering::Relaxed)
+        self.progress.failed(&self.shared)
     }
 }
 
@@ -320,6 +384,8 @@ fn stats(shared: &Shared, opened: &Opened) -> SoundStats {
         overruns: shared.overruns.load(Ordering::Relaxed),
         underruns: shared.underruns.load(Ordering::Relaxed),
         failed: shared.failed.load(Ordering::Relaxed),
+        xruns: shared.xruns.load(Ordering::Relaxed),
+        errors: shared.errors.load(Ordering::Relaxed),
         samples: shared.samples.load(Ordering::Relaxed),
     }
 }
@@ -330,6 +396,7 @@ pub struct Playback {
     resampler: Option<FftFixedInOut<f32>>,
     samples: Vec<f32>,
     shared: Arc<Shared>,
+    progress: Progress,
     opened: Opened,
     _stop: mpsc::Sender<()>,
 }
@@ -409,6 +476,7 @@ impl Playback {
             resampler: resampler(codec_rate, opened.rate)?,
             samples: Vec::new(),
             shared,
+            progress: Progress::new(),
             opened,
             _stop: stop,
         })
@@ -449,6 +517,6 @@ impl Playback {
 
     /// The stream failed (checked every frame: no allocation, unlike `stats`).
     pub fn failed(&self) -> bool {
-        self.shared.failed.load(Ordering::Relaxed)
+        self.progress.failed(&self.shared)
     }
 }

@@ -75,6 +75,8 @@ impl Drop for Microphone {
                 rate = s.device_rate,
                 underruns = s.underruns,
                 overruns = s.overruns,
+                xruns = s.xruns,
+                errors = s.errors,
                 reopened,
                 "capture ended"
             );
@@ -96,6 +98,8 @@ impl AudioSink for Speaker {
                 device = %s.device,
                 underruns = s.underruns,
                 overruns = s.overruns,
+                xruns = s.xruns,
+                errors = s.errors,
                 samples = s.samples,
                 reopened,
                 "playback ended"
