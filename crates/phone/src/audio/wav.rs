@@ -230,7 +230,11 @@ mod tests {
         let mut frames = 0;
         while src.read_frame(&mut frame) {
             frames += 1;
-            assert!(frame.iter().all(|&s| (s - 2000).abs() <= 1 || s == 0));
+            // The channels' mean; the band-limited resampler rings for a few
+            // ms at the file's abrupt start and end.
+            if (3..48).contains(&frames) {
+                assert!(frame.iter().all(|&s| (s - 2000).abs() <= 2), "{frame:?}");
+            }
         }
         assert_eq!(frames, 50);
     }
