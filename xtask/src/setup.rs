@@ -10,12 +10,14 @@ use crate::status;
 /// Libraries the build links against.
 const BUILD: &[&str] = &[
     "pkg-config",
-    "libdbus-1-dev",    // keyring (Secret Service)
-    "libudev-dev",      // hidapi's hidraw backend enumerates through libudev
-    "libusb-1.0-0-dev", // rusb, for USB phones without a Telephony page
-    "cmake",            // builds the libopus the `opus` crate bundles
-    "libasound2-dev",   // cpal's ALSA host (sound devices)
-    "libbcg729-dev",    // G.729, with the `g729` feature (always in tests)
+    "libdbus-1-dev",                  // keyring (Secret Service)
+    "libudev-dev",                    // hidapi's hidraw backend enumerates through libudev
+    "libusb-1.0-0-dev",               // rusb, for USB phones without a Telephony page
+    "cmake",                          // builds the libopus the `opus` crate bundles
+    "libasound2-dev",                 // cpal's ALSA host (sound devices)
+    "libbcg729-dev",                  // G.729, with the `g729` feature (always in tests)
+    "libwebrtc-audio-processing-dev", // echo cancellation for speakerphones
+    "g++",                            // builds the small C++ shim over it
 ];
 
 /// Real peers and tools the tests start (see the shared TEST-RIGS recipes).

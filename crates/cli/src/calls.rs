@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use anyhow::Context;
+use hookswitch_phone::config::EchoMode;
 use hookswitch_phone::{AudioSpec, CallId, Engine, PhoneEvent};
 use tokio::sync::broadcast;
 
@@ -19,6 +20,11 @@ fn audio_spec(a: &AudioArgs) -> AudioSpec {
         microphone: a.mic.clone(),
         speaker: a.speaker.clone(),
         record_call: a.record_call.clone(),
+        echo_cancellation: a.echo_cancellation.as_deref().map(|m| match m {
+            "on" => EchoMode::On,
+            "off" => EchoMode::Off,
+            _ => EchoMode::Auto,
+        }),
     }
 }
 

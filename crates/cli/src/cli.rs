@@ -186,6 +186,10 @@ pub struct AudioArgs {
     /// Hear the other side on this output (without a name, the system default).
     #[arg(long, value_name = "DEVICE", num_args = 0..=1, default_missing_value = "default")]
     pub speaker: Option<String>,
+    /// Cancel the speaker's echo in the microphone: auto (unless a headset),
+    /// on, off (default: the configuration's `audio.echo_cancellation`).
+    #[arg(long, value_name = "MODE", value_parser = ["auto", "on", "off"])]
+    pub echo_cancellation: Option<String>,
     /// Hang up this many seconds after the call is established
     /// (default: when --play ends, else when the other side hangs up).
     #[arg(long, value_name = "SECONDS")]

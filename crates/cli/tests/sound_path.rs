@@ -344,3 +344,127 @@ fn ringing_and_the_call_use_separate_outputs() {
         "the ring leaked: {ring_on_earpiece}"
     );
 }
+
+/// How much of `a` is in `b`: the regression gain of `b` on `a` at the lag
+/// where they match best (1: all of it at its own level).
+fn gain_of(a: &[f64], b: &[f64]) -> f64 {
+    let (lag, correlation) = best_lag(a, b);
+    let energy_a: f64 = a.iter().map(|v| v * v).sum();
+    let window = &b[lag..(lag + a.len()).min(b.len())];
+    let energy_b: f64 = window.iter().map(|v| v * v).sum();
+    correlation * (energy_b / energy_a.max(1e-9)).sqrt()
+}
+
+/// Speakerphone echo: A's speaker is heard by A's own microphone (a
+/// PulseAudio loopback from `spk_a`'s monitor into `mic_a`) while someone
+/// talks at A too (a second voice played into `mic_a`). B speaks and records
+/// what A sends back. Without echo cancellation B hears itself; with it the
+/// echo is far quieter, and A's talker still comes through (double talk).
+#[test]
+fn echo_cancellation_removes_the_speakers_echo() {
+    let dir = tempfile::tempdir().unwrap();
+    let pulse = Pulse::start(dir.path(), &["mic_a", "spk_a"]);
+    let looped = pulse
+        .command("pactl")
+        .args([
+            "load-module",
+            "module-loopback",
+            "source=spk_a.monitor",
+            "sink=mic_a",
+            "latency_msec=40",
+        ])
+        .status()
+        .unwrap();
+    assert!(looped.success());
+    let speak = |file: &Path, voice: &str, text: &str| {
+        let ok = Command::new("espeak-ng")
+            .args(["-v", voice, "-w"])
+            .arg(file)
+            .arg(text)
+            .status()
+            .expect("espeak-ng");
+        assert!(ok.success());
+    };
+    let far = dir.path().join("far.wav");
+    speak(
+        &far,
+        "en",
+        "This is the far end speaking. Can you hear me? I should not hear myself coming back from your loudspeaker. One, two, three, four, five, six, seven.",
+    );
+    let near = dir.path().join("near.wav");
+    speak(
+        &near,
+        "en-us+f3",
+        "Hello from the desk with the loudspeaker. We are talking at the same time.",
+    );
+
+    // What B gets back from A: (echo of B's own voice, A's talker), as
+    // regression gains on each sentence.
+    let returned = |mode: &str| -> (f64, f64) {
+        let port = free_port();
+        let mut a = hookswitch(&pulse, &dir.path().join(format!("a-{mode}")));
+        a.env("PULSE_SOURCE", "mic_a.monitor")
+            .env("PULSE_SINK", "spk_a")
+            .args([
+                "--bind",
+                &format!("127.0.0.1:{port}"),
+                "listen",
+                "--auto-answer",
+                "--count",
+                "1",
+                "--mic",
+                "--speaker",
+                "--echo-cancellation",
+                mode,
+            ]);
+        let a = Process::spawn(&format!("a-{mode}"), a, dir.path());
+        a.wait_for_log("listening on", Duration::from_secs(10));
+        let back = dir.path().join(format!("back-{mode}.wav"));
+        let mut b = hookswitch(&pulse, &dir.path().join(format!("b-{mode}")));
+        b.args([
+            "--bind",
+            &format!("127.0.0.1:{}", free_port()),
+            "call",
+            &format!("sip:a@127.0.0.1:{port}"),
+            "--play",
+        ])
+        .arg(&far)
+        .arg("--record")
+        .arg(&back);
+        let b = Process::spawn(&format!("b-{mode}"), b, dir.path());
+        b.wait_for_log("established", Duration::from_secs(10));
+        // A's talker starts 2 s in, when the canceller has heard some echo.
+        std::thread::sleep(Duration::from_secs(2));
+        let mut talker = pulse.command("paplay");
+        talker.arg("--device=mic_a").arg(&near);
+        let _talker = Process::spawn(&format!("talker-{mode}"), talker, dir.path());
+        wait_until(Duration::from_secs(30), "the call to end", || {
+            b.log().contains("ended")
+        });
+        wait_until(Duration::from_secs(10), "A to finish", || {
+            a.log().contains("echo canceller ended") || mode == "off" && a.log().contains("ended")
+        });
+        let back = mono_16k(&back, &dir.path().join(format!("back16-{mode}.wav")));
+        let far = mono_16k(&far, &dir.path().join("far16.wav"));
+        let near = mono_16k(&near, &dir.path().join("near16.wav"));
+        if let Some(line) = a.log().lines().find(|l| l.contains("echo canceller ended")) {
+            println!("{line}");
+        }
+        (gain_of(&far, &back), gain_of(&near, &back))
+    };
+    let (echo_off, talker_off) = returned("off");
+    let (echo_on, talker_on) = returned("on");
+    let reduction = 20.0 * (echo_off / echo_on.max(1e-6)).log10();
+    let talker_loss = 20.0 * (talker_off / talker_on.max(1e-6)).log10();
+    println!(
+        "echo returned: off {echo_off:.3}, on {echo_on:.3} ({reduction:.1} dB less); \
+         A's talker: off {talker_off:.3}, on {talker_on:.3} ({talker_loss:.1} dB lost)"
+    );
+    assert!(
+        echo_off > 0.05,
+        "no echo to cancel ({echo_off:.3}): is the loopback there?"
+    );
+    assert!(reduction > 15.0, "echo reduced by {reduction:.1} dB only");
+    // Double talk costs the near end some level (measured 5-6 dB).
+    assert!(talker_loss < 9.0, "A's talker lost {talker_loss:.1} dB");
+}

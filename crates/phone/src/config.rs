@@ -89,6 +89,20 @@ pub struct AudioSettings {
     pub ring_device: Option<String>,
     /// A WAV file to ring with (looped, 2 s apart) instead of the double ring.
     pub ring_file: Option<std::path::PathBuf>,
+    /// Echo cancellation: "auto" (on unless the microphone or the speaker is
+    /// a headset), "on" or "off".
+    pub echo_cancellation: EchoMode,
+}
+
+/// When to cancel the speaker's echo in the microphone.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EchoMode {
+    /// On for speakers and laptop microphones, off for headsets.
+    #[default]
+    Auto,
+    On,
+    Off,
 }
 
 impl Default for AudioSettings {
@@ -102,6 +116,7 @@ impl Default for AudioSettings {
             rtcp_interval_ms: 5000,
             ring_device: None,
             ring_file: None,
+            echo_cancellation: EchoMode::Auto,
         }
     }
 }

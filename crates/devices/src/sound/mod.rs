@@ -7,6 +7,7 @@
 //! it alive; the `Capture` and `Playback` handles hold only the ring's other
 //! end, so they can move into the call's task.
 
+pub mod echo;
 mod recover;
 mod stream;
 
@@ -65,6 +66,38 @@ pub fn list() -> Result<Vec<SoundDevice>, SoundError> {
 }
 
 /// The host's own name for a device.
+/// Words in a sound device's name or description that say it sits on the
+/// user's head (so its microphone does not hear its speaker).
+const HEADSET_WORDS: [&str; 10] = [
+    "headset",
+    "headphone",
+    "earpiece",
+    "jabra",
+    "plantronics",
+    "poly ",
+    "epos",
+    "sennheiser",
+    "yealink",
+    "logitech h",
+];
+
+/// Whether `name` (as `find` takes it) is a headset, judged by its name and
+/// description. The system default and unknown devices are not.
+pub fn is_headset(name: &str) -> bool {
+    let looks_like = |text: &str| {
+        let text = text.to_ascii_lowercase();
+        HEADSET_WORDS.iter().any(|w| text.contains(w))
+    };
+    if looks_like(name) {
+        return true;
+    }
+    list().is_ok_and(|devices| {
+        devices
+            .iter()
+            .any(|d| d.name == name && looks_like(&d.description))
+    })
+}
+
 pub(crate) fn device_name(d: &cpal::Device) -> String {
     d.id()
         .map(|id| id.id().to_string())

@@ -8,6 +8,8 @@ mod wav;
 
 use hookswitch_media::tone::Sine;
 
+use crate::config::EchoMode;
+
 pub use gain::{Gain, MAX_PERCENT};
 pub use ringer::{RingSound, Ringer};
 pub use wav::{CallRecorder, WavSink, WavSource};
@@ -140,6 +142,8 @@ pub struct AudioSpec {
     pub speaker: Option<String>,
     /// Record the whole call, both ways, to this stereo WAV file.
     pub record_call: Option<std::path::PathBuf>,
+    /// Cancel the speaker's echo in the microphone (`None`: the configuration's choice).
+    pub echo_cancellation: Option<EchoMode>,
 }
 
 impl AudioSpec {
@@ -156,6 +160,34 @@ impl AudioSpec {
             return Ok(Box::new(Microphone(capture)));
         }
         Ok(Box::new(Silence))
+    }
+
+    /// An echo canceller, when a microphone and a speaker are both in use and
+    /// `mode` (this call's, else `default`) asks for one.
+    pub fn echo_canceller(
+        &self,
+        default: EchoMode,
+        sample_rate: u32,
+    ) -> Option<hookswitch_devices::sound::echo::EchoCanceller> {
+        let (Some(mic), Some(speaker)) = (&self.microphone, &self.speaker) else {
+            return None;
+        };
+        let wanted = match self.echo_cancellation.unwrap_or(default) {
+            EchoMode::Off => false,
+            EchoMode::On => true,
+            EchoMode::Auto => {
+                !hookswitch_devices::sound::is_headset(mic)
+                    && !hookswitch_devices::sound::is_headset(speaker)
+            }
+        };
+        if !wanted {
+            return None;
+        }
+        let canceller = hookswitch_devices::sound::echo::EchoCanceller::new(sample_rate);
+        if canceller.is_none() {
+            tracing::warn!(sample_rate, "echo cancellation is not available");
+        }
+        canceller
     }
 
     /// The whole-call recorder, when asked for.

@@ -303,6 +303,9 @@ impl Driver {
         };
         let sink = c.audio.sink(rate).map_err(EngineError::Audio)?;
         let recorder = c.audio.recorder(rate).map_err(EngineError::Audio)?;
+        let echo = c
+            .audio
+            .echo_canceller(self.settings.echo_cancellation, rate);
         c.task = Some(MediaTask::spawn(
             call,
             c.sockets.clone(),
@@ -311,6 +314,7 @@ impl Driver {
                 source,
                 sink,
                 recorder,
+                echo,
             },
             self.settings.rtcp_interval,
             self.media_tx.clone(),

@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use hookswitch_devices::sound::echo::EchoCanceller;
 use hookswitch_media::MediaSession;
 use hookswitch_media::sdp::Negotiated;
 use tokio::net::UdpSocket;
@@ -100,6 +101,8 @@ pub struct CallAudio {
     pub source: Box<dyn AudioSource>,
     pub sink: Box<dyn AudioSink>,
     pub recorder: Option<CallRecorder>,
+    /// Removes the speaker's echo from the microphone (speakerphones).
+    pub echo: Option<EchoCanceller>,
 }
 
 async fn run(
@@ -115,6 +118,7 @@ async fn run(
         mut source,
         mut sink,
         mut recorder,
+        mut echo,
     } = audio;
     let mut silence = Vec::new();
     let (mut speaker_gain, mut microphone_gain) = (Gain::UNITY, Gain::UNITY);
@@ -141,6 +145,9 @@ async fn run(
                     source_live = false;
                     let _ = reports.send(MediaReport::SourceEnded(call));
                 }
+                if let Some(e) = &mut echo {
+                    e.capture(&mut frame);
+                }
                 microphone_gain.apply(&mut frame);
                 if let Some(to) = remote {
                     for packet in session.send_frame(&frame) {
@@ -153,6 +160,9 @@ async fn run(
                 session.play_frame(&mut played);
                 heard.clone_from(&played);
                 speaker_gain.apply(&mut heard);
+                if let Some(e) = &mut echo {
+                    e.render(&heard);
+                }
                 sink.write_frame(&heard);
                 if let Some(r) = &mut recorder {
                     // What actually went out: silence while muted.
@@ -222,6 +232,13 @@ async fn run(
         let _ = sockets.rtcp.try_send_to(&bye, to);
     }
     sink.finish();
+    if let Some(e) = &echo {
+        tracing::info!(
+            erle_db = e.erle_db(),
+            errors = e.errors(),
+            "echo canceller ended"
+        );
+    }
     if let Some(r) = &mut recorder {
         r.finish();
     }

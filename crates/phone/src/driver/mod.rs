@@ -78,6 +78,7 @@ pub struct DriverSettings {
     pub comfort_noise: bool,
     /// Ring incoming calls on this device with this sound.
     pub ring: Option<(String, RingSound)>,
+    pub echo_cancellation: crate::config::EchoMode,
     pub rtcp_interval: std::time::Duration,
     pub accept_p2p: bool,
     pub account_names: Vec<String>,
