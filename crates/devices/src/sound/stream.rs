@@ -50,8 +50,12 @@ struct Shared {
 /// After an error that is not plainly fatal, a stream that moves no samples
 /// for this long has failed (the sound server went away); one that goes on
 /// moving them had a passing hiccup (the PulseAudio plugin reports EIO once
-/// while a new stream connects).
+/// while a new stream connects)...
 const STALL_AFTER_ERROR: Duration = Duration::from_millis(300);
+/// ... unless the errors keep coming: a stream that reported this many is
+/// broken even if it still moves samples (one was seen to report 814 errors
+/// in 10 s, every other period, and to garble the speech it played).
+const ERRORS_TOLERATED: u64 = 2;
 
 /// Watches a stream's progress from the side that uses it.
 struct Progress {
@@ -71,13 +75,17 @@ impl Progress {
         if shared.failed.load(Ordering::Relaxed) {
             return true;
         }
+        let errors = shared.errors.load(Ordering::Relaxed);
+        if errors > ERRORS_TOLERATED {
+            return true;
+        }
         let samples = shared.samples.load(Ordering::Relaxed);
         if samples != self.samples.get() {
             self.samples.set(samples);
             self.since.set(Instant::now());
             return false;
         }
-        shared.errors.load(Ordering::Relaxed) > 0 && self.since.get().elapsed() > STALL_AFTER_ERROR
+        errors > 0 && self.since.get().elapsed() > STALL_AFTER_ERROR
     }
 }
 
