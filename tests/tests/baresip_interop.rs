@@ -265,10 +265,21 @@ async fn rtcp_with_baresip_gives_round_trip_loss_jitter_and_mos() {
         // Kept until the end: baresip writes into it.
         dir: _dir,
         ..
-    } = call_baresip("udp", &PCMU, 25, config).await;
-    // The call's length. baresip's first report comes 2.5-7.5 s in (RFC 3550's
-    // randomised 5 s), later still if it defers it: 12 s leaves room for one.
-    tokio::time::sleep(Duration::from_secs(12)).await;
+    } = call_baresip("udp", &PCMU, 50, config).await;
+    // Until baresip's receiver report has named one of ours: its first comes
+    // 2.5-7.5 s in (RFC 3550's randomised 5 s), later on a loaded machine.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(40);
+    loop {
+        let so_far = engine.call_stats(call).await.unwrap();
+        if so_far.rtt_ms.is_some() {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "baresip sent no usable RTCP in 40 s: {so_far:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
     engine.hangup(Some(call)).await.unwrap();
     let stats = expect_event(&mut events, T, "ended", |e| match e {
         PhoneEvent::Ended { stats, .. } => Some(stats.clone()),

@@ -64,6 +64,8 @@ pub enum Command {
     Answer { call: u64 },
     /// Send DTMF keys in a call of the running instance.
     Dtmf { call: u64, keys: String },
+    /// A call's media figures so far (packets, loss, jitter, round trip, MOS), as JSON.
+    Stats { call: u64 },
     /// Mute or unmute the microphone in a call of the running instance.
     Mute {
         call: u64,

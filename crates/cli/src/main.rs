@@ -66,6 +66,13 @@ fn main() -> ExitCode {
                 )
                 .await
             }
+            Command::Stats { call } => {
+                daemon::control(
+                    &cli,
+                    hookswitch_phone::control::Request::Stats { call: *call },
+                )
+                .await
+            }
             Command::Mute { call, state } => {
                 daemon::control(
                     &cli,

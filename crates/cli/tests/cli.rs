@@ -152,6 +152,13 @@ fn commands_reach_a_running_instance() {
     assert_eq!(ask(&["answer", "1"]).status.code(), Some(0));
     daemon.wait_for_log("call 1: established", Duration::from_secs(10));
     caller.wait_for_log("established", Duration::from_secs(10));
+    let stats = ask(&["stats", "1"]);
+    assert_eq!(stats.status.code(), Some(0), "{}", text(&stats));
+    assert!(
+        text(&stats).contains("\"packets_sent\""),
+        "{}",
+        text(&stats)
+    );
     assert_eq!(ask(&["mute", "1", "on"]).status.code(), Some(0));
     assert_eq!(
         ask(&["volume", "1", "--speaker", "80", "--mic", "120"])

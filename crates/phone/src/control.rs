@@ -41,6 +41,10 @@ pub enum Request {
         call: CallId,
         muted: bool,
     },
+    /// A call's media figures so far.
+    Stats {
+        call: CallId,
+    },
     /// Percent of the call's own level (100 = unchanged); either may be left out.
     Volume {
         call: CallId,
@@ -133,6 +137,10 @@ async fn handle(engine: &Engine, req: Request) -> Reply {
         Request::Hangup { call } => engine.hangup(call).await.map(|()| None),
         Request::Dtmf { call, keys } => engine.send_dtmf(call, &keys).await.map(|()| None),
         Request::Mute { call, muted } => engine.set_mute(call, muted).await.map(|()| None),
+        Request::Stats { call } => engine
+            .call_stats(call)
+            .await
+            .map(|s| serde_json::to_value(s).ok()),
         Request::Volume {
             call,
             speaker,

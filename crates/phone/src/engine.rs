@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use hookswitch_sip::ua::{Config as UaConfig, UserAgent};
 use tokio::sync::{broadcast, mpsc, oneshot};
 
-use crate::api::{CallId, CallSummary, EngineError, PhoneEvent};
+use crate::api::{CallId, CallStats, CallSummary, EngineError, PhoneEvent};
 use crate::audio::{AudioSpec, Gain, MAX_PERCENT, RingSound};
 use crate::config::{Config, account_config};
 use crate::driver::transport::Transports;
@@ -156,6 +156,12 @@ impl Engine {
     pub async fn set_mute(&self, call: CallId, muted: bool) -> Result<(), EngineError> {
         self.ask(|reply| Command::Mute { call, muted, reply })
             .await?
+    }
+
+    /// A call's media figures so far: packets, loss, jitter, round trip (once
+    /// the peer's RTCP has named one of our reports), MOS.
+    pub async fn call_stats(&self, call: CallId) -> Result<CallStats, EngineError> {
+        self.ask(|reply| Command::Stats { call, reply }).await?
     }
 
     /// Sets a call's volume in percent of its own level (100 = unchanged,

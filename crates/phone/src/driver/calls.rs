@@ -95,6 +95,19 @@ impl Driver {
                 };
                 let _ = reply.send(r);
             }
+            Command::Stats { call, reply } => {
+                match self.calls.get(&call).and_then(|c| c.task.as_ref()) {
+                    // The media task answers.
+                    Some(t) => t.send(MediaControl::Stats(reply)),
+                    None => {
+                        let _ = reply.send(Err(if self.calls.contains_key(&call) {
+                            EngineError::WrongState
+                        } else {
+                            EngineError::NoSuchCall(call)
+                        }));
+                    }
+                }
+            }
             Command::Volume {
                 call,
                 speaker,

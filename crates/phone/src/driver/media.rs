@@ -11,7 +11,7 @@ use hookswitch_media::sdp::Negotiated;
 use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
 
-use crate::api::{CallId, CallStats};
+use crate::api::{CallId, CallStats, EngineError};
 use crate::audio::{AudioSink, AudioSource, CallRecorder, Gain};
 
 /// A call's RTP socket and, on the next port, its RTCP socket.
@@ -27,6 +27,8 @@ pub enum MediaControl {
     Update(Negotiated),
     Dtmf(String),
     Mute(bool),
+    /// The call's figures so far.
+    Stats(tokio::sync::oneshot::Sender<Result<CallStats, EngineError>>),
     /// New gains for the earpiece and the microphone (`None`: unchanged).
     Volume {
         speaker: Option<Gain>,
@@ -223,6 +225,9 @@ async fn run(
                     speaker_gain = speaker.unwrap_or(speaker_gain);
                     microphone_gain = microphone.unwrap_or(microphone_gain);
                 }
+                Some(MediaControl::Stats(reply)) => {
+                    let _ = reply.send(Ok(call_stats(&session)));
+                }
                 Some(MediaControl::Stop) | None => break,
             }
         }
@@ -242,9 +247,14 @@ async fn run(
     if let Some(r) = &mut recorder {
         r.finish();
     }
+    let _ = reports.send(MediaReport::Stopped(call, call_stats(&session)));
+}
+
+/// What the session has seen and estimated so far.
+fn call_stats(session: &MediaSession) -> CallStats {
     let q = session.quality();
     let s = session.stats();
-    let stats = CallStats {
+    CallStats {
         packets_sent: s.packets_sent,
         packets_received: s.packets_received,
         concealed_frames: s.jitter.concealed,
@@ -257,6 +267,5 @@ async fn run(
         rtt_ms: q.rtt_ms,
         mos: q.mos,
         codec_concealed_frames: s.codec_concealed,
-    };
-    let _ = reports.send(MediaReport::Stopped(call, stats));
+    }
 }

@@ -15,7 +15,7 @@ use hookswitch_sip::auth::redacted_trace;
 use hookswitch_sip::ua::{AccountId, RegistrationState, UserAgent};
 use tokio::sync::{broadcast, mpsc, oneshot};
 
-use crate::api::{CallId, CallSummary, EngineError, PhoneEvent};
+use crate::api::{CallId, CallStats, CallSummary, EngineError, PhoneEvent};
 use crate::audio::{AudioSpec, Gain, RingSound, Ringer};
 use calls::CallMedia;
 use media::{MediaControl, MediaReport};
@@ -54,6 +54,10 @@ pub enum Command {
         call: CallId,
         muted: bool,
         reply: oneshot::Sender<Result<(), EngineError>>,
+    },
+    Stats {
+        call: CallId,
+        reply: oneshot::Sender<Result<CallStats, EngineError>>,
     },
     Volume {
         call: CallId,
