@@ -15,6 +15,7 @@ fuzz_target!(|data: &[u8]| {
         payload_type: 0,
         telephone_event: Some(101),
         comfort_noise: Some(13),
+        rtcp_xr: true,
         direction: Direction::SendRecv,
         ptime: 20,
         params: Default::default(),

@@ -13,6 +13,7 @@ fuzz_target!(|data: &[u8]| {
         codecs: vec![CodecKind::Pcmu, CodecKind::Pcma],
         telephone_event: true,
         comfort_noise: true,
+        rtcp_xr: true,
         ptime: 20,
         direction: Direction::SendRecv,
         session_id: 1,

@@ -202,3 +202,52 @@ pub fn assert_within_1pct(measured: f64, expected: f64, what: &str) {
         "{what}: {measured:.1} Hz is not within 1% of {expected} Hz"
     );
 }
+
+/// One end of a call between two engines started by `call_between`.
+pub struct End {
+    pub engine: Engine,
+    pub events: broadcast::Receiver<PhoneEvent>,
+    pub call: hookswitch_phone::CallId,
+}
+
+/// Starts two engines, has A call B with `a_audio`, B answer with `b_audio`,
+/// and returns both ends once A sees the call established (with its codec).
+pub async fn call_between(
+    a_config: Config,
+    b_config: Config,
+    a_audio: hookswitch_phone::AudioSpec,
+    b_audio: hookswitch_phone::AudioSpec,
+) -> (End, End, String) {
+    let limit = Duration::from_secs(10);
+    let b_port = b_config.sip.listen.port();
+    let (b, mut b_events) = start_engine(&b_config, &Passwords::new()).await;
+    let (a, mut a_events) = start_engine(&a_config, &Passwords::new()).await;
+    let call = a
+        .call(&format!("sip:bob@127.0.0.1:{b_port}"), None, a_audio)
+        .await
+        .expect("A calls");
+    let incoming = expect_event(&mut b_events, limit, "incoming call", |e| match e {
+        PhoneEvent::IncomingCall { call, .. } => Some(*call),
+        _ => None,
+    })
+    .await;
+    b.answer(incoming, b_audio).await.expect("B answers");
+    let codec = expect_event(&mut a_events, limit, "established", |e| match e {
+        PhoneEvent::Established { codec, .. } => Some(codec.clone()),
+        _ => None,
+    })
+    .await;
+    (
+        End {
+            engine: a,
+            events: a_events,
+            call,
+        },
+        End {
+            engine: b,
+            events: b_events,
+            call: incoming,
+        },
+        codec,
+    )
+}

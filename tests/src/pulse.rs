@@ -124,6 +124,20 @@ impl Pulse {
         Process::spawn("pulseaudio", cmd, dir)
     }
 
+    /// Records `device` (a source, e.g. `spk_b.monitor`) to a WAV file until
+    /// the process is stopped. Small fragments: parecord's default of 2 s
+    /// loses the last one at stop.
+    pub fn record(&self, device: &str, file: &Path) -> Process {
+        let mut rec = self.command("parecord");
+        rec.args([
+            &format!("--device={device}"),
+            "--latency-msec=20",
+            "--file-format=wav",
+        ])
+        .arg(file);
+        Process::spawn(&format!("parecord-{device}"), rec, &self.dir)
+    }
+
     /// A command that talks to this server.
     pub fn command(&self, program: &str) -> Command {
         let mut c = Command::new(program);

@@ -73,44 +73,24 @@ async fn g729_carries_a_call() {
         c.audio.codecs = vec!["G729".into()];
         c
     };
-    let b_port = free_port();
-    let (b, mut b_events) = start_engine(&g729(b_port), &Passwords::new()).await;
-    let (a, mut a_events) = start_engine(&g729(free_port()), &Passwords::new()).await;
     let heard = dir.path().join("heard.wav");
-    let call = a
-        .call(
-            &format!("sip:bob@127.0.0.1:{b_port}"),
-            None,
-            AudioSpec {
-                tone_hz: Some(700.0),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
-    let incoming = expect_event(&mut b_events, T, "incoming call", |e| match e {
-        PhoneEvent::IncomingCall { call, .. } => Some(*call),
-        _ => None,
-    })
-    .await;
-    b.answer(
-        incoming,
+    let (a, mut b, codec) = hookswitch_tests::call_between(
+        g729(free_port()),
+        g729(free_port()),
+        AudioSpec {
+            tone_hz: Some(700.0),
+            ..Default::default()
+        },
         AudioSpec {
             record: Some(heard.clone()),
             ..Default::default()
         },
     )
-    .await
-    .unwrap();
-    let codec = expect_event(&mut a_events, T, "established", |e| match e {
-        PhoneEvent::Established { codec, .. } => Some(codec.clone()),
-        _ => None,
-    })
     .await;
     assert_eq!(codec, "G729");
     tokio::time::sleep(Duration::from_secs(2)).await;
-    a.hangup(Some(call)).await.unwrap();
-    expect_event(&mut b_events, T, "ended", |e| {
+    a.engine.hangup(Some(a.call)).await.unwrap();
+    expect_event(&mut b.events, T, "ended", |e| {
         matches!(e, PhoneEvent::Ended { .. }).then_some(())
     })
     .await;

@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use hookswitch_phone::{AudioSpec, Passwords, PhoneEvent};
-use hookswitch_tests::{expect_event, free_port, start_engine, test_config};
+use hookswitch_phone::{AudioSpec, PhoneEvent};
+use hookswitch_tests::{call_between, expect_event, free_port, test_config};
 
 const T: Duration = Duration::from_secs(10);
 
@@ -15,40 +15,22 @@ fn channel(samples: &[i16], ch: usize) -> Vec<i16> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_call_is_recorded_in_stereo_one_side_per_channel() {
     let dir = tempfile::tempdir().unwrap();
-    let b_port = free_port();
-    let (b, mut b_events) = start_engine(&test_config(b_port), &Passwords::new()).await;
-    let (a, mut a_events) = start_engine(&test_config(free_port()), &Passwords::new()).await;
     let file = dir.path().join("call.wav");
-    let call = a
-        .call(
-            &format!("sip:bob@127.0.0.1:{b_port}"),
-            None,
-            AudioSpec {
-                tone_hz: Some(1000.0),
-                record_call: Some(file.clone()),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
-    let incoming = expect_event(&mut b_events, T, "incoming call", |e| match e {
-        PhoneEvent::IncomingCall { call, .. } => Some(*call),
-        _ => None,
-    })
-    .await;
-    b.answer(
-        incoming,
+    let (a, _b, _) = call_between(
+        test_config(free_port()),
+        test_config(free_port()),
+        AudioSpec {
+            tone_hz: Some(1000.0),
+            record_call: Some(file.clone()),
+            ..Default::default()
+        },
         AudioSpec {
             tone_hz: Some(600.0),
             ..Default::default()
         },
     )
-    .await
-    .unwrap();
-    expect_event(&mut a_events, T, "established", |e| {
-        matches!(e, PhoneEvent::Established { .. }).then_some(())
-    })
     .await;
+    let (call, mut a_events, a) = (a.call, a.events, a.engine);
     tokio::time::sleep(Duration::from_secs(2)).await;
     a.set_mute(call, true).await.unwrap();
     tokio::time::sleep(Duration::from_secs(1)).await;
@@ -88,41 +70,23 @@ async fn a_call_is_recorded_in_stereo_one_side_per_channel() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn volume_scales_the_earpiece_and_the_microphone() {
     let dir = tempfile::tempdir().unwrap();
-    let b_port = free_port();
-    let (b, mut b_events) = start_engine(&test_config(b_port), &Passwords::new()).await;
-    let (a, mut a_events) = start_engine(&test_config(free_port()), &Passwords::new()).await;
     let (earpiece, whole) = (dir.path().join("heard.wav"), dir.path().join("call.wav"));
-    let call = a
-        .call(
-            &format!("sip:bob@127.0.0.1:{b_port}"),
-            None,
-            AudioSpec {
-                tone_hz: Some(1000.0),
-                record: Some(earpiece.clone()),
-                record_call: Some(whole.clone()),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
-    let incoming = expect_event(&mut b_events, T, "incoming call", |e| match e {
-        PhoneEvent::IncomingCall { call, .. } => Some(*call),
-        _ => None,
-    })
-    .await;
-    b.answer(
-        incoming,
+    let (a, _b, _) = call_between(
+        test_config(free_port()),
+        test_config(free_port()),
+        AudioSpec {
+            tone_hz: Some(1000.0),
+            record: Some(earpiece.clone()),
+            record_call: Some(whole.clone()),
+            ..Default::default()
+        },
         AudioSpec {
             tone_hz: Some(600.0),
             ..Default::default()
         },
     )
-    .await
-    .unwrap();
-    expect_event(&mut a_events, T, "established", |e| {
-        matches!(e, PhoneEvent::Established { .. }).then_some(())
-    })
     .await;
+    let (call, mut a_events, a) = (a.call, a.events, a.engine);
     assert!(a.set_volume(call, Some(401), None).await.is_err());
     tokio::time::sleep(Duration::from_millis(1500)).await;
     a.set_volume(call, Some(50), Some(200)).await.unwrap();

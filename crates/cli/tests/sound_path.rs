@@ -105,16 +105,10 @@ fn speech_crosses_a_call_from_microphone_to_speaker() {
 
     // What the microphone got and what the speaker played, recorded side by
     // side: the lag between the two is the mouth-to-ear delay.
-    let record = |device: &str, file: &Path| {
-        let mut rec = pulse.command("parecord");
-        rec.args([&format!("--device={device}"), "--file-format=wav"])
-            .arg(file);
-        Process::spawn(&format!("parecord-{device}"), rec, dir.path())
-    };
     let said_file = dir.path().join("said.wav");
     let heard_file = dir.path().join("heard.wav");
-    let mut said_recorder = record("mic_a.monitor", &said_file);
-    let mut heard_recorder = record("spk_b.monitor", &heard_file);
+    let mut said_recorder = pulse.record("mic_a.monitor", &said_file);
+    let mut heard_recorder = pulse.record("spk_b.monitor", &heard_file);
 
     let mut call = hookswitch(&pulse, &dir.path().join("a"));
     call.env("PULSE_SOURCE", "mic_a.monitor").args([
@@ -191,10 +185,7 @@ fn the_call_survives_a_sound_server_restart() {
     // The speaker retries once a second; listen once it has.
     listener.wait_for_log("sound device opened again", Duration::from_secs(10));
     let heard = dir.path().join("after-restart.wav");
-    let mut rec = pulse.command("parecord");
-    rec.args(["--device=spk_b.monitor", "--file-format=wav"])
-        .arg(&heard);
-    let mut recorder = Process::spawn("parecord", rec, dir.path());
+    let mut recorder = pulse.record("spk_b.monitor", &heard);
     // A stream that reconnects before the harness's latency keepers do can
     // sit out one null-sink block (up to 2 s, see tests/src/pulse.rs): judge
     // the last 1.5 s of a 4 s recording.
@@ -255,20 +246,9 @@ fn ringing_and_the_call_use_separate_outputs() {
         "[audio]\ncodecs = [\"G722\"]\nring_device = \"ringer\"\n",
     )
     .unwrap();
-    // Small fragments: parecord's default of 2 s loses the last one at stop.
-    let record = |device: &str, file: &Path| {
-        let mut rec = pulse.command("parecord");
-        rec.args([
-            &format!("--device={device}"),
-            "--latency-msec=20",
-            "--file-format=wav",
-        ])
-        .arg(file);
-        Process::spawn(&format!("parecord-{device}"), rec, dir.path())
-    };
     let (ring_file, earpiece_file) = (dir.path().join("ring.wav"), dir.path().join("ear.wav"));
-    let mut ring_recorder = record("ring_a.monitor", &ring_file);
-    let mut earpiece_recorder = record("spk_b.monitor", &earpiece_file);
+    let mut ring_recorder = pulse.record("ring_a.monitor", &ring_file);
+    let mut earpiece_recorder = pulse.record("spk_b.monitor", &earpiece_file);
 
     let port = free_port();
     let mut listen = pulse.command(env!("CARGO_BIN_EXE_hookswitch"));

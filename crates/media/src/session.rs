@@ -13,7 +13,8 @@ use crate::dtmf::{DtmfReceiver, DtmfSender, DtmfStep};
 use crate::dtmf_inband::InbandDetector;
 use crate::jitter::{JitterBuffer, JitterStats, Playout};
 use crate::plc::Concealer;
-use crate::rtcp::{RtcpState, RtcpStats};
+use crate::rtcp::packet::UNAVAILABLE;
+use crate::rtcp::{RtcpState, RtcpStats, VoipMetrics};
 use crate::rtp::RtpPacket;
 use crate::sdp::Negotiated;
 
@@ -49,6 +50,19 @@ pub struct Quality {
     pub one_way_delay_ms: f64,
     pub r_factor: f64,
     pub mos: f64,
+    /// How the peer hears us, from its RTCP-XR VoIP metrics (when it sends them).
+    pub remote: Option<RemoteQuality>,
+}
+
+/// The peer's own view of our stream (RFC 3611 VoIP metrics).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RemoteQuality {
+    pub loss_percent: f64,
+    pub discard_percent: f64,
+    /// Its jitter buffer, decoder and device: mouth-to-ear within the peer.
+    pub end_system_delay_ms: f64,
+    /// Its MOS estimate, when it gives one.
+    pub mos: Option<f64>,
 }
 
 pub struct MediaSession {
@@ -70,6 +84,8 @@ pub struct MediaSession {
     peer_silent: bool,
     /// Gaps filled with comfort noise: the jitter buffer counted them as lost.
     silence_gaps: u64,
+    /// The loss the peer last reported (percent), as told to the encoder.
+    expected_loss: u8,
     remote_ssrc: Option<u32>,
     dtmf_out: DtmfSender,
     dtmf_event_timestamp: u32,
@@ -121,6 +137,7 @@ impl MediaSession {
             comfort_noise,
             peer_silent: false,
             silence_gaps: 0,
+            expected_loss: 0,
             remote_ssrc: None,
             dtmf_out: DtmfSender::default(),
             dtmf_event_timestamp: 0,
@@ -144,6 +161,7 @@ impl MediaSession {
         if negotiated.codec != self.negotiated.codec || negotiated.params != self.negotiated.params
         {
             self.encoder = negotiated.codec.new_codec_with(negotiated.params);
+            self.encoder.expect_loss(self.expected_loss);
             self.decoder = negotiated.codec.new_codec_with(negotiated.params);
             self.concealer = concealer_for(negotiated.codec);
         }
@@ -310,18 +328,75 @@ impl MediaSession {
 
     /// A compound RTCP packet from the peer.
     pub fn receive_rtcp(&mut self, bytes: &[u8], at: Instant) -> Result<(), MediaError> {
-        self.rtcp.on_rtcp(bytes, at)
+        self.rtcp.on_rtcp(bytes, at)?;
+        // The encoder spends redundancy on the loss the peer sees.
+        if let Some(lost) = self.rtcp.stats().remote_fraction_lost {
+            let percent = (lost * 100.0).ceil().clamp(0.0, 100.0) as u8;
+            if percent != self.expected_loss {
+                self.expected_loss = percent;
+                self.encoder.expect_loss(percent);
+            }
+        }
+        Ok(())
     }
 
     /// Our RTCP report, to send every few seconds (`ntp`: the wall clock now,
     /// in NTP format; see `rtcp::ntp_from_unix`).
     pub fn rtcp_report(&mut self, at: Instant, ntp: u64) -> Vec<u8> {
-        self.rtcp.report(at, ntp)
+        let xr = self.voip_metrics();
+        self.rtcp.report_with(at, ntp, xr)
     }
 
     /// The final report with BYE.
     pub fn rtcp_bye(&mut self, at: Instant, ntp: u64) -> Vec<u8> {
         self.rtcp.bye(at, ntp)
+    }
+
+    /// Our RTCP-XR VoIP metrics about the stream we receive, when both ends
+    /// asked for them and a stream has arrived (RFC 3611 4.7).
+    fn voip_metrics(&self) -> Option<VoipMetrics> {
+        if !self.negotiated.rtcp_xr {
+            return None;
+        }
+        let ssrc = self.rtcp.remote_ssrc()?;
+        let q = self.quality();
+        let jitter = self.jitter.stats();
+        let per_256 = |part: f64| (part * 256.0).round().clamp(0.0, 255.0) as u8;
+        let received = jitter.received.max(1) as f64;
+        let discard = per_256(jitter.late as f64 / received);
+        let loss = per_256(q.loss_percent / 100.0);
+        let ms = |v: f64| v.round().clamp(0.0, 65535.0) as u16;
+        let frame_ms = 20.0;
+        Some(VoipMetrics {
+            ssrc,
+            loss_rate: loss,
+            discard_rate: discard,
+            // No burst tracking: every loss counts as in a gap (Gmin 16).
+            burst_density: 0,
+            gap_density: loss.saturating_add(discard),
+            burst_duration: 0,
+            gap_duration: 0,
+            round_trip_delay: q.rtt_ms.map_or(0, ms),
+            end_system_delay: ms(self.jitter.target_ms() + frame_ms),
+            signal_level: UNAVAILABLE as i8,
+            noise_level: UNAVAILABLE as i8,
+            residual_echo_return_loss: UNAVAILABLE,
+            gmin: 16,
+            r_factor: q.r_factor.round().clamp(0.0, 100.0) as u8,
+            ext_r_factor: UNAVAILABLE,
+            mos_lq: (q.mos * 10.0).round().clamp(10.0, 50.0) as u8,
+            mos_cq: (q.mos * 10.0).round().clamp(10.0, 50.0) as u8,
+            // PLC: 11 enhanced (Opus's own), 10 standard (pitch repetition);
+            // jitter buffer: 11 adaptive.
+            rx_config: if self.negotiated.codec.conceals_itself() {
+                0b1111_0000
+            } else {
+                0b1011_0000
+            },
+            jb_nominal: ms(self.jitter.target_ms()),
+            jb_maximum: ms(10.0 * frame_ms),
+            jb_abs_max: ms(50.0 * frame_ms),
+        })
     }
 
     pub fn rtcp_stats(&self) -> &RtcpStats {
@@ -346,7 +421,18 @@ impl MediaSession {
         let buffer = self.jitter.target_ms();
         let delay = network + buffer + 20.0;
         let r = crate::rtcp::r_factor(self.negotiated.codec, delay, loss_percent);
+        let remote = self
+            .rtcp
+            .stats()
+            .remote_voip_metrics
+            .map(|m| RemoteQuality {
+                loss_percent: f64::from(m.loss_rate) * 100.0 / 256.0,
+                discard_percent: f64::from(m.discard_rate) * 100.0 / 256.0,
+                end_system_delay_ms: f64::from(m.end_system_delay),
+                mos: (m.mos_lq != UNAVAILABLE && m.mos_lq > 0).then(|| f64::from(m.mos_lq) / 10.0),
+            });
         Quality {
+            remote,
             packets_expected: expected,
             packets_lost: lost,
             loss_percent,
@@ -447,6 +533,7 @@ mod tests {
             payload_type: 0,
             telephone_event: te.then_some(101),
             comfort_noise: None,
+            rtcp_xr: false,
             direction: Direction::SendRecv,
             ptime: 20,
             params: Default::default(),

@@ -90,6 +90,7 @@ fn a_media_session_without_telephone_events_hears_keys_in_the_audio() {
         payload_type: 9,
         telephone_event: te,
         comfort_noise: None,
+        rtcp_xr: false,
         direction: Direction::SendRecv,
         ptime: 20,
         params: Default::default(),

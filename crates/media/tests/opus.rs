@@ -47,6 +47,7 @@ fn local(codecs: Vec<CodecKind>) -> LocalMedia {
         codecs,
         telephone_event: true,
         comfort_noise: true,
+        rtcp_xr: true,
         ptime: 20,
         direction: Direction::SendRecv,
         session_id: 1,
@@ -107,6 +108,7 @@ fn opus_link(fec: bool) -> Negotiated {
         payload_type: 111,
         telephone_event: None,
         comfort_noise: None,
+        rtcp_xr: false,
         direction: Direction::SendRecv,
         ptime: 20,
         params: CodecParams { fec, dtx: false },
@@ -115,41 +117,74 @@ fn opus_link(fec: bool) -> Negotiated {
 
 #[test]
 fn a_lost_packet_is_rebuilt_from_the_next_ones_fec() {
-    let pcm = tone(700.0, 40);
-    let mut sender = MediaSession::new(opus_link(true));
-    let mut receiver = MediaSession::new(opus_link(true));
-    let mut packets = Vec::new();
-    for frame in pcm.chunks(FRAME) {
-        packets.extend(sender.send_frame(frame));
-    }
-    assert_eq!(packets.len(), 40);
-    let lost = 20;
-    let mut played = Vec::new();
-    let t0 = std::time::Instant::now();
-    for (i, p) in packets.iter().enumerate() {
-        if i != lost {
-            let at = t0 + std::time::Duration::from_millis(20 * i as u64);
-            receiver.receive(p, at).unwrap();
+    // The error of the frame rebuilt after one loss, when the sender was (or
+    // was not) told by RTCP that the peer loses packets.
+    let rebuilt_error = |loss_reported: bool| -> (f64, f64) {
+        let pcm = tone(700.0, 40);
+        let mut sender = MediaSession::new(opus_link(true));
+        let mut receiver = MediaSession::new(opus_link(true));
+        let mut packets = sender.send_frame(&pcm[..FRAME]);
+        if loss_reported {
+            let ssrc = hookswitch_media::rtp::RtpPacket::parse(&packets[0])
+                .unwrap()
+                .ssrc;
+            let rr = hookswitch_media::rtcp::packet::write(&[
+                hookswitch_media::rtcp::RtcpPacket::ReceiverReport {
+                    ssrc: 99,
+                    reports: vec![hookswitch_media::rtcp::ReportBlock {
+                        ssrc,
+                        fraction_lost: 26, // 10 %
+                        ..Default::default()
+                    }],
+                },
+            ]);
+            sender.receive_rtcp(&rr, std::time::Instant::now()).unwrap();
         }
-        if i >= 2 {
-            receiver.play_frame(&mut played);
+        for frame in pcm.chunks(FRAME).skip(1) {
+            packets.extend(sender.send_frame(frame));
         }
-    }
-    assert_eq!(
-        receiver.stats().codec_concealed,
-        1,
-        "{:?}",
-        receiver.stats()
-    );
-    // The rebuilt frame carries the tone at about its level.
-    let frame_of = |k: usize| {
-        let at = played.len() - (packets.len() - 2 - k) * FRAME;
-        &played[at - FRAME..at]
+        assert_eq!(packets.len(), 40);
+        let lost = 20;
+        let mut played = Vec::new();
+        let t0 = std::time::Instant::now();
+        for (i, p) in packets.iter().enumerate() {
+            if i != lost {
+                let at = t0 + std::time::Duration::from_millis(20 * i as u64);
+                receiver.receive(p, at).unwrap();
+            }
+            if i >= 2 {
+                receiver.play_frame(&mut played);
+            }
+        }
+        assert_eq!(
+            receiver.stats().codec_concealed,
+            1,
+            "{:?}",
+            receiver.stats()
+        );
+        let frame_of = |k: usize| {
+            let at = played.len() - (packets.len() - 2 - k) * FRAME;
+            &played[at - FRAME..at]
+        };
+        let (normal, rebuilt) = (frame_of(lost - 1), frame_of(lost));
+        // The tone repeats every 1/700 s: compare with the frame before, in phase.
+        let error: f64 = normal
+            .iter()
+            .zip(rebuilt)
+            .map(|(&a, &b)| (f64::from(a) - f64::from(b)).powi(2))
+            .sum::<f64>()
+            .sqrt();
+        (error, rms(rebuilt) / rms(normal))
     };
-    let normal = rms(frame_of(lost - 3));
-    let rebuilt = rms(frame_of(lost));
+    let (with_fec, level) = rebuilt_error(true);
+    let (without, _) = rebuilt_error(false);
+    println!("rebuilt frame error: with FEC {with_fec:.0}, concealment only {without:.0}");
     assert!(
-        rebuilt > normal * 0.5,
-        "rebuilt {rebuilt:.0} vs {normal:.0}"
+        level > 0.5,
+        "the rebuilt frame is at {level:.2} of the level"
+    );
+    assert!(
+        with_fec < without,
+        "FEC {with_fec:.0} vs concealment {without:.0}"
     );
 }

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use hookswitch_media::MediaSession;
 use hookswitch_media::codec::CodecKind;
-use hookswitch_media::rtcp::packet::{self, ReportBlock, RtcpPacket, SenderInfo};
+use hookswitch_media::rtcp::packet::{self, ReportBlock, RtcpPacket, SenderInfo, VoipMetrics};
 use hookswitch_media::rtcp::{ReceptionStats, mos, ntp_from_unix, r_factor};
 use hookswitch_media::sdp::{Direction, Negotiated};
 
@@ -37,6 +37,30 @@ fn compound_packets_round_trip() {
         RtcpPacket::Bye {
             ssrcs: vec![7],
             reason: Some("bye".into()),
+        },
+        RtcpPacket::Xr {
+            ssrc: 7,
+            voip_metrics: vec![VoipMetrics {
+                ssrc: 9,
+                loss_rate: 12,
+                discard_rate: 3,
+                gap_density: 15,
+                round_trip_delay: 61,
+                end_system_delay: 80,
+                signal_level: -20,
+                noise_level: 127,
+                residual_echo_return_loss: 127,
+                gmin: 16,
+                r_factor: 88,
+                ext_r_factor: 127,
+                mos_lq: 42,
+                mos_cq: 41,
+                rx_config: 0b1011_0000,
+                jb_nominal: 40,
+                jb_maximum: 200,
+                jb_abs_max: 1000,
+                ..VoipMetrics::default()
+            }],
         },
     ];
     let bytes = packet::write(&packets);
@@ -149,6 +173,7 @@ fn link() -> Negotiated {
         payload_type: 0,
         telephone_event: None,
         comfort_noise: None,
+        rtcp_xr: true,
         direction: Direction::SendRecv,
         ptime: 20,
         params: Default::default(),
@@ -187,6 +212,23 @@ fn the_round_trip_comes_from_sr_and_rr_with_injected_delays() {
     let qb = b.quality();
     assert_eq!((qb.packets_expected, qb.packets_lost), (50, 0));
     assert!(qb.mos > 4.3, "{qb:?}");
+    // B's report carried its RTCP-XR VoIP metrics: A knows how B hears it.
+    let remote = q.remote.expect("B's VoIP metrics");
+    assert_eq!(remote.loss_percent, 0.0);
+    assert!(remote.mos.is_some_and(|m| m > 4.2), "{remote:?}");
+    assert!(remote.end_system_delay_ms >= 40.0, "{remote:?}");
+    // Without rtcp-xr negotiated, no block goes out.
+    let mut plain = link();
+    plain.rtcp_xr = false;
+    let mut c = MediaSession::new(plain);
+    for i in 0..5u64 {
+        for p in a.send_frame(&frame) {
+            c.receive(&p, t0 + Duration::from_millis(20 * i)).unwrap();
+        }
+    }
+    let report = c.rtcp_report(rr_at, ntp);
+    let parsed = packet::parse(&report).unwrap();
+    assert!(!parsed.iter().any(|p| matches!(p, RtcpPacket::Xr { .. })));
     // A BYE ends with a report and is recognised.
     let bye = a.rtcp_bye(rr_at, ntp);
     b.receive_rtcp(&bye, rr_at).unwrap();

@@ -18,6 +18,7 @@ fn link() -> Negotiated {
         payload_type: 0,
         telephone_event: None,
         comfort_noise: Some(13),
+        rtcp_xr: false,
         direction: Direction::SendRecv,
         ptime: 20,
         params: CodecParams::default(),

@@ -82,6 +82,11 @@ pub struct CallStats {
     pub mos: f64,
     /// Lost frames the codec rebuilt (Opus FEC or concealment).
     pub codec_concealed_frames: u64,
+    /// How the peer hears us, from its RTCP-XR VoIP metrics: its loss (%),
+    /// its own delay (ms) and its MOS, when it sends them.
+    pub remote_loss_percent: Option<f64>,
+    pub remote_end_system_delay_ms: Option<f64>,
+    pub remote_mos: Option<f64>,
 }
 
 /// A call as listed by `calls()`.

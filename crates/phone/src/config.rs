@@ -82,6 +82,9 @@ pub struct AudioSettings {
     pub telephone_event: bool,
     /// Accept comfort noise (RFC 3389) from peers that stop sending in silence.
     pub comfort_noise: bool,
+    /// Offer RTCP-XR VoIP metrics (RFC 3611): both ends learn how the other
+    /// hears them (loss, delay, MOS).
+    pub rtcp_xr: bool,
     /// Mean time between our RTCP reports (RFC 3550: 5000; at least 500).
     pub rtcp_interval_ms: u64,
     /// Where incoming calls ring ("default": the system's output; a name from
@@ -113,6 +116,7 @@ impl Default for AudioSettings {
             codecs: vec!["opus".into(), "G722".into(), "PCMU".into(), "PCMA".into()],
             telephone_event: true,
             comfort_noise: true,
+            rtcp_xr: true,
             rtcp_interval_ms: 5000,
             ring_device: None,
             ring_file: None,

@@ -62,6 +62,7 @@ impl Engine {
                 .map_err(|e| EngineError::Config(e.to_string()))?,
             telephone_event: config.audio.telephone_event,
             comfort_noise: config.audio.comfort_noise,
+            rtcp_xr: config.audio.rtcp_xr,
             echo_cancellation: config.audio.echo_cancellation,
             ring: config.audio.ring_device.clone().map(|device| {
                 let sound = config

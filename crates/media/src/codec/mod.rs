@@ -172,4 +172,7 @@ pub trait Codec: Send {
     fn conceal(&mut self, _next: Option<&[u8]>, _out: &mut Vec<i16>) -> bool {
         false
     }
+    /// The peer reports losing this percentage of our packets: a codec with
+    /// in-band redundancy (Opus FEC) spends bits on it accordingly.
+    fn expect_loss(&mut self, _percent: u8) {}
 }

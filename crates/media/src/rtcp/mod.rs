@@ -9,7 +9,7 @@ pub mod stats;
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
-pub use packet::{ReportBlock, RtcpPacket, SenderInfo};
+pub use packet::{ReportBlock, RtcpPacket, SenderInfo, VoipMetrics};
 pub use stats::{ReceptionStats, mos, r_factor};
 
 use crate::MediaError;
@@ -37,6 +37,8 @@ pub struct RtcpStats {
     /// The peer's view of our stream: loss fraction (0-1) and jitter (ms).
     pub remote_fraction_lost: Option<f64>,
     pub remote_jitter_ms: Option<f64>,
+    /// How the peer hears us, when it sends RTCP-XR VoIP metrics.
+    pub remote_voip_metrics: Option<VoipMetrics>,
     pub bye_received: bool,
 }
 
@@ -120,6 +122,12 @@ impl RtcpState {
                     continue;
                 }
                 RtcpPacket::Sdes(_) => continue,
+                RtcpPacket::Xr { voip_metrics, .. } => {
+                    if let Some(m) = voip_metrics.iter().find(|m| m.ssrc == self.ssrc) {
+                        self.stats.remote_voip_metrics = Some(*m);
+                    }
+                    continue;
+                }
             };
             for r in reports.iter().filter(|r| r.ssrc == self.ssrc) {
                 self.stats.remote_fraction_lost = Some(f64::from(r.fraction_lost) / 256.0);
@@ -153,6 +161,16 @@ impl RtcpState {
     /// Our report now: an SR if we sent since the last one, else an RR; with
     /// our CNAME.
     pub fn report(&mut self, at: Instant, ntp: u64) -> Vec<u8> {
+        self.report_with(at, ntp, None)
+    }
+
+    /// The stream we receive, if any (whose SSRC VoIP metrics report on).
+    pub fn remote_ssrc(&self) -> Option<u32> {
+        self.reception.as_ref().map(|(ssrc, _)| *ssrc)
+    }
+
+    /// As `report`, with an RTCP-XR VoIP metrics block when given.
+    pub fn report_with(&mut self, at: Instant, ntp: u64, xr: Option<VoipMetrics>) -> Vec<u8> {
         let reports = self.report_blocks(at);
         let first = if self.sent_since_report {
             self.sent_srs.push_back((middle(ntp), at));
@@ -177,10 +195,17 @@ impl RtcpState {
         };
         self.sent_since_report = false;
         self.stats.reports_sent += 1;
-        packet::write(&[
+        let mut packets = vec![
             first,
             RtcpPacket::Sdes(vec![(self.ssrc, self.cname.clone())]),
-        ])
+        ];
+        if let Some(m) = xr {
+            packets.push(RtcpPacket::Xr {
+                ssrc: self.ssrc,
+                voip_metrics: vec![m],
+            });
+        }
+        packet::write(&packets)
     }
 
     /// The last report, with BYE: the call is over.

@@ -1,6 +1,7 @@
 //! RTCP packets (RFC 3550 section 6): sender and receiver reports, SDES CNAME,
-//! BYE, in compound packets. Other packet types (APP, feedback, XR) are skipped
-//! by their length, as the RFC asks.
+//! BYE, and extended reports with the VoIP metrics block (RFC 3611 4.7), in
+//! compound packets. Other packet types (APP, feedback) and other XR blocks
+//! are skipped by their length, as the RFCs ask.
 
 use crate::MediaError;
 
@@ -8,6 +9,106 @@ pub const SR: u8 = 200;
 pub const RR: u8 = 201;
 pub const SDES: u8 = 202;
 pub const BYE: u8 = 203;
+pub const XR: u8 = 207;
+/// RFC 3611 block type of the VoIP metrics report block.
+const VOIP_METRICS: u8 = 7;
+/// "Unavailable" in the metrics' 8-bit fields.
+pub const UNAVAILABLE: u8 = 127;
+
+/// The VoIP metrics report block (RFC 3611 4.7): how one end hears the other.
+/// Rates are in 1/256, durations and delays in ms, levels in dBm0, R and
+/// MOS as the RFC scales them (MOS x 10); 127 where a figure is unknown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct VoipMetrics {
+    /// Whose stream this block reports on.
+    pub ssrc: u32,
+    pub loss_rate: u8,
+    pub discard_rate: u8,
+    pub burst_density: u8,
+    pub gap_density: u8,
+    pub burst_duration: u16,
+    pub gap_duration: u16,
+    pub round_trip_delay: u16,
+    pub end_system_delay: u16,
+    pub signal_level: i8,
+    pub noise_level: i8,
+    pub residual_echo_return_loss: u8,
+    pub gmin: u8,
+    pub r_factor: u8,
+    pub ext_r_factor: u8,
+    pub mos_lq: u8,
+    pub mos_cq: u8,
+    /// Packet loss concealment, jitter buffer adaptivity and rate (RFC 3611 4.7.6).
+    pub rx_config: u8,
+    pub jb_nominal: u16,
+    pub jb_maximum: u16,
+    pub jb_abs_max: u16,
+}
+
+impl VoipMetrics {
+    fn parse(b: &[u8]) -> Option<VoipMetrics> {
+        let u16_at = |at: usize| Some(u16::from_be_bytes(b.get(at..at + 2)?.try_into().ok()?));
+        let byte = |at: usize| b.get(at).copied();
+        Some(VoipMetrics {
+            ssrc: u32_at(b, 0)?,
+            loss_rate: byte(4)?,
+            discard_rate: byte(5)?,
+            burst_density: byte(6)?,
+            gap_density: byte(7)?,
+            burst_duration: u16_at(8)?,
+            gap_duration: u16_at(10)?,
+            round_trip_delay: u16_at(12)?,
+            end_system_delay: u16_at(14)?,
+            signal_level: byte(16)? as i8,
+            noise_level: byte(17)? as i8,
+            residual_echo_return_loss: byte(18)?,
+            gmin: byte(19)?,
+            r_factor: byte(20)?,
+            ext_r_factor: byte(21)?,
+            mos_lq: byte(22)?,
+            mos_cq: byte(23)?,
+            rx_config: byte(24)?,
+            jb_nominal: u16_at(26)?,
+            jb_maximum: u16_at(28)?,
+            jb_abs_max: u16_at(30)?,
+        })
+    }
+
+    fn write(&self, out: &mut Vec<u8>) {
+        // Block header: type, reserved, length in words minus one (8).
+        out.extend_from_slice(&[VOIP_METRICS, 0, 0, 8]);
+        out.extend_from_slice(&self.ssrc.to_be_bytes());
+        out.extend_from_slice(&[
+            self.loss_rate,
+            self.discard_rate,
+            self.burst_density,
+            self.gap_density,
+        ]);
+        for v in [
+            self.burst_duration,
+            self.gap_duration,
+            self.round_trip_delay,
+            self.end_system_delay,
+        ] {
+            out.extend_from_slice(&v.to_be_bytes());
+        }
+        out.extend_from_slice(&[
+            self.signal_level as u8,
+            self.noise_level as u8,
+            self.residual_echo_return_loss,
+            self.gmin,
+            self.r_factor,
+            self.ext_r_factor,
+            self.mos_lq,
+            self.mos_cq,
+            self.rx_config,
+            0,
+        ]);
+        for v in [self.jb_nominal, self.jb_maximum, self.jb_abs_max] {
+            out.extend_from_slice(&v.to_be_bytes());
+        }
+    }
+}
 
 /// One reception report block (RFC 3550 6.4.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -51,6 +152,11 @@ pub enum RtcpPacket {
     Bye {
         ssrcs: Vec<u32>,
         reason: Option<String>,
+    },
+    /// An extended report (RFC 3611) from `ssrc`: its VoIP metrics blocks.
+    Xr {
+        ssrc: u32,
+        voip_metrics: Vec<VoipMetrics>,
     },
 }
 
@@ -180,6 +286,25 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<RtcpPacket>, MediaError> {
                 });
                 Some(RtcpPacket::Bye { ssrcs, reason })
             }
+            XR => {
+                let ssrc = u32_at(body, 0).ok_or_else(|| bad("short XR"))?;
+                let mut blocks = body.get(4..).unwrap_or_default();
+                let mut voip_metrics = Vec::new();
+                while blocks.len() >= 4 {
+                    let words = usize::from(u16::from_be_bytes([blocks[2], blocks[3]]));
+                    let block = blocks
+                        .get(..(words + 1) * 4)
+                        .ok_or_else(|| bad("XR block past the packet"))?;
+                    if blocks[0] == VOIP_METRICS {
+                        voip_metrics.push(
+                            VoipMetrics::parse(&block[4..])
+                                .ok_or_else(|| bad("short VoIP metrics block"))?,
+                        );
+                    }
+                    blocks = &blocks[block.len()..];
+                }
+                Some(RtcpPacket::Xr { ssrc, voip_metrics })
+            }
             _ => None,
         };
         out.extend(parsed);
@@ -265,6 +390,14 @@ pub fn write(packets: &[RtcpPacket]) -> Vec<u8> {
                     let text = &r.as_bytes()[..r.len().min(255)];
                     out.push(text.len() as u8);
                     out.extend_from_slice(text);
+                }
+                finish(&mut out, at);
+            }
+            RtcpPacket::Xr { ssrc, voip_metrics } => {
+                let at = header(&mut out, 0, XR);
+                out.extend_from_slice(&ssrc.to_be_bytes());
+                for m in voip_metrics {
+                    m.write(&mut out);
                 }
                 finish(&mut out, at);
             }

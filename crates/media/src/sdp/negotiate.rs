@@ -79,6 +79,8 @@ pub struct LocalMedia {
     pub telephone_event: bool,
     /// Accept comfort noise (RFC 3389) from the peer with an 8 kHz codec.
     pub comfort_noise: bool,
+    /// Offer RTCP-XR VoIP metrics (RFC 3611).
+    pub rtcp_xr: bool,
     pub ptime: u32,
     pub direction: Direction,
     pub session_id: u64,
@@ -96,6 +98,8 @@ pub struct Negotiated {
     pub telephone_event: Option<u8>,
     /// The payload type of comfort noise (RFC 3389), when both ends take it.
     pub comfort_noise: Option<u8>,
+    /// Both ends said `a=rtcp-xr:voip-metrics`: our reports carry the block.
+    pub rtcp_xr: bool,
     /// Our direction: whether we send and receive.
     pub direction: Direction,
     pub ptime: u32,
@@ -182,6 +186,7 @@ fn audio_media(
     codecs: &[(u8, CodecKind)],
     cn: Option<u8>,
     te: Option<u8>,
+    rtcp_xr: bool,
     direction: Direction,
 ) -> MediaDescription {
     let mut formats: Vec<String> = codecs.iter().map(|(pt, _)| pt.to_string()).collect();
@@ -204,6 +209,9 @@ fn audio_media(
             Some(&format!("{pt} telephone-event/8000")),
         ));
         attributes.push(Attribute::new("fmtp", Some(&format!("{pt} 0-16"))));
+    }
+    if rtcp_xr {
+        attributes.push(Attribute::new("rtcp-xr", Some("voip-metrics")));
     }
     attributes.push(Attribute::new("ptime", Some(&local.ptime.to_string())));
     attributes.push(Attribute::new(direction.attribute(), None));
@@ -237,7 +245,14 @@ pub fn create_offer(local: &LocalMedia) -> SessionDescription {
         .then_some(COMFORT_NOISE_PT);
     session(
         local,
-        vec![audio_media(local, &codecs, cn, te, local.direction)],
+        vec![audio_media(
+            local,
+            &codecs,
+            cn,
+            te,
+            local.rtcp_xr,
+            local.direction,
+        )],
     )
 }
 
@@ -257,6 +272,15 @@ fn telephone_event_of(m: &MediaDescription) -> Option<u8> {
         let (name, clock) = m.rtpmap(pt)?;
         (name.eq_ignore_ascii_case("telephone-event") && clock == 8000).then(|| pt.parse().ok())?
     })
+}
+
+/// Whether a media description asks for RTCP-XR VoIP metrics (RFC 3611 5.1).
+fn wants_voip_metrics(m: &MediaDescription) -> bool {
+    m.attributes
+        .iter()
+        .filter(|a| a.name == "rtcp-xr")
+        .filter_map(|a| a.value.as_deref())
+        .any(|v| v.split_whitespace().any(|f| f == "voip-metrics"))
 }
 
 /// The peer's CN/8000 payload type (named by rtpmap, or the bare static 13).
@@ -339,11 +363,19 @@ pub fn create_answer(
                     payload_type: pt,
                     telephone_event: te,
                     comfort_noise: cn,
+                    rtcp_xr: local.rtcp_xr && wants_voip_metrics(m),
                     direction,
                     ptime: ptime_of(m),
                     params,
                 });
-                media.push(audio_media(local, &[(pt, codec)], cn, te, direction));
+                media.push(audio_media(
+                    local,
+                    &[(pt, codec)],
+                    cn,
+                    te,
+                    local.rtcp_xr && wants_voip_metrics(m),
+                    direction,
+                ));
             }
             _ => {
                 saw_codec_mismatch |= usable;
@@ -398,6 +430,7 @@ pub fn apply_answer(
         comfort_noise: comfort_noise_of(ours)
             .and(comfort_noise_of(m))
             .filter(|_| codec.clock_rate() == 8000),
+        rtcp_xr: wants_voip_metrics(ours) && wants_voip_metrics(m),
         direction: our_direction.intersect(Direction::of(answer, m).reversed()),
         ptime: ptime_of(m),
         params: pt.map(|p| params_of(m, &p.to_string())).unwrap_or_default(),
@@ -415,6 +448,7 @@ mod tests {
             codecs,
             telephone_event: true,
             comfort_noise: true,
+            rtcp_xr: true,
             ptime: 20,
             direction: Direction::SendRecv,
             session_id: 1,
@@ -497,6 +531,22 @@ mod tests {
             create_answer(&offer, &alice).unwrap().1.codec,
             CodecKind::G729
         );
+    }
+
+    #[test]
+    fn rtcp_xr_voip_metrics_only_when_both_ask() {
+        let alice = local(vec![CodecKind::Pcmu]);
+        let offer = create_offer(&alice);
+        assert!(offer.to_string().contains("a=rtcp-xr:voip-metrics\r\n"));
+        let (answer, at_bob) = create_answer(&offer, &alice).unwrap();
+        assert!(at_bob.rtcp_xr);
+        assert!(answer.to_string().contains("a=rtcp-xr:voip-metrics"));
+        assert!(apply_answer(&offer, &answer).unwrap().rtcp_xr);
+        // A peer that does not list voip-metrics gets no block, and is not offered one back.
+        let plain: SessionDescription = "v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\na=rtcp-xr:rcvr-rtt=all\r\n".parse().unwrap();
+        let (answer, n) = create_answer(&plain, &alice).unwrap();
+        assert!(!n.rtcp_xr);
+        assert!(!answer.to_string().contains("rtcp-xr"));
     }
 
     #[test]

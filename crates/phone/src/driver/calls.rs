@@ -381,6 +381,7 @@ impl Driver {
             codecs,
             telephone_event: self.settings.telephone_event,
             comfort_noise: self.settings.comfort_noise,
+            rtcp_xr: self.settings.rtcp_xr,
             ptime: 20,
             direction: Direction::SendRecv,
             session_id: self.session_ids,

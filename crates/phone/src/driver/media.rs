@@ -267,5 +267,8 @@ fn call_stats(session: &MediaSession) -> CallStats {
         rtt_ms: q.rtt_ms,
         mos: q.mos,
         codec_concealed_frames: s.codec_concealed,
+        remote_loss_percent: q.remote.as_ref().map(|r| r.loss_percent),
+        remote_end_system_delay_ms: q.remote.as_ref().map(|r| r.end_system_delay_ms),
+        remote_mos: q.remote.as_ref().and_then(|r| r.mos),
     }
 }

@@ -80,6 +80,7 @@ pub struct DriverSettings {
     pub account_codecs: Vec<Vec<CodecKind>>,
     pub telephone_event: bool,
     pub comfort_noise: bool,
+    pub rtcp_xr: bool,
     /// Ring incoming calls on this device with this sound.
     pub ring: Option<(String, RingSound)>,
     pub echo_cancellation: crate::config::EchoMode,
