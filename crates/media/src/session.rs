@@ -84,8 +84,9 @@ pub struct MediaSession {
     peer_silent: bool,
     /// Gaps filled with comfort noise: the jitter buffer counted them as lost.
     silence_gaps: u64,
-    /// The loss the peer last reported (percent), as told to the encoder.
-    expected_loss: u8,
+    /// The loss the peer last reported (percent), as told to the encoder;
+    /// `None` before its first report.
+    expected_loss: Option<u8>,
     remote_ssrc: Option<u32>,
     dtmf_out: DtmfSender,
     dtmf_event_timestamp: u32,
@@ -137,7 +138,7 @@ impl MediaSession {
             comfort_noise,
             peer_silent: false,
             silence_gaps: 0,
-            expected_loss: 0,
+            expected_loss: None,
             remote_ssrc: None,
             dtmf_out: DtmfSender::default(),
             dtmf_event_timestamp: 0,
@@ -161,7 +162,9 @@ impl MediaSession {
         if negotiated.codec != self.negotiated.codec || negotiated.params != self.negotiated.params
         {
             self.encoder = negotiated.codec.new_codec_with(negotiated.params);
-            self.encoder.expect_loss(self.expected_loss);
+            if let Some(percent) = self.expected_loss {
+                self.encoder.expect_loss(percent);
+            }
             self.decoder = negotiated.codec.new_codec_with(negotiated.params);
             self.concealer = concealer_for(negotiated.codec);
         }
@@ -332,8 +335,8 @@ impl MediaSession {
         // The encoder spends redundancy on the loss the peer sees.
         if let Some(lost) = self.rtcp.stats().remote_fraction_lost {
             let percent = (lost * 100.0).ceil().clamp(0.0, 100.0) as u8;
-            if percent != self.expected_loss {
-                self.expected_loss = percent;
+            if self.expected_loss != Some(percent) {
+                self.expected_loss = Some(percent);
                 self.encoder.expect_loss(percent);
             }
         }

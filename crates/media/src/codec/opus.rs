@@ -13,6 +13,11 @@ const MAX_PACKET: usize = 1275;
 const MAX_FRAME: usize = 5760;
 /// Speech at 32 kbit/s is full-band and well above the quality of G.722.
 const BITRATE: i32 = 32000;
+/// libopus adds in-band FEC to 20 ms voice at 32 kbit/s only when told to
+/// expect at least this much loss (6 % gave none, 7 % did). FEC is on at that
+/// level until the peer's first report, on whenever it reports any loss, and
+/// off while it reports none.
+const FEC_LOSS_PERCENT: i32 = 7;
 
 pub struct Opus {
     encoder: opus::Encoder,
@@ -30,9 +35,12 @@ impl Opus {
             opus::Encoder::new(RATE, opus::Channels::Mono, opus::Application::Voip).ok()?;
         encoder.set_bitrate(opus::Bitrate::Bits(BITRATE)).ok()?;
         encoder.set_inband_fec(params.fec).ok()?;
-        // FEC costs the primary encoding bits: spent only once the peer's
-        // RTCP reports losses (`expect_loss`). Measured: a fixed 10 % took
-        // a clean call from PESQ 3.96 (as baresip hears it) to 3.87.
+        // FEC costs the primary encoding bits, so it follows the loss the
+        // peer's RTCP reports (`expect_loss`); see FEC_LOSS_PERCENT and
+        // docs/decisions.md D28 for the measurements.
+        if params.fec {
+            encoder.set_packet_loss_perc(FEC_LOSS_PERCENT).ok()?;
+        }
         encoder.set_dtx(params.dtx).ok()?;
         let decoder = opus::Decoder::new(RATE, opus::Channels::Mono).ok()?;
         Some(Opus {
@@ -68,10 +76,11 @@ impl Codec for Opus {
     }
 
     fn expect_loss(&mut self, percent: u8) {
-        if let Err(e) = self
-            .encoder
-            .set_packet_loss_perc(i32::from(percent.min(100)))
-        {
+        let percent = match i32::from(percent.min(100)) {
+            0 => 0,
+            p => p.max(FEC_LOSS_PERCENT),
+        };
+        if let Err(e) = self.encoder.set_packet_loss_perc(percent) {
             tracing::debug!("opus packet loss setting: {e}");
         }
     }
