@@ -95,6 +95,40 @@ request_route {{
             .arg(self.dir.join("kamailio.pid"));
         let p = Process::spawn(&format!("kamailio-{}", self.port), cmd, &self.dir);
         p.wait_for_log("SO_RCVBUF is finally", std::time::Duration::from_secs(10));
+        // The socket exists before the worker processes do: ready when an
+        // OPTIONS gets an answer (seen once on a cold CI run: REGISTERs sent
+        // on the socket log line went unanswered for 20 s).
+        self.wait_answering(&p);
         p
+    }
+
+    fn wait_answering(&self, p: &Process) {
+        let probe = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind");
+        probe
+            .set_read_timeout(Some(std::time::Duration::from_millis(200)))
+            .expect("timeout");
+        let me = probe.local_addr().expect("addr");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+        for n in 0.. {
+            let options = format!(
+                "OPTIONS sip:probe@127.0.0.1:{port} SIP/2.0\r\nVia: SIP/2.0/UDP {me};branch=z9hG4bKprobe{n};rport\r\n\
+                 Max-Forwards: 70\r\nFrom: <sip:probe@{me}>;tag=p{n}\r\nTo: <sip:probe@127.0.0.1:{port}>\r\n\
+                 Call-ID: probe-{n}-{port}@127.0.0.1\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n",
+                port = self.port
+            );
+            let _ = probe.send_to(options.as_bytes(), ("127.0.0.1", self.port));
+            let mut buf = [0u8; 2048];
+            if probe
+                .recv(&mut buf)
+                .is_ok_and(|len| buf[..len].starts_with(b"SIP/2.0 "))
+            {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "kamailio does not answer:\n{}",
+                p.log()
+            );
+        }
     }
 }
