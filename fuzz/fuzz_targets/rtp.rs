@@ -16,6 +16,7 @@ fuzz_target!(|data: &[u8]| {
         telephone_event: Some(101),
         comfort_noise: Some(13),
         rtcp_xr: true,
+        rtcp_mux: true,
         direction: Direction::SendRecv,
         ptime: 20,
         params: Default::default(),

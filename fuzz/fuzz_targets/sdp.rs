@@ -14,6 +14,7 @@ fuzz_target!(|data: &[u8]| {
         telephone_event: true,
         comfort_noise: true,
         rtcp_xr: true,
+        rtcp_mux: true,
         ptime: 20,
         direction: Direction::SendRecv,
         session_id: 1,

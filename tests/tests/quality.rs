@@ -11,9 +11,21 @@ const T: Duration = Duration::from_secs(10);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_side_learns_how_the_other_hears_it() {
-    let config = |port| {
+    quality_both_ways(true).await;
+}
+
+/// The same when one side does not multiplex RTCP on the RTP port (RFC 5761):
+/// reports go to the RTCP ports instead.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_rtcp_mux_too() {
+    quality_both_ways(false).await;
+}
+
+async fn quality_both_ways(b_muxes: bool) {
+    let config = |port, mux| {
         let mut c = test_config(port);
         c.audio.rtcp_interval_ms = 500;
+        c.audio.rtcp_mux = mux;
         c
     };
     let tone = |hz| AudioSpec {
@@ -21,8 +33,8 @@ async fn each_side_learns_how_the_other_hears_it() {
         ..Default::default()
     };
     let (a, b, _) = call_between(
-        config(free_port()),
-        config(free_port()),
+        config(free_port(), true),
+        config(free_port(), b_muxes),
         tone(440.0),
         tone(880.0),
     )

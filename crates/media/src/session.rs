@@ -537,6 +537,7 @@ mod tests {
             telephone_event: te.then_some(101),
             comfort_noise: None,
             rtcp_xr: false,
+            rtcp_mux: false,
             direction: Direction::SendRecv,
             ptime: 20,
             params: Default::default(),

@@ -91,6 +91,7 @@ fn a_media_session_without_telephone_events_hears_keys_in_the_audio() {
         telephone_event: te,
         comfort_noise: None,
         rtcp_xr: false,
+        rtcp_mux: false,
         direction: Direction::SendRecv,
         ptime: 20,
         params: Default::default(),

@@ -174,6 +174,7 @@ fn link() -> Negotiated {
         telephone_event: None,
         comfort_noise: None,
         rtcp_xr: true,
+        rtcp_mux: false,
         direction: Direction::SendRecv,
         ptime: 20,
         params: Default::default(),

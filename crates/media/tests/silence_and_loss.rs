@@ -19,6 +19,7 @@ fn link() -> Negotiated {
         telephone_event: None,
         comfort_noise: Some(13),
         rtcp_xr: false,
+        rtcp_mux: false,
         direction: Direction::SendRecv,
         ptime: 20,
         params: CodecParams::default(),

@@ -85,6 +85,8 @@ pub struct AudioSettings {
     /// Offer RTCP-XR VoIP metrics (RFC 3611): both ends learn how the other
     /// hears them (loss, delay, MOS).
     pub rtcp_xr: bool,
+    /// Offer RTCP on the RTP port (RFC 5761): one port through NATs and firewalls.
+    pub rtcp_mux: bool,
     /// Mean time between our RTCP reports (RFC 3550: 5000; at least 500).
     pub rtcp_interval_ms: u64,
     /// Where incoming calls ring ("default": the system's output; a name from
@@ -117,6 +119,7 @@ impl Default for AudioSettings {
             telephone_event: true,
             comfort_noise: true,
             rtcp_xr: true,
+            rtcp_mux: true,
             rtcp_interval_ms: 5000,
             ring_device: None,
             ring_file: None,

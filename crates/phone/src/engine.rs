@@ -63,6 +63,7 @@ impl Engine {
             telephone_event: config.audio.telephone_event,
             comfort_noise: config.audio.comfort_noise,
             rtcp_xr: config.audio.rtcp_xr,
+            rtcp_mux: config.audio.rtcp_mux,
             echo_cancellation: config.audio.echo_cancellation,
             ring: config.audio.ring_device.clone().map(|device| {
                 let sound = config

@@ -81,6 +81,8 @@ pub struct LocalMedia {
     pub comfort_noise: bool,
     /// Offer RTCP-XR VoIP metrics (RFC 3611).
     pub rtcp_xr: bool,
+    /// Offer RTCP on the RTP port (RFC 5761).
+    pub rtcp_mux: bool,
     pub ptime: u32,
     pub direction: Direction,
     pub session_id: u64,
@@ -100,6 +102,8 @@ pub struct Negotiated {
     pub comfort_noise: Option<u8>,
     /// Both ends said `a=rtcp-xr:voip-metrics`: our reports carry the block.
     pub rtcp_xr: bool,
+    /// Both ends said `a=rtcp-mux`: RTCP goes to and comes from the RTP port.
+    pub rtcp_mux: bool,
     /// Our direction: whether we send and receive.
     pub direction: Direction,
     pub ptime: u32,
@@ -186,7 +190,7 @@ fn audio_media(
     codecs: &[(u8, CodecKind)],
     cn: Option<u8>,
     te: Option<u8>,
-    rtcp_xr: bool,
+    (rtcp_xr, rtcp_mux): (bool, bool),
     direction: Direction,
 ) -> MediaDescription {
     let mut formats: Vec<String> = codecs.iter().map(|(pt, _)| pt.to_string()).collect();
@@ -212,6 +216,9 @@ fn audio_media(
     }
     if rtcp_xr {
         attributes.push(Attribute::new("rtcp-xr", Some("voip-metrics")));
+    }
+    if rtcp_mux {
+        attributes.push(Attribute::new("rtcp-mux", None));
     }
     attributes.push(Attribute::new("ptime", Some(&local.ptime.to_string())));
     attributes.push(Attribute::new(direction.attribute(), None));
@@ -250,7 +257,7 @@ pub fn create_offer(local: &LocalMedia) -> SessionDescription {
             &codecs,
             cn,
             te,
-            local.rtcp_xr,
+            (local.rtcp_xr, local.rtcp_mux),
             local.direction,
         )],
     )
@@ -364,6 +371,7 @@ pub fn create_answer(
                     telephone_event: te,
                     comfort_noise: cn,
                     rtcp_xr: local.rtcp_xr && wants_voip_metrics(m),
+                    rtcp_mux: local.rtcp_mux && m.attribute("rtcp-mux").is_some(),
                     direction,
                     ptime: ptime_of(m),
                     params,
@@ -373,7 +381,10 @@ pub fn create_answer(
                     &[(pt, codec)],
                     cn,
                     te,
-                    local.rtcp_xr && wants_voip_metrics(m),
+                    (
+                        local.rtcp_xr && wants_voip_metrics(m),
+                        local.rtcp_mux && m.attribute("rtcp-mux").is_some(),
+                    ),
                     direction,
                 ));
             }
@@ -431,6 +442,7 @@ pub fn apply_answer(
             .and(comfort_noise_of(m))
             .filter(|_| codec.clock_rate() == 8000),
         rtcp_xr: wants_voip_metrics(ours) && wants_voip_metrics(m),
+        rtcp_mux: ours.attribute("rtcp-mux").is_some() && m.attribute("rtcp-mux").is_some(),
         direction: our_direction.intersect(Direction::of(answer, m).reversed()),
         ptime: ptime_of(m),
         params: pt.map(|p| params_of(m, &p.to_string())).unwrap_or_default(),
@@ -449,6 +461,7 @@ mod tests {
             telephone_event: true,
             comfort_noise: true,
             rtcp_xr: true,
+            rtcp_mux: true,
             ptime: 20,
             direction: Direction::SendRecv,
             session_id: 1,
@@ -547,6 +560,21 @@ mod tests {
         let (answer, n) = create_answer(&plain, &alice).unwrap();
         assert!(!n.rtcp_xr);
         assert!(!answer.to_string().contains("rtcp-xr"));
+    }
+
+    #[test]
+    fn rtcp_mux_only_when_both_offer_it() {
+        let alice = local(vec![CodecKind::Pcmu]);
+        let offer = create_offer(&alice);
+        assert!(offer.to_string().contains("a=rtcp-mux\r\n"));
+        let (answer, at_bob) = create_answer(&offer, &alice).unwrap();
+        assert!(at_bob.rtcp_mux && answer.to_string().contains("a=rtcp-mux"));
+        assert!(apply_answer(&offer, &answer).unwrap().rtcp_mux);
+        let mut plain = local(vec![CodecKind::Pcmu]);
+        plain.rtcp_mux = false;
+        let (answer, at_plain) = create_answer(&offer, &plain).unwrap();
+        assert!(!at_plain.rtcp_mux && !answer.to_string().contains("rtcp-mux"));
+        assert!(!apply_answer(&offer, &answer).unwrap().rtcp_mux);
     }
 
     #[test]

@@ -382,6 +382,7 @@ impl Driver {
             telephone_event: self.settings.telephone_event,
             comfort_noise: self.settings.comfort_noise,
             rtcp_xr: self.settings.rtcp_xr,
+            rtcp_mux: self.settings.rtcp_mux,
             ptime: 20,
             direction: Direction::SendRecv,
             session_id: self.session_ids,

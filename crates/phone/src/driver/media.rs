@@ -93,9 +93,18 @@ fn next_rtcp_interval(mean: Duration) -> Duration {
     mean.mul_f64(rand::rng().random_range(0.5..1.5))
 }
 
-/// The peer's RTCP address: its RTP port + 1 (RFC 3550 11).
-fn rtcp_remote(rtp: Option<SocketAddr>) -> Option<SocketAddr> {
-    rtp.map(|a| SocketAddr::new(a.ip(), a.port().wrapping_add(1)))
+/// Where our RTCP goes: the RTP address itself when multiplexed (RFC 5761);
+/// else where the peer's RTCP comes from once it has (symmetric RTCP, for
+/// NATs), else its RTP port + 1 (RFC 3550 11).
+fn rtcp_target(
+    mux: bool,
+    rtp: Option<SocketAddr>,
+    rtcp_source: Option<SocketAddr>,
+) -> Option<SocketAddr> {
+    if mux {
+        return rtp;
+    }
+    rtcp_source.or_else(|| rtp.map(|a| SocketAddr::new(a.ip(), a.port().wrapping_add(1))))
 }
 
 /// Where a call's audio comes from and goes to.
@@ -140,6 +149,7 @@ async fn run(
     // SDP said (NAT), answer where they come from.
     let mut remote: Option<SocketAddr> = session.negotiated().remote;
     let mut latched = false;
+    let mut rtcp_source: Option<SocketAddr> = None;
     loop {
         tokio::select! {
             _ = tick.tick() => {
@@ -182,18 +192,25 @@ async fn run(
             }
             _ = tokio::time::sleep_until(rtcp_due) => {
                 rtcp_due = tokio::time::Instant::now() + next_rtcp_interval(rtcp_interval);
-                if let Some(to) = rtcp_remote(remote) {
+                let mux = session.negotiated().rtcp_mux;
+                if let Some(to) = rtcp_target(mux, remote, rtcp_source) {
                     let report = session.rtcp_report(std::time::Instant::now(), ntp_now());
-                    if let Err(e) = sockets.rtcp.try_send_to(&report, to) {
+                    let via = if mux { &socket } else { &sockets.rtcp };
+                    if let Err(e) = via.try_send_to(&report, to) {
                         tracing::trace!("RTCP send failed: {e}");
                     }
                 }
             }
             received = sockets.rtcp.recv_from(&mut rtcp_buf) => {
-                if let Ok((n, _)) = received
-                    && let Err(e) = session.receive_rtcp(&rtcp_buf[..n], std::time::Instant::now())
-                {
-                    tracing::debug!("RTCP from the peer dropped: {e}");
+                if let Ok((n, from)) = received {
+                    match session.receive_rtcp(&rtcp_buf[..n], std::time::Instant::now()) {
+                        Ok(()) if rtcp_source != Some(from) => {
+                            tracing::debug!(%from, "RTCP latched to the reports' source");
+                            rtcp_source = Some(from);
+                        }
+                        Ok(()) => {}
+                        Err(e) => tracing::debug!("RTCP from the peer dropped: {e}"),
+                    }
                 }
             }
             received = socket.recv_from(&mut buf) => {
@@ -232,9 +249,11 @@ async fn run(
             }
         }
     }
-    if let Some(to) = rtcp_remote(remote) {
+    let mux = session.negotiated().rtcp_mux;
+    if let Some(to) = rtcp_target(mux, remote, rtcp_source) {
         let bye = session.rtcp_bye(std::time::Instant::now(), ntp_now());
-        let _ = sockets.rtcp.try_send_to(&bye, to);
+        let via = if mux { &socket } else { &sockets.rtcp };
+        let _ = via.try_send_to(&bye, to);
     }
     sink.finish();
     if let Some(e) = &echo {

@@ -81,6 +81,7 @@ pub struct DriverSettings {
     pub telephone_event: bool,
     pub comfort_noise: bool,
     pub rtcp_xr: bool,
+    pub rtcp_mux: bool,
     /// Ring incoming calls on this device with this sound.
     pub ring: Option<(String, RingSound)>,
     pub echo_cancellation: crate::config::EchoMode,
