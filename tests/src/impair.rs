@@ -132,6 +132,23 @@ impl Ord for Held {
     }
 }
 
+/// A thread that hands each datagram arriving at `socket` (and its source)
+/// to `handle`, until `stop`.
+fn serve(
+    socket: Arc<UdpSocket>,
+    stop: Arc<AtomicBool>,
+    mut handle: impl FnMut(&[u8], SocketAddr) + Send + 'static,
+) -> JoinHandle<()> {
+    std::thread::spawn(move || {
+        let mut buf = vec![0u8; 65536];
+        while !stop.load(Ordering::Relaxed) {
+            if let Ok((n, src)) = socket.recv_from(&mut buf) {
+                handle(&buf[..n], src);
+            }
+        }
+    })
+}
+
 impl ImpairedPath {
     /// A path to the sender listening for SIP at `sender_sip`.
     pub fn start(sender_sip: SocketAddr, impairment: Impairment) -> ImpairedPath {
@@ -147,112 +164,68 @@ impl ImpairedPath {
 
         // SIP, receiver -> sender: its offer now names the media relay's back.
         threads.push({
-            let (from, to, ports, stop) = (
-                sip_front.clone(),
-                sip_back.clone(),
-                ports.clone(),
-                stop.clone(),
-            );
-            std::thread::spawn(move || {
-                let mut buf = vec![0u8; 65536];
-                while !stop.load(Ordering::Relaxed) {
-                    let Ok((n, src)) = from.recv_from(&mut buf) else {
-                        continue;
-                    };
-                    let (out, old) = rewrite_media_port(&buf[..n], back_port);
-                    let mut p = ports.lock().expect("lock");
-                    p.receiver_sip = Some(src);
-                    if old.is_some() {
-                        p.receiver_rtp = old;
-                    }
-                    drop(p);
-                    let _ = to.send_to(&out, sender_sip);
+            let (to, ports) = (sip_back.clone(), ports.clone());
+            serve(sip_front.clone(), stop.clone(), move |datagram, src| {
+                let (out, old) = rewrite_media_port(datagram, back_port);
+                let mut p = ports.lock().expect("lock");
+                p.receiver_sip = Some(src);
+                if old.is_some() {
+                    p.receiver_rtp = old;
                 }
+                drop(p);
+                let _ = to.send_to(&out, sender_sip);
             })
         });
         // SIP, sender -> receiver: its answer names the relay's front.
         threads.push({
-            let (from, to, ports, stop) = (
-                sip_back.clone(),
-                sip_front.clone(),
-                ports.clone(),
-                stop.clone(),
-            );
-            std::thread::spawn(move || {
-                let mut buf = vec![0u8; 65536];
-                while !stop.load(Ordering::Relaxed) {
-                    let Ok((n, _)) = from.recv_from(&mut buf) else {
-                        continue;
-                    };
-                    let (out, old) = rewrite_media_port(&buf[..n], front_port);
-                    let mut p = ports.lock().expect("lock");
-                    if old.is_some() {
-                        p.sender_rtp = old;
-                    }
-                    let receiver = p.receiver_sip;
-                    drop(p);
-                    if let Some(r) = receiver {
-                        let _ = to.send_to(&out, r);
-                    }
+            let (to, ports) = (sip_front.clone(), ports.clone());
+            serve(sip_back.clone(), stop.clone(), move |datagram, _| {
+                let (out, old) = rewrite_media_port(datagram, front_port);
+                let mut p = ports.lock().expect("lock");
+                if old.is_some() {
+                    p.sender_rtp = old;
+                }
+                let receiver = p.receiver_sip;
+                drop(p);
+                if let Some(r) = receiver {
+                    let _ = to.send_to(&out, r);
                 }
             })
         });
         // RTP, receiver -> sender: clean.
         threads.push({
-            let (from, to, ports, stop) = (
-                media_front.clone(),
-                media_back.clone(),
-                ports.clone(),
-                stop.clone(),
-            );
-            std::thread::spawn(move || {
-                let mut buf = vec![0u8; 65536];
-                while !stop.load(Ordering::Relaxed) {
-                    let Ok((n, _)) = from.recv_from(&mut buf) else {
-                        continue;
-                    };
-                    let port = ports.lock().expect("lock").sender_rtp;
-                    if let Some(p) = port {
-                        let _ = to.send_to(&buf[..n], ("127.0.0.1", p));
-                    }
+            let (to, ports) = (media_back.clone(), ports.clone());
+            serve(media_front.clone(), stop.clone(), move |datagram, _| {
+                let port = ports.lock().expect("lock").sender_rtp;
+                if let Some(p) = port {
+                    let _ = to.send_to(datagram, ("127.0.0.1", p));
                 }
             })
         });
         // RTP, sender -> receiver: dropped and held by the model...
         let (held_tx, held_rx) = mpsc::channel::<Held>();
         threads.push({
-            let (from, stop, first, forwarded, dropped) = (
-                media_back.clone(),
-                stop.clone(),
-                first_packet.clone(),
-                forwarded.clone(),
-                dropped.clone(),
-            );
-            std::thread::spawn(move || {
-                let mut rng = Seeded(impairment.seed);
-                let mut buf = vec![0u8; 65536];
-                let mut order = 0;
-                while !stop.load(Ordering::Relaxed) {
-                    let Ok((n, _)) = from.recv_from(&mut buf) else {
-                        continue;
-                    };
-                    let now = Instant::now();
-                    first.lock().expect("lock").get_or_insert(now);
-                    // Two draws per packet whatever happens, so every run with
-                    // this seed sees the same pattern.
-                    let (lose, hold) = (rng.next_f64(), rng.next_f64());
-                    if lose < impairment.loss {
-                        dropped.fetch_add(1, Ordering::Relaxed);
-                        continue;
-                    }
-                    forwarded.fetch_add(1, Ordering::Relaxed);
-                    order += 1;
-                    let _ = held_tx.send(Held {
-                        due: now + impairment.jitter.mul_f64(hold),
-                        order,
-                        data: buf[..n].to_vec(),
-                    });
+            let (first, forwarded, dropped) =
+                (first_packet.clone(), forwarded.clone(), dropped.clone());
+            let mut rng = Seeded(impairment.seed);
+            let mut order = 0;
+            serve(media_back.clone(), stop.clone(), move |datagram, _| {
+                let now = Instant::now();
+                first.lock().expect("lock").get_or_insert(now);
+                // Two draws per packet whatever happens, so every run with
+                // this seed sees the same pattern.
+                let (lose, hold) = (rng.next_f64(), rng.next_f64());
+                if lose < impairment.loss {
+                    dropped.fetch_add(1, Ordering::Relaxed);
+                    return;
                 }
+                forwarded.fetch_add(1, Ordering::Relaxed);
+                order += 1;
+                let _ = held_tx.send(Held {
+                    due: now + impairment.jitter.mul_f64(hold),
+                    order,
+                    data: datagram.to_vec(),
+                });
             })
         });
         // ... and released when due.

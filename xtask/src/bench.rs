@@ -27,21 +27,7 @@ fn sip() -> anyhow::Result<()> {
         micro,
         "cargo bench -p hookswitch-sip (parse, serialise, INVITE -> 180 in process)",
     )?;
-    let mut build = cargo();
-    build.args([
-        "build",
-        "--release",
-        "-p",
-        "hookswitch-cli",
-        "-p",
-        "hookswitch-tests",
-        "--bins",
-    ]);
-    status(
-        build,
-        "cargo build --release (hookswitch, bench-call-setup)",
-    )?;
-    let target = target_dir();
+    let target = release_binaries("bench-call-setup")?;
     let mut compare = std::process::Command::new(target.join("release/bench_call_setup"));
     compare
         .arg("--hookswitch")
@@ -64,8 +50,9 @@ fn target_dir() -> std::path::PathBuf {
         .unwrap_or_else(|| workspace_root().join("target"))
 }
 
-fn media(args: &[String]) -> anyhow::Result<()> {
-    crate::setup::run(&["--bench".to_string()])?;
+/// Builds `hookswitch` and the benchmark drivers (`which`: the one to run)
+/// in release; returns the target directory.
+fn release_binaries(which: &str) -> anyhow::Result<std::path::PathBuf> {
     let mut build = cargo();
     build.args([
         "build",
@@ -76,8 +63,16 @@ fn media(args: &[String]) -> anyhow::Result<()> {
         "hookswitch-tests",
         "--bins",
     ]);
-    status(build, "cargo build --release (hookswitch, bench-media)")?;
-    let target = target_dir();
+    status(
+        build,
+        &format!("cargo build --release (hookswitch, {which})"),
+    )?;
+    Ok(target_dir())
+}
+
+fn media(args: &[String]) -> anyhow::Result<()> {
+    crate::setup::run(&["--bench".to_string()])?;
+    let target = release_binaries("bench-media")?;
     let out = target.join("bench-media");
     let _ = std::fs::remove_dir_all(out.join("runs"));
     let mut bench = std::process::Command::new(target.join("release/bench_media"));

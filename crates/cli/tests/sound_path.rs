@@ -40,6 +40,19 @@ fn hookswitch(pulse: &Pulse, home: &Path) -> Command {
     c
 }
 
+/// A Hookswitch (its configuration under `home`) calling the one listening
+/// on `port`; the caller adds its options.
+fn caller(pulse: &Pulse, home: &Path, port: u16) -> Command {
+    let mut c = hookswitch(pulse, home);
+    c.args([
+        "--bind",
+        &format!("127.0.0.1:{}", free_port()),
+        "call",
+        &format!("sip:bob@127.0.0.1:{port}"),
+    ]);
+    c
+}
+
 /// A Hookswitch that answers one call and plays it on `spk_b`; and its port.
 fn listen_on_speaker(pulse: &Pulse, dir: &Path) -> (Process, u16) {
     let port = free_port();
@@ -121,16 +134,9 @@ fn speech_crosses_a_call_from_microphone_to_speaker() {
     let mut said_recorder = pulse.record("mic_a.monitor", &said_file);
     let mut heard_recorder = pulse.record("spk_b.monitor", &heard_file);
 
-    let mut call = hookswitch(&pulse, &dir.path().join("a"));
-    call.env("PULSE_SOURCE", "mic_a.monitor").args([
-        "--bind",
-        &format!("127.0.0.1:{}", free_port()),
-        "call",
-        &format!("sip:bob@127.0.0.1:{b_port}"),
-        "--mic",
-        "--duration",
-        "10",
-    ]);
+    let mut call = caller(&pulse, &dir.path().join("a"), b_port);
+    call.env("PULSE_SOURCE", "mic_a.monitor")
+        .args(["--mic", "--duration", "10"]);
     let caller = Process::spawn("call", call, dir.path());
     caller.wait_for_log("established", Duration::from_secs(10));
     // Let both streams settle, then speak.
@@ -179,17 +185,8 @@ fn the_call_survives_a_sound_server_restart() {
     let dir = tempfile::tempdir().unwrap();
     let mut pulse = Pulse::start(dir.path(), &["spk_b"]);
     let (listener, b_port) = listen_on_speaker(&pulse, dir.path());
-    let mut call = hookswitch(&pulse, &dir.path().join("a"));
-    call.args([
-        "--bind",
-        &format!("127.0.0.1:{}", free_port()),
-        "call",
-        &format!("sip:bob@127.0.0.1:{b_port}"),
-        "--tone",
-        "1000",
-        "--duration",
-        "9",
-    ]);
+    let mut call = caller(&pulse, &dir.path().join("a"), b_port);
+    call.args(["--tone", "1000", "--duration", "9"]);
     let caller = Process::spawn("call", call, dir.path());
     caller.wait_for_log("established", Duration::from_secs(10));
     std::thread::sleep(Duration::from_secs(1));
@@ -283,17 +280,8 @@ fn ringing_and_the_call_use_separate_outputs() {
         ]);
     let listener = Process::spawn("listen", listen, dir.path());
     listener.wait_for_log("listening on", Duration::from_secs(10));
-    let mut call = hookswitch(&pulse, &dir.path().join("a"));
-    call.args([
-        "--bind",
-        &format!("127.0.0.1:{}", free_port()),
-        "call",
-        &format!("sip:bob@127.0.0.1:{port}"),
-        "--tone",
-        "1000",
-        "--duration",
-        "3",
-    ]);
+    let mut call = caller(&pulse, &dir.path().join("a"), port);
+    call.args(["--tone", "1000", "--duration", "3"]);
     let caller = Process::spawn("call", call, dir.path());
     wait_until(Duration::from_secs(20), "the call to end", || {
         caller.log().contains("ended")
@@ -414,17 +402,8 @@ fn echo_cancellation_removes_the_speakers_echo() {
         let a = Process::spawn(&format!("a-{mode}"), a, dir.path());
         a.wait_for_log("listening on", Duration::from_secs(10));
         let back = dir.path().join(format!("back-{mode}.wav"));
-        let mut b = hookswitch(&pulse, &dir.path().join(format!("b-{mode}")));
-        b.args([
-            "--bind",
-            &format!("127.0.0.1:{}", free_port()),
-            "call",
-            &format!("sip:a@127.0.0.1:{port}"),
-            "--play",
-        ])
-        .arg(&far)
-        .arg("--record")
-        .arg(&back);
+        let mut b = caller(&pulse, &dir.path().join(format!("b-{mode}")), port);
+        b.args(["--play"]).arg(&far).arg("--record").arg(&back);
         let b = Process::spawn(&format!("b-{mode}"), b, dir.path());
         b.wait_for_log("established", Duration::from_secs(10));
         // A's talker starts 2 s in, when the canceller has heard some echo.

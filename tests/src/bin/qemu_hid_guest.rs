@@ -92,10 +92,17 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[i.min(sorted.len() - 1)]
 }
 
-fn run() -> Result<(), String> {
+/// A device manager with the shipped profiles, followed by hotplug with
+/// `options`; its events arrive on the receiver.
+fn watch(options: HotplugOptions) -> (DeviceManager, Hotplug, Receiver<DeviceEvent>) {
     let (sink, rx) = channel_sink();
     let manager = DeviceManager::new(builtin(), sink);
-    let hotplug = Hotplug::start(manager.clone(), HotplugOptions::default());
+    let hotplug = Hotplug::start(manager.clone(), options);
+    (manager, hotplug, rx)
+}
+
+fn run() -> Result<(), String> {
+    let (manager, hotplug, rx) = watch(HotplugOptions::default());
     let udc = udc_name()?;
 
     // Plug: the kernel enumerates the gadget, hotplug finds the hidraw node.
@@ -357,15 +364,10 @@ fn cm109_phone(udc: &str) -> Result<(), String> {
             return Err("without consent the phone must stay with its kernel driver".into());
         }
     }
-    let (sink, rx) = channel_sink();
-    let manager = DeviceManager::new(builtin(), sink);
-    let hotplug = Hotplug::start(
-        manager.clone(),
-        HotplugOptions {
-            usb_phones: true,
-            detach_kernel_driver: true,
-        },
-    );
+    let (manager, hotplug, rx) = watch(HotplugOptions {
+        usb_phones: true,
+        detach_kernel_driver: true,
+    });
     let info = added(&rx)?;
     println!(
         "HOOKSWITCH-RESULT cm109 {} backend={:?} path={} driver_now={:?}",
@@ -681,15 +683,10 @@ fn yealink_phone(udc: &str) -> Result<(), String> {
     wait_until("the P1K emulator", || {
         phone.ready.load(Relaxed) || emulator.is_finished()
     })?;
-    let (sink, rx) = channel_sink();
-    let manager = DeviceManager::new(builtin(), sink);
-    let hotplug = Hotplug::start(
-        manager.clone(),
-        HotplugOptions {
-            usb_phones: true,
-            detach_kernel_driver: true,
-        },
-    );
+    let (manager, hotplug, rx) = watch(HotplugOptions {
+        usb_phones: true,
+        detach_kernel_driver: true,
+    });
     let info = added(&rx)?;
     println!(
         "HOOKSWITCH-RESULT p1k {} backend={:?} interface={:?}",

@@ -55,41 +55,49 @@ impl EchoCanceller {
         })
     }
 
-    /// Runs `f` on each 10 ms chunk of `pcm` as floats, writing back the result.
-    fn each_chunk(&mut self, pcm: &mut [i16], f: impl Fn(*mut RawEcho, *mut f32, c_int) -> c_int) {
-        let (raw, delay) = (self.raw, self.delay_ms);
-        for chunk in pcm.chunks_mut(self.chunk) {
-            if chunk.len() != self.chunk {
-                continue;
-            }
-            self.scratch.clear();
-            self.scratch
-                .extend(chunk.iter().map(|&s| f32::from(s) / 32768.0));
-            if f(raw, self.scratch.as_mut_ptr(), delay) != 0 {
-                self.errors += 1;
-                continue;
-            }
-            for (s, v) in chunk.iter_mut().zip(&self.scratch) {
-                *s = (v * 32768.0).round().clamp(-32768.0, 32767.0) as i16;
-            }
+    /// Runs `f` on 10 ms chunk number `index` of `pcm` as floats (left in
+    /// `scratch`); false if the library refused it.
+    fn run_chunk(
+        &mut self,
+        pcm: &[i16],
+        index: usize,
+        f: impl Fn(*mut RawEcho, *mut f32, c_int) -> c_int,
+    ) -> bool {
+        let chunk = &pcm[index * self.chunk..(index + 1) * self.chunk];
+        self.scratch.clear();
+        self.scratch
+            .extend(chunk.iter().map(|&s| f32::from(s) / 32768.0));
+        if f(self.raw, self.scratch.as_mut_ptr(), self.delay_ms) != 0 {
+            self.errors += 1;
+            return false;
         }
+        true
     }
 
-    /// What is about to be played (left unchanged).
+    /// What is about to be played (left unchanged, not copied).
     pub fn render(&mut self, pcm: &[i16]) {
-        let mut copy = pcm.to_vec();
-        // SAFETY: `raw` is valid, the buffer holds one 10 ms chunk.
-        self.each_chunk(&mut copy, |raw, frame, _| unsafe {
-            hs_echo_render(raw, frame)
-        });
+        for index in 0..pcm.len() / self.chunk {
+            // SAFETY: `raw` is valid, `scratch` holds one 10 ms chunk.
+            self.run_chunk(pcm, index, |raw, frame, _| unsafe {
+                hs_echo_render(raw, frame)
+            });
+        }
     }
 
     /// What the microphone took: the echo of what was rendered is removed.
     pub fn capture(&mut self, pcm: &mut [i16]) {
-        // SAFETY: `raw` is valid, the buffer holds one 10 ms chunk.
-        self.each_chunk(pcm, |raw, frame, delay| unsafe {
-            hs_echo_capture(raw, frame, delay)
-        });
+        for index in 0..pcm.len() / self.chunk {
+            // SAFETY: `raw` is valid, `scratch` holds one 10 ms chunk.
+            let cleaned = self.run_chunk(pcm, index, |raw, frame, delay| unsafe {
+                hs_echo_capture(raw, frame, delay)
+            });
+            if cleaned {
+                let chunk = &mut pcm[index * self.chunk..(index + 1) * self.chunk];
+                for (s, v) in chunk.iter_mut().zip(&self.scratch) {
+                    *s = (v * 32768.0).round().clamp(-32768.0, 32767.0) as i16;
+                }
+            }
+        }
     }
 
     /// Echo return loss enhancement so far (dB), if measured yet.

@@ -81,20 +81,21 @@ const HEADSET_WORDS: [&str; 10] = [
     "logitech h",
 ];
 
-/// Whether `name` (as `find` takes it) is a headset, judged by its name and
-/// description. The system default and unknown devices are not.
-pub fn is_headset(name: &str) -> bool {
+/// Whether any of `names` (as `find` takes them) is a headset, judged by its
+/// name and description (the devices are listed once, only if the names do
+/// not tell). The system default and unknown devices are not.
+pub fn any_is_headset(names: &[&str]) -> bool {
     let looks_like = |text: &str| {
         let text = text.to_ascii_lowercase();
         HEADSET_WORDS.iter().any(|w| text.contains(w))
     };
-    if looks_like(name) {
+    if names.iter().any(|n| looks_like(n)) {
         return true;
     }
     list().is_ok_and(|devices| {
         devices
             .iter()
-            .any(|d| d.name == name && looks_like(&d.description))
+            .any(|d| names.contains(&d.name.as_str()) && looks_like(&d.description))
     })
 }
 

@@ -101,34 +101,76 @@ fn device_error(name: &str, e: impl std::fmt::Display) -> SoundError {
     }
 }
 
-/// Runs `build` on a thread that owns the stream until the handle is dropped.
-fn spawn_stream(
-    build: impl FnOnce() -> Result<(cpal::Stream, Opened), SoundError> + Send + 'static,
-) -> Result<(Opened, mpsc::Sender<()>), SoundError> {
-    let (ready_tx, ready_rx) = mpsc::channel();
-    let (stop_tx, stop_rx) = mpsc::channel::<()>();
-    std::thread::Builder::new()
-        .name("sound-stream".into())
-        .spawn(move || match build() {
-            Ok((stream, opened)) => {
-                if let Err(e) = stream.play() {
-                    let _ = ready_tx.send(Err(device_error(&opened.device, e)));
-                    return;
+/// A stream running on a thread of its own: its counters, its progress as
+/// its user sees it, the device it opened, and the line whose drop stops the
+/// thread (cpal's streams cannot move between threads).
+struct Running {
+    shared: Arc<Shared>,
+    progress: Progress,
+    opened: Opened,
+    _stop: mpsc::Sender<()>,
+}
+
+impl Running {
+    /// Runs `build` (handed the stream's counters) on that thread; returns
+    /// once the stream plays, with `End`, the ring buffer's end the caller
+    /// keeps.
+    fn start<End: Send + 'static>(
+        build: impl FnOnce(Arc<Shared>) -> Result<(cpal::Stream, Opened, End), SoundError>
+        + Send
+        + 'static,
+    ) -> Result<(Running, End), SoundError> {
+        let shared = Arc::new(Shared::default());
+        let counters = shared.clone();
+        let (ready_tx, ready_rx) = mpsc::channel();
+        let (stop_tx, stop_rx) = mpsc::channel::<()>();
+        std::thread::Builder::new()
+            .name("sound-stream".into())
+            .spawn(move || match build(counters) {
+                Ok((stream, opened, end)) => {
+                    if let Err(e) = stream.play() {
+                        let _ = ready_tx.send(Err(device_error(&opened.device, e)));
+                        return;
+                    }
+                    let _ = ready_tx.send(Ok((opened, end)));
+                    // Until the handle is dropped.
+                    let _ = stop_rx.recv();
+                    drop(stream);
                 }
-                let _ = ready_tx.send(Ok(opened));
-                // Until the handle is dropped.
-                let _ = stop_rx.recv();
-                drop(stream);
-            }
-            Err(e) => {
-                let _ = ready_tx.send(Err(e));
-            }
-        })
-        .map_err(|e| device_error("thread", e))?;
-    let opened = ready_rx
-        .recv()
-        .map_err(|_| device_error("sound", "the stream thread ended"))??;
-    Ok((opened, stop_tx))
+                Err(e) => {
+                    let _ = ready_tx.send(Err(e));
+                }
+            })
+            .map_err(|e| device_error("thread", e))?;
+        let (opened, end) = ready_rx
+            .recv()
+            .map_err(|_| device_error("sound", "the stream thread ended"))??;
+        let running = Running {
+            shared,
+            progress: Progress::new(),
+            opened,
+            _stop: stop_tx,
+        };
+        Ok((running, end))
+    }
+
+    fn stats(&self) -> SoundStats {
+        let shared = &self.shared;
+        SoundStats {
+            device: self.opened.device.clone(),
+            device_rate: self.opened.rate,
+            overruns: shared.overruns.load(Ordering::Relaxed),
+            underruns: shared.underruns.load(Ordering::Relaxed),
+            failed: shared.failed.load(Ordering::Relaxed),
+            xruns: shared.xruns.load(Ordering::Relaxed),
+            errors: shared.errors.load(Ordering::Relaxed),
+            samples: shared.samples.load(Ordering::Relaxed),
+        }
+    }
+
+    fn failed(&self) -> bool {
+        self.progress.failed(&self.shared)
+    }
 }
 
 /// A resampler between a device rate and a codec rate for 20 ms chunks, or
@@ -252,20 +294,14 @@ pub struct Capture {
     /// gap into the speech. Grows by one frame at each underrun (up to 6).
     prime_frames: usize,
     primed: bool,
-    shared: Arc<Shared>,
-    progress: Progress,
-    opened: Opened,
-    _stop: mpsc::Sender<()>,
+    running: Running,
 }
 
 impl Capture {
     /// Opens `name` (or the default input) for frames at `codec_rate`.
     pub fn open(name: &str, codec_rate: u32) -> Result<Capture, SoundError> {
-        let shared = Arc::new(Shared::default());
         let name = name.to_owned();
-        let (tx, rx) = mpsc::channel();
-        let s = shared.clone();
-        let (opened, stop) = spawn_stream(move || {
+        let (running, consumer) = Running::start(move |s| {
             let device = find(&name, true)?;
             let label = device_name(&device);
             let config = device
@@ -274,7 +310,6 @@ impl Capture {
             let rate = config.sample_rate();
             // 200 ms of mono audio.
             let (mut producer, consumer) = HeapRb::<f32>::new(rate as usize / 5).split();
-            let _ = tx.send(consumer);
             let shared = s.clone();
             let push = move |mono: &mut dyn Iterator<Item = f32>| {
                 for v in mono {
@@ -299,21 +334,16 @@ impl Capture {
                     device: label,
                     rate,
                 },
+                consumer,
             ))
         })?;
-        let consumer = rx
-            .recv()
-            .map_err(|_| device_error(&opened.device, "no ring buffer"))?;
         Ok(Capture {
             consumer,
-            resampler: resampler(opened.rate, codec_rate)?,
+            resampler: resampler(running.opened.rate, codec_rate)?,
             input: Vec::new(),
             prime_frames: 2,
             primed: false,
-            shared,
-            progress: Progress::new(),
-            opened,
-            _stop: stop,
+            running,
         })
     }
 
@@ -321,7 +351,9 @@ impl Capture {
     fn chunk(&self) -> usize {
         self.resampler
             .as_ref()
-            .map_or((self.opened.rate / 50) as usize, |r| r.input_frames_next())
+            .map_or((self.running.opened.rate / 50) as usize, |r| {
+                r.input_frames_next()
+            })
     }
 
     /// One 20 ms frame at the codec rate; silence when the device is behind.
@@ -340,12 +372,16 @@ impl Capture {
         let excess = buffered.saturating_sub(chunk * (self.prime_frames + 3));
         if excess > 0 {
             let dropped = self.consumer.skip(excess);
-            self.shared
+            self.running
+                .shared
                 .overruns
                 .fetch_add(dropped as u64, Ordering::Relaxed);
         }
         if self.consumer.occupied_len() < chunk {
-            self.shared.underruns.fetch_add(1, Ordering::Relaxed);
+            self.running
+                .shared
+                .underruns
+                .fetch_add(1, Ordering::Relaxed);
             self.prime_frames = (self.prime_frames + 1).min(6);
             self.primed = false;
             out.fill(0);
@@ -376,25 +412,12 @@ impl Capture {
     }
 
     pub fn stats(&self) -> SoundStats {
-        stats(&self.shared, &self.opened)
+        self.running.stats()
     }
 
     /// The stream failed (checked every frame: no allocation, unlike `stats`).
     pub fn failed(&self) -> bool {
-        self.progress.failed(&self.shared)
-    }
-}
-
-fn stats(shared: &Shared, opened: &Opened) -> SoundStats {
-    SoundStats {
-        device: opened.device.clone(),
-        device_rate: opened.rate,
-        overruns: shared.overruns.load(Ordering::Relaxed),
-        underruns: shared.underruns.load(Ordering::Relaxed),
-        failed: shared.failed.load(Ordering::Relaxed),
-        xruns: shared.xruns.load(Ordering::Relaxed),
-        errors: shared.errors.load(Ordering::Relaxed),
-        samples: shared.samples.load(Ordering::Relaxed),
+        self.running.failed()
     }
 }
 
@@ -403,20 +426,14 @@ pub struct Playback {
     producer: HeapProd<f32>,
     resampler: Option<FftFixedInOut<f32>>,
     samples: Vec<f32>,
-    shared: Arc<Shared>,
-    progress: Progress,
-    opened: Opened,
-    _stop: mpsc::Sender<()>,
+    running: Running,
 }
 
 impl Playback {
     /// Opens `name` (or the default output) for frames at `codec_rate`.
     pub fn open(name: &str, codec_rate: u32) -> Result<Playback, SoundError> {
-        let shared = Arc::new(Shared::default());
         let name = name.to_owned();
-        let (tx, rx) = mpsc::channel();
-        let s = shared.clone();
-        let (opened, stop) = spawn_stream(move || {
+        let (running, producer) = Running::start(move |s| {
             let device = find(&name, false)?;
             let label = device_name(&device);
             let config = device
@@ -433,7 +450,6 @@ impl Playback {
                 "playback opened"
             );
             let (producer, mut consumer) = HeapRb::<f32>::new(rate as usize / 5).split();
-            let _ = tx.send(producer);
             // Playout starts (and restarts after running dry) once two frames
             // are buffered, so one late frame is not an audible gap.
             let prime = (rate / 25) as usize;
@@ -474,19 +490,14 @@ impl Playback {
                     device: label,
                     rate,
                 },
+                producer,
             ))
         })?;
-        let producer = rx
-            .recv()
-            .map_err(|_| device_error(&opened.device, "no ring buffer"))?;
         Ok(Playback {
             producer,
-            resampler: resampler(codec_rate, opened.rate)?,
+            resampler: resampler(codec_rate, running.opened.rate)?,
             samples: Vec::new(),
-            shared,
-            progress: Progress::new(),
-            opened,
-            _stop: stop,
+            running,
         })
     }
 
@@ -510,7 +521,8 @@ impl Playback {
         };
         let pushed = self.producer.push_slice(&out);
         if pushed < out.len() {
-            self.shared
+            self.running
+                .shared
                 .overruns
                 .fetch_add((out.len() - pushed) as u64, Ordering::Relaxed);
         }
@@ -520,11 +532,11 @@ impl Playback {
     }
 
     pub fn stats(&self) -> SoundStats {
-        stats(&self.shared, &self.opened)
+        self.running.stats()
     }
 
     /// The stream failed (checked every frame: no allocation, unlike `stats`).
     pub fn failed(&self) -> bool {
-        self.progress.failed(&self.shared)
+        self.running.failed()
     }
 }

@@ -6,6 +6,7 @@ mod gain;
 mod ringer;
 mod wav;
 
+use hookswitch_devices::sound::SoundStats;
 use hookswitch_media::tone::Sine;
 
 use crate::config::EchoMode;
@@ -69,20 +70,26 @@ impl AudioSource for Microphone {
     }
 }
 
+/// A sound device's figures at the end of a call ("capture" or "playback").
+fn log_ended(what: &str, (stats, reopened): (Option<SoundStats>, u64)) {
+    if let Some(s) = stats {
+        tracing::info!(
+            device = %s.device,
+            rate = s.device_rate,
+            underruns = s.underruns,
+            overruns = s.overruns,
+            xruns = s.xruns,
+            errors = s.errors,
+            samples = s.samples,
+            reopened,
+            "{what} ended"
+        );
+    }
+}
+
 impl Drop for Microphone {
     fn drop(&mut self) {
-        if let (Some(s), reopened) = self.0.stats() {
-            tracing::info!(
-                device = %s.device,
-                rate = s.device_rate,
-                underruns = s.underruns,
-                overruns = s.overruns,
-                xruns = s.xruns,
-                errors = s.errors,
-                reopened,
-                "capture ended"
-            );
-        }
+        log_ended("capture", self.0.stats());
     }
 }
 
@@ -95,18 +102,7 @@ impl AudioSink for Speaker {
     }
 
     fn finish(&mut self) {
-        if let (Some(s), reopened) = self.0.stats() {
-            tracing::info!(
-                device = %s.device,
-                underruns = s.underruns,
-                overruns = s.overruns,
-                xruns = s.xruns,
-                errors = s.errors,
-                samples = s.samples,
-                reopened,
-                "playback ended"
-            );
-        }
+        log_ended("playback", self.0.stats());
     }
 }
 
@@ -175,10 +171,7 @@ impl AudioSpec {
         let wanted = match self.echo_cancellation.unwrap_or(default) {
             EchoMode::Off => false,
             EchoMode::On => true,
-            EchoMode::Auto => {
-                !hookswitch_devices::sound::is_headset(mic)
-                    && !hookswitch_devices::sound::is_headset(speaker)
-            }
+            EchoMode::Auto => !hookswitch_devices::sound::any_is_headset(&[mic, speaker]),
         };
         if !wanted {
             return None;

@@ -44,7 +44,6 @@ enum Sound {
     Tone(ToneGenerator),
     File {
         file: WavSource,
-        path: PathBuf,
         pause_frames: usize,
     },
 }
@@ -57,7 +56,6 @@ impl Sound {
             }
             RingSound::File(path) => Sound::File {
                 file: WavSource::open(path, RATE)?,
-                path: path.clone(),
                 pause_frames: 0,
             },
         })
@@ -66,18 +64,12 @@ impl Sound {
     fn fill(&mut self, out: &mut [i16]) {
         match self {
             Sound::Tone(t) => t.fill(out),
-            Sound::File {
-                file,
-                path,
-                pause_frames,
-            } => {
+            Sound::File { file, pause_frames } => {
                 if *pause_frames > 0 {
                     *pause_frames -= 1;
                     out.fill(0);
-                    if *pause_frames == 0
-                        && let Ok(again) = WavSource::open(path, RATE)
-                    {
-                        *file = again;
+                    if *pause_frames == 0 {
+                        file.rewind();
                     }
                 } else if !file.read_frame(out) {
                     *pause_frames = (FILE_PAUSE.as_millis() / 20) as usize;

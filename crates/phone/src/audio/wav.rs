@@ -88,6 +88,13 @@ fn resample(input: &[f32], from: u32, to: u32) -> Vec<f32> {
     out.into_iter().skip(delay).take(wanted).collect()
 }
 
+impl WavSource {
+    /// From the start again (a ring tone loops).
+    pub fn rewind(&mut self) {
+        self.position = 0;
+    }
+}
+
 impl AudioSource for WavSource {
     fn read_frame(&mut self, out: &mut [i16]) -> bool {
         if self.position >= self.samples.len() {

@@ -37,6 +37,17 @@ pub(super) struct CallMedia {
 }
 
 impl Driver {
+    /// Hands `control` to a call's media task; no task is no such call.
+    fn tell_media(&self, call: CallId, control: MediaControl) -> Result<(), EngineError> {
+        let task = self
+            .calls
+            .get(&call)
+            .and_then(|c| c.task.as_ref())
+            .ok_or(EngineError::NoSuchCall(call))?;
+        task.send(control);
+        Ok(())
+    }
+
     pub(super) fn on_command(&mut self, c: Command) {
         let now = Instant::now();
         match c {
@@ -86,14 +97,7 @@ impl Driver {
                 let _ = reply.send(r);
             }
             Command::Mute { call, muted, reply } => {
-                let r = match self.calls.get(&call).and_then(|c| c.task.as_ref()) {
-                    Some(t) => {
-                        t.send(MediaControl::Mute(muted));
-                        Ok(())
-                    }
-                    None => Err(EngineError::NoSuchCall(call)),
-                };
-                let _ = reply.send(r);
+                let _ = reply.send(self.tell_media(call, MediaControl::Mute(muted)));
             }
             Command::Stats { call, reply } => {
                 match self.calls.get(&call).and_then(|c| c.task.as_ref()) {
@@ -114,17 +118,11 @@ impl Driver {
                 microphone,
                 reply,
             } => {
-                let r = match self.calls.get(&call).and_then(|c| c.task.as_ref()) {
-                    Some(t) => {
-                        t.send(MediaControl::Volume {
-                            speaker,
-                            microphone,
-                        });
-                        Ok(())
-                    }
-                    None => Err(EngineError::NoSuchCall(call)),
+                let control = MediaControl::Volume {
+                    speaker,
+                    microphone,
                 };
-                let _ = reply.send(r);
+                let _ = reply.send(self.tell_media(call, control));
             }
             Command::Calls { reply } => {
                 let list = self
