@@ -10,14 +10,52 @@ pub const USERS: [(&str, &str); 2] = [("alice", "alice-secret"), ("bob", "bob-se
 
 pub struct Kamailio {
     pub port: u16,
+    /// The TLS listener's port, when configured with one.
+    pub tls_port: Option<u16>,
     dir: PathBuf,
     config: PathBuf,
 }
 
+/// A TLS listener for kamailio: its port and the server certificate it shows.
+pub struct TlsListener<'a> {
+    pub port: u16,
+    pub certificate: &'a Path,
+    pub private_key: &'a Path,
+}
+
 impl Kamailio {
+    /// UDP and TCP on `port`.
     pub fn configure(dir: &Path, port: u16) -> Kamailio {
+        Kamailio::configure_with(dir, port, None)
+    }
+
+    /// UDP and TCP on `port`, and TLS as `tls` says. Clients on TCP or TLS are
+    /// reached back over their own connection (as a registrar does for clients
+    /// behind NAT), so a client need not accept connections.
+    pub fn configure_with(dir: &Path, port: u16, tls: Option<TlsListener<'_>>) -> Kamailio {
         let home = dir.join(format!("kamailio-{port}"));
         std::fs::create_dir_all(&home).expect("kamailio dir");
+        let tls_globals = match &tls {
+            Some(t) => {
+                let tls_cfg = home.join("tls.cfg");
+                let body = format!(
+                    "[server:default]\nmethod = TLSv1.2+\nverify_certificate = no\n\
+                     require_certificate = no\nprivate_key = {}\ncertificate = {}\n\n\
+                     [client:default]\nmethod = TLSv1.2+\nverify_certificate = no\n\
+                     require_certificate = no\n",
+                    t.private_key.display(),
+                    t.certificate.display()
+                );
+                std::fs::write(&tls_cfg, body).expect("kamailio tls.cfg");
+                format!(
+                    "enable_tls=yes\nlisten=tls:127.0.0.1:{}\nloadmodule \"/usr/lib/x86_64-linux-gnu/kamailio/modules/tls.so\"\n\
+                     modparam(\"tls\", \"config\", \"{}\")\n",
+                    t.port,
+                    tls_cfg.display()
+                )
+            }
+            None => String::new(),
+        };
         let passwords: String = USERS
             .iter()
             .map(|(u, p)| format!("    if ($var(user) == \"{u}\") {{ $var(pw) = \"{p}\"; }}\n"))
@@ -30,7 +68,7 @@ fork=yes
 children=2
 listen=udp:127.0.0.1:{port}
 listen=tcp:127.0.0.1:{port}
-mpath="/usr/lib/x86_64-linux-gnu/kamailio/modules/"
+{tls_globals}mpath="/usr/lib/x86_64-linux-gnu/kamailio/modules/"
 loadmodule "tm.so"
 loadmodule "sl.so"
 loadmodule "rr.so"
@@ -42,14 +80,21 @@ loadmodule "textops.so"
 loadmodule "siputils.so"
 loadmodule "xlog.so"
 loadmodule "auth.so"
+loadmodule "nathelper.so"
+modparam("nathelper", "received_avp", "$avp(RECEIVED)")
+modparam("registrar", "received_avp", "$avp(RECEIVED)")
 modparam("registrar", "min_expires", 2)
 modparam("registrar", "default_expires", 60)
 modparam("auth", "nonce_expire", 300)
 
 request_route {{
     if (!mf_process_maxfwd_header("10")) {{ sl_send_reply("483", "Too Many Hops"); exit; }}
+    if (proto == TCP || proto == TLS) {{
+        if (is_method("REGISTER")) {{ fix_nated_register(); }}
+        else if (is_method("INVITE|UPDATE|SUBSCRIBE|REFER")) {{ set_contact_alias(); }}
+    }}
     if (has_totag()) {{
-        if (loose_route()) {{ t_relay(); exit; }}
+        if (loose_route()) {{ handle_ruri_alias(); t_relay(); exit; }}
         if (is_method("ACK")) {{ if (t_check_trans()) {{ t_relay(); }} exit; }}
         sl_send_reply("404", "Not here");
         exit;
@@ -73,12 +118,17 @@ request_route {{
     if (!lookup("location")) {{ sl_send_reply("404", "Not Found"); exit; }}
     t_relay();
 }}
+
+onreply_route {{
+    if ((proto == TCP || proto == TLS) && status =~ "^(1[0-9][1-9]|2[0-9][0-9])") {{ set_contact_alias(); }}
+}}
 "#
         );
         let config = home.join("kamailio.cfg");
         std::fs::write(&config, cfg).expect("kamailio config");
         Kamailio {
             port,
+            tls_port: tls.map(|t| t.port),
             dir: home,
             config,
         }

@@ -12,6 +12,7 @@ pub mod pulse;
 pub mod qemu;
 pub mod relay;
 pub mod sipp;
+pub mod tls;
 
 use std::net::{SocketAddr, TcpListener, UdpSocket};
 use std::path::Path;
@@ -72,11 +73,9 @@ pub async fn start_engine(
     config: &Config,
     passwords: &Passwords,
 ) -> (Engine, broadcast::Receiver<PhoneEvent>) {
-    let engine = Engine::start(config, passwords)
+    Engine::start(config, passwords)
         .await
-        .expect("engine starts");
-    let events = engine.subscribe();
-    (engine, events)
+        .expect("engine starts")
 }
 
 /// Waits for the first event that `pick` accepts, failing the test after `timeout`.
@@ -86,6 +85,8 @@ pub async fn expect_event<T>(
     what: &str,
     mut pick: impl FnMut(&PhoneEvent) -> Option<T>,
 ) -> T {
+    // What else came meanwhile, for the failure message.
+    let mut seen: Vec<String> = Vec::new();
     let wait = async {
         loop {
             match events.recv().await {
@@ -93,6 +94,7 @@ pub async fn expect_event<T>(
                     if let Some(t) = pick(&e) {
                         return t;
                     }
+                    seen.push(format!("{e:?}"));
                 }
                 Err(broadcast::error::RecvError::Lagged(_)) => {}
                 Err(broadcast::error::RecvError::Closed) => {
@@ -103,7 +105,10 @@ pub async fn expect_event<T>(
     };
     match tokio::time::timeout(timeout, wait).await {
         Ok(t) => t,
-        Err(_) => panic!("timed out after {timeout:?} waiting for {what}"),
+        Err(_) => panic!(
+            "timed out after {timeout:?} waiting for {what}; events meanwhile:\n{}",
+            seen.join("\n")
+        ),
     }
 }
 

@@ -26,6 +26,7 @@ async fn established_codec(account: Option<&str>) -> String {
         expires: 600,
         register: false,
         codecs: Some(vec!["PCMA".into()]),
+        tls_ca_file: None,
     });
     let passwords = Passwords::from([("pstn".to_string(), "unused".to_string())]);
     let (a, mut a_events) = start_engine(&config, &passwords).await;

@@ -6,7 +6,10 @@ use std::time::Duration;
 
 use hookswitch_phone::config::AccountSettings;
 use hookswitch_phone::{AudioSpec, Config, Engine, Passwords, PhoneEvent};
-use hookswitch_tests::kamailio::{Kamailio, USERS};
+use std::path::Path;
+
+use hookswitch_tests::kamailio::{Kamailio, TlsListener, USERS};
+use hookswitch_tests::tls::TestCa;
 use hookswitch_tests::{expect_event, free_port, start_engine, test_config};
 use tokio::sync::broadcast;
 
@@ -24,6 +27,7 @@ fn account(user: &str, registrar_port: u16, expires: u32) -> AccountSettings {
         expires,
         register: true,
         codecs: None,
+        tls_ca_file: None,
     }
 }
 
@@ -32,15 +36,43 @@ async fn phone(
     registrar_port: u16,
     expires: u32,
 ) -> (Engine, broadcast::Receiver<PhoneEvent>) {
+    phone_with(account(user, registrar_port, expires)).await
+}
+
+async fn phone_with(account: AccountSettings) -> (Engine, broadcast::Receiver<PhoneEvent>) {
     let mut config: Config = test_config(free_port());
-    config.accounts.push(account(user, registrar_port, expires));
+    let user = account.name.clone();
+    config.accounts.push(account);
     let password = USERS
         .iter()
         .find(|(u, _)| *u == user)
         .expect("known user")
         .1;
-    let passwords = Passwords::from([(user.to_string(), password.to_string())]);
+    let passwords = Passwords::from([(user, password.to_string())]);
     start_engine(&config, &passwords).await
+}
+
+/// An account that reaches kamailio's TLS listener, trusting `ca_file` if given.
+fn tls_account(user: &str, tls_port: u16, ca_file: Option<&Path>) -> AccountSettings {
+    AccountSettings {
+        aor: format!("sip:{user}@127.0.0.1:{tls_port}"),
+        transport: "tls".into(),
+        tls_ca_file: ca_file.map(Path::to_path_buf),
+        ..account(user, tls_port, 600)
+    }
+}
+
+fn kamailio_with_tls(dir: &Path, ca: &TestCa) -> Kamailio {
+    let kport = free_port();
+    Kamailio::configure_with(
+        dir,
+        kport,
+        Some(TlsListener {
+            port: kport + 1,
+            certificate: &ca.certificate,
+            private_key: &ca.private_key,
+        }),
+    )
 }
 
 /// Waits for "registered". A failure the phone will retry (the registrar is
@@ -191,4 +223,49 @@ async fn registration_survives_a_registrar_restart() {
     call_through(&alice, &mut a_events, &bob, &mut b_events).await;
     alice.shutdown().await;
     bob.shutdown().await;
+}
+
+/// Both phones register over TLS (verifying kamailio's certificate against the
+/// test CA) and call each other through it; kamailio reaches each phone back
+/// over the phone's own connection.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn register_and_call_over_tls() {
+    let dir = tempfile::tempdir().unwrap();
+    let ca = TestCa::create(dir.path());
+    let kamailio = kamailio_with_tls(dir.path(), &ca);
+    let _k = kamailio.start();
+    let tls_port = kamailio.tls_port.unwrap();
+    let (alice, mut a_events) = phone_with(tls_account("alice", tls_port, Some(&ca.ca_file))).await;
+    let (bob, mut b_events) = phone_with(tls_account("bob", tls_port, Some(&ca.ca_file))).await;
+    registered(&mut a_events).await;
+    registered(&mut b_events).await;
+    call_through(&alice, &mut a_events, &bob, &mut b_events).await;
+    alice.shutdown().await;
+    bob.shutdown().await;
+}
+
+/// Without the CA the server's certificate is refused at once, and the user is
+/// told why and what to set.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tls_with_an_untrusted_certificate_fails_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let ca = TestCa::create(dir.path());
+    let kamailio = kamailio_with_tls(dir.path(), &ca);
+    let _k = kamailio.start();
+    let (_alice, mut events) =
+        phone_with(tls_account("alice", kamailio.tls_port.unwrap(), None)).await;
+    let detail = expect_event(&mut events, T, "a failed registration", |e| match e {
+        PhoneEvent::Registration { state, detail, .. } if state == "failed" => {
+            Some(detail.clone().unwrap_or_default())
+        }
+        PhoneEvent::Registration { state, .. } if state == "registered" => {
+            panic!("registered with a server whose certificate we do not trust")
+        }
+        _ => None,
+    })
+    .await;
+    assert!(
+        detail.contains("certificate") && detail.contains("tls_ca_file"),
+        "{detail}"
+    );
 }

@@ -22,10 +22,11 @@ const BUILD: &[&str] = &[
 
 /// Real peers and tools the tests start (see the shared TEST-RIGS recipes).
 const TEST: &[&str] = &[
-    "sip-tester",   // sipp
-    "baresip-core", // baresip, the reference softphone
-    "kamailio",     // registrar with digest auth
-    "sox",          // makes and measures test audio
+    "sip-tester",           // sipp
+    "baresip-core",         // baresip, the reference softphone
+    "kamailio",             // registrar with digest auth
+    "kamailio-tls-modules", // its TLS transport, for SIP over TLS tests
+    "sox",                  // makes and measures test audio
     // The sound path: cpal's ALSA host reaches PulseAudio null sinks.
     "pulseaudio",
     "pulseaudio-utils",

@@ -120,8 +120,7 @@ async fn follow_call(
 pub async fn call(cli: &Cli, args: &CallArgs) -> anyhow::Result<u8> {
     let config = load_config(cli)?;
     let passwords = passwords(&config, args.account.as_deref())?;
-    let engine = start_engine(cli, &config, &passwords).await?;
-    let mut events = engine.subscribe();
+    let (engine, mut events) = start_engine(cli, &config, &passwords).await?;
     let call = engine
         .call(
             &args.target,
@@ -153,8 +152,7 @@ pub async fn call(cli: &Cli, args: &CallArgs) -> anyhow::Result<u8> {
 pub async fn listen(cli: &Cli, args: &ListenArgs) -> anyhow::Result<u8> {
     let config = load_config(cli)?;
     let passwords = passwords(&config, None)?;
-    let engine = start_engine(cli, &config, &passwords).await?;
-    let mut events = engine.subscribe();
+    let (engine, mut events) = start_engine(cli, &config, &passwords).await?;
     let mut ended = 0u32;
     let mut last_established = false;
     loop {

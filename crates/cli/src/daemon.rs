@@ -7,6 +7,7 @@ use anyhow::{Context, bail};
 use hookswitch_phone::config::{self, Config};
 use hookswitch_phone::control::{self, Request};
 use hookswitch_phone::{Engine, Passwords, PhoneEvent};
+use tokio::sync::broadcast;
 
 use crate::cli::Cli;
 use crate::exit;
@@ -31,16 +32,17 @@ pub fn passwords(config: &Config, extra: Option<&str>) -> anyhow::Result<Passwor
     Ok(out)
 }
 
+/// Starts the engine; the receiver sees every event from its start.
 pub async fn start_engine(
     cli: &Cli,
     config: &Config,
     passwords: &Passwords,
-) -> anyhow::Result<Engine> {
-    let engine = Engine::start(config, passwords).await?;
+) -> anyhow::Result<(Engine, broadcast::Receiver<PhoneEvent>)> {
+    let (engine, events) = Engine::start(config, passwords).await?;
     if !cli.json {
         println!("listening on {} (udp, tcp)", engine.local_addr());
     }
-    Ok(engine)
+    Ok((engine, events))
 }
 
 /// Prints an event as text or JSON.
@@ -135,8 +137,7 @@ pub async fn stop_signal() {
 pub async fn run(cli: &Cli) -> anyhow::Result<u8> {
     let config = load_config(cli)?;
     let passwords = passwords(&config, None)?;
-    let engine = start_engine(cli, &config, &passwords).await?;
-    let mut events = engine.subscribe();
+    let (engine, mut events) = start_engine(cli, &config, &passwords).await?;
     let socket = cli.control_path();
     let server_engine = engine.clone();
     let server_path = socket.clone();
@@ -191,8 +192,7 @@ pub async fn register(cli: &Cli, only: Option<&str>) -> anyhow::Result<u8> {
         bail!("no accounts in {}", cli.config_path().display());
     }
     let passwords = passwords(&config, None)?;
-    let engine = start_engine(cli, &config, &passwords).await?;
-    let mut events = engine.subscribe();
+    let (engine, mut events) = start_engine(cli, &config, &passwords).await?;
     let mut pending: Vec<String> = config.accounts.iter().map(|a| a.name.clone()).collect();
     let mut failed = false;
     let deadline = tokio::time::sleep(std::time::Duration::from_secs(40));

@@ -146,6 +146,10 @@ pub struct AccountSettings {
     pub outbound_proxy: Option<String>,
     #[serde(default = "default_transport")]
     pub transport: String,
+    /// A PEM file of CA certificates trusted for this account's TLS servers, on
+    /// top of the system's (for a private PBX with its own CA).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_ca_file: Option<std::path::PathBuf>,
     #[serde(default = "default_expires")]
     pub expires: u32,
     #[serde(default = "default_true")]

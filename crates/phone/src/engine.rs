@@ -24,13 +24,25 @@ pub struct Engine {
 
 impl Engine {
     /// Binds the SIP sockets, starts registering the accounts, and runs the engine
-    /// on the current tokio runtime.
-    pub async fn start(config: &Config, passwords: &Passwords) -> Result<Engine, EngineError> {
+    /// on the current tokio runtime. The receiver sees every event from the
+    /// start (`Ready` first): one subscribed after this returns could miss a
+    /// registration that completed meanwhile.
+    pub async fn start(
+        config: &Config,
+        passwords: &Passwords,
+    ) -> Result<(Engine, broadcast::Receiver<PhoneEvent>), EngineError> {
         config
             .validate()
             .map_err(|e| EngineError::Config(e.to_string()))?;
         let (inbound_tx, inbound_rx) = mpsc::channel(256);
-        let transports = Transports::bind(config.sip.listen, inbound_tx)
+        let ca_files: Vec<_> = config
+            .accounts
+            .iter()
+            .filter_map(|a| a.tls_ca_file.clone())
+            .collect();
+        let tls = crate::driver::tls::client_config(&ca_files)
+            .map_err(|e| EngineError::Config(e.to_string()))?;
+        let transports = Transports::bind(config.sip.listen, inbound_tx, tls)
             .await
             .map_err(|e| EngineError::Bind {
                 addr: config.sip.listen.to_string(),
@@ -51,7 +63,7 @@ impl Engine {
             accounts,
             contact_user: config.sip.user.clone(),
         });
-        let (events, _) = broadcast::channel(1024);
+        let (events, first_subscriber) = broadcast::channel(1024);
         let settings = DriverSettings {
             advertise_ip,
             codecs: config
@@ -79,16 +91,16 @@ impl Engine {
         };
         let (driver, media_rx) = Driver::new(ua, transports, settings, events.clone());
         let (commands, commands_rx) = mpsc::channel(64);
+        let _ = events.send(PhoneEvent::Ready {
+            sip: local.to_string(),
+        });
         tokio::spawn(driver.run(commands_rx, inbound_rx, media_rx));
         let engine = Engine {
             commands,
             events,
             local,
         };
-        let _ = engine.events.send(PhoneEvent::Ready {
-            sip: local.to_string(),
-        });
-        Ok(engine)
+        Ok((engine, first_subscriber))
     }
 
     /// The address peers reach us at.

@@ -760,3 +760,54 @@ fn registrar_silence_backs_off_and_recovers() {
     let req = next_request(&mut a);
     assert_eq!(req.method, Method::Register);
 }
+
+#[test]
+fn undeliverable_register_and_invite_fail_at_once_with_the_reason() {
+    let mut a = ua(A, vec![account("secret")]);
+    let now = Instant::now();
+    a.register(now, AccountId(0)).unwrap();
+    let t = a.poll_transmit().expect("a REGISTER");
+    while a.poll_event().is_some() {}
+    // A transport failure elsewhere ends nothing of ours.
+    let elsewhere = Destination::Addr(addr("127.0.0.1:9"));
+    a.transport_failed(now, t.transport, &elsewhere, "refused");
+    assert_eq!(a.poll_event(), None);
+    a.transport_failed(
+        now,
+        t.transport,
+        &t.destination,
+        "TLS: the certificate of x was refused",
+    );
+    match a.poll_event() {
+        Some(Event::Registration {
+            state: RegistrationState::Failed {
+                reason, retry_in, ..
+            },
+            ..
+        }) => {
+            assert_eq!(reason, "TLS: the certificate of x was refused");
+            assert_eq!(retry_in, Some(2), "retried with back-off");
+        }
+        other => panic!("{other:?}"),
+    }
+    // Nothing is retransmitted for the transaction that ended.
+    assert!(
+        a.poll_timeout()
+            .is_some_and(|t| t - now == Duration::from_secs(2))
+    );
+
+    let call = a.call(now, None, &b_uri(), b"v=0".to_vec()).unwrap();
+    let t = a.poll_transmit().expect("an INVITE");
+    a.transport_failed(now, t.transport, &t.destination, "cannot connect");
+    let ended = std::iter::from_fn(|| a.poll_event()).find_map(|e| match e {
+        Event::Ended { call: c, reason } if c == call => Some(reason),
+        _ => None,
+    });
+    assert_eq!(
+        ended,
+        Some(EndReason::Rejected {
+            status: 503,
+            reason: "cannot connect".into()
+        })
+    );
+}

@@ -4,6 +4,7 @@
 mod calls;
 mod events;
 mod media;
+pub(crate) mod tls;
 pub mod transport;
 
 use std::collections::HashMap;
@@ -205,6 +206,9 @@ impl Driver {
                         self.ua.handle_message(Instant::now(), transport, source, message);
                     }
                     Inbound::Malformed { transport, source, bytes, error } => self.ua.malformed(transport, source, &bytes, &error),
+                    Inbound::Undeliverable { transport, destination, error } => {
+                        self.ua.transport_failed(Instant::now(), transport, &destination, &error);
+                    }
                 },
                 Some(r) = media_rx.recv() => self.on_media_report(r),
                 c = commands.recv() => match c {

@@ -1,6 +1,7 @@
-//! SIP transports at the edge: one UDP socket, and TCP with Content-Length
-//! framing and connection reuse (one connection per peer address, either side
-//! may open it). TLS arrives with the call-features issue.
+//! SIP transports at the edge: one UDP socket, and TCP and TLS streams with
+//! Content-Length framing and connection reuse (one connection per transport and
+//! peer address; either side may open a TCP one, we open the TLS ones). What cannot
+//! be delivered is reported back, so the UA fails fast with the reason.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -9,11 +10,13 @@ use std::time::Duration;
 
 use hookswitch_sip::message::{Message, ParseError, parse_stream};
 use hookswitch_sip::ua::{Destination, Transmit, Transport};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream, UdpSocket};
 use tokio::sync::mpsc;
 
-/// Something a stream transport delivered to the driver.
+use super::tls;
+
+/// Something a transport reports to the driver.
 #[derive(Debug)]
 pub enum Inbound {
     Message {
@@ -28,26 +31,39 @@ pub enum Inbound {
         bytes: Vec<u8>,
         error: ParseError,
     },
+    /// A message to `destination` could not be sent, for `error`.
+    Undeliverable {
+        transport: Transport,
+        destination: Destination,
+        error: String,
+    },
 }
 
-/// How long an idle TCP connection we opened is kept.
-const TCP_IDLE: Duration = Duration::from_secs(300);
-const TCP_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a connection with nothing received is kept.
+const STREAM_IDLE: Duration = Duration::from_secs(300);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// RFC 5626 4.4.1 CRLF keep-alive on connections we opened: well inside the
+/// idle timeouts of NATs and of the server (kamailio: 120 s by default).
+const KEEPALIVE: Duration = Duration::from_secs(30);
 
-type Connections = Arc<Mutex<HashMap<SocketAddr, mpsc::UnboundedSender<Vec<u8>>>>>;
+type ConnectionKey = (Transport, SocketAddr);
+type Connections = Arc<Mutex<HashMap<ConnectionKey, mpsc::UnboundedSender<Vec<u8>>>>>;
 
 #[derive(Clone)]
 pub struct Transports {
     pub udp: Arc<UdpSocket>,
     connections: Connections,
     inbound: mpsc::Sender<Inbound>,
+    tls: tokio_rustls::TlsConnector,
 }
 
 impl Transports {
     /// Binds UDP and TCP on `addr` (TCP on the port UDP got, when `addr` says 0).
+    /// TLS connections are opened with `tls` (we do not accept TLS yet).
     pub async fn bind(
         addr: SocketAddr,
         inbound: mpsc::Sender<Inbound>,
+        tls: Arc<rustls::ClientConfig>,
     ) -> std::io::Result<Transports> {
         let udp = UdpSocket::bind(addr).await?;
         let bound = udp.local_addr()?;
@@ -56,13 +72,15 @@ impl Transports {
             udp: Arc::new(udp),
             connections: Arc::new(Mutex::new(HashMap::new())),
             inbound,
+            tls: tokio_rustls::TlsConnector::from(tls),
         };
         let accepting = transports.clone();
         tokio::spawn(async move {
             loop {
                 match listener.accept().await {
                     Ok((stream, peer)) => {
-                        accepting.adopt(stream, peer);
+                        let _ = stream.set_nodelay(true);
+                        accepting.adopt(stream, Transport::Tcp, peer, false);
                     }
                     Err(e) => {
                         tracing::warn!("TCP accept failed: {e}");
@@ -80,20 +98,27 @@ impl Transports {
             .expect("a bound socket has an address")
     }
 
-    /// Sends a message; name resolution and TCP connects happen off the caller's path.
+    /// Sends a message; name resolution and connects happen off the caller's path.
     pub fn send(&self, t: Transmit) {
         let this = self.clone();
-        match t.destination {
-            Destination::Addr(addr) => this.send_to(t.transport, addr, t.payload),
+        match &t.destination {
+            Destination::Addr(addr) => this.send_to(t.transport, *addr, None, t),
             Destination::Host { host, port } => {
+                let (host, port) = (host.clone(), *port);
                 tokio::spawn(async move {
-                    match tokio::net::lookup_host((host.as_str(), port))
+                    let name = host.trim_start_matches('[').trim_end_matches(']');
+                    match tokio::net::lookup_host((name, port))
                         .await
                         .map(|mut a| a.next())
                     {
-                        Ok(Some(addr)) => this.send_to(t.transport, addr, t.payload),
-                        Ok(None) | Err(_) => {
-                            tracing::warn!(%host, "cannot resolve; message dropped")
+                        Ok(Some(addr)) => this.send_to(t.transport, addr, Some(host), t),
+                        Ok(None) => {
+                            let error = format!("{host} has no address");
+                            this.undeliverable(t, error).await
+                        }
+                        Err(e) => {
+                            let error = format!("cannot resolve {host}: {e}");
+                            this.undeliverable(t, error).await
                         }
                     }
                 });
@@ -101,62 +126,113 @@ impl Transports {
         }
     }
 
-    fn send_to(&self, transport: Transport, addr: SocketAddr, payload: Vec<u8>) {
-        match transport {
-            Transport::Udp => {
-                if let Err(e) = self.udp.try_send_to(&payload, addr) {
-                    // A full send buffer behaves like a lost datagram: SIP retransmits.
-                    tracing::debug!(%addr, "UDP send failed: {e}");
-                }
-            }
-            Transport::Tcp => self.send_tcp(addr, payload),
-            Transport::Tls => tracing::warn!(%addr, "TLS is not supported yet; message dropped"),
-        }
+    async fn undeliverable(&self, t: Transmit, error: String) {
+        tracing::warn!(destination = %t.destination, "{error}");
+        let _ = self
+            .inbound
+            .send(Inbound::Undeliverable {
+                transport: t.transport,
+                destination: t.destination,
+                error,
+            })
+            .await;
     }
 
-    fn send_tcp(&self, addr: SocketAddr, payload: Vec<u8>) {
+    /// `host`: the name `addr` was resolved from, which a TLS server's
+    /// certificate must carry.
+    fn send_to(&self, transport: Transport, addr: SocketAddr, host: Option<String>, t: Transmit) {
+        if transport == Transport::Udp {
+            if let Err(e) = self.udp.try_send_to(&t.payload, addr) {
+                // A full send buffer behaves like a lost datagram: SIP retransmits.
+                tracing::debug!(%addr, "UDP send failed: {e}");
+            }
+            return;
+        }
         let existing = self
             .connections
             .lock()
             .expect("not poisoned")
-            .get(&addr)
+            .get(&(transport, addr))
             .cloned();
-        let payload = match existing {
-            Some(tx) => match tx.send(payload) {
+        let t = match existing {
+            Some(tx) => match tx.send(t.payload) {
                 Ok(()) => return,
-                Err(mpsc::error::SendError(p)) => p,
+                Err(mpsc::error::SendError(payload)) => Transmit { payload, ..t },
             },
-            None => payload,
+            None => t,
         };
         let this = self.clone();
         tokio::spawn(async move {
-            match tokio::time::timeout(TCP_CONNECT_TIMEOUT, TcpStream::connect(addr)).await {
-                Ok(Ok(stream)) => {
-                    let tx = this.adopt(stream, addr);
-                    let _ = tx.send(payload);
+            match this.connect(transport, addr, host.as_deref()).await {
+                Ok(tx) => {
+                    let _ = tx.send(t.payload);
                 }
-                Ok(Err(e)) => tracing::warn!(%addr, "TCP connect failed: {e}"),
-                Err(_) => tracing::warn!(%addr, "TCP connect timed out"),
+                Err(error) => this.undeliverable(t, error).await,
             }
         });
     }
 
-    /// Takes over a connected stream: a writer fed by a channel, and a reader that
-    /// frames messages for the driver. Returns the writer's channel.
-    fn adopt(&self, stream: TcpStream, peer: SocketAddr) -> mpsc::UnboundedSender<Vec<u8>> {
+    /// Opens a TCP or TLS connection to `addr` and adopts it.
+    async fn connect(
+        &self,
+        transport: Transport,
+        addr: SocketAddr,
+        host: Option<&str>,
+    ) -> Result<mpsc::UnboundedSender<Vec<u8>>, String> {
+        let peer = host.map_or_else(|| addr.to_string(), |h| format!("{h} ({addr})"));
+        let stream = match tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(addr)).await {
+            Ok(Ok(s)) => s,
+            Ok(Err(e)) => return Err(format!("cannot connect to {peer} over {transport}: {e}")),
+            Err(_) => return Err(format!("connecting to {peer} over {transport} timed out")),
+        };
         let _ = stream.set_nodelay(true);
-        let (mut reader, mut writer) = stream.into_split();
+        if transport != Transport::Tls {
+            return Ok(self.adopt(stream, transport, addr, true));
+        }
+        let name = tls::server_name(host, addr);
+        match tokio::time::timeout(CONNECT_TIMEOUT, self.tls.connect(name, stream)).await {
+            Ok(Ok(stream)) => Ok(self.adopt(stream, transport, addr, true)),
+            Ok(Err(e)) => Err(tls::explain(&peer, &e)),
+            Err(_) => Err(format!("TLS handshake with {peer} timed out")),
+        }
+    }
+
+    /// Takes over a connected stream: a writer fed by a channel (which also sends
+    /// keep-alives on connections we opened), and a reader that frames messages
+    /// for the driver. Returns the writer's channel.
+    fn adopt<S>(
+        &self,
+        stream: S,
+        transport: Transport,
+        peer: SocketAddr,
+        opened_by_us: bool,
+    ) -> mpsc::UnboundedSender<Vec<u8>>
+    where
+        S: AsyncRead + AsyncWrite + Send + 'static,
+    {
+        let (mut reader, mut writer) = tokio::io::split(stream);
         let (tx, mut rx) = mpsc::unbounded_channel::<Vec<u8>>();
+        let key = (transport, peer);
         self.connections
             .lock()
             .expect("not poisoned")
-            .insert(peer, tx.clone());
+            .insert(key, tx.clone());
         tokio::spawn(async move {
-            while let Some(bytes) = rx.recv().await {
-                if writer.write_all(&bytes).await.is_err() {
+            let mut keepalive = tokio::time::interval(KEEPALIVE);
+            keepalive.tick().await;
+            loop {
+                let bytes = tokio::select! {
+                    b = rx.recv() => match b {
+                        Some(b) => b,
+                        None => break,
+                    },
+                    _ = keepalive.tick(), if opened_by_us => b"\r\n\r\n".to_vec(),
+                };
+                if writer.write_all(&bytes).await.is_err() || writer.flush().await.is_err() {
                     break;
                 }
             }
+            let _ = writer.shutdown().await;
         });
         let connections = self.connections.clone();
         let inbound = self.inbound.clone();
@@ -165,7 +241,7 @@ impl Transports {
             let mut buf: Vec<u8> = Vec::with_capacity(8192);
             let mut chunk = vec![0u8; 8192];
             'read: loop {
-                let n = match tokio::time::timeout(TCP_IDLE, reader.read(&mut chunk)).await {
+                let n = match tokio::time::timeout(STREAM_IDLE, reader.read(&mut chunk)).await {
                     Ok(Ok(0)) | Ok(Err(_)) | Err(_) => break,
                     Ok(Ok(n)) => n,
                 };
@@ -181,7 +257,7 @@ impl Transports {
                         Ok(Some((message, used))) => {
                             buf.drain(..used);
                             let m = Inbound::Message {
-                                transport: Transport::Tcp,
+                                transport,
                                 source: peer,
                                 message,
                             };
@@ -189,11 +265,17 @@ impl Transports {
                                 break 'read;
                             }
                         }
-                        Ok(None) => break,
+                        Ok(None) => {
+                            // The server's CRLF pong to our ping: nothing to keep.
+                            if opened_by_us && buf == b"\r\n" {
+                                buf.clear();
+                            }
+                            break;
+                        }
                         Err(error) => {
                             // Framing is lost: answer if possible, then close.
                             let m = Inbound::Malformed {
-                                transport: Transport::Tcp,
+                                transport,
                                 source: peer,
                                 bytes: std::mem::take(&mut buf),
                                 error,
@@ -204,7 +286,12 @@ impl Transports {
                     }
                 }
             }
-            connections.lock().expect("not poisoned").remove(&peer);
+            tracing::debug!(%peer, %transport, "connection closed");
+            let mut connections = connections.lock().expect("not poisoned");
+            // A newer connection to the same peer may have taken the slot.
+            if connections.get(&key).is_some_and(|c| c.same_channel(&pong)) {
+                connections.remove(&key);
+            }
         });
         tx
     }

@@ -321,6 +321,50 @@ impl UserAgent {
         }
     }
 
+    /// The edge could not deliver to `destination` over `transport` (name not
+    /// resolved, connection refused, TLS certificate not trusted...). Every client
+    /// transaction heading there ends now, as RFC 3261 8.1.3.1 says, with `error`
+    /// as the reason its owner reports instead of a timeout 32 s later.
+    pub fn transport_failed(
+        &mut self,
+        now: Instant,
+        transport: Transport,
+        destination: &Destination,
+        error: &str,
+    ) {
+        let failed: Vec<(TxKey, Owner)> = self
+            .txs
+            .iter()
+            .filter(|(_, e)| {
+                matches!(e.tx, Tx::UacInvite(_) | Tx::UacOther(_))
+                    && e.target.transport == transport
+                    && &e.target.destination == destination
+            })
+            .map(|(k, e)| (k.clone(), e.owner))
+            .collect();
+        for (key, owner) in failed {
+            self.txs.remove(&key);
+            tracing::debug!(%destination, %error, "transport failure ends a transaction");
+            match owner {
+                Owner::Registration(account) => {
+                    self.on_register_transport_error(account, error, now)
+                }
+                Owner::Invite(call) => self.end_call(
+                    call,
+                    EndReason::Rejected {
+                        status: 503,
+                        reason: error.to_string(),
+                    },
+                    now,
+                ),
+                Owner::ReInvite(call) => self
+                    .events
+                    .push_back(Event::OfferRejected { call, status: 503 }),
+                _ => {}
+            }
+        }
+    }
+
     fn on_owner_timeout(&mut self, owner: Owner, now: Instant) {
         match owner {
             Owner::Registration(account) => self.on_register_timeout(account, now),

@@ -16,6 +16,15 @@ const MAX_BACKOFF: Duration = Duration::from_secs(300);
 /// First wait after a failure; doubles each time.
 const FIRST_BACKOFF: Duration = Duration::from_secs(2);
 
+/// Why a REGISTER did not succeed.
+#[derive(Clone, Copy)]
+enum Failure<'a> {
+    Refused(&'a Response),
+    NoAnswer,
+    /// The edge could not deliver it; the edge's words.
+    Transport(&'a str),
+}
+
 #[derive(Debug)]
 pub(super) struct Registration {
     call_id: String,
@@ -231,7 +240,7 @@ impl UserAgent {
                     .answer_register_challenge(account, &resp, expires_sent, now)
                     .is_none()
                 {
-                    self.register_failed(account, Some(&resp), false, now);
+                    self.register_failed(account, Failure::Refused(&resp), false, now);
                 }
             }
             423 => {
@@ -246,11 +255,11 @@ impl UserAgent {
                         reg.auth_rounds += 1;
                         self.send_register(account, min as u32, now);
                     }
-                    _ => self.register_failed(account, Some(&resp), false, now),
+                    _ => self.register_failed(account, Failure::Refused(&resp), false, now),
                 }
             }
-            403 | 404 => self.register_failed(account, Some(&resp), true, now),
-            _ => self.register_failed(account, Some(&resp), false, now),
+            403 | 404 => self.register_failed(account, Failure::Refused(&resp), true, now),
+            _ => self.register_failed(account, Failure::Refused(&resp), false, now),
         }
     }
 
@@ -297,10 +306,14 @@ impl UserAgent {
     fn register_failed(
         &mut self,
         account: AccountId,
-        resp: Option<&Response>,
+        failure: Failure<'_>,
         permanent: bool,
         now: Instant,
     ) {
+        let resp = match failure {
+            Failure::Refused(r) => Some(r),
+            _ => None,
+        };
         let reg = &mut self.registrations[account.0];
         let expires_sent = reg.in_flight.take();
         reg.auth_rounds = 0;
@@ -329,7 +342,10 @@ impl UserAgent {
                     format!("{} {} (check user name and password)", r.status, r.reason)
                 }
                 Some(r) => format!("{} {}", r.status, r.reason),
-                None => "no answer from the registrar".to_string(),
+                None => match failure {
+                    Failure::Transport(error) => error.to_string(),
+                    _ => "no answer from the registrar".to_string(),
+                },
             },
             retry_in: retry,
         };
@@ -339,7 +355,18 @@ impl UserAgent {
     }
 
     pub(super) fn on_register_timeout(&mut self, account: AccountId, now: Instant) {
-        self.register_failed(account, None, false, now);
+        self.register_failed(account, Failure::NoAnswer, false, now);
+    }
+
+    /// The REGISTER could not be sent: reported with the edge's reason, retried
+    /// with back-off (a registrar that is down now may be up later).
+    pub(super) fn on_register_transport_error(
+        &mut self,
+        account: AccountId,
+        error: &str,
+        now: Instant,
+    ) {
+        self.register_failed(account, Failure::Transport(error), false, now);
     }
 
     pub(super) fn registrations_on_timeout(&mut self, now: Instant) {
