@@ -20,6 +20,7 @@ fuzz_target!(|data: &[u8]| {
         direction: Direction::SendRecv,
         ptime: 20,
         params: Default::default(),
+        srtp: None,
     });
     let t0 = std::time::Instant::now();
     let mut out = Vec::new();
@@ -31,6 +32,21 @@ fuzz_target!(|data: &[u8]| {
         out.clear();
         s.play_frame(&mut out);
         assert_eq!(out.len(), 160);
+    }
+    // The same bytes into an encrypted session: refused, never a panic.
+    let keys = hookswitch_media::srtp::SrtpKeys {
+        suite: hookswitch_media::srtp::CryptoSuite::AesCm128HmacSha1_32,
+        local: [7; 30],
+        remote: [9; 30],
+    };
+    if let Ok(mut srtp) = hookswitch_media::srtp::Srtp::new(&keys) {
+        for chunk in data.chunks(180) {
+            let _ = srtp.unprotect_rtp(chunk);
+            let _ = srtp.unprotect_rtcp(chunk);
+        }
+    }
+    if let Ok(text) = std::str::from_utf8(data) {
+        let _ = hookswitch_media::srtp::CryptoAttribute::parse(text);
     }
     let _ = hookswitch_media::rtcp::packet::parse(data);
     if let Some(d) = hookswitch_media::comfort_noise::NoiseDescription::parse(data) {

@@ -3,6 +3,7 @@
 
 use hookswitch_media::codec::CodecKind;
 use hookswitch_media::sdp::{Direction, LocalMedia, SessionDescription, apply_answer, create_answer, create_offer};
+use hookswitch_media::srtp::SrtpMode;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -19,9 +20,15 @@ fuzz_target!(|data: &[u8]| {
         direction: Direction::SendRecv,
         session_id: 1,
         session_version: 1,
+        srtp: SrtpMode::Off,
+        srtp_key: [5; 30],
     };
-    let _ = create_answer(&sdp, &local);
-    let _ = apply_answer(&create_offer(&local), &sdp);
+    // Every SRTP mode, so the a=crypto paths see the fuzzer's bytes too.
+    for srtp in [SrtpMode::Off, SrtpMode::Optional, SrtpMode::Required] {
+        let local = LocalMedia { srtp, ..local.clone() };
+        let _ = create_answer(&sdp, &local);
+        let _ = apply_answer(&create_offer(&local), &sdp);
+    }
     let again = sdp.to_string().parse::<SessionDescription>().expect("what parsed must re-parse");
     assert_eq!(again, sdp);
 });

@@ -61,6 +61,35 @@ impl Baresip {
         }
     }
 
+    /// Listens for SIP over TLS too (on `port + 1`, as baresip does), showing
+    /// `certificate` (server certificate then its key, in one PEM file), and
+    /// encrypts media as `mediaenc` says: `srtp` (best effort, RTP/AVP with
+    /// keys), `srtp-mand` (RTP/SAVP), or `None` (no SRTP).
+    pub fn with_tls(self, certificate: &Path, mediaenc: Option<&str>, codec: &str) -> Baresip {
+        use std::io::Write;
+        let mut config = std::fs::OpenOptions::new()
+            .append(true)
+            .open(self.dir.join("config"))
+            .expect("baresip config");
+        writeln!(
+            config,
+            "sip_certificate {}\nmodule srtp.so",
+            certificate.display()
+        )
+        .expect("baresip config");
+        let mediaenc = mediaenc.map_or(String::new(), |m| format!(";mediaenc={m}"));
+        let accounts = format!(
+            "<sip:bob@127.0.0.1;transport=tls>;regint=0;answermode=auto;audio_codecs={codec}{mediaenc}\n"
+        );
+        std::fs::write(self.dir.join("accounts"), accounts).expect("baresip accounts");
+        self
+    }
+
+    /// The port baresip takes SIP over TLS on.
+    pub fn tls_port(&self) -> u16 {
+        self.port + 1
+    }
+
     /// Runs baresip for `seconds`; with `dial`, it calls that URI at start.
     pub fn start(&self, seconds: u32, dial: Option<&str>) -> Process {
         let mut cmd = Command::new("baresip");

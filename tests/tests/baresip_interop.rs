@@ -1,14 +1,17 @@
 //! Our engine and baresip call each other over UDP and TCP, with G.711,
 //! G.722 and Opus. Each side sends its own tone; each recording must hold the other
 //! side's tone (within 1%); through G.722 the tones are above 4 kHz, through
-//! Opus above 7 kHz.
+//! Opus above 7 kHz. Over TLS with SRTP (baresip's libsrtp decrypting ours),
+//! required and best effort, and a peer without SRTP refused when it is required.
 
 use std::path::Path;
 use std::time::Duration;
 
+use hookswitch_phone::config::AccountSettings;
 use hookswitch_phone::{AudioSpec, CallId, Config, Engine, Passwords, PhoneEvent};
 use hookswitch_tests::Process;
 use hookswitch_tests::baresip::Baresip;
+use hookswitch_tests::tls::TestCa;
 use hookswitch_tests::{
     assert_within_1pct, expect_event, free_port, recorded_tone, start_engine, test_config,
     wait_until, write_tone_channels,
@@ -345,4 +348,143 @@ async fn dtmf_round_trip_with_baresip() {
     assert_eq!(ours, "2580*");
     engine.hangup(Some(call)).await.unwrap();
     process.stop();
+}
+
+/// baresip over TLS (its certificate signed by a test CA that our account
+/// trusts), encrypting media as `mediaenc` says.
+struct SecureBaresip {
+    dir: tempfile::TempDir,
+    baresip: Baresip,
+    process: Process,
+    engine: Engine,
+    events: broadcast::Receiver<PhoneEvent>,
+    target: String,
+}
+
+async fn secure_baresip(our_srtp: &str, mediaenc: Option<&str>) -> SecureBaresip {
+    let dir = tempfile::tempdir().unwrap();
+    let tone = dir.path().join("tone.wav");
+    write_tone_channels(&tone, PCMU.baresip_hz, PCMU.rate, 10.0, PCMU.channels);
+    let ca = TestCa::create(dir.path());
+    // baresip wants its certificate and key in one file.
+    let combined = dir.path().join("baresip-cert.pem");
+    let pem = [&ca.certificate, &ca.private_key]
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .concat();
+    std::fs::write(&combined, pem).unwrap();
+    let baresip = Baresip::configure(dir.path(), free_port(), &tone, PCMU.baresip, "tls").with_tls(
+        &combined,
+        mediaenc,
+        PCMU.baresip,
+    );
+    let process = baresip.start(20, None);
+    wait_until(Duration::from_secs(10), "baresip to listen", || {
+        process.log().contains("baresip is ready")
+    });
+    let mut config = test_config(free_port());
+    config.accounts.push(AccountSettings {
+        name: "secure".into(),
+        aor: "sip:alice@127.0.0.1".into(),
+        display_name: None,
+        auth_user: None,
+        registrar: None,
+        outbound_proxy: None,
+        transport: "tls".into(),
+        expires: 600,
+        register: false,
+        codecs: None,
+        tls_ca_file: Some(ca.ca_file.clone()),
+        srtp: our_srtp.parse().unwrap(),
+    });
+    let passwords = Passwords::from([("secure".to_string(), "unused".to_string())]);
+    let (engine, events) = start_engine(&config, &passwords).await;
+    let target = format!("sip:bob@127.0.0.1:{};transport=tls", baresip.tls_port());
+    SecureBaresip {
+        dir,
+        baresip,
+        process,
+        engine,
+        events,
+        target,
+    }
+}
+
+/// We call baresip over TLS with SRTP; each side must hear the other's tone
+/// (baresip decrypts with libsrtp, so this checks our SRTP against it), and
+/// the call must say it is encrypted.
+async fn we_call_baresip_with_srtp(our_srtp: &str, mediaenc: &str) {
+    let SecureBaresip {
+        dir,
+        baresip,
+        mut process,
+        engine,
+        mut events,
+        target,
+    } = secure_baresip(our_srtp, Some(mediaenc)).await;
+    let call = engine
+        .call(&target, Some("secure"), our_audio(dir.path(), &PCMU))
+        .await
+        .unwrap();
+    let encryption = expect_event(&mut events, T, "established", |e| match e {
+        PhoneEvent::Established { encryption, .. } => Some(encryption.clone()),
+        _ => None,
+    })
+    .await;
+    assert_eq!(encryption.as_deref(), Some("AES_CM_128_HMAC_SHA1_80"));
+    tokio::time::sleep(TALK).await;
+    engine.hangup(Some(call)).await.unwrap();
+    expect_event(&mut events, T, "ended", |e| {
+        matches!(e, PhoneEvent::Ended { .. }).then_some(())
+    })
+    .await;
+    wait_until(Duration::from_secs(10), "baresip to end the call", || {
+        process.log().contains("terminated")
+    });
+    process.stop();
+    let log = process.log();
+    assert!(log.contains("transport=tls"), "the call used TLS:\n{log}");
+    assert!(
+        log.contains("SRTP is Enabled (cryptosuite=AES_CM_128_HMAC_SHA1_80)"),
+        "baresip used SRTP:\n{log}"
+    );
+    check_recordings(dir.path(), &baresip, &PCMU);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn we_call_baresip_over_tls_with_srtp_required() {
+    we_call_baresip_with_srtp("required", "srtp-mand").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn we_call_baresip_over_tls_with_best_effort_srtp() {
+    we_call_baresip_with_srtp("optional", "srtp").await;
+}
+
+/// With SRTP required, a peer that will not encrypt gets no call at all.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn required_srtp_refuses_a_peer_without_it() {
+    let SecureBaresip {
+        dir,
+        mut process,
+        engine,
+        mut events,
+        target,
+        ..
+    } = secure_baresip("required", None).await;
+    engine
+        .call(&target, Some("secure"), our_audio(dir.path(), &PCMU))
+        .await
+        .unwrap();
+    let status = expect_event(&mut events, T, "the call to end", |e| match e {
+        PhoneEvent::Established { encryption, .. } => {
+            assert!(encryption.is_some(), "established without encryption");
+            None
+        }
+        PhoneEvent::Ended { status, .. } => Some(*status),
+        _ => None,
+    })
+    .await;
+    process.stop();
+    // baresip cannot take RTP/SAVP without SRTP: 488 Not Acceptable Here.
+    assert_eq!(status, Some(488), "{}", process.log());
 }

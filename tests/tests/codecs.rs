@@ -27,6 +27,7 @@ async fn established_codec(account: Option<&str>) -> String {
         register: false,
         codecs: Some(vec!["PCMA".into()]),
         tls_ca_file: None,
+        srtp: Default::default(),
     });
     let passwords = Passwords::from([("pstn".to_string(), "unused".to_string())]);
     let (a, mut a_events) = start_engine(&config, &passwords).await;

@@ -28,6 +28,7 @@ fn account(user: &str, registrar_port: u16, expires: u32) -> AccountSettings {
         register: true,
         codecs: None,
         tls_ca_file: None,
+        srtp: Default::default(),
     }
 }
 
@@ -96,7 +97,7 @@ async fn call_through(
     a_events: &mut broadcast::Receiver<PhoneEvent>,
     bob: &Engine,
     b_events: &mut broadcast::Receiver<PhoneEvent>,
-) {
+) -> Option<String> {
     let call = alice
         .call("bob", Some("alice"), AudioSpec::default())
         .await
@@ -120,14 +121,12 @@ async fn call_through(
     .await;
     assert!(from.contains("sip:alice@"), "{from}");
     bob.answer(incoming, AudioSpec::default()).await.unwrap();
-    expect_event(a_events, T, "alice connected", |e| {
-        matches!(e, PhoneEvent::Established { .. }).then_some(())
-    })
-    .await;
-    expect_event(b_events, T, "bob connected", |e| {
-        matches!(e, PhoneEvent::Established { .. }).then_some(())
-    })
-    .await;
+    let encryption = |e: &PhoneEvent| match e {
+        PhoneEvent::Established { encryption, .. } => Some(encryption.clone()),
+        _ => None,
+    };
+    let a_encryption = expect_event(a_events, T, "alice connected", encryption).await;
+    let b_encryption = expect_event(b_events, T, "bob connected", encryption).await;
     alice.hangup(Some(call)).await.unwrap();
     let reason = expect_event(b_events, T, "bob's call ends", |e| match e {
         PhoneEvent::Ended { reason, .. } => Some(reason.clone()),
@@ -138,6 +137,8 @@ async fn call_through(
         reason, "remote",
         "alice's BYE reached bob through the proxy"
     );
+    assert_eq!(a_encryption, b_encryption, "both ends agree on SRTP");
+    a_encryption
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -150,7 +151,8 @@ async fn register_and_call_through_kamailio() {
     let (bob, mut b_events) = phone("bob", kport, 600).await;
     registered(&mut a_events).await;
     registered(&mut b_events).await;
-    call_through(&alice, &mut a_events, &bob, &mut b_events).await;
+    let encryption = call_through(&alice, &mut a_events, &bob, &mut b_events).await;
+    assert_eq!(encryption, None, "no SRTP keys over UDP signaling");
     // Bob quits: his binding is removed (REGISTER with Expires: 0), so the
     // registrar no longer knows where he is.
     bob.shutdown().await;
@@ -239,7 +241,12 @@ async fn register_and_call_over_tls() {
     let (bob, mut b_events) = phone_with(tls_account("bob", tls_port, Some(&ca.ca_file))).await;
     registered(&mut a_events).await;
     registered(&mut b_events).await;
-    call_through(&alice, &mut a_events, &bob, &mut b_events).await;
+    let encryption = call_through(&alice, &mut a_events, &bob, &mut b_events).await;
+    assert_eq!(
+        encryption.as_deref(),
+        Some("AES_CM_128_HMAC_SHA1_80"),
+        "a call signalled over TLS is encrypted (SRTP, optional by default)"
+    );
     alice.shutdown().await;
     bob.shutdown().await;
 }

@@ -118,6 +118,7 @@ async fn digest_challenge_on_invite_is_answered() {
         register: false,
         codecs: None,
         tls_ca_file: None,
+        srtp: Default::default(),
     });
     let passwords = Passwords::from([("lab".to_string(), "secret".to_string())]);
     let (engine, mut events) = start_engine(&config, &passwords).await;

@@ -73,9 +73,14 @@ pub fn print_event(cli: &Cli, e: &PhoneEvent) {
             call,
             codec,
             remote_media,
+            encryption,
         } => {
             format!(
-                "call {call}: established ({codec}, media to {})",
+                "call {call}: established ({codec}, {}, media to {})",
+                match encryption {
+                    Some(suite) => format!("encrypted: SRTP {suite}"),
+                    None => "not encrypted".to_string(),
+                },
                 remote_media.as_deref().unwrap_or("nobody (held)")
             )
         }

@@ -12,6 +12,7 @@ pub mod rtcp;
 pub mod rtp;
 pub mod sdp;
 pub mod session;
+pub mod srtp;
 pub mod tone;
 
 pub use session::{MediaSession, MediaStats};
@@ -22,4 +23,6 @@ pub enum MediaError {
     Rtp(String),
     #[error("RTCP packet on the RTP port")]
     Rtcp,
+    #[error("{0}")]
+    Srtp(String),
 }

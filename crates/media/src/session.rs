@@ -17,6 +17,7 @@ use crate::rtcp::packet::UNAVAILABLE;
 use crate::rtcp::{RtcpState, RtcpStats, VoipMetrics};
 use crate::rtp::RtpPacket;
 use crate::sdp::Negotiated;
+use crate::srtp::{Srtp, SrtpError};
 
 /// Frames buffered before playout (40 ms).
 const JITTER_TARGET_FRAMES: usize = 2;
@@ -36,6 +37,10 @@ pub struct MediaStats {
     pub codec_concealed: u64,
     /// Frames of comfort noise played while the peer was silent (RFC 3389).
     pub comfort_noise_frames: u64,
+    /// SRTP/SRTCP packets refused: failed authentication, replays, wrong key.
+    pub srtp_refused: u64,
+    /// Packets not sent because they could not be protected.
+    pub srtp_unsent: u64,
     pub jitter: JitterStats,
 }
 
@@ -100,6 +105,9 @@ pub struct MediaSession {
     /// Zeros sent in place of the microphone while muted (kept, not reallocated).
     silence: Vec<i16>,
     rtcp: RtcpState,
+    /// The stream's SRTP contexts when it is encrypted. `Some(Err)`: set-up
+    /// failed, and nothing is sent or taken in the clear instead.
+    srtp: Option<Result<Srtp, SrtpError>>,
 }
 
 fn concealer_for(codec: CodecKind) -> Option<Concealer> {
@@ -123,6 +131,7 @@ impl MediaSession {
         let rtcp = RtcpState::new(ssrc, cname, negotiated.codec.clock_rate());
         let concealer = concealer_for(negotiated.codec);
         let comfort_noise = ComfortNoise::new(rng.random());
+        let srtp = negotiated.srtp.as_ref().map(Srtp::new);
         MediaSession {
             encoder: negotiated.codec.new_codec_with(negotiated.params),
             decoder: negotiated.codec.new_codec_with(negotiated.params),
@@ -150,6 +159,7 @@ impl MediaSession {
             decoded: Vec::with_capacity(960),
             silence: Vec::new(),
             rtcp,
+            srtp,
         }
     }
 
@@ -173,8 +183,54 @@ impl MediaSession {
         {
             self.inband = inband_detector(&negotiated);
         }
+        if negotiated.srtp != self.negotiated.srtp {
+            // New keys (or none): the old contexts' counters no longer apply.
+            self.srtp = negotiated.srtp.as_ref().map(Srtp::new);
+        }
         self.negotiated = negotiated;
         self.marker_next = true;
+    }
+
+    /// Whether the stream is encrypted (SRTP), with which suite.
+    pub fn srtp_suite(&self) -> Option<&'static str> {
+        match &self.srtp {
+            Some(Ok(s)) => Some(s.suite().name()),
+            _ => None,
+        }
+    }
+
+    /// Protects an outgoing packet when the stream is encrypted; `None` when
+    /// it cannot be (it is then not sent at all).
+    fn protect(&mut self, packet: Vec<u8>, rtcp: bool) -> Option<Vec<u8>> {
+        let protected = match &mut self.srtp {
+            None => return Some(packet),
+            Some(Ok(srtp)) if rtcp => srtp.protect_rtcp(&packet),
+            Some(Ok(srtp)) => srtp.protect_rtp(&packet),
+            Some(Err(e)) => Err(e.clone()),
+        };
+        protected
+            .inspect_err(|e| {
+                self.stats.srtp_unsent += 1;
+                tracing::debug!("{e}");
+            })
+            .ok()
+    }
+
+    /// Checks and decrypts an incoming packet when the stream is encrypted.
+    fn unprotect(&mut self, packet: &[u8], rtcp: bool) -> Result<Option<Vec<u8>>, MediaError> {
+        let plain = match &mut self.srtp {
+            None => return Ok(None),
+            Some(Ok(srtp)) if rtcp => srtp.unprotect_rtcp(packet),
+            Some(Ok(srtp)) => srtp.unprotect_rtp(packet),
+            Some(Err(e)) => Err(e.clone()),
+        };
+        match plain {
+            Ok(p) => Ok(Some(p)),
+            Err(e) => {
+                self.stats.srtp_refused += 1;
+                Err(MediaError::Srtp(e.to_string()))
+            }
+        }
     }
 
     pub fn set_muted(&mut self, muted: bool) {
@@ -233,7 +289,7 @@ impl MediaSession {
                     self.stats.dtmf_sent += 1;
                 }
                 for (i, p) in payloads.iter().enumerate() {
-                    packets.push(self.packet(
+                    packets.extend(self.packet(
                         pt,
                         start && i == 0,
                         self.dtmf_event_timestamp,
@@ -254,7 +310,7 @@ impl MediaSession {
                 }
                 let payload = std::mem::take(&mut self.scratch);
                 let marker = std::mem::replace(&mut self.marker_next, false);
-                packets.push(self.packet(
+                packets.extend(self.packet(
                     self.negotiated.payload_type,
                     marker,
                     self.timestamp,
@@ -272,7 +328,7 @@ impl MediaSession {
         marker: bool,
         timestamp: u32,
         payload: Vec<u8>,
-    ) -> Vec<u8> {
+    ) -> Option<Vec<u8>> {
         let p = RtpPacket {
             payload_type,
             marker,
@@ -284,13 +340,18 @@ impl MediaSession {
         self.sequence = self.sequence.wrapping_add(1);
         self.stats.packets_sent += 1;
         self.rtcp.on_sent(p.payload.len(), timestamp);
-        p.to_bytes()
+        self.protect(p.to_bytes(), false)
     }
 
     /// An RTP packet from the peer (or RTCP, when the peer multiplexes it on
     /// the RTP port, RFC 5761), arrived at `at`. Bad packets are counted and
     /// dropped.
     pub fn receive(&mut self, bytes: &[u8], at: Instant) -> Result<(), MediaError> {
+        if self.srtp.is_some() && bytes.get(1).is_some_and(|pt| (200..=204).contains(pt)) {
+            return self.receive_rtcp(bytes, at);
+        }
+        let decrypted = self.unprotect(bytes, false)?;
+        let bytes = decrypted.as_deref().unwrap_or(bytes);
         let packet = match RtpPacket::parse(bytes) {
             Ok(p) => p,
             Err(MediaError::Rtcp) => return self.receive_rtcp(bytes, at),
@@ -331,6 +392,8 @@ impl MediaSession {
 
     /// A compound RTCP packet from the peer.
     pub fn receive_rtcp(&mut self, bytes: &[u8], at: Instant) -> Result<(), MediaError> {
+        let decrypted = self.unprotect(bytes, true)?;
+        let bytes = decrypted.as_deref().unwrap_or(bytes);
         self.rtcp.on_rtcp(bytes, at)?;
         // The encoder spends redundancy on the loss the peer sees.
         if let Some(lost) = self.rtcp.stats().remote_fraction_lost {
@@ -344,15 +407,18 @@ impl MediaSession {
     }
 
     /// Our RTCP report, to send every few seconds (`ntp`: the wall clock now,
-    /// in NTP format; see `rtcp::ntp_from_unix`).
+    /// in NTP format; see `rtcp::ntp_from_unix`). Empty when it cannot be
+    /// protected.
     pub fn rtcp_report(&mut self, at: Instant, ntp: u64) -> Vec<u8> {
         let xr = self.voip_metrics();
-        self.rtcp.report_with(at, ntp, xr)
+        let report = self.rtcp.report_with(at, ntp, xr);
+        self.protect(report, true).unwrap_or_default()
     }
 
     /// The final report with BYE.
     pub fn rtcp_bye(&mut self, at: Instant, ntp: u64) -> Vec<u8> {
-        self.rtcp.bye(at, ntp)
+        let bye = self.rtcp.bye(at, ntp);
+        self.protect(bye, true).unwrap_or_default()
     }
 
     /// Our RTCP-XR VoIP metrics about the stream we receive, when both ends
@@ -541,6 +607,7 @@ mod tests {
             direction: Direction::SendRecv,
             ptime: 20,
             params: Default::default(),
+            srtp: None,
         }
     }
 

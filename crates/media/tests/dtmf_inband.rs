@@ -95,6 +95,7 @@ fn a_media_session_without_telephone_events_hears_keys_in_the_audio() {
         direction: Direction::SendRecv,
         ptime: 20,
         params: Default::default(),
+        srtp: None,
     };
     let audio = keys("90#", 16000, 80, 80);
     for (te, expected) in [(None, "90#"), (Some(101), "")] {

@@ -53,6 +53,8 @@ fn local(codecs: Vec<CodecKind>) -> LocalMedia {
         direction: Direction::SendRecv,
         session_id: 1,
         session_version: 1,
+        srtp: hookswitch_media::srtp::SrtpMode::Off,
+        srtp_key: [0; 30],
     }
 }
 
@@ -114,6 +116,7 @@ fn opus_link(fec: bool) -> Negotiated {
         direction: Direction::SendRecv,
         ptime: 20,
         params: CodecParams { fec, dtx: false },
+        srtp: None,
     }
 }
 

@@ -24,6 +24,7 @@ fn negotiated() -> Negotiated {
         direction: Direction::SendRecv,
         ptime: 20,
         params: Default::default(),
+        srtp: None,
     }
 }
 
@@ -110,6 +111,8 @@ fn local(port: u16, codecs: Vec<CodecKind>, direction: Direction) -> LocalMedia 
         direction,
         session_id: 7,
         session_version: 1,
+        srtp: hookswitch_media::srtp::SrtpMode::Off,
+        srtp_key: [0; 30],
     }
 }
 
@@ -167,5 +170,16 @@ proptest! {
                 None => { c.conceal(160, &mut out); prop_assert_eq!(out.len(), 160); }
             }
         }
+    }
+}
+
+proptest! {
+    #[test]
+    fn crypto_attributes_parse_or_refuse_and_round_trip(text in ".{0,120}", tag in 0u32..1000, key in proptest::array::uniform30(any::<u8>()), short in any::<bool>()) {
+        use hookswitch_media::srtp::{CryptoAttribute, CryptoSuite};
+        let _ = CryptoAttribute::parse(&text);
+        let suite = if short { CryptoSuite::AesCm128HmacSha1_32 } else { CryptoSuite::AesCm128HmacSha1_80 };
+        let a = CryptoAttribute { tag, suite, key };
+        prop_assert_eq!(CryptoAttribute::parse(&a.to_value()), Some(a));
     }
 }

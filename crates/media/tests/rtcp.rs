@@ -178,6 +178,7 @@ fn link() -> Negotiated {
         direction: Direction::SendRecv,
         ptime: 20,
         params: Default::default(),
+        srtp: None,
     }
 }
 

@@ -23,6 +23,7 @@ fn link() -> Negotiated {
         direction: Direction::SendRecv,
         ptime: 20,
         params: CodecParams::default(),
+        srtp: None,
     }
 }
 

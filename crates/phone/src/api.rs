@@ -38,6 +38,8 @@ pub enum PhoneEvent {
         call: CallId,
         codec: String,
         remote_media: Option<String>,
+        /// The SRTP suite when the media is encrypted, e.g. "AES_CM_128_HMAC_SHA1_80".
+        encryption: Option<String>,
     },
     /// The session changed after a re-INVITE or UPDATE (hold, resume).
     MediaUpdated {
@@ -87,6 +89,10 @@ pub struct CallStats {
     pub remote_loss_percent: Option<f64>,
     pub remote_end_system_delay_ms: Option<f64>,
     pub remote_mos: Option<f64>,
+    /// The SRTP suite when the media is encrypted.
+    pub encryption: Option<String>,
+    /// Encrypted packets dropped: failed authentication, replays, wrong key.
+    pub srtp_refused: u64,
 }
 
 /// A call as listed by `calls()`.

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use hookswitch_media::codec::CodecKind;
+use hookswitch_media::srtp::SrtpMode;
 use hookswitch_sip::auth::Credentials;
 use hookswitch_sip::message::{SipUri, Uri};
 use hookswitch_sip::transaction::TimerConfig;
@@ -150,6 +151,11 @@ pub struct AccountSettings {
     /// top of the system's (for a private PBX with its own CA).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tls_ca_file: Option<std::path::PathBuf>,
+    /// Encrypted media (SRTP with SDES keys) on calls whose signaling runs over
+    /// TLS: "optional" (offer it, take plain RTP if the peer does not),
+    /// "required" (RTP/SAVP; refuse calls without), or "off".
+    #[serde(default)]
+    pub srtp: SrtpMode,
     #[serde(default = "default_expires")]
     pub expires: u32,
     #[serde(default = "default_true")]
@@ -254,6 +260,11 @@ impl Config {
                 None => Ok(global.clone()),
             })
             .collect()
+    }
+
+    /// Per account (in account order): its SRTP mode.
+    pub fn account_srtp(&self) -> Vec<SrtpMode> {
+        self.accounts.iter().map(|a| a.srtp).collect()
     }
 
     pub fn timers(&self) -> TimerConfig {

@@ -72,6 +72,7 @@ impl Engine {
             account_codecs: config
                 .account_codecs()
                 .map_err(|e| EngineError::Config(e.to_string()))?,
+            account_srtp: config.account_srtp(),
             telephone_event: config.audio.telephone_event,
             comfort_noise: config.audio.comfort_noise,
             rtcp_xr: config.audio.rtcp_xr,

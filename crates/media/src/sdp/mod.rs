@@ -1,6 +1,7 @@
 //! SDP (RFC 8866): a model, parser and serialiser. Offer/answer is in `negotiate`.
 
 mod negotiate;
+mod sdes;
 
 use std::fmt;
 use std::str::FromStr;

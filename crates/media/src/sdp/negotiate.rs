@@ -2,8 +2,9 @@
 
 use std::net::{IpAddr, SocketAddr};
 
-use super::{Attribute, Connection, MediaDescription, Origin, SessionDescription};
+use super::{Attribute, Connection, MediaDescription, Origin, SessionDescription, sdes};
 use crate::codec::{CodecKind, CodecParams};
+use crate::srtp::{KEY_AND_SALT_LEN, SrtpKeys, SrtpMode};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Direction {
@@ -88,6 +89,10 @@ pub struct LocalMedia {
     pub session_id: u64,
     /// Increments with every new offer or answer we make in a session.
     pub session_version: u64,
+    /// Whether to offer or take SRTP, and our master key and salt for it
+    /// (kept for the whole call, re-offers included).
+    pub srtp: SrtpMode,
+    pub srtp_key: [u8; KEY_AND_SALT_LEN],
 }
 
 /// The outcome of offer/answer for the audio stream.
@@ -109,6 +114,8 @@ pub struct Negotiated {
     pub ptime: u32,
     /// What the peer's fmtp asks of our encoder.
     pub params: CodecParams,
+    /// SRTP's suite and keys, when the stream is encrypted.
+    pub srtp: Option<SrtpKeys>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -119,6 +126,12 @@ pub enum NegotiationError {
     NoCommonCodec,
     #[error("bad connection address")]
     BadAddress,
+    #[error("the peer does not encrypt the call (SRTP), which is required here")]
+    SrtpRequired,
+    #[error("the peer requires an encrypted call (RTP/SAVP) and SRTP is off here")]
+    SrtpOff,
+    #[error("no SRTP crypto suite in common")]
+    NoCryptoSuite,
 }
 
 const TELEPHONE_EVENT_PT: u8 = 101;
@@ -192,6 +205,7 @@ fn audio_media(
     te: Option<u8>,
     (rtcp_xr, rtcp_mux): (bool, bool),
     direction: Direction,
+    (proto, crypto): (String, Vec<Attribute>),
 ) -> MediaDescription {
     let mut formats: Vec<String> = codecs.iter().map(|(pt, _)| pt.to_string()).collect();
     let mut attributes: Vec<Attribute> = codecs
@@ -220,13 +234,14 @@ fn audio_media(
     if rtcp_mux {
         attributes.push(Attribute::new("rtcp-mux", None));
     }
+    attributes.extend(crypto);
     attributes.push(Attribute::new("ptime", Some(&local.ptime.to_string())));
     attributes.push(Attribute::new(direction.attribute(), None));
     MediaDescription {
         media: "audio".into(),
         port: local.port,
         port_count: None,
-        proto: "RTP/AVP".into(),
+        proto,
         formats,
         connection: None,
         other_lines: Vec::new(),
@@ -259,6 +274,7 @@ pub fn create_offer(local: &LocalMedia) -> SessionDescription {
             te,
             (local.rtcp_xr, local.rtcp_mux),
             local.direction,
+            sdes::offer(local),
         )],
     )
 }
@@ -337,9 +353,18 @@ pub fn create_answer(
     let mut media = Vec::new();
     let mut negotiated = None;
     let mut saw_codec_mismatch = false;
+    let mut srtp_error = None;
     for m in &offer.media {
-        let usable =
-            m.media == "audio" && m.port != 0 && m.proto == "RTP/AVP" && negotiated.is_none();
+        let usable = m.media == "audio"
+            && m.port != 0
+            && sdes::is_rtp_profile(&m.proto)
+            && negotiated.is_none();
+        let security = if usable {
+            sdes::answer(m, local).inspect_err(|e| srtp_error = Some(e.clone()))
+        } else {
+            Ok(None)
+        };
+        let usable = usable && security.is_ok();
         let chosen = if usable {
             m.formats.iter().find_map(|pt| {
                 codec_of(m, pt)
@@ -364,6 +389,7 @@ pub fn create_answer(
                 };
                 let their = Direction::of(offer, m);
                 let direction = local.direction.intersect(their.reversed());
+                let (srtp, crypto) = security.clone().ok().flatten().unzip();
                 negotiated = Some(Negotiated {
                     remote: remote_addr(offer, m)?,
                     codec,
@@ -375,6 +401,7 @@ pub fn create_answer(
                     direction,
                     ptime: ptime_of(m),
                     params,
+                    srtp,
                 });
                 media.push(audio_media(
                     local,
@@ -386,6 +413,7 @@ pub fn create_answer(
                         local.rtcp_mux && m.attribute("rtcp-mux").is_some(),
                     ),
                     direction,
+                    (m.proto.clone(), crypto.into_iter().collect()),
                 ));
             }
             _ => {
@@ -406,7 +434,7 @@ pub fn create_answer(
     match negotiated {
         Some(n) => Ok((session(local, media), n)),
         None if saw_codec_mismatch => Err(NegotiationError::NoCommonCodec),
-        None => Err(NegotiationError::NoAudio),
+        None => Err(srtp_error.unwrap_or(NegotiationError::NoAudio)),
     }
 }
 
@@ -433,6 +461,7 @@ pub fn apply_answer(
         })
         .ok_or(NegotiationError::NoCommonCodec)?;
     let our_direction = Direction::of(offer, ours);
+    let srtp = sdes::apply(ours, m)?;
     Ok(Negotiated {
         remote: remote_addr(answer, m)?,
         codec,
@@ -446,6 +475,7 @@ pub fn apply_answer(
         direction: our_direction.intersect(Direction::of(answer, m).reversed()),
         ptime: ptime_of(m),
         params: pt.map(|p| params_of(m, &p.to_string())).unwrap_or_default(),
+        srtp,
     })
 }
 
@@ -466,6 +496,8 @@ mod tests {
             direction: Direction::SendRecv,
             session_id: 1,
             session_version: 1,
+            srtp: crate::srtp::SrtpMode::Off,
+            srtp_key: [0; 30],
         }
     }
 

@@ -10,8 +10,9 @@ use hookswitch_media::sdp::{
     Direction, LocalMedia, Negotiated, NegotiationError, SessionDescription, apply_answer,
     create_answer, create_offer,
 };
+use hookswitch_media::srtp::SrtpMode;
 use hookswitch_sip::message::Uri;
-use hookswitch_sip::ua::{self, AccountId};
+use hookswitch_sip::ua::{self, AccountId, Transport};
 use tokio::net::UdpSocket;
 
 use super::media::{CallAudio, MediaControl, MediaSockets, MediaTask};
@@ -177,7 +178,12 @@ impl Driver {
             addr: "media port".into(),
             reason: e.to_string(),
         })?;
-        let local = self.local_media(&socket, account_id);
+        let hop = self
+            .ua
+            .call_first_hop(account_id, &uri)
+            .map_err(|_| EngineError::BadTarget(target.into()))?;
+        let srtp = self.srtp_for(account_id, hop.transport)?;
+        let local = self.local_media(&socket, account_id, srtp);
         let offer = create_offer(&local);
         let call = self
             .ua
@@ -365,10 +371,32 @@ impl Driver {
             .unwrap_or(&self.settings.codecs)
     }
 
+    /// The SRTP mode of a call of `account` whose signaling goes over
+    /// `transport`: the account's over TLS, off otherwise (SDES keys would
+    /// travel in the clear); an error when the account requires SRTP and the
+    /// signaling is not over TLS.
+    pub(super) fn srtp_for(
+        &self,
+        account: Option<AccountId>,
+        transport: Transport,
+    ) -> Result<SrtpMode, EngineError> {
+        let wanted = account
+            .and_then(|a| self.settings.account_srtp.get(a.0).copied())
+            .unwrap_or_default();
+        match (wanted, transport) {
+            (mode, Transport::Tls) => Ok(mode),
+            (SrtpMode::Required, _) => Err(EngineError::Config(
+                "this account requires SRTP, which needs SIP over TLS (transport = \"tls\")".into(),
+            )),
+            _ => Ok(SrtpMode::Off),
+        }
+    }
+
     pub(super) fn local_media(
         &mut self,
         sockets: &MediaSockets,
         account: Option<AccountId>,
+        srtp: SrtpMode,
     ) -> LocalMedia {
         let codecs = self.codecs_for(account).to_vec();
         let socket = &sockets.rtp;
@@ -385,6 +413,8 @@ impl Driver {
             direction: Direction::SendRecv,
             session_id: self.session_ids,
             session_version: 1,
+            srtp,
+            srtp_key: hookswitch_media::srtp::new_key(),
         }
     }
 }

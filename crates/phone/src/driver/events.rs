@@ -58,7 +58,16 @@ impl Driver {
                         return;
                     }
                 };
-                let local = self.local_media(&sockets, account);
+                let transport = self.ua.call_transport(call).unwrap_or(ua::Transport::Udp);
+                let srtp = match self.srtp_for(account, transport) {
+                    Ok(mode) => mode,
+                    Err(e) => {
+                        tracing::info!(%call, "refused: {e}");
+                        let _ = self.ua.reject(now, call, 488);
+                        return;
+                    }
+                };
+                let local = self.local_media(&sockets, account, srtp);
                 self.calls.insert(
                     call.0,
                     CallMedia::new(sockets, local, None, offer, AudioSpec::default()),
@@ -91,15 +100,20 @@ impl Driver {
                 if let Some(sdp) = sdp {
                     self.apply_remote_answer(call.0, &sdp);
                 }
-                let (codec, remote) =
+                let (codec, remote, encryption) =
                     match self.calls.get(&call.0).and_then(|c| c.negotiated.as_ref()) {
-                        Some(n) => (n.codec.name().to_string(), n.remote.map(|r| r.to_string())),
-                        None => ("none".into(), None),
+                        Some(n) => (
+                            n.codec.name().to_string(),
+                            n.remote.map(|r| r.to_string()),
+                            n.srtp.as_ref().map(|k| k.suite.name().to_string()),
+                        ),
+                        None => ("none".into(), None, None),
                     };
                 self.emit(PhoneEvent::Established {
                     call: call.0,
                     codec,
                     remote_media: remote,
+                    encryption,
                 });
             }
             Event::RemoteOffer { call, sdp } => self.answer_remote_offer(call, sdp),

@@ -289,5 +289,7 @@ fn call_stats(session: &MediaSession) -> CallStats {
         remote_loss_percent: q.remote.as_ref().map(|r| r.loss_percent),
         remote_end_system_delay_ms: q.remote.as_ref().map(|r| r.end_system_delay_ms),
         remote_mos: q.remote.as_ref().and_then(|r| r.mos),
+        encryption: session.srtp_suite().map(str::to_string),
+        srtp_refused: s.srtp_refused,
     }
 }

@@ -12,6 +12,7 @@ use std::net::IpAddr;
 use std::time::Instant;
 
 use hookswitch_media::codec::CodecKind;
+use hookswitch_media::srtp::SrtpMode;
 use hookswitch_sip::auth::redacted_trace;
 use hookswitch_sip::ua::{AccountId, RegistrationState, UserAgent};
 use tokio::sync::{broadcast, mpsc, oneshot};
@@ -79,6 +80,9 @@ pub struct DriverSettings {
     pub codecs: Vec<CodecKind>,
     /// Per account (in account order): its codecs, or the global ones.
     pub account_codecs: Vec<Vec<CodecKind>>,
+    /// Per account (in account order): its SRTP mode, applied to calls whose
+    /// signaling runs over TLS.
+    pub account_srtp: Vec<SrtpMode>,
     pub telephone_event: bool,
     pub comfort_noise: bool,
     pub rtcp_xr: bool,

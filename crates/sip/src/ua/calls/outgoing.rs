@@ -7,9 +7,32 @@ use crate::auth::{Challenge, DigestClient};
 use crate::message::{HeaderName, Method, NameAddr, Request, Response, SipUri, Uri};
 use crate::ua::build::{new_call_id, new_tag};
 use crate::ua::dialog::Dialog;
-use crate::ua::{AccountId, CallId, Event, Owner, Target, UaError, UserAgent};
+use crate::ua::{AccountId, CallId, Event, Owner, Target, Transport, UaError, UserAgent};
 
 impl UserAgent {
+    /// Where a call of `account` to `target` would go first, and over which
+    /// transport (the phone offers SRTP only when that is TLS).
+    pub fn call_first_hop(
+        &self,
+        account: Option<AccountId>,
+        target: &Uri,
+    ) -> Result<Target, UaError> {
+        let target_sip = target.as_sip().ok_or(UaError::NotSip)?;
+        Ok(match account {
+            Some(a) => {
+                let a = self.cfg.accounts.get(a.0).ok_or(UaError::NoSuchAccount)?;
+                first_hop(a.outbound_proxy.as_ref(), target_sip, Some(a.transport))
+            }
+            None => first_hop(None, target_sip, None),
+        })
+    }
+
+    /// The transport a call's requests go over (for an incoming call, the one
+    /// its INVITE came by).
+    pub fn call_transport(&self, call: CallId) -> Option<Transport> {
+        self.calls.get(&call).map(|c| c.target.transport)
+    }
+
     /// Places a call to `target` with an SDP offer. Without an account the call goes
     /// straight to the target (peer to peer) from `sip:<contact_user>@<local>`.
     pub fn call(
@@ -45,14 +68,7 @@ impl UserAgent {
                 (NameAddr::new(Uri::Sip(me)), None, None)
             }
         };
-        let mut first_hop = Target::from_uri(proxy.as_ref().unwrap_or(&target_sip));
-        if proxy.is_none()
-            && target_sip.transport().is_none()
-            && !target_sip.secure
-            && let Some(t) = transport_hint
-        {
-            first_hop.transport = t;
-        }
+        let first_hop = first_hop(proxy.as_ref(), &target_sip, transport_hint);
         let route_set = match &proxy {
             Some(p) => {
                 let mut p = p.clone();
@@ -297,4 +313,18 @@ impl UserAgent {
             None => self.stats.unmatched_responses += 1,
         }
     }
+}
+
+/// The first hop: the outbound proxy, else the target; the account's transport
+/// unless the URI names one (or is sips:).
+fn first_hop(proxy: Option<&SipUri>, target: &SipUri, transport_hint: Option<Transport>) -> Target {
+    let mut hop = Target::from_uri(proxy.unwrap_or(target));
+    if proxy.is_none()
+        && target.transport().is_none()
+        && !target.secure
+        && let Some(t) = transport_hint
+    {
+        hop.transport = t;
+    }
+    hop
 }
