@@ -200,6 +200,56 @@ pub fn recorded_tone(path: &Path) -> (f64, f64) {
     (f, loud.len() as f64 / f64::from(rate))
 }
 
+/// A recording as runs of sound and of silence, in seconds: `(loud, length)`
+/// for each run of 20 ms frames on the same side of an RMS of 500. Runs shorter
+/// than 100 ms are folded into their neighbours (a frame of concealment or the
+/// edge of a packet burst is not a pause).
+pub fn loud_and_quiet_runs(samples: &[i16], rate: u32) -> Vec<(bool, f64)> {
+    let frame = (rate / 50) as usize;
+    let mut runs: Vec<(bool, f64)> = Vec::new();
+    for chunk in samples.chunks(frame) {
+        let loud = hookswitch_media::tone::rms(chunk) > 500.0;
+        match runs.last_mut() {
+            Some((l, len)) if *l == loud => *len += 0.02,
+            _ => runs.push((loud, 0.02)),
+        }
+    }
+    let mut merged: Vec<(bool, f64)> = Vec::new();
+    for (loud, len) in runs {
+        match merged.last_mut() {
+            Some((l, total)) if *l == loud || len < 0.1 => *total += len,
+            _ => merged.push((loud, len)),
+        }
+    }
+    merged
+}
+
+/// Asserts that `who` heard sound, one pause of `pause` seconds (a hold), then
+/// sound again, leading and trailing silence aside.
+pub fn assert_one_pause(samples: &[i16], rate: u32, pause: std::ops::Range<f64>, who: &str) {
+    let runs = loud_and_quiet_runs(samples, rate);
+    let first = runs.iter().position(|(loud, _)| *loud);
+    let last = runs.iter().rposition(|(loud, _)| *loud);
+    let core = match (first, last) {
+        (Some(f), Some(l)) => &runs[f..=l],
+        _ => &[][..],
+    };
+    assert_eq!(
+        core.iter().map(|(l, _)| *l).collect::<Vec<_>>(),
+        vec![true, false, true],
+        "what {who} heard: {runs:?}"
+    );
+    assert!(
+        pause.contains(&core[1].1),
+        "what {who} heard paused {:.2} s, not {pause:?}: {runs:?}",
+        core[1].1
+    );
+    assert!(
+        core[0].1 > 1.0 && core[2].1 > 1.0,
+        "what {who} heard: {runs:?}"
+    );
+}
+
 /// Asserts `measured` is within 1% of `expected`.
 pub fn assert_within_1pct(measured: f64, expected: f64, what: &str) {
     assert!(

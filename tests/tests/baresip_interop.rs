@@ -488,3 +488,51 @@ async fn required_srtp_refuses_a_peer_without_it() {
     // baresip cannot take RTP/SAVP without SRTP: 488 Not Acceptable Here.
     assert_eq!(status, Some(488), "{}", process.log());
 }
+
+/// We hold baresip for 2 s and resume: what we hear is baresip's tone, a pause
+/// of about the hold, then the tone again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hold_and_resume_stop_and_restart_the_audio() {
+    let BaresipCall {
+        dir,
+        baresip,
+        mut process,
+        engine,
+        mut events,
+        call,
+    } = call_baresip("udp", &PCMU, 20, test_config(free_port())).await;
+    let direction = |e: &PhoneEvent| match e {
+        PhoneEvent::MediaUpdated { direction, .. } => Some(direction.clone()),
+        PhoneEvent::HoldFailed { status, .. } => panic!("baresip refused ({status})"),
+        _ => None,
+    };
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    engine.set_hold(call, true).await.unwrap();
+    assert_eq!(
+        expect_event(&mut events, T, "held", direction).await,
+        "sendonly"
+    );
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    engine.set_hold(call, false).await.unwrap();
+    assert_eq!(
+        expect_event(&mut events, T, "resumed", direction).await,
+        "sendrecv"
+    );
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    engine.hangup(Some(call)).await.unwrap();
+    expect_event(&mut events, T, "ended", |e| {
+        matches!(e, PhoneEvent::Ended { .. }).then_some(())
+    })
+    .await;
+    wait_until(Duration::from_secs(10), "baresip to end the call", || {
+        process.log().contains("terminated")
+    });
+    process.stop();
+    // baresip stopped sending while held (it answered recvonly) and started
+    // again. (baresip 1.0's own recording stops at the first re-INVITE, so
+    // what the held side hears of us is checked between two Hookswitches in
+    // recording.rs.)
+    let (samples, rate) = hookswitch_tests::read_wav(&dir.path().join("ours.wav"));
+    hookswitch_tests::assert_one_pause(&samples, rate, 1.5..3.0, "we");
+    drop(baresip);
+}

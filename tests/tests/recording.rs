@@ -118,3 +118,61 @@ async fn volume_scales_the_earpiece_and_the_microphone() {
         "the call's own level: {ratio:.2}"
     );
 }
+
+/// A holds B for 2 s, then resumes: each hears the other, a pause of about the
+/// hold, and the other again (A's microphone stops at once; B answers
+/// recvonly, so B stops sending).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hold_and_resume_pause_both_directions() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a_file, b_file) = (dir.path().join("a.wav"), dir.path().join("b.wav"));
+    let (a, b, _) = call_between(
+        test_config(free_port()),
+        test_config(free_port()),
+        AudioSpec {
+            tone_hz: Some(1000.0),
+            record_call: Some(a_file.clone()),
+            ..Default::default()
+        },
+        AudioSpec {
+            tone_hz: Some(600.0),
+            record: Some(b_file.clone()),
+            ..Default::default()
+        },
+    )
+    .await;
+    let (call, mut a_events, a) = (a.call, a.events, a.engine);
+    let mut b_events = b.events;
+    let direction = |e: &PhoneEvent| match e {
+        PhoneEvent::MediaUpdated { direction, .. } => Some(direction.clone()),
+        _ => None,
+    };
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    a.set_hold(call, true).await.unwrap();
+    assert_eq!(
+        expect_event(&mut a_events, T, "A holds", direction).await,
+        "sendonly"
+    );
+    assert_eq!(
+        expect_event(&mut b_events, T, "B is held", direction).await,
+        "recvonly"
+    );
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    a.set_hold(call, false).await.unwrap();
+    assert_eq!(
+        expect_event(&mut a_events, T, "A resumes", direction).await,
+        "sendrecv"
+    );
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    a.hangup(Some(call)).await.unwrap();
+    expect_event(&mut b_events, T, "B's call ends", |e| {
+        matches!(e, PhoneEvent::Ended { .. }).then_some(())
+    })
+    .await;
+    let reader = hound::WavReader::open(&a_file).unwrap();
+    let rate = reader.spec().sample_rate;
+    let samples: Vec<i16> = reader.into_samples().map(|s| s.unwrap()).collect();
+    hookswitch_tests::assert_one_pause(&channel(&samples, 1), rate, 1.5..3.0, "A");
+    let (heard, rate) = hookswitch_tests::read_wav(&b_file);
+    hookswitch_tests::assert_one_pause(&heard, rate, 1.5..3.0, "B");
+}

@@ -317,3 +317,52 @@ async fn early_media_flows_before_any_answer() {
     );
     sipp_succeeds(sipp).await;
 }
+
+/// We put sipp on hold (its first refusal leaves the call as it was), then
+/// resume; sipp checks each offer's direction.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn we_put_the_peer_on_hold_and_resume() {
+    let dir = tempfile::tempdir().unwrap();
+    let sipp_port = free_port();
+    let sipp = sipp::uas(
+        dir.path(),
+        sipp_port,
+        Scenario::File("uas_held_by_us"),
+        1,
+        &[],
+    );
+    let (engine, mut events) = start_engine(&test_config(free_port()), &Passwords::new()).await;
+    engine
+        .call(
+            &format!("sip:service@127.0.0.1:{sipp_port}"),
+            None,
+            AudioSpec::default(),
+        )
+        .await
+        .unwrap();
+    let call = expect_event(&mut events, T, "established", established).await;
+    let media = |e: &PhoneEvent| match e {
+        PhoneEvent::MediaUpdated { direction, .. } => Some(Ok(direction.clone())),
+        PhoneEvent::HoldFailed { held, status, .. } => Some(Err((*held, *status))),
+        _ => None,
+    };
+    engine.set_hold(call, true).await.unwrap();
+    assert_eq!(
+        expect_event(&mut events, T, "the refused hold", media).await,
+        Err((true, 488))
+    );
+    engine.set_hold(call, true).await.unwrap();
+    assert_eq!(
+        expect_event(&mut events, T, "hold", media).await,
+        Ok("sendonly".to_string())
+    );
+    engine.set_hold(call, false).await.unwrap();
+    assert_eq!(
+        expect_event(&mut events, T, "resume", media).await,
+        Ok("sendrecv".to_string())
+    );
+    engine.hangup(Some(call)).await.unwrap();
+    let (reason, _) = expect_event(&mut events, T, "ended", ended).await;
+    assert_eq!(reason, "local");
+    sipp_succeeds(sipp).await;
+}

@@ -34,6 +34,7 @@ fn event_call(e: &PhoneEvent) -> Option<CallId> {
         | PhoneEvent::Progress { call, .. }
         | PhoneEvent::Established { call, .. }
         | PhoneEvent::MediaUpdated { call, .. }
+        | PhoneEvent::HoldFailed { call, .. }
         | PhoneEvent::DtmfReceived { call, .. }
         | PhoneEvent::PlaybackFinished { call }
         | PhoneEvent::Ended { call, .. } => Some(*call),

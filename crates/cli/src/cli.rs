@@ -72,6 +72,11 @@ pub enum Command {
         #[arg(value_parser = ["on", "off"])]
         state: String,
     },
+    /// Put a call of the running instance on hold (the other side hears
+    /// nothing of you, or its own music on hold).
+    Hold { call: u64 },
+    /// Take a held call of the running instance off hold.
+    Resume { call: u64 },
     /// Set a call's volume in percent of its own level (100 = unchanged, up to 400).
     Volume {
         call: u64,

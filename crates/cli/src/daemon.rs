@@ -87,6 +87,10 @@ pub fn print_event(cli: &Cli, e: &PhoneEvent) {
         PhoneEvent::MediaUpdated { call, direction } => {
             format!("call {call}: media now {direction}")
         }
+        PhoneEvent::HoldFailed { call, held, status } => format!(
+            "call {call}: the other side refused to {} ({status})",
+            if *held { "be held" } else { "resume" }
+        ),
         PhoneEvent::DtmfReceived { call, key } => format!("call {call}: dtmf {key}"),
         PhoneEvent::PlaybackFinished { call } => format!("call {call}: playback finished"),
         PhoneEvent::Ended {

@@ -83,6 +83,14 @@ fn main() -> ExitCode {
                 )
                 .await
             }
+            Command::Hold { call } | Command::Resume { call } => {
+                let held = matches!(cli.command, Command::Hold { .. });
+                daemon::control(
+                    &cli,
+                    hookswitch_phone::control::Request::Hold { call: *call, held },
+                )
+                .await
+            }
             Command::Volume { call, speaker, mic } => {
                 daemon::control(
                     &cli,

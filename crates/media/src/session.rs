@@ -80,6 +80,9 @@ pub struct MediaSession {
     /// The first packet after a silence or an event carries the marker bit.
     marker_next: bool,
     muted: bool,
+    /// We hold the call: the microphone is not sent (the stream goes on with
+    /// silence, keeping NAT bindings, until the peer's answer stops it).
+    held: bool,
     jitter: JitterBuffer,
     playout: VecDeque<i16>,
     /// Rebuilds lost frames of codecs that cannot (G.711 Appendix I).
@@ -141,6 +144,7 @@ impl MediaSession {
             timestamp: rng.random(),
             marker_next: true,
             muted: false,
+            held: false,
             jitter: JitterBuffer::new(JITTER_TARGET_FRAMES),
             playout: VecDeque::new(),
             concealer,
@@ -241,6 +245,12 @@ impl MediaSession {
         self.muted
     }
 
+    /// We put the call on hold (or took it off): the microphone stops (or
+    /// resumes) going to the peer at once, whatever the user's mute says.
+    pub fn set_held(&mut self, held: bool) {
+        self.held = held;
+    }
+
     pub fn stats(&self) -> MediaStats {
         let mut s = self.stats.clone();
         s.jitter = self.jitter.stats().clone();
@@ -301,7 +311,7 @@ impl MediaSession {
             (_, DtmfStep::Pause) => {}
             _ => {
                 self.scratch.clear();
-                if self.muted {
+                if self.muted || self.held {
                     // Mute at the source: keep the stream (and NAT bindings) alive with silence.
                     self.silence.resize(pcm.len(), 0);
                     self.encoder.encode(&self.silence, &mut self.scratch);

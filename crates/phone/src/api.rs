@@ -41,6 +41,12 @@ pub enum PhoneEvent {
         /// The SRTP suite when the media is encrypted, e.g. "AES_CM_128_HMAC_SHA1_80".
         encryption: Option<String>,
     },
+    /// The peer refused our hold (`held`) or resume: the call stays as it was.
+    HoldFailed {
+        call: CallId,
+        held: bool,
+        status: u16,
+    },
     /// The session changed after a re-INVITE or UPDATE (hold, resume).
     MediaUpdated {
         call: CallId,

@@ -41,6 +41,11 @@ pub enum Request {
         call: CallId,
         muted: bool,
     },
+    /// Put a call on hold, or take it off.
+    Hold {
+        call: CallId,
+        held: bool,
+    },
     /// A call's media figures so far.
     Stats {
         call: CallId,
@@ -137,6 +142,7 @@ async fn handle(engine: &Engine, req: Request) -> Reply {
         Request::Hangup { call } => engine.hangup(call).await.map(|()| None),
         Request::Dtmf { call, keys } => engine.send_dtmf(call, &keys).await.map(|()| None),
         Request::Mute { call, muted } => engine.set_mute(call, muted).await.map(|()| None),
+        Request::Hold { call, held } => engine.set_hold(call, held).await.map(|()| None),
         Request::Stats { call } => engine
             .call_stats(call)
             .await

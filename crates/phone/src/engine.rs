@@ -173,6 +173,14 @@ impl Engine {
             .await?
     }
 
+    /// Puts an established call on hold (a re-INVITE offering `sendonly`; our
+    /// microphone stops at once) or resumes it (`sendrecv`). The outcome comes
+    /// as `MediaUpdated` (or `HoldFailed` if the peer refuses).
+    pub async fn set_hold(&self, call: CallId, held: bool) -> Result<(), EngineError> {
+        self.ask(|reply| Command::Hold { call, held, reply })
+            .await?
+    }
+
     /// A call's media figures so far: packets, loss, jitter, round trip (once
     /// the peer's RTCP has named one of our reports), MOS.
     pub async fn call_stats(&self, call: CallId) -> Result<CallStats, EngineError> {

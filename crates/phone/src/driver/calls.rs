@@ -35,6 +35,9 @@ pub(super) struct CallMedia {
     pub(super) negotiated: Option<Negotiated>,
     /// An Ended event waiting for the media task's final figures.
     pub(super) ended: Option<PhoneEvent>,
+    /// Our hold or resume re-INVITE is out: the direction to go back to if
+    /// the peer refuses it.
+    pub(super) hold_before: Option<Direction>,
 }
 
 impl Driver {
@@ -99,6 +102,9 @@ impl Driver {
             }
             Command::Mute { call, muted, reply } => {
                 let _ = reply.send(self.tell_media(call, MediaControl::Mute(muted)));
+            }
+            Command::Hold { call, held, reply } => {
+                let _ = reply.send(self.hold(now, call, held));
             }
             Command::Stats { call, reply } => {
                 match self.calls.get(&call).and_then(|c| c.task.as_ref()) {
@@ -280,6 +286,64 @@ impl Driver {
         let _ = self.ua.answer_offer(now, call, answer.to_bytes());
     }
 
+    /// Offers hold (`sendonly`, RFC 6337 5.1: we may still send, e.g. music) or
+    /// resume (`sendrecv`) in a re-INVITE. Our microphone stops at once; the
+    /// stream follows the peer's answer.
+    pub(super) fn hold(
+        &mut self,
+        now: Instant,
+        call: CallId,
+        held: bool,
+    ) -> Result<(), EngineError> {
+        let c = self
+            .calls
+            .get_mut(&call)
+            .ok_or(EngineError::NoSuchCall(call))?;
+        if c.task.is_none() {
+            return Err(EngineError::WrongState);
+        }
+        let direction = if held {
+            Direction::SendOnly
+        } else {
+            Direction::SendRecv
+        };
+        let previous = c.local.direction;
+        c.local.direction = direction;
+        c.local.session_version += 1;
+        let offer = create_offer(&c.local);
+        if let Err(e) = self.ua.reinvite(now, ua::CallId(call), offer.to_bytes()) {
+            c.local.direction = previous;
+            return Err(map_ua_error(e, call));
+        }
+        c.offer = Some(offer);
+        c.hold_before = Some(previous);
+        if let Some(t) = &c.task {
+            t.send(MediaControl::Hold(held));
+        }
+        Ok(())
+    }
+
+    /// The peer refused our re-INVITE: a hold or resume did not happen, so the
+    /// call goes back to how it was.
+    pub(super) fn offer_rejected(&mut self, call: CallId, status: u16) {
+        let Some(c) = self.calls.get_mut(&call) else {
+            return;
+        };
+        let Some(previous) = c.hold_before.take() else {
+            return;
+        };
+        let wanted = c.local.direction;
+        c.local.direction = previous;
+        if let Some(t) = &c.task {
+            t.send(MediaControl::Hold(previous == Direction::SendOnly));
+        }
+        self.emit(PhoneEvent::HoldFailed {
+            call,
+            held: wanted == Direction::SendOnly,
+            status,
+        });
+    }
+
     /// Reads the peer's answer to our offer and starts (or updates) media.
     pub(super) fn apply_remote_answer(&mut self, call: CallId, sdp: &[u8]) {
         let Some(c) = self.calls.get_mut(&call) else {
@@ -291,10 +355,22 @@ impl Driver {
             .and_then(|a| apply_answer(offer, &a))
         {
             Ok(n) => {
+                let direction = n.direction;
+                let update = c.task.is_some();
                 if let Some(t) = &c.task {
                     t.send(MediaControl::Update(n.clone()));
                 }
                 c.negotiated = Some(n);
+                c.hold_before = None;
+                if update {
+                    self.emit(PhoneEvent::MediaUpdated {
+                        call,
+                        direction: direction.attribute().into(),
+                    });
+                }
+                let Some(c) = self.calls.get_mut(&call) else {
+                    return;
+                };
                 if c.task.is_none()
                     && let Err(e) = self.start_media(call)
                 {
@@ -437,6 +513,7 @@ impl CallMedia {
             task: None,
             negotiated: None,
             ended: None,
+            hold_before: None,
         }
     }
 }

@@ -123,7 +123,8 @@ impl Driver {
                 }
             }
             Event::OfferRejected { call, status } => {
-                tracing::info!(%call, status, "our re-INVITE was refused")
+                tracing::info!(%call, status, "our re-INVITE was refused");
+                self.offer_rejected(call.0, status);
             }
             Event::Info {
                 call,

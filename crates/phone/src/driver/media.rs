@@ -27,6 +27,8 @@ pub enum MediaControl {
     Update(Negotiated),
     Dtmf(String),
     Mute(bool),
+    /// We hold the call (or resume it): the microphone stops going out.
+    Hold(bool),
     /// The call's figures so far.
     Stats(tokio::sync::oneshot::Sender<Result<CallStats, EngineError>>),
     /// New gains for the earpiece and the microphone (`None`: unchanged).
@@ -238,6 +240,7 @@ async fn run(
                     }
                 }
                 Some(MediaControl::Mute(m)) => session.set_muted(m),
+                Some(MediaControl::Hold(h)) => session.set_held(h),
                 Some(MediaControl::Volume { speaker, microphone }) => {
                     speaker_gain = speaker.unwrap_or(speaker_gain);
                     microphone_gain = microphone.unwrap_or(microphone_gain);

@@ -57,6 +57,12 @@ pub enum Command {
         muted: bool,
         reply: oneshot::Sender<Result<(), EngineError>>,
     },
+    /// Put a call on hold (true) or resume it (false).
+    Hold {
+        call: CallId,
+        held: bool,
+        reply: oneshot::Sender<Result<(), EngineError>>,
+    },
     Stats {
         call: CallId,
         reply: oneshot::Sender<Result<CallStats, EngineError>>,
