@@ -395,6 +395,7 @@ async fn secure_baresip(our_srtp: &str, mediaenc: Option<&str>) -> SecureBaresip
         codecs: None,
         tls_ca_file: Some(ca.ca_file.clone()),
         srtp: our_srtp.parse().unwrap(),
+        calls: None,
     });
     let passwords = Passwords::from([("secure".to_string(), "unused".to_string())]);
     let (engine, events) = start_engine(&config, &passwords).await;

@@ -28,6 +28,7 @@ async fn established_codec(account: Option<&str>) -> String {
         codecs: Some(vec!["PCMA".into()]),
         tls_ca_file: None,
         srtp: Default::default(),
+        calls: None,
     });
     let passwords = Passwords::from([("pstn".to_string(), "unused".to_string())]);
     let (a, mut a_events) = start_engine(&config, &passwords).await;

@@ -29,6 +29,7 @@ fn account(user: &str, registrar_port: u16, expires: u32) -> AccountSettings {
         codecs: None,
         tls_ca_file: None,
         srtp: Default::default(),
+        calls: None,
     }
 }
 

@@ -119,6 +119,7 @@ async fn digest_challenge_on_invite_is_answered() {
         codecs: None,
         tls_ca_file: None,
         srtp: Default::default(),
+        calls: None,
     });
     let passwords = Passwords::from([("lab".to_string(), "secret".to_string())]);
     let (engine, mut events) = start_engine(&config, &passwords).await;

@@ -35,6 +35,7 @@ fn event_call(e: &PhoneEvent) -> Option<CallId> {
         | PhoneEvent::Established { call, .. }
         | PhoneEvent::MediaUpdated { call, .. }
         | PhoneEvent::HoldFailed { call, .. }
+        | PhoneEvent::Deflected { call, .. }
         | PhoneEvent::DtmfReceived { call, .. }
         | PhoneEvent::PlaybackFinished { call }
         | PhoneEvent::Ended { call, .. } => Some(*call),

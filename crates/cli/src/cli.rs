@@ -72,6 +72,25 @@ pub enum Command {
         #[arg(value_parser = ["on", "off"])]
         state: String,
     },
+    /// Do not disturb on or off in the running instance: calls are refused
+    /// (486, or `dnd_status`) or forwarded to `forward_busy`.
+    Dnd {
+        #[arg(value_parser = ["on", "off"])]
+        state: String,
+        /// The account (default: calls to no account).
+        #[arg(long)]
+        account: Option<String>,
+    },
+    /// Forward calls of the running instance (302): `always`, when `busy`, or
+    /// when not answered (`no-answer`), to TARGET (a SIP URI or a number), or
+    /// `off`.
+    Forward {
+        #[arg(value_parser = ["always", "busy", "no-answer"])]
+        when: String,
+        target: String,
+        #[arg(long)]
+        account: Option<String>,
+    },
     /// Put a call of the running instance on hold (the other side hears
     /// nothing of you, or its own music on hold).
     Hold { call: u64 },

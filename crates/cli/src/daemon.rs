@@ -87,6 +87,17 @@ pub fn print_event(cli: &Cli, e: &PhoneEvent) {
         PhoneEvent::MediaUpdated { call, direction } => {
             format!("call {call}: media now {direction}")
         }
+        PhoneEvent::Deflected {
+            call,
+            from,
+            reason,
+            forwarded_to,
+            status,
+            ..
+        } => match forwarded_to {
+            Some(to) => format!("call {call} from {from}: forwarded to {to} ({reason})"),
+            None => format!("call {call} from {from}: refused with {status} ({reason})"),
+        },
         PhoneEvent::HoldFailed { call, held, status } => format!(
             "call {call}: the other side refused to {} ({status})",
             if *held { "be held" } else { "resume" }

@@ -83,6 +83,31 @@ fn main() -> ExitCode {
                 )
                 .await
             }
+            Command::Dnd { state, account } => {
+                daemon::control(
+                    &cli,
+                    hookswitch_phone::control::Request::Dnd {
+                        on: state == "on",
+                        account: account.clone(),
+                    },
+                )
+                .await
+            }
+            Command::Forward {
+                when,
+                target,
+                account,
+            } => {
+                daemon::control(
+                    &cli,
+                    hookswitch_phone::control::Request::Forward {
+                        when: when.clone(),
+                        target: (target != "off").then(|| target.clone()),
+                        account: account.clone(),
+                    },
+                )
+                .await
+            }
             Command::Hold { call } | Command::Resume { call } => {
                 let held = matches!(cli.command, Command::Hold { .. });
                 daemon::control(

@@ -41,6 +41,17 @@ pub enum PhoneEvent {
         /// The SRTP suite when the media is encrypted, e.g. "AES_CM_128_HMAC_SHA1_80".
         encryption: Option<String>,
     },
+    /// An incoming call was not rung, or stopped ringing: refused under DND
+    /// (`reason` "dnd", `status` 486 or 480) or forwarded (302) to
+    /// `forwarded_to` ("always", "busy", "no-answer"). `Ended` follows.
+    Deflected {
+        call: CallId,
+        from: String,
+        account: Option<String>,
+        reason: String,
+        forwarded_to: Option<String>,
+        status: u16,
+    },
     /// The peer refused our hold (`held`) or resume: the call stays as it was.
     HoldFailed {
         call: CallId,

@@ -8,6 +8,8 @@ use std::time::Duration;
 
 use hookswitch_media::codec::CodecKind;
 use hookswitch_media::srtp::SrtpMode;
+
+use crate::call_handling::CallHandling;
 use hookswitch_sip::auth::Credentials;
 use hookswitch_sip::message::{SipUri, Uri};
 use hookswitch_sip::transaction::TimerConfig;
@@ -156,6 +158,9 @@ pub struct AccountSettings {
     /// "required" (RTP/SAVP; refuse calls without), or "off".
     #[serde(default)]
     pub srtp: SrtpMode,
+    /// This account's own DND, forwarding and auto-answer (replaces `[calls]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calls: Option<CallHandling>,
     #[serde(default = "default_expires")]
     pub expires: u32,
     #[serde(default = "default_true")]
@@ -181,6 +186,9 @@ fn default_true() -> bool {
 pub struct Config {
     pub sip: SipSettings,
     pub audio: AudioSettings,
+    /// DND, forwarding and auto-answer for calls to no account, and for
+    /// accounts without their own `calls` table.
+    pub calls: CallHandling,
     pub accounts: Vec<AccountSettings>,
 }
 
@@ -238,6 +246,17 @@ impl Config {
                 parse_codecs(c)?;
             }
         }
+        self.calls
+            .validate()
+            .map_err(|e| ConfigError::Invalid(format!("[calls]: {e}")))?;
+        for a in &self.accounts {
+            if let Some(c) = &a.calls {
+                c.validate().map_err(|message| ConfigError::Account {
+                    account: a.name.clone(),
+                    message,
+                })?;
+            }
+        }
         let mut names: Vec<&str> = self.accounts.iter().map(|a| a.name.as_str()).collect();
         names.sort_unstable();
         if names.windows(2).any(|w| w[0] == w[1]) {
@@ -259,6 +278,16 @@ impl Config {
                 Some(c) => parse_codecs(c),
                 None => Ok(global.clone()),
             })
+            .collect()
+    }
+
+    /// Per account (in account order) its call handling, then the one for
+    /// calls to no account.
+    pub fn call_handling(&self) -> Vec<CallHandling> {
+        self.accounts
+            .iter()
+            .map(|a| a.calls.clone().unwrap_or_else(|| self.calls.clone()))
+            .chain(std::iter::once(self.calls.clone()))
             .collect()
     }
 

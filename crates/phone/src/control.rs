@@ -41,6 +41,20 @@ pub enum Request {
         call: CallId,
         muted: bool,
     },
+    /// Do not disturb on or off, for an account or for calls to no account.
+    Dnd {
+        on: bool,
+        #[serde(default)]
+        account: Option<String>,
+    },
+    /// Forward calls ("always", "busy", "no-answer") to `target`, or stop (no target).
+    Forward {
+        when: String,
+        #[serde(default)]
+        target: Option<String>,
+        #[serde(default)]
+        account: Option<String>,
+    },
     /// Put a call on hold, or take it off.
     Hold {
         call: CallId,
@@ -143,6 +157,18 @@ async fn handle(engine: &Engine, req: Request) -> Reply {
         Request::Dtmf { call, keys } => engine.send_dtmf(call, &keys).await.map(|()| None),
         Request::Mute { call, muted } => engine.set_mute(call, muted).await.map(|()| None),
         Request::Hold { call, held } => engine.set_hold(call, held).await.map(|()| None),
+        Request::Dnd { on, account } => engine.set_dnd(account.as_deref(), on).await.map(|()| None),
+        Request::Forward {
+            when,
+            target,
+            account,
+        } => match when.parse() {
+            Ok(reason) => engine
+                .set_forward(account.as_deref(), reason, target)
+                .await
+                .map(|()| None),
+            Err(e) => Err(crate::EngineError::Config(e)),
+        },
         Request::Stats { call } => engine
             .call_stats(call)
             .await

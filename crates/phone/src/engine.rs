@@ -8,9 +8,10 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 
 use crate::api::{CallId, CallStats, CallSummary, EngineError, PhoneEvent};
 use crate::audio::{AudioSpec, Gain, MAX_PERCENT, RingSound};
+use crate::call_handling::ForwardReason;
 use crate::config::{Config, account_config};
 use crate::driver::transport::Transports;
-use crate::driver::{Command, Driver, DriverSettings};
+use crate::driver::{Command, Driver, DriverSettings, HandlingChange};
 
 /// Passwords by account name, found by the caller (keyring, environment, prompt).
 pub type Passwords = std::collections::HashMap<String, String>;
@@ -73,6 +74,7 @@ impl Engine {
                 .account_codecs()
                 .map_err(|e| EngineError::Config(e.to_string()))?,
             account_srtp: config.account_srtp(),
+            handling: config.call_handling(),
             telephone_event: config.audio.telephone_event,
             comfort_noise: config.audio.comfort_noise,
             rtcp_xr: config.audio.rtcp_xr,
@@ -171,6 +173,35 @@ impl Engine {
     pub async fn set_mute(&self, call: CallId, muted: bool) -> Result<(), EngineError> {
         self.ask(|reply| Command::Mute { call, muted, reply })
             .await?
+    }
+
+    /// Turns do-not-disturb on or off for an account (`None`: calls to no
+    /// account). Not saved: the configuration file keeps the start-up value.
+    pub async fn set_dnd(&self, account: Option<&str>, on: bool) -> Result<(), EngineError> {
+        let account = account.map(str::to_string);
+        self.ask(|reply| Command::Handling {
+            account,
+            change: HandlingChange::Dnd(on),
+            reply,
+        })
+        .await?
+    }
+
+    /// Sets (`Some(target)`: a SIP URI or a number at the account's domain) or
+    /// clears one kind of call forwarding of an account.
+    pub async fn set_forward(
+        &self,
+        account: Option<&str>,
+        reason: ForwardReason,
+        target: Option<String>,
+    ) -> Result<(), EngineError> {
+        let account = account.map(str::to_string);
+        self.ask(|reply| Command::Handling {
+            account,
+            change: HandlingChange::Forward(reason, target),
+            reply,
+        })
+        .await?
     }
 
     /// Puts an established call on hold (a re-INVITE offering `sendonly`; our

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod audio;
+pub mod call_handling;
 pub mod config;
 pub mod control;
 mod driver;
@@ -12,5 +13,5 @@ mod local_address;
 pub use api::{CallId, CallStats, CallSummary, EngineError, PhoneEvent};
 pub use audio::AudioSpec;
 pub use config::Config;
-pub use driver::target_uri;
+pub use driver::{HandlingChange, target_uri};
 pub use engine::{Engine, Passwords};

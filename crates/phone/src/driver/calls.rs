@@ -71,11 +71,14 @@ impl Driver {
                 status,
                 reply,
             } => {
-                let r = self
-                    .ua
-                    .reject(now, ua::CallId(call), status)
-                    .map_err(|e| map_ua_error(e, call));
-                let _ = reply.send(r);
+                let _ = reply.send(self.refuse(now, call, status));
+            }
+            Command::Handling {
+                account,
+                change,
+                reply,
+            } => {
+                let _ = reply.send(self.change_handling(account.as_deref(), change));
             }
             Command::Hangup { call, reply } => {
                 let targets = match call {

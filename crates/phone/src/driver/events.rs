@@ -50,6 +50,11 @@ impl Driver {
                     let _ = self.ua.reject(now, call, 403);
                     return;
                 }
+                // DND and forwarding answer before anything rings.
+                let Some(ring_timers) = self.dispose(now, call, account, &from, answer_after)
+                else {
+                    return;
+                };
                 let sockets = match self.bind_media() {
                     Ok(s) => s,
                     Err(e) => {
@@ -73,6 +78,9 @@ impl Driver {
                     CallMedia::new(sockets, local, None, offer, AudioSpec::default()),
                 );
                 let _ = self.ua.ring(now, call);
+                for (after, timer) in ring_timers {
+                    self.ring_timers.push((now + after, call.0, timer));
+                }
                 self.emit(PhoneEvent::IncomingCall {
                     call: call.0,
                     from: from.to_string(),
@@ -97,6 +105,7 @@ impl Driver {
                 });
             }
             Event::Established { call, sdp } => {
+                self.ring_timers.retain(|(_, c, _)| *c != call.0);
                 if let Some(sdp) = sdp {
                     self.apply_remote_answer(call.0, &sdp);
                 }
@@ -140,6 +149,7 @@ impl Driver {
                 }
             }
             Event::Ended { call, reason } => {
+                self.ring_timers.retain(|(_, c, _)| *c != call.0);
                 let (reason, status, detail) = match reason {
                     EndReason::Local => ("local", None, None),
                     EndReason::Remote => ("remote", None, None),

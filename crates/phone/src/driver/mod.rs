@@ -3,6 +3,7 @@
 
 mod calls;
 mod events;
+mod handling;
 mod media;
 pub(crate) mod tls;
 pub mod transport;
@@ -19,7 +20,10 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 
 use crate::api::{CallId, CallStats, CallSummary, EngineError, PhoneEvent};
 use crate::audio::{AudioSpec, Gain, RingSound, Ringer};
+use crate::call_handling::CallHandling;
 use calls::CallMedia;
+pub use handling::HandlingChange;
+use handling::RingTimer;
 use media::{MediaControl, MediaReport};
 
 pub use calls::target_uri;
@@ -57,6 +61,12 @@ pub enum Command {
         muted: bool,
         reply: oneshot::Sender<Result<(), EngineError>>,
     },
+    /// Change DND or forwarding of an account (`None`: calls to no account).
+    Handling {
+        account: Option<String>,
+        change: HandlingChange,
+        reply: oneshot::Sender<Result<(), EngineError>>,
+    },
     /// Put a call on hold (true) or resume it (false).
     Hold {
         call: CallId,
@@ -89,6 +99,9 @@ pub struct DriverSettings {
     /// Per account (in account order): its SRTP mode, applied to calls whose
     /// signaling runs over TLS.
     pub account_srtp: Vec<SrtpMode>,
+    /// Per account (in account order), then one for calls to no account:
+    /// DND, forwarding, auto-answer. Changed at run time by the API.
+    pub handling: Vec<CallHandling>,
     pub telephone_event: bool,
     pub comfort_noise: bool,
     pub rtcp_xr: bool,
@@ -111,6 +124,8 @@ pub struct Driver {
     events: broadcast::Sender<PhoneEvent>,
     media_tx: mpsc::UnboundedSender<MediaReport>,
     session_ids: u64,
+    /// What is due for ringing calls: forwarding when unanswered, auto-answer.
+    ring_timers: Vec<(Instant, CallId, RingTimer)>,
 }
 
 impl Driver {
@@ -131,6 +146,7 @@ impl Driver {
                 events,
                 media_tx,
                 session_ids: rand::random::<u32>() as u64,
+                ring_timers: Vec::new(),
             },
             media_rx,
         )
@@ -185,7 +201,11 @@ impl Driver {
             {
                 break;
             }
-            let wake = self.ua.poll_timeout().map(tokio::time::Instant::from_std);
+            let wake = [self.ua.poll_timeout(), self.next_ring_timer()]
+                .into_iter()
+                .flatten()
+                .min()
+                .map(tokio::time::Instant::from_std);
             let sleep = async {
                 match wake {
                     Some(t) => tokio::time::sleep_until(t).await,
@@ -232,7 +252,11 @@ impl Driver {
                         break;
                     }
                 },
-                _ = sleep => self.ua.handle_timeout(Instant::now()),
+                _ = sleep => {
+                    let now = Instant::now();
+                    self.on_ring_timers(now);
+                    self.ua.handle_timeout(now);
+                }
                 _ = shutdown_deadline => {}
             }
         }

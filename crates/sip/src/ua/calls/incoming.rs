@@ -5,7 +5,7 @@ use std::time::Instant;
 use rand::RngExt;
 
 use super::{Call, CallState, Role};
-use crate::message::{Contact, HeaderName, NameAddr, Request, Response};
+use crate::message::{Contact, HeaderName, NameAddr, Request, Response, Uri};
 use crate::transaction::TxKey;
 use crate::ua::build::{new_tag, response_to};
 use crate::ua::dialog::Dialog;
@@ -65,6 +65,26 @@ impl UserAgent {
             id,
             EndReason::Rejected {
                 status,
+                reason: resp.reason.clone(),
+            },
+            now,
+        );
+        Ok(())
+    }
+
+    /// Forwards an incoming call: 302 Moved Temporarily with `target` as the
+    /// Contact (RFC 3261 21.3.3), for the caller's side to call there instead.
+    pub fn redirect(&mut self, now: Instant, id: CallId, target: &Uri) -> Result<(), UaError> {
+        let (key, mut resp) = self.uas_response(id, 302)?;
+        resp.headers.push(
+            HeaderName::Contact,
+            NameAddr::new(target.clone()).to_string(),
+        );
+        self.respond(&key, &resp, now);
+        self.end_call(
+            id,
+            EndReason::Rejected {
+                status: 302,
                 reason: resp.reason.clone(),
             },
             now,
