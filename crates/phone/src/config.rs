@@ -424,6 +424,23 @@ fn parse_codecs(names: &[String]) -> Result<Vec<CodecKind>, ConfigError> {
 mod tests {
     use super::*;
 
+    /// The example in README.md is what users copy: it must load and validate.
+    #[test]
+    fn the_readme_example_is_a_valid_configuration() {
+        let readme = include_str!("../../../README.md");
+        let start = readme
+            .find("```toml\n[sip]")
+            .expect("README has the example")
+            + "```toml\n".len();
+        let end = start + readme[start..].find("```").expect("closed");
+        let config: Config = toml::from_str(&readme[start..end]).expect("parses");
+        config.validate().expect("valid");
+        assert_eq!(config.accounts.len(), 1);
+        assert_eq!(config.accounts[0].srtp, SrtpMode::Optional);
+        assert_eq!(config.calls.dnd_status, 486);
+        assert_eq!(config.call_handling().len(), 2);
+    }
+
     #[test]
     fn parses_a_full_file_and_rejects_mistakes() {
         let text = r#"
