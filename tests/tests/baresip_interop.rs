@@ -92,6 +92,25 @@ fn check_recordings(dir: &Path, baresip: &Baresip, codec: &Codec) {
     assert!(secs > 1.5, "only {secs:.1} s of our tone reached baresip");
 }
 
+/// We hang up; once baresip has ended the call too (which closes its
+/// recording), it is stopped.
+async fn hang_up_and_stop(
+    engine: &Engine,
+    events: &mut broadcast::Receiver<PhoneEvent>,
+    call: CallId,
+    process: &mut Process,
+) {
+    engine.hangup(Some(call)).await.unwrap();
+    expect_event(events, T, "ended", |e| {
+        matches!(e, PhoneEvent::Ended { .. }).then_some(())
+    })
+    .await;
+    wait_until(Duration::from_secs(10), "baresip to end the call", || {
+        process.log().contains("terminated")
+    });
+    process.stop();
+}
+
 /// baresip listening for `seconds` (playing its tone), and our engine, started
 /// with `config`, in an established call to it.
 struct BaresipCall {
@@ -151,16 +170,7 @@ async fn we_call_baresip(transport: &str, codec: &Codec) {
     } = call_baresip(transport, codec, 15, test_config(free_port())).await;
     // The call's length: this is how much audio the recordings get.
     tokio::time::sleep(TALK).await;
-    engine.hangup(Some(call)).await.unwrap();
-    expect_event(&mut events, T, "ended", |e| {
-        matches!(e, PhoneEvent::Ended { .. }).then_some(())
-    })
-    .await;
-    // baresip closes its recording when the call ends.
-    wait_until(Duration::from_secs(10), "baresip to end the call", || {
-        process.log().contains("terminated")
-    });
-    process.stop();
+    hang_up_and_stop(&engine, &mut events, call, &mut process).await;
     check_transport(&process.log(), transport);
     check_recordings(dir.path(), &baresip, codec);
 }
@@ -433,15 +443,7 @@ async fn we_call_baresip_with_srtp(our_srtp: &str, mediaenc: &str) {
     .await;
     assert_eq!(encryption.as_deref(), Some("AES_CM_128_HMAC_SHA1_80"));
     tokio::time::sleep(TALK).await;
-    engine.hangup(Some(call)).await.unwrap();
-    expect_event(&mut events, T, "ended", |e| {
-        matches!(e, PhoneEvent::Ended { .. }).then_some(())
-    })
-    .await;
-    wait_until(Duration::from_secs(10), "baresip to end the call", || {
-        process.log().contains("terminated")
-    });
-    process.stop();
+    hang_up_and_stop(&engine, &mut events, call, &mut process).await;
     let log = process.log();
     assert!(log.contains("transport=tls"), "the call used TLS:\n{log}");
     assert!(
@@ -520,15 +522,7 @@ async fn hold_and_resume_stop_and_restart_the_audio() {
         "sendrecv"
     );
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    engine.hangup(Some(call)).await.unwrap();
-    expect_event(&mut events, T, "ended", |e| {
-        matches!(e, PhoneEvent::Ended { .. }).then_some(())
-    })
-    .await;
-    wait_until(Duration::from_secs(10), "baresip to end the call", || {
-        process.log().contains("terminated")
-    });
-    process.stop();
+    hang_up_and_stop(&engine, &mut events, call, &mut process).await;
     // baresip stopped sending while held (it answered recvonly) and started
     // again. (baresip 1.0's own recording stops at the first re-INVITE, so
     // what the held side hears of us is checked between two Hookswitches in
