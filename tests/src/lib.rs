@@ -65,6 +65,8 @@ pub fn test_config(port: u16) -> Config {
     c.sip.t1_ms = 100;
     c.sip.t2_ms = 800;
     c.sip.t4_ms = 1000;
+    // The tests' peers call our address directly.
+    c.sip.accept_p2p = true;
     c
 }
 

@@ -42,7 +42,13 @@ async fn phone(
 }
 
 async fn phone_with(account: AccountSettings) -> (Engine, broadcast::Receiver<PhoneEvent>) {
-    let mut config: Config = test_config(free_port());
+    phone_configured(account, test_config(free_port())).await
+}
+
+async fn phone_configured(
+    account: AccountSettings,
+    mut config: Config,
+) -> (Engine, broadcast::Receiver<PhoneEvent>) {
     let user = account.name.clone();
     config.accounts.push(account);
     let password = USERS
@@ -276,4 +282,53 @@ async fn tls_with_an_untrusted_certificate_fails_clearly() {
         detail.contains("certificate") && detail.contains("tls_ca_file"),
         "{detail}"
     );
+}
+
+/// With `only_from_registrar`, calls through the registrar ring and a call
+/// straight to the phone's address (a SIP scanner's "ghost call") is refused,
+/// even when it names the account's user; with peer-to-peer calls off, so is
+/// one to no account.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_calls_from_the_registrar_ring_when_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let kport = free_port();
+    let kamailio = Kamailio::configure(dir.path(), kport);
+    let _k = kamailio.start();
+    let mut guarded = test_config(free_port());
+    guarded.sip.only_from_registrar = true;
+    guarded.sip.accept_p2p = false;
+    let (alice, mut a_events) = phone("alice", kport, 600).await;
+    let (bob, mut b_events) = phone_configured(account("bob", kport, 600), guarded).await;
+    registered(&mut a_events).await;
+    registered(&mut b_events).await;
+    // Through the registrar: it rings and is answered.
+    call_through(&alice, &mut a_events, &bob, &mut b_events).await;
+    // Straight to bob's address, to his user and to no user.
+    let (scanner, mut s_events) = start_engine(&test_config(free_port()), &Passwords::new()).await;
+    for user in ["bob", "100"] {
+        let call = scanner
+            .call(
+                &format!("sip:{user}@{}", bob.local_addr()),
+                None,
+                AudioSpec::default(),
+            )
+            .await
+            .unwrap();
+        let status = expect_event(&mut s_events, T, "refused", |e| match e {
+            PhoneEvent::Ended {
+                call: c, status, ..
+            } if *c == call => Some(*status),
+            _ => None,
+        })
+        .await;
+        assert_eq!(status, Some(403), "a direct call to {user}");
+    }
+    while let Ok(e) = b_events.try_recv() {
+        assert!(
+            !matches!(e, PhoneEvent::IncomingCall { .. }),
+            "a direct call rang: {e:?}"
+        );
+    }
+    alice.shutdown().await;
+    bob.shutdown().await;
 }

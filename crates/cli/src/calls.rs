@@ -152,7 +152,9 @@ pub async fn call(cli: &Cli, args: &CallArgs) -> anyhow::Result<u8> {
 }
 
 pub async fn listen(cli: &Cli, args: &ListenArgs) -> anyhow::Result<u8> {
-    let config = load_config(cli)?;
+    let mut config = load_config(cli)?;
+    // Listening is asking for calls, also those that come to no account.
+    config.sip.accept_p2p = true;
     let passwords = passwords(&config, None)?;
     let (engine, mut events) = start_engine(cli, &config, &passwords).await?;
     let mut ended = 0u32;

@@ -18,6 +18,10 @@ pub struct Cli {
     /// Local SIP address (UDP and TCP), overriding the configuration.
     #[arg(long, global = true, value_name = "ADDR:PORT")]
     pub bind: Option<SocketAddr>,
+    /// Take calls that come straight to our address, to no account
+    /// (`sip.accept_p2p`; `listen` always does).
+    #[arg(long, global = true)]
+    pub accept_p2p: bool,
     /// Control socket of a running instance.
     #[arg(long, global = true, value_name = "PATH")]
     pub control: Option<PathBuf>,

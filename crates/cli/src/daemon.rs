@@ -18,6 +18,7 @@ pub fn load_config(cli: &Cli) -> anyhow::Result<Config> {
     if let Some(bind) = cli.bind {
         config.sip.listen = bind;
     }
+    config.sip.accept_p2p |= cli.accept_p2p;
     Ok(config)
 }
 

@@ -118,7 +118,12 @@ fn commands_reach_a_running_instance() {
     let control = dir.path().join("control.sock");
     let mut daemon = hookswitch(dir.path());
     daemon
-        .args(["--bind", &format!("127.0.0.1:{port}"), "--control"])
+        .args([
+            "--bind",
+            &format!("127.0.0.1:{port}"),
+            "--accept-p2p",
+            "--control",
+        ])
         .arg(&control)
         .arg("run");
     let daemon = Process::spawn("run", daemon, dir.path());
@@ -166,6 +171,19 @@ fn commands_reach_a_running_instance() {
             .code(),
         Some(0)
     );
+    assert_eq!(ask(&["hold", "1"]).status.code(), Some(0));
+    daemon.wait_for_log("call 1: media now sendonly", Duration::from_secs(10));
+    assert_eq!(ask(&["resume", "1"]).status.code(), Some(0));
+    daemon.wait_for_log("call 1: media now sendrecv", Duration::from_secs(10));
+    assert_eq!(ask(&["dnd", "on"]).status.code(), Some(0));
+    assert_eq!(
+        ask(&["forward", "busy", "sip:voicemail@127.0.0.1:5999"])
+            .status
+            .code(),
+        Some(0)
+    );
+    let no_account = ask(&["dnd", "on", "--account", "nobody"]);
+    assert_eq!(no_account.status.code(), Some(1), "{}", text(&no_account));
     let too_loud = ask(&["volume", "1", "--speaker", "500"]);
     assert_eq!(too_loud.status.code(), Some(1), "{}", text(&too_loud));
     assert!(

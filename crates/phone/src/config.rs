@@ -59,7 +59,11 @@ pub struct SipSettings {
     pub t2_ms: u64,
     pub t4_ms: u64,
     /// Accept calls that come straight to our address (no registrar involved).
+    /// Off unless enabled (`hookswitch listen` turns it on for its run).
     pub accept_p2p: bool,
+    /// Accept calls only from where a registrar accepted our registration
+    /// (stops the "ghost calls" of SIP scanners that try every address).
+    pub only_from_registrar: bool,
 }
 
 impl Default for SipSettings {
@@ -71,7 +75,8 @@ impl Default for SipSettings {
             t1_ms: 500,
             t2_ms: 4000,
             t4_ms: 5000,
-            accept_p2p: true,
+            accept_p2p: false,
+            only_from_registrar: false,
         }
     }
 }

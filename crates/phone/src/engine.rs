@@ -90,6 +90,7 @@ impl Engine {
             }),
             rtcp_interval: std::time::Duration::from_millis(config.audio.rtcp_interval_ms.max(500)),
             accept_p2p: config.sip.accept_p2p,
+            only_from_registrar: config.sip.only_from_registrar,
             account_names: config.accounts.iter().map(|a| a.name.clone()).collect(),
         };
         let (driver, media_rx) = Driver::new(ua, transports, settings, events.clone());

@@ -45,8 +45,15 @@ impl Driver {
                 to,
                 offer,
                 answer_after,
+                via_registrar,
             } => {
                 if account.is_none() && !self.settings.accept_p2p {
+                    tracing::info!(%call, %from, "refused: peer-to-peer calls are off (sip.accept_p2p)");
+                    let _ = self.ua.reject(now, call, 403);
+                    return;
+                }
+                if self.settings.only_from_registrar && !via_registrar {
+                    tracing::info!(%call, %from, "refused: not from a registrar (sip.only_from_registrar)");
                     let _ = self.ua.reject(now, call, 403);
                     return;
                 }

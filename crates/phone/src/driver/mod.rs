@@ -111,6 +111,7 @@ pub struct DriverSettings {
     pub echo_cancellation: crate::config::EchoMode,
     pub rtcp_interval: std::time::Duration,
     pub accept_p2p: bool,
+    pub only_from_registrar: bool,
     pub account_names: Vec<String>,
 }
 

@@ -65,6 +65,9 @@ pub enum Event {
         offer: Option<Vec<u8>>,
         /// `Call-Info: ...;answer-after=N` or similar, for auto-answer.
         answer_after: Option<u32>,
+        /// It came from an address a registrar (or the outbound proxy in front
+        /// of it) accepted one of our registrations from: not a scanner's.
+        via_registrar: bool,
     },
     /// Our outgoing call progresses (180 Ringing, 183 Session Progress).
     Progress {

@@ -74,7 +74,10 @@ impl UserAgent {
         match (&req.method, in_dialog) {
             (Method::Cancel, _) => self.on_cancel(&key, &req, now),
             (_, true) => self.on_in_dialog_request(&key, req, now),
-            (Method::Invite, false) => self.on_invite(&key, req, now),
+            (Method::Invite, false) => {
+                let via_registrar = self.registrar_sources.contains(&source);
+                self.on_invite(&key, req, via_registrar, now)
+            }
             (Method::Options, false) => {
                 let mut resp = response_to(&req, 200, Some(&super::new_tag()));
                 resp.headers.push(HeaderName::Allow, ALLOW);

@@ -148,6 +148,9 @@ pub struct UserAgent {
     transmits: VecDeque<Transmit>,
     events: VecDeque<Event>,
     stats: Stats,
+    /// Addresses our registrations were accepted from (registrars, or the
+    /// outbound proxies in front of them).
+    registrar_sources: std::collections::HashSet<SocketAddr>,
 }
 
 impl UserAgent {
@@ -166,6 +169,7 @@ impl UserAgent {
             transmits: VecDeque::new(),
             events: VecDeque::new(),
             stats: Stats::default(),
+            registrar_sources: Default::default(),
         }
     }
 
@@ -268,7 +272,16 @@ impl UserAgent {
     ) {
         match message {
             Message::Request(req) => self.on_request(now, transport, source, req),
-            Message::Response(resp) => self.on_response(now, resp),
+            Message::Response(resp) => {
+                if resp.is_success()
+                    && TxKey::for_response(&resp)
+                        .and_then(|k| self.txs.get(&k))
+                        .is_some_and(|e| matches!(e.owner, Owner::Registration(_)))
+                {
+                    self.registrar_sources.insert(source);
+                }
+                self.on_response(now, resp)
+            }
         }
     }
 

@@ -121,7 +121,13 @@ impl UserAgent {
     }
 
     /// A new incoming INVITE outside any dialog.
-    pub(in crate::ua) fn on_invite(&mut self, key: &TxKey, req: Request, now: Instant) {
+    pub(in crate::ua) fn on_invite(
+        &mut self,
+        key: &TxKey,
+        req: Request,
+        via_registrar: bool,
+        now: Instant,
+    ) {
         let (Some(from), Some(to), Some(call_id), Some(cseq)) = (
             req.headers.from_addr(),
             req.headers.to_addr(),
@@ -185,6 +191,7 @@ impl UserAgent {
             to: Box::new(to),
             offer,
             answer_after,
+            via_registrar,
         });
     }
 
