@@ -367,3 +367,87 @@ async fn we_put_the_peer_on_hold_and_resume() {
     assert_eq!(reason, "local");
     sipp_succeeds(sipp).await;
 }
+
+/// sipp transfers us to carol (a second sipp): we accept the REFER, call carol,
+/// and report "100 Trying" then "200 OK"; sipp then hangs up on us.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn we_are_transferred_blind() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let (engine, mut events) = start_engine(&test_config(port), &Passwords::new()).await;
+    let carol_port = free_port();
+    let carol = sipp::uas(dir.path(), carol_port, Scenario::Builtin("uas"), 1, &[]);
+    let target_port = carol_port.to_string();
+    let sipp = sipp::uac(
+        dir.path(),
+        free_port(),
+        addr(port),
+        Scenario::File("uac_refer_blind"),
+        1,
+        &["-key", "target_port", &target_port],
+    );
+    let call = expect_event(&mut events, T, "incoming call", incoming).await;
+    engine.answer(call, AudioSpec::default()).await.unwrap();
+    let (asked_in, new_call, target) = expect_event(&mut events, T, "transferring", |e| match e {
+        PhoneEvent::Transferring {
+            call,
+            new_call,
+            target,
+        } => Some((*call, *new_call, target.clone())),
+        _ => None,
+    })
+    .await;
+    assert_eq!(asked_in, call);
+    assert_eq!(target, format!("sip:carol@127.0.0.1:{carol_port}"));
+    let up = expect_event(&mut events, T, "carol answers", established).await;
+    assert_eq!(up, new_call);
+    let (reason, _) = expect_event(&mut events, T, "the transferor hangs up", ended).await;
+    assert_eq!(reason, "remote");
+    sipp_succeeds(sipp).await;
+    engine.hangup(Some(new_call)).await.unwrap();
+    sipp_succeeds(carol).await;
+}
+
+/// We transfer sipp to carol: REFER accepted, progress reported, and once
+/// sipp says carol answered, our call ends.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn we_transfer_the_peer_blind() {
+    let dir = tempfile::tempdir().unwrap();
+    let sipp_port = free_port();
+    let sipp = sipp::uas(
+        dir.path(),
+        sipp_port,
+        Scenario::File("uas_refer_target"),
+        1,
+        &[],
+    );
+    let (engine, mut events) = start_engine(&test_config(free_port()), &Passwords::new()).await;
+    engine
+        .call(
+            &format!("sip:service@127.0.0.1:{sipp_port}"),
+            None,
+            AudioSpec::default(),
+        )
+        .await
+        .unwrap();
+    let call = expect_event(&mut events, T, "established", established).await;
+    engine
+        .transfer(call, "sip:carol@127.0.0.1:5999")
+        .await
+        .unwrap();
+    let progress = |e: &PhoneEvent| match e {
+        PhoneEvent::TransferProgress { status, done, .. } => Some((*status, *done)),
+        _ => None,
+    };
+    assert_eq!(
+        expect_event(&mut events, T, "trying", progress).await,
+        (100, false)
+    );
+    assert_eq!(
+        expect_event(&mut events, T, "answered", progress).await,
+        (200, true)
+    );
+    let (reason, _) = expect_event(&mut events, T, "our call ends", ended).await;
+    assert_eq!(reason, "local");
+    sipp_succeeds(sipp).await;
+}

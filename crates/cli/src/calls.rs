@@ -36,6 +36,8 @@ fn event_call(e: &PhoneEvent) -> Option<CallId> {
         | PhoneEvent::MediaUpdated { call, .. }
         | PhoneEvent::HoldFailed { call, .. }
         | PhoneEvent::Deflected { call, .. }
+        | PhoneEvent::TransferProgress { call, .. }
+        | PhoneEvent::Transferring { call, .. }
         | PhoneEvent::DtmfReceived { call, .. }
         | PhoneEvent::PlaybackFinished { call }
         | PhoneEvent::Ended { call, .. } => Some(*call),

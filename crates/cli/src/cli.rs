@@ -95,6 +95,9 @@ pub enum Command {
         #[arg(long)]
         account: Option<String>,
     },
+    /// Transfer a call of the running instance to TARGET (blind: the other side
+    /// calls TARGET; once answered, this call ends).
+    Transfer { call: u64, target: String },
     /// Put a call of the running instance on hold (the other side hears
     /// nothing of you, or its own music on hold).
     Hold { call: u64 },

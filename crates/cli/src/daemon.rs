@@ -99,6 +99,15 @@ pub fn print_event(cli: &Cli, e: &PhoneEvent) {
             Some(to) => format!("call {call} from {from}: forwarded to {to} ({reason})"),
             None => format!("call {call} from {from}: refused with {status} ({reason})"),
         },
+        PhoneEvent::TransferProgress { call, status, done } => format!(
+            "call {call}: transfer {}{status}",
+            if *done { "ended " } else { "" }
+        ),
+        PhoneEvent::Transferring {
+            call,
+            new_call,
+            target,
+        } => format!("call {call}: transferred to {target} (call {new_call})"),
         PhoneEvent::HoldFailed { call, held, status } => format!(
             "call {call}: the other side refused to {} ({status})",
             if *held { "be held" } else { "resume" }

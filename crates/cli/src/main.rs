@@ -108,6 +108,16 @@ fn main() -> ExitCode {
                 )
                 .await
             }
+            Command::Transfer { call, target } => {
+                daemon::control(
+                    &cli,
+                    hookswitch_phone::control::Request::Transfer {
+                        call: *call,
+                        target: target.clone(),
+                    },
+                )
+                .await
+            }
             Command::Hold { call } | Command::Resume { call } => {
                 let held = matches!(cli.command, Command::Hold { .. });
                 daemon::control(

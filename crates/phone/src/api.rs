@@ -52,6 +52,20 @@ pub enum PhoneEvent {
         forwarded_to: Option<String>,
         status: u16,
     },
+    /// How the transfer we asked for goes (`Engine::transfer`): the status of
+    /// the peer's call to the target; when `done` with a 2xx, our call ends.
+    TransferProgress {
+        call: CallId,
+        status: u16,
+        done: bool,
+    },
+    /// The peer of `call` transferred us: we are calling `target` as
+    /// `new_call` (its own events follow).
+    Transferring {
+        call: CallId,
+        new_call: CallId,
+        target: String,
+    },
     /// The peer refused our hold (`held`) or resume: the call stays as it was.
     HoldFailed {
         call: CallId,

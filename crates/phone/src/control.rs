@@ -55,6 +55,11 @@ pub enum Request {
         #[serde(default)]
         account: Option<String>,
     },
+    /// Blind transfer of a call to `target`.
+    Transfer {
+        call: CallId,
+        target: String,
+    },
     /// Put a call on hold, or take it off.
     Hold {
         call: CallId,
@@ -157,6 +162,7 @@ async fn handle(engine: &Engine, req: Request) -> Reply {
         Request::Dtmf { call, keys } => engine.send_dtmf(call, &keys).await.map(|()| None),
         Request::Mute { call, muted } => engine.set_mute(call, muted).await.map(|()| None),
         Request::Hold { call, held } => engine.set_hold(call, held).await.map(|()| None),
+        Request::Transfer { call, target } => engine.transfer(call, &target).await.map(|()| None),
         Request::Dnd { on, account } => engine.set_dnd(account.as_deref(), on).await.map(|()| None),
         Request::Forward {
             when,

@@ -205,6 +205,19 @@ impl Engine {
         .await?
     }
 
+    /// Blind transfer: asks the other side of `call` to call `target` (a SIP
+    /// URI or a number at the account's domain). `TransferProgress` events
+    /// follow; once the target answers, this call ends.
+    pub async fn transfer(&self, call: CallId, target: &str) -> Result<(), EngineError> {
+        let target = target.to_string();
+        self.ask(|reply| Command::Transfer {
+            call,
+            target,
+            reply,
+        })
+        .await?
+    }
+
     /// Puts an established call on hold (a re-INVITE offering `sendonly`; our
     /// microphone stops at once) or resumes it (`sendrecv`). The outcome comes
     /// as `MediaUpdated` (or `HoldFailed` if the peer refuses).

@@ -811,3 +811,74 @@ fn undeliverable_register_and_invite_fail_at_once_with_the_reason() {
         })
     );
 }
+
+#[test]
+fn blind_transfer_refer_and_its_notifies() {
+    let mut net = Net::new(ua(A, vec![]), ua(B, vec![]));
+    let call = net
+        .a
+        .call(net.now, None, &b_uri(), b"v=0".to_vec())
+        .unwrap();
+    net.pump();
+    let incoming = net.incoming_call();
+    net.b.answer(net.now, incoming, b"v=0".to_vec()).unwrap();
+    net.pump();
+    // A (transferor) refers B (transferee) to carol, with an attended
+    // transfer's Replaces in the target's headers.
+    let carol: Uri = "sip:carol@192.0.2.9?Replaces=abc%40h%3Bto-tag%3D1%3Bfrom-tag%3D2"
+        .parse()
+        .unwrap();
+    net.a.refer(net.now, call, &carol).unwrap();
+    net.pump();
+    assert_eq!(net.count("SIP/2.0 202 Accepted"), 1);
+    let requested = net.b_events.iter().find_map(|e| match e {
+        Event::TransferRequested {
+            call,
+            target,
+            replaces,
+            referred_by,
+        } => Some((*call, target.clone(), replaces.clone(), referred_by.clone())),
+        _ => None,
+    });
+    let (asked_in, target, replaces, referred_by) = requested.expect("B is asked");
+    assert_eq!(asked_in, incoming);
+    assert_eq!(target.to_string(), "sip:carol@192.0.2.9");
+    assert_eq!(replaces.as_deref(), Some("abc@h;to-tag=1;from-tag=2"));
+    assert!(referred_by.is_some_and(|r| r.contains("sip:hs@")));
+    // The first NOTIFY went with the 202; B reports the final answer.
+    net.b.notify_transfer(net.now, incoming, 200).unwrap();
+    net.pump();
+    assert_eq!(net.count("NOTIFY "), 2);
+    let progress: Vec<(u16, bool)> = net
+        .a_events
+        .iter()
+        .filter_map(|e| match e {
+            Event::TransferProgress { status, done, .. } => Some((*status, *done)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(progress, vec![(100, false), (200, true)]);
+    let final_notify = net
+        .wire
+        .iter()
+        .rev()
+        .find(|(_, m)| m.starts_with("NOTIFY "))
+        .unwrap();
+    assert!(final_notify.1.contains("Subscription-State: terminated"));
+    assert!(final_notify.1.contains("message/sipfrag"));
+    // A REFER that names no target is a bad request.
+    let mut bad = net
+        .wire
+        .iter()
+        .find(|(_, m)| m.starts_with("REFER "))
+        .unwrap()
+        .1
+        .clone();
+    bad = bad
+        .replace("Refer-To:", "X-Nothing:")
+        .replace("CSeq: 2 REFER", "CSeq: 9 REFER");
+    bad = bad.replace("branch=z9hG4bK", "branch=z9hG4bKx");
+    net.b.handle_datagram(net.now, addr(A), bad.as_bytes());
+    let t = net.b.poll_transmit().unwrap();
+    assert!(String::from_utf8_lossy(&t.payload).starts_with("SIP/2.0 400"));
+}

@@ -106,6 +106,13 @@ impl Driver {
             Command::Mute { call, muted, reply } => {
                 let _ = reply.send(self.tell_media(call, MediaControl::Mute(muted)));
             }
+            Command::Transfer {
+                call,
+                target,
+                reply,
+            } => {
+                let _ = reply.send(self.transfer(now, call, &target));
+            }
             Command::Hold { call, held, reply } => {
                 let _ = reply.send(self.hold(now, call, held));
             }
@@ -176,6 +183,19 @@ impl Driver {
             target,
             account_id.map(|a| &self.ua.config().accounts[a.0].aor),
         )?;
+        self.call_uri(now, &uri, account_id, audio, Vec::new())
+    }
+
+    /// Places a call to `uri`, with `headers` in its INVITE.
+    pub(super) fn call_uri(
+        &mut self,
+        now: Instant,
+        uri: &Uri,
+        account_id: Option<AccountId>,
+        audio: AudioSpec,
+        headers: Vec<(hookswitch_sip::message::HeaderName, String)>,
+    ) -> Result<CallId, EngineError> {
+        let target = uri.to_string();
         // Open the audio before anything goes on the wire (a bad file fails the
         // call here), and keep it for when media starts.
         let rate = self
@@ -189,15 +209,15 @@ impl Driver {
         })?;
         let hop = self
             .ua
-            .call_first_hop(account_id, &uri)
-            .map_err(|_| EngineError::BadTarget(target.into()))?;
+            .call_first_hop(account_id, uri)
+            .map_err(|_| EngineError::BadTarget(target.clone()))?;
         let srtp = self.srtp_for(account_id, hop.transport)?;
         let local = self.local_media(&socket, account_id, srtp);
         let offer = create_offer(&local);
         let call = self
             .ua
-            .call(now, account_id, &uri, offer.to_bytes())
-            .map_err(|_| EngineError::BadTarget(target.into()))?;
+            .call_with_headers(now, account_id, uri, offer.to_bytes(), headers)
+            .map_err(|_| EngineError::BadTarget(target))?;
         self.calls.insert(
             call.0,
             CallMedia {

@@ -113,6 +113,7 @@ impl Driver {
             }
             Event::Established { call, sdp } => {
                 self.ring_timers.retain(|(_, c, _)| *c != call.0);
+                self.report_transfer(now, call.0, 200);
                 if let Some(sdp) = sdp {
                     self.apply_remote_answer(call.0, &sdp);
                 }
@@ -155,8 +156,23 @@ impl Driver {
                     self.emit(PhoneEvent::DtmfReceived { call: call.0, key });
                 }
             }
+            Event::TransferRequested {
+                call,
+                target,
+                replaces,
+                referred_by,
+            } => self.on_transfer_requested(now, call, target, replaces, referred_by),
+            Event::TransferProgress { call, status, done } => {
+                self.on_transfer_progress(now, call.0, status, done)
+            }
             Event::Ended { call, reason } => {
                 self.ring_timers.retain(|(_, c, _)| *c != call.0);
+                let failed_with = match &reason {
+                    EndReason::Rejected { status, .. } => *status,
+                    EndReason::Timeout => 408,
+                    _ => 487,
+                };
+                self.report_transfer(now, call.0, failed_with);
                 let (reason, status, detail) = match reason {
                     EndReason::Local => ("local", None, None),
                     EndReason::Remote => ("remote", None, None),

@@ -6,6 +6,7 @@ mod events;
 mod handling;
 mod media;
 pub(crate) mod tls;
+mod transfer;
 pub mod transport;
 
 use std::collections::HashMap;
@@ -65,6 +66,12 @@ pub enum Command {
     Handling {
         account: Option<String>,
         change: HandlingChange,
+        reply: oneshot::Sender<Result<(), EngineError>>,
+    },
+    /// Blind transfer: ask the peer of `call` to call `target`.
+    Transfer {
+        call: CallId,
+        target: String,
         reply: oneshot::Sender<Result<(), EngineError>>,
     },
     /// Put a call on hold (true) or resume it (false).
@@ -127,6 +134,10 @@ pub struct Driver {
     session_ids: u64,
     /// What is due for ringing calls: forwarding when unanswered, auto-answer.
     ring_timers: Vec<(Instant, CallId, RingTimer)>,
+    /// Calls we asked the peer to transfer, until it says how that ended.
+    transfers_out: std::collections::HashSet<CallId>,
+    /// Calls we placed because a peer asked, and the call it asked in.
+    transfers_in: HashMap<CallId, CallId>,
 }
 
 impl Driver {
@@ -148,6 +159,8 @@ impl Driver {
                 media_tx,
                 session_ids: rand::random::<u32>() as u64,
                 ring_timers: Vec::new(),
+                transfers_out: Default::default(),
+                transfers_in: HashMap::new(),
             },
             media_rx,
         )

@@ -48,6 +48,16 @@ impl SipUri {
         self.user.as_deref().map(unescape)
     }
 
+    /// Removes the URI header `name` (`?Replaces=...`, any case) and returns
+    /// its value unescaped.
+    pub fn take_header(&mut self, name: &str) -> Option<String> {
+        let i = self
+            .headers
+            .iter()
+            .position(|(n, _)| n.eq_ignore_ascii_case(name))?;
+        Some(unescape(&self.headers.remove(i).1))
+    }
+
     /// `transport` parameter, lower-cased.
     pub fn transport(&self) -> Option<String> {
         self.params

@@ -106,6 +106,22 @@ pub enum Event {
         content_type: Option<String>,
         body: Vec<u8>,
     },
+    /// The peer asks us to call `target` instead (REFER, accepted with 202).
+    /// `replaces`: the dialog the new call replaces (attended transfer). Report
+    /// the new call with `notify_transfer`.
+    TransferRequested {
+        call: CallId,
+        target: crate::message::Uri,
+        replaces: Option<String>,
+        referred_by: Option<String>,
+    },
+    /// How the transfer we asked for goes: the new call's status (NOTIFY
+    /// sipfrag), or the REFER's refusal; `done` when there is no more to come.
+    TransferProgress {
+        call: CallId,
+        status: u16,
+        done: bool,
+    },
     Ended {
         call: CallId,
         reason: EndReason,

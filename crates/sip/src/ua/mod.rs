@@ -89,6 +89,7 @@ enum Owner {
     Cancel(CallId),
     Bye(CallId),
     ReInvite(CallId),
+    Refer(CallId),
     ServerInvite(CallId),
     InDialog(CallId),
 }
@@ -329,6 +330,7 @@ impl UserAgent {
             Owner::Registration(account) => self.on_register_response(account, resp, now),
             Owner::Invite(call) => self.on_invite_response(call, resp, now),
             Owner::ReInvite(call) => self.on_reinvite_response(call, resp, now),
+            Owner::Refer(call) => self.on_refer_response(call, &resp),
             Owner::Bye(_) | Owner::Cancel(_) | Owner::InDialog(_) | Owner::Nobody => {}
             Owner::ServerInvite(_) => {}
         }
@@ -390,6 +392,11 @@ impl UserAgent {
             Owner::ReInvite(call) => self
                 .events
                 .push_back(Event::OfferRejected { call, status: 408 }),
+            Owner::Refer(call) => self.events.push_back(Event::TransferProgress {
+                call,
+                status: 408,
+                done: true,
+            }),
             Owner::Bye(_) | Owner::Cancel(_) | Owner::InDialog(_) | Owner::Nobody => {}
         }
     }

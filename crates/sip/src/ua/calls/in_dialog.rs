@@ -167,6 +167,8 @@ impl UserAgent {
                 resp.headers.push(HeaderName::Allow, crate::ua::ALLOW);
                 self.respond(key, &resp, now);
             }
+            Method::Refer => self.on_refer(key, id, &req, now),
+            Method::Notify => self.on_notify(key, id, &req, now),
             _ => {
                 let mut resp = response_to(&req, 405, None);
                 resp.headers.push(HeaderName::Allow, crate::ua::ALLOW);

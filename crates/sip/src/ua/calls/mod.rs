@@ -4,6 +4,7 @@
 mod in_dialog;
 mod incoming;
 mod outgoing;
+mod transfer;
 
 use std::time::Instant;
 
@@ -73,6 +74,8 @@ pub(super) struct Call {
     reinvite_in_progress: bool,
     reinvite_retry: Option<(Instant, Vec<u8>)>,
     purge_at: Option<Instant>,
+    /// Headers our INVITE carries besides the usual (Replaces, Referred-By).
+    invite_headers: Vec<(HeaderName, String)>,
 }
 
 impl Call {
@@ -105,6 +108,7 @@ impl Call {
             reinvite_in_progress: false,
             reinvite_retry: None,
             purge_at: None,
+            invite_headers: Vec::new(),
         }
     }
 
@@ -252,18 +256,35 @@ impl UserAgent {
         body: Option<(&str, Vec<u8>)>,
         now: Instant,
     ) -> Option<TxKey> {
+        self.send_in_dialog_with(id, method, &[], body, now)
+    }
+
+    /// As `send_in_dialog`, with `extra` headers (Refer-To, Event...).
+    fn send_in_dialog_with(
+        &mut self,
+        id: CallId,
+        method: Method,
+        extra: &[(HeaderName, String)],
+        body: Option<(&str, Vec<u8>)>,
+        now: Instant,
+    ) -> Option<TxKey> {
         let contact_user = self.contact_user_for(id);
         let call = self.calls.get_mut(&id)?;
         let owner = match method {
             Method::Bye => Owner::Bye(id),
             Method::Invite => Owner::ReInvite(id),
+            Method::Refer => Owner::Refer(id),
             _ => Owner::InDialog(id),
         };
         let (mut req, target) = call.dialog.request(method.clone(), None);
+        for (name, value) in extra {
+            req.headers.push(name.clone(), value.clone());
+        }
         let target = target
             .or_else(|| dialog_target(&call.dialog))
             .unwrap_or_else(|| call.target.clone());
-        if matches!(method, Method::Invite | Method::Update) {
+        // A REFER's Contact names us for the subscription it creates.
+        if matches!(method, Method::Invite | Method::Update | Method::Refer) {
             req.headers.push(
                 HeaderName::Contact,
                 self.contact(&contact_user, target.transport),

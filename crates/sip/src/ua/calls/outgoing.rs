@@ -42,6 +42,19 @@ impl UserAgent {
         target: &Uri,
         sdp: Vec<u8>,
     ) -> Result<CallId, UaError> {
+        self.call_with_headers(now, account, target, sdp, Vec::new())
+    }
+
+    /// As `call`, with `headers` in the INVITE (Replaces for an attended
+    /// transfer, Referred-By when a transfer asked for the call).
+    pub fn call_with_headers(
+        &mut self,
+        now: Instant,
+        account: Option<AccountId>,
+        target: &Uri,
+        sdp: Vec<u8>,
+        headers: Vec<(HeaderName, String)>,
+    ) -> Result<CallId, UaError> {
         let target_sip = target.as_sip().ok_or(UaError::NotSip)?.clone();
         let acct = match account {
             Some(a) => Some(
@@ -89,7 +102,10 @@ impl UserAgent {
             route_set,
         };
         let id = self.new_call_id();
-        let call = Call::new(Role::Caller, dialog, account, first_hop);
+        let call = Call {
+            invite_headers: headers,
+            ..Call::new(Role::Caller, dialog, account, first_hop)
+        };
         self.calls.insert(id, call);
         self.send_invite(id, sdp, None, now);
         Ok(id)
@@ -110,12 +126,16 @@ impl UserAgent {
         // Until the dialog exists, Route is the pre-loaded outbound proxy.
         let (mut req, _) = call.dialog.request(Method::Invite, None);
         let target = call.target.clone();
+        let extra = call.invite_headers.clone();
         let contact = self.contact(&contact_user, target.transport);
         req.headers.push(HeaderName::Contact, contact);
         req.headers.push(HeaderName::Allow, crate::ua::ALLOW);
         req.headers
             .push(HeaderName::UserAgent, crate::ua::user_agent());
         if let Some((name, value)) = authorization {
+            req.headers.push(name, value);
+        }
+        for (name, value) in extra {
             req.headers.push(name, value);
         }
         req.headers.push(HeaderName::ContentType, "application/sdp");
