@@ -50,7 +50,7 @@ impl UserAgent {
         id: CallId,
         status: u16,
     ) -> Result<(), UaError> {
-        if !self.calls.get(&id).is_some_and(|c| !c.is_ended()) {
+        if self.calls.get(&id).is_none_or(|c| c.is_ended()) {
             return Err(UaError::NoSuchCall);
         }
         let state = if status >= 200 {
