@@ -95,9 +95,16 @@ pub enum Command {
         #[arg(long)]
         account: Option<String>,
     },
-    /// Transfer a call of the running instance to TARGET (blind: the other side
-    /// calls TARGET; once answered, this call ends).
-    Transfer { call: u64, target: String },
+    /// Transfer a call of the running instance: blind to TARGET (the other side
+    /// calls TARGET; once answered, this call ends), or attended with
+    /// `--to-call N` (the other side takes our place in our call N).
+    Transfer {
+        call: u64,
+        #[arg(required_unless_present = "to_call", conflicts_with = "to_call")]
+        target: Option<String>,
+        #[arg(long, value_name = "CALL")]
+        to_call: Option<u64>,
+    },
     /// Put a call of the running instance on hold (the other side hears
     /// nothing of you, or its own music on hold).
     Hold { call: u64 },

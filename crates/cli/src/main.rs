@@ -108,12 +108,17 @@ fn main() -> ExitCode {
                 )
                 .await
             }
-            Command::Transfer { call, target } => {
+            Command::Transfer {
+                call,
+                target,
+                to_call,
+            } => {
                 daemon::control(
                     &cli,
                     hookswitch_phone::control::Request::Transfer {
                         call: *call,
                         target: target.clone(),
+                        to_call: *to_call,
                     },
                 )
                 .await

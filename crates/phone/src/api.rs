@@ -26,6 +26,9 @@ pub enum PhoneEvent {
         account: Option<String>,
         /// Seconds after which the caller asked us to auto-answer (Call-Info).
         answer_after: Option<u32>,
+        /// An attended transfer's call that takes the place of this call of
+        /// ours: it is answered at once and the replaced call ends.
+        replaces: Option<CallId>,
     },
     /// Our outgoing call progresses (180 Ringing, 183 Session Progress).
     Progress {

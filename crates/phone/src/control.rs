@@ -55,10 +55,14 @@ pub enum Request {
         #[serde(default)]
         account: Option<String>,
     },
-    /// Blind transfer of a call to `target`.
+    /// Blind transfer of a call to `target`, or attended transfer to the
+    /// peer of our call `to_call`.
     Transfer {
         call: CallId,
-        target: String,
+        #[serde(default)]
+        target: Option<String>,
+        #[serde(default)]
+        to_call: Option<CallId>,
     },
     /// Put a call on hold, or take it off.
     Hold {
@@ -162,7 +166,17 @@ async fn handle(engine: &Engine, req: Request) -> Reply {
         Request::Dtmf { call, keys } => engine.send_dtmf(call, &keys).await.map(|()| None),
         Request::Mute { call, muted } => engine.set_mute(call, muted).await.map(|()| None),
         Request::Hold { call, held } => engine.set_hold(call, held).await.map(|()| None),
-        Request::Transfer { call, target } => engine.transfer(call, &target).await.map(|()| None),
+        Request::Transfer {
+            call,
+            target,
+            to_call,
+        } => match (target, to_call) {
+            (Some(target), None) => engine.transfer(call, &target).await.map(|()| None),
+            (None, Some(consult)) => engine.transfer_attended(call, consult).await.map(|()| None),
+            _ => Err(crate::EngineError::Config(
+                "transfer to a target or to a call, one of the two".into(),
+            )),
+        },
         Request::Dnd { on, account } => engine.set_dnd(account.as_deref(), on).await.map(|()| None),
         Request::Forward {
             when,

@@ -218,6 +218,22 @@ impl Engine {
         .await?
     }
 
+    /// Attended transfer: the other side of `call` is asked to call the other
+    /// side of `consult` (our second call) in our place (REFER with Replaces).
+    /// Both our calls end once it has.
+    pub async fn transfer_attended(
+        &self,
+        call: CallId,
+        consult: CallId,
+    ) -> Result<(), EngineError> {
+        self.ask(|reply| Command::TransferAttended {
+            call,
+            consult,
+            reply,
+        })
+        .await?
+    }
+
     /// Puts an established call on hold (a re-INVITE offering `sendonly`; our
     /// microphone stops at once) or resumes it (`sendrecv`). The outcome comes
     /// as `MediaUpdated` (or `HoldFailed` if the peer refuses).

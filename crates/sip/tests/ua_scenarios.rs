@@ -882,3 +882,85 @@ fn blind_transfer_refer_and_its_notifies() {
     let t = net.b.poll_transmit().unwrap();
     assert!(String::from_utf8_lossy(&t.payload).starts_with("SIP/2.0 400"));
 }
+
+#[test]
+fn an_invite_with_replaces_names_one_of_our_calls_or_gets_481() {
+    let mut net = Net::new(ua(A, vec![]), ua(B, vec![]));
+    net.a
+        .call(net.now, None, &b_uri(), b"v=0".to_vec())
+        .unwrap();
+    net.pump();
+    let incoming = net.incoming_call();
+    net.b.answer(net.now, incoming, b"v=0".to_vec()).unwrap();
+    net.pump();
+    let invite = net
+        .wire
+        .iter()
+        .find(|(_, m)| m.starts_with("INVITE "))
+        .unwrap()
+        .1
+        .clone();
+    let value = |m: &str, name: &str| header(m, name).trim_start_matches(':').trim().to_string();
+    let call_id = value(&invite, "Call-ID");
+    let from_tag = value(&invite, "From")
+        .split("tag=")
+        .nth(1)
+        .unwrap()
+        .to_string();
+    let ok = net
+        .wire
+        .iter()
+        .find(|(_, m)| m.starts_with("SIP/2.0 200"))
+        .unwrap()
+        .1
+        .clone();
+    let to_tag = value(&ok, "To").split("tag=").nth(1).unwrap().to_string();
+    // A new INVITE (another dialog) that replaces the call, as B sees it
+    // (to-tag is B's), then one with the tags swapped, then an unknown one.
+    let mut events = Vec::new();
+    for (n, replaces) in [
+        format!("{call_id};to-tag={to_tag};from-tag={from_tag}"),
+        format!("{call_id};to-tag={from_tag};from-tag={to_tag}"),
+        format!("nothing@here;to-tag={to_tag};from-tag={from_tag}"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let text = invite
+            .replace(&call_id, &format!("new-{n}-{call_id}"))
+            .replace(&format!("tag={from_tag}"), &format!("tag=x{n}"))
+            .replace("branch=z9hG4bK", &format!("branch=z9hG4bKr{n}"))
+            .replace(
+                "CSeq: 1 INVITE",
+                &format!("CSeq: 1 INVITE\r\nReplaces: {replaces}"),
+            );
+        if let Err(e) = parse_datagram(text.as_bytes()) {
+            panic!("{e}\n{text}");
+        }
+        net.b.handle_datagram(net.now, addr(A), text.as_bytes());
+        events.extend(std::iter::from_fn(|| net.b.poll_event()));
+        let answers: Vec<String> = std::iter::from_fn(|| net.b.poll_transmit())
+            .map(|t| {
+                String::from_utf8_lossy(&t.payload)
+                    .lines()
+                    .next()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect();
+        if n == 2 {
+            assert!(
+                answers.iter().any(|l| l.starts_with("SIP/2.0 481")),
+                "{answers:?}"
+            );
+        }
+    }
+    let replaced: Vec<Option<CallId>> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::IncomingCall { replaces, .. } => Some(*replaces),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(replaced, vec![Some(incoming), Some(incoming)]);
+}

@@ -113,6 +113,13 @@ impl Driver {
             } => {
                 let _ = reply.send(self.transfer(now, call, &target));
             }
+            Command::TransferAttended {
+                call,
+                consult,
+                reply,
+            } => {
+                let _ = reply.send(self.transfer_attended(now, call, consult));
+            }
             Command::Hold { call, held, reply } => {
                 let _ = reply.send(self.hold(now, call, held));
             }

@@ -46,8 +46,12 @@ impl Driver {
                 offer,
                 answer_after,
                 via_registrar,
+                replaces,
             } => {
-                if account.is_none() && !self.settings.accept_p2p {
+                // A call that replaces one of ours proves it knows that dialog:
+                // it is neither a stranger's nor one to let ring.
+                let replacing = replaces.is_some();
+                if !replacing && account.is_none() && !self.settings.accept_p2p {
                     tracing::info!(%call, %from, "refused: peer-to-peer calls are off (sip.accept_p2p)");
                     let _ = self.ua.reject(now, call, 403);
                     return;
@@ -58,9 +62,13 @@ impl Driver {
                     return;
                 }
                 // DND and forwarding answer before anything rings.
-                let Some(ring_timers) = self.dispose(now, call, account, &from, answer_after)
-                else {
-                    return;
+                let ring_timers = if replacing {
+                    Vec::new()
+                } else {
+                    match self.dispose(now, call, account, &from, answer_after) {
+                        Some(timers) => timers,
+                        None => return,
+                    }
                 };
                 let sockets = match self.bind_media() {
                     Ok(s) => s,
@@ -84,6 +92,30 @@ impl Driver {
                     call.0,
                     CallMedia::new(sockets, local, None, offer, AudioSpec::default()),
                 );
+                if let Some(old) = replaces {
+                    self.emit(PhoneEvent::IncomingCall {
+                        call: call.0,
+                        from: from.to_string(),
+                        to: to.to_string(),
+                        account: self.account_name(account),
+                        answer_after,
+                        replaces: Some(old.0),
+                    });
+                    // The new call takes the old one's place, sound and all.
+                    let audio = self
+                        .calls
+                        .get(&old.0)
+                        .map(|c| c.audio.clone())
+                        .unwrap_or_default();
+                    if let Err(e) = self.answer(now, call.0, audio) {
+                        tracing::warn!(%call, "cannot answer the replacing call: {e}");
+                        return;
+                    }
+                    if let Err(e) = self.ua.hangup(now, old) {
+                        tracing::debug!(%old, "the replaced call: {e}");
+                    }
+                    return;
+                }
                 let _ = self.ua.ring(now, call);
                 for (after, timer) in ring_timers {
                     self.ring_timers.push((now + after, call.0, timer));
@@ -94,6 +126,7 @@ impl Driver {
                     to: to.to_string(),
                     account: self.account_name(account),
                     answer_after,
+                    replaces: None,
                 });
             }
             Event::Progress {

@@ -74,6 +74,12 @@ pub enum Command {
         target: String,
         reply: oneshot::Sender<Result<(), EngineError>>,
     },
+    /// Attended transfer: ask the peer of `call` to take our place in `consult`.
+    TransferAttended {
+        call: CallId,
+        consult: CallId,
+        reply: oneshot::Sender<Result<(), EngineError>>,
+    },
     /// Put a call on hold (true) or resume it (false).
     Hold {
         call: CallId,

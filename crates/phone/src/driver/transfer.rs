@@ -33,6 +33,25 @@ impl Driver {
         Ok(())
     }
 
+    /// Attended transfer: the peer of `call` is asked to call the peer of
+    /// `consult` with Replaces; when it reports success, `call` ends here and
+    /// `consult` is ended by its peer (the replacing call takes its place).
+    pub(super) fn transfer_attended(
+        &mut self,
+        now: Instant,
+        call: CallId,
+        consult: CallId,
+    ) -> Result<(), EngineError> {
+        if call == consult {
+            return Err(EngineError::WrongState);
+        }
+        self.ua
+            .refer_replacing(now, ua::CallId(call), ua::CallId(consult))
+            .map_err(|e| map_ua_error(e, call))?;
+        self.transfers_out.insert(call);
+        Ok(())
+    }
+
     /// The peer reports on the transfer we asked for.
     pub(super) fn on_transfer_progress(
         &mut self,

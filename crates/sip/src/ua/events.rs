@@ -68,6 +68,9 @@ pub enum Event {
         /// It came from an address a registrar (or the outbound proxy in front
         /// of it) accepted one of our registrations from: not a scanner's.
         via_registrar: bool,
+        /// It replaces this call of ours (attended transfer, RFC 3891): answer
+        /// it and end that one.
+        replaces: Option<CallId>,
     },
     /// Our outgoing call progresses (180 Ringing, 183 Session Progress).
     Progress {

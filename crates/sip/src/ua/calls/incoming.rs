@@ -139,6 +139,17 @@ impl UserAgent {
         // Answer 100 Trying at once: we have no reason to delay it.
         let trying = response_to(&req, 100, None);
         self.respond(key, &trying, now);
+        // An attended transfer's new call replaces one of ours (RFC 3891 3).
+        let replaces = match req.headers.get(&HeaderName::Replaces) {
+            Some(r) => match self.replaced_call(r) {
+                Some(old) => Some(old),
+                None => {
+                    self.respond(key, &response_to(&req, 481, Some(&new_tag())), now);
+                    return;
+                }
+            },
+            None => None,
+        };
 
         let remote_target = req
             .headers
@@ -192,6 +203,7 @@ impl UserAgent {
             offer,
             answer_after,
             via_registrar,
+            replaces,
         });
     }
 

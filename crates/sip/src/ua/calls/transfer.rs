@@ -41,6 +41,61 @@ impl UserAgent {
         Ok(())
     }
 
+    /// Attended transfer: asks the peer of `id` to call the peer of `consult`
+    /// (our other call) in its place: REFER whose Refer-To carries Replaces
+    /// naming the consultation dialog, as that peer sees it (RFC 3891: to-tag
+    /// is its tag, from-tag ours).
+    pub fn refer_replacing(
+        &mut self,
+        now: Instant,
+        id: CallId,
+        consult: CallId,
+    ) -> Result<(), UaError> {
+        self.established(consult)?;
+        let other = &self.calls.get(&consult).ok_or(UaError::NoSuchCall)?.dialog;
+        let replaces = format!(
+            "{};to-tag={};from-tag={}",
+            other.call_id,
+            other.remote_tag.as_deref().unwrap_or_default(),
+            other.local_tag
+        );
+        let mut target = other.remote_target.clone();
+        if let Uri::Sip(u) = &mut target {
+            u.headers
+                .retain(|(n, _)| !n.eq_ignore_ascii_case("Replaces"));
+            u.headers
+                .push(("Replaces".into(), escape_header_value(&replaces)));
+        }
+        self.refer(now, id, &target)
+    }
+
+    /// The call an INVITE's Replaces names, if it is one of ours and not
+    /// over (either orientation of the tags is taken: some UAs swap them).
+    pub(in crate::ua) fn replaced_call(&self, replaces: &str) -> Option<CallId> {
+        let mut parts = replaces.split(';');
+        let call_id = parts.next()?.trim();
+        let (mut to_tag, mut from_tag) = (None, None);
+        for p in parts {
+            match p.trim().split_once('=') {
+                Some((k, v)) if k.eq_ignore_ascii_case("to-tag") => to_tag = Some(v),
+                Some((k, v)) if k.eq_ignore_ascii_case("from-tag") => from_tag = Some(v),
+                _ => {}
+            }
+        }
+        let (to_tag, from_tag) = (to_tag?, from_tag?);
+        self.calls
+            .iter()
+            .find(|(_, c)| {
+                let d = &c.dialog;
+                !c.is_ended()
+                    && d.call_id == call_id
+                    && d.remote_tag.is_some()
+                    && ((d.local_tag == to_tag && d.remote_tag.as_deref() == Some(from_tag))
+                        || (d.local_tag == from_tag && d.remote_tag.as_deref() == Some(to_tag)))
+            })
+            .map(|(id, _)| *id)
+    }
+
     /// Tells the peer that asked us to transfer (`id` is the call it asked in)
     /// how our call to the target goes: a NOTIFY whose body is the status line
     /// `status`. A final status (200 and up) ends the subscription.
@@ -142,6 +197,19 @@ impl UserAgent {
             });
         }
     }
+}
+
+/// A URI header value, percent-escaped (RFC 3261 25.1 `hvalue`).
+fn escape_header_value(v: &str) -> String {
+    let mut out = String::with_capacity(v.len() * 2);
+    for b in v.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.!~*'()[]/?:+$".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 #[cfg(test)]
