@@ -372,17 +372,28 @@ async fn we_put_the_peer_on_hold_and_resume() {
 /// and report "100 Trying" then "200 OK"; sipp then hangs up on us.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn we_are_transferred_blind() {
+    we_are_transferred("uac_refer_blind", Scenario::Builtin("uas")).await;
+}
+
+/// As above, attended: the Refer-To carries Replaces, and carol (a sipp
+/// checking for it) must find it, unescaped, in our INVITE.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn we_are_transferred_attended() {
+    we_are_transferred("uac_refer_attended", Scenario::File("uas_replaces_target")).await;
+}
+
+async fn we_are_transferred(scenario: &'static str, carol_scenario: Scenario<'static>) {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let (engine, mut events) = start_engine(&test_config(port), &Passwords::new()).await;
     let carol_port = free_port();
-    let carol = sipp::uas(dir.path(), carol_port, Scenario::Builtin("uas"), 1, &[]);
+    let carol = sipp::uas(dir.path(), carol_port, carol_scenario, 1, &[]);
     let target_port = carol_port.to_string();
     let sipp = sipp::uac(
         dir.path(),
         free_port(),
         addr(port),
-        Scenario::File("uac_refer_blind"),
+        Scenario::File(scenario),
         1,
         &["-key", "target_port", &target_port],
     );
