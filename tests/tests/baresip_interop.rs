@@ -3,6 +3,8 @@
 //! side's tone (within 1%); through G.722 the tones are above 4 kHz, through
 //! Opus above 7 kHz. Over TLS with SRTP (baresip's libsrtp decrypting ours),
 //! required and best effort, and a peer without SRTP refused when it is required.
+//! Call features with baresip peers: hold and resume, call waiting with two
+//! callers, and a blind transfer of one baresip to another.
 
 use std::path::Path;
 use std::time::Duration;
@@ -530,4 +532,168 @@ async fn hold_and_resume_stop_and_restart_the_audio() {
     let (samples, rate) = hookswitch_tests::read_wav(&dir.path().join("ours.wav"));
     hookswitch_tests::assert_one_pause(&samples, rate, 1.5..3.0, "we");
     drop(baresip);
+}
+
+/// Call waiting: baresip 1 calls and we answer; baresip 2 calls while we
+/// talk; we hold the first, answer the second, and when baresip 2 hangs up we
+/// resume the first. Each recording holds its own caller's tone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn call_waiting_with_two_baresip_callers() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let (engine, mut events) = start_engine(&test_config(port), &Passwords::new()).await;
+    let us = format!("sip:hookswitch@127.0.0.1:{port}");
+    let caller = |name: &str, hz: f64, secs: f64| {
+        let tone = dir.path().join(format!("{name}.wav"));
+        write_tone_channels(&tone, hz, PCMU.rate, secs, PCMU.channels);
+        Baresip::configure(dir.path(), free_port(), &tone, PCMU.baresip, "udp")
+    };
+    let incoming = |e: &PhoneEvent| match e {
+        PhoneEvent::IncomingCall { call, .. } => Some(*call),
+        _ => None,
+    };
+    let up = |call: CallId| {
+        move |e: &PhoneEvent| match e {
+            PhoneEvent::Established { call: c, .. } if *c == call => Some(()),
+            _ => None,
+        }
+    };
+    let direction = |call: CallId| {
+        move |e: &PhoneEvent| match e {
+            PhoneEvent::MediaUpdated { call: c, direction } if *c == call => {
+                Some(direction.clone())
+            }
+            _ => None,
+        }
+    };
+    let record = |name: &str| AudioSpec {
+        record: Some(dir.path().join(name)),
+        ..Default::default()
+    };
+    // baresip hangs up when its file ends.
+    let first = caller("first", 600.0, 9.0);
+    let mut first_process = first.start(20, Some(&us));
+    let call1 = expect_event(&mut events, T, "the first call", incoming).await;
+    engine.answer(call1, record("ours1.wav")).await.unwrap();
+    expect_event(&mut events, T, "the first call is up", up(call1)).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+
+    let second = caller("second", 900.0, 3.0);
+    let mut second_process = second.start(20, Some(&us));
+    let call2 = expect_event(&mut events, T, "the second call waits", incoming).await;
+    assert_ne!(call1, call2);
+    engine.set_hold(call1, true).await.unwrap();
+    assert_eq!(
+        expect_event(&mut events, T, "held", direction(call1)).await,
+        "sendonly"
+    );
+    engine.answer(call2, record("ours2.wav")).await.unwrap();
+    expect_event(&mut events, T, "the second call is up", up(call2)).await;
+    let calls = engine.calls().await.unwrap();
+    assert_eq!(
+        calls.iter().filter(|c| c.established).count(),
+        2,
+        "{calls:?}"
+    );
+    expect_event(&mut events, T, "the second caller hangs up", |e| match e {
+        PhoneEvent::Ended { call, .. } if *call == call2 => Some(()),
+        _ => None,
+    })
+    .await;
+    engine.set_hold(call1, false).await.unwrap();
+    assert_eq!(
+        expect_event(&mut events, T, "resumed", direction(call1)).await,
+        "sendrecv"
+    );
+    expect_event(&mut events, T, "the first caller hangs up", |e| match e {
+        PhoneEvent::Ended { call, .. } if *call == call1 => Some(()),
+        _ => None,
+    })
+    .await;
+    first_process.stop();
+    second_process.stop();
+    let (f, secs) = recorded_tone(&dir.path().join("ours2.wav"));
+    assert_within_1pct(f, 900.0, "the second call");
+    assert!(secs > 1.5, "only {secs:.1} s of the second caller");
+    let (samples, rate) = hookswitch_tests::read_wav(&dir.path().join("ours1.wav"));
+    hookswitch_tests::assert_one_pause(&samples, rate, 2.0..6.0, "the first call");
+    let (f, _) = recorded_tone(&dir.path().join("ours1.wav"));
+    assert_within_1pct(f, 600.0, "the first call");
+}
+
+/// Three parties, two of them baresip: baresip A calls us (B), we transfer A
+/// to baresip C (blind). A follows our REFER by itself, reports C's answer,
+/// our call ends, and C hears A's tone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn we_transfer_a_baresip_caller_to_another_baresip() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let (engine, mut events) = start_engine(&test_config(port), &Passwords::new()).await;
+    let tone = |name: &str, hz: f64, secs: f64| {
+        let path = dir.path().join(format!("{name}.wav"));
+        write_tone_channels(&path, hz, PCMU.rate, secs, PCMU.channels);
+        path
+    };
+    let c = Baresip::configure(
+        dir.path(),
+        free_port(),
+        &tone("c", 900.0, 30.0),
+        PCMU.baresip,
+        "udp",
+    );
+    let mut c_process = c.start(30, None);
+    wait_until(Duration::from_secs(10), "baresip C to listen", || {
+        c_process.log().contains("baresip is ready")
+    });
+    // A hangs up when its file ends, wherever it is by then.
+    let a = Baresip::configure(
+        dir.path(),
+        free_port(),
+        &tone("a", 600.0, 6.0),
+        PCMU.baresip,
+        "udp",
+    );
+    let mut a_process = a.start(30, Some(&format!("sip:hookswitch@127.0.0.1:{port}")));
+    let call = expect_event(&mut events, T, "A calls us", |e| match e {
+        PhoneEvent::IncomingCall { call, .. } => Some(*call),
+        _ => None,
+    })
+    .await;
+    engine.answer(call, AudioSpec::default()).await.unwrap();
+    expect_event(&mut events, T, "established", |e| {
+        matches!(e, PhoneEvent::Established { .. }).then_some(())
+    })
+    .await;
+    engine
+        .transfer(call, &format!("sip:bob@127.0.0.1:{}", c.port))
+        .await
+        .unwrap();
+    let done = expect_event(&mut events, T, "A reports C's answer", |e| match e {
+        PhoneEvent::TransferProgress {
+            status, done: true, ..
+        } => Some(*status),
+        _ => None,
+    })
+    .await;
+    assert_eq!(done, 200, "{}", a_process.log());
+    let reason = expect_event(&mut events, T, "our call ends", |e| match e {
+        PhoneEvent::Ended { reason, .. } => Some(reason.clone()),
+        _ => None,
+    })
+    .await;
+    assert_eq!(reason, "local");
+    // A's file ends and it hangs up on C, which closes C's recording.
+    wait_until(Duration::from_secs(20), "C's call with A to end", || {
+        c_process.log().contains("terminated")
+    });
+    a_process.stop();
+    c_process.stop();
+    let heard = c.received_recording().expect("C recorded its call");
+    let (f, secs) = recorded_tone(&heard);
+    assert_within_1pct(f, 600.0, "what C heard from A");
+    assert!(
+        secs > 1.0,
+        "C heard A for only {secs:.1} s:\n{}",
+        c_process.log()
+    );
 }
