@@ -462,3 +462,34 @@ async fn we_transfer_the_peer_blind() {
     assert_eq!(reason, "local");
     sipp_succeeds(sipp).await;
 }
+
+/// Glare: our hold re-INVITE crosses sipp's. We answer sipp's with 491, sipp
+/// answers ours with 491, and our retry (after the RFC's random wait) holds
+/// the call.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn crossed_reinvites_are_resolved() {
+    let dir = tempfile::tempdir().unwrap();
+    let sipp_port = free_port();
+    let sipp = sipp::uas(dir.path(), sipp_port, Scenario::File("uas_glare"), 1, &[]);
+    let (engine, mut events) = start_engine(&test_config(free_port()), &Passwords::new()).await;
+    engine
+        .call(
+            &format!("sip:service@127.0.0.1:{sipp_port}"),
+            None,
+            AudioSpec::default(),
+        )
+        .await
+        .unwrap();
+    let call = expect_event(&mut events, T, "established", established).await;
+    engine.set_hold(call, true).await.unwrap();
+    let direction = expect_event(&mut events, T, "held after the retry", |e| match e {
+        PhoneEvent::MediaUpdated { direction, .. } => Some(direction.clone()),
+        PhoneEvent::HoldFailed { status, .. } => panic!("hold failed with {status}"),
+        _ => None,
+    })
+    .await;
+    assert_eq!(direction, "sendonly");
+    engine.hangup(Some(call)).await.unwrap();
+    expect_event(&mut events, T, "ended", ended).await;
+    sipp_succeeds(sipp).await;
+}
