@@ -493,3 +493,38 @@ async fn crossed_reinvites_are_resolved() {
     expect_event(&mut events, T, "ended", ended).await;
     sipp_succeeds(sipp).await;
 }
+
+/// DTMF by SIP INFO with a peer that has no telephone-event: our keys go as
+/// INFO (application/dtmf-relay), and the peer's INFO is a key we report.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dtmf_by_sip_info_both_ways() {
+    let dir = tempfile::tempdir().unwrap();
+    let sipp_port = free_port();
+    let sipp = sipp::uas(
+        dir.path(),
+        sipp_port,
+        Scenario::File("uas_dtmf_info"),
+        1,
+        &[],
+    );
+    let (engine, mut events) = start_engine(&test_config(free_port()), &Passwords::new()).await;
+    engine
+        .call(
+            &format!("sip:service@127.0.0.1:{sipp_port}"),
+            None,
+            AudioSpec::default(),
+        )
+        .await
+        .unwrap();
+    let call = expect_event(&mut events, T, "established", established).await;
+    engine.send_dtmf(call, "12").await.unwrap();
+    let key = expect_event(&mut events, T, "the peer's key", |e| match e {
+        PhoneEvent::DtmfReceived { key, .. } => Some(*key),
+        _ => None,
+    })
+    .await;
+    assert_eq!(key, '5');
+    engine.hangup(Some(call)).await.unwrap();
+    expect_event(&mut events, T, "ended", ended).await;
+    sipp_succeeds(sipp).await;
+}
