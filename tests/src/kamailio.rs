@@ -120,7 +120,7 @@ request_route {{
 }}
 
 onreply_route {{
-    if ((proto == TCP || proto == TLS) && status =~ "^(1[0-9][1-9]|2[0-9][0-9])") {{ set_contact_alias(); }}
+    if ((proto == TCP || proto == TLS) && status =~ "^(1[0-9][1-9]|2[0-9][0-9])" && is_present_hf("Contact")) {{ set_contact_alias(); }}
 }}
 "#
         );

@@ -332,3 +332,90 @@ async fn only_calls_from_the_registrar_ring_when_asked() {
     alice.shutdown().await;
     bob.shutdown().await;
 }
+
+/// One phone with two accounts registered at once, alice over UDP and bob over
+/// TCP, with their own DND: alice calls bob through kamailio, and the call
+/// arrives on the same phone showing it is for bob; with bob in DND, the same
+/// call is refused 486 and alice is unaffected.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_accounts_at_once_each_with_its_transport_and_dnd() {
+    let dir = tempfile::tempdir().unwrap();
+    let kport = free_port();
+    let kamailio = Kamailio::configure(dir.path(), kport);
+    let _k = kamailio.start();
+    let mut config = test_config(free_port());
+    config.accounts.push(account("alice", kport, 600));
+    config.accounts.push(AccountSettings {
+        transport: "tcp".into(),
+        ..account("bob", kport, 600)
+    });
+    let passwords: Passwords = USERS
+        .iter()
+        .map(|(u, p)| (u.to_string(), p.to_string()))
+        .collect();
+    let (phone, mut events) = start_engine(&config, &passwords).await;
+    let mut registered_accounts = Vec::new();
+    while registered_accounts.len() < 2 {
+        let account = expect_event(&mut events, T, "both registered", |e| match e {
+            PhoneEvent::Registration {
+                account,
+                state,
+                detail,
+            } => match state.as_str() {
+                "registered" => Some(account.clone()),
+                "failed" => panic!("{account}: {detail:?}"),
+                _ => None,
+            },
+            _ => None,
+        })
+        .await;
+        registered_accounts.push(account);
+    }
+    registered_accounts.sort();
+    assert_eq!(registered_accounts, ["alice", "bob"]);
+
+    let call = phone
+        .call("bob", Some("alice"), AudioSpec::default())
+        .await
+        .unwrap();
+    let (incoming, account) = expect_event(&mut events, T, "bob's account rings", |e| match e {
+        PhoneEvent::IncomingCall { call, account, .. } => Some((*call, account.clone())),
+        _ => None,
+    })
+    .await;
+    assert_eq!(account.as_deref(), Some("bob"));
+    phone.answer(incoming, AudioSpec::default()).await.unwrap();
+    expect_event(&mut events, T, "connected", |e| match e {
+        PhoneEvent::Established { call: c, .. } if *c == call => Some(()),
+        _ => None,
+    })
+    .await;
+    phone.hangup(Some(call)).await.unwrap();
+    expect_event(&mut events, T, "bob's side ends", |e| match e {
+        PhoneEvent::Ended { call, .. } if *call == incoming => Some(()),
+        _ => None,
+    })
+    .await;
+
+    phone.set_dnd(Some("bob"), true).await.unwrap();
+    let second = phone
+        .call("bob", Some("alice"), AudioSpec::default())
+        .await
+        .unwrap();
+    let (reason, account) = expect_event(&mut events, T, "bob refuses", |e| match e {
+        PhoneEvent::Deflected {
+            reason, account, ..
+        } => Some((reason.clone(), account.clone())),
+        PhoneEvent::IncomingCall { .. } => panic!("bob's phone rang in DND"),
+        _ => None,
+    })
+    .await;
+    assert_eq!((reason.as_str(), account.as_deref()), ("dnd", Some("bob")));
+    let status = expect_event(&mut events, T, "alice hears busy", |e| match e {
+        PhoneEvent::Ended { call, status, .. } if *call == second => Some(*status),
+        _ => None,
+    })
+    .await;
+    assert_eq!(status, Some(486));
+    phone.shutdown().await;
+}
