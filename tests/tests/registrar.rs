@@ -419,3 +419,29 @@ async fn two_accounts_at_once_each_with_its_transport_and_dnd() {
     assert_eq!(status, Some(486));
     phone.shutdown().await;
 }
+
+/// Bob registers over TCP for 10 minutes; the registrar restarts, which closes
+/// his connection. He registers again at once (not 5 minutes later at the
+/// refresh), so calls reach him as soon as the registrar is back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tcp_registration_comes_back_when_its_connection_drops() {
+    let dir = tempfile::tempdir().unwrap();
+    let kport = free_port();
+    let kamailio = Kamailio::configure(dir.path(), kport);
+    let mut k = kamailio.start();
+    let (bob, mut b_events) = phone_with(AccountSettings {
+        transport: "tcp".into(),
+        ..account("bob", kport, 600)
+    })
+    .await;
+    registered(&mut b_events).await;
+    let mut b_events = b_events.resubscribe();
+    k.stop();
+    let _k = kamailio.start();
+    registered(&mut b_events).await;
+    let (alice, mut a_events) = phone("alice", kport, 600).await;
+    registered(&mut a_events).await;
+    call_through(&alice, &mut a_events, &bob, &mut b_events).await;
+    alice.shutdown().await;
+    bob.shutdown().await;
+}

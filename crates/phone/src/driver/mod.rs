@@ -259,6 +259,9 @@ impl Driver {
                     Inbound::Undeliverable { transport, destination, error } => {
                         self.ua.transport_failed(Instant::now(), transport, &destination, &error);
                     }
+                    Inbound::Closed { transport, destinations } => {
+                        self.ua.connection_closed(Instant::now(), transport, &destinations);
+                    }
                 },
                 Some(r) = media_rx.recv() => self.on_media_report(r),
                 c = commands.recv() => match c {

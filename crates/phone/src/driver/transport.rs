@@ -37,6 +37,12 @@ pub enum Inbound {
         destination: Destination,
         error: String,
     },
+    /// A connection we opened closed; `destinations`: its address, and the
+    /// name it was reached by.
+    Closed {
+        transport: Transport,
+        destinations: Vec<Destination>,
+    },
 }
 
 /// How long a connection with nothing received is kept.
@@ -80,7 +86,7 @@ impl Transports {
                 match listener.accept().await {
                     Ok((stream, peer)) => {
                         let _ = stream.set_nodelay(true);
-                        accepting.adopt(stream, Transport::Tcp, peer, false);
+                        accepting.adopt(stream, Transport::Tcp, peer, None);
                     }
                     Err(e) => {
                         tracing::warn!("TCP accept failed: {e}");
@@ -186,12 +192,13 @@ impl Transports {
             Err(_) => return Err(format!("connecting to {peer} over {transport} timed out")),
         };
         let _ = stream.set_nodelay(true);
+        let opened = Some(host.map(str::to_string));
         if transport != Transport::Tls {
-            return Ok(self.adopt(stream, transport, addr, true));
+            return Ok(self.adopt(stream, transport, addr, opened));
         }
         let name = tls::server_name(host, addr);
         match tokio::time::timeout(CONNECT_TIMEOUT, self.tls.connect(name, stream)).await {
-            Ok(Ok(stream)) => Ok(self.adopt(stream, transport, addr, true)),
+            Ok(Ok(stream)) => Ok(self.adopt(stream, transport, addr, opened)),
             Ok(Err(e)) => Err(tls::explain(&peer, &e)),
             Err(_) => Err(format!("TLS handshake with {peer} timed out")),
         }
@@ -199,17 +206,19 @@ impl Transports {
 
     /// Takes over a connected stream: a writer fed by a channel (which also sends
     /// keep-alives on connections we opened), and a reader that frames messages
-    /// for the driver. Returns the writer's channel.
+    /// for the driver. `opened`: `Some(name it was reached by)` for connections
+    /// we opened (their closing is reported). Returns the writer's channel.
     fn adopt<S>(
         &self,
         stream: S,
         transport: Transport,
         peer: SocketAddr,
-        opened_by_us: bool,
+        opened: Option<Option<String>>,
     ) -> mpsc::UnboundedSender<Vec<u8>>
     where
         S: AsyncRead + AsyncWrite + Send + 'static,
     {
+        let opened_by_us = opened.is_some();
         let (mut reader, mut writer) = tokio::io::split(stream);
         let (tx, mut rx) = mpsc::unbounded_channel::<Vec<u8>>();
         let key = (transport, peer);
@@ -287,10 +296,25 @@ impl Transports {
                 }
             }
             tracing::debug!(%peer, %transport, "connection closed");
-            let mut connections = connections.lock().expect("not poisoned");
-            // A newer connection to the same peer may have taken the slot.
-            if connections.get(&key).is_some_and(|c| c.same_channel(&pong)) {
-                connections.remove(&key);
+            {
+                let mut connections = connections.lock().expect("not poisoned");
+                // A newer connection to the same peer may have taken the slot.
+                if connections.get(&key).is_some_and(|c| c.same_channel(&pong)) {
+                    connections.remove(&key);
+                }
+            }
+            if let Some(name) = opened {
+                let mut destinations = vec![Destination::Addr(peer)];
+                destinations.extend(name.map(|host| Destination::Host {
+                    host,
+                    port: peer.port(),
+                }));
+                let _ = inbound
+                    .send(Inbound::Closed {
+                        transport,
+                        destinations,
+                    })
+                    .await;
             }
         });
         tx

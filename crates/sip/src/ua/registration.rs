@@ -5,7 +5,9 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use super::build::{new_call_id, new_tag};
-use super::{AccountId, Event, Owner, RegistrationState, Target, UserAgent};
+use super::{
+    AccountId, Destination, Event, Owner, RegistrationState, Target, Transport, UserAgent,
+};
 use crate::auth::{Challenge, DigestClient};
 use crate::message::{
     Contact, HeaderName, Method, NameAddr, Request, Response, SipUri, Uri, parse_uint,
@@ -135,13 +137,50 @@ impl UserAgent {
         })
     }
 
-    fn send_register(&mut self, account: AccountId, expires: u32, now: Instant) {
-        let acct = self.cfg.accounts[account.0].clone();
+    /// Where an account's REGISTER goes first: its outbound proxy, else its
+    /// registrar, over the account's transport unless the URI names one.
+    fn registration_hop(&self, account: AccountId) -> Target {
+        let acct = &self.cfg.accounts[account.0];
         let registrar = self.registrar_uri(account);
         let mut first_hop = Target::from_uri(acct.outbound_proxy.as_ref().unwrap_or(&registrar));
         if acct.outbound_proxy.is_none() && registrar.transport().is_none() && !registrar.secure {
             first_hop.transport = acct.transport;
         }
+        first_hop
+    }
+
+    /// A TCP or TLS connection we opened closed (`destinations`: the address
+    /// and the name it was reached by). Registrations that went over it are
+    /// renewed at once: the registrar reaches us over that connection, so
+    /// without one we would miss calls until the next refresh.
+    pub fn connection_closed(
+        &mut self,
+        now: Instant,
+        transport: Transport,
+        destinations: &[Destination],
+    ) {
+        for i in 0..self.registrations.len() {
+            let hop = self.registration_hop(AccountId(i));
+            let reg = &mut self.registrations[i];
+            if hop.transport == transport
+                && destinations.contains(&hop.destination)
+                && reg.wanted
+                && reg.in_flight.is_none()
+                && matches!(reg.state, RegistrationState::Registered { .. })
+            {
+                tracing::info!(
+                    account = i,
+                    "connection to the registrar closed; registering again"
+                );
+                reg.refresh_at = Some(now);
+            }
+        }
+    }
+
+    fn send_register(&mut self, account: AccountId, expires: u32, now: Instant) {
+        let acct = self.cfg.accounts[account.0].clone();
+        let registrar = self.registrar_uri(account);
+        let first_hop = self.registration_hop(account);
         let contact = self.contact(
             acct.aor.user.as_deref().unwrap_or(&self.cfg.contact_user),
             first_hop.transport,
