@@ -528,3 +528,24 @@ async fn dtmf_by_sip_info_both_ways() {
     expect_event(&mut events, T, "ended", ended).await;
     sipp_succeeds(sipp).await;
 }
+
+/// Session timers as the peer asks for them: sipp (the refresher) asks for
+/// 1800 s, our answers agree each time, and its refreshes are taken.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn session_timers_are_agreed_and_refreshes_taken() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let (engine, mut events) = start_engine(&test_config(port), &Passwords::new()).await;
+    let sipp = sipp::uac(
+        dir.path(),
+        free_port(),
+        addr(port),
+        Scenario::File("uac_session_timer"),
+        1,
+        &[],
+    );
+    let call = expect_event(&mut events, T, "incoming call", incoming).await;
+    engine.answer(call, AudioSpec::default()).await.unwrap();
+    expect_event(&mut events, T, "ended", ended).await;
+    sipp_succeeds(sipp).await;
+}

@@ -964,3 +964,81 @@ fn an_invite_with_replaces_names_one_of_our_calls_or_gets_481() {
         .collect();
     assert_eq!(replaced, vec![Some(incoming), Some(incoming)]);
 }
+
+#[test]
+fn session_timers_are_refreshed_by_the_caller_and_enforced_by_the_callee() {
+    let mut net = Net::new(ua(A, vec![]), ua(B, vec![]));
+    let call = net.a.call(net.now, None, &b_uri(), b"o".to_vec()).unwrap();
+    net.pump();
+    let incoming = net.incoming_call();
+    net.b.answer(net.now, incoming, b"a".to_vec()).unwrap();
+    net.pump();
+    let invite = &net
+        .wire
+        .iter()
+        .find(|(_, m)| m.starts_with("INVITE "))
+        .unwrap()
+        .1;
+    assert!(invite.contains("Session-Expires: 1800") && invite.contains("Supported: timer"));
+    let ok = &net
+        .wire
+        .iter()
+        .find(|(_, m)| m.starts_with("SIP/2.0 200"))
+        .unwrap()
+        .1;
+    assert!(ok.contains("Session-Expires: 1800;refresher=uac"), "{ok}");
+    assert!(ok.contains("Require: timer"), "{ok}");
+    // The caller refreshes at half the interval with its session's SDP.
+    net.advance(Duration::from_secs(899));
+    assert_eq!(net.count("INVITE "), 1);
+    net.advance(Duration::from_millis(1100));
+    assert!(
+        net.wire
+            .iter()
+            .any(|(_, t)| t.starts_with("INVITE ") && t.contains("CSeq: 2 INVITE"))
+    );
+    let refresh = &net
+        .wire
+        .iter()
+        .rev()
+        .find(|(_, m)| m.starts_with("INVITE "))
+        .unwrap()
+        .1;
+    assert!(
+        refresh.ends_with("\r\n\r\no"),
+        "the session's SDP: {refresh}"
+    );
+    net.b
+        .answer_offer(net.now, incoming, b"a".to_vec())
+        .unwrap();
+    net.pump();
+    assert!(
+        net.a_events
+            .iter()
+            .any(|e| matches!(e, Event::OfferAnswered { call: c, .. } if *c == call))
+    );
+    // The callee gives up on a session nobody refreshes: the caller's next
+    // refresh is lost, and the callee says BYE before the interval ends.
+    net.drop.push(("INVITE ".into(), 100));
+    net.advance(Duration::from_secs(1800));
+    assert_eq!(ended(&net.b_events), Some(EndReason::Timeout));
+    assert!(
+        net.wire
+            .iter()
+            .any(|(from, m)| from == B && m.starts_with("BYE "))
+    );
+}
+
+#[test]
+fn a_session_interval_under_min_se_gets_422() {
+    let mut net = Net::new(ua(A, vec![]), ua(B, vec![]));
+    net.a.call(net.now, None, &b_uri(), b"o".to_vec()).unwrap();
+    let t = net.a.poll_transmit().unwrap();
+    let text =
+        String::from_utf8_lossy(&t.payload).replace("Session-Expires: 1800", "Session-Expires: 60");
+    net.b.handle_datagram(net.now, addr(A), text.as_bytes());
+    let answer = String::from_utf8_lossy(&net.b.poll_transmit().unwrap().payload).to_string();
+    assert!(answer.starts_with("SIP/2.0 422"), "{answer}");
+    assert!(answer.contains("Min-SE: 90"), "{answer}");
+    assert_eq!(net.b.poll_event(), None, "no call");
+}

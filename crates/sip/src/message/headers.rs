@@ -61,6 +61,7 @@ header_names! {
     ReferTo => "Refer-To", "r";
     ReferredBy => "Referred-By", "b";
     Replaces => "Replaces";
+    MinSe => "Min-SE";
     Require => "Require";
     RetryAfter => "Retry-After";
     Route => "Route";

@@ -10,7 +10,7 @@ use crate::message::{HeaderName, Method, Request, Uri};
 use crate::transaction::{ServerInvite, ServerNonInvite, TxKey};
 
 /// Extensions we support, for Require checks (none yet beyond the base spec).
-const SUPPORTED: &[&str] = &[];
+const SUPPORTED: &[&str] = &["timer", "replaces"];
 
 impl UserAgent {
     pub(super) fn on_request(

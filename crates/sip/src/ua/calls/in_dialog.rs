@@ -61,6 +61,7 @@ impl UserAgent {
                 .map(|c| c.seq)
                 .unwrap_or(call.dialog.local_seq);
             self.send_2xx_ack(id, seq);
+            self.learn_session_timer(id, &resp, now);
             let sdp = (!resp.body.is_empty()).then(|| resp.body.clone());
             self.events
                 .push_back(Event::OfferAnswered { call: id, sdp });
@@ -103,6 +104,10 @@ impl UserAgent {
         );
         resp.headers
             .push(HeaderName::ContentType, "application/sdp");
+        self.answer_session_timer(id, &pending.request, &mut resp, now);
+        if let Some(call) = self.calls.get_mut(&id) {
+            call.session_sdp = sdp.clone();
+        }
         resp.body = sdp;
         self.respond(&pending.key, &resp, now);
         if pending.request.method == Method::Invite {
@@ -141,6 +146,11 @@ impl UserAgent {
                     self.respond(key, &response_to(&req, 491, None), now);
                     return;
                 }
+                if let Some(resp) = self.session_interval_too_small(&req) {
+                    self.respond(key, &resp, now);
+                    return;
+                }
+                let call = self.calls.get_mut(&id).expect("found above");
                 if let Some(c) = req.headers.contacts().into_iter().find_map(|c| match c {
                     Contact::Addr(a) => Some(a.uri),
                     Contact::Star => None,

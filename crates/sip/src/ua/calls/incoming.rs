@@ -44,6 +44,12 @@ impl UserAgent {
         resp.headers.push(HeaderName::Allow, crate::ua::ALLOW);
         resp.headers
             .push(HeaderName::ContentType, "application/sdp");
+        if let Some(req) = self.calls.get(&id).and_then(|c| c.incoming.clone()) {
+            self.answer_session_timer(id, &req, &mut resp, now);
+        }
+        if let Some(call) = self.calls.get_mut(&id) {
+            call.session_sdp = sdp.clone();
+        }
         resp.body = sdp;
         let target = self
             .txs
@@ -136,6 +142,10 @@ impl UserAgent {
         ) else {
             return;
         };
+        if let Some(resp) = self.session_interval_too_small(&req) {
+            self.respond(key, &resp, now);
+            return;
+        }
         // Answer 100 Trying at once: we have no reason to delay it.
         let trying = response_to(&req, 100, None);
         self.respond(key, &trying, now);

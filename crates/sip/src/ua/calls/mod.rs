@@ -4,6 +4,7 @@
 mod in_dialog;
 mod incoming;
 mod outgoing;
+mod session_timer;
 mod transfer;
 
 use std::time::Instant;
@@ -76,6 +77,10 @@ pub(super) struct Call {
     purge_at: Option<Instant>,
     /// Headers our INVITE carries besides the usual (Replaces, Referred-By).
     invite_headers: Vec<(HeaderName, String)>,
+    /// RFC 4028, when the INVITE or its 2xx asked for it.
+    session_timer: Option<session_timer::SessionTimer>,
+    /// Our side of the session as last sent (offer or answer), for refreshes.
+    session_sdp: Vec<u8>,
 }
 
 impl Call {
@@ -109,6 +114,8 @@ impl Call {
             reinvite_retry: None,
             purge_at: None,
             invite_headers: Vec::new(),
+            session_timer: None,
+            session_sdp: Vec::new(),
         }
     }
 
@@ -119,6 +126,9 @@ impl Call {
                 .map(|o| o.backoff.next.min(o.give_up)),
             self.reinvite_retry.as_ref().map(|r| r.0),
             self.purge_at,
+            self.session_timer
+                .filter(|_| self.state == CallState::Established)
+                .map(|t| t.due()),
         ]
         .into_iter()
         .flatten()
@@ -280,6 +290,14 @@ impl UserAgent {
         for (name, value) in extra {
             req.headers.push(name.clone(), value.clone());
         }
+        if method == Method::Invite {
+            Self::session_timer_request_headers(&mut req);
+        }
+        if let Some((_, sdp)) = &body
+            && matches!(method, Method::Invite | Method::Update)
+        {
+            call.session_sdp = sdp.clone();
+        }
         let target = target
             .or_else(|| dialog_target(&call.dialog))
             .unwrap_or_else(|| call.target.clone());
@@ -350,6 +368,18 @@ impl UserAgent {
                     ok.backoff.fire(now);
                     self.send(&target, wire);
                 }
+            }
+            if self
+                .calls
+                .get(&id)
+                .and_then(|c| c.session_timer)
+                .is_some_and(|t| now >= t.due())
+                && self
+                    .calls
+                    .get(&id)
+                    .is_some_and(|c| c.state == CallState::Established)
+            {
+                self.on_session_timer(id, now);
             }
             let Some(call) = self.calls.get_mut(&id) else {
                 continue;

@@ -138,7 +138,11 @@ impl UserAgent {
         for (name, value) in extra {
             req.headers.push(name, value);
         }
+        Self::session_timer_request_headers(&mut req);
         req.headers.push(HeaderName::ContentType, "application/sdp");
+        if let Some(call) = self.calls.get_mut(&id) {
+            call.session_sdp = sdp.clone();
+        }
         req.body = sdp;
         let (_, sent) = self.start_client_tx(req, target, Owner::Invite(id), now);
         if let Some(call) = self.calls.get_mut(&id) {
@@ -226,6 +230,7 @@ impl UserAgent {
         }
         let call = self.calls.get_mut(&id).expect("call exists");
         call.state = CallState::Established;
+        self.learn_session_timer(id, resp, now);
         let sdp = (!resp.body.is_empty()).then(|| resp.body.clone());
         self.events.push_back(Event::Established { call: id, sdp });
     }
