@@ -14,6 +14,7 @@ fuzz_target!(|data: &[u8]| {
         timers: TimerConfig::default(),
         accounts: Vec::new(),
         contact_user: "fuzz".into(),
+        keepalive: hookswitch_sip::ua::Keepalive::Off,
     });
     let mut now = Instant::now();
     // Datagrams separated by a NUL; time moves 1 s between them.

@@ -100,6 +100,11 @@ request_route {{
         exit;
     }}
     if (is_method("CANCEL")) {{ if (t_check_trans()) {{ t_relay(); }} exit; }}
+    if (is_method("OPTIONS") && $rU == $null) {{
+        xlog("L_INFO", "OPTIONS from $si:$sp\n");
+        sl_send_reply("200", "OK");
+        exit;
+    }}
     if (is_method("REGISTER")) {{
         $var(user) = $tU;
         $var(pw) = "";

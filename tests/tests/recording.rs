@@ -165,6 +165,11 @@ async fn hold_and_resume_pause_both_directions() {
     );
     tokio::time::sleep(Duration::from_millis(1500)).await;
     a.hangup(Some(call)).await.unwrap();
+    // A's recording is complete once A's call has ended (after its last frame).
+    expect_event(&mut a_events, T, "A's call ends", |e| {
+        matches!(e, PhoneEvent::Ended { .. }).then_some(())
+    })
+    .await;
     expect_event(&mut b_events, T, "B's call ends", |e| {
         matches!(e, PhoneEvent::Ended { .. }).then_some(())
     })

@@ -445,3 +445,24 @@ async fn a_tcp_registration_comes_back_when_its_connection_drops() {
     alice.shutdown().await;
     bob.shutdown().await;
 }
+
+/// A registration over UDP is kept open with OPTIONS keep-alives when asked
+/// (`sip.keepalive = "options"`): kamailio logs each one it answers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn options_keepalives_reach_the_registrar() {
+    let dir = tempfile::tempdir().unwrap();
+    let kport = free_port();
+    let kamailio = Kamailio::configure(dir.path(), kport);
+    let k = kamailio.start();
+    let port = free_port();
+    let mut config = test_config(port);
+    config.sip.keepalive = hookswitch_phone::config::KeepaliveKind::Options;
+    config.sip.keepalive_secs = 1;
+    let (alice, mut events) = phone_configured(account("alice", kport, 600), config).await;
+    registered(&mut events).await;
+    let from_us = format!("OPTIONS from 127.0.0.1:{port}");
+    hookswitch_tests::wait_until(T, "two keep-alives", || {
+        k.log().matches(&from_us).count() >= 2
+    });
+    alice.shutdown().await;
+}

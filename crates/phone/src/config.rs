@@ -13,7 +13,7 @@ use crate::call_handling::CallHandling;
 use hookswitch_sip::auth::Credentials;
 use hookswitch_sip::message::{SipUri, Uri};
 use hookswitch_sip::transaction::TimerConfig;
-use hookswitch_sip::ua::{AccountConfig, Transport};
+use hookswitch_sip::ua::{AccountConfig, Keepalive, Transport};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, thiserror::Error)]
@@ -64,6 +64,11 @@ pub struct SipSettings {
     /// Accept calls only from where a registrar accepted our registration
     /// (stops the "ghost calls" of SIP scanners that try every address).
     pub only_from_registrar: bool,
+    /// NAT keep-alive of registrations over UDP: "crlf" (a CRLFCRLF datagram),
+    /// "options" (an OPTIONS request; unanswered, we register again) or "off".
+    pub keepalive: KeepaliveKind,
+    /// Seconds between keep-alives (NATs forget UDP mappings after 30 s or more).
+    pub keepalive_secs: u64,
 }
 
 impl Default for SipSettings {
@@ -77,6 +82,8 @@ impl Default for SipSettings {
             t4_ms: 5000,
             accept_p2p: false,
             only_from_registrar: false,
+            keepalive: KeepaliveKind::Crlf,
+            keepalive_secs: 25,
         }
     }
 }
@@ -105,6 +112,16 @@ pub struct AudioSettings {
     /// Echo cancellation: "auto" (on unless the microphone or the speaker is
     /// a headset), "on" or "off".
     pub echo_cancellation: EchoMode,
+}
+
+/// How registrations over UDP keep their NAT mapping open.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum KeepaliveKind {
+    #[default]
+    Crlf,
+    Options,
+    Off,
 }
 
 /// When to cancel the speaker's echo in the microphone.
@@ -294,6 +311,16 @@ impl Config {
             .map(|a| a.calls.clone().unwrap_or_else(|| self.calls.clone()))
             .chain(std::iter::once(self.calls.clone()))
             .collect()
+    }
+
+    /// The UA's keep-alive setting.
+    pub fn keepalive(&self) -> Keepalive {
+        let every = Duration::from_secs(self.sip.keepalive_secs.max(1));
+        match self.sip.keepalive {
+            KeepaliveKind::Crlf => Keepalive::Crlf(every),
+            KeepaliveKind::Options => Keepalive::Options(every),
+            KeepaliveKind::Off => Keepalive::Off,
+        }
     }
 
     /// Per account (in account order): its SRTP mode.

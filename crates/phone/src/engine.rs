@@ -63,6 +63,7 @@ impl Engine {
             timers: config.timers(),
             accounts,
             contact_user: config.sip.user.clone(),
+            keepalive: config.keepalive(),
         });
         let (events, first_subscriber) = broadcast::channel(1024);
         let settings = DriverSettings {

@@ -50,6 +50,7 @@ fn bench(c: &mut Criterion) {
             timers: TimerConfig::default(),
             accounts: Vec::new(),
             contact_user: "bob".into(),
+            keepalive: hookswitch_sip::ua::Keepalive::Off,
         });
         let mut n = 0u64;
         b.iter_custom(|iters| {

@@ -27,6 +27,7 @@ fn ua(local: &str, accounts: Vec<AccountConfig>) -> UserAgent {
         timers: TimerConfig::default(),
         accounts,
         contact_user: "hs".into(),
+        keepalive: hookswitch_sip::ua::Keepalive::Off,
     })
 }
 
@@ -1041,4 +1042,79 @@ fn a_session_interval_under_min_se_gets_422() {
     assert!(answer.starts_with("SIP/2.0 422"), "{answer}");
     assert!(answer.contains("Min-SE: 90"), "{answer}");
     assert_eq!(net.b.poll_event(), None, "no call");
+}
+
+/// A UA registered over UDP through the scripted registrar, with `keepalive`.
+fn registered_with(keepalive: hookswitch_sip::ua::Keepalive) -> (UserAgent, Instant) {
+    let mut a = UserAgent::new(Config {
+        keepalive,
+        ..ua(A, vec![account("secret")]).config().clone()
+    });
+    let now = Instant::now();
+    a.register(now, AccountId(0)).unwrap();
+    for _ in 0..2 {
+        let req = next_request(&mut a);
+        let answer = registrar_answer(&req, "n1", 600);
+        a.handle_message(now, Transport::Udp, addr(B), Message::Response(answer));
+    }
+    assert!(std::iter::from_fn(|| a.poll_event()).any(|e| matches!(
+        e,
+        Event::Registration {
+            state: RegistrationState::Registered { .. },
+            ..
+        }
+    )));
+    (a, now)
+}
+
+#[test]
+fn crlf_keepalives_keep_a_udp_registration_open() {
+    use hookswitch_sip::ua::Keepalive;
+    let (mut a, now) = registered_with(Keepalive::Crlf(Duration::from_secs(25)));
+    a.handle_timeout(now + Duration::from_secs(24));
+    assert!(a.poll_transmit().is_none(), "not before the interval");
+    for n in 1..=3 {
+        let at = now + Duration::from_secs(25 * n);
+        a.handle_timeout(at);
+        let t = a.poll_transmit().expect("a keep-alive");
+        assert_eq!(t.payload, b"\r\n\r\n");
+        assert_eq!(t.destination, Destination::Addr(addr(B)));
+        assert!(a.poll_transmit().is_none());
+    }
+    // Off: nothing is sent between refreshes.
+    let (mut a, now) = registered_with(Keepalive::Off);
+    a.handle_timeout(now + Duration::from_secs(100));
+    assert!(a.poll_transmit().is_none());
+}
+
+#[test]
+fn an_unanswered_options_keepalive_registers_again() {
+    use hookswitch_sip::ua::Keepalive;
+    let (mut a, mut now) = registered_with(Keepalive::Options(Duration::from_secs(25)));
+    now += Duration::from_secs(25);
+    a.handle_timeout(now);
+    let options = next_request(&mut a);
+    assert_eq!(options.method, Method::Options);
+    // Answered: all is well, the next one comes 25 s later.
+    let ok = response_to(&options, 200, Some("reg"));
+    a.handle_message(now, Transport::Udp, addr(B), Message::Response(ok));
+    now += Duration::from_secs(25);
+    a.handle_timeout(now);
+    assert_eq!(next_request(&mut a).method, Method::Options);
+    // Unanswered (the NAT forgot us): after its transaction times out, a
+    // REGISTER goes at once.
+    let mut saw_register = false;
+    for _ in 0..80 {
+        now += Duration::from_millis(500);
+        a.handle_timeout(now);
+        while let Some(t) = a.poll_transmit() {
+            if t.payload.starts_with(b"REGISTER ") {
+                saw_register = true;
+            }
+        }
+        if saw_register {
+            break;
+        }
+    }
+    assert!(saw_register, "registered again after the lost keep-alive");
 }

@@ -9,6 +9,7 @@ mod calls;
 mod dialog;
 mod events;
 mod incoming;
+mod keepalive;
 mod registration;
 mod transport;
 
@@ -19,6 +20,7 @@ use std::time::Instant;
 pub use build::{ALLOW, new_call_id, new_tag, reason_phrase, response_to, user_agent};
 pub use dialog::Dialog;
 pub use events::{AccountId, CallId, EndReason, Event, RegistrationState};
+pub use keepalive::Keepalive;
 pub use transport::{Destination, Target, Transmit, Transport};
 
 use crate::auth::Credentials;
@@ -69,6 +71,8 @@ pub struct Config {
     pub accounts: Vec<AccountConfig>,
     /// User part of the Contact (and of From for account-less calls).
     pub contact_user: String,
+    /// NAT keep-alives of registrations over UDP.
+    pub keepalive: Keepalive,
 }
 
 /// Counters of what the UA dropped or answered with an error, for diagnostics.
@@ -85,6 +89,7 @@ pub struct Stats {
 enum Owner {
     Nobody,
     Registration(AccountId),
+    Keepalive(AccountId),
     Invite(CallId),
     Cancel(CallId),
     Bye(CallId),
@@ -223,6 +228,7 @@ impl UserAgent {
         self.txs.retain(|_, e| !e.tx.is_terminated());
         self.calls_on_timeout(now);
         self.registrations_on_timeout(now);
+        self.keepalives_on_timeout(now);
     }
 
     /// One UDP datagram from `source`. Malformed requests are answered 400/505/501
@@ -331,6 +337,8 @@ impl UserAgent {
             Owner::Invite(call) => self.on_invite_response(call, resp, now),
             Owner::ReInvite(call) => self.on_reinvite_response(call, resp, now),
             Owner::Refer(call) => self.on_refer_response(call, &resp),
+            // Any answer to a keep-alive means the path works.
+            Owner::Keepalive(_) => {}
             Owner::Bye(_) | Owner::Cancel(_) | Owner::InDialog(_) | Owner::Nobody => {}
             Owner::ServerInvite(_) => {}
         }
@@ -383,6 +391,7 @@ impl UserAgent {
     fn on_owner_timeout(&mut self, owner: Owner, now: Instant) {
         match owner {
             Owner::Registration(account) => self.on_register_timeout(account, now),
+            Owner::Keepalive(account) => self.on_keepalive_timeout(account, now),
             Owner::Invite(call) => self.end_call(call, EndReason::Timeout, now),
             Owner::ServerInvite(call) => {
                 if self.calls.get(&call).is_some_and(|c| !c.is_ended()) {

@@ -44,6 +44,8 @@ pub(super) struct Registration {
     refresh_at: Option<Instant>,
     retry_at: Option<Instant>,
     failures: u32,
+    /// The next NAT keep-alive (registered over UDP only).
+    pub keepalive_at: Option<Instant>,
     pub state: RegistrationState,
 }
 
@@ -62,12 +64,16 @@ impl Registration {
             refresh_at: None,
             retry_at: None,
             failures: 0,
+            keepalive_at: None,
             state: RegistrationState::Unregistered,
         }
     }
 
     pub fn poll_timeout(&self) -> Option<Instant> {
-        [self.refresh_at, self.retry_at].into_iter().flatten().min()
+        [self.refresh_at, self.retry_at, self.keepalive_at]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
     fn backoff(&mut self) -> Duration {
@@ -128,7 +134,7 @@ impl UserAgent {
         self.registrations.iter().any(|r| r.in_flight.is_some())
     }
 
-    fn registrar_uri(&self, account: AccountId) -> SipUri {
+    pub(super) fn registrar_uri(&self, account: AccountId) -> SipUri {
         let acct = &self.cfg.accounts[account.0];
         acct.registrar.clone().unwrap_or_else(|| {
             let mut u = SipUri::new(None, &acct.aor.host, acct.aor.port);
@@ -139,7 +145,7 @@ impl UserAgent {
 
     /// Where an account's REGISTER goes first: its outbound proxy, else its
     /// registrar, over the account's transport unless the URI names one.
-    fn registration_hop(&self, account: AccountId) -> Target {
+    pub(super) fn registration_hop(&self, account: AccountId) -> Target {
         let acct = &self.cfg.accounts[account.0];
         let registrar = self.registrar_uri(account);
         let mut first_hop = Target::from_uri(acct.outbound_proxy.as_ref().unwrap_or(&registrar));
@@ -147,6 +153,15 @@ impl UserAgent {
             first_hop.transport = acct.transport;
         }
         first_hop
+    }
+
+    /// Registers `account` again at the next timeout, if it is wanted and no
+    /// REGISTER is already on its way.
+    pub(super) fn renew_registration_now(&mut self, account: AccountId, now: Instant) {
+        let reg = &mut self.registrations[account.0];
+        if reg.wanted && reg.in_flight.is_none() {
+            reg.refresh_at = Some(now);
+        }
     }
 
     /// A TCP or TLS connection we opened closed (`destinations`: the address
@@ -273,6 +288,7 @@ impl UserAgent {
                 let state = reg.state.clone();
                 self.events
                     .push_back(Event::Registration { account, state });
+                self.schedule_keepalive(account, now);
             }
             401 | 407 => {
                 if self
