@@ -271,8 +271,11 @@ fn ringing_and_the_call_use_separate_outputs() {
             &format!("127.0.0.1:{port}"),
             "listen",
             "--auto-answer",
+            // Two ring bursts (0-0.8 s and 3-3.8 s): a ring stream that the
+            // pulse plugin fails at connect and that is reopened (seen once
+            // under load) may lose the first, not both.
             "--answer-after",
-            "2",
+            "4",
             "--count",
             "1",
             "--speaker",
@@ -305,9 +308,9 @@ fn ringing_and_the_call_use_separate_outputs() {
     };
     let (rang, heard) = (loud(&ring), loud(&ear));
     let seconds = |x: &[i16]| x.len() as f64 / f64::from(RATE);
-    // Two seconds of ringing: the double ring sounds 0.8 s of each 3 s.
+    // Four seconds of ringing: the double ring sounds 0.8 s of each 3 s.
     assert!(
-        (0.4..1.5).contains(&seconds(&rang)),
+        (0.6..2.0).contains(&seconds(&rang)),
         "rang for {:.2} s\n{}",
         seconds(&rang),
         listener.log()
