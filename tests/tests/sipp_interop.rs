@@ -47,6 +47,39 @@ fn ended(e: &PhoneEvent) -> Option<(String, Option<u16>)> {
     }
 }
 
+/// sipp answering with a scenario file, and our engine in an established
+/// call to it.
+struct SippCall {
+    _dir: tempfile::TempDir,
+    sipp: hookswitch_tests::Process,
+    engine: hookswitch_phone::Engine,
+    events: tokio::sync::broadcast::Receiver<PhoneEvent>,
+    call: u64,
+}
+
+async fn call_sipp(scenario: &'static str) -> SippCall {
+    let dir = tempfile::tempdir().unwrap();
+    let sipp_port = free_port();
+    let sipp = sipp::uas(dir.path(), sipp_port, Scenario::File(scenario), 1, &[]);
+    let (engine, mut events) = start_engine(&test_config(free_port()), &Passwords::new()).await;
+    engine
+        .call(
+            &format!("sip:service@127.0.0.1:{sipp_port}"),
+            None,
+            AudioSpec::default(),
+        )
+        .await
+        .unwrap();
+    let call = expect_event(&mut events, T, "established", established).await;
+    SippCall {
+        _dir: dir,
+        sipp,
+        engine,
+        events,
+        call,
+    }
+}
+
 fn incoming(e: &PhoneEvent) -> Option<u64> {
     match e {
         PhoneEvent::IncomingCall { call, .. } => Some(*call),
@@ -323,25 +356,13 @@ async fn early_media_flows_before_any_answer() {
 /// resume; sipp checks each offer's direction.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn we_put_the_peer_on_hold_and_resume() {
-    let dir = tempfile::tempdir().unwrap();
-    let sipp_port = free_port();
-    let sipp = sipp::uas(
-        dir.path(),
-        sipp_port,
-        Scenario::File("uas_held_by_us"),
-        1,
-        &[],
-    );
-    let (engine, mut events) = start_engine(&test_config(free_port()), &Passwords::new()).await;
-    engine
-        .call(
-            &format!("sip:service@127.0.0.1:{sipp_port}"),
-            None,
-            AudioSpec::default(),
-        )
-        .await
-        .unwrap();
-    let call = expect_event(&mut events, T, "established", established).await;
+    let SippCall {
+        _dir,
+        sipp,
+        engine,
+        mut events,
+        call,
+    } = call_sipp("uas_held_by_us").await;
     let media = |e: &PhoneEvent| match e {
         PhoneEvent::MediaUpdated { direction, .. } => Some(Ok(direction.clone())),
         PhoneEvent::HoldFailed { held, status, .. } => Some(Err((*held, *status))),
@@ -423,25 +444,13 @@ async fn we_are_transferred(scenario: &'static str, carol_scenario: Scenario<'st
 /// sipp says carol answered, our call ends.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn we_transfer_the_peer_blind() {
-    let dir = tempfile::tempdir().unwrap();
-    let sipp_port = free_port();
-    let sipp = sipp::uas(
-        dir.path(),
-        sipp_port,
-        Scenario::File("uas_refer_target"),
-        1,
-        &[],
-    );
-    let (engine, mut events) = start_engine(&test_config(free_port()), &Passwords::new()).await;
-    engine
-        .call(
-            &format!("sip:service@127.0.0.1:{sipp_port}"),
-            None,
-            AudioSpec::default(),
-        )
-        .await
-        .unwrap();
-    let call = expect_event(&mut events, T, "established", established).await;
+    let SippCall {
+        _dir,
+        sipp,
+        engine,
+        mut events,
+        call,
+    } = call_sipp("uas_refer_target").await;
     engine
         .transfer(call, "sip:carol@127.0.0.1:5999")
         .await
@@ -468,19 +477,13 @@ async fn we_transfer_the_peer_blind() {
 /// the call.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn crossed_reinvites_are_resolved() {
-    let dir = tempfile::tempdir().unwrap();
-    let sipp_port = free_port();
-    let sipp = sipp::uas(dir.path(), sipp_port, Scenario::File("uas_glare"), 1, &[]);
-    let (engine, mut events) = start_engine(&test_config(free_port()), &Passwords::new()).await;
-    engine
-        .call(
-            &format!("sip:service@127.0.0.1:{sipp_port}"),
-            None,
-            AudioSpec::default(),
-        )
-        .await
-        .unwrap();
-    let call = expect_event(&mut events, T, "established", established).await;
+    let SippCall {
+        _dir,
+        sipp,
+        engine,
+        mut events,
+        call,
+    } = call_sipp("uas_glare").await;
     engine.set_hold(call, true).await.unwrap();
     let direction = expect_event(&mut events, T, "held after the retry", |e| match e {
         PhoneEvent::MediaUpdated { direction, .. } => Some(direction.clone()),
@@ -498,25 +501,13 @@ async fn crossed_reinvites_are_resolved() {
 /// INFO (application/dtmf-relay), and the peer's INFO is a key we report.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dtmf_by_sip_info_both_ways() {
-    let dir = tempfile::tempdir().unwrap();
-    let sipp_port = free_port();
-    let sipp = sipp::uas(
-        dir.path(),
-        sipp_port,
-        Scenario::File("uas_dtmf_info"),
-        1,
-        &[],
-    );
-    let (engine, mut events) = start_engine(&test_config(free_port()), &Passwords::new()).await;
-    engine
-        .call(
-            &format!("sip:service@127.0.0.1:{sipp_port}"),
-            None,
-            AudioSpec::default(),
-        )
-        .await
-        .unwrap();
-    let call = expect_event(&mut events, T, "established", established).await;
+    let SippCall {
+        _dir,
+        sipp,
+        engine,
+        mut events,
+        call,
+    } = call_sipp("uas_dtmf_info").await;
     engine.send_dtmf(call, "12").await.unwrap();
     let key = expect_event(&mut events, T, "the peer's key", |e| match e {
         PhoneEvent::DtmfReceived { key, .. } => Some(*key),

@@ -92,15 +92,15 @@ impl Driver {
                     call.0,
                     CallMedia::new(sockets, local, None, offer, AudioSpec::default()),
                 );
+                self.emit(PhoneEvent::IncomingCall {
+                    call: call.0,
+                    from: from.to_string(),
+                    to: to.to_string(),
+                    account: self.account_name(account),
+                    answer_after,
+                    replaces: replaces.map(|old| old.0),
+                });
                 if let Some(old) = replaces {
-                    self.emit(PhoneEvent::IncomingCall {
-                        call: call.0,
-                        from: from.to_string(),
-                        to: to.to_string(),
-                        account: self.account_name(account),
-                        answer_after,
-                        replaces: Some(old.0),
-                    });
                     // The new call takes the old one's place, sound and all.
                     let audio = self
                         .calls
@@ -120,14 +120,6 @@ impl Driver {
                 for (after, timer) in ring_timers {
                     self.ring_timers.push((now + after, call.0, timer));
                 }
-                self.emit(PhoneEvent::IncomingCall {
-                    call: call.0,
-                    from: from.to_string(),
-                    to: to.to_string(),
-                    account: self.account_name(account),
-                    answer_after,
-                    replaces: None,
-                });
             }
             Event::Progress {
                 call,
