@@ -15,6 +15,7 @@ fuzz_target!(|data: &[u8]| {
         accounts: Vec::new(),
         contact_user: "fuzz".into(),
         keepalive: hookswitch_sip::ua::Keepalive::Off,
+        tls_port: None,
     });
     let mut now = Instant::now();
     // Datagrams separated by a NUL; time moves 1 s between them.

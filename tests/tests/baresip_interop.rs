@@ -697,3 +697,74 @@ async fn we_transfer_a_baresip_caller_to_another_baresip() {
         c_process.log()
     );
 }
+
+/// baresip calls us over TLS (we take TLS on the SIP port + 1 with a
+/// certificate from the test CA) and requires SRTP; each side hears the other.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn baresip_calls_us_over_tls_with_srtp() {
+    let dir = tempfile::tempdir().unwrap();
+    let ca = TestCa::create(dir.path());
+    let combined = dir.path().join("baresip-cert.pem");
+    let pem = [&ca.certificate, &ca.private_key]
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .concat();
+    std::fs::write(&combined, pem).unwrap();
+    let tone = dir.path().join("tone.wav");
+    // baresip hangs up when its file ends.
+    write_tone_channels(
+        &tone,
+        PCMU.baresip_hz,
+        PCMU.rate,
+        TALK.as_secs_f64(),
+        PCMU.channels,
+    );
+    let port = free_port();
+    let mut config = test_config(port);
+    config.sip.tls_certificate = Some(ca.certificate.clone());
+    config.sip.tls_private_key = Some(ca.private_key.clone());
+    let (engine, mut events) = start_engine(&config, &Passwords::new()).await;
+    let baresip = Baresip::configure(dir.path(), free_port(), &tone, PCMU.baresip, "tls").with_tls(
+        &combined,
+        Some("srtp-mand"),
+        PCMU.baresip,
+    );
+    std::fs::write(
+        baresip.dir.join("config"),
+        std::fs::read_to_string(baresip.dir.join("config")).unwrap()
+            + &format!("sip_cafile {}\n", ca.ca_file.display()),
+    )
+    .unwrap();
+    let mut process = baresip.start(
+        15,
+        Some(&format!(
+            "sip:hookswitch@127.0.0.1:{};transport=tls",
+            port + 1
+        )),
+    );
+    let call = expect_event(&mut events, T, "incoming call over TLS", |e| match e {
+        PhoneEvent::IncomingCall { call, .. } => Some(*call),
+        _ => None,
+    })
+    .await;
+    engine
+        .answer(call, our_audio(dir.path(), &PCMU))
+        .await
+        .unwrap();
+    let encryption = expect_event(&mut events, T, "established", |e| match e {
+        PhoneEvent::Established { encryption, .. } => Some(encryption.clone()),
+        _ => None,
+    })
+    .await;
+    assert_eq!(encryption.as_deref(), Some("AES_CM_128_HMAC_SHA1_80"));
+    expect_event(&mut events, T, "baresip's hang-up", |e| {
+        matches!(e, PhoneEvent::Ended { .. }).then_some(())
+    })
+    .await;
+    wait_until(Duration::from_secs(10), "baresip to close the call", || {
+        baresip.received_recording().is_some()
+    });
+    process.stop();
+    let log = process.log();
+    assert!(log.contains("SRTP is Enabled"), "{log}");
+    check_recordings(dir.path(), &baresip, &PCMU);
+}

@@ -69,6 +69,11 @@ pub struct SipSettings {
     pub keepalive: KeepaliveKind,
     /// Seconds between keep-alives (NATs forget UDP mappings after 30 s or more).
     pub keepalive_secs: u64,
+    /// Take SIP over TLS on the listen port + 1 with this certificate chain
+    /// and private key (PEM): peers and PBXs that open their own connections
+    /// can then reach us. Without them we only open TLS connections.
+    pub tls_certificate: Option<PathBuf>,
+    pub tls_private_key: Option<PathBuf>,
 }
 
 impl Default for SipSettings {
@@ -84,6 +89,8 @@ impl Default for SipSettings {
             only_from_registrar: false,
             keepalive: KeepaliveKind::Crlf,
             keepalive_secs: 25,
+            tls_certificate: None,
+            tls_private_key: None,
         }
     }
 }

@@ -43,7 +43,20 @@ impl Engine {
             .collect();
         let tls = crate::driver::tls::client_config(&ca_files)
             .map_err(|e| EngineError::Config(e.to_string()))?;
-        let transports = Transports::bind(config.sip.listen, inbound_tx, tls)
+        let tls_server = match (&config.sip.tls_certificate, &config.sip.tls_private_key) {
+            (Some(cert), Some(key)) => Some(
+                crate::driver::tls::server_config(cert, key)
+                    .map_err(|e| EngineError::Config(e.to_string()))?,
+            ),
+            (None, None) => None,
+            _ => {
+                return Err(EngineError::Config(
+                    "sip.tls_certificate and sip.tls_private_key go together".into(),
+                ));
+            }
+        };
+        let tls_port = tls_server.is_some();
+        let transports = Transports::bind(config.sip.listen, inbound_tx, tls, tls_server)
             .await
             .map_err(|e| EngineError::Bind {
                 addr: config.sip.listen.to_string(),
@@ -64,6 +77,7 @@ impl Engine {
             accounts,
             contact_user: config.sip.user.clone(),
             keepalive: config.keepalive(),
+            tls_port: tls_port.then(|| bound.port().wrapping_add(1)),
         });
         let (events, first_subscriber) = broadcast::channel(1024);
         let settings = DriverSettings {

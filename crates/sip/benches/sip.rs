@@ -51,6 +51,7 @@ fn bench(c: &mut Criterion) {
             accounts: Vec::new(),
             contact_user: "bob".into(),
             keepalive: hookswitch_sip::ua::Keepalive::Off,
+            tls_port: None,
         });
         let mut n = 0u64;
         b.iter_custom(|iters| {

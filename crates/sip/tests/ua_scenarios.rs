@@ -28,6 +28,7 @@ fn ua(local: &str, accounts: Vec<AccountConfig>) -> UserAgent {
         accounts,
         contact_user: "hs".into(),
         keepalive: hookswitch_sip::ua::Keepalive::Off,
+        tls_port: None,
     })
 }
 

@@ -5,9 +5,10 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use rustls::pki_types::PrivateKeyDer;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName};
-use rustls::{CertificateError, ClientConfig, RootCertStore};
+use rustls::{CertificateError, ClientConfig, RootCertStore, ServerConfig};
 
 #[derive(Debug, thiserror::Error)]
 pub enum TlsSetupError {
@@ -17,6 +18,38 @@ pub enum TlsSetupError {
     EmptyCaFile(PathBuf),
     #[error("TLS set-up failed: {0}")]
     Rustls(#[from] rustls::Error),
+    #[error("cannot read the TLS {what} {path}: {reason}")]
+    ServerFile {
+        what: &'static str,
+        path: PathBuf,
+        reason: String,
+    },
+}
+
+/// The server side, for the connections peers open to us: our certificate
+/// chain and key (PEM files); no client certificates asked.
+pub fn server_config(
+    certificate: &Path,
+    private_key: &Path,
+) -> Result<Arc<ServerConfig>, TlsSetupError> {
+    let chain = CertificateDer::pem_file_iter(certificate)
+        .and_then(|it| it.collect::<Result<Vec<_>, _>>())
+        .map_err(|e| TlsSetupError::ServerFile {
+            what: "certificate",
+            path: certificate.to_path_buf(),
+            reason: e.to_string(),
+        })?;
+    let key = PrivateKeyDer::from_pem_file(private_key).map_err(|e| TlsSetupError::ServerFile {
+        what: "private key",
+        path: private_key.to_path_buf(),
+        reason: e.to_string(),
+    })?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()?
+        .with_no_client_auth()
+        .with_single_cert(chain, key)?;
+    Ok(Arc::new(config))
 }
 
 /// The client side of every TLS connection we open. Certificates are always

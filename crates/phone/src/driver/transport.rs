@@ -65,11 +65,13 @@ pub struct Transports {
 
 impl Transports {
     /// Binds UDP and TCP on `addr` (TCP on the port UDP got, when `addr` says 0).
-    /// TLS connections are opened with `tls` (we do not accept TLS yet).
+    /// TLS connections are opened with `tls`; with `tls_server`, TLS is also
+    /// taken on the next port.
     pub async fn bind(
         addr: SocketAddr,
         inbound: mpsc::Sender<Inbound>,
         tls: Arc<rustls::ClientConfig>,
+        tls_server: Option<Arc<rustls::ServerConfig>>,
     ) -> std::io::Result<Transports> {
         let udp = UdpSocket::bind(addr).await?;
         let bound = udp.local_addr()?;
@@ -80,6 +82,37 @@ impl Transports {
             inbound,
             tls: tokio_rustls::TlsConnector::from(tls),
         };
+        if let Some(server) = tls_server {
+            let tls_listener =
+                TcpListener::bind(SocketAddr::new(bound.ip(), bound.port().wrapping_add(1)))
+                    .await?;
+            let acceptor = tokio_rustls::TlsAcceptor::from(server);
+            let accepting = transports.clone();
+            tokio::spawn(async move {
+                loop {
+                    let (stream, peer) = match tls_listener.accept().await {
+                        Ok(s) => s,
+                        Err(e) => {
+                            tracing::warn!("TLS accept failed: {e}");
+                            tokio::time::sleep(Duration::from_millis(100)).await;
+                            continue;
+                        }
+                    };
+                    let _ = stream.set_nodelay(true);
+                    // The handshake runs on its own: a slow peer holds up no one.
+                    let (acceptor, accepting) = (acceptor.clone(), accepting.clone());
+                    tokio::spawn(async move {
+                        match tokio::time::timeout(CONNECT_TIMEOUT, acceptor.accept(stream)).await {
+                            Ok(Ok(tls)) => {
+                                accepting.adopt(tls, Transport::Tls, peer, None);
+                            }
+                            Ok(Err(e)) => tracing::info!(%peer, "TLS handshake refused: {e}"),
+                            Err(_) => tracing::info!(%peer, "TLS handshake timed out"),
+                        }
+                    });
+                }
+            });
+        }
         let accepting = transports.clone();
         tokio::spawn(async move {
             loop {

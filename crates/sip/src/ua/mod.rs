@@ -73,6 +73,9 @@ pub struct Config {
     pub contact_user: String,
     /// NAT keep-alives of registrations over UDP.
     pub keepalive: Keepalive,
+    /// The port we take TLS connections on, when we do: Via and Contact of
+    /// requests over TLS name it (peers connect to it).
+    pub tls_port: Option<u16>,
 }
 
 /// Counters of what the UA dropped or answered with an error, for diagnostics.
@@ -423,17 +426,23 @@ impl UserAgent {
         format!(
             "SIP/2.0/{} {};branch={branch};rport",
             transport.via_name(),
-            self.cfg.local
+            self.local_for(transport)
         )
+    }
+
+    /// Our address as peers reach it over `transport`: TLS has its own port
+    /// when we listen for it.
+    fn local_for(&self, transport: Transport) -> SocketAddr {
+        match (transport, self.cfg.tls_port) {
+            (Transport::Tls, Some(port)) => SocketAddr::new(self.cfg.local.ip(), port),
+            _ => self.cfg.local,
+        }
     }
 
     /// Our Contact for `transport`.
     fn contact(&self, user: &str, transport: Transport) -> String {
-        let mut uri = SipUri::new(
-            Some(user),
-            &self.cfg.local.ip().to_string(),
-            Some(self.cfg.local.port()),
-        );
+        let local = self.local_for(transport);
+        let mut uri = SipUri::new(Some(user), &local.ip().to_string(), Some(local.port()));
         if let std::net::IpAddr::V6(v6) = self.cfg.local.ip() {
             uri.host = format!("[{v6}]");
         }

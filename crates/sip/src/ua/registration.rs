@@ -265,6 +265,7 @@ impl UserAgent {
         if resp.status < 200 {
             return;
         }
+        let our_address = self.local_for(self.registration_hop(account).transport);
         let Some(reg) = self.registrations.get_mut(account.0) else {
             return;
         };
@@ -281,7 +282,7 @@ impl UserAgent {
                     reg.refresh_at = None;
                     reg.state = RegistrationState::Unregistered;
                 } else {
-                    let granted = granted_expires(&resp, &self.cfg.local).unwrap_or(expires_sent);
+                    let granted = granted_expires(&resp, &our_address).unwrap_or(expires_sent);
                     reg.refresh_at = Some(now + refresh_after(granted));
                     reg.state = RegistrationState::Registered { expires: granted };
                 }
