@@ -80,6 +80,31 @@ async fn call_sipp(scenario: &'static str) -> SippCall {
     }
 }
 
+/// sipp calling us with a scenario file (`extra`: more sipp arguments), and
+/// our engine having answered it.
+async fn answer_sipp(scenario: &'static str, extra: &[&str]) -> SippCall {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let (engine, mut events) = start_engine(&test_config(port), &Passwords::new()).await;
+    let sipp = sipp::uac(
+        dir.path(),
+        free_port(),
+        addr(port),
+        Scenario::File(scenario),
+        1,
+        extra,
+    );
+    let call = expect_event(&mut events, T, "incoming call", incoming).await;
+    engine.answer(call, AudioSpec::default()).await.unwrap();
+    SippCall {
+        _dir: dir,
+        sipp,
+        engine,
+        events,
+        call,
+    }
+}
+
 fn incoming(e: &PhoneEvent) -> Option<u64> {
     match e {
         PhoneEvent::IncomingCall { call, .. } => Some(*call),
@@ -216,19 +241,14 @@ async fn callee_hangs_up_with_bye() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn peer_puts_us_on_hold_and_resumes() {
-    let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let (engine, mut events) = start_engine(&test_config(port), &Passwords::new()).await;
-    let sipp = sipp::uac(
-        dir.path(),
-        free_port(),
-        addr(port),
-        Scenario::File("uac_reinvite_hold"),
-        1,
-        &[],
-    );
-    let call = expect_event(&mut events, T, "incoming call", incoming).await;
-    engine.answer(call, AudioSpec::default()).await.unwrap();
+    // The engine and the call stay up until sipp hangs up.
+    let SippCall {
+        _dir,
+        sipp,
+        engine: _engine,
+        mut events,
+        ..
+    } = answer_sipp("uac_reinvite_hold", &[]).await;
     let held = |e: &PhoneEvent| match e {
         PhoneEvent::MediaUpdated { direction, .. } => Some(direction.clone()),
         _ => None,
@@ -404,22 +424,17 @@ async fn we_are_transferred_attended() {
 }
 
 async fn we_are_transferred(scenario: &'static str, carol_scenario: Scenario<'static>) {
-    let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let (engine, mut events) = start_engine(&test_config(port), &Passwords::new()).await;
+    let carol_dir = tempfile::tempdir().unwrap();
     let carol_port = free_port();
-    let carol = sipp::uas(dir.path(), carol_port, carol_scenario, 1, &[]);
+    let carol = sipp::uas(carol_dir.path(), carol_port, carol_scenario, 1, &[]);
     let target_port = carol_port.to_string();
-    let sipp = sipp::uac(
-        dir.path(),
-        free_port(),
-        addr(port),
-        Scenario::File(scenario),
-        1,
-        &["-key", "target_port", &target_port],
-    );
-    let call = expect_event(&mut events, T, "incoming call", incoming).await;
-    engine.answer(call, AudioSpec::default()).await.unwrap();
+    let SippCall {
+        _dir,
+        sipp,
+        engine,
+        mut events,
+        call,
+    } = answer_sipp(scenario, &["-key", "target_port", &target_port]).await;
     let (asked_in, new_call, target) = expect_event(&mut events, T, "transferring", |e| match e {
         PhoneEvent::Transferring {
             call,
@@ -524,19 +539,14 @@ async fn dtmf_by_sip_info_both_ways() {
 /// 1800 s, our answers agree each time, and its refreshes are taken.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn session_timers_are_agreed_and_refreshes_taken() {
-    let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let (engine, mut events) = start_engine(&test_config(port), &Passwords::new()).await;
-    let sipp = sipp::uac(
-        dir.path(),
-        free_port(),
-        addr(port),
-        Scenario::File("uac_session_timer"),
-        1,
-        &[],
-    );
-    let call = expect_event(&mut events, T, "incoming call", incoming).await;
-    engine.answer(call, AudioSpec::default()).await.unwrap();
+    // The engine and the call stay up until sipp hangs up.
+    let SippCall {
+        _dir,
+        sipp,
+        engine: _engine,
+        mut events,
+        ..
+    } = answer_sipp("uac_session_timer", &[]).await;
     expect_event(&mut events, T, "ended", ended).await;
     sipp_succeeds(sipp).await;
 }

@@ -29,7 +29,7 @@ fn attribute(c: &CryptoAttribute) -> Attribute {
 /// Our offer's profile and crypto lines: RTP/SAVP when SRTP is required,
 /// RTP/AVP with keys when it is optional (best effort), plain when off.
 pub(super) fn offer(local: &LocalMedia) -> (String, Vec<Attribute>) {
-    let lines = |_| {
+    let lines = || {
         CryptoSuite::ALL
             .iter()
             .zip(1..)
@@ -44,8 +44,8 @@ pub(super) fn offer(local: &LocalMedia) -> (String, Vec<Attribute>) {
     };
     match local.srtp {
         SrtpMode::Off => (PLAIN.into(), Vec::new()),
-        SrtpMode::Optional => (PLAIN.into(), lines(())),
-        SrtpMode::Required => (SECURE.into(), lines(())),
+        SrtpMode::Optional => (PLAIN.into(), lines()),
+        SrtpMode::Required => (SECURE.into(), lines()),
     }
 }
 

@@ -176,20 +176,8 @@ impl Driver {
         account: Option<&str>,
         audio: AudioSpec,
     ) -> Result<CallId, EngineError> {
-        let account_id = match account {
-            Some(name) => Some(AccountId(
-                self.settings
-                    .account_names
-                    .iter()
-                    .position(|n| n == name)
-                    .ok_or_else(|| EngineError::NoSuchAccount(name.into()))?,
-            )),
-            None => None,
-        };
-        let uri = target_uri(
-            target,
-            account_id.map(|a| &self.ua.config().accounts[a.0].aor),
-        )?;
+        let account_id = account.map(|name| self.account_id(name)).transpose()?;
+        let uri = target_uri(target, self.account_aor(account_id))?;
         self.call_uri(now, &uri, account_id, audio, Vec::new())
     }
 

@@ -41,31 +41,20 @@ impl Driver {
         account: Option<&str>,
         change: HandlingChange,
     ) -> Result<(), EngineError> {
-        let index = match account {
-            Some(name) => self
-                .settings
-                .account_names
-                .iter()
-                .position(|n| n == name)
-                .ok_or_else(|| EngineError::NoSuchAccount(name.into()))?,
-            None => self.settings.handling.len() - 1,
-        };
+        let account = account.map(|name| self.account_id(name)).transpose()?;
+        if let HandlingChange::Forward(_, Some(t)) = &change {
+            // Refuse now what could not be dialled when a call comes.
+            target_uri(t, self.account_aor(account))?;
+        }
+        let index = account.map_or(self.settings.handling.len() - 1, |a| a.0);
         let h = &mut self.settings.handling[index];
         match change {
             HandlingChange::Dnd(on) => h.dnd = on,
-            HandlingChange::Forward(reason, target) => {
-                if let Some(t) = &target {
-                    // Refuse now what could not be dialled when a call comes.
-                    let aor = (index < self.ua.config().accounts.len())
-                        .then(|| &self.ua.config().accounts[index].aor);
-                    target_uri(t, aor)?;
-                }
-                match reason {
-                    ForwardReason::Always => h.forward_always = target,
-                    ForwardReason::Busy => h.forward_busy = target,
-                    ForwardReason::NoAnswer => h.forward_no_answer = target,
-                }
-            }
+            HandlingChange::Forward(reason, target) => match reason {
+                ForwardReason::Always => h.forward_always = target,
+                ForwardReason::Busy => h.forward_busy = target,
+                ForwardReason::NoAnswer => h.forward_no_answer = target,
+            },
         }
         Ok(())
     }
@@ -123,8 +112,7 @@ impl Driver {
         target: &str,
         reason: ForwardReason,
     ) {
-        let aor = account.map(|a| &self.ua.config().accounts[a.0].aor);
-        let (status, forwarded_to) = match target_uri(target, aor) {
+        let (status, forwarded_to) = match target_uri(target, self.account_aor(account)) {
             Ok(uri) => match self.ua.redirect(now, call, &uri) {
                 Ok(()) => (302, Some(uri.to_string())),
                 Err(e) => {

@@ -335,4 +335,20 @@ impl Driver {
     fn account_name(&self, a: Option<AccountId>) -> Option<String> {
         a.and_then(|a| self.settings.account_names.get(a.0).cloned())
     }
+
+    /// The account called `name`.
+    fn account_id(&self, name: &str) -> Result<AccountId, EngineError> {
+        self.settings
+            .account_names
+            .iter()
+            .position(|n| n == name)
+            .map(AccountId)
+            .ok_or_else(|| EngineError::NoSuchAccount(name.into()))
+    }
+
+    /// An account's address of record: numbers dialled from it go to its domain.
+    fn account_aor(&self, a: Option<AccountId>) -> Option<&hookswitch_sip::message::SipUri> {
+        a.and_then(|a| self.ua.config().accounts.get(a.0))
+            .map(|acct| &acct.aor)
+    }
 }

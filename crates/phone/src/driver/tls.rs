@@ -32,20 +32,17 @@ pub fn server_config(
     certificate: &Path,
     private_key: &Path,
 ) -> Result<Arc<ServerConfig>, TlsSetupError> {
-    let chain = CertificateDer::pem_file_iter(certificate)
-        .and_then(|it| it.collect::<Result<Vec<_>, _>>())
-        .map_err(|e| TlsSetupError::ServerFile {
-            what: "certificate",
-            path: certificate.to_path_buf(),
-            reason: e.to_string(),
-        })?;
+    let chain = pem_certificates(certificate).map_err(|reason| TlsSetupError::ServerFile {
+        what: "certificate",
+        path: certificate.to_path_buf(),
+        reason,
+    })?;
     let key = PrivateKeyDer::from_pem_file(private_key).map_err(|e| TlsSetupError::ServerFile {
         what: "private key",
         path: private_key.to_path_buf(),
         reason: e.to_string(),
     })?;
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = ServerConfig::builder_with_provider(provider)
+    let config = ServerConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()?
         .with_no_client_auth()
         .with_single_cert(chain, key)?;
@@ -70,21 +67,30 @@ pub fn client_config(ca_files: &[PathBuf]) -> Result<Arc<ClientConfig>, TlsSetup
             })?;
         }
     }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = ClientConfig::builder_with_provider(provider)
+    let config = ClientConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()?
         .with_root_certificates(roots)
         .with_no_client_auth();
     Ok(Arc::new(config))
 }
 
-fn read_ca_file(path: &Path) -> Result<Vec<CertificateDer<'static>>, TlsSetupError> {
-    let certs = CertificateDer::pem_file_iter(path)
+/// The one crypto provider of our TLS, client and server (D30).
+fn provider() -> Arc<rustls::crypto::CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
+}
+
+/// Every certificate in a PEM file.
+fn pem_certificates(path: &Path) -> Result<Vec<CertificateDer<'static>>, String> {
+    CertificateDer::pem_file_iter(path)
         .and_then(|it| it.collect::<Result<Vec<_>, _>>())
-        .map_err(|e| TlsSetupError::CaFile {
-            path: path.to_path_buf(),
-            reason: e.to_string(),
-        })?;
+        .map_err(|e| e.to_string())
+}
+
+fn read_ca_file(path: &Path) -> Result<Vec<CertificateDer<'static>>, TlsSetupError> {
+    let certs = pem_certificates(path).map_err(|reason| TlsSetupError::CaFile {
+        path: path.to_path_buf(),
+        reason,
+    })?;
     if certs.is_empty() {
         return Err(TlsSetupError::EmptyCaFile(path.to_path_buf()));
     }

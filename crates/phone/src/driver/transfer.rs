@@ -24,8 +24,7 @@ impl Driver {
             .ua
             .call_info(ua::CallId(call))
             .ok_or(EngineError::NoSuchCall(call))?;
-        let aor = info.account.map(|a| &self.ua.config().accounts[a.0].aor);
-        let uri = target_uri(target, aor)?;
+        let uri = target_uri(target, self.account_aor(info.account))?;
         self.ua
             .refer(now, ua::CallId(call), &uri)
             .map_err(|e| map_ua_error(e, call))?;

@@ -45,6 +45,29 @@ pub enum Inbound {
     },
 }
 
+/// Accepts connections on `listener` for as long as the engine runs, handing
+/// each (with Nagle off: SIP messages are small and latency counts) to `take`.
+fn accept_forever(
+    listener: TcpListener,
+    transport: Transport,
+    take: impl Fn(TcpStream, SocketAddr) + Send + 'static,
+) {
+    tokio::spawn(async move {
+        loop {
+            match listener.accept().await {
+                Ok((stream, peer)) => {
+                    let _ = stream.set_nodelay(true);
+                    take(stream, peer);
+                }
+                Err(e) => {
+                    tracing::warn!(%transport, "accept failed: {e}");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            }
+        }
+    });
+}
+
 /// How long a connection with nothing received is kept.
 const STREAM_IDLE: Duration = Duration::from_secs(300);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -88,45 +111,23 @@ impl Transports {
                     .await?;
             let acceptor = tokio_rustls::TlsAcceptor::from(server);
             let accepting = transports.clone();
-            tokio::spawn(async move {
-                loop {
-                    let (stream, peer) = match tls_listener.accept().await {
-                        Ok(s) => s,
-                        Err(e) => {
-                            tracing::warn!("TLS accept failed: {e}");
-                            tokio::time::sleep(Duration::from_millis(100)).await;
-                            continue;
+            accept_forever(tls_listener, Transport::Tls, move |stream, peer| {
+                // The handshake runs on its own: a slow peer holds up no one.
+                let (acceptor, accepting) = (acceptor.clone(), accepting.clone());
+                tokio::spawn(async move {
+                    match tokio::time::timeout(CONNECT_TIMEOUT, acceptor.accept(stream)).await {
+                        Ok(Ok(tls)) => {
+                            accepting.adopt(tls, Transport::Tls, peer, None);
                         }
-                    };
-                    let _ = stream.set_nodelay(true);
-                    // The handshake runs on its own: a slow peer holds up no one.
-                    let (acceptor, accepting) = (acceptor.clone(), accepting.clone());
-                    tokio::spawn(async move {
-                        match tokio::time::timeout(CONNECT_TIMEOUT, acceptor.accept(stream)).await {
-                            Ok(Ok(tls)) => {
-                                accepting.adopt(tls, Transport::Tls, peer, None);
-                            }
-                            Ok(Err(e)) => tracing::info!(%peer, "TLS handshake refused: {e}"),
-                            Err(_) => tracing::info!(%peer, "TLS handshake timed out"),
-                        }
-                    });
-                }
+                        Ok(Err(e)) => tracing::info!(%peer, "TLS handshake refused: {e}"),
+                        Err(_) => tracing::info!(%peer, "TLS handshake timed out"),
+                    }
+                });
             });
         }
         let accepting = transports.clone();
-        tokio::spawn(async move {
-            loop {
-                match listener.accept().await {
-                    Ok((stream, peer)) => {
-                        let _ = stream.set_nodelay(true);
-                        accepting.adopt(stream, Transport::Tcp, peer, None);
-                    }
-                    Err(e) => {
-                        tracing::warn!("TCP accept failed: {e}");
-                        tokio::time::sleep(Duration::from_millis(100)).await;
-                    }
-                }
-            }
+        accept_forever(listener, Transport::Tcp, move |stream, peer| {
+            accepting.adopt(stream, Transport::Tcp, peer, None);
         });
         Ok(transports)
     }

@@ -148,11 +148,11 @@ impl UserAgent {
     pub(super) fn registration_hop(&self, account: AccountId) -> Target {
         let acct = &self.cfg.accounts[account.0];
         let registrar = self.registrar_uri(account);
-        let mut first_hop = Target::from_uri(acct.outbound_proxy.as_ref().unwrap_or(&registrar));
-        if acct.outbound_proxy.is_none() && registrar.transport().is_none() && !registrar.secure {
-            first_hop.transport = acct.transport;
-        }
-        first_hop
+        Target::first_hop(
+            acct.outbound_proxy.as_ref(),
+            &registrar,
+            Some(acct.transport),
+        )
     }
 
     /// Registers `account` again at the next timeout, if it is wanted and no
@@ -176,18 +176,18 @@ impl UserAgent {
     ) {
         for i in 0..self.registrations.len() {
             let hop = self.registration_hop(AccountId(i));
-            let reg = &mut self.registrations[i];
             if hop.transport == transport
                 && destinations.contains(&hop.destination)
-                && reg.wanted
-                && reg.in_flight.is_none()
-                && matches!(reg.state, RegistrationState::Registered { .. })
+                && matches!(
+                    self.registrations[i].state,
+                    RegistrationState::Registered { .. }
+                )
             {
                 tracing::info!(
                     account = i,
                     "connection to the registrar closed; registering again"
                 );
-                reg.refresh_at = Some(now);
+                self.renew_registration_now(AccountId(i), now);
             }
         }
     }

@@ -110,6 +110,27 @@ impl Target {
     }
 }
 
+impl Target {
+    /// The first hop of a request to `target`: the outbound proxy, else the
+    /// target itself; over the account's transport (`transport_hint`) unless
+    /// the target's URI names one (or is sips:).
+    pub fn first_hop(
+        proxy: Option<&crate::message::SipUri>,
+        target: &crate::message::SipUri,
+        transport_hint: Option<Transport>,
+    ) -> Target {
+        let mut hop = Target::from_uri(proxy.unwrap_or(target));
+        if proxy.is_none()
+            && target.transport().is_none()
+            && !target.secure
+            && let Some(t) = transport_hint
+        {
+            hop.transport = t;
+        }
+        hop
+    }
+}
+
 /// Bytes to send.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Transmit {

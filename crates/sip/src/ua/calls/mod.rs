@@ -126,13 +126,18 @@ impl Call {
                 .map(|o| o.backoff.next.min(o.give_up)),
             self.reinvite_retry.as_ref().map(|r| r.0),
             self.purge_at,
-            self.session_timer
-                .filter(|_| self.state == CallState::Established)
-                .map(|t| t.due()),
+            self.session_timer_due(),
         ]
         .into_iter()
         .flatten()
         .min()
+    }
+
+    /// When the session timer wants attention; it only runs once the call is up.
+    fn session_timer_due(&self) -> Option<Instant> {
+        self.session_timer
+            .filter(|_| self.state == CallState::Established)
+            .map(|t| t.due())
     }
 
     pub fn is_ended(&self) -> bool {
@@ -372,12 +377,8 @@ impl UserAgent {
             if self
                 .calls
                 .get(&id)
-                .and_then(|c| c.session_timer)
-                .is_some_and(|t| now >= t.due())
-                && self
-                    .calls
-                    .get(&id)
-                    .is_some_and(|c| c.state == CallState::Established)
+                .and_then(Call::session_timer_due)
+                .is_some_and(|due| now >= due)
             {
                 self.on_session_timer(id, now);
             }

@@ -21,9 +21,9 @@ impl UserAgent {
         Ok(match account {
             Some(a) => {
                 let a = self.cfg.accounts.get(a.0).ok_or(UaError::NoSuchAccount)?;
-                first_hop(a.outbound_proxy.as_ref(), target_sip, Some(a.transport))
+                Target::first_hop(a.outbound_proxy.as_ref(), target_sip, Some(a.transport))
             }
-            None => first_hop(None, target_sip, None),
+            None => Target::first_hop(None, target_sip, None),
         })
     }
 
@@ -81,7 +81,7 @@ impl UserAgent {
                 (NameAddr::new(Uri::Sip(me)), None, None)
             }
         };
-        let first_hop = first_hop(proxy.as_ref(), &target_sip, transport_hint);
+        let first_hop = Target::first_hop(proxy.as_ref(), &target_sip, transport_hint);
         let route_set = match &proxy {
             Some(p) => {
                 let mut p = p.clone();
@@ -338,18 +338,4 @@ impl UserAgent {
             None => self.stats.unmatched_responses += 1,
         }
     }
-}
-
-/// The first hop: the outbound proxy, else the target; the account's transport
-/// unless the URI names one (or is sips:).
-fn first_hop(proxy: Option<&SipUri>, target: &SipUri, transport_hint: Option<Transport>) -> Target {
-    let mut hop = Target::from_uri(proxy.unwrap_or(target));
-    if proxy.is_none()
-        && target.transport().is_none()
-        && !target.secure
-        && let Some(t) = transport_hint
-    {
-        hop.transport = t;
-    }
-    hop
 }
