@@ -9,6 +9,8 @@ use crate::Process;
 pub const USERS: [(&str, &str); 2] = [("alice", "alice-secret"), ("bob", "bob-secret")];
 
 pub struct Kamailio {
+    /// The address it listens on (127.0.0.1 unless configured with `configure_on`).
+    pub ip: std::net::IpAddr,
     pub port: u16,
     /// The TLS listener's port, when configured with one.
     pub tls_port: Option<u16>,
@@ -33,6 +35,17 @@ impl Kamailio {
     /// reached back over their own connection (as a registrar does for clients
     /// behind NAT), so a client need not accept connections.
     pub fn configure_with(dir: &Path, port: u16, tls: Option<TlsListener<'_>>) -> Kamailio {
+        Kamailio::configure_on(dir, [127, 0, 0, 1].into(), port, tls)
+    }
+
+    /// Listening on `ip` (an address of this network namespace) instead of
+    /// loopback.
+    pub fn configure_on(
+        dir: &Path,
+        ip: std::net::IpAddr,
+        port: u16,
+        tls: Option<TlsListener<'_>>,
+    ) -> Kamailio {
         let home = dir.join(format!("kamailio-{port}"));
         std::fs::create_dir_all(&home).expect("kamailio dir");
         let tls_globals = match &tls {
@@ -48,7 +61,7 @@ impl Kamailio {
                 );
                 std::fs::write(&tls_cfg, body).expect("kamailio tls.cfg");
                 format!(
-                    "enable_tls=yes\nlisten=tls:127.0.0.1:{}\nloadmodule \"/usr/lib/x86_64-linux-gnu/kamailio/modules/tls.so\"\n\
+                    "enable_tls=yes\nlisten=tls:{ip}:{}\nloadmodule \"/usr/lib/x86_64-linux-gnu/kamailio/modules/tls.so\"\n\
                      modparam(\"tls\", \"config\", \"{}\")\n",
                     t.port,
                     tls_cfg.display()
@@ -66,8 +79,8 @@ debug=2
 log_stderror=yes
 fork=yes
 children=2
-listen=udp:127.0.0.1:{port}
-listen=tcp:127.0.0.1:{port}
+listen=udp:{ip}:{port}
+listen=tcp:{ip}:{port}
 {tls_globals}mpath="/usr/lib/x86_64-linux-gnu/kamailio/modules/"
 loadmodule "tm.so"
 loadmodule "sl.so"
@@ -132,6 +145,7 @@ onreply_route {{
         let config = home.join("kamailio.cfg");
         std::fs::write(&config, cfg).expect("kamailio config");
         Kamailio {
+            ip,
             port,
             tls_port: tls.map(|t| t.port),
             dir: home,
@@ -158,7 +172,7 @@ onreply_route {{
     }
 
     fn wait_answering(&self, p: &Process) {
-        let probe = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind");
+        let probe = std::net::UdpSocket::bind((self.ip, 0)).expect("bind");
         probe
             .set_read_timeout(Some(std::time::Duration::from_millis(200)))
             .expect("timeout");
@@ -166,12 +180,13 @@ onreply_route {{
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
         for n in 0.. {
             let options = format!(
-                "OPTIONS sip:probe@127.0.0.1:{port} SIP/2.0\r\nVia: SIP/2.0/UDP {me};branch=z9hG4bKprobe{n};rport\r\n\
-                 Max-Forwards: 70\r\nFrom: <sip:probe@{me}>;tag=p{n}\r\nTo: <sip:probe@127.0.0.1:{port}>\r\n\
+                "OPTIONS sip:probe@{ip}:{port} SIP/2.0\r\nVia: SIP/2.0/UDP {me};branch=z9hG4bKprobe{n};rport\r\n\
+                 Max-Forwards: 70\r\nFrom: <sip:probe@{me}>;tag=p{n}\r\nTo: <sip:probe@{ip}:{port}>\r\n\
                  Call-ID: probe-{n}-{port}@127.0.0.1\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n",
-                port = self.port
+                port = self.port,
+                ip = self.ip,
             );
-            let _ = probe.send_to(options.as_bytes(), ("127.0.0.1", self.port));
+            let _ = probe.send_to(options.as_bytes(), (self.ip, self.port));
             let mut buf = [0u8; 2048];
             if probe
                 .recv(&mut buf)

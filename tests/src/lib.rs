@@ -7,6 +7,7 @@ pub mod baresip;
 pub mod cpio;
 pub mod impair;
 pub mod kamailio;
+pub mod netns;
 pub mod process;
 pub mod pulse;
 pub mod qemu;

@@ -36,6 +36,10 @@ const TEST: &[&str] = &[
     "qemu-system-x86",
     "busybox-static",
     "espeak-ng", // speaks the sample of the sound-path test
+    // The NAT test: network namespaces, a masquerading router, a STUN server.
+    "iproute2",
+    "nftables",
+    "coturn",
 ];
 
 /// What `cargo xtask bench media` adds: a venv for the `pesq` package

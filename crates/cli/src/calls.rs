@@ -41,7 +41,9 @@ fn event_call(e: &PhoneEvent) -> Option<CallId> {
         | PhoneEvent::DtmfReceived { call, .. }
         | PhoneEvent::PlaybackFinished { call }
         | PhoneEvent::Ended { call, .. } => Some(*call),
-        PhoneEvent::Ready { .. } | PhoneEvent::Registration { .. } => None,
+        PhoneEvent::Ready { .. }
+        | PhoneEvent::AddressChanged { .. }
+        | PhoneEvent::Registration { .. } => None,
     }
 }
 

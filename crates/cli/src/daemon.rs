@@ -56,6 +56,9 @@ pub fn print_event(cli: &Cli, e: &PhoneEvent) {
     }
     let line = match e {
         PhoneEvent::Ready { sip } => format!("ready on {sip}"),
+        PhoneEvent::AddressChanged { sip, media, cause } => {
+            format!("address now {sip} (media {media}; {cause})")
+        }
         PhoneEvent::Registration {
             account,
             state,

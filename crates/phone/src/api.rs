@@ -13,6 +13,15 @@ pub enum PhoneEvent {
     Ready {
         sip: String,
     },
+    /// The address peers reach us at changed: `cause` is "stun" (the NAT's
+    /// public address, learnt or changed) or "network" (our local address
+    /// moved). Registrations are renewed with it.
+    AddressChanged {
+        sip: String,
+        /// The address our SDP names for media.
+        media: String,
+        cause: String,
+    },
     Registration {
         account: String,
         /// "registering", "registered", "unregistered" or "failed".

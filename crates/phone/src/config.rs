@@ -74,6 +74,14 @@ pub struct SipSettings {
     /// can then reach us. Without them we only open TLS connections.
     pub tls_certificate: Option<PathBuf>,
     pub tls_private_key: Option<PathBuf>,
+    /// A STUN server ("host" or "host:port", port 3478 by default) to learn
+    /// the public address a NAT gives us: Contact, Via and SDP then name it.
+    pub stun_server: Option<String>,
+    /// Seconds between looks at which local address the route to the
+    /// registrar leaves from (a network switch changes it; we then register
+    /// again). 0: never look. Only when listening on every interface without
+    /// `advertise`.
+    pub network_check_secs: u64,
 }
 
 impl Default for SipSettings {
@@ -91,6 +99,8 @@ impl Default for SipSettings {
             keepalive_secs: 25,
             tls_certificate: None,
             tls_private_key: None,
+            stun_server: None,
+            network_check_secs: 3,
         }
     }
 }

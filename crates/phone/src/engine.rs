@@ -10,8 +10,48 @@ use crate::api::{CallId, CallStats, CallSummary, EngineError, PhoneEvent};
 use crate::audio::{AudioSpec, Gain, MAX_PERCENT, RingSound};
 use crate::call_handling::ForwardReason;
 use crate::config::{Config, account_config};
+use crate::driver::nat::Nat;
 use crate::driver::transport::Transports;
 use crate::driver::{Command, Driver, DriverSettings, HandlingChange};
+use crate::local_address::LocalAddress;
+
+/// The STUN server's address: "host" or "host:port" (3478). A name that
+/// does not resolve leaves STUN off until the next start (with a warning):
+/// the phone still works on a network without a NAT.
+async fn resolve_stun_server(name: &str) -> Option<SocketAddr> {
+    let lookup = tokio::net::lookup_host(with_default_port(name, 3478));
+    match tokio::time::timeout(std::time::Duration::from_secs(5), lookup).await {
+        Ok(Ok(mut addrs)) => {
+            let first = addrs.next();
+            if first.is_none() {
+                tracing::warn!("STUN server {name} has no address; STUN is off");
+            }
+            first
+        }
+        Ok(Err(e)) => {
+            tracing::warn!("STUN server {name} unknown ({e}); STUN is off");
+            None
+        }
+        Err(_) => {
+            tracing::warn!("STUN server {name}: no DNS answer in 5 s; STUN is off");
+            None
+        }
+    }
+}
+
+/// "host", "host:port", "1.2.3.4", "[::1]:5" or "::1" as a `lookup_host` argument.
+fn with_default_port(name: &str, port: u16) -> String {
+    if name.parse::<SocketAddr>().is_ok() {
+        return name.to_string();
+    }
+    if let Ok(ip) = name.trim_matches(['[', ']']).parse::<std::net::IpAddr>() {
+        return SocketAddr::new(ip, port).to_string();
+    }
+    match name.rsplit_once(':') {
+        Some((_, p)) if p.parse::<u16>().is_ok() => name.to_string(),
+        _ => format!("{name}:{port}"),
+    }
+}
 
 /// Passwords by account name, found by the caller (keyring, environment, prompt).
 pub type Passwords = std::collections::HashMap<String, String>;
@@ -63,8 +103,20 @@ impl Engine {
                 reason: e.to_string(),
             })?;
         let bound = transports.local_addr();
-        let advertise_ip = crate::local_address::advertised_ip(config, bound.ip());
-        let local = SocketAddr::new(advertise_ip, bound.port());
+        let stun_server = match &config.sip.stun_server {
+            Some(name) => resolve_stun_server(name).await,
+            None => None,
+        };
+        let nat = Nat::new(
+            LocalAddress::from_config(config, bound.ip()),
+            Some(std::time::Duration::from_secs(
+                config.sip.network_check_secs,
+            )),
+            bound.port(),
+            stun_server,
+            std::time::Instant::now(),
+        );
+        let local = nat.advertised();
         let accounts = config
             .accounts
             .iter()
@@ -81,7 +133,6 @@ impl Engine {
         });
         let (events, first_subscriber) = broadcast::channel(1024);
         let settings = DriverSettings {
-            advertise_ip,
             codecs: config
                 .codecs()
                 .map_err(|e| EngineError::Config(e.to_string()))?,
@@ -108,7 +159,8 @@ impl Engine {
             only_from_registrar: config.sip.only_from_registrar,
             account_names: config.accounts.iter().map(|a| a.name.clone()).collect(),
         };
-        let (driver, media_rx) = Driver::new(ua, transports, settings, events.clone());
+        let (driver, media_rx) =
+            Driver::new(ua, transports, nat, stun_server, settings, events.clone());
         let (commands, commands_rx) = mpsc::channel(64);
         let _ = events.send(PhoneEvent::Ready {
             sip: local.to_string(),
@@ -297,5 +349,29 @@ impl Engine {
     /// Hangs up, unregisters (waiting up to 3 s for the registrar), and stops.
     pub async fn shutdown(&self) {
         let _ = self.ask(|reply| Command::Shutdown { reply }).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_default_port;
+
+    #[test]
+    fn stun_server_names_get_port_3478_unless_they_say() {
+        assert_eq!(
+            with_default_port("stun.example.org", 3478),
+            "stun.example.org:3478"
+        );
+        assert_eq!(
+            with_default_port("stun.example.org:19302", 3478),
+            "stun.example.org:19302"
+        );
+        assert_eq!(with_default_port("192.0.2.1", 3478), "192.0.2.1:3478");
+        assert_eq!(with_default_port("192.0.2.1:3479", 3478), "192.0.2.1:3479");
+        assert_eq!(with_default_port("2001:db8::1", 3478), "[2001:db8::1]:3478");
+        assert_eq!(
+            with_default_port("[2001:db8::1]:5", 3478),
+            "[2001:db8::1]:5"
+        );
     }
 }

@@ -5,37 +5,64 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr, ToSocketAddrs, UdpSocket};
 
 use crate::config::{Config, account_config};
 
-/// The configured address; else the bound one if specific; else the source
-/// address the system would use towards the first registrar, or towards the
-/// default gateway; else 127.0.0.1 (with a warning).
-pub fn advertised_ip(config: &Config, bound: IpAddr) -> IpAddr {
-    if let Some(ip) = config.sip.advertise {
-        return ip;
+/// How we find our own address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LocalAddress {
+    /// Set by `sip.advertise`, or the socket is bound to one address: it never changes.
+    Fixed(IpAddr),
+    /// We listen on every interface: the address is the one the routing table
+    /// would send from towards `probe` (the first registrar) or, without one,
+    /// towards the default gateway. It changes when the network does.
+    Route { probe: Option<SocketAddr> },
+}
+
+impl LocalAddress {
+    /// Decided once at start; resolving the registrar's name may block, so
+    /// this runs before the engine's loop does.
+    pub fn from_config(config: &Config, bound: IpAddr) -> LocalAddress {
+        if let Some(ip) = config.sip.advertise {
+            return LocalAddress::Fixed(ip);
+        }
+        if !bound.is_unspecified() {
+            return LocalAddress::Fixed(bound);
+        }
+        let probe = config.accounts.iter().find_map(|a| {
+            let acct = account_config(a, None).ok()?;
+            let uri = acct.outbound_proxy.or(acct.registrar).unwrap_or(acct.aor);
+            (uri.host.as_str(), uri.port.unwrap_or(5060))
+                .to_socket_addrs()
+                .ok()?
+                .next()
+        });
+        LocalAddress::Route { probe }
     }
-    if !bound.is_unspecified() {
-        return bound;
+
+    /// The address now, if there is one (no route: `None`). Cheap: a UDP
+    /// `connect` asks the routing table and sends nothing.
+    pub fn current(&self) -> Option<IpAddr> {
+        match *self {
+            LocalAddress::Fixed(ip) => Some(ip),
+            LocalAddress::Route { probe } => {
+                let gateway = || {
+                    let table = std::fs::read_to_string("/proc/net/route").ok()?;
+                    default_gateway(&table).map(|g| SocketAddr::from((g, 9)))
+                };
+                probe
+                    .and_then(route_source)
+                    .or_else(|| gateway().and_then(route_source))
+            }
+        }
     }
-    let registrar = config.accounts.iter().find_map(|a| {
-        let acct = account_config(a, None).ok()?;
-        let uri = acct.outbound_proxy.or(acct.registrar).unwrap_or(acct.aor);
-        (uri.host.as_str(), uri.port.unwrap_or(5060))
-            .to_socket_addrs()
-            .ok()?
-            .next()
-    });
-    let gateway = || {
-        let table = std::fs::read_to_string("/proc/net/route").ok()?;
-        default_gateway(&table).map(|g| SocketAddr::from((g, 9)))
-    };
-    registrar
-        .or_else(gateway)
-        .and_then(route_source)
-        .unwrap_or_else(|| {
+
+    /// The address to start with: the current one, else 127.0.0.1 (with a warning).
+    pub fn initial(&self) -> IpAddr {
+        self.current().unwrap_or_else(|| {
             tracing::warn!(
-                "no route to a registrar or a gateway: advertising 127.0.0.1; set sip.advertise"
+                "no route to a registrar or a gateway: advertising 127.0.0.1 until there is one; set sip.advertise"
             );
             IpAddr::from([127, 0, 0, 1])
         })
+    }
 }
 
 /// The local address packets to `dest` would leave from.
@@ -83,14 +110,21 @@ mod tests {
     #[test]
     fn configured_and_specific_addresses_win() {
         let mut c = Config::default();
+        let bound: IpAddr = "10.1.2.3".parse().unwrap();
         assert_eq!(
-            advertised_ip(&c, "10.1.2.3".parse().unwrap()),
-            "10.1.2.3".parse::<IpAddr>().unwrap()
+            LocalAddress::from_config(&c, bound),
+            LocalAddress::Fixed(bound)
         );
         c.sip.advertise = Some("192.0.2.9".parse().unwrap());
-        assert_eq!(
-            advertised_ip(&c, "0.0.0.0".parse().unwrap()),
-            "192.0.2.9".parse::<IpAddr>().unwrap()
-        );
+        let fixed = LocalAddress::from_config(&c, "0.0.0.0".parse().unwrap());
+        assert_eq!(fixed.current(), Some("192.0.2.9".parse().unwrap()));
+    }
+
+    #[test]
+    fn the_route_towards_the_registrar_names_our_address() {
+        let route = LocalAddress::Route {
+            probe: Some("127.0.0.1:5060".parse().unwrap()),
+        };
+        assert_eq!(route.current(), Some("127.0.0.1".parse().unwrap()));
     }
 }

@@ -3,5 +3,6 @@
 
 pub mod auth;
 pub mod message;
+pub mod stun;
 pub mod transaction;
 pub mod ua;

@@ -1119,3 +1119,47 @@ fn an_unanswered_options_keepalive_registers_again() {
     }
     assert!(saw_register, "registered again after the lost keep-alive");
 }
+
+#[test]
+fn a_new_address_is_registered_at_once_and_the_old_binding_removed() {
+    use hookswitch_sip::ua::Keepalive;
+    let (mut a, now) = registered_with(Keepalive::Off);
+    let public = addr("203.0.113.7:61000");
+    a.set_local(now, public);
+    a.handle_timeout(now);
+    let moved = next_request(&mut a);
+    assert_eq!(moved.method, Method::Register);
+    let contacts: Vec<&str> = moved.headers.get_all(&HeaderName::Contact).collect();
+    assert_eq!(
+        contacts,
+        [
+            "<sip:alice@203.0.113.7:61000>",
+            &format!("<sip:alice@{A}>;expires=0")
+        ],
+        "the new Contact, and the old one removed"
+    );
+    assert!(
+        header(&moved.to_string(), "Via:").contains("203.0.113.7:61000"),
+        "Via names the new address"
+    );
+    let ok = registrar_answer(&moved, "n1", 600);
+    a.handle_message(now, Transport::Udp, addr(B), Message::Response(ok));
+    // Once the registrar holds the new Contact, refreshes carry only it.
+    let refresh = loop {
+        let at = a.poll_timeout().expect("a refresh is scheduled");
+        a.handle_timeout(at);
+        if let Some(t) = a.poll_transmit() {
+            let text = String::from_utf8_lossy(&t.payload).to_string();
+            assert_eq!(text.matches("\r\nContact:").count(), 1, "{text}");
+            break at;
+        }
+    };
+    assert!(
+        refresh > now + Duration::from_secs(500),
+        "no re-register loop"
+    );
+    // Setting the same address again changes nothing.
+    a.set_local(refresh, public);
+    a.handle_timeout(refresh);
+    assert!(a.poll_transmit().is_none());
+}

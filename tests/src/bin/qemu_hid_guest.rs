@@ -328,8 +328,11 @@ fn cm109_phone(udc: &str) -> Result<(), String> {
         &format!("{CM109_GADGET}/UDC"),
         format!("{udc}\n").as_bytes(),
     )?;
-    wait_until("a kernel driver on the CM109", || {
-        interface_driver().is_some()
+    // usbhid's probe shows for a moment (the driver link exists while a probe
+    // runs, and usbhid then declines the CM109 as Linux's HID ignore list
+    // says): wait for the driver that keeps it.
+    wait_until("the cm109 driver on the CM109", || {
+        interface_driver().as_deref() == Some("cm109")
     })?;
     let kernel_driver = interface_driver().unwrap_or_default();
     println!("HOOKSWITCH-RESULT cm109_kernel_driver {kernel_driver}");
@@ -642,8 +645,8 @@ fn yealink_phone(udc: &str) -> Result<(), String> {
         &format!("{YEALINK_GADGET}/UDC"),
         format!("{udc}\n").as_bytes(),
     )?;
-    wait_until("a kernel driver on the P1K", || {
-        yealink_interface_driver().is_some()
+    wait_until("the yealink driver on the P1K", || {
+        yealink_interface_driver().as_deref() == Some("yealink")
     })?;
     println!(
         "HOOKSWITCH-RESULT p1k_kernel_driver {:?}",

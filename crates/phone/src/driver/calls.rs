@@ -1,8 +1,6 @@
 //! Calls at the edge: placing and answering them, offer/answer, and each call's
 //! media task and RTP socket.
 
-use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Instant;
 
 use hookswitch_media::codec::CodecKind;
@@ -13,7 +11,6 @@ use hookswitch_media::sdp::{
 use hookswitch_media::srtp::SrtpMode;
 use hookswitch_sip::message::Uri;
 use hookswitch_sip::ua::{self, AccountId, Transport};
-use tokio::net::UdpSocket;
 
 use super::media::{CallAudio, MediaControl, MediaSockets, MediaTask};
 use super::{Command, Driver};
@@ -433,29 +430,19 @@ impl Driver {
         Ok(())
     }
 
-    /// An RTP socket on an even port and RTCP on the next one (RFC 3550 11).
+    /// A call's media sockets: a pair whose public address STUN has learnt,
+    /// if one is ready, else a new pair (behind a NAT, assumed to keep its
+    /// port at our public address, as most NATs do).
     pub(super) fn bind_media(&self) -> std::io::Result<MediaSockets> {
-        let ip = self.settings.advertise_ip;
-        let mut last_error = None;
-        for _ in 0..50 {
-            let rtp = std::net::UdpSocket::bind(SocketAddr::new(ip, 0))?;
-            let port = rtp.local_addr()?.port();
-            if port % 2 == 1 || port == u16::MAX {
-                continue;
-            }
-            match std::net::UdpSocket::bind(SocketAddr::new(ip, port + 1)) {
-                Ok(rtcp) => {
-                    rtp.set_nonblocking(true)?;
-                    rtcp.set_nonblocking(true)?;
-                    return Ok(MediaSockets {
-                        rtp: Arc::new(UdpSocket::from_std(rtp)?),
-                        rtcp: Arc::new(UdpSocket::from_std(rtcp)?),
-                    });
-                }
-                Err(e) => last_error = Some(e),
-            }
+        let ip = self.nat.local_ip();
+        if let Some(sockets) = self.media_pool.as_ref().and_then(|p| p.take(ip)) {
+            tracing::debug!(public = %sockets.public, "media sockets mapped by STUN");
+            return Ok(sockets);
         }
-        Err(last_error.unwrap_or_else(|| std::io::Error::other("no even/odd port pair free")))
+        let mut sockets = MediaSockets::bind(ip)?;
+        sockets.public.set_ip(self.nat.advertised().ip());
+        tracing::debug!(public = %sockets.public, "media sockets bound now");
+        Ok(sockets)
     }
 
     /// The codecs a call of `account` offers or accepts.
@@ -493,11 +480,10 @@ impl Driver {
         srtp: SrtpMode,
     ) -> LocalMedia {
         let codecs = self.codecs_for(account).to_vec();
-        let socket = &sockets.rtp;
         self.session_ids += 1;
         LocalMedia {
-            address: self.settings.advertise_ip,
-            port: socket.local_addr().map(|a| a.port()).unwrap_or(0),
+            address: sockets.public.ip(),
+            port: sockets.public.port(),
             codecs,
             telephone_event: self.settings.telephone_event,
             comfort_noise: self.settings.comfort_noise,

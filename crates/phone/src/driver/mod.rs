@@ -5,6 +5,8 @@ mod calls;
 mod events;
 mod handling;
 mod media;
+mod media_pool;
+pub(crate) mod nat;
 pub(crate) mod tls;
 mod transfer;
 pub mod transport;
@@ -16,6 +18,7 @@ use std::time::Instant;
 use hookswitch_media::codec::CodecKind;
 use hookswitch_media::srtp::SrtpMode;
 use hookswitch_sip::auth::redacted_trace;
+use hookswitch_sip::stun;
 use hookswitch_sip::ua::{AccountId, RegistrationState, UserAgent};
 use tokio::sync::{broadcast, mpsc, oneshot};
 
@@ -26,6 +29,8 @@ use calls::CallMedia;
 pub use handling::HandlingChange;
 use handling::RingTimer;
 use media::{MediaControl, MediaReport};
+use media_pool::MediaPool;
+use nat::Nat;
 
 pub use calls::target_uri;
 use transport::{Inbound, Transports};
@@ -105,7 +110,6 @@ pub enum Command {
 }
 
 pub struct DriverSettings {
-    pub advertise_ip: IpAddr,
     pub codecs: Vec<CodecKind>,
     /// Per account (in account order): its codecs, or the global ones.
     pub account_codecs: Vec<Vec<CodecKind>>,
@@ -131,6 +135,14 @@ pub struct DriverSettings {
 pub struct Driver {
     ua: UserAgent,
     transports: Transports,
+    /// Our advertised address: the route's local one, or STUN's public one.
+    nat: Nat,
+    /// With STUN: media sockets whose public address is known before a call.
+    media_pool: Option<MediaPool>,
+    /// The media pool's sockets are bound to this address.
+    media_ip: IpAddr,
+    /// Accounts start registering once the first STUN answer is in.
+    registering: bool,
     settings: DriverSettings,
     calls: HashMap<CallId, CallMedia>,
     /// Incoming calls ringing out loud, by call.
@@ -147,17 +159,25 @@ pub struct Driver {
 }
 
 impl Driver {
+    /// `stun_server`: where the media pool learns its sockets' public address.
     pub fn new(
         ua: UserAgent,
         transports: Transports,
+        nat: Nat,
+        stun_server: Option<std::net::SocketAddr>,
         settings: DriverSettings,
         events: broadcast::Sender<PhoneEvent>,
     ) -> (Driver, mpsc::UnboundedReceiver<MediaReport>) {
         let (media_tx, media_rx) = mpsc::unbounded_channel();
+        let media_ip = nat.local_ip();
         (
             Driver {
                 ua,
                 transports,
+                media_pool: stun_server.map(|s| MediaPool::start(s, media_ip)),
+                media_ip,
+                nat,
+                registering: false,
                 settings,
                 calls: HashMap::new(),
                 ringers: HashMap::new(),
@@ -205,12 +225,6 @@ impl Driver {
         mut inbound: mpsc::Receiver<Inbound>,
         mut media_rx: mpsc::UnboundedReceiver<MediaReport>,
     ) {
-        let now = Instant::now();
-        for i in 0..self.ua.config().accounts.len() {
-            if self.ua.config().accounts[i].register {
-                let _ = self.ua.register(now, AccountId(i));
-            }
-        }
         let udp = self.transports.udp.clone();
         let mut buf = vec![0u8; 65536];
         let mut shutdown: Option<(oneshot::Sender<()>, tokio::time::Instant)> = None;
@@ -221,11 +235,15 @@ impl Driver {
             {
                 break;
             }
-            let wake = [self.ua.poll_timeout(), self.next_ring_timer()]
-                .into_iter()
-                .flatten()
-                .min()
-                .map(tokio::time::Instant::from_std);
+            let wake = [
+                self.ua.poll_timeout(),
+                self.next_ring_timer(),
+                self.nat.poll_timeout(),
+            ]
+            .into_iter()
+            .flatten()
+            .min()
+            .map(tokio::time::Instant::from_std);
             let sleep = async {
                 match wake {
                     Some(t) => tokio::time::sleep_until(t).await,
@@ -240,6 +258,9 @@ impl Driver {
             };
             tokio::select! {
                 r = udp.recv_from(&mut buf) => match r {
+                    Ok((n, src)) if stun::is_stun(&buf[..n]) => {
+                        self.nat.handle_stun(Instant::now(), src, &buf[..n]);
+                    }
                     Ok((n, src)) => {
                         if tracing::enabled!(tracing::Level::DEBUG) {
                             tracing::debug!(from = %src, "received\n{}", redacted_trace(&buf[..n]));
@@ -278,6 +299,7 @@ impl Driver {
                 _ = sleep => {
                     let now = Instant::now();
                     self.on_ring_timers(now);
+                    self.nat.handle_timeout(now);
                     self.ua.handle_timeout(now);
                 }
                 _ = shutdown_deadline => {}
@@ -311,8 +333,10 @@ impl Driver {
         }
     }
 
-    /// Sends what the UA queued and handles its events, until both are empty.
+    /// Sends what the NAT watch and the UA queued and handles their events,
+    /// until nothing is left.
     fn flush(&mut self) {
+        self.follow_address();
         loop {
             let mut progressed = false;
             while let Some(t) = self.ua.poll_transmit() {
@@ -328,6 +352,41 @@ impl Driver {
             }
             if !progressed {
                 return;
+            }
+        }
+    }
+
+    /// Sends STUN requests; when our advertised address changed, tells the UA
+    /// (it registers again) and the media pool, and says so; registers the
+    /// accounts once the first STUN answer is in.
+    fn follow_address(&mut self) {
+        let now = Instant::now();
+        while let Some((to, request)) = self.nat.poll_transmit() {
+            if let Err(e) = self.transports.udp.try_send_to(&request, to) {
+                tracing::debug!("cannot send a STUN request to {to}: {e}");
+            }
+        }
+        if self.media_ip != self.nat.local_ip() {
+            self.media_ip = self.nat.local_ip();
+            if let Some(pool) = &self.media_pool {
+                pool.set_bind_ip(self.media_ip);
+            }
+        }
+        if let Some((address, cause)) = self.nat.take_change() {
+            tracing::info!(%address, cause = cause.as_str(), "our address changed");
+            self.ua.set_local(now, address);
+            self.emit(PhoneEvent::AddressChanged {
+                sip: address.to_string(),
+                media: address.ip().to_string(),
+                cause: cause.as_str().into(),
+            });
+        }
+        if !self.registering && self.nat.settled() {
+            self.registering = true;
+            for i in 0..self.ua.config().accounts.len() {
+                if self.ua.config().accounts[i].register {
+                    let _ = self.ua.register(now, AccountId(i));
+                }
             }
         }
     }

@@ -190,9 +190,14 @@ impl UserAgent {
         &self.stats
     }
 
-    /// The local address changed (the edge bound another port, or the network moved).
-    pub fn set_local(&mut self, local: SocketAddr) {
-        self.cfg.local = local;
+    /// The address peers reach us at changed (the network moved, or STUN saw
+    /// a new public address): Via and Contact name it from now on, and every
+    /// registration is renewed at once, removing the old binding.
+    pub fn set_local(&mut self, now: Instant, local: SocketAddr) {
+        if self.cfg.local != local {
+            self.cfg.local = local;
+            self.renew_registrations_now(now);
+        }
     }
 
     pub fn poll_transmit(&mut self) -> Option<Transmit> {

@@ -46,6 +46,10 @@ pub(super) struct Registration {
     failures: u32,
     /// The next NAT keep-alive (registered over UDP only).
     pub keepalive_at: Option<Instant>,
+    /// The Contact of the REGISTER in flight, and the one the registrar holds:
+    /// when our address changes, the next REGISTER removes the old binding.
+    sent_contact: Option<String>,
+    bound_contact: Option<String>,
     pub state: RegistrationState,
 }
 
@@ -65,6 +69,8 @@ impl Registration {
             retry_at: None,
             failures: 0,
             keepalive_at: None,
+            sent_contact: None,
+            bound_contact: None,
             state: RegistrationState::Unregistered,
         }
     }
@@ -164,6 +170,24 @@ impl UserAgent {
         }
     }
 
+    /// Our address changed (a network switch, or STUN saw a new public
+    /// address): every wanted registration is renewed with the new Contact,
+    /// and that REGISTER removes the old one.
+    pub(super) fn renew_registrations_now(&mut self, now: Instant) {
+        for i in 0..self.registrations.len() {
+            self.renew_registration_now(AccountId(i), now);
+        }
+    }
+
+    /// The Contact `account` registers now.
+    fn registration_contact(&self, account: AccountId) -> String {
+        let acct = &self.cfg.accounts[account.0];
+        self.contact(
+            acct.aor.user.as_deref().unwrap_or(&self.cfg.contact_user),
+            self.registration_hop(account).transport,
+        )
+    }
+
     /// A TCP or TLS connection we opened closed (`destinations`: the address
     /// and the name it was reached by). Registrations that went over it are
     /// renewed at once: the registrar reaches us over that connection, so
@@ -196,11 +220,16 @@ impl UserAgent {
         let acct = self.cfg.accounts[account.0].clone();
         let registrar = self.registrar_uri(account);
         let first_hop = self.registration_hop(account);
-        let contact = self.contact(
-            acct.aor.user.as_deref().unwrap_or(&self.cfg.contact_user),
-            first_hop.transport,
-        );
+        let contact = self.registration_contact(account);
         let reg = &mut self.registrations[account.0];
+        // A binding of our old address is removed along the way (RFC 3261
+        // 10.2.2): else the registrar would fork calls to an address we left.
+        let stale = reg
+            .bound_contact
+            .as_ref()
+            .filter(|old| expires > 0 && **old != contact)
+            .map(|old| format!("{old};expires=0"));
+        reg.sent_contact = Some(contact.clone());
         reg.cseq += 1;
         reg.in_flight = Some(expires);
         reg.state = if expires > 0 {
@@ -229,6 +258,9 @@ impl UserAgent {
             req.headers.push(HeaderName::Route, format!("<{p}>"));
         }
         req.headers.push(HeaderName::Contact, contact);
+        if let Some(stale) = stale {
+            req.headers.push(HeaderName::Contact, stale);
+        }
         req.headers.push(HeaderName::Expires, expires.to_string());
         req.headers.push(HeaderName::Allow, super::ALLOW);
         req.headers.push(HeaderName::UserAgent, super::user_agent());
@@ -266,6 +298,7 @@ impl UserAgent {
             return;
         }
         let our_address = self.local_for(self.registration_hop(account).transport);
+        let contact_now = self.registration_contact(account);
         let Some(reg) = self.registrations.get_mut(account.0) else {
             return;
         };
@@ -280,10 +313,18 @@ impl UserAgent {
                 reg.retry_at = None;
                 if expires_sent == 0 {
                     reg.refresh_at = None;
+                    reg.bound_contact = None;
                     reg.state = RegistrationState::Unregistered;
                 } else {
                     let granted = granted_expires(&resp, &our_address).unwrap_or(expires_sent);
-                    reg.refresh_at = Some(now + refresh_after(granted));
+                    reg.bound_contact = reg.sent_contact.take();
+                    // Our address changed while this REGISTER was on its way.
+                    let moved = reg.bound_contact.as_ref() != Some(&contact_now);
+                    reg.refresh_at = Some(if moved {
+                        now
+                    } else {
+                        now + refresh_after(granted)
+                    });
                     reg.state = RegistrationState::Registered { expires: granted };
                 }
                 let state = reg.state.clone();

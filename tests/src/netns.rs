@@ -1,0 +1,291 @@
+//! A home office behind a NAT, built from network namespaces (iproute2 and
+//! nftables, root only): a LAN namespace whose only way out is a router
+//! namespace that masquerades onto a WAN link ending in the test's own
+//! namespace. Whatever runs in the LAN is reached from the test's side only
+//! through the NAT; the test's namespace has no route into the LAN.
+//!
+//! ```text
+//!  LAN ns             router ns                       test's ns
+//!  10.N.0.2 --veth-- 10.N.0.1 | 198.18.N.1 --veth-- 198.18.N.2
+//!                     (masquerade on the WAN side)
+//! ```
+
+use std::net::Ipv4Addr;
+use std::process::Command;
+
+pub struct NatRig {
+    lan_ns: String,
+    router_ns: String,
+    /// The WAN link's end in the test's namespace (deleting it removes the pair).
+    wan_link: String,
+    lan_link: String,
+    subnet: u8,
+    lan_host: u8,
+    router_public_host: u8,
+}
+
+/// Runs `ip`/`nft`/`sysctl` style commands, failing the test with their output.
+fn run(program: &str, args: &[&str]) {
+    let out = Command::new(program)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {program}: {e}; run `cargo xtask setup`"));
+    assert!(
+        out.status.success(),
+        "{program} {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// True when this process may build namespaces (root; CI runs as root).
+pub fn can_build() -> bool {
+    // SAFETY: geteuid has no preconditions.
+    unsafe { libc::geteuid() == 0 }
+}
+
+impl NatRig {
+    pub fn build() -> NatRig {
+        let id = std::process::id() % 10_000;
+        // 198.18.0.0/15 is for benchmarking (RFC 2544): never a real address.
+        let subnet = (std::process::id() % 250 + 1) as u8;
+        let rig = NatRig {
+            lan_ns: format!("hs-lan-{id}"),
+            router_ns: format!("hs-rtr-{id}"),
+            wan_link: format!("hsw{id}"),
+            lan_link: format!("hsl{id}"),
+            subnet,
+            lan_host: 2,
+            router_public_host: 1,
+        };
+        // Leftovers of a run that was killed.
+        rig.tear_down();
+        let (lan, rtr) = (&rig.lan_ns, &rig.router_ns);
+        let lan_router_side = format!("hsr{id}");
+        let wan_router_side = format!("hsx{id}");
+        run("ip", &["netns", "add", lan]);
+        run("ip", &["netns", "add", rtr]);
+        run(
+            "ip",
+            &[
+                "link",
+                "add",
+                &rig.lan_link,
+                "netns",
+                lan,
+                "type",
+                "veth",
+                "peer",
+                "name",
+                &lan_router_side,
+                "netns",
+                rtr,
+            ],
+        );
+        run(
+            "ip",
+            &[
+                "link",
+                "add",
+                &rig.wan_link,
+                "type",
+                "veth",
+                "peer",
+                "name",
+                &wan_router_side,
+                "netns",
+                rtr,
+            ],
+        );
+        let in_ns = |ns: &str, args: &[&str]| {
+            let mut all = vec!["netns", "exec", ns];
+            all.extend_from_slice(args);
+            run("ip", &all);
+        };
+        in_ns(lan, &["ip", "link", "set", "lo", "up"]);
+        in_ns(lan, &["ip", "link", "set", &rig.lan_link, "up"]);
+        rig.number_lan();
+        in_ns(rtr, &["ip", "link", "set", "lo", "up"]);
+        in_ns(
+            rtr,
+            &[
+                "ip",
+                "addr",
+                "add",
+                &format!("10.{subnet}.0.1/24"),
+                "dev",
+                &lan_router_side,
+            ],
+        );
+        in_ns(rtr, &["ip", "link", "set", &lan_router_side, "up"]);
+        in_ns(
+            rtr,
+            &[
+                "ip",
+                "addr",
+                "add",
+                &format!("{}/24", rig.public_ip()),
+                "dev",
+                &wan_router_side,
+            ],
+        );
+        in_ns(rtr, &["ip", "link", "set", &wan_router_side, "up"]);
+        in_ns(rtr, &["sysctl", "-qw", "net.ipv4.ip_forward=1"]);
+        in_ns(rtr, &["nft", "add", "table", "ip", "nat"]);
+        in_ns(
+            rtr,
+            &[
+                "nft",
+                "add chain ip nat post { type nat hook postrouting priority 100 ; }",
+            ],
+        );
+        in_ns(
+            rtr,
+            &[
+                "nft",
+                &format!("add rule ip nat post oifname \"{wan_router_side}\" masquerade"),
+            ],
+        );
+        run(
+            "ip",
+            &[
+                "addr",
+                "add",
+                &format!("{}/24", rig.wan_ip()),
+                "dev",
+                &rig.wan_link,
+            ],
+        );
+        run("ip", &["link", "set", &rig.wan_link, "up"]);
+        rig
+    }
+
+    /// Gives the LAN host its address and default route.
+    fn number_lan(&self) {
+        let s = self.subnet;
+        let in_lan = |args: &[&str]| {
+            let mut all = vec!["netns", "exec", &self.lan_ns];
+            all.extend_from_slice(args);
+            run("ip", &all);
+        };
+        in_lan(&[
+            "ip",
+            "addr",
+            "add",
+            &format!("{}/24", self.lan_ip()),
+            "dev",
+            &self.lan_link,
+        ]);
+        in_lan(&[
+            "ip",
+            "route",
+            "add",
+            "default",
+            "via",
+            &format!("10.{s}.0.1"),
+        ]);
+    }
+
+    /// The address of the test's namespace on the WAN link: servers the LAN
+    /// must reach through the NAT listen here.
+    pub fn wan_ip(&self) -> Ipv4Addr {
+        Ipv4Addr::new(198, 18, self.subnet, 2)
+    }
+
+    /// The router's public address: what the NAT shows the WAN.
+    pub fn public_ip(&self) -> Ipv4Addr {
+        Ipv4Addr::new(198, 18, self.subnet, self.router_public_host)
+    }
+
+    /// The LAN host's private address.
+    pub fn lan_ip(&self) -> Ipv4Addr {
+        Ipv4Addr::new(10, self.subnet, 0, self.lan_host)
+    }
+
+    /// `program` run inside the LAN namespace.
+    pub fn lan_command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
+        let mut c = Command::new("ip");
+        c.args(["netns", "exec", &self.lan_ns]).arg(program);
+        c
+    }
+
+    /// The laptop moves to another network: a new private address, and a NAT
+    /// with a new public address (the router's old mappings go with it:
+    /// masquerade forgets them when its address changes).
+    pub fn move_to_another_network(&mut self) {
+        let in_ns = |ns: &str, args: &[&str]| {
+            let mut all = vec!["netns", "exec", ns];
+            all.extend_from_slice(args);
+            run("ip", &all);
+        };
+        let wan_router_side = format!("hsx{}", std::process::id() % 10_000);
+        let old_public = format!("{}/24", self.public_ip());
+        self.router_public_host = 3;
+        // Old address first: deleting a primary address deletes the
+        // secondaries with it.
+        in_ns(
+            &self.router_ns,
+            &["ip", "addr", "del", &old_public, "dev", &wan_router_side],
+        );
+        in_ns(
+            &self.router_ns,
+            &[
+                "ip",
+                "addr",
+                "add",
+                &format!("{}/24", self.public_ip()),
+                "dev",
+                &wan_router_side,
+            ],
+        );
+        in_ns(
+            &self.lan_ns,
+            &["ip", "addr", "flush", "dev", &self.lan_link],
+        );
+        self.lan_host = 3;
+        self.number_lan();
+    }
+
+    fn tear_down(&self) {
+        for ns in [&self.lan_ns, &self.router_ns] {
+            let _ = Command::new("ip").args(["netns", "del", ns]).output();
+        }
+        let _ = Command::new("ip")
+            .args(["link", "del", &self.wan_link])
+            .output();
+    }
+}
+
+impl Drop for NatRig {
+    fn drop(&mut self) {
+        self.tear_down();
+    }
+}
+
+/// coturn (Debian `coturn`) as a plain STUN server on `ip:port`: no TURN, no
+/// TLS, no database outside `dir`.
+pub fn stun_server(dir: &std::path::Path, ip: Ipv4Addr, port: u16) -> crate::Process {
+    let home = dir.join(format!("coturn-{port}"));
+    std::fs::create_dir_all(&home).expect("coturn dir");
+    let mut c = Command::new("turnserver");
+    c.args([
+        "-n",
+        "--stun-only",
+        "--no-cli",
+        "--no-tls",
+        "--no-dtls",
+        "--log-file",
+        "stdout",
+        "--simple-log",
+        "-L",
+        &ip.to_string(),
+        "-p",
+        &port.to_string(),
+    ])
+    .arg("--pidfile")
+    .arg(home.join("turnserver.pid"))
+    .arg("--db")
+    .arg(home.join("turndb"));
+    let p = crate::Process::spawn(&format!("coturn-{port}"), c, &home);
+    p.wait_for_log("Total General servers", std::time::Duration::from_secs(10));
+    p
+}
