@@ -68,6 +68,11 @@ pub fn test_config(port: u16) -> Config {
     c.sip.t4_ms = 1000;
     // The tests' peers call our address directly.
     c.sip.accept_p2p = true;
+    // Devices are simulated by the tests that want them, and calls from a
+    // device make no sound (there is no sound card).
+    c.devices.enabled = false;
+    c.devices.microphone = "none".into();
+    c.devices.speaker = "none".into();
     c
 }
 

@@ -31,6 +31,10 @@ fn audio_spec(a: &AudioArgs) -> AudioSpec {
 fn event_call(e: &PhoneEvent) -> Option<CallId> {
     match e {
         PhoneEvent::IncomingCall { call, .. }
+        | PhoneEvent::Calling { call, .. }
+        | PhoneEvent::Held { call, .. }
+        | PhoneEvent::Muted { call, .. }
+        | PhoneEvent::Volume { call, .. }
         | PhoneEvent::Progress { call, .. }
         | PhoneEvent::Established { call, .. }
         | PhoneEvent::MediaUpdated { call, .. }
@@ -42,6 +46,9 @@ fn event_call(e: &PhoneEvent) -> Option<CallId> {
         | PhoneEvent::PlaybackFinished { call }
         | PhoneEvent::Ended { call, .. } => Some(*call),
         PhoneEvent::Ready { .. }
+        | PhoneEvent::Dnd { .. }
+        | PhoneEvent::Dialing { .. }
+        | PhoneEvent::Device { .. }
         | PhoneEvent::AddressChanged { .. }
         | PhoneEvent::Registration { .. } => None,
     }

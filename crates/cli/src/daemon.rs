@@ -14,7 +14,12 @@ use crate::exit;
 
 /// Loads the configuration with the command-line overrides applied.
 pub fn load_config(cli: &Cli) -> anyhow::Result<Config> {
-    let mut config = Config::load(&cli.config_path())?;
+    let path = cli.config_path();
+    let mut config = Config::load(&path)?;
+    if config.devices.profiles_dir.is_none() {
+        // The user's own profiles (hid-learn writes them there).
+        config.devices.profiles_dir = path.parent().map(|p| p.join("device-profiles"));
+    }
     if let Some(bind) = cli.bind {
         config.sip.listen = bind;
     }
@@ -68,6 +73,51 @@ pub fn print_event(cli: &Cli, e: &PhoneEvent) {
             None => format!("account {account}: {state}"),
         },
         PhoneEvent::IncomingCall { call, from, .. } => format!("call {call}: incoming from {from}"),
+        PhoneEvent::Calling { call, to, .. } => format!("call {call}: calling {to}"),
+        PhoneEvent::Held { call, held } => {
+            format!("call {call}: {}", if *held { "on hold" } else { "resumed" })
+        }
+        PhoneEvent::Muted { call, muted } => {
+            format!("call {call}: {}", if *muted { "muted" } else { "unmuted" })
+        }
+        PhoneEvent::Volume {
+            call,
+            speaker_percent,
+            microphone_percent,
+        } => {
+            let level = |p: &Option<u16>| p.map_or("unchanged".to_string(), |p| format!("{p}%"));
+            format!(
+                "call {call}: earpiece {}, microphone {}",
+                level(speaker_percent),
+                level(microphone_percent)
+            )
+        }
+        PhoneEvent::Dnd { account, on } => format!(
+            "do not disturb {} for {}",
+            if *on { "on" } else { "off" },
+            account.as_deref().unwrap_or("calls to no account")
+        ),
+        PhoneEvent::Dialing { digits, done } => match (done, digits.is_empty()) {
+            (false, true) => "dial tone".to_string(),
+            (false, false) => format!("dialing {digits}"),
+            (true, true) => "dialing given up".to_string(),
+            (true, false) => format!("dialed {digits}"),
+        },
+        PhoneEvent::Device {
+            device,
+            name,
+            change,
+            detail,
+        } => {
+            let who = match device {
+                Some(id) => format!("device {id} {name}").trim_end().to_string(),
+                None => name.clone(),
+            };
+            match detail {
+                Some(d) => format!("{who}: {change} ({d})"),
+                None => format!("{who}: {change}"),
+            }
+        }
         PhoneEvent::Progress {
             call,
             status,

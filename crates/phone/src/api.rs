@@ -39,6 +39,12 @@ pub enum PhoneEvent {
         /// ours: it is answered at once and the replaced call ends.
         replaces: Option<CallId>,
     },
+    /// We are placing a call (from the app, the CLI, a device or a transfer).
+    Calling {
+        call: CallId,
+        to: String,
+        account: Option<String>,
+    },
     /// Our outgoing call progresses (180 Ringing, 183 Session Progress).
     Progress {
         call: CallId,
@@ -77,6 +83,43 @@ pub enum PhoneEvent {
         call: CallId,
         new_call: CallId,
         target: String,
+    },
+    /// We put the call on hold, or resumed it (our microphone stops or starts
+    /// at once; `HoldFailed` follows if the peer refuses).
+    Held {
+        call: CallId,
+        held: bool,
+    },
+    /// The microphone of the call was muted or unmuted.
+    Muted {
+        call: CallId,
+        muted: bool,
+    },
+    /// The call's earpiece or microphone level changed (percent).
+    Volume {
+        call: CallId,
+        speaker_percent: Option<u16>,
+        microphone_percent: Option<u16>,
+    },
+    /// Do-not-disturb of an account (`None`: calls to no account) is on or off.
+    Dnd {
+        account: Option<String>,
+        on: bool,
+    },
+    /// Digits typed on a device's keypad after lifting it: `done` when dialing
+    /// ended (dialed, or given up with no digits).
+    Dialing {
+        digits: String,
+        done: bool,
+    },
+    /// A call-control device was plugged in (`change` "added", with its
+    /// profile in `detail`), unplugged ("removed"), or found but not usable
+    /// ("unusable": `name` is its path, `detail` says what to do).
+    Device {
+        device: Option<u64>,
+        name: String,
+        change: String,
+        detail: Option<String>,
     },
     /// The peer refused our hold (`held`) or resume: the call stays as it was.
     HoldFailed {

@@ -129,6 +129,9 @@ pub struct AudioSettings {
     /// Echo cancellation: "auto" (on unless the microphone or the speaker is
     /// a headset), "on" or "off".
     pub echo_cancellation: EchoMode,
+    /// Whose dial and busy tones a lifted handset hears: "us", "uk", "de",
+    /// "fr" or "itu" (ITU-T E.180's 425 Hz).
+    pub tones: hookswitch_media::progress::Country,
 }
 
 /// How registrations over UDP keep their NAT mapping open.
@@ -166,6 +169,7 @@ impl Default for AudioSettings {
             ring_device: None,
             ring_file: None,
             echo_cancellation: EchoMode::Auto,
+            tones: hookswitch_media::progress::Country::Itu,
         }
     }
 }
@@ -228,7 +232,54 @@ pub struct Config {
     /// DND, forwarding and auto-answer for calls to no account, and for
     /// accounts without their own `calls` table.
     pub calls: CallHandling,
+    /// Call-control devices on the desk: headsets, handsets, speakerphones.
+    pub devices: DeviceSettings,
+    /// How digits typed on a device's keypad become a call.
+    pub dialing: crate::desk::DialPlan,
     pub accounts: Vec<AccountSettings>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct DeviceSettings {
+    /// Use HID telephony devices (and, with `usb_phones`, USB handsets): their
+    /// buttons drive calls, their LEDs show them.
+    pub enabled: bool,
+    /// Also drive USB phones without a Telephony page (CM109 handsets, the
+    /// Yealink USB-P1K) through libusb.
+    pub usb_phones: bool,
+    /// Take those phones from their kernel driver (given back on exit).
+    pub detach_kernel_driver: bool,
+    /// Where your own device profiles are (default: `device-profiles` next to
+    /// the configuration file).
+    pub profiles_dir: Option<PathBuf>,
+    /// The microphone and speaker of calls answered or placed from a device
+    /// (a name from `hookswitch audio-devices`; "default": the system's;
+    /// "none": no sound, for servers and tests).
+    pub microphone: String,
+    pub speaker: String,
+    /// The answer when a ringing call is declined from a device (486 or 603).
+    pub reject_status: u16,
+    /// A held call left alone rings back after this many seconds.
+    pub ring_back_secs: u64,
+    /// Volume buttons move the call's earpiece level by this many percent.
+    pub volume_step: u16,
+}
+
+impl Default for DeviceSettings {
+    fn default() -> Self {
+        DeviceSettings {
+            enabled: true,
+            usb_phones: false,
+            detach_kernel_driver: false,
+            profiles_dir: None,
+            microphone: "default".into(),
+            speaker: "default".into(),
+            reject_status: 486,
+            ring_back_secs: 2,
+            volume_step: 10,
+        }
+    }
 }
 
 /// `$XDG_CONFIG_HOME/hookswitch/config.toml` (or `~/.config/...`).
@@ -295,6 +346,12 @@ impl Config {
                     message,
                 })?;
             }
+        }
+        self.dialing.validate().map_err(ConfigError::Invalid)?;
+        if !matches!(self.devices.reject_status, 486 | 480 | 603) {
+            return Err(ConfigError::Invalid(
+                "devices.reject_status: 486, 480 or 603".into(),
+            ));
         }
         let mut names: Vec<&str> = self.accounts.iter().map(|a| a.name.as_str()).collect();
         names.sort_unstable();

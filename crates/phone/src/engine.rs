@@ -10,10 +10,50 @@ use crate::api::{CallId, CallStats, CallSummary, EngineError, PhoneEvent};
 use crate::audio::{AudioSpec, Gain, MAX_PERCENT, RingSound};
 use crate::call_handling::ForwardReason;
 use crate::config::{Config, account_config};
+use crate::desk::{Desk, DeskConfig};
+use crate::driver::desk::DeskEdge;
 use crate::driver::nat::Nat;
 use crate::driver::transport::Transports;
 use crate::driver::{Command, Driver, DriverSettings, HandlingChange};
 use crate::local_address::LocalAddress;
+use hookswitch_devices::hotplug::{Hotplug, HotplugOptions};
+use hookswitch_devices::{DeviceEvent, DeviceManager, EventSink};
+
+/// The device manager, whose events reach the driver; with `devices.enabled`
+/// the hotplug watcher that opens real devices as they come.
+fn start_devices(
+    config: &Config,
+) -> (
+    DeviceManager,
+    mpsc::UnboundedReceiver<DeviceEvent>,
+    Option<Hotplug>,
+) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let sink: EventSink = std::sync::Arc::new(move |e| {
+        let _ = tx.send(e);
+    });
+    let profiles = match &config.devices.profiles_dir {
+        Some(dir) => {
+            let (profiles, errors) = hookswitch_devices::profiles::load(dir);
+            for e in errors {
+                tracing::warn!("device profile left out: {e}");
+            }
+            profiles
+        }
+        None => hookswitch_hid::profile::builtin(),
+    };
+    let devices = DeviceManager::new(profiles, sink);
+    let hotplug = config.devices.enabled.then(|| {
+        Hotplug::start(
+            devices.clone(),
+            HotplugOptions {
+                usb_phones: config.devices.usb_phones,
+                detach_kernel_driver: config.devices.detach_kernel_driver,
+            },
+        )
+    });
+    (devices, rx, hotplug)
+}
 
 /// The STUN server's address: "host" or "host:port" (3478). A name that
 /// does not resolve leaves STUN off until the next start (with a warning):
@@ -61,6 +101,7 @@ pub struct Engine {
     commands: mpsc::Sender<Command>,
     events: broadcast::Sender<PhoneEvent>,
     local: SocketAddr,
+    devices: DeviceManager,
 }
 
 impl Engine {
@@ -159,17 +200,40 @@ impl Engine {
             only_from_registrar: config.sip.only_from_registrar,
             account_names: config.accounts.iter().map(|a| a.name.clone()).collect(),
         };
-        let (driver, media_rx) =
-            Driver::new(ua, transports, nat, stun_server, settings, events.clone());
+        let (devices, device_rx, hotplug) = start_devices(config);
+        let desk = DeskEdge::new(
+            Desk::new(DeskConfig {
+                dial_plan: config.dialing.clone(),
+                reject_status: config.devices.reject_status,
+                ring_back_after: std::time::Duration::from_secs(config.devices.ring_back_secs),
+                volume_step: config.devices.volume_step.max(1),
+            }),
+            devices.clone(),
+            hotplug,
+            &config.devices.microphone,
+            &config.devices.speaker,
+            config.audio.tones,
+            config.accounts.first().map(|a| a.name.clone()),
+        );
+        let (driver, media_rx) = Driver::new(
+            ua,
+            transports,
+            nat,
+            stun_server,
+            desk,
+            settings,
+            events.clone(),
+        );
         let (commands, commands_rx) = mpsc::channel(64);
         let _ = events.send(PhoneEvent::Ready {
             sip: local.to_string(),
         });
-        tokio::spawn(driver.run(commands_rx, inbound_rx, media_rx));
+        tokio::spawn(driver.run(commands_rx, inbound_rx, media_rx, device_rx));
         let engine = Engine {
             commands,
             events,
             local,
+            devices,
         };
         Ok((engine, first_subscriber))
     }
@@ -177,6 +241,12 @@ impl Engine {
     /// The address peers reach us at.
     pub fn local_addr(&self) -> SocketAddr {
         self.local
+    }
+
+    /// The call-control devices the engine drives (also to plug in simulated
+    /// ones: `devices().simulate(spec)`).
+    pub fn devices(&self) -> &DeviceManager {
+        &self.devices
     }
 
     /// Every event from now on.

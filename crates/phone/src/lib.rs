@@ -6,6 +6,7 @@ pub mod audio;
 pub mod call_handling;
 pub mod config;
 pub mod control;
+pub mod desk;
 mod driver;
 mod engine;
 mod local_address;

@@ -32,6 +32,9 @@ const FILE_PAUSE: Duration = Duration::from_secs(2);
 pub enum RingSound {
     DoubleRing,
     File(PathBuf),
+    /// A call progress tone at its usual level: the dial or busy tone a
+    /// lifted handset hears while no call plays.
+    Progress(ToneSpec),
 }
 
 /// Rings until dropped.
@@ -54,6 +57,7 @@ impl Sound {
             RingSound::DoubleRing => {
                 Sound::Tone(ToneGenerator::new(DOUBLE_RING, RATE).with_amplitude(RING_AMPLITUDE))
             }
+            RingSound::Progress(spec) => Sound::Tone(ToneGenerator::new(*spec, RATE)),
             RingSound::File(path) => Sound::File {
                 file: WavSource::open(path, RATE)?,
                 pause_frames: 0,

@@ -15,7 +15,7 @@ use hookswitch_sip::ua::{self, AccountId, Transport};
 use super::media::{CallAudio, MediaControl, MediaSockets, MediaTask};
 use super::{Command, Driver};
 use crate::api::{CallId, CallSummary, EngineError, PhoneEvent};
-use crate::audio::{AudioSource, AudioSpec};
+use crate::audio::{AudioSource, AudioSpec, Gain};
 
 /// What the driver keeps per call beside the UA's own state.
 pub(super) struct CallMedia {
@@ -38,8 +38,41 @@ pub(super) struct CallMedia {
 }
 
 impl Driver {
+    /// Mutes or unmutes a call's microphone, and says so.
+    pub(super) fn mute(&mut self, call: CallId, muted: bool) -> Result<(), EngineError> {
+        self.tell_media(call, MediaControl::Mute(muted))?;
+        self.emit(PhoneEvent::Muted { call, muted });
+        Ok(())
+    }
+
+    /// New gains for a call's earpiece and microphone (`None`: unchanged).
+    pub(super) fn set_volume(
+        &mut self,
+        call: CallId,
+        speaker: Option<Gain>,
+        microphone: Option<Gain>,
+    ) -> Result<(), EngineError> {
+        self.tell_media(
+            call,
+            MediaControl::Volume {
+                speaker,
+                microphone,
+            },
+        )?;
+        self.emit(PhoneEvent::Volume {
+            call,
+            speaker_percent: speaker.map(Gain::percent),
+            microphone_percent: microphone.map(Gain::percent),
+        });
+        Ok(())
+    }
+
     /// Hands `control` to a call's media task; no task is no such call.
-    fn tell_media(&self, call: CallId, control: MediaControl) -> Result<(), EngineError> {
+    pub(super) fn tell_media(
+        &self,
+        call: CallId,
+        control: MediaControl,
+    ) -> Result<(), EngineError> {
         let task = self
             .calls
             .get(&call)
@@ -101,7 +134,7 @@ impl Driver {
                 let _ = reply.send(r);
             }
             Command::Mute { call, muted, reply } => {
-                let _ = reply.send(self.tell_media(call, MediaControl::Mute(muted)));
+                let _ = reply.send(self.mute(call, muted));
             }
             Command::Transfer {
                 call,
@@ -139,11 +172,7 @@ impl Driver {
                 microphone,
                 reply,
             } => {
-                let control = MediaControl::Volume {
-                    speaker,
-                    microphone,
-                };
-                let _ = reply.send(self.tell_media(call, control));
+                let _ = reply.send(self.set_volume(call, speaker, microphone));
             }
             Command::Calls { reply } => {
                 let list = self
@@ -209,7 +238,7 @@ impl Driver {
         let call = self
             .ua
             .call_with_headers(now, account_id, uri, offer.to_bytes(), headers)
-            .map_err(|_| EngineError::BadTarget(target))?;
+            .map_err(|_| EngineError::BadTarget(target.clone()))?;
         self.calls.insert(
             call.0,
             CallMedia {
@@ -217,6 +246,11 @@ impl Driver {
                 ..CallMedia::new(socket, local, Some(offer), None, audio)
             },
         );
+        self.emit(PhoneEvent::Calling {
+            call: call.0,
+            to: target,
+            account: self.account_name(account_id),
+        });
         Ok(call.0)
     }
 
@@ -335,6 +369,7 @@ impl Driver {
         if let Some(t) = &c.task {
             t.send(MediaControl::Hold(held));
         }
+        self.emit(PhoneEvent::Held { call, held });
         Ok(())
     }
 

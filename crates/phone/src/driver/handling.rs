@@ -49,7 +49,11 @@ impl Driver {
         let index = account.map_or(self.settings.handling.len() - 1, |a| a.0);
         let h = &mut self.settings.handling[index];
         match change {
-            HandlingChange::Dnd(on) => h.dnd = on,
+            HandlingChange::Dnd(on) => {
+                h.dnd = on;
+                let account = self.account_name(account);
+                self.emit(PhoneEvent::Dnd { account, on });
+            }
             HandlingChange::Forward(reason, target) => match reason {
                 ForwardReason::Always => h.forward_always = target,
                 ForwardReason::Busy => h.forward_busy = target,

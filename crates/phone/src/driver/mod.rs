@@ -2,6 +2,7 @@
 //! media tasks, and runs them against real time.
 
 mod calls;
+pub(crate) mod desk;
 mod events;
 mod handling;
 mod media;
@@ -143,6 +144,8 @@ pub struct Driver {
     media_ip: IpAddr,
     /// Accounts start registering once the first STUN answer is in.
     registering: bool,
+    /// The devices on the desk and what they do to calls.
+    desk: desk::DeskEdge,
     settings: DriverSettings,
     calls: HashMap<CallId, CallMedia>,
     /// Incoming calls ringing out loud, by call.
@@ -165,6 +168,7 @@ impl Driver {
         transports: Transports,
         nat: Nat,
         stun_server: Option<std::net::SocketAddr>,
+        desk: desk::DeskEdge,
         settings: DriverSettings,
         events: broadcast::Sender<PhoneEvent>,
     ) -> (Driver, mpsc::UnboundedReceiver<MediaReport>) {
@@ -178,6 +182,7 @@ impl Driver {
                 media_ip,
                 nat,
                 registering: false,
+                desk,
                 settings,
                 calls: HashMap::new(),
                 ringers: HashMap::new(),
@@ -195,6 +200,7 @@ impl Driver {
     fn emit(&mut self, e: PhoneEvent) {
         tracing::info!(?e, "event");
         self.follow_ringing(&e);
+        self.desk.desk.on_event(Instant::now(), &e);
         let _ = self.events.send(e);
     }
 
@@ -224,6 +230,7 @@ impl Driver {
         mut commands: mpsc::Receiver<Command>,
         mut inbound: mpsc::Receiver<Inbound>,
         mut media_rx: mpsc::UnboundedReceiver<MediaReport>,
+        mut device_rx: mpsc::UnboundedReceiver<hookswitch_devices::DeviceEvent>,
     ) {
         let udp = self.transports.udp.clone();
         let mut buf = vec![0u8; 65536];
@@ -239,6 +246,7 @@ impl Driver {
                 self.ua.poll_timeout(),
                 self.next_ring_timer(),
                 self.nat.poll_timeout(),
+                self.desk.desk.poll_timeout(),
             ]
             .into_iter()
             .flatten()
@@ -285,6 +293,7 @@ impl Driver {
                     }
                 },
                 Some(r) = media_rx.recv() => self.on_media_report(r),
+                Some(d) = device_rx.recv() => self.on_device_event(d),
                 c = commands.recv() => match c {
                     Some(Command::Shutdown { reply }) => {
                         self.begin_shutdown();
@@ -300,12 +309,14 @@ impl Driver {
                     let now = Instant::now();
                     self.on_ring_timers(now);
                     self.nat.handle_timeout(now);
+                    self.desk.desk.handle_timeout(now);
                     self.ua.handle_timeout(now);
                 }
                 _ = shutdown_deadline => {}
             }
         }
         self.flush();
+        self.desk.close();
         for call in self.calls.values() {
             if let Some(t) = &call.task {
                 t.send(MediaControl::Stop);
@@ -350,7 +361,9 @@ impl Driver {
                 progressed = true;
                 self.on_ua_event(e);
             }
+            progressed |= self.run_desk();
             if !progressed {
+                self.mirror_desk();
                 return;
             }
         }

@@ -1,0 +1,266 @@
+//! The desk: what the call-control devices on it (headsets, handsets,
+//! speakerphones) do to calls, and what the calls show on them. This is
+//! `PHONE-BEHAVIOUR.md` as a sans-IO state machine: in go device gestures,
+//! the engine's own events (whoever caused them: a device, the app, the CLI,
+//! the remote party) and the time; out come actions for the engine, the state
+//! every device mirrors, and events.
+
+pub mod dial_plan;
+mod focus;
+mod input;
+mod observe;
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::time::{Duration, Instant};
+
+use hookswitch_devices::DeviceId;
+
+use crate::api::{CallId, PhoneEvent};
+use dial_plan::Collect;
+pub use dial_plan::DialPlan;
+
+/// A tone the desk plays on the devices' audio while no call does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LocalTone {
+    /// Off-hook with no call: type a number.
+    Dial,
+    /// The other side hung up while a handset is still lifted.
+    Busy,
+}
+
+/// What the desk asks of the engine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeskAction {
+    /// Call this number (rewritten by the dial plan) from the desk's account.
+    Place(String),
+    Answer(CallId),
+    Reject(CallId, u16),
+    Hangup(CallId),
+    Dtmf(CallId, char),
+    Mute(CallId, bool),
+    Hold(CallId, bool),
+    Transfer {
+        call: CallId,
+        target: String,
+    },
+    /// Ask the peer of `call` to take our place in `consult`.
+    TransferAttended {
+        call: CallId,
+        consult: CallId,
+    },
+    Dnd(bool),
+    /// The call's earpiece level, in percent.
+    Volume {
+        call: CallId,
+        speaker_percent: u16,
+    },
+    /// Start (or with `None`, stop) a local tone.
+    Tone(Option<LocalTone>),
+}
+
+#[derive(Debug, Clone)]
+pub struct DeskConfig {
+    pub dial_plan: DialPlan,
+    /// The answer when a ringing call is declined from a device.
+    pub reject_status: u16,
+    /// A held call left alone after hanging up the other rings back after this.
+    pub ring_back_after: Duration,
+    /// Volume buttons move the earpiece by this many percent.
+    pub volume_step: u16,
+}
+
+impl Default for DeskConfig {
+    fn default() -> Self {
+        DeskConfig {
+            dial_plan: DialPlan::default(),
+            reject_status: 486,
+            ring_back_after: Duration::from_secs(2),
+            volume_step: 10,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    /// Incoming, not answered.
+    Ringing,
+    /// Outgoing, not answered.
+    Calling,
+    Connected,
+}
+
+#[derive(Debug, Clone)]
+struct DeskCall {
+    id: CallId,
+    stage: Stage,
+    held: bool,
+    muted: bool,
+    speaker_percent: u16,
+    /// When it last became active or held (larger: more recent).
+    touched: u64,
+}
+
+/// What the keypad is typing into.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Keypad {
+    /// Keys are DTMF in the focused call (or ignored with none).
+    Calls,
+    /// Off-hook with no call: a number to call.
+    Dialing { digits: String, deadline: Instant },
+    /// After Transfer: where to send the focused call.
+    Transferring {
+        call: CallId,
+        digits: String,
+        deadline: Instant,
+    },
+}
+
+/// A held call left alone rings back, so it is not forgotten.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RingBack {
+    None,
+    Due(CallId, Instant),
+    Ringing(CallId),
+}
+
+pub struct Desk {
+    cfg: DeskConfig,
+    calls: Vec<DeskCall>,
+    keypad: Keypad,
+    /// Devices with an absolute hook switch that are lifted now.
+    lifted: BTreeSet<DeviceId>,
+    busy_tone: bool,
+    ring_back: RingBack,
+    dnd: bool,
+    /// DND per account (`None`: calls to no account), as the engine says.
+    dnd_by_account: BTreeMap<Option<String>, bool>,
+    message_waiting: bool,
+    last_dialed: Option<String>,
+    clock: u64,
+    actions: VecDeque<DeskAction>,
+    events: VecDeque<PhoneEvent>,
+}
+
+impl Desk {
+    pub fn new(cfg: DeskConfig) -> Desk {
+        Desk {
+            cfg,
+            calls: Vec::new(),
+            keypad: Keypad::Calls,
+            lifted: BTreeSet::new(),
+            busy_tone: false,
+            ring_back: RingBack::None,
+            dnd: false,
+            dnd_by_account: BTreeMap::new(),
+            message_waiting: false,
+            last_dialed: None,
+            clock: 0,
+            actions: VecDeque::new(),
+            events: VecDeque::new(),
+        }
+    }
+
+    pub fn poll_action(&mut self) -> Option<DeskAction> {
+        self.actions.pop_front()
+    }
+
+    /// Events for the engine's subscribers (what is being dialed).
+    pub fn poll_event(&mut self) -> Option<PhoneEvent> {
+        self.events.pop_front()
+    }
+
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        let keypad = match &self.keypad {
+            Keypad::Calls => None,
+            Keypad::Dialing { deadline, .. } | Keypad::Transferring { deadline, .. } => {
+                Some(*deadline)
+            }
+        };
+        let ring_back = match self.ring_back {
+            RingBack::Due(_, at) => Some(at),
+            _ => None,
+        };
+        [keypad, ring_back].into_iter().flatten().min()
+    }
+
+    pub fn handle_timeout(&mut self, now: Instant) {
+        match &self.keypad {
+            Keypad::Dialing { digits, deadline } if *deadline <= now => {
+                if digits.is_empty() {
+                    self.stop_dialing();
+                } else {
+                    let number = self.cfg.dial_plan.number(digits);
+                    self.dial(number);
+                }
+            }
+            Keypad::Transferring {
+                call,
+                digits,
+                deadline,
+            } if *deadline <= now => {
+                let (call, target) = (*call, self.cfg.dial_plan.target(digits));
+                self.transfer_to(call, target);
+            }
+            _ => {}
+        }
+        if let RingBack::Due(call, at) = self.ring_back
+            && at <= now
+        {
+            self.ring_back = if self.is_held(call) && self.active().is_none() {
+                RingBack::Ringing(call)
+            } else {
+                RingBack::None
+            };
+        }
+    }
+
+    /// Keys typed so far go out as a call.
+    fn dial(&mut self, number: String) {
+        self.keypad = Keypad::Calls;
+        self.events.push_back(PhoneEvent::Dialing {
+            digits: number.clone(),
+            done: true,
+        });
+        self.actions.push_back(DeskAction::Place(number));
+    }
+
+    /// Dialing given up (hung up, or no key for too long).
+    fn stop_dialing(&mut self) {
+        if let Keypad::Dialing { digits, .. } = &self.keypad {
+            if digits.is_empty() {
+                // The dial tone still plays (the first key stops it).
+                self.actions.push_back(DeskAction::Tone(None));
+            }
+            self.keypad = Keypad::Calls;
+            self.events.push_back(PhoneEvent::Dialing {
+                digits: String::new(),
+                done: true,
+            });
+        }
+    }
+
+    /// Transfer dialing ends: `call` goes to `target` (none typed: nowhere).
+    fn transfer_to(&mut self, call: CallId, target: Option<String>) {
+        self.keypad = Keypad::Calls;
+        if let Some(target) = target {
+            self.actions
+                .push_back(DeskAction::Transfer { call, target });
+        }
+    }
+
+    fn tick(&mut self) -> u64 {
+        self.clock += 1;
+        self.clock
+    }
+
+    fn call_mut(&mut self, id: CallId) -> Option<&mut DeskCall> {
+        self.calls.iter_mut().find(|c| c.id == id)
+    }
+
+    fn is_held(&self, id: CallId) -> bool {
+        self.calls.iter().any(|c| c.id == id && c.held)
+    }
+}
+
+#[cfg(test)]
+mod tests;

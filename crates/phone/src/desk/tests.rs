@@ -1,0 +1,442 @@
+//! Every row of PHONE-BEHAVIOUR.md on the desk alone: gestures in, actions
+//! and device state out, the engine's events fed back as the engine would.
+
+use std::time::{Duration, Instant};
+
+use hookswitch_devices::DeviceId;
+use hookswitch_hid::PhoneInput::{self, *};
+
+use super::{Desk, DeskAction, DeskConfig, LocalTone};
+use crate::api::{CallId, PhoneEvent};
+
+const HEADSET: DeviceId = DeviceId(1);
+const HANDSET: DeviceId = DeviceId(2);
+
+struct Bench {
+    desk: Desk,
+    now: Instant,
+}
+
+impl Bench {
+    fn new() -> Bench {
+        Bench {
+            desk: Desk::new(DeskConfig::default()),
+            now: Instant::now(),
+        }
+    }
+
+    fn press(&mut self, device: DeviceId, input: PhoneInput) -> Vec<DeskAction> {
+        self.desk.on_input(self.now, device, input);
+        self.actions()
+    }
+
+    fn actions(&mut self) -> Vec<DeskAction> {
+        std::iter::from_fn(|| self.desk.poll_action()).collect()
+    }
+
+    fn event(&mut self, e: PhoneEvent) -> Vec<DeskAction> {
+        self.desk.on_event(self.now, &e);
+        self.actions()
+    }
+
+    fn advance(&mut self, d: Duration) -> Vec<DeskAction> {
+        let until = self.now + d;
+        while let Some(t) = self.desk.poll_timeout().filter(|t| *t <= until) {
+            self.now = t;
+            self.desk.handle_timeout(t);
+        }
+        self.now = until;
+        self.actions()
+    }
+
+    fn incoming(&mut self, call: CallId) {
+        self.event(PhoneEvent::IncomingCall {
+            call,
+            from: "<sip:bob@example.org>".into(),
+            to: "<sip:alice@example.org>".into(),
+            account: None,
+            answer_after: None,
+            replaces: None,
+        });
+    }
+
+    fn calling(&mut self, call: CallId, to: &str) {
+        self.event(PhoneEvent::Calling {
+            call,
+            to: to.into(),
+            account: None,
+        });
+    }
+
+    fn established(&mut self, call: CallId) {
+        self.event(PhoneEvent::Established {
+            call,
+            codec: "PCMU".into(),
+            remote_media: None,
+            encryption: None,
+        });
+    }
+
+    fn ended(&mut self, call: CallId, reason: &str) -> Vec<DeskAction> {
+        self.event(PhoneEvent::Ended {
+            call,
+            reason: reason.into(),
+            status: None,
+            detail: None,
+            stats: None,
+        })
+    }
+
+    fn held(&mut self, call: CallId, held: bool) {
+        self.event(PhoneEvent::Held { call, held });
+    }
+
+    /// A connected call (incoming, answered).
+    fn connected(&mut self, call: CallId) {
+        self.incoming(call);
+        self.established(call);
+    }
+
+    fn dialing_events(&mut self) -> Vec<(String, bool)> {
+        std::iter::from_fn(|| self.desk.poll_event())
+            .filter_map(|e| match e {
+                PhoneEvent::Dialing { digits, done } => Some((digits, done)),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+#[test]
+fn idle_off_hook_gives_dial_tone_and_the_off_hook_led() {
+    let mut b = Bench::new();
+    assert_eq!(
+        b.press(HANDSET, HookOff),
+        [DeskAction::Tone(Some(LocalTone::Dial))]
+    );
+    assert!(b.desk.device_state().off_hook);
+    assert_eq!(b.dialing_events(), [(String::new(), false)]);
+}
+
+#[test]
+fn digits_stop_the_dial_tone_and_the_inter_digit_timeout_dials() {
+    let mut b = Bench::new();
+    b.press(HANDSET, HookOff);
+    assert_eq!(b.press(HANDSET, Key('2')), [DeskAction::Tone(None)]);
+    for k in "001".chars() {
+        b.advance(Duration::from_secs(3));
+        assert!(
+            b.press(HANDSET, Key(k)).is_empty(),
+            "timer restarts per key"
+        );
+    }
+    assert!(b.advance(Duration::from_millis(3999)).is_empty());
+    assert_eq!(
+        b.advance(Duration::from_millis(1)),
+        [DeskAction::Place("2001".into())]
+    );
+    let events = b.dialing_events();
+    assert_eq!(events.last(), Some(&("2001".to_string(), true)));
+}
+
+#[test]
+fn send_or_the_terminator_dials_at_once() {
+    let mut b = Bench::new();
+    b.press(HEADSET, HookToggle);
+    b.press(HEADSET, Key('7'));
+    assert_eq!(b.press(HEADSET, Send), [DeskAction::Place("7".into())]);
+    let mut b = Bench::new();
+    b.press(HANDSET, HookOff);
+    b.press(HANDSET, Key('4'));
+    b.press(HANDSET, Key('2'));
+    assert_eq!(b.press(HANDSET, Key('#')), [DeskAction::Place("42".into())]);
+    // An emergency number needs no terminator.
+    let mut b = Bench::new();
+    b.press(HANDSET, HookOff);
+    b.press(HANDSET, Key('1'));
+    b.press(HANDSET, Key('1'));
+    assert_eq!(
+        b.press(HANDSET, Key('2')),
+        [DeskAction::Place("112".into())]
+    );
+}
+
+#[test]
+fn on_hook_abandons_dialing_and_cancels_a_call_being_placed() {
+    let mut b = Bench::new();
+    b.press(HANDSET, HookOff);
+    b.press(HANDSET, Key('5'));
+    assert!(b.press(HANDSET, HookOn).is_empty(), "tone already stopped");
+    assert!(!b.desk.device_state().off_hook);
+    // Dial tone with no key: putting down stops it.
+    b.press(HANDSET, HookOff);
+    assert_eq!(b.press(HANDSET, HookOn), [DeskAction::Tone(None)]);
+    // Calling: the call is cancelled (the engine sends CANCEL for a hangup).
+    b.press(HANDSET, HookOff);
+    b.press(HANDSET, Key('5'));
+    b.press(HANDSET, Send);
+    b.calling(1, "5");
+    assert!(b.desk.device_state().off_hook);
+    assert_eq!(b.press(HANDSET, HookOn), [DeskAction::Hangup(1)]);
+    // Drop does the same for a headset.
+    b.ended(1, "cancelled");
+    b.calling(2, "5");
+    assert_eq!(b.press(HEADSET, Drop), [DeskAction::Hangup(2)]);
+}
+
+#[test]
+fn no_key_after_lifting_gives_up_after_30_s() {
+    let mut b = Bench::new();
+    b.press(HEADSET, HookToggle);
+    assert_eq!(b.advance(Duration::from_secs(30)), [DeskAction::Tone(None)]);
+    assert!(!b.desk.device_state().off_hook);
+}
+
+#[test]
+fn redial_calls_the_last_number_from_any_source() {
+    let mut b = Bench::new();
+    assert!(b.press(HEADSET, Redial).is_empty(), "nothing dialled yet");
+    b.calling(1, "sip:carol@example.org");
+    b.ended(1, "rejected");
+    assert_eq!(
+        b.press(HEADSET, Redial),
+        [DeskAction::Place("sip:carol@example.org".into())]
+    );
+}
+
+#[test]
+fn a_ringing_call_rings_and_is_answered_by_lifting_or_the_button() {
+    for (device, gesture) in [(HANDSET, HookOff), (HEADSET, HookToggle), (HEADSET, Send)] {
+        let mut b = Bench::new();
+        b.incoming(7);
+        let s = b.desk.device_state();
+        assert!(s.ring && s.ringer && !s.off_hook);
+        assert_eq!(b.press(device, gesture), [DeskAction::Answer(7)]);
+        b.established(7);
+        let s = b.desk.device_state();
+        assert!(!s.ring && s.off_hook, "{gesture:?}");
+    }
+}
+
+#[test]
+fn drop_or_the_reject_gesture_declines_a_ringing_call() {
+    let mut b = Bench::new();
+    b.incoming(3);
+    assert_eq!(b.press(HEADSET, Drop), [DeskAction::Reject(3, 486)]);
+    let mut b = Bench {
+        desk: Desk::new(DeskConfig {
+            reject_status: 603,
+            ..DeskConfig::default()
+        }),
+        now: Instant::now(),
+    };
+    b.incoming(3);
+    assert_eq!(b.press(HEADSET, Reject), [DeskAction::Reject(3, 603)]);
+}
+
+#[test]
+fn keys_in_a_call_are_dtmf() {
+    let mut b = Bench::new();
+    b.connected(1);
+    for k in ['5', '*', '#', 'A'] {
+        assert_eq!(b.press(HANDSET, Key(k)), [DeskAction::Dtmf(1, k)]);
+    }
+}
+
+#[test]
+fn mute_toggles_and_the_led_follows_the_engine_whoever_muted() {
+    let mut b = Bench::new();
+    b.connected(1);
+    assert_eq!(b.press(HEADSET, MuteToggle), [DeskAction::Mute(1, true)]);
+    assert!(!b.desk.device_state().mute, "the LED waits for the engine");
+    b.event(PhoneEvent::Muted {
+        call: 1,
+        muted: true,
+    });
+    assert!(b.desk.device_state().mute);
+    assert_eq!(b.press(HEADSET, MuteToggle), [DeskAction::Mute(1, false)]);
+    // Muted from the app: the LED agrees, and an absolute mute switch that
+    // already says so does not loop.
+    b.event(PhoneEvent::Muted {
+        call: 1,
+        muted: true,
+    });
+    assert!(b.desk.device_state().mute);
+    assert!(b.press(HEADSET, Mute(true)).is_empty(), "no mute loop");
+    assert_eq!(b.press(HEADSET, Mute(false)), [DeskAction::Mute(1, false)]);
+}
+
+#[test]
+fn hold_holds_and_resumes_and_the_led_mirrors() {
+    let mut b = Bench::new();
+    b.connected(1);
+    assert_eq!(b.press(HEADSET, Hold), [DeskAction::Hold(1, true)]);
+    b.held(1, true);
+    let s = b.desk.device_state();
+    assert!(s.hold && !s.off_hook, "held: Hold LED, no Off-Hook");
+    assert_eq!(b.press(HEADSET, Hold), [DeskAction::Hold(1, false)]);
+    b.held(1, false);
+    assert!(!b.desk.device_state().hold);
+    // A refused hold puts the LED back.
+    b.press(HEADSET, Hold);
+    b.held(1, true);
+    b.event(PhoneEvent::HoldFailed {
+        call: 1,
+        held: true,
+        status: 488,
+    });
+    assert!(!b.desk.device_state().hold);
+}
+
+#[test]
+fn flash_takes_the_waiting_call_then_swaps() {
+    let mut b = Bench::new();
+    b.connected(1);
+    b.incoming(2);
+    assert!(b.desk.device_state().ring, "call waiting rings");
+    assert_eq!(
+        b.press(HEADSET, Flash),
+        [DeskAction::Hold(1, true), DeskAction::Answer(2)]
+    );
+    b.held(1, true);
+    b.established(2);
+    assert_eq!(b.desk.focused(), Some(2));
+    assert_eq!(
+        b.press(HEADSET, Flash),
+        [DeskAction::Hold(2, true), DeskAction::Hold(1, false)]
+    );
+    b.held(2, true);
+    b.held(1, false);
+    assert_eq!(b.desk.focused(), Some(1));
+}
+
+#[test]
+fn flash_alone_holds_and_resumes() {
+    let mut b = Bench::new();
+    b.connected(1);
+    assert_eq!(b.press(HEADSET, Flash), [DeskAction::Hold(1, true)]);
+    b.held(1, true);
+    assert_eq!(b.press(HEADSET, Flash), [DeskAction::Hold(1, false)]);
+}
+
+#[test]
+fn transfer_digits_send_is_a_blind_transfer() {
+    let mut b = Bench::new();
+    b.connected(1);
+    assert!(b.press(HANDSET, Transfer).is_empty());
+    b.press(HANDSET, Key('3'));
+    b.press(HANDSET, Key('0'));
+    assert_eq!(
+        b.press(HANDSET, Send),
+        [DeskAction::Transfer {
+            call: 1,
+            target: "30".into()
+        }]
+    );
+    // Keys go back to DTMF afterwards.
+    assert_eq!(b.press(HANDSET, Key('1')), [DeskAction::Dtmf(1, '1')]);
+}
+
+#[test]
+fn transfer_with_a_held_call_is_attended() {
+    let mut b = Bench::new();
+    b.connected(1);
+    b.held(1, true);
+    b.calling(2, "carol");
+    b.established(2);
+    assert_eq!(
+        b.press(HEADSET, Transfer),
+        [DeskAction::TransferAttended {
+            call: 1,
+            consult: 2
+        }]
+    );
+}
+
+#[test]
+fn hanging_up_leaves_a_held_call_that_rings_back() {
+    let mut b = Bench::new();
+    b.connected(1);
+    b.held(1, true);
+    b.calling(2, "carol");
+    b.established(2);
+    assert_eq!(b.press(HEADSET, HookToggle), [DeskAction::Hangup(2)]);
+    b.ended(2, "local");
+    assert!(!b.desk.device_state().ring);
+    b.advance(Duration::from_secs(2));
+    let s = b.desk.device_state();
+    assert!(s.ring && s.hold, "the held call rings back");
+    assert_eq!(b.press(HEADSET, HookToggle), [DeskAction::Hold(1, false)]);
+    b.held(1, false);
+    let s = b.desk.device_state();
+    assert!(!s.ring && s.off_hook && !s.hold);
+}
+
+#[test]
+fn a_remote_hangup_gives_a_lifted_handset_busy_tone_until_put_back() {
+    let mut b = Bench::new();
+    b.incoming(1);
+    b.press(HANDSET, HookOff);
+    b.established(1);
+    assert_eq!(
+        b.ended(1, "remote"),
+        [DeskAction::Tone(Some(LocalTone::Busy))]
+    );
+    assert!(b.desk.device_state().off_hook);
+    assert_eq!(b.press(HANDSET, HookOn), [DeskAction::Tone(None)]);
+    assert!(!b.desk.device_state().off_hook);
+    // A headset (toggle) just goes idle: its Off-Hook LED goes off.
+    b.connected(2);
+    assert!(b.ended(2, "remote").is_empty());
+    assert!(!b.desk.device_state().off_hook);
+}
+
+#[test]
+fn dnd_toggles_through_the_engine_and_the_led_follows() {
+    let mut b = Bench::new();
+    assert_eq!(b.press(HEADSET, Dnd), [DeskAction::Dnd(true)]);
+    b.event(PhoneEvent::Dnd {
+        account: Some("work".into()),
+        on: true,
+    });
+    assert!(b.desk.device_state().dnd);
+    assert_eq!(b.press(HEADSET, Dnd), [DeskAction::Dnd(false)]);
+}
+
+#[test]
+fn volume_buttons_step_the_call_earpiece() {
+    let mut b = Bench::new();
+    b.connected(1);
+    assert_eq!(
+        b.press(HEADSET, VolumeUp),
+        [DeskAction::Volume {
+            call: 1,
+            speaker_percent: 110
+        }]
+    );
+    b.event(PhoneEvent::Volume {
+        call: 1,
+        speaker_percent: Some(110),
+        microphone_percent: None,
+    });
+    assert_eq!(
+        b.press(HEADSET, VolumeDown),
+        [DeskAction::Volume {
+            call: 1,
+            speaker_percent: 100
+        }]
+    );
+    assert!(Bench::new().press(HEADSET, VolumeUp).is_empty(), "no call");
+}
+
+#[test]
+fn the_app_answering_lights_the_devices_too() {
+    let mut b = Bench::new();
+    b.incoming(4);
+    // Answered in the app: no gesture, yet the state follows the events.
+    b.established(4);
+    let s = b.desk.device_state();
+    assert!(s.off_hook && !s.ring);
+    b.ended(4, "remote");
+    assert_eq!(b.desk.device_state(), Default::default());
+}

@@ -1,0 +1,199 @@
+//! The desk in the driver: device gestures go into the desk, its actions are
+//! carried out by the same code the API uses, and its state is shown on every
+//! device whenever it changes.
+
+use std::time::Instant;
+
+use hookswitch_devices::hotplug::Hotplug;
+use hookswitch_devices::{DeviceEvent, DeviceManager};
+use hookswitch_hid::DeviceState;
+use hookswitch_media::progress::{Country, ProgressTone};
+use hookswitch_sip::ua;
+
+use super::Driver;
+use super::media::MediaControl;
+use crate::api::{EngineError, PhoneEvent};
+use crate::audio::{AudioSpec, Gain, RingSound, Ringer};
+use crate::desk::{Desk, DeskAction, LocalTone};
+use crate::driver::HandlingChange;
+
+/// What the driver keeps for the desk.
+pub struct DeskEdge {
+    pub desk: Desk,
+    pub devices: DeviceManager,
+    /// What the devices show now (`None` before the first mirror).
+    shown: Option<DeviceState>,
+    /// The sound of calls answered or placed from a device.
+    audio: AudioSpec,
+    /// Where local tones play (`None`: no sound).
+    tone_device: Option<String>,
+    tones: Country,
+    tone: Option<Ringer>,
+    /// Calls placed from a device go from this account.
+    account: Option<String>,
+    /// Real devices come and go through this watcher (none in tests).
+    _hotplug: Option<Hotplug>,
+}
+
+impl DeskEdge {
+    pub fn new(
+        desk: Desk,
+        devices: DeviceManager,
+        hotplug: Option<Hotplug>,
+        microphone: &str,
+        speaker: &str,
+        tones: Country,
+        account: Option<String>,
+    ) -> DeskEdge {
+        let named = |d: &str| (d != "none").then(|| d.to_string());
+        DeskEdge {
+            desk,
+            devices,
+            shown: None,
+            audio: AudioSpec {
+                microphone: named(microphone),
+                speaker: named(speaker),
+                ..AudioSpec::default()
+            },
+            tone_device: named(speaker),
+            tones,
+            tone: None,
+            account,
+            _hotplug: hotplug,
+        }
+    }
+
+    /// Shows the desk's state on every device, if it changed.
+    fn mirror(&mut self) {
+        let state = self.desk.device_state();
+        if self.shown != Some(state) {
+            self.shown = Some(state);
+            self.devices.show(state);
+        }
+    }
+
+    fn play(&mut self, tone: Option<LocalTone>) {
+        self.tone = None;
+        let (Some(tone), Some(device)) = (tone, &self.tone_device) else {
+            return;
+        };
+        let kind = match tone {
+            LocalTone::Dial => ProgressTone::Dial,
+            LocalTone::Busy => ProgressTone::Busy,
+        };
+        match Ringer::start(device, &RingSound::Progress(self.tones.tone(kind))) {
+            Ok(r) => self.tone = Some(r),
+            Err(e) => tracing::warn!("cannot play the {kind:?} tone: {e}"),
+        }
+    }
+
+    /// At exit: every LED off, every device closed.
+    pub fn close(&mut self) {
+        self.tone = None;
+        self.devices.show(DeviceState::default());
+        self.devices.close_all();
+    }
+}
+
+impl Driver {
+    pub(super) fn on_device_event(&mut self, e: DeviceEvent) {
+        let now = Instant::now();
+        match e {
+            DeviceEvent::Input { id, input, .. } => {
+                tracing::debug!(device = %id, ?input, "device input");
+                self.desk.desk.on_input(now, id, input);
+            }
+            DeviceEvent::Added(info) => self.emit(PhoneEvent::Device {
+                device: Some(info.id.0),
+                name: info.display_name(),
+                change: "added".into(),
+                detail: info.profile.clone(),
+            }),
+            DeviceEvent::Removed(id) => self.emit(PhoneEvent::Device {
+                device: Some(id.0),
+                name: String::new(),
+                change: "removed".into(),
+                detail: None,
+            }),
+            DeviceEvent::Unusable { path, reason } => self.emit(PhoneEvent::Device {
+                device: None,
+                name: path,
+                change: "unusable".into(),
+                detail: Some(reason),
+            }),
+            DeviceEvent::Shown { .. } => {}
+        }
+    }
+
+    /// Carries out what the desk asked and passes on its events; true if
+    /// there was anything.
+    pub(super) fn run_desk(&mut self) -> bool {
+        let mut progressed = false;
+        while let Some(a) = self.desk.desk.poll_action() {
+            progressed = true;
+            let described = format!("{a:?}");
+            if let Err(e) = self.desk_action(a) {
+                tracing::warn!("device action {described} failed: {e}");
+            }
+        }
+        while let Some(e) = self.desk.desk.poll_event() {
+            progressed = true;
+            self.emit(e);
+        }
+        progressed
+    }
+
+    /// Shows the state on the devices (after everything else settled).
+    pub(super) fn mirror_desk(&mut self) {
+        self.desk.mirror();
+    }
+
+    fn desk_action(&mut self, a: DeskAction) -> Result<(), EngineError> {
+        let now = Instant::now();
+        let audio = self.desk.audio.clone();
+        match a {
+            DeskAction::Place(number) => {
+                let account = self.desk.account.clone();
+                self.place_call(now, &number, account.as_deref(), audio)
+                    .map(|_| ())
+            }
+            DeskAction::Answer(call) => self.answer(now, call, audio),
+            DeskAction::Reject(call, status) => self.refuse(now, call, status),
+            DeskAction::Hangup(call) => self
+                .ua
+                .hangup(now, ua::CallId(call))
+                .map_err(|_| EngineError::NoSuchCall(call)),
+            DeskAction::Dtmf(call, key) => {
+                self.tell_media(call, MediaControl::Dtmf(key.to_string()))
+            }
+            DeskAction::Mute(call, muted) => self.mute(call, muted),
+            DeskAction::Hold(call, held) => self.hold(now, call, held),
+            DeskAction::Transfer { call, target } => self.transfer(now, call, &target),
+            DeskAction::TransferAttended { call, consult } => {
+                self.transfer_attended(now, call, consult)
+            }
+            DeskAction::Dnd(on) => {
+                let mut accounts: Vec<Option<String>> = self
+                    .settings
+                    .account_names
+                    .iter()
+                    .cloned()
+                    .map(Some)
+                    .collect();
+                accounts.push(None);
+                for account in accounts {
+                    self.change_handling(account.as_deref(), HandlingChange::Dnd(on))?;
+                }
+                Ok(())
+            }
+            DeskAction::Volume {
+                call,
+                speaker_percent,
+            } => self.set_volume(call, Gain::from_percent(speaker_percent), None),
+            DeskAction::Tone(tone) => {
+                self.desk.play(tone);
+                Ok(())
+            }
+        }
+    }
+}
