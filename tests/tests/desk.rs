@@ -284,3 +284,326 @@ async fn a_device_unplugged_mid_call_loses_nothing_and_a_new_one_gets_the_state(
     press(&again, &mut d.pressed_at, &[0x02, 0x00, 0x00]);
     sipp_succeeds(sipp).await;
 }
+
+/// A user profile for the Evolve Link whose Button 7 (report 2 bit 6) is
+/// `gesture`: the device has no such usage, a profile says what it means.
+fn profile_dir(dir: &std::path::Path, gesture: &str) -> std::path::PathBuf {
+    let profiles = dir.join("device-profiles");
+    std::fs::create_dir_all(&profiles).unwrap();
+    std::fs::write(
+        profiles.join("0b0e-0307.toml"),
+        format!(
+            "name = \"Evolve Link with {gesture}\"\n\n[match]\nvendor_id = \"0x0b0e\"\nproduct_ids = [\"0x0307\"]\n\n\
+             [quirks]\nhook = \"absolute\"\nhook_echo_window_ms = 1000\nuse_ringer = true\n\n\
+             [[vendor_inputs]]\nusage = \"0x0009:0x0007\"\ngesture = \"{gesture}\"\n"
+        ),
+    )
+    .unwrap();
+    profiles
+}
+
+/// B: a desk with the Evolve Link whose Button 7 is `gesture`, an account
+/// whose domain numbers typed on it go to (`numbers_to`), and `ring_back_secs`.
+async fn desk_b(dir: &std::path::Path, gesture: &str, numbers_to: u16) -> Desk {
+    let mut config = test_config(free_port());
+    config.devices.profiles_dir = Some(profile_dir(dir, gesture));
+    config.devices.ring_back_secs = 0;
+    config.accounts.push(AccountSettings {
+        name: "desk".into(),
+        aor: format!("sip:b@127.0.0.1:{numbers_to}"),
+        display_name: None,
+        auth_user: None,
+        registrar: None,
+        outbound_proxy: None,
+        transport: "udp".into(),
+        expires: 600,
+        register: false,
+        codecs: None,
+        tls_ca_file: None,
+        srtp: Default::default(),
+        calls: None,
+    });
+    let b = desk_with(jabra(), config).await;
+    written(&b.device, &[0x02, 0x00, 0x00]);
+    b
+}
+
+fn incoming(e: &PhoneEvent) -> Option<u64> {
+    match e {
+        PhoneEvent::IncomingCall { call, .. } => Some(*call),
+        _ => None,
+    }
+}
+
+/// A (another engine) calls B; B's user lifts the headset. Returns A.
+async fn a_calls_b(b: &mut Desk) -> (Engine, broadcast::Receiver<PhoneEvent>, u64) {
+    let (a, mut a_events) = start_engine(&test_config(free_port()), &Passwords::new()).await;
+    a.call(
+        &format!("sip:b@127.0.0.1:{}", b.port),
+        None,
+        Default::default(),
+    )
+    .await
+    .unwrap();
+    let call = expect_event(&mut b.events, T, "A rings at B", incoming).await;
+    b.press(&lifted(0));
+    expect_event(&mut a_events, T, "A is answered", established).await;
+    written(&b.device, &[0x02, 0x01, 0x00]);
+    (a, a_events, call)
+}
+
+/// Jabra Evolve Link report 2 with the hook lifted plus `bits`.
+fn lifted(bits: u8) -> [u8; 3] {
+    [0x02, 0x01 | bits, 0x00]
+}
+const FLASH: u8 = 0x08;
+const BUTTON_7: u8 = 0x40;
+
+/// Two calls, call waiting, Flash to take the waiting call and to swap, and
+/// an attended transfer, all from the headset's buttons: A and C (two more
+/// engines, real SIP) call B; B's user answers A by lifting, takes C with
+/// Flash (A held), swaps back and forth, then presses Transfer: A is asked
+/// to call C with Replaces, C's call with B is replaced by A's, and B is
+/// left with nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn call_waiting_flash_swap_and_attended_transfer_from_the_buttons() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut b = desk_b(dir.path(), "Transfer", free_port()).await;
+    let info = b.engine.devices().devices();
+    assert_eq!(
+        info[0].profile.as_deref(),
+        Some("Evolve Link with Transfer")
+    );
+    let b_uri = format!("sip:b@127.0.0.1:{}", b.port);
+    let (c, mut c_events) = start_engine(&test_config(free_port()), &Passwords::new()).await;
+    let held = |call: u64, on: bool| {
+        move |e: &PhoneEvent| match e {
+            PhoneEvent::MediaUpdated { call: c, direction } if *c == call => {
+                (direction == if on { "sendonly" } else { "sendrecv" }).then_some(())
+            }
+            PhoneEvent::HoldFailed { .. } => panic!("hold refused: {e:?}"),
+            _ => None,
+        }
+    };
+
+    let (_a, mut a_events, b_a) = a_calls_b(&mut b).await;
+
+    c.call(&b_uri, None, Default::default()).await.unwrap();
+    let b_c = expect_event(&mut b.events, T, "C waits at B", incoming).await;
+    // Call waiting: the Ring LED comes on beside Off-Hook.
+    written(&b.device, &[0x02, 0x25, 0x00]);
+    b.press(&lifted(FLASH));
+    b.press(&lifted(0));
+    expect_event(&mut b.events, T, "A held", held(b_a, true)).await;
+    expect_event(&mut c_events, T, "C is answered", established).await;
+    written(&b.device, &[0x02, 0x01, 0x00]);
+
+    // Flash again: swap (C held, A back), and again (A held, C back).
+    b.press(&lifted(FLASH));
+    b.press(&lifted(0));
+    let swapped = |hold: u64, resume: u64| {
+        let (mut on, mut off) = (false, false);
+        move |e: &PhoneEvent| {
+            on |= held(hold, true)(e).is_some();
+            off |= held(resume, false)(e).is_some();
+            (on && off).then_some(())
+        }
+    };
+    expect_event(&mut b.events, T, "C held, A resumed", swapped(b_c, b_a)).await;
+    b.press(&lifted(FLASH));
+    b.press(&lifted(0));
+    expect_event(&mut b.events, T, "A held, C resumed", swapped(b_a, b_c)).await;
+
+    // Transfer: A (held) takes B's place in the call with C.
+    b.press(&lifted(BUTTON_7));
+    b.press(&lifted(0));
+    let a_to_c = expect_event(&mut a_events, T, "A is asked to call C", |e| match e {
+        PhoneEvent::Transferring { new_call, .. } => Some(*new_call),
+        _ => None,
+    })
+    .await;
+    let replaces = expect_event(
+        &mut c_events,
+        T,
+        "A's call replaces B's at C",
+        |e| match e {
+            PhoneEvent::IncomingCall { replaces, .. } => Some(*replaces),
+            _ => None,
+        },
+    )
+    .await;
+    assert!(
+        replaces.is_some(),
+        "C's new call names the call it replaces"
+    );
+    expect_event(&mut a_events, T, "A and C talk", |e| match e {
+        PhoneEvent::Established { call, .. } if *call == a_to_c => Some(()),
+        _ => None,
+    })
+    .await;
+    let mut ended = std::collections::BTreeSet::new();
+    while ended.len() < 2 {
+        let call = expect_event(&mut b.events, T, "both of B's calls end", |e| match e {
+            PhoneEvent::Ended { call, .. } => Some(*call),
+            _ => None,
+        })
+        .await;
+        ended.insert(call);
+    }
+    assert_eq!(ended, [b_a, b_c].into());
+    // B is idle: every LED off (the handset still lifted hears nothing).
+    assert!(b.engine.calls().await.unwrap().is_empty());
+}
+
+/// Transfer, digits, `#`: a blind transfer (REFER) to the number at the
+/// account's domain; A is asked to call it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn transfer_digits_and_hash_refer_the_caller_elsewhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let numbers_to = free_port();
+    let mut b = desk_b(dir.path(), "Transfer", numbers_to).await;
+    let (_a, mut a_events, _) = a_calls_b(&mut b).await;
+    b.press(&lifted(BUTTON_7));
+    b.press(&lifted(0));
+    for value in [3, 1, 11] {
+        b.press(&jabra_key(value));
+        b.press(&lifted(0));
+    }
+    let target = expect_event(&mut a_events, T, "A is referred", |e| match e {
+        PhoneEvent::Transferring { target, .. } => Some(target.clone()),
+        _ => None,
+    })
+    .await;
+    assert_eq!(target, format!("sip:31@127.0.0.1:{numbers_to}"));
+}
+
+/// A held call left alone rings back: A is held while B talks to C (call
+/// waiting, Flash); B hangs up C by putting the headset down; the Ring and
+/// Hold LEDs and the ringer come on; lifting takes A back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_held_call_rings_back_and_lifting_resumes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut b = desk_b(dir.path(), "Transfer", free_port()).await;
+    let (_a, mut a_events, b_a) = a_calls_b(&mut b).await;
+    let (c, mut c_events) = start_engine(&test_config(free_port()), &Passwords::new()).await;
+    c.call(
+        &format!("sip:b@127.0.0.1:{}", b.port),
+        None,
+        Default::default(),
+    )
+    .await
+    .unwrap();
+    expect_event(&mut b.events, T, "C waits at B", incoming).await;
+    b.press(&lifted(FLASH));
+    b.press(&lifted(0));
+    expect_event(&mut c_events, T, "C is answered", established).await;
+    written(&b.device, &[0x02, 0x01, 0x00]);
+    b.press(&[0x02, 0x00, 0x00]);
+    expect_event(&mut c_events, T, "C is hung up", |e| {
+        matches!(e, PhoneEvent::Ended { .. }).then_some(())
+    })
+    .await;
+    // Ring (bit 2), Hold (bit 3) and the ringer (bit 5): A rings back.
+    written(&b.device, &[0x02, 0x2C, 0x00]);
+    b.press(&lifted(0));
+    expect_event(&mut a_events, T, "A hears B again", |e| match e {
+        PhoneEvent::MediaUpdated { direction, .. } if direction == "sendrecv" => Some(()),
+        _ => None,
+    })
+    .await;
+    written(&b.device, &[0x02, 0x01, 0x00]);
+    let calls = b.engine.calls().await.unwrap();
+    assert_eq!(calls.len(), 1);
+    assert_eq!(calls[0].call, b_a);
+}
+
+/// DND from a button: the next call is refused 486 without ringing, the DND
+/// state is the engine's (an event), and the button turns it off again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dnd_from_a_button_refuses_calls_without_ringing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut b = desk_b(dir.path(), "Dnd", free_port()).await;
+    b.press(&[0x02, BUTTON_7, 0x00]);
+    b.press(&[0x02, 0x00, 0x00]);
+    expect_event(&mut b.events, T, "DND on", |e| match e {
+        PhoneEvent::Dnd {
+            on: true,
+            account: None,
+        } => Some(()),
+        _ => None,
+    })
+    .await;
+    let (a, mut a_events) = start_engine(&test_config(free_port()), &Passwords::new()).await;
+    a.call(
+        &format!("sip:b@127.0.0.1:{}", b.port),
+        None,
+        Default::default(),
+    )
+    .await
+    .unwrap();
+    let status = expect_event(&mut a_events, T, "A is refused", |e| match e {
+        PhoneEvent::Ended { status, .. } => Some(*status),
+        _ => None,
+    })
+    .await;
+    assert_eq!(status, Some(486));
+    assert!(
+        b.device.take_written().iter().all(|r| r[1] & 0x04 == 0),
+        "the Ring LED never came on"
+    );
+    b.press(&[0x02, BUTTON_7, 0x00]);
+    expect_event(&mut b.events, T, "DND off", |e| match e {
+        PhoneEvent::Dnd {
+            on: false,
+            account: None,
+        } => Some(()),
+        _ => None,
+    })
+    .await;
+}
+
+/// Redial calls the last number again; Volume + raises the call's earpiece.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redial_calls_the_last_number_and_volume_steps_the_earpiece() {
+    let dir = tempfile::tempdir().unwrap();
+    let sipp_port = free_port();
+    let sipp = sipp::uas(dir.path(), sipp_port, Scenario::Builtin("uas"), 2, &[]);
+    let mut b = desk_b(dir.path(), "Transfer", sipp_port).await;
+    let calling = |e: &PhoneEvent| match e {
+        PhoneEvent::Calling { to, .. } => Some(to.clone()),
+        _ => None,
+    };
+    b.press(&lifted(0));
+    b.press(&jabra_key(7));
+    b.press(&lifted(0));
+    b.press(&jabra_key(11));
+    let first = expect_event(&mut b.events, T, "7 dialed", calling).await;
+    let call = expect_event(&mut b.events, T, "sipp answers", established).await;
+    // Volume + (report 1 bit 1).
+    b.press(&[0x01, 0x02]);
+    b.press(&[0x01, 0x00]);
+    let level = expect_event(&mut b.events, T, "louder", |e| match e {
+        PhoneEvent::Volume {
+            call: c,
+            speaker_percent,
+            ..
+        } if *c == call => *speaker_percent,
+        _ => None,
+    })
+    .await;
+    assert_eq!(level, 110);
+    b.press(&[0x02, 0x00, 0x00]);
+    expect_event(&mut b.events, T, "hung up", |e| {
+        matches!(e, PhoneEvent::Ended { .. }).then_some(())
+    })
+    .await;
+    // Redial (report 2 bit 4) with the headset on its hook.
+    b.press(&[0x02, 0x10, 0x00]);
+    let again = expect_event(&mut b.events, T, "redialed", calling).await;
+    assert_eq!(again, first);
+    expect_event(&mut b.events, T, "sipp answers again", established).await;
+    b.press(&[0x02, 0x00, 0x00]);
+    b.press(&lifted(0));
+    b.press(&[0x02, 0x00, 0x00]);
+    sipp_succeeds(sipp).await;
+}

@@ -44,6 +44,9 @@ pub struct DeviceInfo {
     pub capabilities: Capabilities,
     /// One line on what it offers, for people.
     pub summary: String,
+    /// Its hook switch follows the host's Off-Hook LED (Jabra-class
+    /// headsets): when we turn Off-Hook off, it is on its hook too.
+    pub hook_follows_host: bool,
 }
 
 impl DeviceInfo {

@@ -148,6 +148,7 @@ pub fn open(
         profile: core.profile_name(),
         capabilities: core.capabilities.clone(),
         summary: core.summary(),
+        hook_follows_host: core.hook_follows_host(),
     };
     let stop = Arc::new(AtomicBool::new(false));
     spawn_reader(

@@ -125,6 +125,13 @@ impl HidCore {
         text
     }
 
+    /// The profile says the hook echoes the host's Off-Hook LED.
+    pub fn hook_follows_host(&self) -> bool {
+        self.profile
+            .as_ref()
+            .is_some_and(|p| p.quirks.hook_echo_window_ms > 0)
+    }
+
     pub fn profile_name(&self) -> Option<String> {
         self.profile.as_ref().map(|p| p.name.clone())
     }

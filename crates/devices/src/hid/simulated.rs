@@ -115,6 +115,7 @@ pub fn open(
         profile: core.profile_name(),
         capabilities: core.capabilities.clone(),
         summary: core.summary(),
+        hook_follows_host: core.hook_follows_host(),
     };
     let (feed_tx, feed_rx) = mpsc::channel();
     let (written_tx, written_rx) = mpsc::channel();

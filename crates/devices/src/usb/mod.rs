@@ -399,6 +399,8 @@ impl UsbScanner {
                             ..Capabilities::default()
                         },
                         summary: summary_of(model).into(),
+                        // A handset's hook is a real switch.
+                        hook_follows_host: false,
                     };
                     let sink = manager.sink();
                     let gone = manager.gone_hook();

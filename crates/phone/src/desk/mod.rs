@@ -129,6 +129,9 @@ pub struct Desk {
     keypad: Keypad,
     /// Devices with an absolute hook switch that are lifted now.
     lifted: BTreeSet<DeviceId>,
+    /// Devices whose hook follows our Off-Hook LED (Jabra-class headsets):
+    /// a headset, not a handset someone holds.
+    following: BTreeSet<DeviceId>,
     busy_tone: bool,
     ring_back: RingBack,
     dnd: bool,
@@ -148,6 +151,7 @@ impl Desk {
             calls: Vec::new(),
             keypad: Keypad::Calls,
             lifted: BTreeSet::new(),
+            following: BTreeSet::new(),
             busy_tone: false,
             ring_back: RingBack::None,
             dnd: false,
@@ -158,6 +162,33 @@ impl Desk {
             actions: VecDeque::new(),
             events: VecDeque::new(),
         }
+    }
+
+    /// A device arrived; `hook_follows_host`: its hook echoes our Off-Hook LED.
+    pub fn device_added(&mut self, device: DeviceId, hook_follows_host: bool) {
+        if hook_follows_host {
+            self.following.insert(device);
+        }
+    }
+
+    /// A device left: whatever its hook said no longer counts.
+    pub fn device_removed(&mut self, device: DeviceId) {
+        self.lifted.remove(&device);
+        self.following.remove(&device);
+    }
+
+    /// The devices were shown `off_hook`: those whose hook follows it are
+    /// on their hook now (their echo of it is filtered as no gesture).
+    pub fn off_hook_shown(&mut self, off_hook: bool) {
+        if !off_hook {
+            let following = &self.following;
+            self.lifted.retain(|d| !following.contains(d));
+        }
+    }
+
+    /// A handset someone holds is lifted (not a headset that follows us).
+    fn handset_lifted(&self) -> bool {
+        self.lifted.iter().any(|d| !self.following.contains(d))
     }
 
     pub fn poll_action(&mut self) -> Option<DeskAction> {

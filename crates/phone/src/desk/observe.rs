@@ -100,13 +100,13 @@ impl Desk {
         if !was_active || self.active().is_some() {
             return;
         }
-        if !self.lifted.is_empty() && reason != "local" && was_connected {
+        if self.handset_lifted() && reason != "local" && was_connected {
             // A lifted handset hears that the other side is gone until it is
             // put back.
             self.busy_tone = true;
             self.actions
                 .push_back(DeskAction::Tone(Some(LocalTone::Busy)));
-        } else if self.lifted.is_empty() {
+        } else if !self.handset_lifted() {
             self.schedule_ring_back(now);
         }
     }

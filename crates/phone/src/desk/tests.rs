@@ -440,3 +440,25 @@ fn the_app_answering_lights_the_devices_too() {
     b.ended(4, "remote");
     assert_eq!(b.desk.device_state(), Default::default());
 }
+
+#[test]
+fn a_headset_whose_hook_follows_us_hears_no_busy_tone() {
+    // A Jabra-class headset: lifted by its button, put "down" by our LED.
+    let mut b = Bench::new();
+    b.desk.device_added(HEADSET, true);
+    b.incoming(1);
+    b.press(HEADSET, HookOff);
+    b.established(1);
+    b.desk.off_hook_shown(true);
+    assert!(b.ended(1, "remote").is_empty(), "no busy tone in a headset");
+    b.desk.off_hook_shown(false);
+    // Its next press is a lift again: dial tone.
+    assert_eq!(
+        b.press(HEADSET, HookOff),
+        [DeskAction::Tone(Some(LocalTone::Dial))]
+    );
+    // Unplugged while lifted: it no longer holds the desk off-hook.
+    b.desk.device_removed(HEADSET);
+    b.press(HEADSET, HookOn);
+    assert!(!b.desk.device_state().off_hook);
+}

@@ -69,6 +69,7 @@ impl DeskEdge {
         if self.shown != Some(state) {
             self.shown = Some(state);
             self.devices.show(state);
+            self.desk.off_hook_shown(state.off_hook);
         }
     }
 
@@ -103,18 +104,24 @@ impl Driver {
                 tracing::debug!(device = %id, ?input, "device input");
                 self.desk.desk.on_input(now, id, input);
             }
-            DeviceEvent::Added(info) => self.emit(PhoneEvent::Device {
-                device: Some(info.id.0),
-                name: info.display_name(),
-                change: "added".into(),
-                detail: info.profile.clone(),
-            }),
-            DeviceEvent::Removed(id) => self.emit(PhoneEvent::Device {
-                device: Some(id.0),
-                name: String::new(),
-                change: "removed".into(),
-                detail: None,
-            }),
+            DeviceEvent::Added(info) => {
+                self.desk.desk.device_added(info.id, info.hook_follows_host);
+                self.emit(PhoneEvent::Device {
+                    device: Some(info.id.0),
+                    name: info.display_name(),
+                    change: "added".into(),
+                    detail: info.profile.clone(),
+                });
+            }
+            DeviceEvent::Removed(id) => {
+                self.desk.desk.device_removed(id);
+                self.emit(PhoneEvent::Device {
+                    device: Some(id.0),
+                    name: String::new(),
+                    change: "removed".into(),
+                    detail: None,
+                });
+            }
             DeviceEvent::Unusable { path, reason } => self.emit(PhoneEvent::Device {
                 device: None,
                 name: path,
