@@ -238,7 +238,8 @@ pub struct AudioArgs {
 
 #[derive(Debug, Args)]
 pub struct CallArgs {
-    /// Whom to call: sip:user@host[:port], user@host, or a number at the account's domain.
+    /// Whom to call: sip:user@host[:port], user@host, a number at the account's domain,
+    /// or `echo` (the built-in echo test: hear yourself a second later, no account needed).
     pub target: String,
     /// Account to call from (default: none, a direct peer-to-peer call).
     #[arg(long)]

@@ -81,6 +81,28 @@ fn call_with_tone_and_dtmf_then_exit_0() {
 }
 
 #[test]
+fn call_echo_needs_no_account_and_plays_back_what_it_hears() {
+    let dir = tempfile::tempdir().unwrap();
+    let heard = dir.path().join("echo.wav");
+    let out = run(hookswitch(dir.path()).args([
+        "--bind",
+        &format!("127.0.0.1:{}", free_port()),
+        "call",
+        "echo",
+        "--tone",
+        "700",
+        "--duration",
+        "2.5",
+        "--record",
+        heard.to_str().unwrap(),
+    ]));
+    assert!(out.status.success(), "{}", text(&out));
+    let (f, seconds) = recorded_tone(&heard);
+    assert_within_1pct(f, 700.0, "the echo");
+    assert!(seconds > 1.0, "{seconds:.1} s echoed");
+}
+
+#[test]
 fn rejected_call_exits_2() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();

@@ -199,6 +199,13 @@ impl Engine {
             accept_p2p: config.sip.accept_p2p,
             only_from_registrar: config.sip.only_from_registrar,
             account_names: config.accounts.iter().map(|a| a.name.clone()).collect(),
+            echo: match crate::echo::EchoService::start().await {
+                Ok(e) => Some(e),
+                Err(e) => {
+                    tracing::warn!("the echo test is not available: {e}");
+                    None
+                }
+            },
         };
         let (devices, device_rx, hotplug) = start_devices(config);
         let desk = DeskEdge::new(

@@ -7,6 +7,7 @@ pub mod call_handling;
 pub mod config;
 pub mod control;
 pub mod desk;
+pub mod echo;
 mod driver;
 mod engine;
 mod local_address;

@@ -202,6 +202,13 @@ impl Driver {
         account: Option<&str>,
         audio: AudioSpec,
     ) -> Result<CallId, EngineError> {
+        if target.eq_ignore_ascii_case("echo")
+            && let Some(echo) = &self.settings.echo
+        {
+            // The built-in echo test, straight to it (no account involved).
+            let uri = target_uri(&format!("sip:echo@{}", echo.address), None)?;
+            return self.call_uri(now, &uri, None, audio, Vec::new());
+        }
         let account_id = account.map(|name| self.account_id(name)).transpose()?;
         let uri = target_uri(target, self.account_aor(account_id))?;
         self.call_uri(now, &uri, account_id, audio, Vec::new())

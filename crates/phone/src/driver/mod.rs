@@ -131,6 +131,8 @@ pub struct DriverSettings {
     pub accept_p2p: bool,
     pub only_from_registrar: bool,
     pub account_names: Vec<String>,
+    /// The echo test (`call echo`): kept running as long as the driver.
+    pub echo: Option<crate::echo::EchoService>,
 }
 
 pub struct Driver {
