@@ -4,6 +4,8 @@
 //! `cargo xtask bench media [ARGS]`: PESQ, mouth-to-ear delay and CPU of
 //! Hookswitch and baresip receiving speech through a seeded lossy network
 //! (ARGS go to bench-media: `--codecs PCMU,opus`, `--rows 3/0,10/60`).
+//! `cargo xtask bench phone`: device input -> SIP message and state change ->
+//! LED report, p50/p99 over 10,000 events (release build, in process).
 
 use anyhow::bail;
 
@@ -14,8 +16,9 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
         Some("sip") => sip(),
         Some("hid") => hid(),
         Some("media") => media(&args[1..]),
-        Some(other) => bail!("unknown benchmark {other:?} (available: sip, hid, media)"),
-        None => bail!("which benchmark? (available: sip, hid, media)"),
+        Some("phone") => phone(),
+        Some(other) => bail!("unknown benchmark {other:?} (available: sip, hid, media, phone)"),
+        None => bail!("which benchmark? (available: sip, hid, media, phone)"),
     }
 }
 
@@ -68,6 +71,15 @@ fn release_binaries(which: &str) -> anyhow::Result<std::path::PathBuf> {
         &format!("cargo build --release (hookswitch, {which})"),
     )?;
     Ok(target_dir())
+}
+
+fn phone() -> anyhow::Result<()> {
+    let target = release_binaries("bench-phone")?;
+    let bench = std::process::Command::new(target.join("release/bench_phone"));
+    status(
+        bench,
+        "the desk's reaction times (PHONE-BEHAVIOUR.md budgets)",
+    )
 }
 
 fn media(args: &[String]) -> anyhow::Result<()> {

@@ -19,7 +19,9 @@ const USAGE: &str = "usage: cargo xtask <command>
   bench sip        SIP benchmarks: parse/serialise rate; INVITE -> 180 time vs baresip
   bench hid        HID benchmarks: descriptor parse, report decode and encode cost
   bench media      speech quality (PESQ), delay and CPU vs baresip through a seeded
-                   lossy, jittery relay (--codecs PCMU,opus --rows 3/0,10/60)";
+                   lossy, jittery relay (--codecs PCMU,opus --rows 3/0,10/60)
+  bench phone      the desk's reaction: device input -> SIP message, state change ->
+                   LED report, p50/p99 over 10,000 events (simulated Jabra)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

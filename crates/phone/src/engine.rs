@@ -250,6 +250,12 @@ impl Engine {
         self.local
     }
 
+    /// How fast device input reached the wire and state changes the LEDs
+    /// (the last 10,000 of each).
+    pub async fn desk_latency(&self) -> Result<crate::driver::latency::DeskLatency, EngineError> {
+        self.ask(|reply| Command::DeskLatency { reply }).await
+    }
+
     /// The call-control devices the engine drives (also to plug in simulated
     /// ones: `devices().simulate(spec)`).
     pub fn devices(&self) -> &DeviceManager {

@@ -7,13 +7,14 @@ pub mod call_handling;
 pub mod config;
 pub mod control;
 pub mod desk;
-pub mod echo;
 mod driver;
+pub mod echo;
 mod engine;
 mod local_address;
 
 pub use api::{CallId, CallStats, CallSummary, EngineError, PhoneEvent};
 pub use audio::AudioSpec;
 pub use config::Config;
+pub use driver::latency::{DeskLatency, Percentiles};
 pub use driver::{HandlingChange, target_uri};
 pub use engine::{Engine, Passwords};

@@ -191,6 +191,9 @@ impl Driver {
                     .collect();
                 let _ = reply.send(list);
             }
+            Command::DeskLatency { reply } => {
+                let _ = reply.send(self.stopwatch.report());
+            }
             Command::Shutdown { .. } => {}
         }
     }

@@ -63,14 +63,16 @@ impl DeskEdge {
         }
     }
 
-    /// Shows the desk's state on every device, if it changed.
-    fn mirror(&mut self) {
+    /// Shows the desk's state on every device, if it changed (true then).
+    fn mirror(&mut self) -> bool {
         let state = self.desk.device_state();
-        if self.shown != Some(state) {
-            self.shown = Some(state);
-            self.devices.show(state);
-            self.desk.off_hook_shown(state.off_hook);
+        if self.shown == Some(state) {
+            return false;
         }
+        self.shown = Some(state);
+        self.devices.show(state);
+        self.desk.off_hook_shown(state.off_hook);
+        true
     }
 
     fn play(&mut self, tone: Option<LocalTone>) {
@@ -100,8 +102,10 @@ impl Driver {
     pub(super) fn on_device_event(&mut self, e: DeviceEvent) {
         let now = Instant::now();
         match e {
-            DeviceEvent::Input { id, input, .. } => {
+            DeviceEvent::Input { id, input, at } => {
                 tracing::debug!(device = %id, ?input, "device input");
+                self.stopwatch.input_at.get_or_insert(at);
+                self.stopwatch.changed_at.get_or_insert(at);
                 self.desk.desk.on_input(now, id, input);
             }
             DeviceEvent::Added(info) => {
@@ -150,9 +154,16 @@ impl Driver {
         progressed
     }
 
-    /// Shows the state on the devices (after everything else settled).
+    /// Shows the state on the devices (after everything else settled), and
+    /// times it; what was timed this turn is done with.
     pub(super) fn mirror_desk(&mut self) {
-        self.desk.mirror();
+        let changed_at = self.stopwatch.changed_at.take();
+        self.stopwatch.input_at = None;
+        if self.desk.mirror()
+            && let Some(at) = changed_at
+        {
+            self.stopwatch.state_to_led.record(at.elapsed());
+        }
     }
 
     fn desk_action(&mut self, a: DeskAction) -> Result<(), EngineError> {

@@ -5,6 +5,7 @@ mod calls;
 pub(crate) mod desk;
 mod events;
 mod handling;
+pub mod latency;
 mod media;
 mod media_pool;
 pub(crate) mod nat;
@@ -105,6 +106,10 @@ pub enum Command {
     Calls {
         reply: oneshot::Sender<Vec<CallSummary>>,
     },
+    /// How fast the desk has been reacting.
+    DeskLatency {
+        reply: oneshot::Sender<latency::DeskLatency>,
+    },
     Shutdown {
         reply: oneshot::Sender<()>,
     },
@@ -148,6 +153,8 @@ pub struct Driver {
     registering: bool,
     /// The devices on the desk and what they do to calls.
     desk: desk::DeskEdge,
+    /// How fast device input and state changes reach the wire and the LEDs.
+    stopwatch: latency::Stopwatch,
     settings: DriverSettings,
     calls: HashMap<CallId, CallMedia>,
     /// Incoming calls ringing out loud, by call.
@@ -185,6 +192,7 @@ impl Driver {
                 nat,
                 registering: false,
                 desk,
+                stopwatch: Default::default(),
                 settings,
                 calls: HashMap::new(),
                 ringers: HashMap::new(),
@@ -202,7 +210,9 @@ impl Driver {
     fn emit(&mut self, e: PhoneEvent) {
         tracing::info!(?e, "event");
         self.follow_ringing(&e);
-        self.desk.desk.on_event(Instant::now(), &e);
+        let now = Instant::now();
+        self.stopwatch.changed_at.get_or_insert(now);
+        self.desk.desk.on_event(now, &e);
         let _ = self.events.send(e);
     }
 
@@ -358,6 +368,9 @@ impl Driver {
                     tracing::debug!(to = %t.destination, transport = %t.transport, "sent\n{}", redacted_trace(&t.payload));
                 }
                 self.transports.send(t);
+                if let Some(at) = self.stopwatch.input_at.take() {
+                    self.stopwatch.input_to_sip.record(at.elapsed());
+                }
             }
             while let Some(e) = self.ua.poll_event() {
                 progressed = true;

@@ -1,0 +1,154 @@
+//! `cargo xtask bench phone`: how fast the desk reacts (PHONE-BEHAVIOUR.md's
+//! budgets: p99 under 5 ms each), measured by the engine itself over 10,000
+//! events in a release build:
+//! - device input -> the SIP message it causes handed to the socket: Flash
+//!   on a simulated Jabra Evolve Link holds and resumes a call with another
+//!   engine (a re-INVITE each press);
+//! - state change -> LED report written: the Hold LED after each of those,
+//!   and the Mute LED after 5,000 mutes from the API and 5,000 Phone Mute
+//!   presses.
+//!
+//! The device's input timestamps are the real read times: the profile the
+//! benchmark installs has no debounce, so presses can follow each other as
+//! fast as the calls allow.
+
+use std::time::{Duration, Instant};
+
+use hookswitch_devices::hid::simulated::{SimulatedHandle, SimulatedSpec};
+use hookswitch_hid::descriptor_from_hex;
+use hookswitch_hid::profile::DeviceIdentity;
+use hookswitch_phone::{DeskLatency, Engine, Passwords, PhoneEvent};
+use hookswitch_tests::{free_port, test_config};
+use tokio::sync::broadcast;
+
+const PRESSES: usize = 10_000;
+const T: Duration = Duration::from_secs(10);
+
+async fn wait(
+    events: &mut broadcast::Receiver<PhoneEvent>,
+    mut want: impl FnMut(&PhoneEvent) -> bool,
+) {
+    let deadline = tokio::time::Instant::now() + T;
+    loop {
+        match tokio::time::timeout_at(deadline, events.recv()).await {
+            Ok(Ok(e)) if want(&e) => return,
+            Ok(Ok(_)) | Ok(Err(broadcast::error::RecvError::Lagged(_))) => {}
+            Ok(Err(e)) => panic!("engine gone: {e}"),
+            Err(_) => panic!("an expected event did not come within {T:?}"),
+        }
+    }
+}
+
+fn report(what: &str, l: &DeskLatency) {
+    for (name, p) in [
+        (
+            "device input -> SIP message handed to the socket",
+            l.input_to_sip,
+        ),
+        ("state change -> LED report written", l.state_to_led),
+    ] {
+        println!(
+            "{what}: {name}: n {} p50 {} us p99 {} us max {} us (budget p99 < 5000 us: {})",
+            p.count,
+            p.p50_us,
+            p.p99_us,
+            p.max_us,
+            if p.p99_us < 5000 { "met" } else { "NOT met" }
+        );
+    }
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let profiles = dir.path().join("device-profiles");
+    std::fs::create_dir_all(&profiles).expect("profiles dir");
+    std::fs::write(
+        profiles.join("bench.toml"),
+        "name = \"Evolve Link, no debounce\"\n[match]\nvendor_id = \"0x0b0e\"\n\
+         [quirks]\nhook = \"absolute\"\ndebounce_ms = 0\nhook_echo_window_ms = 0\n",
+    )
+    .expect("profile");
+    let mut config = test_config(free_port());
+    config.devices.profiles_dir = Some(profiles);
+    let b_port = config.sip.listen.port();
+    let (b, mut b_events) = Engine::start(&config, &Passwords::new())
+        .await
+        .expect("engine");
+    let (a, mut a_events) = Engine::start(&test_config(free_port()), &Passwords::new())
+        .await
+        .expect("engine");
+    let jabra: SimulatedHandle = b
+        .devices()
+        .simulate(&SimulatedSpec {
+            descriptor: descriptor_from_hex(include_str!(
+                "../../../crates/hid/tests/fixtures/Jabra-EvolveLinkMS.hex"
+            ))
+            .expect("fixture"),
+            identity: DeviceIdentity {
+                vendor_id: 0x0b0e,
+                product_id: 0x0307,
+                interface: Some(3),
+                usage_page: 0x0b,
+            },
+            product: "Jabra EVOLVE LINK MS".into(),
+        })
+        .expect("simulated Jabra");
+    a.call(
+        &format!("sip:b@127.0.0.1:{b_port}"),
+        None,
+        Default::default(),
+    )
+    .await
+    .expect("call");
+    wait(&mut b_events, |e| {
+        matches!(e, PhoneEvent::IncomingCall { .. })
+    })
+    .await;
+    jabra.input(&[0x02, 0x01, 0x00]);
+    wait(&mut a_events, |e| {
+        matches!(e, PhoneEvent::Established { .. })
+    })
+    .await;
+
+    let started = Instant::now();
+    for i in 0..PRESSES {
+        // Flash (report 2 bit 3) pressed and released: hold, then resume.
+        jabra.input(&[0x02, 0x09, 0x00]);
+        jabra.input(&[0x02, 0x01, 0x00]);
+        let direction = if i % 2 == 0 { "sendonly" } else { "sendrecv" };
+        wait(
+            &mut b_events,
+            |e| matches!(e, PhoneEvent::MediaUpdated { direction: d, .. } if d == direction),
+        )
+        .await;
+    }
+    let flash = b.desk_latency().await.expect("latency");
+    report(
+        &format!(
+            "{PRESSES} Flash presses ({:.1} s)",
+            started.elapsed().as_secs_f64()
+        ),
+        &flash,
+    );
+
+    let call = b.calls().await.expect("calls")[0].call;
+    for i in 0..PRESSES / 2 {
+        b.set_mute(call, i % 2 == 0).await.expect("mute");
+        // Phone Mute (report 2 bit 2) pressed and released.
+        jabra.input(&[0x02, 0x05, 0x00]);
+        jabra.input(&[0x02, 0x01, 0x00]);
+        wait(&mut b_events, |e| matches!(e, PhoneEvent::Muted { .. })).await;
+        wait(&mut b_events, |e| matches!(e, PhoneEvent::Muted { .. })).await;
+    }
+    let mute = b.desk_latency().await.expect("latency");
+    println!(
+        "then {PRESSES} mutes (half from the API, half Phone Mute presses): state change -> LED report written: n {} p50 {} us p99 {} us max {} us",
+        mute.state_to_led.count,
+        mute.state_to_led.p50_us,
+        mute.state_to_led.p99_us,
+        mute.state_to_led.max_us
+    );
+    b.shutdown().await;
+    a.shutdown().await;
+}
