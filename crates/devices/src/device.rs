@@ -47,6 +47,9 @@ pub struct DeviceInfo {
     /// Its hook switch follows the host's Off-Hook LED (Jabra-class
     /// headsets): when we turn Off-Hook off, it is on its hook too.
     pub hook_follows_host: bool,
+    /// Its own sound card (a headset's), as a sound device name: calls
+    /// handled from it use it (`devices.microphone`/`speaker` = "auto").
+    pub sound_device: Option<String>,
 }
 
 impl DeviceInfo {
@@ -65,7 +68,7 @@ impl DeviceInfo {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub enum DeviceEvent {
     /// A device is ready; the phone's current state has been shown on it.
-    Added(DeviceInfo),
+    Added(Box<DeviceInfo>),
     Removed(DeviceId),
     /// A gesture, with the time its report was read.
     Input {

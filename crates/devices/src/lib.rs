@@ -16,6 +16,7 @@ pub mod device;
 pub mod hid;
 pub mod hotplug;
 pub mod manager;
+pub mod pairing;
 pub mod profiles;
 pub mod sound;
 pub mod usb;

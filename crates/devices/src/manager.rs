@@ -77,7 +77,7 @@ impl DeviceManager {
         }
         self.lock_devices().insert(info.id, device);
         tracing::info!(device = %info.id, "{} ready", info.display_name());
-        (self.inner.sink)(DeviceEvent::Added(info));
+        (self.inner.sink)(DeviceEvent::Added(Box::new(info)));
     }
 
     /// Drops a device (idempotent: reported once).

@@ -253,9 +253,10 @@ pub struct DeviceSettings {
     /// Where your own device profiles are (default: `device-profiles` next to
     /// the configuration file).
     pub profiles_dir: Option<PathBuf>,
-    /// The microphone and speaker of calls answered or placed from a device
-    /// (a name from `hookswitch audio-devices`; "default": the system's;
-    /// "none": no sound, for servers and tests).
+    /// The microphone and speaker of calls answered or placed from a device:
+    /// "auto" (that device's own sound card, found by USB topology, else the
+    /// system's), "default" (the system's), a name from `hookswitch
+    /// audio-devices`, or "none" (no sound, for servers and tests).
     pub microphone: String,
     pub speaker: String,
     /// The answer when a ringing call is declined from a device (486 or 603).
@@ -273,8 +274,8 @@ impl Default for DeviceSettings {
             usb_phones: false,
             detach_kernel_driver: false,
             profiles_dir: None,
-            microphone: "default".into(),
-            speaker: "default".into(),
+            microphone: "auto".into(),
+            speaker: "auto".into(),
             reject_status: 486,
             ring_back_secs: 2,
             volume_step: 10,

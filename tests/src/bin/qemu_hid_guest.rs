@@ -53,7 +53,7 @@ fn added(rx: &Receiver<DeviceEvent>) -> Result<hookswitch_devices::DeviceInfo, S
     match wait_event(rx, WAIT, |e| {
         matches!(e, DeviceEvent::Added(_) | DeviceEvent::Unusable { .. })
     }) {
-        Some(DeviceEvent::Added(info)) => Ok(info),
+        Some(DeviceEvent::Added(info)) => Ok(*info),
         Some(DeviceEvent::Unusable { path, reason }) => Err(format!("{path}: {reason}")),
         _ => Err("the device was not found".into()),
     }

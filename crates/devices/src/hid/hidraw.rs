@@ -149,6 +149,7 @@ pub fn open(
         capabilities: core.capabilities.clone(),
         summary: core.summary(),
         hook_follows_host: core.hook_follows_host(),
+        sound_device: crate::pairing::paired_sound_device(path),
     };
     let stop = Arc::new(AtomicBool::new(false));
     spawn_reader(

@@ -116,6 +116,7 @@ pub fn open(
         capabilities: core.capabilities.clone(),
         summary: core.summary(),
         hook_follows_host: core.hook_follows_host(),
+        sound_device: None,
     };
     let (feed_tx, feed_rx) = mpsc::channel();
     let (written_tx, written_rx) = mpsc::channel();

@@ -401,6 +401,7 @@ impl UsbScanner {
                         summary: summary_of(model).into(),
                         // A handset's hook is a real switch.
                         hook_follows_host: false,
+                        sound_device: crate::pairing::paired_sound_device(&path),
                     };
                     let sink = manager.sink();
                     let gone = manager.gone_hook();

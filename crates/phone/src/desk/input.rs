@@ -10,6 +10,7 @@ use super::{Collect, Desk, DeskAction, Keypad, LocalTone, RingBack, Stage};
 impl Desk {
     /// A gesture on device `device`.
     pub fn on_input(&mut self, now: Instant, device: DeviceId, input: PhoneInput) {
+        self.acting = Some(device);
         match input {
             PhoneInput::HookOff => {
                 self.lifted.insert(device);

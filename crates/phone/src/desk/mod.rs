@@ -132,6 +132,8 @@ pub struct Desk {
     /// Devices whose hook follows our Off-Hook LED (Jabra-class headsets):
     /// a headset, not a handset someone holds.
     following: BTreeSet<DeviceId>,
+    /// The device of the last gesture: its sound card carries what it does.
+    acting: Option<DeviceId>,
     busy_tone: bool,
     ring_back: RingBack,
     dnd: bool,
@@ -152,6 +154,7 @@ impl Desk {
             keypad: Keypad::Calls,
             lifted: BTreeSet::new(),
             following: BTreeSet::new(),
+            acting: None,
             busy_tone: false,
             ring_back: RingBack::None,
             dnd: false,
@@ -184,6 +187,11 @@ impl Desk {
             let following = &self.following;
             self.lifted.retain(|d| !following.contains(d));
         }
+    }
+
+    /// The device whose gesture caused the actions being carried out.
+    pub fn acting_device(&self) -> Option<DeviceId> {
+        self.acting
     }
 
     /// A handset someone holds is lifted (not a headset that follows us).

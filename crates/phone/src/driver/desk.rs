@@ -5,7 +5,7 @@
 use std::time::Instant;
 
 use hookswitch_devices::hotplug::Hotplug;
-use hookswitch_devices::{DeviceEvent, DeviceManager};
+use hookswitch_devices::{DeviceEvent, DeviceId, DeviceManager};
 use hookswitch_hid::DeviceState;
 use hookswitch_media::progress::{Country, ProgressTone};
 use hookswitch_sip::ua;
@@ -23,10 +23,13 @@ pub struct DeskEdge {
     pub devices: DeviceManager,
     /// What the devices show now (`None` before the first mirror).
     shown: Option<DeviceState>,
-    /// The sound of calls answered or placed from a device.
-    audio: AudioSpec,
-    /// Where local tones play (`None`: no sound).
-    tone_device: Option<String>,
+    /// The sound devices of calls answered or placed from a device:
+    /// "auto" (the device's own sound card, else the system's), "default",
+    /// "none", or a name.
+    microphone: String,
+    speaker: String,
+    /// Each device's own sound card, when it has one.
+    sound_devices: std::collections::HashMap<DeviceId, String>,
     tones: Country,
     tone: Option<Ringer>,
     /// Calls placed from a device go from this account.
@@ -45,17 +48,13 @@ impl DeskEdge {
         tones: Country,
         account: Option<String>,
     ) -> DeskEdge {
-        let named = |d: &str| (d != "none").then(|| d.to_string());
         DeskEdge {
             desk,
             devices,
             shown: None,
-            audio: AudioSpec {
-                microphone: named(microphone),
-                speaker: named(speaker),
-                ..AudioSpec::default()
-            },
-            tone_device: named(speaker),
+            microphone: microphone.to_string(),
+            speaker: speaker.to_string(),
+            sound_devices: Default::default(),
             tones,
             tone: None,
             account,
@@ -75,16 +74,35 @@ impl DeskEdge {
         true
     }
 
+    /// The sound of what the acting device does: its own sound card when
+    /// the setting is "auto" and it has one.
+    fn audio(&self) -> AudioSpec {
+        let paired = self
+            .desk
+            .acting_device()
+            .and_then(|d| self.sound_devices.get(&d));
+        let pick = |setting: &str| match setting {
+            "none" => None,
+            "auto" => Some(paired.cloned().unwrap_or_else(|| "default".into())),
+            name => Some(name.to_string()),
+        };
+        AudioSpec {
+            microphone: pick(&self.microphone),
+            speaker: pick(&self.speaker),
+            ..AudioSpec::default()
+        }
+    }
+
     fn play(&mut self, tone: Option<LocalTone>) {
         self.tone = None;
-        let (Some(tone), Some(device)) = (tone, &self.tone_device) else {
+        let (Some(tone), Some(device)) = (tone, self.audio().speaker) else {
             return;
         };
         let kind = match tone {
             LocalTone::Dial => ProgressTone::Dial,
             LocalTone::Busy => ProgressTone::Busy,
         };
-        match Ringer::start(device, &RingSound::Progress(self.tones.tone(kind))) {
+        match Ringer::start(&device, &RingSound::Progress(self.tones.tone(kind))) {
             Ok(r) => self.tone = Some(r),
             Err(e) => tracing::warn!("cannot play the {kind:?} tone: {e}"),
         }
@@ -110,6 +128,10 @@ impl Driver {
             }
             DeviceEvent::Added(info) => {
                 self.desk.desk.device_added(info.id, info.hook_follows_host);
+                if let Some(sound) = &info.sound_device {
+                    tracing::info!(device = %info.id, %sound, "calls from it use its sound card");
+                    self.desk.sound_devices.insert(info.id, sound.clone());
+                }
                 self.emit(PhoneEvent::Device {
                     device: Some(info.id.0),
                     name: info.display_name(),
@@ -119,6 +141,7 @@ impl Driver {
             }
             DeviceEvent::Removed(id) => {
                 self.desk.desk.device_removed(id);
+                self.desk.sound_devices.remove(&id);
                 self.emit(PhoneEvent::Device {
                     device: Some(id.0),
                     name: String::new(),
@@ -168,7 +191,7 @@ impl Driver {
 
     fn desk_action(&mut self, a: DeskAction) -> Result<(), EngineError> {
         let now = Instant::now();
-        let audio = self.desk.audio.clone();
+        let audio = self.desk.audio();
         match a {
             DeskAction::Place(number) => {
                 let account = self.desk.account.clone();
