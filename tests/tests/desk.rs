@@ -607,3 +607,86 @@ async fn redial_calls_the_last_number_and_volume_steps_the_earpiece() {
     b.press(&[0x02, 0x00, 0x00]);
     sipp_succeeds(sipp).await;
 }
+
+/// Dialing, then calling: putting the headset down while the callee rings
+/// sends CANCEL (sipp's scenario needs it) and the Off-Hook LED goes off.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn putting_down_while_it_rings_cancels_the_call() {
+    let dir = tempfile::tempdir().unwrap();
+    let sipp_port = free_port();
+    let sipp = sipp::uas(
+        dir.path(),
+        sipp_port,
+        Scenario::File("uas_cancelled"),
+        1,
+        &[],
+    );
+    let mut b = desk_b(dir.path(), "Transfer", sipp_port).await;
+    b.press(&lifted(0));
+    written(&b.device, &[0x02, 0x01, 0x00]);
+    b.press(&jabra_key(9));
+    b.press(&lifted(0));
+    b.press(&jabra_key(11));
+    expect_event(&mut b.events, T, "sipp rings", |e| match e {
+        PhoneEvent::Progress { status: 180, .. } => Some(()),
+        _ => None,
+    })
+    .await;
+    b.press(&[0x02, 0x00, 0x00]);
+    let reason = expect_event(&mut b.events, T, "the call ends", |e| match e {
+        PhoneEvent::Ended { reason, .. } => Some(reason.clone()),
+        _ => None,
+    })
+    .await;
+    assert_eq!(reason, "local", "we gave up (sipp checks it was by CANCEL)");
+    written(&b.device, &[0x02, 0x00, 0x00]);
+    sipp_succeeds(sipp).await;
+}
+
+/// baresip, the reference softphone, calls; the Jabra answers; keys typed on
+/// its keypad reach baresip as RFC 4733 events; baresip hangs up and the
+/// headset's Off-Hook LED goes off.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn baresip_calls_the_keypad_sends_it_dtmf_and_its_hangup_clears_the_leds() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut b = desk(jabra()).await;
+    written(&b.device, &[0x02, 0x00, 0x00]);
+    let tone = dir.path().join("tone.wav");
+    hookswitch_tests::write_tone(&tone, 600.0, 8000, 30.0);
+    let baresip = hookswitch_tests::baresip::Baresip::configure(
+        dir.path(),
+        free_port(),
+        &tone,
+        "pcmu",
+        "udp",
+    );
+    let mut process = baresip.start(30, Some(&format!("sip:b@127.0.0.1:{}", b.port)));
+    written(&b.device, &[0x02, 0x24, 0x00]);
+    b.press(&lifted(0));
+    expect_event(&mut b.events, T, "answered", established).await;
+    written(&b.device, &[0x02, 0x01, 0x00]);
+    for value in [4, 2, 10] {
+        b.press(&jabra_key(value));
+        b.press(&lifted(0));
+    }
+    hookswitch_tests::wait_until(T, "baresip to hear our keys", || {
+        process.log().contains("received event: '*' (end=1)")
+    });
+    let heard: String = process
+        .log()
+        .split("received event: '")
+        .skip(1)
+        .filter(|rest| rest.get(1..).is_some_and(|r| r.starts_with("' (end=1)")))
+        .filter_map(|rest| rest.chars().next())
+        .collect();
+    assert_eq!(heard, "42*");
+    baresip.command("hangup", "").unwrap();
+    expect_event(&mut b.events, T, "baresip hangs up", |e| match e {
+        PhoneEvent::Ended { reason, .. } => Some(reason.clone()),
+        _ => None,
+    })
+    .await;
+    // The headset's hook follows the LED: off, and no busy tone.
+    written(&b.device, &[0x02, 0x00, 0x00]);
+    process.stop();
+}
