@@ -690,3 +690,26 @@ async fn baresip_calls_the_keypad_sends_it_dtmf_and_its_hangup_clears_the_leds()
     written(&b.device, &[0x02, 0x00, 0x00]);
     process.stop();
 }
+
+/// A device the user disabled is neither read nor written: no LED report
+/// ever reaches it, and its hook does nothing to a ringing call.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_disabled_device_is_neither_read_nor_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = test_config(free_port());
+    config.devices.disabled = vec!["0B0E:0307".into()];
+    let mut b = desk_with(jabra(), config).await;
+    let reason = expect_event(&mut b.events, T, "the device is refused", |e| match e {
+        PhoneEvent::Device { change, detail, .. } if change == "unusable" => detail.clone(),
+        _ => None,
+    })
+    .await;
+    assert!(reason.contains("disabled"), "{reason}");
+    let sipp = sipp_calls(dir.path(), b.port, "uac_declined");
+    let call = expect_event(&mut b.events, T, "a call rings", incoming).await;
+    b.press(&lifted(0));
+    // Declined from the API instead; the lifted hook answered nothing.
+    b.engine.reject(call, 486).await.unwrap();
+    sipp_succeeds(sipp).await;
+    assert!(b.device.take_written().is_empty(), "nothing written");
+}

@@ -21,6 +21,8 @@ struct Inner {
     sink: EventSink,
     next_id: AtomicU64,
     profiles: Vec<Profile>,
+    /// Devices the user turned off ("VID:PID" in hex, or a path).
+    disabled: Mutex<Vec<String>>,
 }
 
 /// Cheap to clone; every clone drives the same devices.
@@ -38,6 +40,7 @@ impl DeviceManager {
                 sink,
                 next_id: AtomicU64::new(1),
                 profiles,
+                disabled: Mutex::new(Vec::new()),
             }),
         }
     }
@@ -65,10 +68,43 @@ impl DeviceManager {
         })
     }
 
+    /// Devices the user does not want used: "VID:PID" (hex, e.g.
+    /// "0b0e:0307") or a path ("/dev/hidraw3"). They are closed as soon as
+    /// they are opened: never read, never written.
+    pub fn set_disabled(&self, disabled: Vec<String>) {
+        *self
+            .inner
+            .disabled
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = disabled;
+    }
+
+    fn is_disabled(&self, info: &DeviceInfo) -> bool {
+        let id = format!("{:04x}:{:04x}", info.vendor_id, info.product_id);
+        self.inner
+            .disabled
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .any(|d| d.eq_ignore_ascii_case(&id) || *d == info.path)
+    }
+
     /// Adds an opened device: shows it the current state, then reports it.
     pub fn insert(&self, mut device: Box<dyn PhoneDevice>) {
-        let (state, caller) = self.state();
         let info = device.info().clone();
+        if self.is_disabled(&info) {
+            device.close();
+            tracing::info!(device = %info.id, "{} is disabled in the settings: not used", info.display_name());
+            (self.inner.sink)(DeviceEvent::Unusable {
+                path: info.path.clone(),
+                reason: format!(
+                    "{} is disabled in the settings (devices.disabled)",
+                    info.display_name()
+                ),
+            });
+            return;
+        }
+        let (state, caller) = self.state();
         if let Err(e) = device
             .show(&state, Instant::now())
             .and_then(|()| device.show_caller(caller.as_deref()))

@@ -253,6 +253,9 @@ pub struct DeviceSettings {
     /// Where your own device profiles are (default: `device-profiles` next to
     /// the configuration file).
     pub profiles_dir: Option<PathBuf>,
+    /// Devices never to use (neither read nor written): "VID:PID" in hex
+    /// ("0b0e:0307") or a path ("/dev/hidraw3").
+    pub disabled: Vec<String>,
     /// The microphone and speaker of calls answered or placed from a device:
     /// "auto" (that device's own sound card, found by USB topology, else the
     /// system's), "default" (the system's), a name from `hookswitch
@@ -274,6 +277,7 @@ impl Default for DeviceSettings {
             usb_phones: false,
             detach_kernel_driver: false,
             profiles_dir: None,
+            disabled: Vec::new(),
             microphone: "auto".into(),
             speaker: "auto".into(),
             reject_status: 486,

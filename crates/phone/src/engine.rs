@@ -43,6 +43,7 @@ fn start_devices(
         None => hookswitch_hid::profile::builtin(),
     };
     let devices = DeviceManager::new(profiles, sink);
+    devices.set_disabled(config.devices.disabled.clone());
     let hotplug = config.devices.enabled.then(|| {
         Hotplug::start(
             devices.clone(),
