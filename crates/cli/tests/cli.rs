@@ -138,6 +138,13 @@ fn commands_reach_a_running_instance() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let control = dir.path().join("control.sock");
+    // No sound card here: calls of the daemon make no sound.
+    std::fs::create_dir_all(dir.path().join("hookswitch")).unwrap();
+    std::fs::write(
+        dir.path().join("hookswitch/config.toml"),
+        "[devices]\nmicrophone = \"none\"\nspeaker = \"none\"\n",
+    )
+    .unwrap();
     let mut daemon = hookswitch(dir.path());
     daemon
         .args([

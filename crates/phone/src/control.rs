@@ -9,7 +9,6 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{UnixListener, UnixStream};
 
 use crate::api::CallId;
-use crate::audio::AudioSpec;
 use crate::engine::Engine;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -154,11 +153,11 @@ async fn handle(engine: &Engine, req: Request) -> Reply {
     let result = match req {
         Request::Calls => engine.calls().await.map(|c| serde_json::to_value(c).ok()),
         Request::Call { target, account } => engine
-            .call(&target, account.as_deref(), AudioSpec::default())
+            .call(&target, account.as_deref(), engine.phone_audio())
             .await
             .map(|id| Some(id.into())),
         Request::Answer { call } => engine
-            .answer(call, AudioSpec::default())
+            .answer(call, engine.phone_audio())
             .await
             .map(|()| None),
         Request::Reject { call, status } => engine.reject(call, status).await.map(|()| None),

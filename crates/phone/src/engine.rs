@@ -19,6 +19,16 @@ use crate::local_address::LocalAddress;
 use hookswitch_devices::hotplug::{Hotplug, HotplugOptions};
 use hookswitch_devices::{DeviceEvent, DeviceManager, EventSink};
 
+/// A `devices.microphone`/`speaker` setting with no device acting: "auto"
+/// is the system's device, "none" no sound.
+fn phone_device(setting: &str) -> Option<String> {
+    match setting {
+        "none" => None,
+        "auto" => Some("default".into()),
+        name => Some(name.into()),
+    }
+}
+
 /// The device manager, whose events reach the driver; with `devices.enabled`
 /// the hotplug watcher that opens real devices as they come.
 fn start_devices(
@@ -103,6 +113,7 @@ pub struct Engine {
     events: broadcast::Sender<PhoneEvent>,
     local: SocketAddr,
     devices: DeviceManager,
+    phone_audio: AudioSpec,
 }
 
 impl Engine {
@@ -242,6 +253,11 @@ impl Engine {
             events,
             local,
             devices,
+            phone_audio: AudioSpec {
+                microphone: phone_device(&config.devices.microphone),
+                speaker: phone_device(&config.devices.speaker),
+                ..AudioSpec::default()
+            },
         };
         Ok((engine, first_subscriber))
     }
@@ -255,6 +271,14 @@ impl Engine {
     /// (the last 10,000 of each).
     pub async fn desk_latency(&self) -> Result<crate::driver::latency::DeskLatency, EngineError> {
         self.ask(|reply| Command::DeskLatency { reply }).await
+    }
+
+    /// The phone's own sound (the configured microphone and speaker, the
+    /// system's by default): for calls answered or placed from the local API
+    /// (`hookswitch answer` against `hookswitch run`) rather than a script's
+    /// files and tones.
+    pub fn phone_audio(&self) -> AudioSpec {
+        self.phone_audio.clone()
     }
 
     /// The call-control devices the engine drives (also to plug in simulated

@@ -77,10 +77,16 @@ impl DeskEdge {
     /// The sound of what the acting device does: its own sound card when
     /// the setting is "auto" and it has one.
     fn audio(&self) -> AudioSpec {
-        let paired = self
-            .desk
-            .acting_device()
-            .and_then(|d| self.sound_devices.get(&d));
+        self.audio_of(self.desk.acting_device())
+    }
+
+    /// The sound of calls no device acted on (auto-answer).
+    pub fn default_audio(&self) -> AudioSpec {
+        self.audio_of(None)
+    }
+
+    fn audio_of(&self, device: Option<DeviceId>) -> AudioSpec {
+        let paired = device.and_then(|d| self.sound_devices.get(&d));
         let pick = |setting: &str| match setting {
             "none" => None,
             "auto" => Some(paired.cloned().unwrap_or_else(|| "default".into())),

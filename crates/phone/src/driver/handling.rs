@@ -10,7 +10,6 @@ use hookswitch_sip::ua::{self, AccountId};
 use super::Driver;
 use super::calls::target_uri;
 use crate::api::{CallId, EngineError, PhoneEvent};
-use crate::audio::AudioSpec;
 use crate::call_handling::{CallHandling, Disposition, ForwardReason};
 
 /// Something due while a call rings.
@@ -199,7 +198,8 @@ impl Driver {
                     );
                 }
                 RingTimer::AutoAnswer => {
-                    if let Err(e) = self.answer(now, call, AudioSpec::default()) {
+                    let audio = self.desk.default_audio();
+                    if let Err(e) = self.answer(now, call, audio) {
                         tracing::warn!(call, "auto-answer failed: {e}");
                     }
                 }
