@@ -115,6 +115,16 @@ impl Baresip {
         Ok(String::from_utf8_lossy(&buf[..n]).into_owned())
     }
 
+    /// The RFC 4733 keys baresip 1.0 logged as received (each logged as it
+    /// starts and ends; the ends are counted), in order.
+    pub fn dtmf_heard(log: &str) -> String {
+        log.split("received event: '")
+            .skip(1)
+            .filter(|rest| rest.get(1..).is_some_and(|r| r.starts_with("' (end=1)")))
+            .filter_map(|rest| rest.chars().next())
+            .collect()
+    }
+
     /// The recording of what baresip received (`dump-*-dec.wav`), once written.
     pub fn received_recording(&self) -> Option<PathBuf> {
         std::fs::read_dir(&self.dumps)

@@ -19,6 +19,7 @@ use std::net::{SocketAddr, TcpListener, UdpSocket};
 use std::path::Path;
 use std::time::Duration;
 
+use hookswitch_phone::config::AccountSettings;
 use hookswitch_phone::{Config, Engine, Passwords, PhoneEvent};
 use tokio::sync::broadcast;
 
@@ -74,6 +75,26 @@ pub fn test_config(port: u16) -> Config {
     c.devices.microphone = "none".into();
     c.devices.speaker = "none".into();
     c
+}
+
+/// An account over UDP at `aor` (numbers dialled from it go to the AOR's
+/// domain), registering or not; callers change the rest with `..`.
+pub fn test_account(name: &str, aor: &str, register: bool) -> AccountSettings {
+    AccountSettings {
+        name: name.into(),
+        aor: aor.into(),
+        display_name: None,
+        auth_user: None,
+        registrar: None,
+        outbound_proxy: None,
+        transport: "udp".into(),
+        expires: 600,
+        register,
+        codecs: None,
+        tls_ca_file: None,
+        srtp: Default::default(),
+        calls: None,
+    }
 }
 
 /// Starts an in-process engine.

@@ -65,3 +65,27 @@ pub fn uac(
     cmd.args(extra).arg(target.to_string());
     Process::spawn(&format!("sipp-uac-{port}"), cmd, dir)
 }
+
+/// sipp calling 127.0.0.1:`port` once with scenario file `scenario`.
+pub fn calls(dir: &Path, port: u16, scenario: &'static str) -> Process {
+    uac(
+        dir,
+        crate::free_port(),
+        std::net::SocketAddr::from(([127, 0, 0, 1], port)),
+        Scenario::File(scenario),
+        1,
+        &[],
+    )
+}
+
+/// Waits (off the async runtime) for sipp to finish, failing the test with
+/// its log unless its scenario passed.
+pub async fn succeeds(mut p: Process) {
+    let (status, log) = tokio::task::spawn_blocking(move || {
+        let s = p.wait(std::time::Duration::from_secs(40));
+        (s, p.log())
+    })
+    .await
+    .expect("sipp waiter");
+    assert!(status.success(), "sipp failed ({status}):\n{log}");
+}

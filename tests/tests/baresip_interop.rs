@@ -337,13 +337,7 @@ async fn dtmf_round_trip_with_baresip() {
     wait_until(Duration::from_secs(10), "baresip to hear our keys", || {
         process.log().contains("received event: '#' (end=1)")
     });
-    let heard: String = process
-        .log()
-        .split("received event: '")
-        .skip(1)
-        .filter(|rest| rest.get(1..).is_some_and(|r| r.starts_with("' (end=1)")))
-        .filter_map(|rest| rest.chars().next())
-        .collect();
+    let heard = Baresip::dtmf_heard(&process.log());
     assert_eq!(heard, "159#");
     let answer = baresip.command("sndcode", "2580*").unwrap();
     assert!(!answer.contains("\"ok\":false"), "{answer}");

@@ -3,27 +3,15 @@
 //! unanswered, and when the user refuses as busy), and an intercom call that
 //! asks with `Call-Info: answer-after` is answered by itself when allowed.
 
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use hookswitch_phone::call_handling::{CallHandling, ForwardReason};
 use hookswitch_phone::{Config, Engine, Passwords, PhoneEvent};
-use hookswitch_tests::sipp::{self, Scenario};
-use hookswitch_tests::{Process, expect_event, free_port, start_engine, test_config};
+use hookswitch_tests::sipp;
+use hookswitch_tests::{expect_event, free_port, start_engine, test_config};
 use tokio::sync::broadcast;
 
 const T: Duration = Duration::from_secs(15);
-
-/// Waits (off the async runtime) for sipp to exit, asserting success.
-async fn sipp_succeeds(mut p: Process) {
-    let (status, log) = tokio::task::spawn_blocking(move || {
-        let s = p.wait(Duration::from_secs(40));
-        (s, p.log())
-    })
-    .await
-    .unwrap();
-    assert!(status.success(), "sipp failed ({status}):\n{log}");
-}
 
 async fn engine_with(calls: CallHandling) -> (Engine, broadcast::Receiver<PhoneEvent>, u16) {
     let port = free_port();
@@ -33,17 +21,6 @@ async fn engine_with(calls: CallHandling) -> (Engine, broadcast::Receiver<PhoneE
     };
     let (engine, events) = start_engine(&config, &Passwords::new()).await;
     (engine, events, port)
-}
-
-fn sipp_calls(dir: &std::path::Path, port: u16, scenario: &'static str) -> Process {
-    sipp::uac(
-        dir,
-        free_port(),
-        SocketAddr::from(([127, 0, 0, 1], port)),
-        Scenario::File(scenario),
-        1,
-        &[],
-    )
 }
 
 /// The Deflected event: (reason, forwarded to, status).
@@ -68,12 +45,12 @@ async fn dnd_answers_486_without_ringing() {
         ..Default::default()
     })
     .await;
-    let sipp = sipp_calls(dir.path(), port, "uac_refused_busy");
+    let sipp = sipp::calls(dir.path(), port, "uac_refused_busy");
     assert_eq!(
         expect_event(&mut events, T, "refused", deflected).await,
         ("dnd".into(), None, 486)
     );
-    sipp_succeeds(sipp).await;
+    sipp::succeeds(sipp).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -89,7 +66,7 @@ async fn dnd_turned_on_at_run_time_with_busy_forwarding() {
         )
         .await
         .unwrap();
-    let sipp = sipp_calls(dir.path(), port, "uac_forwarded");
+    let sipp = sipp::calls(dir.path(), port, "uac_forwarded");
     assert_eq!(
         expect_event(&mut events, T, "forwarded", deflected).await,
         (
@@ -98,7 +75,7 @@ async fn dnd_turned_on_at_run_time_with_busy_forwarding() {
             302
         )
     );
-    sipp_succeeds(sipp).await;
+    sipp::succeeds(sipp).await;
     // A target that cannot be dialled is refused when it is set.
     assert!(
         engine
@@ -116,10 +93,10 @@ async fn forward_always_answers_302_without_ringing() {
         ..Default::default()
     })
     .await;
-    let sipp = sipp_calls(dir.path(), port, "uac_forwarded");
+    let sipp = sipp::calls(dir.path(), port, "uac_forwarded");
     let (reason, _, status) = expect_event(&mut events, T, "forwarded", deflected).await;
     assert_eq!((reason.as_str(), status), ("always", 302));
-    sipp_succeeds(sipp).await;
+    sipp::succeeds(sipp).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -131,7 +108,7 @@ async fn an_unanswered_call_is_forwarded_after_ringing() {
         ..Default::default()
     })
     .await;
-    let sipp = sipp_calls(dir.path(), port, "uac_forwarded");
+    let sipp = sipp::calls(dir.path(), port, "uac_forwarded");
     expect_event(&mut events, T, "ringing", |e| {
         matches!(e, PhoneEvent::IncomingCall { .. }).then_some(())
     })
@@ -148,7 +125,7 @@ async fn an_unanswered_call_is_forwarded_after_ringing() {
     .await;
     assert_eq!((reason.as_str(), status), ("no-answer", 302));
     assert_eq!(to.as_deref(), Some("sip:voicemail@127.0.0.1:5999"));
-    sipp_succeeds(sipp).await;
+    sipp::succeeds(sipp).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -159,7 +136,7 @@ async fn refusing_as_busy_forwards_when_busy_forwarding_is_set() {
         ..Default::default()
     })
     .await;
-    let sipp = sipp_calls(dir.path(), port, "uac_forwarded");
+    let sipp = sipp::calls(dir.path(), port, "uac_forwarded");
     let call = expect_event(&mut events, T, "ringing", |e| match e {
         PhoneEvent::IncomingCall { call, .. } => Some(*call),
         _ => None,
@@ -172,7 +149,7 @@ async fn refusing_as_busy_forwards_when_busy_forwarding_is_set() {
     })
     .await;
     assert_eq!((reason.as_str(), status), ("busy", 302));
-    sipp_succeeds(sipp).await;
+    sipp::succeeds(sipp).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -183,7 +160,7 @@ async fn an_intercom_call_is_answered_by_itself_when_allowed() {
         ..Default::default()
     })
     .await;
-    let sipp = sipp_calls(dir.path(), port, "uac_answer_after");
+    let sipp = sipp::calls(dir.path(), port, "uac_answer_after");
     let asked = expect_event(&mut events, T, "ringing", |e| match e {
         PhoneEvent::IncomingCall { answer_after, .. } => Some(*answer_after),
         _ => None,
@@ -200,5 +177,5 @@ async fn an_intercom_call_is_answered_by_itself_when_allowed() {
     })
     .await;
     assert_eq!(reason, "remote");
-    sipp_succeeds(sipp).await;
+    sipp::succeeds(sipp).await;
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use hookswitch_phone::config::AccountSettings;
 use hookswitch_phone::{AudioSpec, Passwords, PhoneEvent};
-use hookswitch_tests::{expect_event, free_port, start_engine, test_config};
+use hookswitch_tests::{expect_event, free_port, start_engine, test_account, test_config};
 
 const T: Duration = Duration::from_secs(10);
 
@@ -16,19 +16,8 @@ async fn established_codec(account: Option<&str>) -> String {
     let a_port = free_port();
     let mut config = test_config(a_port);
     config.accounts.push(AccountSettings {
-        name: "pstn".into(),
-        aor: format!("sip:alice@127.0.0.1:{a_port}"),
-        display_name: None,
-        auth_user: None,
-        registrar: None,
-        outbound_proxy: None,
-        transport: "udp".into(),
-        expires: 600,
-        register: false,
         codecs: Some(vec!["PCMA".into()]),
-        tls_ca_file: None,
-        srtp: Default::default(),
-        calls: None,
+        ..test_account("pstn", &format!("sip:alice@127.0.0.1:{a_port}"), false)
     });
     let passwords = Passwords::from([("pstn".to_string(), "unused".to_string())]);
     let (a, mut a_events) = start_engine(&config, &passwords).await;

@@ -4,16 +4,14 @@
 //! other end. Assertions are on the wire (sipp's scenario passes only if our
 //! 200, 486 or BYE arrives) and on the output report bytes written.
 
-use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use hookswitch_devices::hid::simulated::{SimulatedHandle, SimulatedSpec};
 use hookswitch_hid::descriptor_from_hex;
 use hookswitch_hid::profile::DeviceIdentity;
-use hookswitch_phone::config::AccountSettings;
 use hookswitch_phone::{Config, Engine, Passwords, PhoneEvent};
 use hookswitch_tests::sipp::{self, Scenario};
-use hookswitch_tests::{Process, expect_event, free_port, start_engine, test_config};
+use hookswitch_tests::{expect_event, free_port, start_engine, test_account, test_config};
 use tokio::sync::broadcast;
 
 const T: Duration = Duration::from_secs(15);
@@ -119,27 +117,6 @@ fn written(device: &SimulatedHandle, want: &[u8]) -> Vec<Vec<u8>> {
     before
 }
 
-fn sipp_calls(dir: &std::path::Path, port: u16, scenario: &'static str) -> Process {
-    sipp::uac(
-        dir,
-        free_port(),
-        SocketAddr::from(([127, 0, 0, 1], port)),
-        Scenario::File(scenario),
-        1,
-        &[],
-    )
-}
-
-async fn sipp_succeeds(mut p: Process) {
-    let (status, log) = tokio::task::spawn_blocking(move || {
-        let s = p.wait(Duration::from_secs(40));
-        (s, p.log())
-    })
-    .await
-    .unwrap();
-    assert!(status.success(), "sipp failed ({status}):\n{log}");
-}
-
 fn established(e: &PhoneEvent) -> Option<u64> {
     match e {
         PhoneEvent::Established { call, .. } => Some(*call),
@@ -153,7 +130,7 @@ async fn jabra_lifting_answers_and_putting_down_hangs_up() {
     let mut d = desk(jabra()).await;
     // Report 2: Off-Hook bit 0, Mute 1, Ring 2, Hold 3, Ringer 5.
     written(&d.device, &[0x02, 0x00, 0x00]);
-    let sipp = sipp_calls(dir.path(), d.port, "uac_device");
+    let sipp = sipp::calls(dir.path(), d.port, "uac_device");
     written(&d.device, &[0x02, 0x24, 0x00]);
     // Hook Switch = 1: answered (sipp's scenario needs our 200), the Ring
     // LED and ringer go off, Off-Hook on.
@@ -163,7 +140,7 @@ async fn jabra_lifting_answers_and_putting_down_hangs_up() {
     // Hook Switch = 0: hung up (sipp needs our BYE).
     d.press(&[0x02, 0x00, 0x00]);
     written(&d.device, &[0x02, 0x00, 0x00]);
-    sipp_succeeds(sipp).await;
+    sipp::succeeds(sipp).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -172,12 +149,12 @@ async fn epos_drop_declines_a_ringing_call_with_486() {
     let mut d = desk(epos()).await;
     // Report 3: Ringer bit 0, Off-Hook 1, Ring 3, Mute 4, On-Line 5, Hold 6.
     written(&d.device, &[0x03, 0x00]);
-    let sipp = sipp_calls(dir.path(), d.port, "uac_declined");
+    let sipp = sipp::calls(dir.path(), d.port, "uac_declined");
     written(&d.device, &[0x03, 0x09]);
     // Drop (report 2 bit 6), the handset still on its hook.
     d.press(&[0x02, 0x40]);
     written(&d.device, &[0x03, 0x00]);
-    sipp_succeeds(sipp).await;
+    sipp::succeeds(sipp).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -186,7 +163,7 @@ async fn poly_mute_from_the_headset_and_from_the_app_show_on_the_mute_led() {
     let mut d = desk(poly()).await;
     // One report per LED: Mute 0x09, Off-Hook 0x17, Ring 0x18, On-Line 0x2A.
     written(&d.device, &[0x2A, 0x00]);
-    let sipp = sipp_calls(dir.path(), d.port, "uac_device");
+    let sipp = sipp::calls(dir.path(), d.port, "uac_device");
     written(&d.device, &[0x18, 0x01]);
     d.press(&[0x08, 0x02]);
     let call = expect_event(&mut d.events, T, "answered", established).await;
@@ -203,7 +180,7 @@ async fn poly_mute_from_the_headset_and_from_the_app_show_on_the_mute_led() {
     written(&d.device, &[0x09, 0x01]);
     d.press(&[0x08, 0x00]);
     written(&d.device, &[0x17, 0x00]);
-    sipp_succeeds(sipp).await;
+    sipp::succeeds(sipp).await;
 }
 
 /// The Jabra Evolve Link's keypad: 4 bits from report 2 bit 7 (value 10 is
@@ -219,21 +196,11 @@ async fn jabra_off_hook_keypad_and_hash_place_a_call() {
     let sipp = sipp::uas(dir.path(), sipp_port, Scenario::Builtin("uas"), 1, &[]);
     let mut config = test_config(free_port());
     // Numbers typed on the keypad go to this account's domain: sipp.
-    config.accounts.push(AccountSettings {
-        name: "desk".into(),
-        aor: format!("sip:alice@127.0.0.1:{sipp_port}"),
-        display_name: None,
-        auth_user: None,
-        registrar: None,
-        outbound_proxy: None,
-        transport: "udp".into(),
-        expires: 600,
-        register: false,
-        codecs: None,
-        tls_ca_file: None,
-        srtp: Default::default(),
-        calls: None,
-    });
+    config.accounts.push(test_account(
+        "desk",
+        &format!("sip:alice@127.0.0.1:{sipp_port}"),
+        false,
+    ));
     let mut d = desk_with(jabra(), config).await;
     written(&d.device, &[0x02, 0x00, 0x00]);
     d.press(&[0x02, 0x01, 0x00]);
@@ -254,7 +221,7 @@ async fn jabra_off_hook_keypad_and_hash_place_a_call() {
     d.press(&[0x02, 0x01, 0x00]);
     d.press(&[0x02, 0x00, 0x00]);
     written(&d.device, &[0x02, 0x00, 0x00]);
-    sipp_succeeds(sipp).await;
+    sipp::succeeds(sipp).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -262,7 +229,7 @@ async fn a_device_unplugged_mid_call_loses_nothing_and_a_new_one_gets_the_state(
     let dir = tempfile::tempdir().unwrap();
     let mut d = desk(jabra()).await;
     written(&d.device, &[0x02, 0x00, 0x00]);
-    let sipp = sipp_calls(dir.path(), d.port, "uac_device");
+    let sipp = sipp::calls(dir.path(), d.port, "uac_device");
     written(&d.device, &[0x02, 0x24, 0x00]);
     d.press(&[0x02, 0x01, 0x00]);
     let call = expect_event(&mut d.events, T, "answered", established).await;
@@ -282,7 +249,7 @@ async fn a_device_unplugged_mid_call_loses_nothing_and_a_new_one_gets_the_state(
     // It reports its hook as the Off-Hook LED set it, then is hung up.
     press(&again, &mut d.pressed_at, &[0x02, 0x01, 0x00]);
     press(&again, &mut d.pressed_at, &[0x02, 0x00, 0x00]);
-    sipp_succeeds(sipp).await;
+    sipp::succeeds(sipp).await;
 }
 
 /// A user profile for the Evolve Link whose Button 7 (report 2 bit 6) is
@@ -308,21 +275,11 @@ async fn desk_b(dir: &std::path::Path, gesture: &str, numbers_to: u16) -> Desk {
     let mut config = test_config(free_port());
     config.devices.profiles_dir = Some(profile_dir(dir, gesture));
     config.devices.ring_back_secs = 0;
-    config.accounts.push(AccountSettings {
-        name: "desk".into(),
-        aor: format!("sip:b@127.0.0.1:{numbers_to}"),
-        display_name: None,
-        auth_user: None,
-        registrar: None,
-        outbound_proxy: None,
-        transport: "udp".into(),
-        expires: 600,
-        register: false,
-        codecs: None,
-        tls_ca_file: None,
-        srtp: Default::default(),
-        calls: None,
-    });
+    config.accounts.push(test_account(
+        "desk",
+        &format!("sip:b@127.0.0.1:{numbers_to}"),
+        false,
+    ));
     let b = desk_with(jabra(), config).await;
     written(&b.device, &[0x02, 0x00, 0x00]);
     b
@@ -605,7 +562,7 @@ async fn redial_calls_the_last_number_and_volume_steps_the_earpiece() {
     b.press(&[0x02, 0x00, 0x00]);
     b.press(&lifted(0));
     b.press(&[0x02, 0x00, 0x00]);
-    sipp_succeeds(sipp).await;
+    sipp::succeeds(sipp).await;
 }
 
 /// Dialing, then calling: putting the headset down while the callee rings
@@ -640,7 +597,7 @@ async fn putting_down_while_it_rings_cancels_the_call() {
     .await;
     assert_eq!(reason, "local", "we gave up (sipp checks it was by CANCEL)");
     written(&b.device, &[0x02, 0x00, 0x00]);
-    sipp_succeeds(sipp).await;
+    sipp::succeeds(sipp).await;
 }
 
 /// baresip, the reference softphone, calls; the Jabra answers; keys typed on
@@ -672,13 +629,7 @@ async fn baresip_calls_the_keypad_sends_it_dtmf_and_its_hangup_clears_the_leds()
     hookswitch_tests::wait_until(T, "baresip to hear our keys", || {
         process.log().contains("received event: '*' (end=1)")
     });
-    let heard: String = process
-        .log()
-        .split("received event: '")
-        .skip(1)
-        .filter(|rest| rest.get(1..).is_some_and(|r| r.starts_with("' (end=1)")))
-        .filter_map(|rest| rest.chars().next())
-        .collect();
+    let heard = hookswitch_tests::baresip::Baresip::dtmf_heard(&process.log());
     assert_eq!(heard, "42*");
     baresip.command("hangup", "").unwrap();
     expect_event(&mut b.events, T, "baresip hangs up", |e| match e {
@@ -705,11 +656,11 @@ async fn a_disabled_device_is_neither_read_nor_written() {
     })
     .await;
     assert!(reason.contains("disabled"), "{reason}");
-    let sipp = sipp_calls(dir.path(), b.port, "uac_declined");
+    let sipp = sipp::calls(dir.path(), b.port, "uac_declined");
     let call = expect_event(&mut b.events, T, "a call rings", incoming).await;
     b.press(&lifted(0));
     // Declined from the API instead; the lifted hook answered nothing.
     b.engine.reject(call, 486).await.unwrap();
-    sipp_succeeds(sipp).await;
+    sipp::succeeds(sipp).await;
     assert!(b.device.take_written().is_empty(), "nothing written");
 }

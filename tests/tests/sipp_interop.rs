@@ -5,32 +5,15 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use hookswitch_phone::config::AccountSettings;
 use hookswitch_phone::{AudioSpec, Passwords, PhoneEvent};
 use hookswitch_tests::relay::{DropRule, Relay};
 use hookswitch_tests::sipp::{self, Scenario};
-use hookswitch_tests::{expect_event, free_port, start_engine, test_config};
+use hookswitch_tests::{expect_event, free_port, start_engine, test_account, test_config};
 
 const T: Duration = Duration::from_secs(15);
 
 fn addr(port: u16) -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], port))
-}
-
-/// Waits (off the async runtime) for sipp to exit, asserting success.
-async fn sipp_succeeds(mut p: hookswitch_tests::Process) {
-    let status = tokio::task::spawn_blocking(move || {
-        let s = p.wait(Duration::from_secs(40));
-        (s, p.log())
-    })
-    .await
-    .unwrap();
-    assert!(
-        status.0.success(),
-        "sipp failed ({}):\n{}",
-        status.0,
-        status.1
-    );
 }
 
 fn established(e: &PhoneEvent) -> Option<u64> {
@@ -134,7 +117,7 @@ async fn our_uac_against_sipp_uas() {
     engine.hangup(Some(call)).await.unwrap();
     let (reason, _) = expect_event(&mut events, T, "ended", ended).await;
     assert_eq!(reason, "local");
-    sipp_succeeds(sipp).await;
+    sipp::succeeds(sipp).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -155,7 +138,7 @@ async fn our_uas_against_sipp_uac() {
     expect_event(&mut events, T, "established", established).await;
     let (reason, _) = expect_event(&mut events, T, "ended", ended).await;
     assert_eq!(reason, "remote", "sipp's BYE ends the call");
-    sipp_succeeds(sipp).await;
+    sipp::succeeds(sipp).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -164,21 +147,11 @@ async fn digest_challenge_on_invite_is_answered() {
     let sipp_port = free_port();
     let sipp = sipp::uas(dir.path(), sipp_port, Scenario::File("uas_auth"), 1, &[]);
     let mut config = test_config(free_port());
-    config.accounts.push(AccountSettings {
-        name: "lab".into(),
-        aor: format!("sip:alice@127.0.0.1:{sipp_port}"),
-        display_name: None,
-        auth_user: None,
-        registrar: None,
-        outbound_proxy: None,
-        transport: "udp".into(),
-        expires: 600,
-        register: false,
-        codecs: None,
-        tls_ca_file: None,
-        srtp: Default::default(),
-        calls: None,
-    });
+    config.accounts.push(test_account(
+        "lab",
+        &format!("sip:alice@127.0.0.1:{sipp_port}"),
+        false,
+    ));
     let passwords = Passwords::from([("lab".to_string(), "secret".to_string())]);
     let (engine, mut events) = start_engine(&config, &passwords).await;
     let call = engine
@@ -195,7 +168,7 @@ async fn digest_challenge_on_invite_is_answered() {
     );
     engine.hangup(Some(call)).await.unwrap();
     expect_event(&mut events, T, "ended", ended).await;
-    sipp_succeeds(sipp).await;
+    sipp::succeeds(sipp).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -216,7 +189,7 @@ async fn caller_cancels_while_we_ring() {
         let (reason, _) = expect_event(&mut events, T, "ended", ended).await;
         assert_eq!(reason, "cancelled");
     }
-    sipp_succeeds(sipp).await;
+    sipp::succeeds(sipp).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -236,7 +209,7 @@ async fn callee_hangs_up_with_bye() {
     expect_event(&mut events, T, "established", established).await;
     let (reason, _) = expect_event(&mut events, T, "ended", ended).await;
     assert_eq!(reason, "remote");
-    sipp_succeeds(sipp).await;
+    sipp::succeeds(sipp).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -259,7 +232,7 @@ async fn peer_puts_us_on_hold_and_resumes() {
         "sendrecv"
     );
     expect_event(&mut events, T, "ended", ended).await;
-    sipp_succeeds(sipp).await;
+    sipp::succeeds(sipp).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -289,7 +262,7 @@ async fn lost_invite_is_retransmitted() {
     assert_eq!(relay.dropped(), 2);
     engine.hangup(Some(call)).await.unwrap();
     expect_event(&mut events, T, "ended", ended).await;
-    sipp_succeeds(sipp).await;
+    sipp::succeeds(sipp).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -320,7 +293,7 @@ async fn lost_200_is_retransmitted_until_acked() {
     expect_event(&mut events, T, "established", established).await;
     assert_eq!(relay.dropped(), 2);
     expect_event(&mut events, T, "ended", ended).await;
-    sipp_succeeds(sipp).await;
+    sipp::succeeds(sipp).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -369,7 +342,7 @@ async fn early_media_flows_before_any_answer() {
         stats.packets_sent > 30 && stats.packets_received > 30,
         "{stats:?}"
     );
-    sipp_succeeds(sipp).await;
+    sipp::succeeds(sipp).await;
 }
 
 /// We put sipp on hold (its first refusal leaves the call as it was), then
@@ -406,7 +379,7 @@ async fn we_put_the_peer_on_hold_and_resume() {
     engine.hangup(Some(call)).await.unwrap();
     let (reason, _) = expect_event(&mut events, T, "ended", ended).await;
     assert_eq!(reason, "local");
-    sipp_succeeds(sipp).await;
+    sipp::succeeds(sipp).await;
 }
 
 /// sipp transfers us to carol (a second sipp): we accept the REFER, call carol,
@@ -450,9 +423,9 @@ async fn we_are_transferred(scenario: &'static str, carol_scenario: Scenario<'st
     assert_eq!(up, new_call);
     let (reason, _) = expect_event(&mut events, T, "the transferor hangs up", ended).await;
     assert_eq!(reason, "remote");
-    sipp_succeeds(sipp).await;
+    sipp::succeeds(sipp).await;
     engine.hangup(Some(new_call)).await.unwrap();
-    sipp_succeeds(carol).await;
+    sipp::succeeds(carol).await;
 }
 
 /// We transfer sipp to carol: REFER accepted, progress reported, and once
@@ -484,7 +457,7 @@ async fn we_transfer_the_peer_blind() {
     );
     let (reason, _) = expect_event(&mut events, T, "our call ends", ended).await;
     assert_eq!(reason, "local");
-    sipp_succeeds(sipp).await;
+    sipp::succeeds(sipp).await;
 }
 
 /// Glare: our hold re-INVITE crosses sipp's. We answer sipp's with 491, sipp
@@ -509,7 +482,7 @@ async fn crossed_reinvites_are_resolved() {
     assert_eq!(direction, "sendonly");
     engine.hangup(Some(call)).await.unwrap();
     expect_event(&mut events, T, "ended", ended).await;
-    sipp_succeeds(sipp).await;
+    sipp::succeeds(sipp).await;
 }
 
 /// DTMF by SIP INFO with a peer that has no telephone-event: our keys go as
@@ -532,7 +505,7 @@ async fn dtmf_by_sip_info_both_ways() {
     assert_eq!(key, '5');
     engine.hangup(Some(call)).await.unwrap();
     expect_event(&mut events, T, "ended", ended).await;
-    sipp_succeeds(sipp).await;
+    sipp::succeeds(sipp).await;
 }
 
 /// Session timers as the peer asks for them: sipp (the refresher) asks for
@@ -548,5 +521,5 @@ async fn session_timers_are_agreed_and_refreshes_taken() {
         ..
     } = answer_sipp("uac_session_timer", &[]).await;
     expect_event(&mut events, T, "ended", ended).await;
-    sipp_succeeds(sipp).await;
+    sipp::succeeds(sipp).await;
 }

@@ -11,13 +11,12 @@
 use std::path::Path;
 use std::time::Duration;
 
-use hookswitch_phone::config::AccountSettings;
 use hookswitch_phone::{AudioSpec, Engine, Passwords, PhoneEvent};
 use hookswitch_tests::kamailio::{Kamailio, USERS};
 use hookswitch_tests::netns::{self, NatRig};
 use hookswitch_tests::{
-    Process, assert_within_1pct, expect_event, free_port, recorded_tone, start_engine, test_config,
-    wait_until,
+    Process, assert_within_1pct, expect_event, free_port, recorded_tone, start_engine,
+    test_account, test_config, wait_until,
 };
 use tokio::sync::broadcast;
 
@@ -36,21 +35,11 @@ async fn bob(rig: &NatRig, kamailio_port: u16) -> (Engine, broadcast::Receiver<P
     let mut config = test_config(free_port());
     config.sip.listen.set_ip(rig.wan_ip().into());
     config.sip.accept_p2p = false;
-    config.accounts.push(AccountSettings {
-        name: "bob".into(),
-        aor: format!("sip:bob@{}:{kamailio_port}", rig.wan_ip()),
-        display_name: None,
-        auth_user: None,
-        registrar: None,
-        outbound_proxy: None,
-        transport: "udp".into(),
-        expires: 600,
-        register: true,
-        codecs: None,
-        tls_ca_file: None,
-        srtp: Default::default(),
-        calls: None,
-    });
+    config.accounts.push(test_account(
+        "bob",
+        &format!("sip:bob@{}:{kamailio_port}", rig.wan_ip()),
+        true,
+    ));
     let passwords = Passwords::from([("bob".to_string(), password("bob").to_string())]);
     let (engine, mut events) = start_engine(&config, &passwords).await;
     expect_event(&mut events, T, "bob registered", |e| match e {
