@@ -664,3 +664,48 @@ async fn a_disabled_device_is_neither_read_nor_written() {
     sipp::succeeds(sipp).await;
     assert!(b.device.take_written().is_empty(), "nothing written");
 }
+
+/// Voicemail news from the PBX (an unsolicited RFC 3842 NOTIFY from sipp,
+/// answered 200): the event names the account and the counts, and the
+/// state every device mirrors has Message Waiting on, then off again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn voicemail_notify_lights_message_waiting_on_the_devices() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = test_config(free_port());
+    config
+        .accounts
+        .push(test_account("work", "sip:alice@127.0.0.1", false));
+    let mut b = desk_with(jabra(), config).await;
+    let sipp = hookswitch_tests::sipp::uac(
+        dir.path(),
+        free_port(),
+        std::net::SocketAddr::from(([127, 0, 0, 1], b.port)),
+        Scenario::File("uac_mwi_notify"),
+        1,
+        &["-s", "alice"],
+    );
+    let mwi = |e: &PhoneEvent| match e {
+        PhoneEvent::MessageWaiting {
+            account,
+            waiting,
+            new,
+            old,
+        } => Some((account.clone(), *waiting, *new, *old)),
+        _ => None,
+    };
+    let first = expect_event(&mut b.events, T, "voicemail", mwi).await;
+    assert_eq!(first, (Some("work".into()), true, Some(2), Some(8)));
+    let devices = b.engine.devices().clone();
+    let shows = |on: bool| {
+        tokio::task::block_in_place(|| {
+            hookswitch_tests::wait_until(T, "the devices' Message Waiting", || {
+                devices.state().0.message_waiting == on
+            })
+        })
+    };
+    shows(true);
+    let second = expect_event(&mut b.events, T, "no more voicemail", mwi).await;
+    assert!(!second.1);
+    shows(false);
+    sipp::succeeds(sipp).await;
+}

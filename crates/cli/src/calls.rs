@@ -47,6 +47,7 @@ fn event_call(e: &PhoneEvent) -> Option<CallId> {
         | PhoneEvent::Ended { call, .. } => Some(*call),
         PhoneEvent::Ready { .. }
         | PhoneEvent::Dnd { .. }
+        | PhoneEvent::MessageWaiting { .. }
         | PhoneEvent::Dialing { .. }
         | PhoneEvent::Device { .. }
         | PhoneEvent::AddressChanged { .. }

@@ -97,6 +97,19 @@ pub fn print_event(cli: &Cli, e: &PhoneEvent) {
             if *on { "on" } else { "off" },
             account.as_deref().unwrap_or("calls to no account")
         ),
+        PhoneEvent::MessageWaiting {
+            account,
+            waiting,
+            new,
+            old,
+        } => {
+            let whose = account.as_deref().unwrap_or("voicemail");
+            match (waiting, new, old) {
+                (true, Some(n), Some(o)) => format!("{whose}: {n} new voicemail ({o} old)"),
+                (true, ..) => format!("{whose}: new voicemail"),
+                (false, ..) => format!("{whose}: no new voicemail"),
+            }
+        }
         PhoneEvent::Dialing { digits, done } => match (done, digits.is_empty()) {
             (false, true) => "dial tone".to_string(),
             (false, false) => format!("dialing {digits}"),

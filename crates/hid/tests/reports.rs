@@ -267,3 +267,38 @@ fn keypad_resting_out_of_range_reports_key_zero() {
     );
     assert_eq!(got, [Key('0'), Key('#'), Button(7)]);
 }
+
+/// A desk phone's LEDs as a descriptor would declare them (none of the real
+/// fixtures has Message Waiting): Off-Hook, Message Waiting and DND, one bit
+/// each in report 5, padded to a byte.
+#[test]
+fn message_waiting_and_dnd_leds_are_driven_where_a_device_has_them() {
+    let bytes = [
+        0x05, 0x0B, // Usage Page (Telephony)
+        0x09, 0x01, // Usage (Phone)
+        0xA1, 0x01, // Collection (Application)
+        0x85, 0x05, //   Report ID 5
+        0x05, 0x08, //   Usage Page (LED)
+        0x09, 0x17, //   Usage (Off-Hook)
+        0x09, 0x19, //   Usage (Message Waiting)
+        0x09, 0x08, //   Usage (Do Not Disturb)
+        0x15, 0x00, 0x25, 0x01, // Logical 0..1
+        0x75, 0x01, 0x95, 0x03, // 3 x 1 bit
+        0x91, 0x02, //   Output (Data, Var, Abs)
+        0x75, 0x05, 0x95, 0x01, 0x91, 0x03, // 5 bits padding
+        0xC0, // End Collection
+    ];
+    let d = parse(&bytes).unwrap();
+    let mut enc = Encoder::new(&d, &capabilities(&d));
+    let state = DeviceState {
+        message_waiting: true,
+        ..Default::default()
+    };
+    assert_eq!(enc.encode(&state), [vec![0x05, 0b010]]);
+    let state = DeviceState {
+        off_hook: true,
+        dnd: true,
+        ..Default::default()
+    };
+    assert_eq!(enc.encode(&state), [vec![0x05, 0b101]]);
+}

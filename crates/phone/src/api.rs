@@ -106,6 +106,15 @@ pub enum PhoneEvent {
         account: Option<String>,
         on: bool,
     },
+    /// Voicemail: the box of `account` (`None`: a NOTIFY for no account of
+    /// ours) has new messages (`waiting`), with the counts when the PBX
+    /// gives them. The devices' Message Waiting LED follows.
+    MessageWaiting {
+        account: Option<String>,
+        waiting: bool,
+        new: Option<u32>,
+        old: Option<u32>,
+    },
     /// Digits typed on a device's keypad after lifting it: `done` when dialing
     /// ended (dialed, or given up with no digits).
     Dialing {

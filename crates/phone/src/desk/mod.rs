@@ -140,6 +140,8 @@ pub struct Desk {
     /// DND per account (`None`: calls to no account), as the engine says.
     dnd_by_account: BTreeMap<Option<String>, bool>,
     message_waiting: bool,
+    /// Voicemail per account, as the PBX last said.
+    mwi_by_account: BTreeMap<Option<String>, bool>,
     last_dialed: Option<String>,
     clock: u64,
     actions: VecDeque<DeskAction>,
@@ -160,6 +162,7 @@ impl Desk {
             dnd: false,
             dnd_by_account: BTreeMap::new(),
             message_waiting: false,
+            mwi_by_account: BTreeMap::new(),
             last_dialed: None,
             clock: 0,
             actions: VecDeque::new(),
@@ -186,6 +189,16 @@ impl Desk {
         if !off_hook {
             let following = &self.following;
             self.lifted.retain(|d| !following.contains(d));
+        }
+    }
+
+    /// The number dialed from the desk could not be called (no account, a
+    /// bad number): a handset still lifted hears the busy tone.
+    pub fn place_failed(&mut self) {
+        if self.handset_lifted() && self.active().is_none() && !self.busy_tone {
+            self.busy_tone = true;
+            self.actions
+                .push_back(DeskAction::Tone(Some(LocalTone::Busy)));
         }
     }
 

@@ -65,6 +65,12 @@ impl Desk {
                 self.dnd = self.dnd_by_account.values().any(|on| *on);
             }
             PhoneEvent::Ended { call, reason, .. } => self.ended(now, *call, reason),
+            PhoneEvent::MessageWaiting {
+                account, waiting, ..
+            } => {
+                self.mwi_by_account.insert(account.clone(), *waiting);
+                self.message_waiting = self.mwi_by_account.values().any(|w| *w);
+            }
             _ => {}
         }
     }

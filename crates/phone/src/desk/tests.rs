@@ -462,3 +462,31 @@ fn a_headset_whose_hook_follows_us_hears_no_busy_tone() {
     b.press(HEADSET, HookOn);
     assert!(!b.desk.device_state().off_hook);
 }
+
+#[test]
+fn the_message_waiting_led_follows_any_account_with_voicemail() {
+    let mut b = Bench::new();
+    let mwi = |account: &str, waiting| PhoneEvent::MessageWaiting {
+        account: Some(account.into()),
+        waiting,
+        new: None,
+        old: None,
+    };
+    b.event(mwi("work", true));
+    b.event(mwi("home", false));
+    assert!(b.desk.device_state().message_waiting);
+    b.event(mwi("work", false));
+    assert!(!b.desk.device_state().message_waiting);
+}
+
+#[test]
+fn a_number_that_cannot_be_called_gives_a_lifted_handset_busy_tone() {
+    let mut b = Bench::new();
+    b.press(HANDSET, HookOff);
+    b.press(HANDSET, Key('5'));
+    assert_eq!(b.press(HANDSET, Send), [DeskAction::Place("5".into())]);
+    b.desk.place_failed();
+    assert_eq!(b.actions(), [DeskAction::Tone(Some(LocalTone::Busy))]);
+    assert!(b.desk.device_state().off_hook);
+    assert_eq!(b.press(HANDSET, HookOn), [DeskAction::Tone(None)]);
+}

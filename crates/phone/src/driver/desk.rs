@@ -201,8 +201,11 @@ impl Driver {
         match a {
             DeskAction::Place(number) => {
                 let account = self.desk.account.clone();
-                self.place_call(now, &number, account.as_deref(), audio)
-                    .map(|_| ())
+                let placed = self.place_call(now, &number, account.as_deref(), audio);
+                if placed.is_err() {
+                    self.desk.desk.place_failed();
+                }
+                placed.map(|_| ())
             }
             DeskAction::Answer(call) => self.answer(now, call, audio),
             DeskAction::Reject(call, status) => self.refuse(now, call, status),

@@ -159,6 +159,15 @@ impl Driver {
                 });
             }
             Event::RemoteOffer { call, sdp } => self.answer_remote_offer(call, sdp),
+            Event::MessageWaiting { account, summary } => {
+                let account = self.account_name(account);
+                self.emit(PhoneEvent::MessageWaiting {
+                    account,
+                    waiting: summary.waiting,
+                    new: summary.new,
+                    old: summary.old,
+                });
+            }
             Event::OfferAnswered { call, sdp } => {
                 if let Some(sdp) = sdp {
                     self.apply_remote_answer(call.0, &sdp);

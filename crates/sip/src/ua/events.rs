@@ -129,4 +129,10 @@ pub enum Event {
         call: CallId,
         reason: EndReason,
     },
+    /// A voicemail box's state (RFC 3842), for `account` when the NOTIFY
+    /// names one of ours.
+    MessageWaiting {
+        account: Option<AccountId>,
+        summary: super::mwi::MessageSummary,
+    },
 }

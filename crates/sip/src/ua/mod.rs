@@ -10,6 +10,7 @@ mod dialog;
 mod events;
 mod incoming;
 mod keepalive;
+pub mod mwi;
 mod registration;
 mod transport;
 
