@@ -29,6 +29,19 @@ pub const HID_GADGET_MODULES: &[&str] = &[
     // phone from (with consent) and give it back to.
     "cm109",
     "yealink",
+    // The headset's sound card (see qemu_hid.rs): the gadget's MIDI function
+    // and the host's USB audio driver, with what they need.
+    "soundcore",
+    "snd",
+    "snd-timer",
+    "snd-pcm",
+    "snd-hwdep",
+    "snd-seq-device",
+    "snd-rawmidi",
+    "snd-usbmidi-lib",
+    "mc",
+    "snd-usb-audio",
+    "usb_f_midi",
 ];
 
 pub struct Kernel {

@@ -4,6 +4,12 @@
 //! (tests/src/bin/qemu_hid_guest.rs) and are checked from the gadget side:
 //! hook switch reports become `PhoneInput`s, the Off-Hook and Mute LEDs arrive
 //! as the right bytes, and an unplug/replug drops and re-finds the device.
+//! The gadget also has a USB audio-class function, as a headset has its
+//! sound card: the host's snd-usb-audio makes a card of it, and the pairing
+//! must find that card (not the gadget side's own) from the hidraw node. It
+//! is MIDI rather than PCM audio because dummy_hcd has no isochronous
+//! endpoints (usb_f_uac2 cannot bind: "afunc_bind ... Error!", -ENODEV);
+//! for the sysfs topology the pairing walks, a card is a card.
 //!
 //! The input-report -> PhoneInput latency it measures is printed and written
 //! to <target>/qemu-hid-latency.txt (under emulation: an upper bound).
@@ -29,7 +35,9 @@ echo 0 > $G/functions/hid.usb0/subclass
 echo 64 > $G/functions/hid.usb0/report_length
 cat /etc/descriptor.bin > $G/functions/hid.usb0/report_desc
 mkdir $G/configs/c.1
-ln -s $G/functions/hid.usb0 $G/configs/c.1/"#;
+ln -s $G/functions/hid.usb0 $G/configs/c.1/
+mkdir $G/functions/midi.usb0
+ln -s $G/functions/midi.usb0 $G/configs/c.1/"#;
 
 #[test]
 fn the_hidraw_backend_on_a_real_kernel_with_a_jabra_gadget() {

@@ -101,6 +101,40 @@ fn watch(options: HotplugOptions) -> (DeviceManager, Hotplug, Receiver<DeviceEve
     (manager, hotplug, rx)
 }
 
+/// The headset's sound card, as the pairing finds it from the hidraw node:
+/// the host's USB audio card, not the gadget side's own (both exist here).
+fn paired_sound_card(hidraw: &str) -> Result<(), String> {
+    let cards = || std::fs::read_to_string("/proc/asound/cards").unwrap_or_default();
+    wait_until("the host's USB audio card", || {
+        cards().contains("USB-Audio")
+    })?;
+    let found = hookswitch_devices::pairing::sound_card_of(std::path::Path::new("/sys"), hidraw);
+    println!("HOOKSWITCH-RESULT paired_sound_card {found:?}");
+    let Some(card) = found else {
+        return Err(format!(
+            "no sound card paired with {hidraw}; cards:\n{}",
+            cards()
+        ));
+    };
+    // /proc/asound/cards: " 1 [MS             ]: USB-Audio - Jabra EVOLVE LINK MS".
+    let all = cards();
+    println!(
+        "HOOKSWITCH-RESULT sound_cards {:?}",
+        all.lines()
+            .filter(|l| l.contains("]:"))
+            .map(str::trim)
+            .collect::<Vec<_>>()
+    );
+    let usb_audio = all
+        .lines()
+        .find(|l| l.contains("USB-Audio"))
+        .unwrap_or_default();
+    if !usb_audio.contains(&format!("[{card} ")) && !usb_audio.contains(&format!("[{card}]")) {
+        return Err(format!("paired {card:?}, not the USB audio card:\n{all}"));
+    }
+    Ok(())
+}
+
 fn run() -> Result<(), String> {
     let (manager, hotplug, rx) = watch(HotplugOptions::default());
     let udc = udc_name()?;
@@ -122,6 +156,7 @@ fn run() -> Result<(), String> {
     if info.profile.as_deref() != Some("Jabra") {
         return Err(format!("wrong profile {:?}", info.profile));
     }
+    paired_sound_card(&info.path)?;
 
     // Input: Hook Switch on and off from the gadget, timed to the PhoneInput.
     let mut gadget = OpenOptions::new()
