@@ -709,3 +709,55 @@ async fn voicemail_notify_lights_message_waiting_on_the_devices() {
     shows(false);
     sipp::succeeds(sipp).await;
 }
+
+/// Hold (a profile maps the Evolve Link's Button 7 to it): the call is held
+/// (re-INVITE sendonly, the Hold LED on, Off-Hook off) and resumed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_hold_button_holds_and_resumes_with_the_hold_led() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut b = desk_b(dir.path(), "Hold", free_port()).await;
+    let (_a, mut a_events, _) = a_calls_b(&mut b).await;
+    let direction = |want: &'static str| {
+        move |e: &PhoneEvent| match e {
+            PhoneEvent::MediaUpdated { direction, .. } if direction == want => Some(()),
+            _ => None,
+        }
+    };
+    b.press(&lifted(BUTTON_7));
+    b.press(&lifted(0));
+    expect_event(&mut a_events, T, "A is held", direction("recvonly")).await;
+    written(&b.device, &[0x02, 0x08, 0x00]);
+    // The headset followed the LED to its hook; the next Hold resumes (at
+    // once: if the hold's re-INVITE is still out, the resume waits for it).
+    b.press(&[0x02, BUTTON_7, 0x00]);
+    b.press(&[0x02, 0x00, 0x00]);
+    expect_event(&mut a_events, T, "A is resumed", direction("sendrecv")).await;
+    written(&b.device, &[0x02, 0x01, 0x00]);
+}
+
+/// Two devices on the desk: both show a ringing call, either answers it,
+/// and both then show it connected; mute from one lights both.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_device_mirrors_the_state_and_any_acts_on_the_focused_call() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut d = desk(jabra()).await;
+    let poly = d.engine.devices().simulate(&poly()).unwrap();
+    written(&d.device, &[0x02, 0x00, 0x00]);
+    written(&poly, &[0x2A, 0x00]);
+    let sipp = sipp::calls(dir.path(), d.port, "uac_device");
+    written(&d.device, &[0x02, 0x24, 0x00]);
+    written(&poly, &[0x18, 0x01]);
+    // Answered on the Poly: the Jabra shows it too.
+    press(&poly, &mut d.pressed_at, &[0x08, 0x02]);
+    expect_event(&mut d.events, T, "answered", established).await;
+    written(&d.device, &[0x02, 0x01, 0x00]);
+    written(&poly, &[0x2A, 0x01]);
+    // Muted on the Jabra: the Poly's Mute LED too.
+    d.press(&[0x02, 0x05, 0x00]);
+    written(&poly, &[0x09, 0x01]);
+    written(&d.device, &[0x02, 0x03, 0x00]);
+    // Hung up on the Poly.
+    press(&poly, &mut d.pressed_at, &[0x08, 0x00]);
+    written(&d.device, &[0x02, 0x00, 0x00]);
+    sipp::succeeds(sipp).await;
+}

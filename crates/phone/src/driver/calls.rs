@@ -35,6 +35,9 @@ pub(super) struct CallMedia {
     /// Our hold or resume re-INVITE is out: the direction to go back to if
     /// the peer refuses it.
     pub(super) hold_before: Option<Direction>,
+    /// A hold (true) or resume asked for while another offer was out: sent
+    /// when that one is done (two quick presses of Hold both count).
+    pub(super) hold_wanted: Option<bool>,
 }
 
 impl Driver {
@@ -361,6 +364,10 @@ impl Driver {
         if c.task.is_none() {
             return Err(EngineError::WrongState);
         }
+        if self.ua.offer_pending(ua::CallId(call)) {
+            c.hold_wanted = Some(held);
+            return Ok(());
+        }
         let direction = if held {
             Direction::SendOnly
         } else {
@@ -381,6 +388,16 @@ impl Driver {
         }
         self.emit(PhoneEvent::Held { call, held });
         Ok(())
+    }
+
+    /// A hold or resume that waited for an offer to complete goes out now.
+    pub(super) fn send_wanted_hold(&mut self, call: CallId) {
+        let Some(held) = self.calls.get_mut(&call).and_then(|c| c.hold_wanted.take()) else {
+            return;
+        };
+        if let Err(e) = self.hold(Instant::now(), call, held) {
+            tracing::warn!(call, "the hold that waited failed: {e}");
+        }
     }
 
     /// The peer refused our re-INVITE: a hold or resume did not happen, so the
@@ -563,6 +580,7 @@ impl CallMedia {
             negotiated: None,
             ended: None,
             hold_before: None,
+            hold_wanted: None,
         }
     }
 }

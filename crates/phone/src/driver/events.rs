@@ -158,7 +158,10 @@ impl Driver {
                     encryption,
                 });
             }
-            Event::RemoteOffer { call, sdp } => self.answer_remote_offer(call, sdp),
+            Event::RemoteOffer { call, sdp } => {
+                self.answer_remote_offer(call, sdp);
+                self.send_wanted_hold(call.0);
+            }
             Event::MessageWaiting { account, summary } => {
                 let account = self.account_name(account);
                 self.emit(PhoneEvent::MessageWaiting {
@@ -172,10 +175,12 @@ impl Driver {
                 if let Some(sdp) = sdp {
                     self.apply_remote_answer(call.0, &sdp);
                 }
+                self.send_wanted_hold(call.0);
             }
             Event::OfferRejected { call, status } => {
                 tracing::info!(%call, status, "our re-INVITE was refused");
                 self.offer_rejected(call.0, status);
+                self.send_wanted_hold(call.0);
             }
             Event::Info {
                 call,

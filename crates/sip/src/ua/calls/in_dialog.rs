@@ -38,6 +38,14 @@ impl UserAgent {
         Ok(())
     }
 
+    /// An offer is out or being answered in this call: a re-INVITE now
+    /// would cross it (RFC 3261 14.1), so it has to wait.
+    pub fn offer_pending(&self, id: CallId) -> bool {
+        self.calls
+            .get(&id)
+            .is_some_and(|c| c.reinvite_in_progress || c.pending_offer.is_some())
+    }
+
     pub(in crate::ua) fn established(&self, id: CallId) -> Result<(), UaError> {
         match self.calls.get(&id) {
             None => Err(UaError::NoSuchCall),
