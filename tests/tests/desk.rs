@@ -26,6 +26,7 @@ fn spec(fixture: &str, vendor_id: u16, product_id: u16, product: &str) -> Simula
             usage_page: 0x0b,
         },
         product: product.into(),
+        sound_device: None,
     }
 }
 

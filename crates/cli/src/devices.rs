@@ -56,6 +56,7 @@ pub fn simulated_spec(path: &Path) -> anyhow::Result<SimulatedSpec> {
             usage_page,
         },
         product,
+        sound_device: None,
     })
 }
 

@@ -20,6 +20,7 @@ fn spec(fixture: &str, vid: u16, pid: u16, product: &str) -> SimulatedSpec {
             usage_page: 0x0b,
         },
         product: product.into(),
+        sound_device: None,
     }
 }
 

@@ -92,6 +92,7 @@ async fn main() {
                 usage_page: 0x0b,
             },
             product: "Jabra EVOLVE LINK MS".into(),
+            sound_device: None,
         })
         .expect("simulated Jabra");
     a.call(

@@ -86,6 +86,9 @@ pub struct SimulatedSpec {
     pub descriptor: Vec<u8>,
     pub identity: DeviceIdentity,
     pub product: String,
+    /// The sound device it stands for, as a headset's own card would be
+    /// found by USB topology (`None`: it has none).
+    pub sound_device: Option<String>,
 }
 
 pub fn open(
@@ -116,7 +119,7 @@ pub fn open(
         capabilities: core.capabilities.clone(),
         summary: core.summary(),
         hook_follows_host: core.hook_follows_host(),
-        sound_device: None,
+        sound_device: spec.sound_device.clone(),
     };
     let (feed_tx, feed_rx) = mpsc::channel();
     let (written_tx, written_rx) = mpsc::channel();
