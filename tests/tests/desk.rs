@@ -762,3 +762,22 @@ async fn every_device_mirrors_the_state_and_any_acts_on_the_focused_call() {
     written(&d.device, &[0x02, 0x00, 0x00]);
     sipp::succeeds(sipp).await;
 }
+
+/// Flash with nothing waiting holds the call, and again resumes it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn flash_alone_holds_and_resumes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut b = desk_b(dir.path(), "Transfer", free_port()).await;
+    let (_a, mut a_events, _) = a_calls_b(&mut b).await;
+    for want in ["recvonly", "sendrecv"] {
+        b.press(&lifted(FLASH));
+        b.press(&lifted(0));
+        expect_event(&mut a_events, T, want, |e| match e {
+            PhoneEvent::MediaUpdated { direction, .. } if direction == want => Some(()),
+            _ => None,
+        })
+        .await;
+    }
+    written(&b.device, &[0x02, 0x08, 0x00]);
+    written(&b.device, &[0x02, 0x01, 0x00]);
+}
