@@ -5,6 +5,7 @@
 
 pub mod baresip;
 pub mod cpio;
+pub mod devices;
 pub mod impair;
 pub mod kamailio;
 pub mod netns;

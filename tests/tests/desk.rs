@@ -7,55 +7,13 @@
 use std::time::{Duration, Instant};
 
 use hookswitch_devices::hid::simulated::{SimulatedHandle, SimulatedSpec};
-use hookswitch_hid::descriptor_from_hex;
-use hookswitch_hid::profile::DeviceIdentity;
 use hookswitch_phone::{Config, Engine, Passwords, PhoneEvent};
+use hookswitch_tests::devices::{epos, jabra, poly};
 use hookswitch_tests::sipp::{self, Scenario};
 use hookswitch_tests::{expect_event, free_port, start_engine, test_account, test_config};
 use tokio::sync::broadcast;
 
 const T: Duration = Duration::from_secs(15);
-
-fn spec(fixture: &str, vendor_id: u16, product_id: u16, product: &str) -> SimulatedSpec {
-    SimulatedSpec {
-        descriptor: descriptor_from_hex(fixture).expect("fixture"),
-        identity: DeviceIdentity {
-            vendor_id,
-            product_id,
-            interface: Some(3),
-            usage_page: 0x0b,
-        },
-        product: product.into(),
-        sound_device: None,
-    }
-}
-
-fn jabra() -> SimulatedSpec {
-    spec(
-        include_str!("../../crates/hid/tests/fixtures/Jabra-EvolveLinkMS.hex"),
-        0x0b0e,
-        0x0307,
-        "Jabra EVOLVE LINK MS",
-    )
-}
-
-fn poly() -> SimulatedSpec {
-    spec(
-        include_str!("../../crates/hid/tests/fixtures/Poly-BlackwireC5220.hex"),
-        0x047f,
-        0xc053,
-        "Plantronics Blackwire 5220 Series",
-    )
-}
-
-fn epos() -> SimulatedSpec {
-    spec(
-        include_str!("../../crates/hid/tests/fixtures/EPOS-ImpactDW.hex"),
-        0x1395,
-        0x00a2,
-        "EPOS IMPACT DW",
-    )
-}
 
 struct Desk {
     engine: Engine,

@@ -12,8 +12,6 @@
 use std::time::{Duration, Instant};
 
 use hookswitch_devices::hid::simulated::SimulatedSpec;
-use hookswitch_hid::descriptor_from_hex;
-use hookswitch_hid::profile::DeviceIdentity;
 use hookswitch_phone::{AudioSpec, Passwords, PhoneEvent};
 use hookswitch_tests::pulse::Pulse;
 use hookswitch_tests::{
@@ -114,18 +112,9 @@ async fn lift_dial_answer_and_be_hung_up_on(dir: &std::path::Path) {
     let handset = b
         .devices()
         .simulate(&SimulatedSpec {
-            descriptor: descriptor_from_hex(include_str!(
-                "../../crates/hid/tests/fixtures/Jabra-EvolveLinkMS.hex"
-            ))
-            .unwrap(),
-            identity: DeviceIdentity {
-                vendor_id: 0x0b0e,
-                product_id: 0x0307,
-                interface: Some(3),
-                usage_page: 0x0b,
-            },
             product: "Handset".into(),
             sound_device: Some("handset".into()),
+            ..hookswitch_tests::devices::jabra()
         })
         .unwrap();
     let mut at = Instant::now();

@@ -5,23 +5,13 @@ use std::time::Duration;
 
 use hookswitch_devices::hid::simulated::{SimulatedSpec, channel_sink, wait_event};
 use hookswitch_devices::{DeviceEvent, DeviceManager};
-use hookswitch_hid::profile::{DeviceIdentity, builtin};
-use hookswitch_hid::{DeviceState, PhoneInput, descriptor_from_hex};
+use hookswitch_hid::profile::builtin;
+use hookswitch_hid::{DeviceState, PhoneInput};
 
 const WAIT: Duration = Duration::from_secs(5);
 
 fn spec(fixture: &str, vid: u16, pid: u16, product: &str) -> SimulatedSpec {
-    SimulatedSpec {
-        descriptor: descriptor_from_hex(fixture).unwrap(),
-        identity: DeviceIdentity {
-            vendor_id: vid,
-            product_id: pid,
-            interface: Some(3),
-            usage_page: 0x0b,
-        },
-        product: product.into(),
-        sound_device: None,
-    }
+    SimulatedSpec::telephony(fixture, vid, pid, product).unwrap()
 }
 
 fn jabra() -> SimulatedSpec {

@@ -14,9 +14,7 @@
 
 use std::time::{Duration, Instant};
 
-use hookswitch_devices::hid::simulated::{SimulatedHandle, SimulatedSpec};
-use hookswitch_hid::descriptor_from_hex;
-use hookswitch_hid::profile::DeviceIdentity;
+use hookswitch_devices::hid::simulated::SimulatedHandle;
 use hookswitch_phone::{DeskLatency, Engine, Passwords, PhoneEvent};
 use hookswitch_tests::{free_port, test_config};
 use tokio::sync::broadcast;
@@ -80,20 +78,7 @@ async fn main() {
         .expect("engine");
     let jabra: SimulatedHandle = b
         .devices()
-        .simulate(&SimulatedSpec {
-            descriptor: descriptor_from_hex(include_str!(
-                "../../../crates/hid/tests/fixtures/Jabra-EvolveLinkMS.hex"
-            ))
-            .expect("fixture"),
-            identity: DeviceIdentity {
-                vendor_id: 0x0b0e,
-                product_id: 0x0307,
-                interface: Some(3),
-                usage_page: 0x0b,
-            },
-            product: "Jabra EVOLVE LINK MS".into(),
-            sound_device: None,
-        })
+        .simulate(&hookswitch_tests::devices::jabra())
         .expect("simulated Jabra");
     a.call(
         &format!("sip:b@127.0.0.1:{b_port}"),

@@ -91,6 +91,29 @@ pub struct SimulatedSpec {
     pub sound_device: Option<String>,
 }
 
+impl SimulatedSpec {
+    /// A telephony device (usage page 0x0B, interface 3) with the report
+    /// descriptor in `hex` (the fixtures' format: hex bytes on the first line).
+    pub fn telephony(
+        hex: &str,
+        vendor_id: u16,
+        product_id: u16,
+        product: &str,
+    ) -> Result<SimulatedSpec, String> {
+        Ok(SimulatedSpec {
+            descriptor: hookswitch_hid::descriptor_from_hex(hex)?,
+            identity: DeviceIdentity {
+                vendor_id,
+                product_id,
+                interface: Some(3),
+                usage_page: 0x0b,
+            },
+            product: product.into(),
+            sound_device: None,
+        })
+    }
+}
+
 pub fn open(
     spec: &SimulatedSpec,
     profiles: &[Profile],
