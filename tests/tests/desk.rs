@@ -739,3 +739,40 @@ async fn flash_alone_holds_and_resumes() {
     written(&b.device, &[0x02, 0x08, 0x00]);
     written(&b.device, &[0x02, 0x01, 0x00]);
 }
+
+/// The families whose profiles only state quirks (Yealink and Logitech
+/// business headsets) and any other compliant device (the generic profile)
+/// behave as their descriptor says: a standard Telephony layout (the EPOS
+/// IMPACT DW's) under each vendor ID answers with its hook and hangs up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn yealink_logitech_and_unknown_headsets_work_from_their_descriptor() {
+    for (vendor_id, profile) in [
+        (0x6993, "Yealink"),
+        (0x046d, "Logitech"),
+        (0x1234, "Generic HID telephony device"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let headset = hookswitch_devices::hid::simulated::SimulatedSpec {
+            product: format!("{profile} headset"),
+            identity: hookswitch_hid::profile::DeviceIdentity {
+                vendor_id,
+                ..epos().identity
+            },
+            ..epos()
+        };
+        let mut d = desk(headset).await;
+        assert_eq!(
+            d.engine.devices().devices()[0].profile.as_deref(),
+            Some(profile)
+        );
+        written(&d.device, &[0x03, 0x00]);
+        let sipp = sipp::calls(dir.path(), d.port, "uac_device");
+        written(&d.device, &[0x03, 0x09]);
+        d.press(&[0x02, 0x04]);
+        expect_event(&mut d.events, T, "answered", established).await;
+        written(&d.device, &[0x03, 0x22]);
+        d.press(&[0x02, 0x00]);
+        written(&d.device, &[0x03, 0x00]);
+        sipp::succeeds(sipp).await;
+    }
+}
