@@ -95,6 +95,7 @@ pub fn test_account(name: &str, aor: &str, register: bool) -> AccountSettings {
         tls_ca_file: None,
         srtp: Default::default(),
         calls: None,
+        subscribe_voicemail: false,
     }
 }
 

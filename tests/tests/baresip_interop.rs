@@ -15,8 +15,8 @@ use hookswitch_tests::Process;
 use hookswitch_tests::baresip::Baresip;
 use hookswitch_tests::tls::TestCa;
 use hookswitch_tests::{
-    assert_within_1pct, expect_event, free_port, recorded_tone, start_engine, test_config,
-    wait_until, write_tone_channels,
+    assert_within_1pct, expect_event, free_port, recorded_tone, start_engine, test_account,
+    test_config, wait_until, write_tone_channels,
 };
 use tokio::sync::broadcast;
 
@@ -389,19 +389,10 @@ async fn secure_baresip(our_srtp: &str, mediaenc: Option<&str>) -> SecureBaresip
     });
     let mut config = test_config(free_port());
     config.accounts.push(AccountSettings {
-        name: "secure".into(),
-        aor: "sip:alice@127.0.0.1".into(),
-        display_name: None,
-        auth_user: None,
-        registrar: None,
-        outbound_proxy: None,
         transport: "tls".into(),
-        expires: 600,
-        register: false,
-        codecs: None,
         tls_ca_file: Some(ca.ca_file.clone()),
         srtp: our_srtp.parse().unwrap(),
-        calls: None,
+        ..test_account("secure", "sip:alice@127.0.0.1", false)
     });
     let passwords = Passwords::from([("secure".to_string(), "unused".to_string())]);
     let (engine, events) = start_engine(&config, &passwords).await;

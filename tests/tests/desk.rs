@@ -776,3 +776,45 @@ async fn yealink_logitech_and_unknown_headsets_work_from_their_descriptor() {
         sipp::succeeds(sipp).await;
     }
 }
+
+/// An account that subscribes to its voicemail box (for PBXs that tell only
+/// subscribers): registered by sipp, it sends SUBSCRIBE message-summary,
+/// sipp accepts and notifies 3 new messages, and the devices show it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_voicemail_subscription_brings_the_news_to_the_devices() {
+    let dir = tempfile::tempdir().unwrap();
+    let sipp_port = free_port();
+    let sipp = sipp::uas(
+        dir.path(),
+        sipp_port,
+        Scenario::File("uas_voicemail"),
+        2,
+        &[],
+    );
+    let mut config = test_config(free_port());
+    config
+        .accounts
+        .push(hookswitch_phone::config::AccountSettings {
+            subscribe_voicemail: true,
+            ..test_account("vm", &format!("sip:alice@127.0.0.1:{sipp_port}"), true)
+        });
+    let mut b = desk_with(jabra(), config).await;
+    let news = expect_event(&mut b.events, T, "the voicemail news", |e| match e {
+        PhoneEvent::MessageWaiting {
+            account,
+            waiting,
+            new,
+            ..
+        } => Some((account.clone(), *waiting, *new)),
+        _ => None,
+    })
+    .await;
+    assert_eq!(news, (Some("vm".into()), true, Some(3)));
+    sipp::succeeds(sipp).await;
+    let devices = b.engine.devices().clone();
+    tokio::task::block_in_place(|| {
+        hookswitch_tests::wait_until(T, "Message Waiting on the devices", || {
+            devices.state().0.message_waiting
+        })
+    });
+}

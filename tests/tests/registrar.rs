@@ -30,6 +30,7 @@ fn account(user: &str, registrar_port: u16, expires: u32) -> AccountSettings {
         tls_ca_file: None,
         srtp: Default::default(),
         calls: None,
+        subscribe_voicemail: false,
     }
 }
 

@@ -204,6 +204,10 @@ pub struct AccountSettings {
     /// This account's own DND, forwarding and auto-answer (replaces `[calls]`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calls: Option<CallHandling>,
+    /// Subscribe to the account's voicemail box (RFC 3842) once registered,
+    /// for PBXs that tell only subscribers (many send it unsolicited anyway).
+    #[serde(default)]
+    pub subscribe_voicemail: bool,
     #[serde(default = "default_expires")]
     pub expires: u32,
     #[serde(default = "default_true")]
@@ -465,6 +469,7 @@ pub fn account_config(
         transport,
         expires: a.expires,
         register: a.register,
+        subscribe_voicemail: a.subscribe_voicemail,
     })
 }
 

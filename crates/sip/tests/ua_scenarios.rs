@@ -603,6 +603,7 @@ fn account(password: &str) -> AccountConfig {
         transport: Transport::Udp,
         expires: 120,
         register: true,
+        subscribe_voicemail: false,
     }
 }
 
@@ -1162,4 +1163,80 @@ fn a_new_address_is_registered_at_once_and_the_old_binding_removed() {
     a.set_local(refresh, public);
     a.handle_timeout(refresh);
     assert!(a.poll_transmit().is_none());
+}
+
+#[test]
+fn a_registered_account_subscribes_to_its_voicemail_and_takes_the_notify() {
+    let mut a = UserAgent::new(Config {
+        accounts: vec![AccountConfig {
+            subscribe_voicemail: true,
+            ..account("secret")
+        }],
+        ..ua(A, vec![]).config().clone()
+    });
+    let mut now = Instant::now();
+    a.register(now, AccountId(0)).unwrap();
+    for _ in 0..2 {
+        let req = next_request(&mut a);
+        a.handle_message(
+            now,
+            Transport::Udp,
+            addr(B),
+            Message::Response(registrar_answer(&req, "n1", 600)),
+        );
+    }
+    // Registered: the SUBSCRIBE goes to the AOR, challenged like REGISTER.
+    let sub = next_request(&mut a);
+    assert_eq!(sub.method, Method::Subscribe);
+    assert_eq!(sub.uri.to_string(), "sip:alice@127.0.0.1");
+    assert_eq!(sub.headers.get(&HeaderName::Event), Some("message-summary"));
+    assert_eq!(sub.headers.get(&HeaderName::Expires), Some("3600"));
+    let mut challenge = response_to(&sub, 401, Some("vm"));
+    challenge.headers.push(
+        HeaderName::WwwAuthenticate,
+        "Digest realm=\"test\", nonce=\"v1\", qop=\"auth\", algorithm=MD5",
+    );
+    a.handle_message(now, Transport::Udp, addr(B), Message::Response(challenge));
+    let sub = next_request(&mut a);
+    assert!(
+        sub.headers
+            .get(&HeaderName::Authorization)
+            .is_some_and(|h| h.contains("nonce=\"v1\""))
+    );
+    let mut ok = response_to(&sub, 200, Some("vm"));
+    ok.headers.push(HeaderName::Expires, "600");
+    a.handle_message(now, Transport::Udp, addr(B), Message::Response(ok));
+    // The notifier's NOTIFY in that dialog: 200, and the news as an event.
+    let notify = format!(
+        "NOTIFY sip:alice@{A} SIP/2.0\r\nVia: SIP/2.0/UDP {B};branch=z9hG4bKvm1\r\n\
+         From: <sip:alice@127.0.0.1>;tag=vm\r\nTo: <sip:alice@127.0.0.1>;tag={}\r\n\
+         Call-ID: {}\r\nCSeq: 1 NOTIFY\r\nEvent: message-summary\r\n\
+         Subscription-State: active;expires=600\r\n\
+         Content-Type: application/simple-message-summary\r\nContent-Length: 43\r\n\r\n\
+         Messages-Waiting: yes\r\nVoice-Message: 1/0\r\n",
+        header(&sub.to_string(), "From:")
+            .rsplit("tag=")
+            .next()
+            .unwrap(),
+        sub.headers.call_id().unwrap()
+    );
+    a.handle_datagram(now, addr(B), notify.as_bytes());
+    let answer = String::from_utf8_lossy(&a.poll_transmit().unwrap().payload).to_string();
+    assert!(answer.starts_with("SIP/2.0 200"), "{answer}");
+    assert!(std::iter::from_fn(|| a.poll_event()).any(|e| matches!(
+        e,
+        Event::MessageWaiting { account: Some(AccountId(0)), ref summary } if summary.waiting && summary.new == Some(1)
+    )));
+    // Refreshed before it lapses, in the dialog (the notifier's tag).
+    let refresh = loop {
+        now = a.poll_timeout().expect("a refresh");
+        a.handle_timeout(now);
+        if let Some(t) = a.poll_transmit() {
+            let text = String::from_utf8_lossy(&t.payload).to_string();
+            if text.starts_with("SUBSCRIBE ") {
+                break text;
+            }
+        }
+    };
+    assert!(header(&refresh, "To:").contains("tag=vm"), "{refresh}");
 }

@@ -62,6 +62,8 @@ pub struct AccountConfig {
     /// Requested registration lifetime in seconds.
     pub expires: u32,
     pub register: bool,
+    /// Subscribe to the voicemail box of the AOR (RFC 3842) once registered.
+    pub subscribe_voicemail: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -94,6 +96,7 @@ enum Owner {
     Nobody,
     Registration(AccountId),
     Keepalive(AccountId),
+    Voicemail(AccountId),
     Invite(CallId),
     Cancel(CallId),
     Bye(CallId),
@@ -154,6 +157,8 @@ pub struct UserAgent {
     txs: HashMap<TxKey, TxEntry>,
     calls: HashMap<CallId, Call>,
     registrations: Vec<Registration>,
+    /// Per account: its voicemail subscription (RFC 3842).
+    voicemail: Vec<mwi::VoicemailSubscription>,
     next_call: u64,
     transmits: VecDeque<Transmit>,
     events: VecDeque<Event>,
@@ -170,11 +175,17 @@ impl UserAgent {
             .iter()
             .map(|_| Registration::new(&cfg.local))
             .collect();
+        let voicemail = cfg
+            .accounts
+            .iter()
+            .map(|_| mwi::VoicemailSubscription::new(&cfg.local))
+            .collect();
         UserAgent {
             cfg,
             txs: HashMap::new(),
             calls: HashMap::new(),
             registrations,
+            voicemail,
             next_call: 1,
             transmits: VecDeque::new(),
             events: VecDeque::new(),
@@ -217,7 +228,8 @@ impl UserAgent {
             .registrations
             .iter()
             .filter_map(Registration::poll_timeout);
-        txs.chain(calls).chain(regs).min()
+        let voicemail = self.voicemail.iter().filter_map(|v| v.refresh_at);
+        txs.chain(calls).chain(regs).chain(voicemail).min()
     }
 
     pub fn handle_timeout(&mut self, now: Instant) {
@@ -238,6 +250,7 @@ impl UserAgent {
         self.calls_on_timeout(now);
         self.registrations_on_timeout(now);
         self.keepalives_on_timeout(now);
+        self.voicemail_on_timeout(now);
     }
 
     /// One UDP datagram from `source`. Malformed requests are answered 400/505/501
@@ -348,6 +361,7 @@ impl UserAgent {
             Owner::Refer(call) => self.on_refer_response(call, &resp),
             // Any answer to a keep-alive means the path works.
             Owner::Keepalive(_) => {}
+            Owner::Voicemail(account) => self.on_voicemail_response(account, &resp, now),
             Owner::Bye(_) | Owner::Cancel(_) | Owner::InDialog(_) | Owner::Nobody => {}
             Owner::ServerInvite(_) => {}
         }
@@ -392,6 +406,7 @@ impl UserAgent {
                 Owner::ReInvite(call) => self
                     .events
                     .push_back(Event::OfferRejected { call, status: 503 }),
+                Owner::Voicemail(account) => self.voicemail_retry_later(account, now),
                 _ => {}
             }
         }
@@ -401,6 +416,7 @@ impl UserAgent {
         match owner {
             Owner::Registration(account) => self.on_register_timeout(account, now),
             Owner::Keepalive(account) => self.on_keepalive_timeout(account, now),
+            Owner::Voicemail(account) => self.voicemail_retry_later(account, now),
             Owner::Invite(call) => self.end_call(call, EndReason::Timeout, now),
             Owner::ServerInvite(call) => {
                 if self.calls.get(&call).is_some_and(|c| !c.is_ended()) {

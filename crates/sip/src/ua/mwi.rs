@@ -3,12 +3,53 @@
 //! subscribed or the PBX sends it unsolicited (Asterisk does so for registered
 //! endpoints with a mailbox); answered 200 and reported as an event.
 
-use std::time::Instant;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
 
-use super::build::response_to;
-use super::{AccountId, Event, UserAgent};
-use crate::message::{HeaderName, Request, Uri};
+use super::build::{new_call_id, new_tag, response_to};
+use super::{AccountId, Event, Owner, UserAgent};
+use crate::auth::{Challenge, DigestClient};
+use crate::message::{HeaderName, Method, NameAddr, Request, Response, Uri, parse_uint};
 use crate::transaction::TxKey;
+
+/// How long we ask the voicemail subscription to last.
+const EXPIRES: u32 = 3600;
+/// After a subscription that went unanswered (or a transport failure).
+const RETRY: Duration = Duration::from_secs(60);
+
+/// An account's subscription to its voicemail box (RFC 3842 over RFC 6665).
+#[derive(Debug)]
+pub(super) struct VoicemailSubscription {
+    call_id: String,
+    from_tag: String,
+    /// The notifier's tag once it accepted: refreshes go in that dialog.
+    to_tag: Option<String>,
+    cseq: u32,
+    digest: Option<DigestClient>,
+    proxy_digest: Option<DigestClient>,
+    auth_rounds: u32,
+    in_flight: bool,
+    /// The notifier said no for good (489 Bad Event, 403, 404...).
+    refused: bool,
+    pub refresh_at: Option<Instant>,
+}
+
+impl VoicemailSubscription {
+    pub fn new(local: &SocketAddr) -> Self {
+        VoicemailSubscription {
+            call_id: new_call_id(&local.ip().to_string()),
+            from_tag: new_tag(),
+            to_tag: None,
+            cseq: 0,
+            digest: None,
+            proxy_digest: None,
+            auth_rounds: 0,
+            in_flight: false,
+            refused: false,
+            refresh_at: None,
+        }
+    }
+}
 
 /// What a message-summary body says (RFC 3842 5.2).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -59,6 +100,153 @@ pub(super) fn is_message_summary(req: &Request) -> bool {
 }
 
 impl UserAgent {
+    /// Once registered, an account that asks for it subscribes to its
+    /// voicemail box (unless a subscription is already running or refused).
+    pub(super) fn subscribe_voicemail_if_wanted(&mut self, account: AccountId, now: Instant) {
+        let wanted = self.cfg.accounts[account.0].subscribe_voicemail;
+        let sub = &self.voicemail[account.0];
+        if wanted && !sub.refused && !sub.in_flight && sub.to_tag.is_none() {
+            self.voicemail[account.0].auth_rounds = 0;
+            self.send_voicemail_subscribe(account, now);
+        }
+    }
+
+    fn send_voicemail_subscribe(&mut self, account: AccountId, now: Instant) {
+        let acct = self.cfg.accounts[account.0].clone();
+        let hop = self.registration_hop(account);
+        let contact = self.contact(
+            acct.aor.user.as_deref().unwrap_or(&self.cfg.contact_user),
+            hop.transport,
+        );
+        let sub = &mut self.voicemail[account.0];
+        sub.cseq += 1;
+        sub.in_flight = true;
+        sub.refresh_at = None;
+        let mut req = Request::new(Method::Subscribe, Uri::Sip(acct.aor.clone()));
+        let mut from = NameAddr::new(Uri::Sip(acct.aor.clone()));
+        from.display = acct.display_name.clone();
+        let mut to = NameAddr::new(Uri::Sip(acct.aor.clone()));
+        if let Some(tag) = &sub.to_tag {
+            to = to.with_tag(tag);
+        }
+        req.headers.push(HeaderName::MaxForwards, "70");
+        req.headers
+            .push(HeaderName::From, from.with_tag(&sub.from_tag).to_string());
+        req.headers.push(HeaderName::To, to.to_string());
+        req.headers.push(HeaderName::CallId, sub.call_id.clone());
+        req.headers
+            .push(HeaderName::CSeq, format!("{} SUBSCRIBE", sub.cseq));
+        if let Some(proxy) = &acct.outbound_proxy {
+            let mut p = proxy.clone();
+            p.params.set("lr", None);
+            req.headers.push(HeaderName::Route, format!("<{p}>"));
+        }
+        req.headers.push(HeaderName::Contact, contact);
+        req.headers.push(HeaderName::Event, "message-summary");
+        req.headers
+            .push(HeaderName::Accept, "application/simple-message-summary");
+        req.headers.push(HeaderName::Expires, EXPIRES.to_string());
+        req.headers.push(HeaderName::UserAgent, super::user_agent());
+        if let Some(creds) = &acct.credentials {
+            let uri = acct.aor.to_string();
+            if let Some(d) = &mut sub.digest {
+                req.headers.push(
+                    HeaderName::Authorization,
+                    d.authorize(creds, "SUBSCRIBE", &uri),
+                );
+            }
+            if let Some(d) = &mut sub.proxy_digest {
+                req.headers.push(
+                    HeaderName::ProxyAuthorization,
+                    d.authorize(creds, "SUBSCRIBE", &uri),
+                );
+            }
+        }
+        self.start_client_tx(req, hop, Owner::Voicemail(account), now);
+    }
+
+    pub(super) fn on_voicemail_response(
+        &mut self,
+        account: AccountId,
+        resp: &Response,
+        now: Instant,
+    ) {
+        if resp.status < 200 {
+            return;
+        }
+        let has_credentials = self.cfg.accounts[account.0].credentials.is_some();
+        let sub = &mut self.voicemail[account.0];
+        sub.in_flight = false;
+        match resp.status {
+            200..=299 => {
+                sub.auth_rounds = 0;
+                sub.to_tag = resp
+                    .headers
+                    .to_addr()
+                    .and_then(|t| t.tag().map(str::to_string));
+                let granted = resp
+                    .headers
+                    .get(&HeaderName::Expires)
+                    .and_then(|v| parse_uint(v, u32::MAX.into()))
+                    .map_or(EXPIRES, |v| v as u32);
+                let e = u64::from(granted);
+                let after = if e > 64 { e - 32 } else { (e / 2).max(1) };
+                sub.refresh_at = Some(now + Duration::from_secs(after));
+            }
+            401 | 407 if has_credentials && sub.auth_rounds < 2 => {
+                let header = if resp.status == 407 {
+                    HeaderName::ProxyAuthenticate
+                } else {
+                    HeaderName::WwwAuthenticate
+                };
+                match resp.headers.get(&header).map(Challenge::parse) {
+                    Some(Ok(challenge)) => {
+                        let client = Some(DigestClient::new(challenge));
+                        if resp.status == 407 {
+                            sub.proxy_digest = client;
+                        } else {
+                            sub.digest = client;
+                        }
+                        sub.auth_rounds += 1;
+                        self.send_voicemail_subscribe(account, now);
+                    }
+                    _ => sub.refused = true,
+                }
+            }
+            // The dialog is gone at the notifier: start a new one.
+            481 => {
+                sub.to_tag = None;
+                sub.refresh_at = Some(now);
+            }
+            _ => {
+                tracing::info!(
+                    account = account.0,
+                    status = resp.status,
+                    "no voicemail subscription here"
+                );
+                sub.refused = true;
+            }
+        }
+    }
+
+    /// No answer (or the network failed): try again in a while.
+    pub(super) fn voicemail_retry_later(&mut self, account: AccountId, now: Instant) {
+        let sub = &mut self.voicemail[account.0];
+        sub.in_flight = false;
+        sub.to_tag = None;
+        sub.refresh_at = Some(now + RETRY);
+    }
+
+    pub(super) fn voicemail_on_timeout(&mut self, now: Instant) {
+        for i in 0..self.voicemail.len() {
+            let sub = &self.voicemail[i];
+            if sub.refresh_at.is_some_and(|t| t <= now) && !sub.in_flight && !sub.refused {
+                self.voicemail[i].auth_rounds = 0;
+                self.send_voicemail_subscribe(AccountId(i), now);
+            }
+        }
+    }
+
     pub(super) fn on_message_summary(&mut self, key: &TxKey, req: &Request, now: Instant) {
         let body = String::from_utf8_lossy(&req.body);
         let Some(summary) = parse_message_summary(&body) else {

@@ -328,9 +328,13 @@ impl UserAgent {
                     reg.state = RegistrationState::Registered { expires: granted };
                 }
                 let state = reg.state.clone();
+                let registered = matches!(state, RegistrationState::Registered { .. });
                 self.events
                     .push_back(Event::Registration { account, state });
                 self.schedule_keepalive(account, now);
+                if registered {
+                    self.subscribe_voicemail_if_wanted(account, now);
+                }
             }
             401 | 407 => {
                 if self
