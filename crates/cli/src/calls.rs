@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use hookswitch_phone::config::EchoMode;
-use hookswitch_phone::{AudioSpec, CallId, Engine, PhoneEvent};
+use hookswitch_phone::{AudioSpec, CallId, Config, Engine, PhoneEvent};
 use tokio::sync::broadcast;
 
 use crate::cli::{AudioArgs, CallArgs, Cli, ListenArgs};
@@ -131,8 +131,21 @@ async fn follow_call(
     }
 }
 
+/// A running `hookswitch run` owns the headsets: a second process driving
+/// the same LEDs would fight it, so `call` and `listen` leave them alone then.
+fn leave_devices_to_a_running_phone(cli: &Cli, config: &mut Config) {
+    if config.devices.enabled && std::os::unix::net::UnixStream::connect(cli.control_path()).is_ok()
+    {
+        config.devices.enabled = false;
+        eprintln!(
+            "hookswitch: a running `hookswitch run` has the headsets; this call leaves them alone"
+        );
+    }
+}
+
 pub async fn call(cli: &Cli, args: &CallArgs) -> anyhow::Result<u8> {
-    let config = load_config(cli)?;
+    let mut config = load_config(cli)?;
+    leave_devices_to_a_running_phone(cli, &mut config);
     let passwords = passwords(&config, args.account.as_deref())?;
     let (engine, mut events) = start_engine(cli, &config, &passwords).await?;
     let call = engine
@@ -165,6 +178,7 @@ pub async fn call(cli: &Cli, args: &CallArgs) -> anyhow::Result<u8> {
 
 pub async fn listen(cli: &Cli, args: &ListenArgs) -> anyhow::Result<u8> {
     let mut config = load_config(cli)?;
+    leave_devices_to_a_running_phone(cli, &mut config);
     // Listening is asking for calls, also those that come to no account.
     config.sip.accept_p2p = true;
     let passwords = passwords(&config, None)?;

@@ -103,6 +103,47 @@ fn call_echo_needs_no_account_and_plays_back_what_it_hears() {
 }
 
 #[test]
+fn a_call_leaves_the_headsets_to_a_running_phone() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("hookswitch")).unwrap();
+    std::fs::write(
+        dir.path().join("hookswitch/config.toml"),
+        "[devices]\nmicrophone = \"none\"\nspeaker = \"none\"\n",
+    )
+    .unwrap();
+    let mut daemon = hookswitch(dir.path());
+    daemon.args(["--bind", &format!("127.0.0.1:{}", free_port()), "run"]);
+    let daemon = Process::spawn("run", daemon, dir.path());
+    daemon.wait_for_log("control socket", Duration::from_secs(10));
+    let out = run(hookswitch(dir.path()).args([
+        "--bind",
+        &format!("127.0.0.1:{}", free_port()),
+        "call",
+        "echo",
+        "--duration",
+        "0.5",
+    ]));
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("has the headsets"),
+        "the call said nothing about the devices: {}",
+        text(&out)
+    );
+    // Alone, a call drives the headsets itself and says nothing.
+    drop(daemon);
+    let out = run(hookswitch(dir.path()).args([
+        "--bind",
+        &format!("127.0.0.1:{}", free_port()),
+        "call",
+        "echo",
+        "--duration",
+        "0.5",
+    ]));
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(!text(&out).contains("has the headsets"), "{}", text(&out));
+}
+
+#[test]
 fn rejected_call_exits_2() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
