@@ -7,6 +7,7 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use super::build::{new_call_id, new_tag, response_to};
+use super::registration::{push_credentials, push_outbound_route, refresh_after};
 use super::{AccountId, Event, Owner, UserAgent};
 use crate::auth::{Challenge, DigestClient};
 use crate::message::{HeaderName, Method, NameAddr, Request, Response, Uri, parse_uint};
@@ -114,10 +115,7 @@ impl UserAgent {
     fn send_voicemail_subscribe(&mut self, account: AccountId, now: Instant) {
         let acct = self.cfg.accounts[account.0].clone();
         let hop = self.registration_hop(account);
-        let contact = self.contact(
-            acct.aor.user.as_deref().unwrap_or(&self.cfg.contact_user),
-            hop.transport,
-        );
+        let contact = self.registration_contact(account);
         let sub = &mut self.voicemail[account.0];
         sub.cseq += 1;
         sub.in_flight = true;
@@ -136,32 +134,20 @@ impl UserAgent {
         req.headers.push(HeaderName::CallId, sub.call_id.clone());
         req.headers
             .push(HeaderName::CSeq, format!("{} SUBSCRIBE", sub.cseq));
-        if let Some(proxy) = &acct.outbound_proxy {
-            let mut p = proxy.clone();
-            p.params.set("lr", None);
-            req.headers.push(HeaderName::Route, format!("<{p}>"));
-        }
+        push_outbound_route(&mut req, &acct);
         req.headers.push(HeaderName::Contact, contact);
         req.headers.push(HeaderName::Event, "message-summary");
         req.headers
             .push(HeaderName::Accept, "application/simple-message-summary");
         req.headers.push(HeaderName::Expires, EXPIRES.to_string());
         req.headers.push(HeaderName::UserAgent, super::user_agent());
-        if let Some(creds) = &acct.credentials {
-            let uri = acct.aor.to_string();
-            if let Some(d) = &mut sub.digest {
-                req.headers.push(
-                    HeaderName::Authorization,
-                    d.authorize(creds, "SUBSCRIBE", &uri),
-                );
-            }
-            if let Some(d) = &mut sub.proxy_digest {
-                req.headers.push(
-                    HeaderName::ProxyAuthorization,
-                    d.authorize(creds, "SUBSCRIBE", &uri),
-                );
-            }
-        }
+        push_credentials(
+            &mut req,
+            &acct,
+            &mut sub.digest,
+            &mut sub.proxy_digest,
+            &acct.aor.to_string(),
+        );
         self.start_client_tx(req, hop, Owner::Voicemail(account), now);
     }
 
@@ -189,9 +175,7 @@ impl UserAgent {
                     .get(&HeaderName::Expires)
                     .and_then(|v| parse_uint(v, u32::MAX.into()))
                     .map_or(EXPIRES, |v| v as u32);
-                let e = u64::from(granted);
-                let after = if e > 64 { e - 32 } else { (e / 2).max(1) };
-                sub.refresh_at = Some(now + Duration::from_secs(after));
+                sub.refresh_at = Some(now + refresh_after(granted));
             }
             401 | 407 if has_credentials && sub.auth_rounds < 2 => {
                 let header = if resp.status == 407 {

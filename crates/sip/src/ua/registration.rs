@@ -6,7 +6,8 @@ use std::time::{Duration, Instant};
 
 use super::build::{new_call_id, new_tag};
 use super::{
-    AccountId, Destination, Event, Owner, RegistrationState, Target, Transport, UserAgent,
+    AccountConfig, AccountId, Destination, Event, Owner, RegistrationState, Target, Transport,
+    UserAgent,
 };
 use crate::auth::{Challenge, DigestClient};
 use crate::message::{
@@ -91,11 +92,46 @@ impl Registration {
     }
 }
 
-/// When to refresh a binding granted for `expires` seconds: well before it lapses,
-/// leaving room for a retransmitting REGISTER (RFC 3261 10.2.4 leaves it to us).
-fn refresh_after(expires: u32) -> Duration {
+/// When to refresh a binding (or subscription) granted for `expires` seconds:
+/// well before it lapses, leaving room for a retransmitting request (RFC 3261
+/// 10.2.4 leaves it to us).
+pub(super) fn refresh_after(expires: u32) -> Duration {
     let e = u64::from(expires);
     Duration::from_secs(if e > 64 { e - 32 } else { (e / 2).max(1) })
+}
+
+/// The loose Route to an account's outbound proxy, if it has one.
+pub(super) fn push_outbound_route(req: &mut Request, acct: &AccountConfig) {
+    if let Some(proxy) = &acct.outbound_proxy {
+        let mut p = proxy.clone();
+        p.params.set("lr", None);
+        req.headers.push(HeaderName::Route, format!("<{p}>"));
+    }
+}
+
+/// Answers the last challenges of an account's REGISTER or SUBSCRIBE up front
+/// (saves a round trip on each refresh).
+pub(super) fn push_credentials(
+    req: &mut Request,
+    acct: &AccountConfig,
+    digest: &mut Option<DigestClient>,
+    proxy_digest: &mut Option<DigestClient>,
+    uri: &str,
+) {
+    let Some(creds) = &acct.credentials else {
+        return;
+    };
+    let method = req.method.to_string();
+    if let Some(d) = digest {
+        req.headers
+            .push(HeaderName::Authorization, d.authorize(creds, &method, uri));
+    }
+    if let Some(d) = proxy_digest {
+        req.headers.push(
+            HeaderName::ProxyAuthorization,
+            d.authorize(creds, &method, uri),
+        );
+    }
 }
 
 impl UserAgent {
@@ -180,7 +216,7 @@ impl UserAgent {
     }
 
     /// The Contact `account` registers now.
-    fn registration_contact(&self, account: AccountId) -> String {
+    pub(super) fn registration_contact(&self, account: AccountId) -> String {
         let acct = &self.cfg.accounts[account.0];
         self.contact(
             acct.aor.user.as_deref().unwrap_or(&self.cfg.contact_user),
@@ -252,11 +288,7 @@ impl UserAgent {
         req.headers.push(HeaderName::CallId, reg.call_id.clone());
         req.headers
             .push(HeaderName::CSeq, format!("{} REGISTER", reg.cseq));
-        if let Some(proxy) = &acct.outbound_proxy {
-            let mut p = proxy.clone();
-            p.params.set("lr", None);
-            req.headers.push(HeaderName::Route, format!("<{p}>"));
-        }
+        push_outbound_route(&mut req, &acct);
         req.headers.push(HeaderName::Contact, contact);
         if let Some(stale) = stale {
             req.headers.push(HeaderName::Contact, stale);
@@ -264,22 +296,13 @@ impl UserAgent {
         req.headers.push(HeaderName::Expires, expires.to_string());
         req.headers.push(HeaderName::Allow, super::ALLOW);
         req.headers.push(HeaderName::UserAgent, super::user_agent());
-        // Answer the last challenge pre-emptively (saves a round trip on refresh).
-        if let Some(creds) = &acct.credentials {
-            let uri = registrar.to_string();
-            if let Some(d) = &mut reg.digest {
-                req.headers.push(
-                    HeaderName::Authorization,
-                    d.authorize(creds, "REGISTER", &uri),
-                );
-            }
-            if let Some(d) = &mut reg.proxy_digest {
-                req.headers.push(
-                    HeaderName::ProxyAuthorization,
-                    d.authorize(creds, "REGISTER", &uri),
-                );
-            }
-        }
+        push_credentials(
+            &mut req,
+            &acct,
+            &mut reg.digest,
+            &mut reg.proxy_digest,
+            &registrar.to_string(),
+        );
         let state = reg.state.clone();
         if expires > 0 {
             self.events
