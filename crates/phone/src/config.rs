@@ -274,6 +274,23 @@ pub struct DeviceSettings {
     pub volume_step: u16,
 }
 
+impl DeviceSettings {
+    /// The sound of a call or tone a device started: "auto" is that device's
+    /// own card (`paired`), else the system's; "none" is no sound.
+    pub fn audio(&self, paired: Option<&str>) -> crate::audio::AudioSpec {
+        let pick = |setting: &str| match setting {
+            "none" => None,
+            "auto" => Some(paired.unwrap_or("default").to_string()),
+            name => Some(name.to_string()),
+        };
+        crate::audio::AudioSpec {
+            microphone: pick(&self.microphone),
+            speaker: pick(&self.speaker),
+            ..crate::audio::AudioSpec::default()
+        }
+    }
+}
+
 impl Default for DeviceSettings {
     fn default() -> Self {
         DeviceSettings {
@@ -538,6 +555,23 @@ fn parse_codecs(names: &[String]) -> Result<Vec<CodecKind>, ConfigError> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn device_sound_is_the_devices_own_card_then_the_systems() {
+        let mut d = DeviceSettings::default();
+        let spec = d.audio(Some("sysdefault:CARD=Link"));
+        assert_eq!(spec.speaker.as_deref(), Some("sysdefault:CARD=Link"));
+        assert_eq!(spec.microphone.as_deref(), Some("sysdefault:CARD=Link"));
+        assert_eq!(d.audio(None).speaker.as_deref(), Some("default"));
+        d.microphone = "none".into();
+        d.speaker = "pulse".into();
+        let spec = d.audio(Some("sysdefault:CARD=Link"));
+        assert_eq!(
+            (spec.microphone, spec.speaker.as_deref()),
+            (None, Some("pulse"))
+        );
+    }
+
     use super::*;
 
     /// The example in README.md is what users copy: it must load and validate.

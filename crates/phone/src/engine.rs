@@ -19,16 +19,6 @@ use crate::local_address::LocalAddress;
 use hookswitch_devices::hotplug::{Hotplug, HotplugOptions};
 use hookswitch_devices::{DeviceEvent, DeviceManager, EventSink};
 
-/// A `devices.microphone`/`speaker` setting with no device acting: "auto"
-/// is the system's device, "none" no sound.
-fn phone_device(setting: &str) -> Option<String> {
-    match setting {
-        "none" => None,
-        "auto" => Some("default".into()),
-        name => Some(name.into()),
-    }
-}
-
 /// The device manager, whose events reach the driver; with `devices.enabled`
 /// the hotplug watcher that opens real devices as they come.
 fn start_devices(
@@ -229,8 +219,7 @@ impl Engine {
             }),
             devices.clone(),
             hotplug,
-            &config.devices.microphone,
-            &config.devices.speaker,
+            config.devices.clone(),
             config.audio.tones,
             config.accounts.first().map(|a| a.name.clone()),
         );
@@ -253,11 +242,7 @@ impl Engine {
             events,
             local,
             devices,
-            phone_audio: AudioSpec {
-                microphone: phone_device(&config.devices.microphone),
-                speaker: phone_device(&config.devices.speaker),
-                ..AudioSpec::default()
-            },
+            phone_audio: config.devices.audio(None),
         };
         Ok((engine, first_subscriber))
     }

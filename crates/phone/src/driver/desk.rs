@@ -14,6 +14,7 @@ use super::Driver;
 use super::media::MediaControl;
 use crate::api::{EngineError, PhoneEvent};
 use crate::audio::{AudioSpec, Gain, RingSound, Ringer};
+use crate::config::DeviceSettings;
 use crate::desk::{Desk, DeskAction, LocalTone};
 use crate::driver::HandlingChange;
 
@@ -23,11 +24,8 @@ pub struct DeskEdge {
     pub devices: DeviceManager,
     /// What the devices show now (`None` before the first mirror).
     shown: Option<DeviceState>,
-    /// The sound devices of calls answered or placed from a device:
-    /// "auto" (the device's own sound card, else the system's), "default",
-    /// "none", or a name.
-    microphone: String,
-    speaker: String,
+    /// The sound devices of calls answered or placed from a device.
+    settings: DeviceSettings,
     /// Each device's own sound card, when it has one.
     sound_devices: std::collections::HashMap<DeviceId, String>,
     tones: Country,
@@ -43,8 +41,7 @@ impl DeskEdge {
         desk: Desk,
         devices: DeviceManager,
         hotplug: Option<Hotplug>,
-        microphone: &str,
-        speaker: &str,
+        settings: DeviceSettings,
         tones: Country,
         account: Option<String>,
     ) -> DeskEdge {
@@ -52,8 +49,7 @@ impl DeskEdge {
             desk,
             devices,
             shown: None,
-            microphone: microphone.to_string(),
-            speaker: speaker.to_string(),
+            settings,
             sound_devices: Default::default(),
             tones,
             tone: None,
@@ -87,16 +83,7 @@ impl DeskEdge {
 
     fn audio_of(&self, device: Option<DeviceId>) -> AudioSpec {
         let paired = device.and_then(|d| self.sound_devices.get(&d));
-        let pick = |setting: &str| match setting {
-            "none" => None,
-            "auto" => Some(paired.cloned().unwrap_or_else(|| "default".into())),
-            name => Some(name.to_string()),
-        };
-        AudioSpec {
-            microphone: pick(&self.microphone),
-            speaker: pick(&self.speaker),
-            ..AudioSpec::default()
-        }
+        self.settings.audio(paired.map(String::as_str))
     }
 
     fn play(&mut self, tone: Option<LocalTone>) {
