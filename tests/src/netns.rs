@@ -18,6 +18,8 @@ pub struct NatRig {
     router_ns: String,
     /// The WAN link's end in the test's namespace (deleting it removes the pair).
     wan_link: String,
+    /// Its other end, in the router: the NAT's public side.
+    wan_router_side: String,
     lan_link: String,
     subnet: u8,
     lan_host: u8,
@@ -37,6 +39,13 @@ fn run(program: &str, args: &[&str]) {
     );
 }
 
+/// `ip netns exec NS ARGS...`, failing the test with its output.
+fn in_ns(ns: &str, args: &[&str]) {
+    let mut all = vec!["netns", "exec", ns];
+    all.extend_from_slice(args);
+    run("ip", &all);
+}
+
 /// True when this process may build namespaces (root; CI runs as root).
 pub fn can_build() -> bool {
     // SAFETY: geteuid has no preconditions.
@@ -52,6 +61,7 @@ impl NatRig {
             lan_ns: format!("hs-lan-{id}"),
             router_ns: format!("hs-rtr-{id}"),
             wan_link: format!("hsw{id}"),
+            wan_router_side: format!("hsx{id}"),
             lan_link: format!("hsl{id}"),
             subnet,
             lan_host: 2,
@@ -61,7 +71,7 @@ impl NatRig {
         rig.tear_down();
         let (lan, rtr) = (&rig.lan_ns, &rig.router_ns);
         let lan_router_side = format!("hsr{id}");
-        let wan_router_side = format!("hsx{id}");
+        let wan_router_side = &rig.wan_router_side;
         run("ip", &["netns", "add", lan]);
         run("ip", &["netns", "add", rtr]);
         run(
@@ -91,16 +101,11 @@ impl NatRig {
                 "veth",
                 "peer",
                 "name",
-                &wan_router_side,
+                wan_router_side,
                 "netns",
                 rtr,
             ],
         );
-        let in_ns = |ns: &str, args: &[&str]| {
-            let mut all = vec!["netns", "exec", ns];
-            all.extend_from_slice(args);
-            run("ip", &all);
-        };
         in_ns(lan, &["ip", "link", "set", "lo", "up"]);
         in_ns(lan, &["ip", "link", "set", &rig.lan_link, "up"]);
         rig.number_lan();
@@ -125,10 +130,10 @@ impl NatRig {
                 "add",
                 &format!("{}/24", rig.public_ip()),
                 "dev",
-                &wan_router_side,
+                wan_router_side,
             ],
         );
-        in_ns(rtr, &["ip", "link", "set", &wan_router_side, "up"]);
+        in_ns(rtr, &["ip", "link", "set", wan_router_side, "up"]);
         in_ns(rtr, &["sysctl", "-qw", "net.ipv4.ip_forward=1"]);
         in_ns(rtr, &["nft", "add", "table", "ip", "nat"]);
         in_ns(
@@ -162,11 +167,7 @@ impl NatRig {
     /// Gives the LAN host its address and default route.
     fn number_lan(&self) {
         let s = self.subnet;
-        let in_lan = |args: &[&str]| {
-            let mut all = vec!["netns", "exec", &self.lan_ns];
-            all.extend_from_slice(args);
-            run("ip", &all);
-        };
+        let in_lan = |args: &[&str]| in_ns(&self.lan_ns, args);
         in_lan(&[
             "ip",
             "addr",
@@ -212,12 +213,7 @@ impl NatRig {
     /// with a new public address (the router's old mappings go with it:
     /// masquerade forgets them when its address changes).
     pub fn move_to_another_network(&mut self) {
-        let in_ns = |ns: &str, args: &[&str]| {
-            let mut all = vec!["netns", "exec", ns];
-            all.extend_from_slice(args);
-            run("ip", &all);
-        };
-        let wan_router_side = format!("hsx{}", std::process::id() % 10_000);
+        let wan_router_side = self.wan_router_side.clone();
         let old_public = format!("{}/24", self.public_ip());
         self.router_public_host = 3;
         // Old address first: deleting a primary address deletes the
