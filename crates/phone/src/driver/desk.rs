@@ -158,9 +158,8 @@ impl Driver {
         let mut progressed = false;
         while let Some(a) = self.desk.desk.poll_action() {
             progressed = true;
-            let described = format!("{a:?}");
-            if let Err(e) = self.desk_action(a) {
-                tracing::warn!("device action {described} failed: {e}");
+            if let Err(e) = self.desk_action(&a) {
+                tracing::warn!("device action {a:?} failed: {e}");
             }
         }
         while let Some(e) = self.desk.desk.poll_event() {
@@ -182,19 +181,19 @@ impl Driver {
         }
     }
 
-    fn desk_action(&mut self, a: DeskAction) -> Result<(), EngineError> {
+    fn desk_action(&mut self, a: &DeskAction) -> Result<(), EngineError> {
         let now = Instant::now();
-        let audio = self.desk.audio();
-        match a {
-            DeskAction::Place(number) => {
+        match *a {
+            DeskAction::Place(ref number) => {
                 let account = self.desk.account.clone();
-                let placed = self.place_call(now, &number, account.as_deref(), audio);
+                let audio = self.desk.audio();
+                let placed = self.place_call(now, number, account.as_deref(), audio);
                 if placed.is_err() {
                     self.desk.desk.place_failed();
                 }
                 placed.map(|_| ())
             }
-            DeskAction::Answer(call) => self.answer(now, call, audio),
+            DeskAction::Answer(call) => self.answer(now, call, self.desk.audio()),
             DeskAction::Reject(call, status) => self.refuse(now, call, status),
             DeskAction::Hangup(call) => self
                 .ua
@@ -205,7 +204,7 @@ impl Driver {
             }
             DeskAction::Mute(call, muted) => self.mute(call, muted),
             DeskAction::Hold(call, held) => self.hold(now, call, held),
-            DeskAction::Transfer { call, target } => self.transfer(now, call, &target),
+            DeskAction::Transfer { call, ref target } => self.transfer(now, call, target),
             DeskAction::TransferAttended { call, consult } => {
                 self.transfer_attended(now, call, consult)
             }
