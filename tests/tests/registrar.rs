@@ -362,6 +362,7 @@ async fn two_accounts_at_once_each_with_its_transport_and_dnd() {
                 account,
                 state,
                 detail,
+                ..
             } => match state.as_str() {
                 "registered" => Some(account.clone()),
                 "failed" => panic!("{account}: {detail:?}"),
@@ -466,4 +467,46 @@ async fn options_keepalives_reach_the_registrar() {
         k.log().matches(&from_us).count() >= 2
     });
     alice.shutdown().await;
+}
+
+/// The account wizard's check: each case a person must fix is told apart,
+/// against the real registrar, and a good account is left unregistered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_account_check_tells_wrong_password_unreachable_and_certificate_apart() {
+    use hookswitch_phone::probe::{self, Problem};
+    let dir = tempfile::tempdir().unwrap();
+    let ca = TestCa::create(dir.path());
+    let kamailio = kamailio_with_tls(dir.path(), &ca);
+    let _k = kamailio.start();
+    let base = test_config(free_port());
+    let wait = Duration::from_secs(10);
+    let alice = account("alice", kamailio.port, 600);
+    let good = USERS.iter().find(|(u, _)| *u == "alice").unwrap().1;
+
+    let ok = probe::registration(&base, &alice, good, wait).await;
+    assert!(ok.registered, "{ok:?}");
+    assert_eq!(ok.problem, None);
+
+    let wrong = probe::registration(&base, &alice, "not-the-password", wait).await;
+    assert!(!wrong.registered);
+    assert_eq!(wrong.problem, Some(Problem::WrongPassword), "{wrong:?}");
+    assert!(wrong.detail.contains("401"), "{wrong:?}");
+
+    let tls = tls_account("alice", kamailio.tls_port.unwrap(), None);
+    let untrusted = probe::registration(&base, &tls, good, wait).await;
+    assert_eq!(
+        untrusted.problem,
+        Some(Problem::TlsCertificate),
+        "{untrusted:?}"
+    );
+
+    // A TCP port nobody listens on: refused at once, not after the timeout.
+    let mut nowhere = account("alice", free_port(), 600);
+    nowhere.transport = "tcp".into();
+    let unreachable = probe::registration(&base, &nowhere, good, wait).await;
+    assert_eq!(
+        unreachable.problem,
+        Some(Problem::Unreachable),
+        "{unreachable:?}"
+    );
 }

@@ -68,6 +68,7 @@ pub fn print_event(cli: &Cli, e: &PhoneEvent) {
             account,
             state,
             detail,
+            ..
         } => match detail {
             Some(d) => format!("account {account}: {state} ({d})"),
             None => format!("account {account}: {state}"),

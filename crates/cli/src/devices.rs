@@ -3,61 +3,19 @@
 
 use std::path::Path;
 
-use anyhow::Context;
 use hookswitch_devices::hid::hidraw::HidrawScanner;
 use hookswitch_devices::hid::simulated::{SimulatedSpec, channel_sink};
 use hookswitch_devices::usb::UsbScanner;
 use hookswitch_devices::{DeviceEvent, DeviceInfo, DeviceManager, arbitration};
-use hookswitch_hid::profile::{DeviceIdentity, parse_number};
-use hookswitch_hid::usage::PAGE_TELEPHONY;
-use hookswitch_hid::{Behaviour, Capabilities, Profile, capabilities, descriptor_from_hex, parse};
+use hookswitch_hid::profile::parse_number;
+use hookswitch_hid::{Behaviour, Capabilities, Profile, capabilities, parse};
 
 use crate::cli::{Cli, DeviceOptions};
 use crate::exit;
 
-/// `VID:PID` from a `# VID:PID: 0b0e:0307` line of a descriptor file.
-fn identity(text: &str) -> Option<(u16, u16)> {
-    let line = text.lines().find_map(|l| l.strip_prefix("# VID:PID:"))?;
-    let (vid, pid) = line.split_whitespace().next()?.split_once(':')?;
-    Some((
-        parse_number(&format!("0x{vid}")).ok()?,
-        parse_number(&format!("0x{pid}")).ok()?,
-    ))
-}
-
-/// A descriptor file as a simulated device, and its raw text.
+/// A descriptor file as a simulated device.
 pub fn simulated_spec(path: &Path) -> anyhow::Result<SimulatedSpec> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let descriptor =
-        descriptor_from_hex(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-    let parsed = parse(&descriptor)
-        .with_context(|| format!("{}: not a valid HID report descriptor", path.display()))?;
-    let ids = identity(&text);
-    let usage_page = if capabilities(&parsed).telephony {
-        PAGE_TELEPHONY
-    } else {
-        parsed
-            .collections
-            .first()
-            .map(|c| c.usage.page)
-            .unwrap_or(0)
-    };
-    let product = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    Ok(SimulatedSpec {
-        descriptor,
-        identity: DeviceIdentity {
-            vendor_id: ids.map(|i| i.0).unwrap_or(0),
-            product_id: ids.map(|i| i.1).unwrap_or(0),
-            interface: None,
-            usage_page,
-        },
-        product,
-        sound_device: None,
-    })
+    SimulatedSpec::from_file(path).map_err(anyhow::Error::msg)
 }
 
 /// Whether the user's DEVICE argument names this device: its path or VID:PID.

@@ -6,6 +6,25 @@ use serde::Serialize;
 /// A call, as numbered by the engine (stable for the engine's lifetime).
 pub type CallId = u64;
 
+/// What a call-control device does and shows, as it happens: the live view of
+/// the app's Devices page (`Engine::device_activity`), the same data as
+/// `hookswitch hid-monitor`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum DeviceActivity {
+    /// A button or switch, decoded.
+    Input {
+        device: u64,
+        input: hookswitch_hid::PhoneInput,
+    },
+    /// An output report written to it, and the state it shows.
+    Shown {
+        device: u64,
+        report: String,
+        leds: hookswitch_hid::DeviceState,
+    },
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum PhoneEvent {
@@ -27,6 +46,10 @@ pub enum PhoneEvent {
         /// "registering", "registered", "unregistered" or "failed".
         state: String,
         detail: Option<String>,
+        /// The registrar's final answer when it failed with one (401, 403,
+        /// 404, ...); `None` when none came (unreachable, TLS refused).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        status: Option<u16>,
     },
     IncomingCall {
         call: CallId,
@@ -188,6 +211,12 @@ pub struct CallStats {
     pub encryption: Option<String>,
     /// Encrypted packets dropped: failed authentication, replays, wrong key.
     pub srtp_refused: u64,
+    /// The level meters (dBFS, -60 to 0, peak with a slow fall) of what the
+    /// other side hears from us and what we hear, while the call runs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub microphone_level_db: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub speaker_level_db: Option<f64>,
 }
 
 /// A call as listed by `calls()`.

@@ -272,6 +272,25 @@ pub struct DeviceSettings {
     pub ring_back_secs: u64,
     /// Volume buttons move the call's earpiece level by this many percent.
     pub volume_step: u16,
+    /// Devices that exist only as a descriptor file, driven through a Unix
+    /// socket (`report HEX...` in, `shown HEX...` out): for trying the phone
+    /// without the hardware, and for end-to-end tests.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub simulated: Vec<SimulatedDevice>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SimulatedDevice {
+    /// A report descriptor as hex bytes (`# VID:PID: 0b0e:0307` names it).
+    pub descriptor: PathBuf,
+    pub socket: PathBuf,
+    /// The product name shown (default: the file's name).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The sound device it stands for, as a headset's own card.
+    #[serde(default)]
+    pub sound_device: Option<String>,
 }
 
 impl DeviceSettings {
@@ -304,6 +323,7 @@ impl Default for DeviceSettings {
             reject_status: 486,
             ring_back_secs: 2,
             volume_step: 10,
+            simulated: Vec::new(),
         }
     }
 }

@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use hookswitch_sip::ua::{Config as UaConfig, UserAgent};
 use tokio::sync::{broadcast, mpsc, oneshot};
 
-use crate::api::{CallId, CallStats, CallSummary, EngineError, PhoneEvent};
+use crate::api::{CallId, CallStats, CallSummary, DeviceActivity, EngineError, PhoneEvent};
 use crate::audio::{AudioSpec, Gain, MAX_PERCENT, RingSound};
 use crate::call_handling::ForwardReason;
 use crate::config::{Config, account_config};
@@ -54,6 +54,34 @@ fn start_devices(
         )
     });
     (devices, rx, hotplug)
+}
+
+/// `devices.simulated`: descriptor files plugged in as devices, each driven
+/// through its own Unix socket (for people without the hardware, and for the
+/// desktop app's end-to-end test).
+fn plug_simulated_devices(
+    devices: &DeviceManager,
+    simulated: &[crate::config::SimulatedDevice],
+) -> Result<(), EngineError> {
+    use hookswitch_devices::hid::{simulated::SimulatedSpec, simulated_socket};
+    for s in simulated {
+        let mut spec = SimulatedSpec::from_file(&s.descriptor).map_err(EngineError::Config)?;
+        if let Some(name) = &s.name {
+            spec.product = name.clone();
+        }
+        spec.sound_device = s.sound_device.clone();
+        let handle = devices
+            .simulate(&spec)
+            .map_err(|e| EngineError::Config(e.to_string()))?;
+        simulated_socket::serve(handle, &s.socket).map_err(|e| {
+            EngineError::Config(format!(
+                "simulated device socket {}: {e}",
+                s.socket.display()
+            ))
+        })?;
+        tracing::info!(socket = %s.socket.display(), "simulated device {} plugged in", spec.product);
+    }
+    Ok(())
 }
 
 /// The STUN server's address: "host" or "host:port" (3478). A name that
@@ -104,6 +132,7 @@ pub struct Engine {
     local: SocketAddr,
     devices: DeviceManager,
     phone_audio: AudioSpec,
+    activity: broadcast::Sender<DeviceActivity>,
 }
 
 impl Engine {
@@ -210,6 +239,8 @@ impl Engine {
             },
         };
         let (devices, device_rx, hotplug) = start_devices(config);
+        plug_simulated_devices(&devices, &config.devices.simulated)?;
+        let (activity, _) = broadcast::channel(256);
         let desk = DeskEdge::new(
             Desk::new(DeskConfig {
                 dial_plan: config.dialing.clone(),
@@ -222,6 +253,7 @@ impl Engine {
             config.devices.clone(),
             config.audio.tones,
             config.accounts.first().map(|a| a.name.clone()),
+            activity.clone(),
         );
         let (driver, media_rx) = Driver::new(
             ua,
@@ -243,6 +275,7 @@ impl Engine {
             local,
             devices,
             phone_audio: config.devices.audio(None),
+            activity,
         };
         Ok((engine, first_subscriber))
     }
@@ -275,6 +308,12 @@ impl Engine {
     /// Every event from now on.
     pub fn subscribe(&self) -> broadcast::Receiver<PhoneEvent> {
         self.events.subscribe()
+    }
+
+    /// Device gestures and LED reports from now on (for live views; not
+    /// kept when nobody listens).
+    pub fn device_activity(&self) -> broadcast::Receiver<DeviceActivity> {
+        self.activity.subscribe()
     }
 
     async fn ask<T>(

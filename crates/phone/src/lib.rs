@@ -10,9 +10,11 @@ pub mod desk;
 mod driver;
 pub mod echo;
 mod engine;
+pub mod history;
 mod local_address;
+pub mod probe;
 
-pub use api::{CallId, CallStats, CallSummary, EngineError, PhoneEvent};
+pub use api::{CallId, CallStats, CallSummary, DeviceActivity, EngineError, PhoneEvent};
 pub use audio::AudioSpec;
 pub use config::Config;
 pub use driver::latency::{DeskLatency, Percentiles};

@@ -3,6 +3,7 @@
 
 pub mod hidraw;
 pub mod simulated;
+pub mod simulated_socket;
 
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;

@@ -114,6 +114,53 @@ impl SimulatedSpec {
     }
 }
 
+/// `VID:PID` from a `# VID:PID: 0b0e:0307` line of a descriptor file.
+fn identity_line(text: &str) -> Option<(u16, u16)> {
+    let line = text.lines().find_map(|l| l.strip_prefix("# VID:PID:"))?;
+    let (vid, pid) = line.split_whitespace().next()?.split_once(':')?;
+    Some((
+        u16::from_str_radix(vid, 16).ok()?,
+        u16::from_str_radix(pid, 16).ok()?,
+    ))
+}
+
+impl SimulatedSpec {
+    /// A descriptor file (hex bytes, `# VID:PID: 0b0e:0307` when known) as a
+    /// device named after the file.
+    pub fn from_file(path: &std::path::Path) -> Result<SimulatedSpec, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("reading {}: {e}", path.display()))?;
+        let descriptor = hookswitch_hid::descriptor_from_hex(&text)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        let parsed = hookswitch_hid::parse(&descriptor)
+            .map_err(|e| format!("{}: not a valid HID report descriptor: {e}", path.display()))?;
+        let usage_page = if hookswitch_hid::capabilities(&parsed).telephony {
+            hookswitch_hid::usage::PAGE_TELEPHONY
+        } else {
+            parsed
+                .collections
+                .first()
+                .map(|c| c.usage.page)
+                .unwrap_or(0)
+        };
+        let ids = identity_line(&text);
+        Ok(SimulatedSpec {
+            descriptor,
+            identity: DeviceIdentity {
+                vendor_id: ids.map(|i| i.0).unwrap_or(0),
+                product_id: ids.map(|i| i.1).unwrap_or(0),
+                interface: None,
+                usage_page,
+            },
+            product: path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            sound_device: None,
+        })
+    }
+}
+
 pub fn open(
     spec: &SimulatedSpec,
     profiles: &[Profile],

@@ -3,6 +3,7 @@
 //! and tests), silence.
 
 mod gain;
+mod meter;
 mod ringer;
 mod wav;
 
@@ -12,6 +13,7 @@ use hookswitch_media::tone::Sine;
 use crate::config::EchoMode;
 
 pub use gain::{Gain, MAX_PERCENT};
+pub use meter::Meter;
 pub use ringer::{RingSound, Ringer};
 pub use wav::{CallRecorder, WavSink, WavSource};
 

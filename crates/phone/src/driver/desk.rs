@@ -12,7 +12,7 @@ use hookswitch_sip::ua;
 
 use super::Driver;
 use super::media::MediaControl;
-use crate::api::{EngineError, PhoneEvent};
+use crate::api::{DeviceActivity, EngineError, PhoneEvent};
 use crate::audio::{AudioSpec, Gain, RingSound, Ringer};
 use crate::config::DeviceSettings;
 use crate::desk::{Desk, DeskAction, LocalTone};
@@ -34,6 +34,8 @@ pub struct DeskEdge {
     account: Option<String>,
     /// Real devices come and go through this watcher (none in tests).
     _hotplug: Option<Hotplug>,
+    /// Gestures and LED reports as they happen, for live views.
+    activity: tokio::sync::broadcast::Sender<DeviceActivity>,
 }
 
 impl DeskEdge {
@@ -44,6 +46,7 @@ impl DeskEdge {
         settings: DeviceSettings,
         tones: Country,
         account: Option<String>,
+        activity: tokio::sync::broadcast::Sender<DeviceActivity>,
     ) -> DeskEdge {
         DeskEdge {
             desk,
@@ -55,6 +58,7 @@ impl DeskEdge {
             tone: None,
             account,
             _hotplug: hotplug,
+            activity,
         }
     }
 
@@ -118,6 +122,11 @@ impl Driver {
                 self.stopwatch.input_at.get_or_insert(at);
                 self.stopwatch.changed_at.get_or_insert(at);
                 self.desk.desk.on_input(now, id, input);
+                // Nobody watching is the usual case, not an error.
+                let _ = self.desk.activity.send(DeviceActivity::Input {
+                    device: id.0,
+                    input,
+                });
             }
             DeviceEvent::Added(info) => {
                 self.desk.desk.device_added(info.id, info.hook_follows_host);
@@ -148,7 +157,16 @@ impl Driver {
                 change: "unusable".into(),
                 detail: Some(reason),
             }),
-            DeviceEvent::Shown { .. } => {}
+            DeviceEvent::Shown { id, report } => {
+                if self.desk.activity.receiver_count() > 0 {
+                    let report: Vec<String> = report.iter().map(|b| format!("{b:02x}")).collect();
+                    let _ = self.desk.activity.send(DeviceActivity::Shown {
+                        device: id.0,
+                        report: report.join(" "),
+                        leds: self.desk.shown.unwrap_or_default(),
+                    });
+                }
+            }
         }
     }
 

@@ -16,26 +16,30 @@ impl Driver {
         let now = Instant::now();
         match e {
             Event::Registration { account, state } => {
-                let (state, detail) = match state {
-                    RegistrationState::Registering => ("registering", None),
+                let (state, detail, status) = match state {
+                    RegistrationState::Registering => ("registering", None, None),
                     RegistrationState::Registered { expires } => {
-                        ("registered", Some(format!("expires in {expires} s")))
+                        ("registered", Some(format!("expires in {expires} s")), None)
                     }
-                    RegistrationState::Unregistered => ("unregistered", None),
+                    RegistrationState::Unregistered => ("unregistered", None, None),
                     RegistrationState::Failed {
-                        reason, retry_in, ..
+                        reason,
+                        retry_in,
+                        status,
                     } => (
                         "failed",
                         Some(match retry_in {
                             Some(s) => format!("{reason}; retrying in {s} s"),
                             None => reason,
                         }),
+                        status,
                     ),
                 };
                 self.emit(PhoneEvent::Registration {
                     account: self.account_name(Some(account)).unwrap_or_default(),
                     state: state.into(),
                     detail,
+                    status,
                 });
             }
             Event::IncomingCall {

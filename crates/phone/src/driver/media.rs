@@ -12,7 +12,7 @@ use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
 
 use crate::api::{CallId, CallStats, EngineError};
-use crate::audio::{AudioSink, AudioSource, CallRecorder, Gain};
+use crate::audio::{AudioSink, AudioSource, CallRecorder, Gain, Meter};
 
 /// A call's RTP socket and, on the next port, its RTCP socket.
 #[derive(Debug, Clone)]
@@ -168,6 +168,7 @@ async fn run(
     // The earpiece's copy of a frame, at the user's volume (the recording
     // keeps the call's own level).
     let mut heard = Vec::new();
+    let (mut sent_meter, mut heard_meter) = (Meter::default(), Meter::default());
     let mut tick = tokio::time::interval(Duration::from_millis(20));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
     let mut frame = vec![0i16; session.frame_samples()];
@@ -208,6 +209,12 @@ async fn run(
                     e.render(&heard);
                 }
                 sink.write_frame(&heard);
+                heard_meter.frame(&heard);
+                if session.is_muted() {
+                    sent_meter.frame(&[]);
+                } else {
+                    sent_meter.frame(&frame);
+                }
                 if let Some(r) = &mut recorder {
                     // What actually went out: silence while muted.
                     let sent = if session.is_muted() {
@@ -276,7 +283,10 @@ async fn run(
                     microphone_gain = microphone.unwrap_or(microphone_gain);
                 }
                 Some(MediaControl::Stats(reply)) => {
-                    let _ = reply.send(Ok(call_stats(&session)));
+                    let mut stats = call_stats(&session);
+                    stats.microphone_level_db = Some(sent_meter.level_db());
+                    stats.speaker_level_db = Some(heard_meter.level_db());
+                    let _ = reply.send(Ok(stats));
                 }
                 Some(MediaControl::Stop) | None => break,
             }
@@ -324,5 +334,7 @@ fn call_stats(session: &MediaSession) -> CallStats {
         remote_mos: q.remote.as_ref().and_then(|r| r.mos),
         encryption: session.srtp_suite().map(str::to_string),
         srtp_refused: s.srtp_refused,
+        microphone_level_db: None,
+        speaker_level_db: None,
     }
 }

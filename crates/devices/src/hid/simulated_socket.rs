@@ -1,0 +1,144 @@
+//! A simulated device reachable from another process: a Unix socket on which
+//! each line `report HEX...` is an input report the device sends (`unplug`
+//! pulls it out), and every output report the host writes comes back as
+//! `shown HEX...`. The kernel here has no uhid, so this is how an end-to-end
+//! test (or someone without the hardware) holds a headset that lives inside
+//! the app's own process.
+
+use std::io::{BufRead, BufReader, Write};
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::Path;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use super::simulated::SimulatedHandle;
+
+/// How often the writer looks for new output reports when none came.
+const POLL: Duration = Duration::from_millis(50);
+
+/// Serves `handle` on `path` (replacing a stale socket) from two threads that
+/// live as long as the process. Several clients may connect; output reports
+/// go to every one connected.
+pub fn serve(handle: SimulatedHandle, path: &Path) -> std::io::Result<()> {
+    if path.exists() {
+        std::fs::remove_file(path)?;
+    }
+    let listener = UnixListener::bind(path)?;
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    let handle = Arc::new(handle);
+    let clients: Arc<Mutex<Vec<UnixStream>>> = Arc::default();
+    {
+        let (handle, clients) = (handle.clone(), clients.clone());
+        std::thread::Builder::new()
+            .name("hid-sim-out".into())
+            .spawn(move || {
+                loop {
+                    let Some(report) = handle.next_written(POLL) else {
+                        continue;
+                    };
+                    let line = format!("shown {}\n", hex(&report));
+                    let mut clients = clients.lock().unwrap_or_else(PoisonError::into_inner);
+                    clients.retain_mut(|c| c.write_all(line.as_bytes()).is_ok());
+                }
+            })?;
+    }
+    std::thread::Builder::new()
+        .name("hid-sim-in".into())
+        .spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { continue };
+                let Ok(writer) = stream.try_clone() else {
+                    continue;
+                };
+                clients
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .push(writer);
+                let handle = handle.clone();
+                let _ = std::thread::Builder::new()
+                    .name("hid-sim-client".into())
+                    .spawn(move || read_commands(&handle, stream));
+            }
+        })?;
+    Ok(())
+}
+
+fn read_commands(handle: &SimulatedHandle, stream: UnixStream) {
+    let Ok(mut reply) = stream.try_clone() else {
+        return;
+    };
+    for line in BufReader::new(stream).lines() {
+        let Ok(line) = line else { return };
+        let answer = match parse_command(&line) {
+            Ok(Command::Report(bytes)) => {
+                handle.input(&bytes);
+                // Answer only once the report is decoded, so a client that
+                // waits for "ok" knows the phone has seen the gesture.
+                handle.sync();
+                "ok\n".to_string()
+            }
+            Ok(Command::Unplug) => {
+                handle.unplug();
+                "ok\n".to_string()
+            }
+            Err(e) => format!("error {e}\n"),
+        };
+        if reply.write_all(answer.as_bytes()).is_err() {
+            return;
+        }
+    }
+}
+
+#[derive(Debug, PartialEq)]
+enum Command {
+    Report(Vec<u8>),
+    Unplug,
+}
+
+fn parse_command(line: &str) -> Result<Command, String> {
+    let mut words = line.split_whitespace();
+    match words.next() {
+        Some("report") => {
+            let bytes = words
+                .map(|w| u8::from_str_radix(w.trim_start_matches("0x"), 16))
+                .collect::<Result<Vec<u8>, _>>()
+                .map_err(|e| format!("bad hex byte: {e}"))?;
+            if bytes.is_empty() {
+                return Err("report: no bytes".into());
+            }
+            Ok(Command::Report(bytes))
+        }
+        Some("unplug") => Ok(Command::Unplug),
+        Some(other) => Err(format!("unknown command {other:?} (report HEX..., unplug)")),
+        None => Err("empty line".into()),
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_parse_and_bad_lines_are_errors() {
+        assert_eq!(
+            parse_command("report 03 01 0x02"),
+            Ok(Command::Report(vec![3, 1, 2]))
+        );
+        assert_eq!(parse_command(" unplug "), Ok(Command::Unplug));
+        assert!(parse_command("report").is_err());
+        assert!(parse_command("report zz").is_err());
+        assert!(parse_command("press").is_err());
+        assert!(parse_command("").is_err());
+    }
+}

@@ -1,0 +1,364 @@
+//! Call history: phone events in, one entry per finished call out, kept in a
+//! JSON-lines file (newest last) so the app's history and redial survive a
+//! restart. Time is given by the caller (seconds since the Unix epoch). The
+//! SQLite history of a later issue replaces the file, not this logic.
+
+use std::collections::{HashMap, VecDeque};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::api::{CallId, PhoneEvent};
+
+/// Entries kept; the file is rewritten when it holds a quarter more.
+const KEEP: usize = 1000;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Entry {
+    pub outgoing: bool,
+    /// Who: the caller (incoming) or the number dialled (outgoing).
+    pub remote: String,
+    pub account: Option<String>,
+    /// When it started ringing or was placed, Unix seconds.
+    pub started: u64,
+    /// Seconds talked (0: never answered).
+    pub talked: u64,
+    pub answered: bool,
+    /// An incoming call nobody answered here (it rang out, the caller gave
+    /// up, or DND/forwarding took it).
+    pub missed: bool,
+    /// How it ended: "local", "remote", "cancelled", "rejected", "dnd", ...
+    pub reason: String,
+}
+
+struct Open {
+    entry: Entry,
+    answered_at: Option<u64>,
+}
+
+pub struct History {
+    file: Option<PathBuf>,
+    entries: VecDeque<Entry>,
+    open: HashMap<CallId, Open>,
+    lines_in_file: usize,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("call history {path}: {source}")]
+pub struct HistoryError {
+    path: PathBuf,
+    source: std::io::Error,
+}
+
+impl History {
+    /// A history only in memory.
+    pub fn in_memory() -> History {
+        History {
+            file: None,
+            entries: VecDeque::new(),
+            open: HashMap::new(),
+            lines_in_file: 0,
+        }
+    }
+
+    /// Loads `path` (missing: empty); lines that do not parse are skipped
+    /// and counted in the log, never fatal.
+    pub fn open(path: &Path) -> Result<History, HistoryError> {
+        let mut history = History::in_memory();
+        history.file = Some(path.to_path_buf());
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(source) => {
+                return Err(HistoryError {
+                    path: path.into(),
+                    source,
+                });
+            }
+        };
+        let mut bad = 0;
+        for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            history.lines_in_file += 1;
+            match serde_json::from_str::<Entry>(line) {
+                Ok(e) => history.push(e),
+                Err(_) => bad += 1,
+            }
+        }
+        if bad > 0 {
+            tracing::warn!(
+                "call history {}: {bad} unreadable lines skipped",
+                path.display()
+            );
+        }
+        Ok(history)
+    }
+
+    /// `$XDG_DATA_HOME/hookswitch/history.jsonl` (or `~/.local/share/...`).
+    pub fn default_path() -> PathBuf {
+        let base = std::env::var_os("XDG_DATA_HOME")
+            .map(PathBuf::from)
+            .filter(|p| p.is_absolute())
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
+            .unwrap_or_else(|| PathBuf::from("."));
+        base.join("hookswitch").join("history.jsonl")
+    }
+
+    /// Newest first.
+    pub fn entries(&self) -> impl Iterator<Item = &Entry> {
+        self.entries.iter().rev()
+    }
+
+    /// The last number called (the app's and a keypad's redial).
+    pub fn last_dialled(&self) -> Option<&str> {
+        self.entries()
+            .find(|e| e.outgoing)
+            .map(|e| e.remote.as_str())
+    }
+
+    /// Follows an event; returns the entry of a call that just ended.
+    pub fn on_event(&mut self, event: &PhoneEvent, now: u64) -> Option<Entry> {
+        match event {
+            PhoneEvent::Calling { call, to, account } => {
+                self.start(*call, true, to, account, now);
+            }
+            PhoneEvent::IncomingCall {
+                call,
+                from,
+                account,
+                ..
+            } => self.start(*call, false, from, account, now),
+            PhoneEvent::Deflected {
+                call,
+                from,
+                account,
+                reason,
+                ..
+            } => {
+                // Deflected calls may never have been announced as incoming.
+                self.start(*call, false, from, account, now);
+                if let Some(open) = self.open.get_mut(call) {
+                    open.entry.reason = reason.clone();
+                }
+            }
+            PhoneEvent::Established { call, .. } => {
+                if let Some(open) = self.open.get_mut(call) {
+                    open.answered_at.get_or_insert(now);
+                    open.entry.answered = true;
+                }
+            }
+            PhoneEvent::Ended { call, reason, .. } => {
+                let mut open = self.open.remove(call)?;
+                if open.entry.reason.is_empty() {
+                    open.entry.reason = reason.clone();
+                }
+                open.entry.talked = open.answered_at.map_or(0, |t| now.saturating_sub(t));
+                open.entry.missed = !open.entry.outgoing && !open.entry.answered;
+                let entry = open.entry;
+                self.save(&entry);
+                self.push(entry.clone());
+                return Some(entry);
+            }
+            _ => {}
+        }
+        None
+    }
+
+    fn start(
+        &mut self,
+        call: CallId,
+        outgoing: bool,
+        remote: &str,
+        account: &Option<String>,
+        now: u64,
+    ) {
+        self.open.entry(call).or_insert_with(|| Open {
+            entry: Entry {
+                outgoing,
+                remote: remote.to_string(),
+                account: account.clone(),
+                started: now,
+                talked: 0,
+                answered: false,
+                missed: false,
+                reason: String::new(),
+            },
+            answered_at: None,
+        });
+    }
+
+    fn push(&mut self, entry: Entry) {
+        self.entries.push_back(entry);
+        while self.entries.len() > KEEP {
+            self.entries.pop_front();
+        }
+    }
+
+    /// Appends to the file, or rewrites it when it has grown a quarter past
+    /// what is kept. A failure is logged: the call itself is unaffected.
+    fn save(&mut self, entry: &Entry) {
+        let Some(path) = self.file.clone() else {
+            return;
+        };
+        let result = if self.lines_in_file + 1 > KEEP + KEEP / 4 {
+            self.rewrite(&path, entry)
+        } else {
+            append(&path, entry).map(|()| self.lines_in_file += 1)
+        };
+        if let Err(e) = result {
+            tracing::warn!("call history {}: {e}", path.display());
+        }
+    }
+
+    fn rewrite(&mut self, path: &Path, newest: &Entry) -> std::io::Result<()> {
+        let keep = self.entries.len().min(KEEP - 1);
+        let mut text = String::new();
+        for e in self
+            .entries
+            .iter()
+            .skip(self.entries.len() - keep)
+            .chain([newest])
+        {
+            text.push_str(&serde_json::to_string(e).map_err(std::io::Error::other)?);
+            text.push('\n');
+        }
+        let tmp = path.with_extension("jsonl.tmp");
+        std::fs::write(&tmp, text)?;
+        std::fs::rename(&tmp, path)?;
+        self.lines_in_file = keep + 1;
+        Ok(())
+    }
+}
+
+fn append(path: &Path, entry: &Entry) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut line = serde_json::to_string(entry).map_err(std::io::Error::other)?;
+    line.push('\n');
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)?
+        .write_all(line.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ended(call: CallId, reason: &str) -> PhoneEvent {
+        PhoneEvent::Ended {
+            call,
+            reason: reason.into(),
+            status: None,
+            detail: None,
+            stats: None,
+        }
+    }
+
+    fn incoming(call: CallId, from: &str) -> PhoneEvent {
+        PhoneEvent::IncomingCall {
+            call,
+            from: from.into(),
+            to: "sip:me@example.com".into(),
+            account: Some("work".into()),
+            answer_after: None,
+            replaces: None,
+        }
+    }
+
+    fn established(call: CallId) -> PhoneEvent {
+        PhoneEvent::Established {
+            call,
+            codec: "PCMU".into(),
+            remote_media: None,
+            encryption: None,
+        }
+    }
+
+    #[test]
+    fn answered_missed_and_dialled_calls_are_told_apart() {
+        let mut h = History::in_memory();
+        h.on_event(&incoming(1, "sip:bob@example.com"), 100);
+        h.on_event(&established(1), 103);
+        let talked = h.on_event(&ended(1, "remote"), 163).unwrap();
+        assert!(talked.answered && !talked.missed);
+        assert_eq!((talked.started, talked.talked), (100, 60));
+
+        h.on_event(&incoming(2, "sip:carol@example.com"), 200);
+        let missed = h.on_event(&ended(2, "cancelled"), 230).unwrap();
+        assert!(missed.missed && !missed.answered);
+        assert_eq!(missed.talked, 0);
+
+        h.on_event(
+            &PhoneEvent::Calling {
+                call: 3,
+                to: "sip:dave@example.com".into(),
+                account: None,
+            },
+            300,
+        );
+        let dialled = h.on_event(&ended(3, "rejected"), 301).unwrap();
+        assert!(dialled.outgoing && !dialled.missed);
+        assert_eq!(h.last_dialled(), Some("sip:dave@example.com"));
+        let order: Vec<_> = h.entries().map(|e| e.started).collect();
+        assert_eq!(order, [300, 200, 100], "newest first");
+        assert_eq!(h.on_event(&ended(3, "local"), 400), None, "ended once");
+    }
+
+    #[test]
+    fn a_call_refused_under_dnd_is_missed_with_the_reason() {
+        let mut h = History::in_memory();
+        h.on_event(
+            &PhoneEvent::Deflected {
+                call: 7,
+                from: "sip:eve@example.com".into(),
+                account: None,
+                reason: "dnd".into(),
+                forwarded_to: None,
+                status: 486,
+            },
+            10,
+        );
+        let e = h.on_event(&ended(7, "rejected"), 10).unwrap();
+        assert!(e.missed);
+        assert_eq!(e.reason, "dnd");
+    }
+
+    #[test]
+    fn the_file_survives_a_restart_and_bad_lines_are_skipped() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub/history.jsonl");
+        let mut h = History::open(&path).unwrap();
+        h.on_event(&incoming(1, "sip:bob@example.com"), 5);
+        h.on_event(&ended(1, "cancelled"), 9);
+        let mut text = std::fs::read_to_string(&path).unwrap();
+        text.push_str("{not json\n");
+        std::fs::write(&path, text).unwrap();
+        let again = History::open(&path).unwrap();
+        let entries: Vec<_> = again.entries().collect();
+        assert_eq!(entries.len(), 1);
+        assert_eq!(entries[0].remote, "sip:bob@example.com");
+    }
+
+    #[test]
+    fn the_file_is_trimmed_to_what_is_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("history.jsonl");
+        let mut h = History::open(&path).unwrap();
+        for call in 0..(KEEP as u64 + KEEP as u64 / 2) {
+            h.on_event(&incoming(call, "sip:x@example.com"), call);
+            h.on_event(&ended(call, "cancelled"), call);
+        }
+        let lines = std::fs::read_to_string(&path).unwrap().lines().count();
+        assert!(lines <= KEEP + KEEP / 4, "{lines} lines");
+        let again = History::open(&path).unwrap();
+        assert_eq!(again.entries().count(), KEEP.min(lines));
+        assert_eq!(
+            again.entries().next().unwrap().started,
+            KEEP as u64 + KEEP as u64 / 2 - 1,
+            "the newest is kept"
+        );
+    }
+}
