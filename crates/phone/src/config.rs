@@ -547,6 +547,14 @@ pub fn password(account: &str) -> Result<String, ConfigError> {
     })
 }
 
+/// Removes an account's password from the OS keyring (none stored is fine).
+pub fn forget_password(account: &str) -> Result<(), String> {
+    match keyring::Entry::new(KEYRING_SERVICE, account).and_then(|e| e.delete_credential()) {
+        Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
 /// Stores an account's password in the OS keyring.
 pub fn store_password(account: &str, password: &str) -> Result<(), String> {
     keyring::Entry::new(KEYRING_SERVICE, account)

@@ -72,6 +72,9 @@ pub enum Request {
     Stats {
         call: CallId,
     },
+    /// The one key of a global hot key or a foot pedal: answers the ringing
+    /// call, else hangs up the current one.
+    AnswerOrHangUp,
     /// Percent of the call's own level (100 = unchanged); either may be left out.
     Volume {
         call: CallId,
@@ -149,8 +152,10 @@ pub async fn serve(engine: Engine, path: &Path) -> std::io::Result<()> {
     }
 }
 
-async fn handle(engine: &Engine, req: Request) -> Reply {
+/// Carries out one request: the control socket's and the desktop app's.
+pub async fn handle(engine: &Engine, req: Request) -> Reply {
     let result = match req {
+        Request::AnswerOrHangUp => answer_or_hang_up(engine).await,
         Request::Calls => engine.calls().await.map(|c| serde_json::to_value(c).ok()),
         Request::Call { target, account } => engine
             .call(&target, account.as_deref(), engine.phone_audio())
@@ -213,6 +218,21 @@ async fn handle(engine: &Engine, req: Request) -> Reply {
             result: None,
         },
     }
+}
+
+async fn answer_or_hang_up(
+    engine: &Engine,
+) -> Result<Option<serde_json::Value>, crate::EngineError> {
+    let calls = engine.calls().await?;
+    if let Some(ringing) = calls.iter().find(|c| !c.outgoing && !c.established) {
+        engine.answer(ringing.call, engine.phone_audio()).await?;
+        return Ok(Some(serde_json::json!({ "answered": ringing.call })));
+    }
+    if calls.is_empty() {
+        return Err(crate::EngineError::WrongState);
+    }
+    engine.hangup(None).await?;
+    Ok(Some(serde_json::json!({ "hung_up": true })))
 }
 
 /// Sends one request to a running instance.

@@ -1,0 +1,113 @@
+//! Starting and restarting the engine, and passing what it says on: to the
+//! window (`phone`, `device-activity`, `history` events), the tray, desktop
+//! notifications and the call history.
+
+use hookswitch_phone::{Engine, PhoneEvent, control};
+use tauri::{AppHandle, Emitter, Manager};
+use tokio::sync::broadcast::error::RecvError;
+
+use crate::state::{AppState, Running, lock, unix_now};
+use crate::{notify, tray};
+
+/// Starts the engine from the saved settings (stopping a running one first).
+/// A failure is kept in the view for the window to explain.
+pub async fn restart(app: &AppHandle) {
+    let state = app.state::<AppState>();
+    let mut slot = state.engine.lock().await;
+    if let Some(running) = slot.take() {
+        running.stop().await;
+    }
+    let (config, passwords, missing) = state.startable_config();
+    {
+        let mut view = lock(&state.view);
+        view.missing_passwords = missing;
+        view.registrations
+            .retain(|name, _| config.accounts.iter().any(|a| &a.name == name));
+    }
+    match Engine::start(&config, &passwords).await {
+        Ok((engine, events)) => {
+            lock(&state.view).engine_error = None;
+            let tasks = vec![
+                tauri::async_runtime::spawn(forward_events(app.clone(), events)),
+                tauri::async_runtime::spawn(forward_activity(app.clone(), engine.clone())),
+                tauri::async_runtime::spawn(serve_control(engine.clone())),
+            ];
+            *slot = Some(Running { engine, tasks });
+        }
+        Err(e) => {
+            tracing::error!("the phone did not start: {e}");
+            lock(&state.view).engine_error = Some(match e {
+                hookswitch_phone::EngineError::Bind { addr, reason } => format!(
+                    "cannot listen on {addr}: {reason} (is `hookswitch run` or another softphone using it?)"
+                ),
+                other => other.to_string(),
+            });
+        }
+    }
+    drop(slot);
+    tray::refresh(app);
+    let _ = app.emit("phone-restarted", ());
+}
+
+/// Stops the engine (hangs up, unregisters) before the app exits.
+pub async fn stop(app: &AppHandle) {
+    let state = app.state::<AppState>();
+    if let Some(running) = state.engine.lock().await.take() {
+        running.stop().await;
+    }
+}
+
+async fn forward_events(app: AppHandle, mut events: tokio::sync::broadcast::Receiver<PhoneEvent>) {
+    loop {
+        let event = match events.recv().await {
+            Ok(e) => e,
+            Err(RecvError::Lagged(n)) => {
+                tracing::warn!("the window missed {n} phone events");
+                continue;
+            }
+            Err(RecvError::Closed) => return,
+        };
+        let state = app.state::<AppState>();
+        lock(&state.view).follow(&event);
+        let finished = lock(&state.history).on_event(&event, unix_now());
+        if let Some(entry) = finished {
+            if entry.missed {
+                notify::missed_call(&app, &entry.remote);
+            }
+            let _ = app.emit("history", &entry);
+        }
+        if let PhoneEvent::IncomingCall { from, .. } = &event {
+            notify::incoming_call(&app, from);
+            if let Some(window) = app.get_webview_window("main") {
+                let _ = window.unminimize();
+                let _ = window.show();
+            }
+        }
+        if let Err(e) = app.emit("phone", &event) {
+            tracing::warn!("cannot pass an event to the window: {e}");
+        }
+        tray::follow(&app, &event);
+    }
+}
+
+async fn forward_activity(app: AppHandle, engine: Engine) {
+    let mut activity = engine.device_activity();
+    loop {
+        match activity.recv().await {
+            Ok(a) => {
+                let _ = app.emit("device-activity", &a);
+            }
+            Err(RecvError::Lagged(_)) => {}
+            Err(RecvError::Closed) => return,
+        }
+    }
+}
+
+/// The local control socket, so `hookswitch hangup`, `hookswitch calls` and
+/// scripts work against the app as against `hookswitch run`.
+async fn serve_control(engine: Engine) {
+    let path = control::default_socket_path();
+    if let Err(e) = control::serve(engine, &path).await {
+        tracing::warn!("control socket {}: {e}", path.display());
+    }
+}

@@ -1,0 +1,66 @@
+//! Desktop notifications for incoming and missed calls (freedesktop
+//! notifications over D-Bus on Linux). With no notification service a
+//! warning is logged once per kind and the phone goes on.
+
+use tauri::{AppHandle, Manager};
+use tauri_plugin_notification::NotificationExt;
+
+use crate::state::{AppState, lock};
+
+pub fn incoming_call(app: &AppHandle, from: &str) {
+    show(app, "Incoming call", &caller(from));
+}
+
+pub fn missed_call(app: &AppHandle, from: &str) {
+    show(app, "Missed call", &caller(from));
+}
+
+fn show(app: &AppHandle, title: &str, body: &str) {
+    if !lock(&app.state::<AppState>().desktop).notifications {
+        return;
+    }
+    if let Err(e) = app.notification().builder().title(title).body(body).show() {
+        tracing::warn!("desktop notification not shown: {e}");
+    }
+}
+
+/// `"Alice" <sip:alice@example.com>` as `Alice (alice@example.com)`.
+pub fn caller(from: &str) -> String {
+    let (name, uri) = match from.split_once('<') {
+        Some((name, rest)) => (
+            name.trim().trim_matches('"').trim(),
+            rest.split('>').next().unwrap_or(rest),
+        ),
+        None => ("", from.trim()),
+    };
+    let uri = uri.split(';').next().unwrap_or(uri);
+    let address = uri
+        .strip_prefix("sip:")
+        .or_else(|| uri.strip_prefix("sips:"))
+        .or_else(|| uri.strip_prefix("tel:"))
+        .unwrap_or(uri);
+    if name.is_empty() {
+        address.to_string()
+    } else {
+        format!("{name} ({address})")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::caller;
+
+    #[test]
+    fn callers_read_as_name_and_address() {
+        assert_eq!(
+            caller("\"Alice Smith\" <sip:alice@example.com>;tag=1"),
+            "Alice Smith (alice@example.com)"
+        );
+        assert_eq!(
+            caller("<sip:+4930123@example.com;user=phone>"),
+            "+4930123@example.com"
+        );
+        assert_eq!(caller("sip:bob@192.0.2.1:5062"), "bob@192.0.2.1:5062");
+        assert_eq!(caller("Bob <tel:+15550100>"), "Bob (+15550100)");
+    }
+}

@@ -1,0 +1,32 @@
+// How people and times read in the window.
+
+/** `"Alice" <sip:alice@example.com;x>` -> { name: "Alice", address: "alice@example.com" }. */
+export function party(from: string): { name: string; address: string } {
+  let name = "";
+  let uri = from.trim();
+  const lt = uri.indexOf("<");
+  if (lt >= 0) {
+    name = uri.slice(0, lt).trim().replace(/^"|"$/g, "").trim();
+    uri = uri.slice(lt + 1).split(">")[0];
+  }
+  uri = uri.split(";")[0];
+  const address = uri.replace(/^(sips?|tel):/i, "");
+  return { name, address };
+}
+
+/** The caller as one line: "Alice (alice@example.com)" or the address. */
+export function partyLine(from: string): string {
+  const p = party(from);
+  return p.name ? `${p.name} (${p.address})` : p.address;
+}
+
+/** "14:03" today, "Mon 14:03" this week, else the date. */
+export function when(unixSeconds: number, now: Date = new Date()): string {
+  const d = new Date(unixSeconds * 1000);
+  const time = d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  const sameDay = d.toDateString() === now.toDateString();
+  if (sameDay) return time;
+  const days = (now.getTime() - d.getTime()) / 86_400_000;
+  if (days < 6) return `${d.toLocaleDateString([], { weekday: "short" })} ${time}`;
+  return `${d.toLocaleDateString()} ${time}`;
+}
