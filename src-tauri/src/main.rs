@@ -80,12 +80,17 @@ fn open_link(app: &AppHandle, target: String) {
 }
 
 fn main() {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,tao=warn,wry=warn".into()),
-        )
-        .init();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "info,tao=warn,wry=warn".into());
+    // HOOKSWITCH_LOG: a file for the log (a webview driver swallows stderr).
+    match std::env::var_os("HOOKSWITCH_LOG").map(std::fs::File::create) {
+        Some(Ok(file)) => tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_ansi(false)
+            .with_writer(std::sync::Mutex::new(file))
+            .init(),
+        _ => tracing_subscriber::fmt().with_env_filter(filter).init(),
+    }
     let args: Vec<String> = std::env::args().collect();
     let state = AppState::new(config_path(&args));
     let first_link = links::target_in_args(&args);

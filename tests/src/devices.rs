@@ -3,10 +3,14 @@
 
 use hookswitch_devices::hid::simulated::SimulatedSpec;
 
+/// The Jabra Evolve Link MS descriptor file (with its `# VID:PID:` line).
+pub const JABRA_EVOLVE_LINK_HEX: &str =
+    include_str!("../../crates/hid/tests/fixtures/Jabra-EvolveLinkMS.hex");
+
 /// Jabra Evolve Link MS: hook switch, mute, flash, keypad; one LED report.
 pub fn jabra() -> SimulatedSpec {
     SimulatedSpec::telephony(
-        include_str!("../../crates/hid/tests/fixtures/Jabra-EvolveLinkMS.hex"),
+        JABRA_EVOLVE_LINK_HEX,
         0x0b0e,
         0x0307,
         "Jabra EVOLVE LINK MS",

@@ -5,6 +5,7 @@
 
 pub mod baresip;
 pub mod cpio;
+pub mod desktop;
 pub mod devices;
 pub mod impair;
 pub mod kamailio;
@@ -15,6 +16,7 @@ pub mod qemu;
 pub mod relay;
 pub mod sipp;
 pub mod tls;
+pub mod webdriver;
 
 use std::net::{SocketAddr, TcpListener, UdpSocket};
 use std::path::Path;

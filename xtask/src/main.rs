@@ -14,8 +14,11 @@ const USAGE: &str = "usage: cargo xtask <command>
   setup [--udev]   install the system packages builds and tests need (apt-get; idempotent);
                    --udev: install the udev rules that let you open USB telephony devices;
                    --bench: also what `bench media` needs (python3-venv for PESQ)
-  run [ARGS...]    set up, build, and start Hookswitch (the daemon: `hookswitch run`)
+  run [ARGS...]    set up, build, and start Hookswitch: the desktop app where there is a
+                   display, else the daemon (`hookswitch run`); ARGS go to the daemon
   test             set up, then run every check and test (what CI runs)
+  screenshots      run the desktop app's end-to-end test and save its screenshots in
+                   docs/screenshots (shown in the README)
   bench sip        SIP benchmarks: parse/serialise rate; INVITE -> 180 time vs baresip
   bench hid        HID benchmarks: descriptor parse, report decode and encode cost
   bench media      speech quality (PESQ), delay and CPU vs baresip through a seeded
@@ -29,6 +32,7 @@ fn main() -> ExitCode {
         Some("setup") => setup::run(&args[1..]),
         Some("run") => run(&args[1..]),
         Some("test") => test(),
+        Some("screenshots") => screenshots(),
         Some("bench") => bench::run(&args[1..]),
         _ => {
             eprintln!("{USAGE}");
@@ -69,19 +73,65 @@ pub fn status(mut cmd: Command, what: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target"))
+}
+
+fn npm(args: &[&str]) -> Command {
+    let mut c = Command::new("npm");
+    c.args(args).current_dir(workspace_root().join("ui"));
+    c
+}
+
+/// The window's front end: `npm ci` when the lock file changed since the
+/// last install, then `vite build` into ui/dist (which the app embeds).
+fn build_ui() -> anyhow::Result<()> {
+    let ui = workspace_root().join("ui");
+    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    let installed = modified(&ui.join("node_modules/.package-lock.json"));
+    if installed.is_none() || installed < modified(&ui.join("package-lock.json")) {
+        status(npm(&["ci", "--no-audit", "--no-fund"]), "npm ci (ui/)")?;
+    }
+    status(npm(&["run", "build"]), "vite build (ui/)")
+}
+
 fn run(args: &[String]) -> anyhow::Result<()> {
     setup::run(&[])?;
+    let display =
+        std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some();
+    if display && args.is_empty() {
+        build_ui()?;
+        let mut build = cargo();
+        build.args([
+            "build",
+            "--release",
+            "-p",
+            "hookswitch-app",
+            "-p",
+            "hookswitch-cli",
+        ]);
+        status(
+            build,
+            "cargo build --release -p hookswitch-app -p hookswitch-cli",
+        )?;
+        let app = target_dir().join("release/hookswitch-app");
+        eprintln!("xtask: starting {}", app.display());
+        let s = Command::new(&app)
+            .status()
+            .with_context(|| format!("cannot start {}", app.display()))?;
+        if !s.success() {
+            bail!("hookswitch-app exited with {s}");
+        }
+        return Ok(());
+    }
     let mut build = cargo();
     build.args(["build", "--release", "-p", "hookswitch-cli"]);
     status(build, "cargo build --release -p hookswitch-cli")?;
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join("target"));
-    let bin = target.join("release/hookswitch");
-    if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
+    let bin = target_dir().join("release/hookswitch");
+    if !display {
         eprintln!("xtask: no display here: starting the headless daemon.");
-    } else {
-        eprintln!("xtask: the desktop window is not built yet: starting the daemon.");
     }
     eprintln!(
         "xtask: from another terminal: `{0} call sip:user@HOST`, `{0} calls`, `{0} hangup`; Ctrl-C stops it.",
@@ -102,8 +152,37 @@ fn run(args: &[String]) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The desktop end-to-end test, saving its screenshots in docs/screenshots.
+fn screenshots() -> anyhow::Result<()> {
+    setup::run(&[])?;
+    build_ui()?;
+    let mut build = cargo();
+    build.args(["build", "-p", "hookswitch-app"]);
+    status(build, "cargo build -p hookswitch-app")?;
+    let mut test = cargo();
+    test.args([
+        "test",
+        "-p",
+        "hookswitch-tests",
+        "--test",
+        "desktop",
+        "--",
+        "--test-threads=1",
+    ])
+    .env(
+        "HOOKSWITCH_SCREENSHOTS",
+        workspace_root().join("docs/screenshots"),
+    );
+    status(test, "the desktop test, saving docs/screenshots")
+}
+
 fn test() -> anyhow::Result<()> {
     setup::run(&[])?;
+    // The front end first: its checks, its unit tests, and the build the app
+    // embeds (clippy compiles the app, which needs ui/dist).
+    build_ui()?;
+    status(npm(&["run", "check"]), "svelte-check (ui/)")?;
+    status(npm(&["test"]), "vitest (ui/)")?;
     let mut fmt = cargo();
     fmt.args(["fmt", "--all", "--check"]);
     status(fmt, "cargo fmt --all --check")?;
@@ -126,6 +205,10 @@ fn test() -> anyhow::Result<()> {
     let mut check = cargo();
     check.args(["check", "--workspace"]);
     status(check, "cargo check --workspace (default features)")?;
+    // The desktop test drives the built app.
+    let mut app = cargo();
+    app.args(["build", "-p", "hookswitch-app", "--all-features"]);
+    status(app, "cargo build -p hookswitch-app")?;
     let mut tests = cargo();
     tests.args(["test", "--workspace", "--all-features", "--no-fail-fast"]);
     status(tests, "cargo test --workspace --all-features")?;

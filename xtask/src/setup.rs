@@ -18,6 +18,14 @@ const BUILD: &[&str] = &[
     "libbcg729-dev",                  // G.729, with the `g729` feature (always in tests)
     "libwebrtc-audio-processing-dev", // echo cancellation for speakerphones
     "g++",                            // builds the small C++ shim over it
+    // The desktop app (Tauri 2): the webview, GTK, the tray, the hot key.
+    "libwebkit2gtk-4.1-dev",
+    "libgtk-3-dev",
+    "librsvg2-dev",
+    "libayatana-appindicator3-dev",
+    "libxdo-dev",
+    "libssl-dev",
+    "nodejs", // builds the window's front end (ui/: Vite, Svelte)
 ];
 
 /// Real peers and tools the tests start (see the shared TEST-RIGS recipes).
@@ -40,7 +48,16 @@ const TEST: &[&str] = &[
     "iproute2",
     "nftables",
     "coturn",
+    // The desktop app's end-to-end test: a virtual display, the webview's
+    // WebDriver, and the screenshots (xwd + ImageMagick).
+    "xvfb",
+    "webkit2gtk-driver",
+    "x11-apps",
+    "imagemagick",
 ];
+
+/// tauri-driver (crates.io) sits between the test and WebKitWebDriver.
+const TAURI_DRIVER_VERSION: &str = "2.1.0";
 
 /// What `cargo xtask bench media` adds: a venv for the `pesq` package
 /// (built from source, so headers and a compiler).
@@ -92,13 +109,54 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
         Some("--bench") => BENCH,
         Some(a) => bail!("unknown setup option {a:?} (--udev, --bench)"),
     };
-    let missing: Vec<&str> = BUILD
+    let mut missing: Vec<&str> = BUILD
         .iter()
         .chain(TEST)
         .chain(bench)
         .copied()
         .filter(|p| !installed(p))
         .collect();
+    // Debian's nodejs comes without npm (NodeSource's carries its own, which
+    // Debian's npm package would clash with).
+    if !on_path("npm") {
+        missing.push("npm");
+    }
+    let result = install(&missing);
+    install_tauri_driver()?;
+    result
+}
+
+fn on_path(program: &str) -> bool {
+    Command::new(program)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// `cargo install tauri-driver` once (about 30 s), into cargo's bin folder.
+fn install_tauri_driver() -> anyhow::Result<()> {
+    let installed = Command::new("tauri-driver").arg("--help").output().is_ok()
+        || std::env::var_os("CARGO_HOME")
+            .map(std::path::PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| std::path::Path::new(&h).join(".cargo")))
+            .is_some_and(|home| home.join("bin/tauri-driver").is_file());
+    if installed {
+        return Ok(());
+    }
+    let mut install = crate::cargo();
+    install.args([
+        "install",
+        "tauri-driver",
+        "--locked",
+        "--version",
+        TAURI_DRIVER_VERSION,
+    ]);
+    // Its own target folder: not the workspace's, not the clone's.
+    install.env_remove("CARGO_TARGET_DIR");
+    status(install, "cargo install tauri-driver --locked")
+}
+
+fn install(missing: &[&str]) -> anyhow::Result<()> {
     if missing.is_empty() {
         if !apt_knows(KERNEL_PACKAGE) {
             status(apt(&["update", "-qq"]), "apt-get update")?;
@@ -114,7 +172,7 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
     }
     status(apt(&["update", "-qq"]), "apt-get update")?;
     let mut install = vec!["install", "-y", "-qq", "--no-install-recommends"];
-    install.extend(&missing);
+    install.extend(missing);
     status(
         apt(&install),
         &format!("apt-get install {}", missing.join(" ")),

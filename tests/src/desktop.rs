@@ -1,0 +1,387 @@
+//! The desktop app under test: a virtual X display (Xvfb), tauri-driver in
+//! front of WebKitWebDriver, and the built `hookswitch-app` with a
+//! configuration of the test's own, holding a simulated headset that the test
+//! drives through its socket. Every process started here is stopped with its
+//! whole process group when the guard drops.
+
+use std::io::{BufRead, BufReader, Write};
+use std::os::unix::net::UnixStream;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+use crate::webdriver::WebDriver;
+
+/// The app binary next to this test binary (`target/debug/hookswitch-app`),
+/// built by `cargo xtask test` before the tests run.
+pub fn app_binary() -> PathBuf {
+    if let Some(path) = std::env::var_os("HOOKSWITCH_APP") {
+        return PathBuf::from(path);
+    }
+    let exe = std::env::current_exe().expect("test binary path");
+    // target/debug/deps/desktop-1234 -> target/debug/hookswitch-app
+    exe.parent()
+        .and_then(Path::parent)
+        .map(|d| d.join("hookswitch-app"))
+        .expect("target dir")
+}
+
+/// Why the desktop test cannot run here, if it cannot: the app is not built
+/// or the display tools are missing. CI has them all (`cargo xtask test`).
+pub fn missing() -> Option<String> {
+    let app = app_binary();
+    if !app.exists() {
+        return Some(format!(
+            "{} is not built (cargo xtask test builds it: npm ci + vite build in ui/, then cargo build -p hookswitch-app)",
+            app.display()
+        ));
+    }
+    for tool in ["Xvfb", "WebKitWebDriver", "tauri-driver"] {
+        if which(tool).is_none() {
+            return Some(format!("{tool} is missing (cargo xtask setup installs it)"));
+        }
+    }
+    None
+}
+
+fn which(tool: &str) -> Option<PathBuf> {
+    let cargo_bin = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+        .map(|h| h.join("bin"));
+    std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
+        .unwrap_or_default()
+        .into_iter()
+        .chain(cargo_bin)
+        .map(|dir| dir.join(tool))
+        .find(|p| p.is_file())
+}
+
+/// A process started in its own group, stopped (TERM, then KILL) with
+/// everything it started.
+pub struct Group {
+    child: Child,
+    pub log: PathBuf,
+}
+
+impl Group {
+    fn spawn(name: &str, mut cmd: Command, dir: &Path) -> Group {
+        let log = dir.join(format!("{name}.log"));
+        let out = std::fs::File::create(&log).expect("log file");
+        let err = out.try_clone().expect("log file");
+        cmd.stdin(Stdio::null())
+            .stdout(out)
+            .stderr(err)
+            .process_group(0);
+        let child = cmd
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {name}: {e}; run `cargo xtask setup`"));
+        Group { child, log }
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    fn signal(&self, signal: &str) {
+        let _ = Command::new("kill")
+            .args([signal, "--", &format!("-{}", self.child.id())])
+            .stderr(Stdio::null())
+            .status();
+    }
+}
+
+impl Drop for Group {
+    fn drop(&mut self) {
+        self.signal("-TERM");
+        let deadline = Instant::now() + Duration::from_secs(3);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        // The group's other members (the webview's helpers, the app) too.
+        self.signal("-KILL");
+        let _ = self.child.wait();
+    }
+}
+
+/// A display number nobody holds (no lock file), from the PID so parallel
+/// test binaries differ.
+fn free_display() -> u32 {
+    let start = 100 + std::process::id() % 300;
+    (start..start + 300)
+        .find(|n| {
+            !Path::new(&format!("/tmp/.X{n}-lock")).exists()
+                && !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
+        })
+        .expect("a free X display")
+}
+
+fn wait_until(what: &str, timeout: Duration, mut ready: impl FnMut() -> bool) {
+    let deadline = Instant::now() + timeout;
+    while !ready() {
+        assert!(Instant::now() < deadline, "{what} within {timeout:?}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// The app running under WebDriver.
+pub struct Desktop {
+    pub driver: WebDriver,
+    pub dir: PathBuf,
+    /// The app's SIP address.
+    pub sip_port: u16,
+    pub device_socket: PathBuf,
+    pub display: String,
+    // Dropped last: the driver session closes first.
+    _tauri_driver: Group,
+    _xvfb: Group,
+    /// When the window was asked for and when the first page was ready.
+    pub started_in: Duration,
+}
+
+impl Desktop {
+    /// Starts the app with `config` (TOML appended to the test's own: SIP on
+    /// `sip_port`, p2p calls accepted, no real devices, no sound, a simulated
+    /// Jabra on `device_socket`).
+    pub fn start(dir: &Path, extra_config: &str) -> Desktop {
+        let display_number = free_display();
+        let display = format!(":{display_number}");
+        let xvfb = {
+            let mut cmd = Command::new("Xvfb");
+            cmd.args([&display, "-screen", "0", "1024x800x24", "-nolisten", "tcp"]);
+            Group::spawn("xvfb", cmd, dir)
+        };
+        let socket = format!("/tmp/.X11-unix/X{display_number}");
+        wait_until("Xvfb's socket", Duration::from_secs(10), || {
+            Path::new(&socket).exists()
+        });
+
+        let home = dir.join("home");
+        let config_dir = home.join(".config/hookswitch");
+        let runtime = dir.join("run");
+        std::fs::create_dir_all(&config_dir).expect("config dir");
+        std::fs::create_dir_all(&runtime).expect("runtime dir");
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&runtime, std::fs::Permissions::from_mode(0o700))
+                .expect("runtime dir mode");
+        }
+        let sip_port = crate::free_port();
+        let device_socket = runtime.join("jabra.sock");
+        let descriptor = dir.join("Jabra-EvolveLinkMS.hex");
+        std::fs::write(&descriptor, crate::devices::JABRA_EVOLVE_LINK_HEX).expect("descriptor");
+        let config = format!(
+            "[sip]\nlisten = \"127.0.0.1:{sip_port}\"\naccept_p2p = true\n\n\
+             [devices]\nenabled = false\nmicrophone = \"none\"\nspeaker = \"none\"\n\n\
+             [[devices.simulated]]\ndescriptor = \"{}\"\nsocket = \"{}\"\nname = \"Jabra Evolve Link\"\n\n{extra_config}\n",
+            descriptor.display(),
+            device_socket.display(),
+        );
+        let config_path = config_dir.join("config.toml");
+        std::fs::write(&config_path, config).expect("config");
+
+        let driver_port = crate::free_port();
+        let tauri_driver = {
+            let tool = which("tauri-driver").expect("tauri-driver");
+            let mut cmd = Command::new(tool);
+            cmd.args([
+                "--port",
+                &driver_port.to_string(),
+                "--native-port",
+                &(driver_port + 1).to_string(),
+                "--native-driver",
+                "/usr/bin/WebKitWebDriver",
+            ])
+            .env("DISPLAY", &display)
+            .env("HOME", &home)
+            .env("XDG_CONFIG_HOME", home.join(".config"))
+            .env("XDG_DATA_HOME", home.join(".local/share"))
+            .env("XDG_RUNTIME_DIR", &runtime)
+            .env_remove("DBUS_SESSION_BUS_ADDRESS")
+            .env_remove("WAYLAND_DISPLAY")
+            .env("RUST_LOG", "info,hookswitch_phone=debug")
+            .env("HOOKSWITCH_LOG", dir.join("app.log"))
+            // The webview's own GPU path is not what is tested, and Xvfb has none.
+            .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
+            .env("LIBGL_ALWAYS_SOFTWARE", "1");
+            Group::spawn("tauri-driver", cmd, dir)
+        };
+        wait_until("tauri-driver to listen", Duration::from_secs(20), || {
+            std::net::TcpStream::connect(("127.0.0.1", driver_port)).is_ok()
+        });
+
+        let asked = Instant::now();
+        let capabilities = json!({
+            "tauri:options": {
+                "application": app_binary(),
+                "args": ["--config", config_path],
+            }
+        });
+        // tauri-driver listens before WebKitWebDriver behind it does: a
+        // refused connection to the native driver is retried.
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let driver = loop {
+            match WebDriver::connect(driver_port, capabilities.clone()) {
+                Ok(d) => break d,
+                Err(e) if Instant::now() > deadline => panic!(
+                    "no WebDriver session: {e}; tauri-driver's log:\n{}",
+                    std::fs::read_to_string(dir.join("tauri-driver.log")).unwrap_or_default()
+                ),
+                Err(_) => std::thread::sleep(Duration::from_millis(100)),
+            }
+        };
+        driver.wait_for("status-ready", Duration::from_secs(30));
+        let started_in = asked.elapsed();
+        Desktop {
+            driver,
+            dir: dir.to_path_buf(),
+            sip_port,
+            device_socket,
+            display,
+            _tauri_driver: tauri_driver,
+            _xvfb: xvfb,
+            started_in,
+        }
+    }
+
+    /// The app's log (it writes to tauri-driver's output).
+    pub fn log(&self) -> String {
+        self._tauri_driver.log()
+    }
+
+    /// Connects to the simulated headset inside the app.
+    pub fn headset(&self) -> Headset {
+        let stream =
+            UnixStream::connect(&self.device_socket).expect("the simulated headset's socket");
+        stream
+            .set_read_timeout(Some(Duration::from_millis(200)))
+            .expect("timeout");
+        Headset {
+            writer: stream.try_clone().expect("clone"),
+            reader: BufReader::new(stream),
+        }
+    }
+
+    /// Saves the window as `<name>.png` in the target's screenshot folder
+    /// (a test artifact) and, when `HOOKSWITCH_SCREENSHOTS` names a folder
+    /// (`cargo xtask screenshots`: docs/screenshots), there too. The X
+    /// display is captured (WebKitWebDriver's own screenshot waits for a
+    /// compositor frame that never comes under Xvfb), cut to the window,
+    /// which sits at the origin with no window manager.
+    pub fn screenshot(&self, name: &str) {
+        let size = self
+            .driver
+            .execute("return [window.innerWidth, window.innerHeight]")
+            .ok()
+            .and_then(|v| Some((v.get(0)?.as_u64()?, v.get(1)?.as_u64()?)))
+            .unwrap_or((420, 720));
+        let artifacts = app_binary()
+            .parent()
+            .expect("target dir")
+            .join("desktop-screenshots");
+        std::fs::create_dir_all(&artifacts).expect("screenshot dir");
+        let path = artifacts.join(format!("{name}.png"));
+        let xwd = Command::new("xwd")
+            .args(["-root", "-silent", "-display", &self.display])
+            .output()
+            .expect("xwd (x11-apps)");
+        assert!(xwd.status.success(), "xwd failed");
+        let mut convert = Command::new("/usr/bin/convert-im6.q16")
+            .args([
+                "xwd:-",
+                "-crop",
+                &format!("{}x{}+0+0", size.0, size.1),
+                "+repage",
+            ])
+            .arg(format!("png:{}", path.display()))
+            .stdin(Stdio::piped())
+            .spawn()
+            .expect("ImageMagick's convert");
+        convert
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(&xwd.stdout)
+            .expect("convert's input");
+        assert!(convert.wait().expect("convert").success(), "convert failed");
+        if let Some(dir) = std::env::var_os("HOOKSWITCH_SCREENSHOTS") {
+            let dir = PathBuf::from(dir);
+            std::fs::create_dir_all(&dir).expect("screenshot dir");
+            std::fs::copy(&path, dir.join(format!("{name}.png"))).expect("screenshot copy");
+        }
+    }
+
+    /// The app's own log (`HOOKSWITCH_LOG`).
+    pub fn app_log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("app.log")).unwrap_or_default()
+    }
+}
+
+/// The test's hold on the simulated headset: reports in, LED reports out.
+pub struct Headset {
+    writer: UnixStream,
+    reader: BufReader<UnixStream>,
+}
+
+impl Headset {
+    /// The headset sends an input report; returns once the app decoded it.
+    pub fn report(&mut self, hex: &str) {
+        self.writer
+            .write_all(format!("report {hex}\n").as_bytes())
+            .expect("write to the headset");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            match self.next_line() {
+                Some(l) if l == "ok" => return,
+                Some(l) if l.starts_with("error") => panic!("headset: {l}"),
+                _ => assert!(Instant::now() < deadline, "the headset never answered"),
+            }
+        }
+    }
+
+    fn next_line(&mut self) -> Option<String> {
+        let mut line = String::new();
+        match self.reader.read_line(&mut line) {
+            Ok(0) => None,
+            Ok(_) => Some(line.trim().to_string()),
+            Err(_) => None,
+        }
+    }
+
+    /// Waits for an output report (hex bytes) the app writes that `want`
+    /// accepts, and returns it.
+    pub fn wait_shown(
+        &mut self,
+        what: &str,
+        timeout: Duration,
+        want: impl Fn(&[u8]) -> bool,
+    ) -> Vec<u8> {
+        let deadline = Instant::now() + timeout;
+        let mut seen = Vec::new();
+        loop {
+            if let Some(line) = self.next_line()
+                && let Some(hex) = line.strip_prefix("shown ")
+            {
+                let bytes: Vec<u8> = hex
+                    .split_whitespace()
+                    .filter_map(|b| u8::from_str_radix(b, 16).ok())
+                    .collect();
+                if want(&bytes) {
+                    return bytes;
+                }
+                seen.push(hex.to_string());
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the headset never showed {what}; reports seen: {seen:?}"
+            );
+        }
+    }
+}
