@@ -151,6 +151,11 @@ impl Desktop {
     /// `sip_port`, p2p calls accepted, no real devices, no sound, a simulated
     /// Jabra on `device_socket`).
     pub fn start(dir: &Path, extra_config: &str) -> Desktop {
+        Desktop::start_with(dir, extra_config, &[])
+    }
+
+    /// As `start`, with more environment for the app (`GTK_THEME`, ...).
+    pub fn start_with(dir: &Path, extra_config: &str, env: &[(&str, &str)]) -> Desktop {
         let display_number = free_display();
         let display = format!(":{display_number}");
         let xvfb = {
@@ -210,7 +215,8 @@ impl Desktop {
             .env("HOOKSWITCH_LOG", dir.join("app.log"))
             // The webview's own GPU path is not what is tested, and Xvfb has none.
             .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
-            .env("LIBGL_ALWAYS_SOFTWARE", "1");
+            .env("LIBGL_ALWAYS_SOFTWARE", "1")
+            .envs(env.iter().copied());
             Group::spawn("tauri-driver", cmd, dir)
         };
         wait_until("tauri-driver to listen", Duration::from_secs(20), || {

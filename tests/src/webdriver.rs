@@ -256,6 +256,10 @@ impl Element<'_> {
         self.call("POST", "/click", Some(&json!({}))).map(drop)
     }
 
+    pub fn clear(&self) -> Result<(), WebDriverError> {
+        self.call("POST", "/clear", Some(&json!({}))).map(drop)
+    }
+
     pub fn send_keys(&self, text: &str) -> Result<(), WebDriverError> {
         self.call("POST", "/value", Some(&json!({ "text": text })))
             .map(drop)

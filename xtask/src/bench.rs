@@ -6,6 +6,8 @@
 //! (ARGS go to bench-media: `--codecs PCMU,opus`, `--rows 3/0,10/60`).
 //! `cargo xtask bench phone`: device input -> SIP message and state change ->
 //! LED report, p50/p99 over 10,000 events (release build, in process).
+//! `cargo xtask bench desktop`: the desktop app's cold start, idle memory and
+//! size, next to Linphone Desktop measured the same way.
 
 use anyhow::bail;
 
@@ -17,8 +19,11 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
         Some("hid") => hid(),
         Some("media") => media(&args[1..]),
         Some("phone") => phone(),
-        Some(other) => bail!("unknown benchmark {other:?} (available: sip, hid, media, phone)"),
-        None => bail!("which benchmark? (available: sip, hid, media, phone)"),
+        Some("desktop") => desktop(),
+        Some(other) => {
+            bail!("unknown benchmark {other:?} (available: sip, hid, media, phone, desktop)")
+        }
+        None => bail!("which benchmark? (available: sip, hid, media, phone, desktop)"),
     }
 }
 
@@ -80,6 +85,22 @@ fn phone() -> anyhow::Result<()> {
         bench,
         "the desk's reaction times (PHONE-BEHAVIOUR.md budgets)",
     )
+}
+
+fn desktop() -> anyhow::Result<()> {
+    crate::setup::run(&[])?;
+    // xwininfo sees the windows; Debian's Linphone Desktop is the comparison.
+    crate::setup::ensure(&["x11-utils", "linphone-desktop"])?;
+    crate::build_ui()?;
+    let mut build = cargo();
+    build.args(["build", "--release", "-p", "hookswitch-app"]);
+    status(build, "cargo build --release -p hookswitch-app")?;
+    let target = release_binaries("bench-desktop")?;
+    let mut bench = std::process::Command::new(target.join("release/bench_desktop"));
+    bench
+        .arg("--app")
+        .arg(target.join("release/hookswitch-app"));
+    status(bench, "the desktop app: start, memory, size (vs Linphone Desktop)")
 }
 
 fn media(args: &[String]) -> anyhow::Result<()> {

@@ -23,6 +23,8 @@ const USAGE: &str = "usage: cargo xtask <command>
   bench hid        HID benchmarks: descriptor parse, report decode and encode cost
   bench media      speech quality (PESQ), delay and CPU vs baresip through a seeded
                    lossy, jittery relay (--codecs PCMU,opus --rows 3/0,10/60)
+  bench desktop    the desktop app's cold start, idle memory (all its processes) and
+                   binary size, next to Debian's Linphone Desktop on this machine
   bench phone      the desk's reaction: device input -> SIP message, state change ->
                    LED report, p50/p99 over 10,000 events (simulated Jabra)";
 
@@ -87,7 +89,7 @@ fn npm(args: &[&str]) -> Command {
 
 /// The window's front end: `npm ci` when the lock file changed since the
 /// last install, then `vite build` into ui/dist (which the app embeds).
-fn build_ui() -> anyhow::Result<()> {
+pub fn build_ui() -> anyhow::Result<()> {
     let ui = workspace_root().join("ui");
     let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
     let installed = modified(&ui.join("node_modules/.package-lock.json"));

@@ -126,6 +126,12 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
     result
 }
 
+/// Installs these packages if missing (for a benchmark's own needs).
+pub fn ensure(packages: &[&str]) -> anyhow::Result<()> {
+    let missing: Vec<&str> = packages.iter().copied().filter(|p| !installed(p)).collect();
+    install(&missing)
+}
+
 fn on_path(program: &str) -> bool {
     Command::new(program)
         .arg("--version")

@@ -47,6 +47,8 @@ export const saveAccount = (account: AccountSettings, password: string | null) =
   invoke<void>("save_account", { account, password });
 export const removeAccount = (name: string) => invoke<void>("remove_account", { name });
 export const saveSettings = (settings: DesktopSettings) => invoke<void>("save_settings", { settings });
+export const setAudio = (microphone: string, speaker: string, ringDevice: string | null) =>
+  invoke<void>("set_audio", { microphone, speaker, ringDevice });
 export const setDnd = (on: boolean, account: string | null = null) => invoke<void>("set_dnd", { on, account });
 export const setForward = (when: "always" | "busy" | "no-answer", target: string | null, account: string | null = null) =>
   invoke<void>("set_forward", { when, target, account });

@@ -1,0 +1,88 @@
+//! The desktop window's settings and looks, in the real webview: the account
+//! wizard checks a registration against kamailio and explains a wrong
+//! password in words; every page reads at 200 % zoom without sideways
+//! scrolling; a dark desktop theme gives the dark palette.
+
+use std::time::Duration;
+
+use hookswitch_tests::desktop::{self, Desktop};
+use hookswitch_tests::free_port;
+use hookswitch_tests::kamailio::{Kamailio, USERS};
+
+const T: Duration = Duration::from_secs(20);
+
+fn can_run() -> bool {
+    match desktop::missing() {
+        None => true,
+        Some(why) if std::env::var_os("CI").is_some() => panic!("desktop test cannot run: {why}"),
+        Some(why) => {
+            eprintln!("desktop test skipped: {why}");
+            false
+        }
+    }
+}
+
+#[test]
+fn the_account_wizard_tells_a_wrong_password_from_a_working_account() {
+    if !can_run() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let kamailio = Kamailio::configure(dir.path(), free_port());
+    let _k = kamailio.start();
+    let app = Desktop::start(dir.path(), "");
+    let d = &app.driver;
+    d.wait_for("nav-settings", T).click().unwrap();
+    d.wait_for("add-account", T).click().unwrap();
+    let type_into = |field: &str, text: &str| {
+        let input = d.wait_for(&format!("account-{field}"), T);
+        input.clear().unwrap();
+        input.send_keys(text).unwrap();
+    };
+    type_into("name", "work");
+    type_into("user", "alice");
+    type_into("domain", &format!("127.0.0.1:{}", kamailio.port));
+    type_into("password", "not-the-password");
+    d.wait_for("account-check", T).click().unwrap();
+    let said = d.wait_text("account-outcome", T, |t| !t.is_empty());
+    assert!(said.contains("refused the user name or password"), "{said}");
+    assert!(
+        d.wait_for("account-save", T).attribute("disabled").unwrap().is_some(),
+        "an account that did not register is not offered for saving"
+    );
+
+    type_into("password", USERS[0].1);
+    d.wait_for("account-check", T).click().unwrap();
+    d.wait_text("account-outcome", T, |t| t.starts_with("Registered"));
+    assert_eq!(d.wait_for("account-save", T).attribute("disabled").unwrap(), None);
+    app.screenshot("account-check");
+}
+
+#[test]
+fn every_page_reads_at_200_percent_zoom_and_a_dark_desktop_gets_the_dark_theme() {
+    if !can_run() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let app = Desktop::start_with(dir.path(), "", &[("GTK_THEME", "Adwaita:dark")]);
+    let d = &app.driver;
+    let background = d
+        .execute("return getComputedStyle(document.documentElement).getPropertyValue('--bg').trim()")
+        .unwrap();
+    assert_eq!(background, "#15181b", "the dark palette");
+
+    d.execute("document.documentElement.style.zoom = '2'; return true").unwrap();
+    for page in ["phone", "history", "devices", "settings"] {
+        d.wait_for(&format!("nav-{page}"), T).click().unwrap();
+        let widths = d
+            .execute("return [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+            .unwrap();
+        let (content, window) = (widths[0].as_f64().unwrap(), widths[1].as_f64().unwrap());
+        assert!(
+            content <= window + 1.0,
+            "{page} at 200 %: {content} px of content in a {window} px window"
+        );
+    }
+    d.wait_for("nav-phone", T).click().unwrap();
+    app.screenshot("phone-dark-200");
+}
