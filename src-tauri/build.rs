@@ -13,6 +13,7 @@ const COMMANDS: &[&str] = &[
     "save_settings",
     "set_dnd",
     "set_forward",
+    "set_audio",
 ];
 
 fn main() {

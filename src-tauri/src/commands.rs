@@ -250,6 +250,37 @@ pub async fn set_forward(
     state.save_config()
 }
 
+/// The microphone, speaker and ring device ("auto", "default", a sound
+/// device's name, or "none"; no ring device: none), saved. The engine picks
+/// them up when it restarts: at once when no call is up, else when the last
+/// call ends.
+#[tauri::command]
+pub async fn set_audio(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    microphone: String,
+    speaker: String,
+    ring_device: Option<String>,
+) -> Result<(), String> {
+    {
+        let mut config = lock(&state.config);
+        config.devices.microphone = microphone;
+        config.devices.speaker = speaker;
+        config.audio.ring_device = ring_device.filter(|d| !d.is_empty());
+    }
+    state.save_config()?;
+    let idle = match state.engine().await {
+        Ok(engine) => engine.calls().await.map(|c| c.is_empty()).unwrap_or(true),
+        Err(_) => true,
+    };
+    if idle {
+        crate::engine::restart(&app).await;
+    } else {
+        *lock(&state.restart_when_idle) = true;
+    }
+    Ok(())
+}
+
 /// Changes the saved call handling of an account (its own table, made from
 /// the shared one if it had none) or of calls to no account.
 fn handling_of(state: &AppState, account: Option<&str>, change: impl FnOnce(&mut CallHandling)) {

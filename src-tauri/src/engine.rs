@@ -49,6 +49,14 @@ pub async fn restart(app: &AppHandle) {
     let _ = app.emit("phone-restarted", ());
 }
 
+/// `restart` as a boxed future, for the task it aborts: the two would
+/// otherwise each need the other's type to be known `Send`.
+fn restart_boxed(
+    app: AppHandle,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> {
+    Box::pin(async move { restart(&app).await })
+}
+
 /// Stops the engine (hangs up, unregisters) before the app exits.
 pub async fn stop(app: &AppHandle) {
     let state = app.state::<AppState>();
@@ -87,6 +95,18 @@ async fn forward_events(app: AppHandle, mut events: tokio::sync::broadcast::Rece
             tracing::warn!("cannot pass an event to the window: {e}");
         }
         tray::follow(&app, &event);
+        if matches!(event, PhoneEvent::Ended { .. }) && *lock(&state.restart_when_idle) {
+            let idle = match state.engine().await {
+                Ok(engine) => engine.calls().await.map(|c| c.is_empty()).unwrap_or(true),
+                Err(_) => true,
+            };
+            if idle {
+                *lock(&state.restart_when_idle) = false;
+                // Restarting aborts this task: hand it to another.
+                tauri::async_runtime::spawn(restart_boxed(app.clone()));
+                return;
+            }
+        }
     }
 }
 

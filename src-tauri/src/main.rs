@@ -120,6 +120,7 @@ fn main() {
             commands::save_settings,
             commands::set_dnd,
             commands::set_forward,
+            commands::set_audio,
         ])
         .setup(move |app| {
             let handle = app.handle().clone();

@@ -28,6 +28,8 @@ pub struct AppState {
     pub history: Mutex<History>,
     pub view: Mutex<View>,
     pub engine: tokio::sync::Mutex<Option<Running>>,
+    /// Settings changed during a call: restart the engine once it is idle.
+    pub restart_when_idle: Mutex<bool>,
 }
 
 /// A started engine and the tasks that pass its events on.
@@ -121,6 +123,7 @@ impl AppState {
             history: Mutex::new(history),
             view: Mutex::new(view),
             engine: tokio::sync::Mutex::new(None),
+            restart_when_idle: Mutex::new(false),
         }
     }
 

@@ -26,14 +26,44 @@ impl std::fmt::Display for WebDriverError {
     }
 }
 
-/// One request; the answer's `value`, or the driver's error.
+/// One request; the answer's `value`, or the driver's error. An empty answer
+/// is tried again (twice): tauri-driver's HTTP client sometimes sends on a
+/// pooled connection that WebKitWebDriver has closed, fails to send
+/// ("client error (SendRequest)" in its log) and drops our connection
+/// unanswered; the request never reached the browser, so sending it again
+/// is safe.
 fn request(
     port: u16,
     method: &str,
     path: &str,
     body: Option<&Value>,
 ) -> Result<Value, WebDriverError> {
-    let err = |m: String| WebDriverError(format!("{method} {path}: {m}"));
+    let mut tries = 0;
+    loop {
+        match request_once(port, method, path, body) {
+            Err(Failure::Unanswered(_)) if tries < 2 => {
+                tries += 1;
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            Err(Failure::Unanswered(e) | Failure::Answered(e)) => return Err(e),
+            Ok(v) => return Ok(v),
+        }
+    }
+}
+
+enum Failure {
+    /// The connection closed with no answer at all.
+    Unanswered(WebDriverError),
+    Answered(WebDriverError),
+}
+
+fn request_once(
+    port: u16,
+    method: &str,
+    path: &str,
+    body: Option<&Value>,
+) -> Result<Value, Failure> {
+    let err = |m: String| Failure::Answered(WebDriverError(format!("{method} {path}: {m}")));
     let mut stream = TcpStream::connect(("127.0.0.1", port)).map_err(|e| err(e.to_string()))?;
     stream
         .set_read_timeout(Some(Duration::from_secs(60)))
@@ -54,7 +84,9 @@ fn request(
     let split = raw
         .windows(4)
         .position(|w| w == b"\r\n\r\n")
-        .ok_or_else(|| err("no HTTP header".into()))?;
+        .ok_or_else(|| {
+            Failure::Unanswered(WebDriverError(format!("{method} {path}: no HTTP answer")))
+        })?;
     let headers = String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase();
     let mut payload = raw[split + 4..].to_vec();
     if headers.contains("transfer-encoding: chunked") {
@@ -252,7 +284,18 @@ impl Element<'_> {
             .call(method, &format!("/element/{}{what}", self.id), body)
     }
 
+    /// Scrolls the element to the middle of the window, then clicks it.
+    /// (WebKitWebDriver's own scrolling left a button at the window's bottom
+    /// edge unclicked: the click went nowhere.)
     pub fn click(&self) -> Result<(), WebDriverError> {
+        self.driver.call(
+            "POST",
+            "/execute/sync",
+            Some(&json!({
+                "script": "arguments[0].scrollIntoView({block: 'center'}); return true",
+                "args": [{ ELEMENT: self.id }],
+            })),
+        )?;
         self.call("POST", "/click", Some(&json!({}))).map(drop)
     }
 

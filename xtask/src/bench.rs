@@ -100,7 +100,10 @@ fn desktop() -> anyhow::Result<()> {
     bench
         .arg("--app")
         .arg(target.join("release/hookswitch-app"));
-    status(bench, "the desktop app: start, memory, size (vs Linphone Desktop)")
+    status(
+        bench,
+        "the desktop app: start, memory, size (vs Linphone Desktop)",
+    )
 }
 
 fn media(args: &[String]) -> anyhow::Result<()> {

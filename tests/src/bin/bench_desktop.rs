@@ -117,7 +117,10 @@ fn main() {
 }
 
 fn linphone(display: &str, work: &Path, runs: usize) {
-    println!("Linphone Desktop (/usr/bin/linphone, {}):", package_version("linphone-desktop"));
+    println!(
+        "Linphone Desktop (/usr/bin/linphone, {}):",
+        package_version("linphone-desktop")
+    );
     let mut mapped = Vec::new();
     let mut memory = None;
     for run in 0..runs {
@@ -230,7 +233,12 @@ fn tree_memory(pid: u32) -> (f64, f64, usize) {
     let mut i = 0;
     while i < tree.len() {
         let parent = tree[i];
-        tree.extend(parents.iter().filter(|(_, pp)| *pp == parent).map(|(p, _)| *p));
+        tree.extend(
+            parents
+                .iter()
+                .filter(|(_, pp)| *pp == parent)
+                .map(|(p, _)| *p),
+        );
         i += 1;
     }
     let field = |file: &str, key: &str| -> f64 {

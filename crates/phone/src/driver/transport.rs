@@ -86,19 +86,38 @@ pub struct Transports {
     tls: tokio_rustls::TlsConnector,
 }
 
+/// A UDP socket and a TCP listener on the same port (see `Transports::bind`).
+async fn bind_pair(addr: SocketAddr) -> std::io::Result<(UdpSocket, TcpListener)> {
+    let mut tries = 0;
+    loop {
+        let udp = UdpSocket::bind(addr).await?;
+        match TcpListener::bind(udp.local_addr()?).await {
+            Ok(listener) => return Ok((udp, listener)),
+            Err(e)
+                if addr.port() == 0 && e.kind() == std::io::ErrorKind::AddrInUse && tries < 20 =>
+            {
+                tries += 1;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
 impl Transports {
     /// Binds UDP and TCP on `addr` (TCP on the port UDP got, when `addr` says 0).
     /// TLS connections are opened with `tls`; with `tls_server`, TLS is also
     /// taken on the next port.
+    /// UDP and TCP on one port. For port 0 the kernel picks the UDP port,
+    /// which TCP may hold already (an outgoing connection's ephemeral port):
+    /// then another is tried.
     pub async fn bind(
         addr: SocketAddr,
         inbound: mpsc::Sender<Inbound>,
         tls: Arc<rustls::ClientConfig>,
         tls_server: Option<Arc<rustls::ServerConfig>>,
     ) -> std::io::Result<Transports> {
-        let udp = UdpSocket::bind(addr).await?;
+        let (udp, listener) = bind_pair(addr).await?;
         let bound = udp.local_addr()?;
-        let listener = TcpListener::bind(bound).await?;
         let transports = Transports {
             udp: Arc::new(udp),
             connections: Arc::new(Mutex::new(HashMap::new())),
