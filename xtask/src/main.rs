@@ -168,6 +168,8 @@ fn screenshots() -> anyhow::Result<()> {
         "hookswitch-tests",
         "--test",
         "desktop",
+        "--test",
+        "desktop_settings",
         "--",
         "--test-threads=1",
     ])
@@ -175,7 +177,7 @@ fn screenshots() -> anyhow::Result<()> {
         "HOOKSWITCH_SCREENSHOTS",
         workspace_root().join("docs/screenshots"),
     );
-    status(test, "the desktop test, saving docs/screenshots")
+    status(test, "the desktop tests, saving docs/screenshots")
 }
 
 fn test() -> anyhow::Result<()> {
