@@ -80,6 +80,12 @@ fn open_link(app: &AppHandle, target: String) {
 }
 
 fn main() {
+    if std::env::var_os("WEBKIT_DISABLE_COMPOSITING_MODE").is_none() {
+        // The window has nothing to composite on a GPU; without WebKit's
+        // compositing mode its web process takes 103 MiB PSS instead of 166
+        // (measured idle, D49). SAFETY: no other thread runs yet.
+        unsafe { std::env::set_var("WEBKIT_DISABLE_COMPOSITING_MODE", "1") };
+    }
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| "info,tao=warn,wry=warn".into());
     // HOOKSWITCH_LOG: a file for the log (a webview driver swallows stderr).

@@ -69,7 +69,7 @@ pub struct Group {
 }
 
 impl Group {
-    fn spawn(name: &str, mut cmd: Command, dir: &Path) -> Group {
+    pub fn spawn(name: &str, mut cmd: Command, dir: &Path) -> Group {
         let log = dir.join(format!("{name}.log"));
         let out = std::fs::File::create(&log).expect("log file");
         let err = out.try_clone().expect("log file");
@@ -139,6 +139,9 @@ pub struct Desktop {
     pub sip_port: u16,
     pub device_socket: PathBuf,
     pub display: String,
+    config_path: PathBuf,
+    /// The app's environment (home, XDG folders), for a second instance.
+    env: Vec<(String, String)>,
     // Dropped last: the driver session closes first.
     _tauri_driver: Group,
     _xvfb: Group,
@@ -193,6 +196,20 @@ impl Desktop {
         std::fs::write(&config_path, config).expect("config");
 
         let driver_port = crate::free_port();
+        let mut app_env: Vec<(String, String)> = vec![
+            ("DISPLAY".into(), display.clone()),
+            ("HOME".into(), home.display().to_string()),
+            (
+                "XDG_CONFIG_HOME".into(),
+                home.join(".config").display().to_string(),
+            ),
+            (
+                "XDG_DATA_HOME".into(),
+                home.join(".local/share").display().to_string(),
+            ),
+            ("XDG_RUNTIME_DIR".into(), runtime.display().to_string()),
+        ];
+        app_env.extend(env.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         let tauri_driver = {
             let tool = which("tauri-driver").expect("tauri-driver");
             let mut cmd = Command::new(tool);
@@ -251,10 +268,37 @@ impl Desktop {
             sip_port,
             device_socket,
             display,
+            config_path,
+            env: app_env,
             _tauri_driver: tauri_driver,
             _xvfb: xvfb,
             started_in,
         }
+    }
+
+    /// Opens `link` as the desktop does: a new process of the app with the
+    /// link as its argument, which hands it to the running one and exits
+    /// (single-instance over the session bus `bus`).
+    pub fn second_instance(&self, link: &str, bus: &str) -> crate::Process {
+        let mut cmd = Command::new(app_binary());
+        cmd.arg("--config")
+            .arg(&self.config_path)
+            .arg(link)
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .env("DBUS_SESSION_BUS_ADDRESS", bus)
+            .env("HOOKSWITCH_LOG", self.dir.join("second.log"));
+        crate::Process::spawn("second-instance", cmd, &self.dir)
+    }
+
+    /// Presses keys on the X display (xdotool's names: `ctrl+alt+a`), as a
+    /// keyboard would: global hot keys see them.
+    pub fn press_keys(&self, keys: &str) {
+        let status = Command::new("xdotool")
+            .args(["key", "--clearmodifiers", keys])
+            .env("DISPLAY", &self.display)
+            .status()
+            .expect("xdotool");
+        assert!(status.success(), "xdotool key {keys}");
     }
 
     /// The app's log (it writes to tauri-driver's output).

@@ -54,6 +54,8 @@ const TEST: &[&str] = &[
     "webkit2gtk-driver",
     "x11-apps",
     "imagemagick",
+    "xdotool",     // presses the global hot key
+    "dbus-daemon", // a session bus: single-instance hands links over on it
 ];
 
 /// tauri-driver (crates.io) sits between the test and WebKitWebDriver.

@@ -1,0 +1,117 @@
+//! The desktop app and the rest of the desktop, in the real webview: a
+//! `tel:` link opened while the app runs (a second process, as the desktop
+//! starts it) reaches the running window through single-instance over a
+//! D-Bus session bus and fills the dial pad; the global hot key (X11 key
+//! grab, pressed with xdotool) answers a ringing call and hangs it up.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use hookswitch_tests::baresip::Baresip;
+use hookswitch_tests::desktop::{self, Desktop, Group};
+use hookswitch_tests::{free_port, write_tone};
+
+const T: Duration = Duration::from_secs(20);
+
+static ONE_WINDOW: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn can_run() -> bool {
+    let missing = desktop::missing().or_else(|| {
+        ["dbus-daemon", "xdotool"]
+            .into_iter()
+            .find(|tool| {
+                Command::new("sh")
+                    .args(["-c", &format!("command -v {tool}")])
+                    .output()
+                    .map_or(true, |o| !o.status.success())
+            })
+            .map(|tool| format!("{tool} is missing (cargo xtask setup installs it)"))
+    });
+    match missing {
+        None => true,
+        Some(why) if std::env::var_os("CI").is_some() => panic!("desktop test cannot run: {why}"),
+        Some(why) => {
+            eprintln!("desktop test skipped: {why}");
+            false
+        }
+    }
+}
+
+/// A private D-Bus session bus for the app (single-instance needs one).
+fn session_bus(dir: &Path) -> (Group, String) {
+    let socket = dir.join("bus");
+    let address = format!("unix:path={}", socket.display());
+    let mut cmd = Command::new("dbus-daemon");
+    cmd.args(["--session", "--nofork", "--nopidfile"])
+        .arg(format!("--address={address}"));
+    let bus = Group::spawn("dbus", cmd, dir);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !socket.exists() {
+        assert!(Instant::now() < deadline, "dbus-daemon's socket");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    (bus, address)
+}
+
+#[test]
+fn a_tel_link_opened_while_the_app_runs_fills_its_dial_pad() {
+    if !can_run() {
+        return;
+    }
+    let _one = ONE_WINDOW.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let (_bus, address) = session_bus(dir.path());
+    let app = Desktop::start_with(
+        dir.path(),
+        "",
+        &[("DBUS_SESSION_BUS_ADDRESS", address.as_str())],
+    );
+    let d = &app.driver;
+    d.wait_for("dial-input", T);
+
+    // The desktop opens the link with a new process, which hands it over.
+    let mut second = app.second_instance("tel:+49-30-1234-567", &address);
+    let status = second.wait(Duration::from_secs(20));
+    assert!(
+        status.success(),
+        "the second process exits after handing over: {status}"
+    );
+    let value = || {
+        d.execute("return document.querySelector('[data-testid=\"dial-input\"]').value")
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default()
+    };
+    let deadline = Instant::now() + T;
+    while value() != "+49301234567" {
+        assert!(
+            Instant::now() < deadline,
+            "the running window never got the link (dial pad: {:?}); app log:\n{}",
+            value(),
+            app.app_log()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn the_hot_key_answers_a_ringing_call_and_hangs_it_up() {
+    if !can_run() {
+        return;
+    }
+    let _one = ONE_WINDOW.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let tone = dir.path().join("tone.wav");
+    write_tone(&tone, 440.0, 8000, 30.0);
+    let bob = Baresip::configure(dir.path(), free_port(), &tone, "PCMU", "udp");
+    let app = Desktop::start(dir.path(), "");
+    let d = &app.driver;
+    let _bob = bob.start(90, Some(&format!("sip:alice@127.0.0.1:{}", app.sip_port)));
+    d.wait_for("incoming", T);
+
+    app.press_keys("ctrl+alt+a");
+    d.wait_attribute("call-panel", "data-phase", "connected", T);
+    app.press_keys("ctrl+alt+a");
+    d.wait_gone("call-panel", T);
+}
