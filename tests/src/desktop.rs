@@ -83,6 +83,25 @@ impl Group {
         Group { child, log }
     }
 
+    /// As `spawn`, keeping the program's standard input open for
+    /// `write_stdin` (the command must have asked for a piped stdin).
+    pub fn spawn_with_stdin(name: &str, mut cmd: Command, dir: &Path) -> Group {
+        let log = dir.join(format!("{name}.log"));
+        let out = std::fs::File::create(&log).expect("log file");
+        let err = out.try_clone().expect("log file");
+        cmd.stdout(out).stderr(err).process_group(0);
+        let child = cmd
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {name}: {e}; run `cargo xtask setup`"));
+        Group { child, log }
+    }
+
+    pub fn write_stdin(&mut self, bytes: &[u8]) {
+        let mut stdin = self.child.stdin.take().expect("a piped stdin");
+        stdin.write_all(bytes).expect("write to stdin");
+        // Closing it ends the input (a password read to end of file).
+    }
+
     pub fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }

@@ -115,3 +115,67 @@ fn the_hot_key_answers_a_ringing_call_and_hangs_it_up() {
     app.press_keys("ctrl+alt+a");
     d.wait_gone("call-panel", T);
 }
+
+/// The wizard's Save stores the password in the keyring (GNOME Keyring's
+/// Secret Service on a private session bus), never in the configuration
+/// file, and the phone restarts registered with the account.
+#[test]
+fn a_saved_account_keeps_its_password_in_the_keyring_and_registers() {
+    if !can_run() {
+        return;
+    }
+    let _one = ONE_WINDOW.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let kamailio = hookswitch_tests::kamailio::Kamailio::configure(dir.path(), free_port());
+    let _k = kamailio.start();
+    let (_bus, address) = session_bus(dir.path());
+    let home = dir.path().join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    // The keyring daemon, its login keyring unlocked with a password on stdin.
+    let keyring = {
+        use std::io::Write;
+        // --unlock creates the login keyring (the default collection); it
+        // refuses --start.
+        let mut cmd = Command::new("gnome-keyring-daemon");
+        cmd.args(["--foreground", "--components=secrets", "--unlock"])
+            .env("DBUS_SESSION_BUS_ADDRESS", &address)
+            .env("HOME", &home)
+            .env("XDG_DATA_HOME", home.join(".local/share"))
+            .env("XDG_RUNTIME_DIR", dir.path().join("run"))
+            .stdin(std::process::Stdio::piped());
+        std::fs::create_dir_all(dir.path().join("run")).unwrap();
+        let mut group = Group::spawn_with_stdin("gnome-keyring", cmd, dir.path());
+        group.write_stdin(b"test-keyring-password");
+        group
+    };
+    let _keyring = keyring;
+    let app = Desktop::start_with(
+        dir.path(),
+        "",
+        &[("DBUS_SESSION_BUS_ADDRESS", address.as_str())],
+    );
+    let d = &app.driver;
+    d.wait_for("nav-settings", T).click().unwrap();
+    d.wait_for("add-account", T).click().unwrap();
+    let type_into = |field: &str, text: &str| {
+        let input = d.wait_for(&format!("account-{field}"), T);
+        input.clear().unwrap();
+        input.send_keys(text).unwrap();
+    };
+    let password = hookswitch_tests::kamailio::USERS[0].1;
+    type_into("name", "work");
+    type_into("user", "alice");
+    type_into("domain", &format!("127.0.0.1:{}", kamailio.port));
+    type_into("password", password);
+    d.wait_for("account-check", T).click().unwrap();
+    d.wait_text("account-outcome", T, |t| t.starts_with("Registered"));
+    d.wait_for("account-save", T).click().unwrap();
+    // The phone restarts with the account and registers it.
+    d.wait_text("reg-work", T, |t| t.contains("online"));
+    let config = std::fs::read_to_string(home.join(".config/hookswitch/config.toml")).unwrap();
+    assert!(config.contains("sip:alice@127.0.0.1"), "{config}");
+    assert!(
+        !config.contains(password),
+        "the password stays out of the file:\n{config}"
+    );
+}

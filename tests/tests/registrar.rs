@@ -510,3 +510,21 @@ async fn the_account_check_tells_wrong_password_unreachable_and_certificate_apar
         "{unreachable:?}"
     );
 }
+
+/// The desktop app restarts its engine in-process after an account is saved:
+/// the port must be free again the moment `shutdown` returns (the TCP
+/// listener and the UDP socket both).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_engine_started_again_in_the_same_process_gets_its_port_back() {
+    let config = test_config(free_port());
+    for round in 0..3 {
+        let (engine, _events) = Engine::start(&config, &Passwords::new())
+            .await
+            .unwrap_or_else(|e| panic!("start {round}: {e}"));
+        // A TCP client connected to us, as a registrar or peer would be.
+        let _peer = tokio::net::TcpStream::connect(engine.local_addr())
+            .await
+            .unwrap();
+        engine.shutdown().await;
+    }
+}

@@ -54,8 +54,9 @@ const TEST: &[&str] = &[
     "webkit2gtk-driver",
     "x11-apps",
     "imagemagick",
-    "xdotool",     // presses the global hot key
-    "dbus-daemon", // a session bus: single-instance hands links over on it
+    "xdotool",       // presses the global hot key
+    "dbus-daemon",   // a session bus: single-instance hands links over on it
+    "gnome-keyring", // a Secret Service: the wizard saves passwords there
 ];
 
 /// tauri-driver (crates.io) sits between the test and WebKitWebDriver.

@@ -268,7 +268,14 @@ impl Engine {
         let _ = events.send(PhoneEvent::Ready {
             sip: local.to_string(),
         });
-        tokio::spawn(driver.run(commands_rx, inbound_rx, media_rx, device_rx));
+        tokio::spawn(async move {
+            let reply = driver
+                .run(commands_rx, inbound_rx, media_rx, device_rx)
+                .await;
+            if let Some(reply) = reply {
+                let _ = reply.send(());
+            }
+        });
         let engine = Engine {
             commands,
             events,

@@ -236,14 +236,15 @@ impl Driver {
         }
     }
 
-    /// Runs until a Shutdown command (or the handle is dropped).
+    /// Runs until a Shutdown command (or the handle is dropped); returns the
+    /// shutdown's reply, to be sent once the driver is dropped.
     pub async fn run(
         mut self,
         mut commands: mpsc::Receiver<Command>,
         mut inbound: mpsc::Receiver<Inbound>,
         mut media_rx: mpsc::UnboundedReceiver<MediaReport>,
         mut device_rx: mpsc::UnboundedReceiver<hookswitch_devices::DeviceEvent>,
-    ) {
+    ) -> Option<oneshot::Sender<()>> {
         let udp = self.transports.udp.clone();
         let mut buf = vec![0u8; 65536];
         let mut shutdown: Option<(oneshot::Sender<()>, tokio::time::Instant)> = None;
@@ -334,9 +335,10 @@ impl Driver {
                 t.send(MediaControl::Stop);
             }
         }
-        if let Some((reply, _)) = shutdown {
-            let _ = reply.send(());
-        }
+        self.transports.close().await;
+        // The caller answers the shutdown once this driver (and its UDP
+        // socket) is gone: the port is free for an engine started next.
+        shutdown.map(|(reply, _)| reply)
     }
 
     /// Hangs up every call and removes every registration.

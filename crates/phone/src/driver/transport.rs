@@ -47,14 +47,21 @@ pub enum Inbound {
 
 /// Accepts connections on `listener` for as long as the engine runs, handing
 /// each (with Nagle off: SIP messages are small and latency counts) to `take`.
+/// Accepts connections until the transports are closed (which frees the
+/// port: an engine started again in the same process binds it anew).
 fn accept_forever(
     listener: TcpListener,
     transport: Transport,
+    mut closed: tokio::sync::watch::Receiver<bool>,
     take: impl Fn(TcpStream, SocketAddr) + Send + 'static,
-) {
+) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
-            match listener.accept().await {
+            let accepted = tokio::select! {
+                a = listener.accept() => a,
+                _ = closed.wait_for(|c| *c) => return,
+            };
+            match accepted {
                 Ok((stream, peer)) => {
                     let _ = stream.set_nodelay(true);
                     take(stream, peer);
@@ -65,7 +72,7 @@ fn accept_forever(
                 }
             }
         }
-    });
+    })
 }
 
 /// How long a connection with nothing received is kept.
@@ -84,6 +91,9 @@ pub struct Transports {
     connections: Connections,
     inbound: mpsc::Sender<Inbound>,
     tls: tokio_rustls::TlsConnector,
+    /// Set when the engine stops: the listeners end.
+    closed: Arc<tokio::sync::watch::Sender<bool>>,
+    listeners: Arc<Mutex<Vec<tokio::task::JoinHandle<()>>>>,
 }
 
 /// A UDP socket and a TCP listener on the same port (see `Transports::bind`).
@@ -104,6 +114,17 @@ async fn bind_pair(addr: SocketAddr) -> std::io::Result<(UdpSocket, TcpListener)
 }
 
 impl Transports {
+    /// Ends the listeners and waits for them (they hold the port and, through
+    /// their clones of these transports, the UDP socket); connections close
+    /// as their peers or the idle timeout end them.
+    pub async fn close(&self) {
+        self.closed.send_replace(true);
+        let tasks = std::mem::take(&mut *self.listeners.lock().expect("not poisoned"));
+        for t in tasks {
+            let _ = t.await;
+        }
+    }
+
     /// Binds UDP and TCP on `addr` (TCP on the port UDP got, when `addr` says 0).
     /// TLS connections are opened with `tls`; with `tls_server`, TLS is also
     /// taken on the next port.
@@ -122,6 +143,8 @@ impl Transports {
             udp: Arc::new(udp),
             connections: Arc::new(Mutex::new(HashMap::new())),
             inbound,
+            closed: Arc::new(tokio::sync::watch::channel(false).0),
+            listeners: Arc::default(),
             tls: tokio_rustls::TlsConnector::from(tls),
         };
         if let Some(server) = tls_server {
@@ -130,24 +153,44 @@ impl Transports {
                     .await?;
             let acceptor = tokio_rustls::TlsAcceptor::from(server);
             let accepting = transports.clone();
-            accept_forever(tls_listener, Transport::Tls, move |stream, peer| {
-                // The handshake runs on its own: a slow peer holds up no one.
-                let (acceptor, accepting) = (acceptor.clone(), accepting.clone());
-                tokio::spawn(async move {
-                    match tokio::time::timeout(CONNECT_TIMEOUT, acceptor.accept(stream)).await {
-                        Ok(Ok(tls)) => {
-                            accepting.adopt(tls, Transport::Tls, peer, None);
+            let tls_task = accept_forever(
+                tls_listener,
+                Transport::Tls,
+                transports.closed.subscribe(),
+                move |stream, peer| {
+                    // The handshake runs on its own: a slow peer holds up no one.
+                    let (acceptor, accepting) = (acceptor.clone(), accepting.clone());
+                    tokio::spawn(async move {
+                        match tokio::time::timeout(CONNECT_TIMEOUT, acceptor.accept(stream)).await {
+                            Ok(Ok(tls)) => {
+                                accepting.adopt(tls, Transport::Tls, peer, None);
+                            }
+                            Ok(Err(e)) => tracing::info!(%peer, "TLS handshake refused: {e}"),
+                            Err(_) => tracing::info!(%peer, "TLS handshake timed out"),
                         }
-                        Ok(Err(e)) => tracing::info!(%peer, "TLS handshake refused: {e}"),
-                        Err(_) => tracing::info!(%peer, "TLS handshake timed out"),
-                    }
-                });
-            });
+                    });
+                },
+            );
+            transports
+                .listeners
+                .lock()
+                .expect("not poisoned")
+                .push(tls_task);
         }
         let accepting = transports.clone();
-        accept_forever(listener, Transport::Tcp, move |stream, peer| {
-            accepting.adopt(stream, Transport::Tcp, peer, None);
-        });
+        let tcp_task = accept_forever(
+            listener,
+            Transport::Tcp,
+            transports.closed.subscribe(),
+            move |stream, peer| {
+                accepting.adopt(stream, Transport::Tcp, peer, None);
+            },
+        );
+        transports
+            .listeners
+            .lock()
+            .expect("not poisoned")
+            .push(tcp_task);
         Ok(transports)
     }
 
