@@ -133,7 +133,6 @@ fn a_saved_account_keeps_its_password_in_the_keyring_and_registers() {
     std::fs::create_dir_all(&home).unwrap();
     // The keyring daemon, its login keyring unlocked with a password on stdin.
     let keyring = {
-        use std::io::Write;
         // --unlock creates the login keyring (the default collection); it
         // refuses --start.
         let mut cmd = Command::new("gnome-keyring-daemon");
