@@ -47,6 +47,33 @@ pub fn missing() -> Option<String> {
     None
 }
 
+/// Whether a desktop test can run here (also needing `tools`): outside CI a
+/// missing piece skips it with the reason; in CI it fails.
+pub fn can_run(tools: &[&str]) -> bool {
+    let missing = missing().or_else(|| {
+        tools
+            .iter()
+            .find(|t| which(t).is_none())
+            .map(|t| format!("{t} is missing (cargo xtask setup installs it)"))
+    });
+    match missing {
+        None => true,
+        Some(why) if std::env::var_os("CI").is_some() => panic!("desktop test cannot run: {why}"),
+        Some(why) => {
+            eprintln!("desktop test skipped: {why}");
+            false
+        }
+    }
+}
+
+/// One window at a time in a test binary: each is several processes on a
+/// 2-core machine.
+pub fn one_window() -> std::sync::MutexGuard<'static, ()> {
+    static ONE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    ONE.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 fn which(tool: &str) -> Option<PathBuf> {
     let cargo_bin = std::env::var_os("CARGO_HOME")
         .map(PathBuf::from)
@@ -318,6 +345,19 @@ impl Desktop {
             .status()
             .expect("xdotool");
         assert!(status.success(), "xdotool key {keys}");
+    }
+
+    /// Opens Settings > Add an account and fills the wizard (account "work").
+    pub fn fill_account_wizard(&self, user: &str, domain: &str, password: &str) {
+        let (d, t) = (&self.driver, Duration::from_secs(20));
+        d.wait_for("nav-settings", t).click().expect("Settings");
+        d.wait_for("add-account", t)
+            .click()
+            .expect("Add an account");
+        d.type_into("account-name", "work", t);
+        d.type_into("account-user", user, t);
+        d.type_into("account-domain", domain, t);
+        d.type_into("account-password", password, t);
     }
 
     /// The app's log (it writes to tauri-driver's output).

@@ -188,6 +188,13 @@ impl WebDriver {
         }
     }
 
+    /// Replaces the text of the input `test_id` with `text`, typed.
+    pub fn type_into(&self, test_id: &str, text: &str, timeout: Duration) {
+        let input = self.wait_for(test_id, timeout);
+        input.clear().expect("clear");
+        input.send_keys(text).expect("type");
+    }
+
     /// Waits until `test_id`'s text satisfies `want`; returns the text.
     pub fn wait_text(
         &self,

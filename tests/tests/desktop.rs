@@ -5,7 +5,6 @@
 //! artifacts (`target/debug/desktop-screenshots/`; `cargo xtask screenshots`
 //! refreshes docs/screenshots from them).
 
-use std::sync::Mutex;
 use std::time::Duration;
 
 use hookswitch_tests::baresip::Baresip;
@@ -13,10 +12,6 @@ use hookswitch_tests::desktop::{self, Desktop};
 use hookswitch_tests::{free_port, write_tone};
 
 const T: Duration = Duration::from_secs(20);
-
-/// One window at a time: each brings up a webview (several processes) on a
-/// 2-core machine.
-static ONE_WINDOW: Mutex<()> = Mutex::new(());
 
 /// Jabra Evolve Link report 2, byte 1: Off-Hook bit 0, Mute bit 1, Ring bit 2.
 const OFF_HOOK: u8 = 0x01;
@@ -27,18 +22,6 @@ fn leds(report: &[u8]) -> Option<u8> {
     (report.first() == Some(&0x02)).then(|| report.get(1).copied())?
 }
 
-/// Whether this machine can run the window; in CI it must.
-fn can_run() -> bool {
-    match desktop::missing() {
-        None => true,
-        Some(why) if std::env::var_os("CI").is_some() => panic!("desktop test cannot run: {why}"),
-        Some(why) => {
-            eprintln!("desktop test skipped: {why}");
-            false
-        }
-    }
-}
-
 fn baresip(dir: &std::path::Path) -> Baresip {
     let tone = dir.join("tone.wav");
     write_tone(&tone, 440.0, 8000, 30.0);
@@ -47,10 +30,10 @@ fn baresip(dir: &std::path::Path) -> Baresip {
 
 #[test]
 fn a_call_from_the_dial_pad_is_muted_on_the_headset_and_hung_up() {
-    if !can_run() {
+    if !desktop::can_run(&[]) {
         return;
     }
-    let _one = ONE_WINDOW.lock().unwrap_or_else(|e| e.into_inner());
+    let _one = desktop::one_window();
     let dir = tempfile::tempdir().unwrap();
     let bob = baresip(dir.path());
     let _bob = bob.start(90, None);
@@ -113,10 +96,10 @@ fn a_call_from_the_dial_pad_is_muted_on_the_headset_and_hung_up() {
 
 #[test]
 fn a_ringing_call_is_answered_by_lifting_the_headset_and_the_window_follows() {
-    if !can_run() {
+    if !desktop::can_run(&[]) {
         return;
     }
-    let _one = ONE_WINDOW.lock().unwrap_or_else(|e| e.into_inner());
+    let _one = desktop::one_window();
     let dir = tempfile::tempdir().unwrap();
     let bob = baresip(dir.path());
     let app = Desktop::start(dir.path(), "");
@@ -144,4 +127,68 @@ fn a_ringing_call_is_answered_by_lifting_the_headset_and_the_window_follows() {
     d.wait_gone("call-panel", T);
     headset.wait_shown("all LEDs off", T, |r| leds(r) == Some(0));
     d.wait_for("dial-input", T);
+}
+
+/// Call waiting in the window: during a call to bob, carol calls; the panel
+/// says "Call waiting", "Hold and answer" holds bob and takes carol; Swap
+/// goes back to bob; keys typed on the call's keypad reach bob as DTMF.
+/// DND from Settings then shows in the status bar and is saved.
+#[test]
+fn call_waiting_swap_dtmf_and_dnd_from_the_window() {
+    if !desktop::can_run(&[]) {
+        return;
+    }
+    let _one = desktop::one_window();
+    let dir = tempfile::tempdir().unwrap();
+    let bob = baresip(dir.path());
+    let carol = baresip(dir.path());
+    let bob_process = bob.start(90, None);
+    let app = Desktop::start(dir.path(), "");
+    let d = &app.driver;
+
+    d.wait_for("dial-input", T)
+        .send_keys(&format!("sip:bob@127.0.0.1:{}", bob.port))
+        .unwrap();
+    d.wait_for("dial-call", T).click().unwrap();
+    d.wait_attribute("call-panel", "data-phase", "connected", T);
+    d.wait_for("keypad", T).click().unwrap();
+    d.wait_for("dtmf-5", T).click().unwrap();
+    d.wait_for("dtmf-#", T).click().unwrap();
+    hookswitch_tests::wait_until(T, "bob to hear 5#", || {
+        Baresip::dtmf_heard(&bob_process.log()) == "5#"
+    });
+
+    let _carol = carol.start(90, Some(&format!("sip:alice@127.0.0.1:{}", app.sip_port)));
+    d.wait_text("incoming", T, |t| {
+        // The eyebrow is upper-cased by CSS; innerText shows it so.
+        let t = t.to_lowercase();
+        t.contains("call waiting") && t.contains("hold and answer")
+    });
+    d.wait_for("answer", T).click().unwrap();
+    d.wait_gone("incoming", T);
+    d.wait_text("call-remote", T, |t| {
+        t.contains("127.0.0.1") && !t.contains(&bob.port.to_string())
+    });
+    d.wait_text("call-state", T, |t| t.contains(':'));
+    // Carol's panel is her own: bob's keypad and digits are not on it.
+    d.wait_gone("dtmf-sent", T);
+    app.screenshot("call-waiting");
+    // Back to bob: carol is held, bob resumed.
+    d.wait_for("swap", T).click().unwrap();
+    d.wait_text("call-remote", T, |t| t.contains(&bob.port.to_string()));
+    d.wait_attribute("hold", "aria-pressed", "false", T);
+    d.wait_for("hangup", T).click().unwrap();
+    // Carol's call is left, on hold: resume and end it.
+    d.wait_attribute("hold", "aria-pressed", "true", T);
+    d.wait_for("hold", T).click().unwrap();
+    d.wait_attribute("hold", "aria-pressed", "false", T);
+    d.wait_for("hangup", T).click().unwrap();
+    d.wait_gone("call-panel", T);
+
+    d.wait_for("nav-settings", T).click().unwrap();
+    d.wait_for("dnd", T).click().unwrap();
+    d.wait_for("status-dnd", T);
+    let config =
+        std::fs::read_to_string(dir.path().join("home/.config/hookswitch/config.toml")).unwrap();
+    assert!(config.contains("dnd = true"), "DND is saved:\n{config}");
 }

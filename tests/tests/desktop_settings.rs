@@ -11,42 +11,22 @@ use hookswitch_tests::kamailio::{Kamailio, USERS};
 
 const T: Duration = Duration::from_secs(20);
 
-/// One window at a time (each is several processes on a 2-core machine).
-static ONE_WINDOW: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-fn can_run() -> bool {
-    match desktop::missing() {
-        None => true,
-        Some(why) if std::env::var_os("CI").is_some() => panic!("desktop test cannot run: {why}"),
-        Some(why) => {
-            eprintln!("desktop test skipped: {why}");
-            false
-        }
-    }
-}
-
 #[test]
 fn the_account_wizard_tells_a_wrong_password_from_a_working_account() {
-    if !can_run() {
+    if !desktop::can_run(&[]) {
         return;
     }
-    let _one = ONE_WINDOW.lock().unwrap_or_else(|e| e.into_inner());
+    let _one = desktop::one_window();
     let dir = tempfile::tempdir().unwrap();
     let kamailio = Kamailio::configure(dir.path(), free_port());
     let _k = kamailio.start();
     let app = Desktop::start(dir.path(), "");
     let d = &app.driver;
-    d.wait_for("nav-settings", T).click().unwrap();
-    d.wait_for("add-account", T).click().unwrap();
-    let type_into = |field: &str, text: &str| {
-        let input = d.wait_for(&format!("account-{field}"), T);
-        input.clear().unwrap();
-        input.send_keys(text).unwrap();
-    };
-    type_into("name", "work");
-    type_into("user", "alice");
-    type_into("domain", &format!("127.0.0.1:{}", kamailio.port));
-    type_into("password", "not-the-password");
+    app.fill_account_wizard(
+        "alice",
+        &format!("127.0.0.1:{}", kamailio.port),
+        "not-the-password",
+    );
     d.wait_for("account-check", T).click().unwrap();
     let said = d.wait_text("account-outcome", T, |t| !t.is_empty());
     assert!(said.contains("refused the user name or password"), "{said}");
@@ -58,7 +38,7 @@ fn the_account_wizard_tells_a_wrong_password_from_a_working_account() {
         "an account that did not register is not offered for saving"
     );
 
-    type_into("password", USERS[0].1);
+    d.type_into("account-password", USERS[0].1, T);
     d.wait_for("account-check", T).click().unwrap();
     d.wait_text("account-outcome", T, |t| t.starts_with("Registered"));
     assert_eq!(
@@ -70,10 +50,10 @@ fn the_account_wizard_tells_a_wrong_password_from_a_working_account() {
 
 #[test]
 fn every_page_reads_at_200_percent_zoom_and_a_dark_desktop_gets_the_dark_theme() {
-    if !can_run() {
+    if !desktop::can_run(&[]) {
         return;
     }
-    let _one = ONE_WINDOW.lock().unwrap_or_else(|e| e.into_inner());
+    let _one = desktop::one_window();
     let dir = tempfile::tempdir().unwrap();
     let app = Desktop::start_with(dir.path(), "", &[("GTK_THEME", "Adwaita:dark")]);
     let d = &app.driver;

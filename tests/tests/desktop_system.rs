@@ -14,30 +14,6 @@ use hookswitch_tests::{free_port, write_tone};
 
 const T: Duration = Duration::from_secs(20);
 
-static ONE_WINDOW: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-fn can_run() -> bool {
-    let missing = desktop::missing().or_else(|| {
-        ["dbus-daemon", "xdotool"]
-            .into_iter()
-            .find(|tool| {
-                Command::new("sh")
-                    .args(["-c", &format!("command -v {tool}")])
-                    .output()
-                    .map_or(true, |o| !o.status.success())
-            })
-            .map(|tool| format!("{tool} is missing (cargo xtask setup installs it)"))
-    });
-    match missing {
-        None => true,
-        Some(why) if std::env::var_os("CI").is_some() => panic!("desktop test cannot run: {why}"),
-        Some(why) => {
-            eprintln!("desktop test skipped: {why}");
-            false
-        }
-    }
-}
-
 /// A private D-Bus session bus for the app (single-instance needs one).
 fn session_bus(dir: &Path) -> (Group, String) {
     let socket = dir.join("bus");
@@ -56,10 +32,10 @@ fn session_bus(dir: &Path) -> (Group, String) {
 
 #[test]
 fn a_tel_link_opened_while_the_app_runs_fills_its_dial_pad() {
-    if !can_run() {
+    if !desktop::can_run(&["dbus-daemon", "xdotool"]) {
         return;
     }
-    let _one = ONE_WINDOW.lock().unwrap_or_else(|e| e.into_inner());
+    let _one = desktop::one_window();
     let dir = tempfile::tempdir().unwrap();
     let (_bus, address) = session_bus(dir.path());
     let app = Desktop::start_with(
@@ -97,10 +73,10 @@ fn a_tel_link_opened_while_the_app_runs_fills_its_dial_pad() {
 
 #[test]
 fn the_hot_key_answers_a_ringing_call_and_hangs_it_up() {
-    if !can_run() {
+    if !desktop::can_run(&["dbus-daemon", "xdotool"]) {
         return;
     }
-    let _one = ONE_WINDOW.lock().unwrap_or_else(|e| e.into_inner());
+    let _one = desktop::one_window();
     let dir = tempfile::tempdir().unwrap();
     let tone = dir.path().join("tone.wav");
     write_tone(&tone, 440.0, 8000, 30.0);
@@ -121,10 +97,10 @@ fn the_hot_key_answers_a_ringing_call_and_hangs_it_up() {
 /// file, and the phone restarts registered with the account.
 #[test]
 fn a_saved_account_keeps_its_password_in_the_keyring_and_registers() {
-    if !can_run() {
+    if !desktop::can_run(&["dbus-daemon", "xdotool"]) {
         return;
     }
-    let _one = ONE_WINDOW.lock().unwrap_or_else(|e| e.into_inner());
+    let _one = desktop::one_window();
     let dir = tempfile::tempdir().unwrap();
     let kamailio = hookswitch_tests::kamailio::Kamailio::configure(dir.path(), free_port());
     let _k = kamailio.start();
@@ -154,18 +130,8 @@ fn a_saved_account_keeps_its_password_in_the_keyring_and_registers() {
         &[("DBUS_SESSION_BUS_ADDRESS", address.as_str())],
     );
     let d = &app.driver;
-    d.wait_for("nav-settings", T).click().unwrap();
-    d.wait_for("add-account", T).click().unwrap();
-    let type_into = |field: &str, text: &str| {
-        let input = d.wait_for(&format!("account-{field}"), T);
-        input.clear().unwrap();
-        input.send_keys(text).unwrap();
-    };
     let password = hookswitch_tests::kamailio::USERS[0].1;
-    type_into("name", "work");
-    type_into("user", "alice");
-    type_into("domain", &format!("127.0.0.1:{}", kamailio.port));
-    type_into("password", password);
+    app.fill_account_wizard("alice", &format!("127.0.0.1:{}", kamailio.port), password);
     d.wait_for("account-check", T).click().unwrap();
     d.wait_text("account-outcome", T, |t| t.starts_with("Registered"));
     d.wait_for("account-save", T).click().unwrap();
