@@ -140,7 +140,8 @@ pub async fn check_account(
 }
 
 /// Saves an account (its password only in the keyring) and restarts the
-/// phone with it. `password: None` keeps the stored one.
+/// phone with it (after the calls in progress, if any). `password: None`
+/// keeps the stored one.
 #[tauri::command]
 pub async fn save_account(
     app: AppHandle,
@@ -170,7 +171,7 @@ pub async fn save_account(
         *config = candidate;
     }
     state.save_config()?;
-    crate::engine::restart(&app).await;
+    restart_when_idle(&app, &state).await;
     Ok(())
 }
 
@@ -185,7 +186,7 @@ pub async fn remove_account(
     if let Err(e) = config::forget_password(&name) {
         tracing::warn!("the keyring kept {name}'s password: {e}");
     }
-    crate::engine::restart(&app).await;
+    restart_when_idle(&app, &state).await;
     Ok(())
 }
 
@@ -269,16 +270,22 @@ pub async fn set_audio(
         config.audio.ring_device = ring_device.filter(|d| !d.is_empty());
     }
     state.save_config()?;
+    restart_when_idle(&app, &state).await;
+    Ok(())
+}
+
+/// Applies saved settings by restarting the engine: at once when no call is
+/// up, else once the last call has ended (a call is never cut for a setting).
+async fn restart_when_idle(app: &AppHandle, state: &AppState) {
     let idle = match state.engine().await {
         Ok(engine) => engine.calls().await.map(|c| c.is_empty()).unwrap_or(true),
         Err(_) => true,
     };
     if idle {
-        crate::engine::restart(&app).await;
+        crate::engine::restart(app).await;
     } else {
         *lock(&state.restart_when_idle) = true;
     }
-    Ok(())
 }
 
 /// Changes the saved call handling of an account (its own table, made from
