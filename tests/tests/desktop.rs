@@ -78,6 +78,12 @@ fn a_call_from_the_dial_pad_is_muted_on_the_headset_and_hung_up() {
         t.contains(&format!("bob@127.0.0.1:{}", bob.port))
     });
     app.screenshot("history");
+    // Its Call button calls bob again.
+    d.wait_for("redial", T).click().unwrap();
+    d.wait_attribute("call-panel", "data-phase", "connected", T);
+    d.wait_for("hangup", T).click().unwrap();
+    d.wait_gone("call-panel", T);
+    headset.wait_shown("all LEDs off again", T, |r| leds(r) == Some(0));
 
     // The headset is listed with what it can do, and the live view saw its LEDs.
     d.wait_for("nav-devices", T).click().unwrap();
