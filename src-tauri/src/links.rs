@@ -110,6 +110,28 @@ mod tests {
         assert_eq!(t("tel:1+2"), Some("12".into()), "a + only leads");
     }
 
+    proptest::proptest! {
+        /// Any argument a desktop may pass: no panic, and a `tel:` link gives
+        /// only dialable characters (a leading + at most).
+        #[test]
+        fn any_text_is_taken_or_refused_without_panic(text in "\\PC{0,80}") {
+            let _ = target_of_link(&text);
+            if let Some(t) = target_of_link(&format!("tel:{text}")) {
+                proptest::prop_assert!(t.chars().enumerate().all(|(i, c)| {
+                    c.is_ascii_digit() || c == '*' || c == '#' || (i == 0 && c == '+')
+                }), "{t:?}");
+                proptest::prop_assert!(t.chars().any(|c| c.is_ascii_digit()));
+            }
+        }
+
+        /// A `sip:` link keeps its address and never carries `?headers`.
+        #[test]
+        fn sip_links_lose_their_headers(user in "[a-z0-9]{1,12}", host in "[a-z0-9.]{1,20}", header in "[A-Za-z=&]{0,20}") {
+            let got = target_of_link(&format!("sip:{user}@{host}?{header}"));
+            proptest::prop_assert_eq!(got, Some(format!("sip:{user}@{host}")));
+        }
+    }
+
     #[test]
     fn the_link_is_found_among_the_arguments() {
         let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
