@@ -26,6 +26,9 @@ const BUILD: &[&str] = &[
     "libxdo-dev",
     "libssl-dev",
     "nodejs", // builds the window's front end (ui/: Vite, Svelte)
+    // The app registers itself as the desktop's sip:/tel: handler with these.
+    "xdg-utils",
+    "desktop-file-utils",
 ];
 
 /// Real peers and tools the tests start (see the shared TEST-RIGS recipes).
