@@ -80,7 +80,6 @@ pub struct Devices {
     hid: Vec<hookswitch_devices::DeviceInfo>,
     sound: Vec<hookswitch_devices::sound::SoundDevice>,
     sound_error: Option<String>,
-    unusable: Vec<(String, String)>,
     /// The udev rule that gives the logged-in user the devices, and the
     /// commands that install it, for the "not accessible" explanation.
     udev_rule: &'static str,
@@ -93,7 +92,8 @@ pub struct Devices {
 const UDEV_RULE: &str = include_str!("../../udev/70-hookswitch.rules");
 const UDEV_INSTALL: &str = "sudo install -m 0644 70-hookswitch.rules /etc/udev/rules.d/ && sudo udevadm control --reload-rules && sudo udevadm trigger --subsystem-match=hidraw --subsystem-match=usb";
 
-/// Sound devices, call-control devices, and what keeps any from working.
+/// Sound devices and call-control devices (those found but unusable are in
+/// the snapshot's view, kept current by events).
 #[tauri::command]
 pub async fn devices(state: State<'_, AppState>) -> Result<Devices, String> {
     let hid = match state.engine().await {
@@ -109,11 +109,6 @@ pub async fn devices(state: State<'_, AppState>) -> Result<Devices, String> {
         hid,
         sound,
         sound_error,
-        unusable: lock(&state.view)
-            .unusable_devices
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect(),
         udev_rule: UDEV_RULE,
         udev_install: UDEV_INSTALL,
         microphone: config.devices.microphone,
@@ -277,11 +272,7 @@ pub async fn set_audio(
 /// Applies saved settings by restarting the engine: at once when no call is
 /// up, else once the last call has ended (a call is never cut for a setting).
 async fn restart_when_idle(app: &AppHandle, state: &AppState) {
-    let idle = match state.engine().await {
-        Ok(engine) => engine.calls().await.map(|c| c.is_empty()).unwrap_or(true),
-        Err(_) => true,
-    };
-    if idle {
+    if state.idle().await {
         crate::engine::restart(app).await;
     } else {
         *lock(&state.restart_when_idle) = true;

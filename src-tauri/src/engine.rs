@@ -95,17 +95,14 @@ async fn forward_events(app: AppHandle, mut events: tokio::sync::broadcast::Rece
             tracing::warn!("cannot pass an event to the window: {e}");
         }
         tray::follow(&app, &event);
-        if matches!(event, PhoneEvent::Ended { .. }) && *lock(&state.restart_when_idle) {
-            let idle = match state.engine().await {
-                Ok(engine) => engine.calls().await.map(|c| c.is_empty()).unwrap_or(true),
-                Err(_) => true,
-            };
-            if idle {
-                *lock(&state.restart_when_idle) = false;
-                // Restarting aborts this task: hand it to another.
-                tauri::async_runtime::spawn(restart_boxed(app.clone()));
-                return;
-            }
+        // (The flag's lock is let go before awaiting.)
+        let restart_pending =
+            matches!(event, PhoneEvent::Ended { .. }) && *lock(&state.restart_when_idle);
+        if restart_pending && state.idle().await {
+            *lock(&state.restart_when_idle) = false;
+            // Restarting aborts this task: hand it to another.
+            tauri::async_runtime::spawn(restart_boxed(app.clone()));
+            return;
         }
     }
 }

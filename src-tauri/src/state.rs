@@ -138,6 +138,14 @@ impl AppState {
         }
     }
 
+    /// No call is up (or no engine runs): a restart would cut nothing.
+    pub async fn idle(&self) -> bool {
+        match self.engine().await {
+            Ok(engine) => engine.calls().await.map(|c| c.is_empty()).unwrap_or(true),
+            Err(_) => true,
+        }
+    }
+
     /// The configuration to start with: accounts whose password is in
     /// neither the environment nor the keyring do not register (the window
     /// asks for it) instead of keeping the whole phone from starting.

@@ -97,21 +97,12 @@ pub struct Group {
 
 impl Group {
     pub fn spawn(name: &str, mut cmd: Command, dir: &Path) -> Group {
-        let log = dir.join(format!("{name}.log"));
-        let out = std::fs::File::create(&log).expect("log file");
-        let err = out.try_clone().expect("log file");
-        cmd.stdin(Stdio::null())
-            .stdout(out)
-            .stderr(err)
-            .process_group(0);
-        let child = cmd
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {name}: {e}; run `cargo xtask setup`"));
-        Group { child, log }
+        cmd.stdin(Stdio::null());
+        Group::spawn_with_stdin(name, cmd, dir)
     }
 
-    /// As `spawn`, keeping the program's standard input open for
-    /// `write_stdin` (the command must have asked for a piped stdin).
+    /// As `spawn`, with the standard input the command set (a piped one
+    /// for `write_stdin`).
     pub fn spawn_with_stdin(name: &str, mut cmd: Command, dir: &Path) -> Group {
         let log = dir.join(format!("{name}.log"));
         let out = std::fs::File::create(&log).expect("log file");
@@ -169,14 +160,6 @@ fn free_display() -> u32 {
         .expect("a free X display")
 }
 
-fn wait_until(what: &str, timeout: Duration, mut ready: impl FnMut() -> bool) {
-    let deadline = Instant::now() + timeout;
-    while !ready() {
-        assert!(Instant::now() < deadline, "{what} within {timeout:?}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
 /// The app running under WebDriver.
 pub struct Desktop {
     pub driver: WebDriver,
@@ -213,7 +196,7 @@ impl Desktop {
             Group::spawn("xvfb", cmd, dir)
         };
         let socket = format!("/tmp/.X11-unix/X{display_number}");
-        wait_until("Xvfb's socket", Duration::from_secs(10), || {
+        crate::wait_until(Duration::from_secs(10), "Xvfb's socket", || {
             Path::new(&socket).exists()
         });
 
@@ -282,7 +265,7 @@ impl Desktop {
             .envs(env.iter().copied());
             Group::spawn("tauri-driver", cmd, dir)
         };
-        wait_until("tauri-driver to listen", Duration::from_secs(20), || {
+        crate::wait_until(Duration::from_secs(20), "tauri-driver to listen", || {
             std::net::TcpStream::connect(("127.0.0.1", driver_port)).is_ok()
         });
 

@@ -11,7 +11,7 @@
 
 use anyhow::bail;
 
-use crate::{cargo, status, workspace_root};
+use crate::{cargo, status};
 
 pub fn run(args: &[String]) -> anyhow::Result<()> {
     match args.first().map(String::as_str) {
@@ -52,12 +52,6 @@ fn hid() -> anyhow::Result<()> {
     )
 }
 
-fn target_dir() -> std::path::PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join("target"))
-}
-
 /// Builds `hookswitch` and the benchmark drivers (`which`: the one to run)
 /// in release; returns the target directory.
 fn release_binaries(which: &str) -> anyhow::Result<std::path::PathBuf> {
@@ -75,7 +69,7 @@ fn release_binaries(which: &str) -> anyhow::Result<std::path::PathBuf> {
         build,
         &format!("cargo build --release (hookswitch, {which})"),
     )?;
-    Ok(target_dir())
+    Ok(crate::target_dir())
 }
 
 fn phone() -> anyhow::Result<()> {

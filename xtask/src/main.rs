@@ -75,7 +75,7 @@ pub fn status(mut cmd: Command, what: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn target_dir() -> PathBuf {
+pub fn target_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| workspace_root().join("target"))

@@ -31,14 +31,6 @@ fn matches(filter: Option<&str>, info: &DeviceInfo) -> bool {
     f == info.id.to_string() || names_device(f, &info.path, info.vendor_id, info.product_id)
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 fn parse_hex(words: &[&str]) -> Result<Vec<u8>, String> {
     words
         .iter()
@@ -222,7 +214,9 @@ fn print_event(
         }
         DeviceEvent::Removed(_) => println!("{t:8.3} {id} unplugged"),
         DeviceEvent::Input { input, .. } => println!("{t:8.3} {id} {input:?}"),
-        DeviceEvent::Shown { report, .. } => println!("{t:8.3} {id} wrote {}", hex(report)),
+        DeviceEvent::Shown { report, .. } => {
+            println!("{t:8.3} {id} wrote {}", hookswitch_hid::hex_line(report))
+        }
         DeviceEvent::Unusable { path, reason } => {
             println!("{t:8.3} {path}: cannot be used: {reason}")
         }

@@ -24,6 +24,16 @@ pub use input::PhoneInput;
 pub use profile::{DeviceIdentity, Profile, select};
 pub use usage::Usage;
 
+/// Bytes as the fixtures and the tools write them: lowercase hex, space
+/// separated (`02 03 00`).
+pub fn hex_line(bytes: &[u8]) -> String {
+    bytes
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Parses the fixture format of `tests/fixtures` (hex bytes on the first line),
 /// used by tests and by `hookswitch devices --simulate FILE`.
 pub fn descriptor_from_hex(text: &str) -> Result<Vec<u8>, String> {

@@ -330,12 +330,18 @@ impl Default for DeviceSettings {
 
 /// `$XDG_CONFIG_HOME/hookswitch/config.toml` (or `~/.config/...`).
 pub fn default_path() -> PathBuf {
-    let base = std::env::var_os("XDG_CONFIG_HOME")
+    xdg_dir("XDG_CONFIG_HOME", ".config").join("config.toml")
+}
+
+/// Our folder under an XDG base directory: `$var/hookswitch` when `var` is
+/// an absolute path, else `~/<home_relative>/hookswitch`.
+pub(crate) fn xdg_dir(var: &str, home_relative: &str) -> PathBuf {
+    std::env::var_os(var)
         .map(PathBuf::from)
         .filter(|p| p.is_absolute())
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))
-        .unwrap_or_else(|| PathBuf::from("."));
-    base.join("hookswitch").join("config.toml")
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(home_relative)))
+        .unwrap_or_else(|| PathBuf::from("."))
+        .join("hookswitch")
 }
 
 impl Config {

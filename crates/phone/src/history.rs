@@ -96,12 +96,7 @@ impl History {
 
     /// `$XDG_DATA_HOME/hookswitch/history.jsonl` (or `~/.local/share/...`).
     pub fn default_path() -> PathBuf {
-        let base = std::env::var_os("XDG_DATA_HOME")
-            .map(PathBuf::from)
-            .filter(|p| p.is_absolute())
-            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
-            .unwrap_or_else(|| PathBuf::from("."));
-        base.join("hookswitch").join("history.jsonl")
+        crate::config::xdg_dir("XDG_DATA_HOME", ".local/share").join("history.jsonl")
     }
 
     /// Newest first.

@@ -11,7 +11,9 @@
 //! `bench_desktop --app PATH [--runs N]`
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
+
+use hookswitch_tests::Process;
 use std::time::{Duration, Instant};
 
 const IDLE: Duration = Duration::from_secs(10);
@@ -55,18 +57,15 @@ fn main() {
         .expect("config");
         let log = home.join("app.log");
         let started = Instant::now();
-        let mut child = Command::new(&app)
-            .args(["--config", config.to_str().unwrap()])
+        let mut cmd = Command::new(&app);
+        cmd.args(["--config", config.to_str().unwrap()])
             .env("DISPLAY", display)
             .env("HOME", &home)
             .env("XDG_RUNTIME_DIR", &home)
             .env("XDG_DATA_HOME", home.join("data"))
             .env("HOOKSWITCH_LOG", &log)
-            .env_remove("DBUS_SESSION_BUS_ADDRESS")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("hookswitch-app");
+            .env_remove("DBUS_SESSION_BUS_ADDRESS");
+        let mut child = Process::spawn("hookswitch-app", cmd, &home);
         wait("the window", Duration::from_secs(60), || {
             window_named(display, "Hookswitch")
         });
@@ -77,9 +76,9 @@ fn main() {
         first.push(started.elapsed());
         if run == 0 {
             std::thread::sleep(IDLE);
-            memory = Some(tree_memory(child.id()));
+            memory = Some(tree_memory(child.pid()));
         }
-        stop(&mut child);
+        child.stop();
         wait("the window to close", Duration::from_secs(10), || {
             !window_named(display, "Hookswitch")
         });
@@ -127,25 +126,22 @@ fn linphone(display: &str, work: &Path, runs: usize) {
         let home = work.join(format!("linphone-{run}"));
         std::fs::create_dir_all(&home).expect("home");
         let started = Instant::now();
-        let mut child = Command::new("/usr/bin/linphone")
-            .env("DISPLAY", display)
+        let mut cmd = Command::new("/usr/bin/linphone");
+        cmd.env("DISPLAY", display)
             .env("HOME", &home)
             .env("XDG_RUNTIME_DIR", &home)
             .env_remove("DBUS_SESSION_BUS_ADDRESS")
-            .env("QT_QPA_PLATFORM", "xcb")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("linphone");
+            .env("QT_QPA_PLATFORM", "xcb");
+        let mut child = Process::spawn("linphone", cmd, &home);
         wait("Linphone's window", Duration::from_secs(60), || {
             window_named(display, "Linphone")
         });
         mapped.push(started.elapsed());
         if run == 0 {
             std::thread::sleep(IDLE);
-            memory = Some(tree_memory(child.id()));
+            memory = Some(tree_memory(child.pid()));
         }
-        stop(&mut child);
+        child.stop();
         wait("Linphone to close", Duration::from_secs(10), || {
             !window_named(display, "Linphone")
         });
@@ -260,21 +256,6 @@ fn tree_memory(pid: u32) -> (f64, f64, usize) {
         );
     }
     (rss / 1024.0, pss / 1024.0, tree.len())
-}
-
-fn stop(child: &mut Child) {
-    let _ = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status();
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while Instant::now() < deadline {
-        if let Ok(Some(_)) = child.try_wait() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let _ = child.kill();
-    let _ = child.wait();
 }
 
 fn wait(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {

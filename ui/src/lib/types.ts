@@ -158,7 +158,6 @@ export interface Devices {
   hid: HidDevice[];
   sound: SoundDevice[];
   sound_error: string | null;
-  unusable: [string, string][];
   udev_rule: string;
   udev_install: string;
   microphone: string;

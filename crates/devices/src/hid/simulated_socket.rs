@@ -39,7 +39,7 @@ pub fn serve(handle: SimulatedHandle, path: &Path) -> std::io::Result<()> {
                     let Some(report) = handle.next_written(POLL) else {
                         continue;
                     };
-                    let line = format!("shown {}\n", hex(&report));
+                    let line = format!("shown {}\n", hookswitch_hid::hex_line(&report));
                     let mut clients = clients.lock().unwrap_or_else(PoisonError::into_inner);
                     clients.retain_mut(|c| c.write_all(line.as_bytes()).is_ok());
                 }
@@ -115,14 +115,6 @@ fn parse_command(line: &str) -> Result<Command, String> {
         Some(other) => Err(format!("unknown command {other:?} (report HEX..., unplug)")),
         None => Err("empty line".into()),
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 #[cfg(test)]

@@ -159,10 +159,9 @@ impl Driver {
             }),
             DeviceEvent::Shown { id, report } => {
                 if self.desk.activity.receiver_count() > 0 {
-                    let report: Vec<String> = report.iter().map(|b| format!("{b:02x}")).collect();
                     let _ = self.desk.activity.send(DeviceActivity::Shown {
                         device: id.0,
-                        report: report.join(" "),
+                        report: hookswitch_hid::hex_line(&report),
                         leds: self.desk.shown.unwrap_or_default(),
                     });
                 }
