@@ -62,8 +62,9 @@ pub struct View {
     pub dnd: BTreeMap<String, bool>,
     /// Latest `MessageWaiting` per account ("" for none).
     pub message_waiting: BTreeMap<String, PhoneEvent>,
-    /// Devices found but not usable, by path: what to do.
-    pub unusable_devices: BTreeMap<String, String>,
+    /// Devices found but not usable, by path: their `Device` event (what to
+    /// do, and why); gone when unplugged.
+    pub unusable_devices: BTreeMap<String, PhoneEvent>,
 }
 
 impl View {
@@ -82,14 +83,16 @@ impl View {
                 self.message_waiting
                     .insert(account.clone().unwrap_or_default(), e.clone());
             }
+            PhoneEvent::Device { change, name, .. } if change == "unusable" => {
+                self.unusable_devices.insert(name.clone(), e.clone());
+            }
             PhoneEvent::Device {
                 change,
                 name,
-                detail,
+                device: None,
                 ..
-            } if change == "unusable" => {
-                self.unusable_devices
-                    .insert(name.clone(), detail.clone().unwrap_or_default());
+            } if change == "removed" => {
+                self.unusable_devices.remove(name);
             }
             _ => {}
         }
@@ -188,6 +191,7 @@ pub fn unix_now() -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use hookswitch_devices::DeviceProblem;
 
     #[test]
     fn the_view_keeps_the_latest_of_each() {
@@ -207,15 +211,27 @@ mod tests {
             account: None,
             on: true,
         });
-        v.follow(&PhoneEvent::Device {
+        let device = |name: &str, change: &str| PhoneEvent::Device {
             device: None,
-            name: "/dev/hidraw3".into(),
-            change: "unusable".into(),
-            detail: Some("permission denied".into()),
-        });
+            name: name.into(),
+            change: change.into(),
+            detail: (change == "unusable").then(|| "permission denied".into()),
+            problem: (change == "unusable").then_some(DeviceProblem::NoAccess),
+        };
+        v.follow(&device("/dev/hidraw3", "unusable"));
+        v.follow(&device("/dev/hidraw4", "unusable"));
+        v.follow(&device("/dev/hidraw4", "removed"));
         assert_eq!(v.sip.as_deref(), Some("192.0.2.1:5060"));
         assert_eq!(v.registrations["work"], reg("registered"));
         assert!(v.dnd[""]);
-        assert_eq!(v.unusable_devices["/dev/hidraw3"], "permission denied");
+        assert_eq!(
+            v.unusable_devices.keys().collect::<Vec<_>>(),
+            ["/dev/hidraw3"],
+            "the unplugged one is forgotten"
+        );
+        assert_eq!(
+            v.unusable_devices["/dev/hidraw3"],
+            device("/dev/hidraw3", "unusable")
+        );
     }
 }

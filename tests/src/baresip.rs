@@ -85,6 +85,14 @@ impl Baresip {
         self
     }
 
+    /// Calls with a display name (`"Bob Baresip" <sip:bob@...>` in From).
+    pub fn with_display_name(self, name: &str) -> Baresip {
+        let path = self.dir.join("accounts");
+        let accounts = std::fs::read_to_string(&path).expect("baresip accounts");
+        std::fs::write(&path, format!("\"{name}\" {accounts}")).expect("baresip accounts");
+        self
+    }
+
     /// The port baresip takes SIP over TLS on.
     pub fn tls_port(&self) -> u16 {
         self.port + 1

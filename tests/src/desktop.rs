@@ -6,13 +6,13 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::net::UnixStream;
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::json;
 
+use crate::Process;
 use crate::webdriver::WebDriver;
 
 /// The app binary next to this test binary (`target/debug/hookswitch-app`),
@@ -88,66 +88,6 @@ fn which(tool: &str) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-/// A process started in its own group, stopped (TERM, then KILL) with
-/// everything it started.
-pub struct Group {
-    child: Child,
-    pub log: PathBuf,
-}
-
-impl Group {
-    pub fn spawn(name: &str, mut cmd: Command, dir: &Path) -> Group {
-        cmd.stdin(Stdio::null());
-        Group::spawn_with_stdin(name, cmd, dir)
-    }
-
-    /// As `spawn`, with the standard input the command set (a piped one
-    /// for `write_stdin`).
-    pub fn spawn_with_stdin(name: &str, mut cmd: Command, dir: &Path) -> Group {
-        let log = dir.join(format!("{name}.log"));
-        let out = std::fs::File::create(&log).expect("log file");
-        let err = out.try_clone().expect("log file");
-        cmd.stdout(out).stderr(err).process_group(0);
-        let child = cmd
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {name}: {e}; run `cargo xtask setup`"));
-        Group { child, log }
-    }
-
-    pub fn write_stdin(&mut self, bytes: &[u8]) {
-        let mut stdin = self.child.stdin.take().expect("a piped stdin");
-        stdin.write_all(bytes).expect("write to stdin");
-        // Closing it ends the input (a password read to end of file).
-    }
-
-    pub fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    fn signal(&self, signal: &str) {
-        let _ = Command::new("kill")
-            .args([signal, "--", &format!("-{}", self.child.id())])
-            .stderr(Stdio::null())
-            .status();
-    }
-}
-
-impl Drop for Group {
-    fn drop(&mut self) {
-        self.signal("-TERM");
-        let deadline = Instant::now() + Duration::from_secs(3);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        // The group's other members (the webview's helpers, the app) too.
-        self.signal("-KILL");
-        let _ = self.child.wait();
-    }
-}
-
 /// A display number nobody holds (no lock file), from the PID so parallel
 /// test binaries differ.
 fn free_display() -> u32 {
@@ -168,12 +108,12 @@ pub struct Desktop {
     pub sip_port: u16,
     pub device_socket: PathBuf,
     pub display: String,
-    config_path: PathBuf,
+    pub config_path: PathBuf,
     /// The app's environment (home, XDG folders), for a second instance.
     env: Vec<(String, String)>,
     // Dropped last: the driver session closes first.
-    _tauri_driver: Group,
-    _xvfb: Group,
+    _tauri_driver: Process,
+    _xvfb: Process,
     /// When the window was asked for and when the first page was ready.
     pub started_in: Duration,
 }
@@ -188,12 +128,23 @@ impl Desktop {
 
     /// As `start`, with more environment for the app (`GTK_THEME`, ...).
     pub fn start_with(dir: &Path, extra_config: &str, env: &[(&str, &str)]) -> Desktop {
+        Desktop::start_configured(dir, "", extra_config, env)
+    }
+
+    /// As `start_with`, with `devices_config` in the `[devices]` table
+    /// (`disabled = [...]`).
+    pub fn start_configured(
+        dir: &Path,
+        devices_config: &str,
+        extra_config: &str,
+        env: &[(&str, &str)],
+    ) -> Desktop {
         let display_number = free_display();
         let display = format!(":{display_number}");
         let xvfb = {
             let mut cmd = Command::new("Xvfb");
             cmd.args([&display, "-screen", "0", "1024x800x24", "-nolisten", "tcp"]);
-            Group::spawn("xvfb", cmd, dir)
+            Process::spawn("xvfb", cmd, dir)
         };
         let socket = format!("/tmp/.X11-unix/X{display_number}");
         crate::wait_until(Duration::from_secs(10), "Xvfb's socket", || {
@@ -216,7 +167,7 @@ impl Desktop {
         std::fs::write(&descriptor, crate::devices::JABRA_EVOLVE_LINK_HEX).expect("descriptor");
         let config = format!(
             "[sip]\nlisten = \"127.0.0.1:{sip_port}\"\naccept_p2p = true\n\n\
-             [devices]\nenabled = false\nmicrophone = \"none\"\nspeaker = \"none\"\n\n\
+             [devices]\nenabled = false\nmicrophone = \"none\"\nspeaker = \"none\"\n{devices_config}\n\n\
              [[devices.simulated]]\ndescriptor = \"{}\"\nsocket = \"{}\"\nname = \"Jabra Evolve Link\"\n\n{extra_config}\n",
             descriptor.display(),
             device_socket.display(),
@@ -250,11 +201,6 @@ impl Desktop {
                 "--native-driver",
                 "/usr/bin/WebKitWebDriver",
             ])
-            .env("DISPLAY", &display)
-            .env("HOME", &home)
-            .env("XDG_CONFIG_HOME", home.join(".config"))
-            .env("XDG_DATA_HOME", home.join(".local/share"))
-            .env("XDG_RUNTIME_DIR", &runtime)
             .env_remove("DBUS_SESSION_BUS_ADDRESS")
             .env_remove("WAYLAND_DISPLAY")
             .env("RUST_LOG", "info,hookswitch_phone=debug")
@@ -262,8 +208,9 @@ impl Desktop {
             // The webview's own GPU path is not what is tested, and Xvfb has none.
             .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
             .env("LIBGL_ALWAYS_SOFTWARE", "1")
-            .envs(env.iter().copied());
-            Group::spawn("tauri-driver", cmd, dir)
+            // The app's own (a second instance gets them too), the test's last.
+            .envs(app_env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+            Process::spawn("tauri-driver", cmd, dir)
         };
         crate::wait_until(Duration::from_secs(20), "tauri-driver to listen", || {
             std::net::TcpStream::connect(("127.0.0.1", driver_port)).is_ok()
@@ -308,7 +255,7 @@ impl Desktop {
     /// Opens `link` as the desktop does: a new process of the app with the
     /// link as its argument, which hands it to the running one and exits
     /// (single-instance over the session bus `bus`).
-    pub fn second_instance(&self, link: &str, bus: &str) -> crate::Process {
+    pub fn second_instance(&self, link: &str, bus: &str) -> Process {
         let mut cmd = Command::new(app_binary());
         cmd.arg("--config")
             .arg(&self.config_path)
@@ -316,18 +263,66 @@ impl Desktop {
             .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .env("DBUS_SESSION_BUS_ADDRESS", bus)
             .env("HOOKSWITCH_LOG", self.dir.join("second.log"));
-        crate::Process::spawn("second-instance", cmd, &self.dir)
+        Process::spawn("second-instance", cmd, &self.dir)
     }
 
     /// Presses keys on the X display (xdotool's names: `ctrl+alt+a`), as a
     /// keyboard would: global hot keys see them.
     pub fn press_keys(&self, keys: &str) {
+        self.xdotool(&["key", "--clearmodifiers", keys]);
+    }
+
+    /// Gives the window the keyboard focus, as a click on it would (no
+    /// window manager runs to do it).
+    pub fn focus_window(&self) {
+        self.xdotool(&[
+            "search",
+            "--sync",
+            "--onlyvisible",
+            "--name",
+            "Hookswitch",
+            "windowfocus",
+            "--sync",
+        ]);
+    }
+
+    /// Types `text` on the X display, key by key.
+    pub fn type_text(&self, text: &str) {
+        self.xdotool(&["type", "--delay", "20", text]);
+    }
+
+    /// Presses Tab until `test_id` has the focus, at most `presses` times;
+    /// fails listing where the focus went.
+    pub fn tab_to(&self, test_id: &str, presses: usize) {
+        let mut path = vec![self.driver.focused()];
+        for _ in 0..presses {
+            if path.last().is_some_and(|f| f == test_id) {
+                return;
+            }
+            self.press_keys("Tab");
+            // The key event reaches the page asynchronously.
+            let before = path.last().cloned().unwrap_or_default();
+            let deadline = Instant::now() + Duration::from_secs(2);
+            let mut now = self.driver.focused();
+            while now == before && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(20));
+                now = self.driver.focused();
+            }
+            path.push(now);
+        }
+        assert!(
+            path.last().is_some_and(|f| f == test_id),
+            "Tab never reached {test_id}; the focus went: {path:?}"
+        );
+    }
+
+    fn xdotool(&self, args: &[&str]) {
         let status = Command::new("xdotool")
-            .args(["key", "--clearmodifiers", keys])
+            .args(args)
             .env("DISPLAY", &self.display)
             .status()
             .expect("xdotool");
-        assert!(status.success(), "xdotool key {keys}");
+        assert!(status.success(), "xdotool {args:?}");
     }
 
     /// Opens Settings > Add an account and fills the wizard (account "work").

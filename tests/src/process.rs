@@ -1,6 +1,10 @@
-//! A child process that is always stopped: TERM on drop, KILL if it lingers.
+//! A child process that is always stopped, with everything it started: it
+//! runs in its own process group; TERM goes to the group on drop, KILL to
+//! whatever of the group lingers (kamailio's workers, the webview's helpers).
 
 use std::fs::File;
+use std::io::Write;
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
@@ -8,16 +12,24 @@ use std::time::{Duration, Instant};
 pub struct Process {
     name: String,
     child: Option<Child>,
-    log: PathBuf,
+    pub log: PathBuf,
 }
 
 impl Process {
-    /// Starts `cmd` with stdout and stderr going to `<dir>/<name>.log`.
+    /// Starts `cmd` with stdout and stderr going to `<dir>/<name>.log` and
+    /// no standard input.
     pub fn spawn(name: &str, mut cmd: Command, dir: &Path) -> Process {
+        cmd.stdin(Stdio::null());
+        Process::spawn_with_stdin(name, cmd, dir)
+    }
+
+    /// As `spawn`, with the standard input the command set (a piped one
+    /// for `write_stdin`).
+    pub fn spawn_with_stdin(name: &str, mut cmd: Command, dir: &Path) -> Process {
         let log = dir.join(format!("{name}.log"));
         let out = File::create(&log).expect("log file");
         let err = out.try_clone().expect("log file");
-        cmd.stdin(Stdio::null()).stdout(out).stderr(err);
+        cmd.stdout(out).stderr(err).process_group(0);
         let child = cmd.spawn().unwrap_or_else(|e| {
             panic!("cannot start {name} ({cmd:?}): {e}; run `cargo xtask setup`")
         });
@@ -34,6 +46,14 @@ impl Process {
 
     pub fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Writes to the piped standard input and closes it (a password read to
+    /// end of file).
+    pub fn write_stdin(&mut self, bytes: &[u8]) {
+        let child = self.child.as_mut().expect("running");
+        let mut stdin = child.stdin.take().expect("a piped stdin");
+        stdin.write_all(bytes).expect("write to stdin");
     }
 
     /// Waits for the process to exit on its own.
@@ -71,24 +91,30 @@ impl Process {
         }
     }
 
-    /// SIGTERM, then SIGKILL after 3 s.
+    /// SIGTERM to the group; SIGKILL to what is left of it once the process
+    /// has exited, or after 3 s.
     pub fn stop(&mut self) {
         let Some(mut child) = self.child.take() else {
             return;
         };
-        let _ = Command::new("kill")
-            .args(["-TERM", &child.id().to_string()])
-            .status();
+        signal_group(child.id(), "-TERM");
         let deadline = Instant::now() + Duration::from_secs(3);
         while Instant::now() < deadline {
             if let Ok(Some(_)) = child.try_wait() {
-                return;
+                break;
             }
             std::thread::sleep(Duration::from_millis(20));
         }
-        let _ = child.kill();
+        signal_group(child.id(), "-KILL");
         let _ = child.wait();
     }
+}
+
+fn signal_group(leader: u32, signal: &str) {
+    let _ = Command::new("kill")
+        .args([signal, "--", &format!("-{leader}")])
+        .stderr(Stdio::null())
+        .status();
 }
 
 impl Drop for Process {

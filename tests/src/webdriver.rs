@@ -170,22 +170,38 @@ impl WebDriver {
         })
     }
 
-    /// `[data-testid="..."]`, waiting for it to appear.
-    pub fn wait_for(&self, test_id: &str, timeout: Duration) -> Element<'_> {
-        let css = format!("[data-testid=\"{test_id}\"]");
+    /// Asks `probe` every 50 ms until it gives a value; past `timeout`
+    /// fails with `what` (given the last probe's answer) and the page text.
+    fn poll<T, L: std::fmt::Debug>(
+        &self,
+        timeout: Duration,
+        mut probe: impl FnMut() -> Result<T, L>,
+        what: impl Fn(&L) -> String,
+    ) -> T {
         let deadline = Instant::now() + timeout;
         loop {
-            match self.find(&css) {
-                Ok(e) => return e,
-                Err(e) if Instant::now() > deadline => {
-                    panic!(
-                        "{test_id} never appeared: {e}; page text:\n{}",
-                        self.page_text()
-                    )
+            match probe() {
+                Ok(v) => return v,
+                Err(last) if Instant::now() > deadline => {
+                    panic!("{}; page text:\n{}", what(&last), self.page_text())
                 }
                 Err(_) => std::thread::sleep(Duration::from_millis(50)),
             }
         }
+    }
+
+    /// `[data-testid="..."]`, waiting for it to appear.
+    pub fn wait_for(&self, test_id: &str, timeout: Duration) -> Element<'_> {
+        self.wait_for_css(&format!("[data-testid=\"{test_id}\"]"), timeout)
+    }
+
+    /// The first element `css` selects, waiting for it to appear.
+    pub fn wait_for_css(&self, css: &str, timeout: Duration) -> Element<'_> {
+        self.poll(
+            timeout,
+            || self.find(css),
+            |e| format!("{css} never appeared: {e}"),
+        )
     }
 
     /// Replaces the text of the input `test_id` with `text`, typed.
@@ -202,57 +218,75 @@ impl WebDriver {
         timeout: Duration,
         want: impl Fn(&str) -> bool,
     ) -> String {
-        let deadline = Instant::now() + timeout;
-        loop {
-            let text = self
-                .find(&format!("[data-testid=\"{test_id}\"]"))
-                .and_then(|e| e.text())
-                .unwrap_or_default();
-            if want(&text) {
-                return text;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "{test_id} never showed what was expected (last: {text:?}); page text:\n{}",
-                self.page_text()
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        let css = format!("[data-testid=\"{test_id}\"]");
+        self.poll(
+            timeout,
+            || {
+                let text = self.find(&css).and_then(|e| e.text()).unwrap_or_default();
+                if want(&text) { Ok(text) } else { Err(text) }
+            },
+            |last| format!("{test_id} never showed what was expected (last: {last:?})"),
+        )
     }
 
     /// Waits until `test_id`'s attribute `name` is `value`.
     pub fn wait_attribute(&self, test_id: &str, name: &str, value: &str, timeout: Duration) {
-        let deadline = Instant::now() + timeout;
-        loop {
-            let now = self
-                .find(&format!("[data-testid=\"{test_id}\"]"))
-                .and_then(|e| e.attribute(name))
-                .ok()
-                .flatten();
-            if now.as_deref() == Some(value) {
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "{test_id} never had {name}={value:?} (last: {now:?}); page text:\n{}",
-                self.page_text()
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        let css = format!("[data-testid=\"{test_id}\"]");
+        self.wait_css_attribute(&css, name, timeout, |v| v == value);
+    }
+
+    /// Waits until the attribute `name` of what `css` selects satisfies
+    /// `want`; returns it.
+    pub fn wait_css_attribute(
+        &self,
+        css: &str,
+        name: &str,
+        timeout: Duration,
+        want: impl Fn(&str) -> bool,
+    ) -> String {
+        self.poll(
+            timeout,
+            || {
+                let now = self
+                    .find(css)
+                    .and_then(|e| e.attribute(name))
+                    .ok()
+                    .flatten();
+                match now {
+                    Some(v) if want(&v) => Ok(v),
+                    other => Err(other),
+                }
+            },
+            |last| format!("{css} never had the {name} expected (last: {last:?})"),
+        )
     }
 
     /// Waits until no element matches `test_id`.
     pub fn wait_gone(&self, test_id: &str, timeout: Duration) {
         let css = format!("[data-testid=\"{test_id}\"]");
-        let deadline = Instant::now() + timeout;
-        while self.find(&css).is_ok() {
-            assert!(
-                Instant::now() < deadline,
-                "{test_id} is still there; page text:\n{}",
-                self.page_text()
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        self.poll(
+            timeout,
+            || {
+                if self.find(&css).is_ok() {
+                    Err(())
+                } else {
+                    Ok(())
+                }
+            },
+            |_| format!("{test_id} is still there"),
+        )
+    }
+
+    /// What has the keyboard focus: its `data-testid`, else its tag and text
+    /// (`BUTTON Call`).
+    pub fn focused(&self) -> String {
+        self.execute(
+            "const e = document.activeElement; if (!e) return ''; \
+             return e.dataset.testid || (e.tagName + ' ' + (e.innerText || e.value || '').trim());",
+        )
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
     }
 
     pub fn execute(&self, script: &str) -> Result<Value, WebDriverError> {

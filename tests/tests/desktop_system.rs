@@ -8,20 +8,21 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use hookswitch_tests::Process;
 use hookswitch_tests::baresip::Baresip;
-use hookswitch_tests::desktop::{self, Desktop, Group};
+use hookswitch_tests::desktop::{self, Desktop};
 use hookswitch_tests::{free_port, write_tone};
 
 const T: Duration = Duration::from_secs(20);
 
 /// A private D-Bus session bus for the app (single-instance needs one).
-fn session_bus(dir: &Path) -> (Group, String) {
+fn session_bus(dir: &Path) -> (Process, String) {
     let socket = dir.join("bus");
     let address = format!("unix:path={}", socket.display());
     let mut cmd = Command::new("dbus-daemon");
     cmd.args(["--session", "--nofork", "--nopidfile"])
         .arg(format!("--address={address}"));
-    let bus = Group::spawn("dbus", cmd, dir);
+    let bus = Process::spawn("dbus", cmd, dir);
     let deadline = Instant::now() + Duration::from_secs(10);
     while !socket.exists() {
         assert!(Instant::now() < deadline, "dbus-daemon's socket");
@@ -121,7 +122,7 @@ fn a_saved_account_keeps_its_password_in_the_keyring_and_registers() {
             .env("XDG_RUNTIME_DIR", dir.path().join("run"))
             .stdin(std::process::Stdio::piped());
         std::fs::create_dir_all(dir.path().join("run")).unwrap();
-        let mut group = Group::spawn_with_stdin("gnome-keyring", cmd, dir.path());
+        let mut group = Process::spawn_with_stdin("gnome-keyring", cmd, dir.path());
         group.write_stdin(b"test-keyring-password");
         group
     };
@@ -163,7 +164,7 @@ fn notification_tray_and_blind_transfer_from_the_window() {
     let monitor = {
         let mut cmd = Command::new("dbus-monitor");
         cmd.args(["--address", &address]);
-        Group::spawn("dbus-monitor", cmd, dir.path())
+        Process::spawn("dbus-monitor", cmd, dir.path())
     };
     let tone = dir.path().join("tone.wav");
     write_tone(&tone, 440.0, 8000, 30.0);

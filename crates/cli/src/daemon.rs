@@ -122,6 +122,7 @@ pub fn print_event(cli: &Cli, e: &PhoneEvent) {
             name,
             change,
             detail,
+            ..
         } => {
             let who = match device {
                 Some(id) => format!("device {id} {name}").trim_end().to_string(),

@@ -163,7 +163,7 @@ pub fn list(cli: &Cli, options: &DeviceOptions) -> anyhow::Result<u8> {
     for e in rx.try_iter() {
         match e {
             DeviceEvent::Added(info) => devices.push(info),
-            DeviceEvent::Unusable { path, reason } => unusable.push((path, reason)),
+            DeviceEvent::Unusable { path, reason, .. } => unusable.push((path, reason)),
             _ => {}
         }
     }

@@ -195,7 +195,9 @@ fn print_event(
             }
             *id
         }
-        DeviceEvent::Unusable { .. } => hookswitch_devices::DeviceId(0),
+        DeviceEvent::Unusable { .. } | DeviceEvent::UnusableGone { .. } => {
+            hookswitch_devices::DeviceId(0)
+        }
     };
     if cli.json {
         println!("{}", serde_json::to_string(e)?);
@@ -217,9 +219,10 @@ fn print_event(
         DeviceEvent::Shown { report, .. } => {
             println!("{t:8.3} {id} wrote {}", hookswitch_hid::hex_line(report))
         }
-        DeviceEvent::Unusable { path, reason } => {
+        DeviceEvent::Unusable { path, reason, .. } => {
             println!("{t:8.3} {path}: cannot be used: {reason}")
         }
+        DeviceEvent::UnusableGone { path } => println!("{t:8.3} {path}: unplugged"),
     }
     Ok(())
 }

@@ -87,7 +87,28 @@ pub enum DeviceEvent {
     Unusable {
         path: String,
         reason: String,
+        problem: DeviceProblem,
     },
+    /// A device reported `Unusable` has been unplugged.
+    UnusableGone {
+        path: String,
+    },
+}
+
+/// Why a device that was found is not used: what the user can do differs
+/// (a udev rule, closing another application, the settings).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DeviceProblem {
+    /// The node cannot be opened: the udev rule is missing.
+    NoAccess,
+    /// Another application holds it exclusively.
+    Busy,
+    /// The user turned it off (`devices.disabled`).
+    Disabled,
+    /// Anything else: a descriptor we cannot use, an I/O error, a USB phone
+    /// its kernel driver keeps.
+    Failed,
 }
 
 /// Where backends deliver events; the user picks the channel behind it.
@@ -105,6 +126,16 @@ pub enum DeviceError {
     Io { path: String, message: String },
     #[error("{path}: the report descriptor is not usable: {message}")]
     Descriptor { path: String, message: String },
+}
+
+impl DeviceError {
+    pub fn problem(&self) -> DeviceProblem {
+        match self {
+            DeviceError::NoAccess { .. } => DeviceProblem::NoAccess,
+            DeviceError::Busy { .. } => DeviceProblem::Busy,
+            _ => DeviceProblem::Failed,
+        }
+    }
 }
 
 /// One device as the manager drives it. Input arrives on the backend's own

@@ -21,5 +21,7 @@ pub mod profiles;
 pub mod sound;
 pub mod usb;
 
-pub use device::{Backend, DeviceError, DeviceEvent, DeviceId, DeviceInfo, EventSink, PhoneDevice};
+pub use device::{
+    Backend, DeviceError, DeviceEvent, DeviceId, DeviceInfo, DeviceProblem, EventSink, PhoneDevice,
+};
 pub use manager::DeviceManager;

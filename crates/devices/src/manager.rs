@@ -2,14 +2,16 @@
 //! and whenever it changes; a device that fails or vanishes is dropped and
 //! reported once.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::Instant;
 
 use hookswitch_hid::{DeviceState, Profile};
 
-use crate::device::{DeviceError, DeviceEvent, DeviceId, DeviceInfo, EventSink, PhoneDevice};
+use crate::device::{
+    DeviceError, DeviceEvent, DeviceId, DeviceInfo, DeviceProblem, EventSink, PhoneDevice,
+};
 use crate::hid::simulated::{self, SimulatedHandle, SimulatedSpec};
 
 /// Called by a backend's reader when its device is gone.
@@ -90,7 +92,9 @@ impl DeviceManager {
     }
 
     /// Adds an opened device: shows it the current state, then reports it.
-    pub fn insert(&self, mut device: Box<dyn PhoneDevice>) {
+    /// False when the user disabled it: it is closed and reported unusable
+    /// (a scanner keeps it as such until it is unplugged).
+    pub fn insert(&self, mut device: Box<dyn PhoneDevice>) -> bool {
         let info = device.info().clone();
         if self.is_disabled(&info) {
             device.close();
@@ -101,8 +105,9 @@ impl DeviceManager {
                     "{} is disabled in the settings (devices.disabled)",
                     info.display_name()
                 ),
+                problem: DeviceProblem::Disabled,
             });
-            return;
+            return false;
         }
         let (state, caller) = self.state();
         if let Err(e) = device
@@ -114,6 +119,7 @@ impl DeviceManager {
         self.lock_devices().insert(info.id, device);
         tracing::info!(device = %info.id, "{} ready", info.display_name());
         (self.inner.sink)(DeviceEvent::Added(Box::new(info)));
+        true
     }
 
     /// Drops a device (idempotent: reported once).
@@ -181,7 +187,7 @@ impl DeviceManager {
             self.sink(),
             self.gone_hook(),
         )?;
-        self.insert(Box::new(device));
+        let _ = self.insert(Box::new(device));
         Ok(handle)
     }
 
@@ -205,5 +211,18 @@ impl DeviceManager {
             .state
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Drops the unusable nodes no longer present and says so, once each.
+pub(crate) fn forget_unplugged(
+    unusable: &mut BTreeSet<String>,
+    present: impl Fn(&str) -> bool,
+    manager: &DeviceManager,
+) {
+    let gone: Vec<String> = unusable.iter().filter(|p| !present(p)).cloned().collect();
+    for path in gone {
+        unusable.remove(&path);
+        (manager.sink())(DeviceEvent::UnusableGone { path });
     }
 }

@@ -146,12 +146,16 @@ pub enum PhoneEvent {
     },
     /// A call-control device was plugged in (`change` "added", with its
     /// profile in `detail`), unplugged ("removed"), or found but not usable
-    /// ("unusable": `name` is its path, `detail` says what to do).
+    /// ("unusable": `name` is its path, `detail` says what to do, `problem`
+    /// why). An unusable one unplugged is "removed" with no `device` and its
+    /// path as `name`.
     Device {
         device: Option<u64>,
         name: String,
         change: String,
         detail: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        problem: Option<hookswitch_devices::DeviceProblem>,
     },
     /// The peer refused our hold (`held`) or resume: the call stays as it was.
     HoldFailed {

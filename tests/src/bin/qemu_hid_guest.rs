@@ -54,7 +54,7 @@ fn added(rx: &Receiver<DeviceEvent>) -> Result<hookswitch_devices::DeviceInfo, S
         matches!(e, DeviceEvent::Added(_) | DeviceEvent::Unusable { .. })
     }) {
         Some(DeviceEvent::Added(info)) => Ok(*info),
-        Some(DeviceEvent::Unusable { path, reason }) => Err(format!("{path}: {reason}")),
+        Some(DeviceEvent::Unusable { path, reason, .. }) => Err(format!("{path}: {reason}")),
         _ => Err("the device was not found".into()),
     }
 }
@@ -227,10 +227,61 @@ fn run() -> Result<(), String> {
     }
     // The state is pushed again to the device that came back.
     expect_output(&mut gadget, &[0x02, 0x03, 0x00], "leds_after_replug")?;
+    no_access(&again.path)?;
     hotplug.stop();
     manager.close_all();
     unbind()?;
     cm109_phone(&udc)
+}
+
+/// Without the udev rule the node is root's alone: a user's scan reports the
+/// device unusable for want of access, with the rule to install (what the
+/// window turns into its udev help). The scan runs in a child process of
+/// this program with the user `nobody`'s IDs.
+fn no_access(node: &str) -> Result<(), String> {
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::process::CommandExt;
+    std::fs::set_permissions(node, std::fs::Permissions::from_mode(0o600))
+        .map_err(|e| format!("chmod {node}: {e}"))?;
+    let out = std::process::Command::new("/program")
+        .arg("--scan-once")
+        .uid(65534)
+        .gid(65534)
+        .output()
+        .map_err(|e| format!("the unprivileged scan: {e}"))?;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    println!("HOOKSWITCH-RESULT no_access {}", text.trim());
+    if !text.contains(&format!("unusable no-access {node}")) || !text.contains("udev rule") {
+        return Err(format!(
+            "a node without access must be reported so: {text:?}"
+        ));
+    }
+    Ok(())
+}
+
+/// `--scan-once`: one hidraw scan, its unusable devices printed as
+/// `unusable <problem> <path>: <reason>`.
+fn scan_once() {
+    let (sink, rx) = channel_sink();
+    let manager = DeviceManager::new(builtin(), sink);
+    match hookswitch_devices::hid::hidraw::HidrawScanner::new() {
+        Ok(mut scanner) => scanner.scan(&manager),
+        Err(e) => println!("no scanner: {e}"),
+    }
+    for e in rx.try_iter() {
+        if let DeviceEvent::Unusable {
+            path,
+            reason,
+            problem,
+        } = e
+        {
+            let problem = serde_json::to_value(problem).unwrap_or_default();
+            println!(
+                "unusable {} {path}: {reason}",
+                problem.as_str().unwrap_or("?")
+            );
+        }
+    }
 }
 
 // ---- A CM109 handset over rusb -------------------------------------------
@@ -802,6 +853,10 @@ fn yealink_phone(udc: &str) -> Result<(), String> {
 }
 
 fn main() {
+    if std::env::args().nth(1).as_deref() == Some("--scan-once") {
+        scan_once();
+        return;
+    }
     // The backends' own log lines go to the console too (warnings and up).
     tracing_subscriber::fmt()
         .with_env_filter("warn,hookswitch_devices=info")

@@ -3,6 +3,7 @@
 
 import * as api from "./api";
 import { apply, empty, fromSummaries, type CallsState } from "./calls";
+import { followDevice } from "./devices";
 import type { DeviceActivity, DeviceState, HistoryEntry, PhoneEvent, Snapshot } from "./types";
 
 export type Page = "phone" | "history" | "devices" | "settings";
@@ -57,6 +58,9 @@ class PhoneStore {
 
   onEvent(e: PhoneEvent) {
     this.calls = apply(this.calls, e, Date.now());
+    // A call placed or answered from anywhere (the headset, the hot key, a
+    // link, the Devices page) brings its panel into view.
+    if (e.event === "calling" || e.event === "established") this.page = "phone";
     const snap = this.snapshot;
     if (!snap) return;
     switch (e.event) {
@@ -78,7 +82,7 @@ class PhoneStore {
         this.deviceDialing = e.done ? null : e.digits;
         break;
       case "device":
-        if (e.change === "unusable" && e.detail) snap.view.unusable_devices[e.name] = e.detail;
+        followDevice(snap.view, e);
         this.devicesChanged++;
         break;
     }

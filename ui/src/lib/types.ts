@@ -43,7 +43,14 @@ export type PhoneEvent =
   | { event: "dnd"; account: string | null; on: boolean }
   | { event: "message_waiting"; account: string | null; waiting: boolean; new: number | null; old: number | null }
   | { event: "dialing"; digits: string; done: boolean }
-  | { event: "device"; device: number | null; name: string; change: string; detail: string | null }
+  | {
+      event: "device";
+      device: number | null;
+      name: string;
+      change: string;
+      detail: string | null;
+      problem?: "no-access" | "busy" | "disabled" | "failed";
+    }
   | { event: "hold_failed"; call: CallId; held: boolean; status: number }
   | { event: "media_updated"; call: CallId; direction: string }
   | { event: "dtmf_received"; call: CallId; key: string }
@@ -105,7 +112,7 @@ export interface View {
   missing_passwords: string[];
   dnd: Record<string, boolean>;
   message_waiting: Record<string, PhoneEvent & { event: "message_waiting" }>;
-  unusable_devices: Record<string, string>;
+  unusable_devices: Record<string, PhoneEvent & { event: "device" }>;
 }
 
 export interface Snapshot {

@@ -335,7 +335,7 @@ impl HidrawScanner {
             self.open.remove(&path);
             manager.remove(id);
         }
-        self.unusable.retain(|p| present.contains(p.as_str()));
+        crate::manager::forget_unplugged(&mut self.unusable, |p| present.contains(p), manager);
         for c in &found {
             if self.open.contains_key(&c.path) || self.unusable.contains(&c.path) {
                 continue;
@@ -350,8 +350,11 @@ impl HidrawScanner {
                 manager.gone_hook(),
             ) {
                 Ok(device) => {
-                    self.open.insert(c.path.clone(), id);
-                    manager.insert(Box::new(device));
+                    if manager.insert(Box::new(device)) {
+                        self.open.insert(c.path.clone(), id);
+                    } else {
+                        self.unusable.insert(c.path.clone());
+                    }
                 }
                 Err(DeviceError::Gone { .. }) => {}
                 Err(e) => {
@@ -360,6 +363,7 @@ impl HidrawScanner {
                     (manager.sink())(DeviceEvent::Unusable {
                         path: c.path.clone(),
                         reason: e.to_string(),
+                        problem: e.problem(),
                     });
                 }
             }

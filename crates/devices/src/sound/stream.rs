@@ -308,6 +308,13 @@ impl Capture {
                 .default_input_config()
                 .map_err(|e| device_error(&label, e))?;
             let rate = config.sample_rate();
+            tracing::debug!(
+                device = %label,
+                rate,
+                channels = config.channels(),
+                format = ?config.sample_format(),
+                "capture opened"
+            );
             // 200 ms of mono audio.
             let (mut producer, consumer) = HeapRb::<f32>::new(rate as usize / 5).split();
             let shared = s.clone();

@@ -409,8 +409,11 @@ impl UsbScanner {
                         .name(format!("usb-{id}"))
                         .spawn(move || run(link, protocol, rx, id, sink, gone));
                     if spawned.is_ok() {
-                        self.open.insert(path, id);
-                        manager.insert(Box::new(UsbPhone { info, commands: tx }));
+                        if manager.insert(Box::new(UsbPhone { info, commands: tx })) {
+                            self.open.insert(path, id);
+                        } else {
+                            self.unusable.insert(path);
+                        }
                     }
                 }
                 Err(DeviceError::Gone { .. }) => {}
@@ -419,6 +422,7 @@ impl UsbScanner {
                     (manager.sink())(DeviceEvent::Unusable {
                         path,
                         reason: e.to_string(),
+                        problem: e.problem(),
                     });
                 }
             }
@@ -433,6 +437,6 @@ impl UsbScanner {
             self.open.remove(&path);
             manager.remove(id);
         }
-        self.unusable.retain(|p| present.contains(p));
+        crate::manager::forget_unplugged(&mut self.unusable, |p| present.contains(p), manager);
     }
 }

@@ -139,6 +139,7 @@ impl Driver {
                     name: info.display_name(),
                     change: "added".into(),
                     detail: info.profile.clone(),
+                    problem: None,
                 });
             }
             DeviceEvent::Removed(id) => {
@@ -149,13 +150,26 @@ impl Driver {
                     name: String::new(),
                     change: "removed".into(),
                     detail: None,
+                    problem: None,
                 });
             }
-            DeviceEvent::Unusable { path, reason } => self.emit(PhoneEvent::Device {
+            DeviceEvent::Unusable {
+                path,
+                reason,
+                problem,
+            } => self.emit(PhoneEvent::Device {
                 device: None,
                 name: path,
                 change: "unusable".into(),
                 detail: Some(reason),
+                problem: Some(problem),
+            }),
+            DeviceEvent::UnusableGone { path } => self.emit(PhoneEvent::Device {
+                device: None,
+                name: path,
+                change: "removed".into(),
+                detail: None,
+                problem: None,
             }),
             DeviceEvent::Shown { id, report } => {
                 if self.desk.activity.receiver_count() > 0 {
