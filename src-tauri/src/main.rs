@@ -8,7 +8,6 @@
 mod commands;
 mod engine;
 mod hotkey;
-mod links;
 mod notify;
 mod settings;
 mod state;
@@ -99,17 +98,17 @@ fn main() {
     }
     let args: Vec<String> = std::env::args().collect();
     let state = AppState::new(config_path(&args));
-    let first_link = links::target_in_args(&args);
+    let first_link = hookswitch_phone::links::target_in_args(&args);
 
     let app = tauri::Builder::default()
         // Single-instance first: a link opened while we run arrives here, in
         // a second process that hands its arguments over and exits.
-        .plugin(tauri_plugin_single_instance::init(
-            |app, argv, _cwd| match links::target_in_args(&argv) {
+        .plugin(tauri_plugin_single_instance::init(|app, argv, _cwd| {
+            match hookswitch_phone::links::target_in_args(&argv) {
                 Some(target) => open_link(app, target),
                 None => show_window(app),
-            },
-        ))
+            }
+        }))
         .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_global_shortcut::Builder::new().build())

@@ -606,6 +606,69 @@ async fn call_waiting_with_two_baresip_callers() {
     assert_within_1pct(f, 600.0, "the first call");
 }
 
+/// Call waiting through the phone API the window and the hot key use
+/// (`control::handle`): answering the waiting call holds the one we talk on
+/// first, so the two never share the microphone; the hot key's
+/// answer-or-hang-up does the same.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answering_a_waiting_call_holds_the_talking_one() {
+    use hookswitch_phone::control::{Request, handle};
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let (engine, mut events) = start_engine(&test_config(port), &Passwords::new()).await;
+    let us = format!("sip:hookswitch@127.0.0.1:{port}");
+    let tone = dir.path().join("tone.wav");
+    write_tone_channels(&tone, 600.0, PCMU.rate, 30.0, PCMU.channels);
+    let incoming = |e: &PhoneEvent| match e {
+        PhoneEvent::IncomingCall { call, .. } => Some(*call),
+        _ => None,
+    };
+    let held = |call: CallId| {
+        move |e: &PhoneEvent| match e {
+            PhoneEvent::MediaUpdated { call: c, direction } if *c == call => {
+                Some(direction.clone())
+            }
+            _ => None,
+        }
+    };
+    let first = Baresip::configure(dir.path(), free_port(), &tone, PCMU.baresip, "udp");
+    let _first = first.start(30, Some(&us));
+    let call1 = expect_event(&mut events, T, "the first call", incoming).await;
+    let reply = handle(&engine, Request::Answer { call: call1 }).await;
+    assert!(reply.ok, "{reply:?}");
+    expect_event(&mut events, T, "the first call is up", |e| match e {
+        PhoneEvent::Established { call, .. } if *call == call1 => Some(()),
+        _ => None,
+    })
+    .await;
+
+    let second = Baresip::configure(dir.path(), free_port(), &tone, PCMU.baresip, "udp");
+    let _second = second.start(30, Some(&us));
+    let call2 = expect_event(&mut events, T, "the second call waits", incoming).await;
+    // The hot key: the ringing call is answered, the talking one held.
+    let reply = handle(&engine, Request::AnswerOrHangUp).await;
+    assert!(reply.ok, "{reply:?}");
+    assert_eq!(
+        expect_event(&mut events, T, "the first call held", held(call1)).await,
+        "sendonly"
+    );
+    expect_event(&mut events, T, "the second call is up", |e| match e {
+        PhoneEvent::Established { call, .. } if *call == call2 => Some(()),
+        _ => None,
+    })
+    .await;
+    let calls = engine.calls().await.unwrap();
+    let state = |id: CallId| {
+        calls
+            .iter()
+            .find(|c| c.call == id)
+            .map(|c| (c.established, c.held))
+    };
+    assert_eq!(state(call1), Some((true, true)), "{calls:?}");
+    assert_eq!(state(call2), Some((true, false)), "{calls:?}");
+    engine.hangup(None).await.ok();
+}
+
 /// Three parties, two of them baresip: baresip A calls us (B), we transfer A
 /// to baresip C (blind). A follows our REFER by itself, reports C's answer,
 /// our call ends, and C hears A's tone.

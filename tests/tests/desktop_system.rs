@@ -33,7 +33,7 @@ fn session_bus(dir: &Path) -> (Process, String) {
 
 #[test]
 fn a_tel_link_opened_while_the_app_runs_fills_its_dial_pad() {
-    if !desktop::can_run(&["dbus-daemon", "xdotool"]) {
+    if !desktop::can_run(&["dbus-daemon", "xdg-mime"]) {
         return;
     }
     let _one = desktop::one_window();
@@ -46,6 +46,33 @@ fn a_tel_link_opened_while_the_app_runs_fills_its_dial_pad() {
     );
     let d = &app.driver;
     d.wait_for("dial-input", T);
+
+    // On its start the app made itself the desktop's handler of the links
+    // (a .desktop file and the x-scheme-handler defaults), as the desktop
+    // itself answers.
+    let home = app.dir.join("home");
+    for scheme in ["sip", "sips", "tel", "callto"] {
+        let handler = Command::new("xdg-mime")
+            .args(["query", "default", &format!("x-scheme-handler/{scheme}")])
+            .env("HOME", &home)
+            .env("XDG_CONFIG_HOME", home.join(".config"))
+            .env("XDG_DATA_HOME", home.join(".local/share"))
+            .env("XDG_CURRENT_DESKTOP", "X-Generic")
+            .output()
+            .expect("xdg-mime");
+        let handler = String::from_utf8_lossy(&handler.stdout).trim().to_string();
+        assert!(
+            handler.starts_with("hookswitch"),
+            "{scheme}: links go to {handler:?}"
+        );
+        let entry = std::fs::read_to_string(home.join(".local/share/applications").join(&handler))
+            .unwrap_or_else(|e| panic!("{handler}: {e}"));
+        assert!(
+            entry.contains(&format!("x-scheme-handler/{scheme}"))
+                && entry.contains(&desktop::app_binary().display().to_string()),
+            "{handler}:\n{entry}"
+        );
+    }
 
     // The desktop opens the link with a new process, which hands it over.
     let mut second = app.second_instance("tel:+49-30-1234-567", &address);

@@ -230,6 +230,9 @@ pub struct CallSummary {
     pub outgoing: bool,
     pub remote: String,
     pub established: bool,
+    /// On hold by us (or about to be: the hold waits for an offer to end).
+    #[serde(default)]
+    pub held: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -161,10 +161,7 @@ pub async fn handle(engine: &Engine, req: Request) -> Reply {
             .call(&target, account.as_deref(), engine.phone_audio())
             .await
             .map(|id| Some(id.into())),
-        Request::Answer { call } => engine
-            .answer(call, engine.phone_audio())
-            .await
-            .map(|()| None),
+        Request::Answer { call } => answer_holding_others(engine, call).await.map(|()| None),
         Request::Reject { call, status } => engine.reject(call, status).await.map(|()| None),
         Request::Hangup { call } => engine.hangup(call).await.map(|()| None),
         Request::Dtmf { call, keys } => engine.send_dtmf(call, &keys).await.map(|()| None),
@@ -220,12 +217,23 @@ pub async fn handle(engine: &Engine, req: Request) -> Reply {
     }
 }
 
+/// Answers `call`, first holding the calls we are talking on, as a phone
+/// takes a waiting call: two live calls would share one microphone.
+async fn answer_holding_others(engine: &Engine, call: CallId) -> Result<(), crate::EngineError> {
+    for other in engine.calls().await? {
+        if other.call != call && other.established && !other.held {
+            engine.set_hold(other.call, true).await?;
+        }
+    }
+    engine.answer(call, engine.phone_audio()).await
+}
+
 async fn answer_or_hang_up(
     engine: &Engine,
 ) -> Result<Option<serde_json::Value>, crate::EngineError> {
     let calls = engine.calls().await?;
     if let Some(ringing) = calls.iter().find(|c| !c.outgoing && !c.established) {
-        engine.answer(ringing.call, engine.phone_audio()).await?;
+        answer_holding_others(engine, ringing.call).await?;
         return Ok(Some(serde_json::json!({ "answered": ringing.call })));
     }
     if calls.is_empty() {

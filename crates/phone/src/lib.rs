@@ -11,6 +11,7 @@ mod driver;
 pub mod echo;
 mod engine;
 pub mod history;
+pub mod links;
 mod local_address;
 pub mod probe;
 

@@ -55,14 +55,16 @@ describe("calls", () => {
   it("a reloaded window starts from the engine's list", () => {
     const s = fromSummaries(
       [
-        { call: 4, outgoing: false, remote: "sip:a@b", established: false },
-        { call: 5, outgoing: true, remote: "sip:c@d", established: true },
+        { call: 3, outgoing: false, remote: "sip:e@f", established: true, held: true },
+        { call: 4, outgoing: false, remote: "sip:a@b", established: false, held: false },
+        { call: 5, outgoing: true, remote: "sip:c@d", established: true, held: false },
       ],
       77,
     );
-    expect(s.calls.map((c) => c.phase)).toEqual(["incoming", "connected"]);
+    expect(s.calls.map((c) => c.phase)).toEqual(["connected", "incoming", "connected"]);
+    expect(s.calls.map((c) => c.held)).toEqual([true, false, false]);
     expect(s.focus).toBe(5);
-    expect(s.calls[1].connectedAt).toBe(77);
+    expect(s.calls[2].connectedAt).toBe(77);
   });
 
   it("talk time reads as m:ss and h:mm:ss", () => {

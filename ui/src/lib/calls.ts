@@ -55,6 +55,7 @@ export function fromSummaries(list: CallSummary[], now: number): CallsState {
   const calls = list.map((c) => ({
     ...newCall(c.call, c.outgoing, c.remote, null, c.established ? "connected" : c.outgoing ? "calling" : "incoming"),
     connectedAt: c.established ? now : null,
+    held: c.held,
   }));
   return { calls, focus: calls.length ? calls[calls.length - 1].id : null };
 }

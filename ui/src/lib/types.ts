@@ -62,6 +62,7 @@ export interface CallSummary {
   outgoing: boolean;
   remote: string;
   established: boolean;
+  held: boolean;
 }
 
 export interface HistoryEntry {

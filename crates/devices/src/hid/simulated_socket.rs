@@ -92,13 +92,15 @@ fn read_commands(handle: &SimulatedHandle, stream: UnixStream) {
     }
 }
 
+/// One line from a client.
 #[derive(Debug, PartialEq)]
-enum Command {
+pub enum Command {
     Report(Vec<u8>),
     Unplug,
 }
 
-fn parse_command(line: &str) -> Result<Command, String> {
+/// Reads a client's line (public for the fuzz target: it is outside input).
+pub fn parse_command(line: &str) -> Result<Command, String> {
     let mut words = line.split_whitespace();
     match words.next() {
         Some("report") => {

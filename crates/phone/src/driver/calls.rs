@@ -184,11 +184,16 @@ impl Driver {
                     .into_iter()
                     .filter_map(|c| {
                         let info = self.ua.call_info(c)?;
+                        let held = self.calls.get(&c.0).is_some_and(|m| {
+                            m.hold_wanted
+                                .unwrap_or(m.local.direction == Direction::SendOnly)
+                        });
                         Some(CallSummary {
                             call: c.0,
                             outgoing: info.outgoing,
                             remote: info.remote.to_string(),
                             established: info.established,
+                            held,
                         })
                     })
                     .collect();
