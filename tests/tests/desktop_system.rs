@@ -1,8 +1,11 @@
 //! The desktop app and the rest of the desktop, in the real webview: a
 //! `tel:` link opened while the app runs (a second process, as the desktop
 //! starts it) reaches the running window through single-instance over a
-//! D-Bus session bus and fills the dial pad; the global hot key (X11 key
-//! grab, pressed with xdotool) answers a ringing call and hangs it up.
+//! D-Bus session bus and fills the dial pad (the app registered itself as
+//! the links' handler); the global hot key (X11 key grab, pressed with
+//! xdotool) answers a ringing call and hangs it up; the keyring keeps the
+//! account's password; the notification and a blind transfer; the tray as a
+//! panel sees it (its icon and menu over D-Bus).
 
 use std::path::Path;
 use std::process::Command;
@@ -236,4 +239,150 @@ fn notification_tray_and_blind_transfer_from_the_window() {
     // The call is in the history as answered.
     d.wait_for("nav-history", T).click().unwrap();
     d.wait_text("history", T, |t| t.contains("bob@127.0.0.1"));
+}
+
+/// The tray as a panel sees it: the item registers with a StatusNotifier
+/// watcher (tests/tray_watcher.py, what KDE's or XFCE's panel serves), its
+/// icon changes when a call rings, and its menu (read and clicked over
+/// com.canonical.dbusmenu, as the panel does when the user clicks) answers
+/// and hangs up, and turns do-not-disturb on and off, the window following.
+#[test]
+fn the_tray_follows_the_phone_and_its_menu_acts() {
+    if !desktop::can_run(&["dbus-daemon", "gdbus", "python3"]) {
+        return;
+    }
+    let _one = desktop::one_window();
+    let dir = tempfile::tempdir().unwrap();
+    let (_bus, address) = session_bus(dir.path());
+    let watcher = {
+        let mut cmd = Command::new("/usr/bin/python3");
+        cmd.arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tray_watcher.py"))
+            .env("DBUS_SESSION_BUS_ADDRESS", &address);
+        Process::spawn("tray-watcher", cmd, dir.path())
+    };
+    watcher.wait_for_log("watching", T);
+    let tone = dir.path().join("tone.wav");
+    write_tone(&tone, 440.0, 8000, 30.0);
+    let bob = Baresip::configure(dir.path(), free_port(), &tone, "PCMU", "udp");
+    let app = Desktop::start_with(
+        dir.path(),
+        "",
+        &[("DBUS_SESSION_BUS_ADDRESS", address.as_str())],
+    );
+    let d = &app.driver;
+    watcher.wait_for_log("item ", T);
+    let log = watcher.log();
+    let mut words = log
+        .lines()
+        .find_map(|l| l.strip_prefix("item "))
+        .expect("an item")
+        .split_whitespace();
+    let tray = Tray {
+        address: address.clone(),
+        bus: words.next().expect("bus name").to_string(),
+        path: words.next().expect("object path").to_string(),
+    };
+    let layout = tray.menu_layout();
+    for label in [
+        "Show Hookswitch",
+        "Answer / hang up",
+        "Do not disturb",
+        "Quit",
+    ] {
+        assert!(
+            layout.contains(&format!("'label': <'{label}'>")),
+            "{layout}"
+        );
+    }
+
+    // Ringing: the icon changes; the menu's Answer answers, then hangs up.
+    let idle_icon = tray.icon();
+    let _bob = bob.start(90, Some(&format!("sip:alice@127.0.0.1:{}", app.sip_port)));
+    d.wait_for("incoming", T);
+    hookswitch_tests::wait_until(T, "the ringing icon", || tray.icon() != idle_icon);
+    tray.click("Answer / hang up");
+    d.wait_attribute("call-panel", "data-phase", "connected", T);
+    let call_icon = tray.icon();
+    assert_ne!(
+        call_icon, idle_icon,
+        "in a call the icon is not the idle one"
+    );
+    tray.click("Answer / hang up");
+    d.wait_gone("call-panel", T);
+    hookswitch_tests::wait_until(T, "the idle icon again", || tray.icon() == idle_icon);
+
+    // Do not disturb from the tray: the window and the menu's tick follow.
+    tray.click("Do not disturb");
+    d.wait_for("status-dnd", T);
+    hookswitch_tests::wait_until(T, "the tick", || {
+        tray.menu_layout().contains(
+            "'toggle-state': <1>, 'toggle-type': <'checkmark'>, 'label': <'Do not disturb'>",
+        )
+    });
+    tray.click("Do not disturb");
+    d.wait_gone("status-dnd", T);
+}
+
+/// A tray item on the bus, read and clicked with gdbus.
+struct Tray {
+    address: String,
+    bus: String,
+    path: String,
+}
+
+impl Tray {
+    fn call(&self, path: &str, method: &str, args: &[&str]) -> String {
+        let out = Command::new("gdbus")
+            .args(["call", "--address", &self.address, "--dest", &self.bus])
+            .args(["--object-path", path, "--method", method, "--"])
+            .args(args)
+            .output()
+            .expect("gdbus");
+        assert!(
+            out.status.success(),
+            "gdbus {method}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// The icon's pixels as the panel would load them (the item names a
+    /// PNG file).
+    fn icon(&self) -> Vec<u8> {
+        let reply = self.call(
+            &self.path,
+            "org.freedesktop.DBus.Properties.Get",
+            &["org.kde.StatusNotifierItem", "IconName"],
+        );
+        let file = reply.split('\'').nth(1).expect("an icon file name");
+        std::fs::read(file).unwrap_or_else(|e| panic!("{file}: {e}"))
+    }
+
+    fn menu_layout(&self) -> String {
+        self.call(
+            &format!("{}/Menu", self.path),
+            "com.canonical.dbusmenu.GetLayout",
+            &["0", "-1", "[]"],
+        )
+    }
+
+    /// Clicks the menu entry labelled `label`.
+    fn click(&self, label: &str) {
+        let layout = self.menu_layout();
+        let at = layout
+            .find(&format!("'label': <'{label}'>"))
+            .unwrap_or_else(|| panic!("no {label:?} in {layout}"));
+        let id: String = layout[..at]
+            .rsplit("<(")
+            .next()
+            .expect("an entry")
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        self.call(
+            &format!("{}/Menu", self.path),
+            "com.canonical.dbusmenu.Event",
+            &[&id, "clicked", "<int32 0>", "0"],
+        );
+    }
 }

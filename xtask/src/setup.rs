@@ -60,6 +60,10 @@ const TEST: &[&str] = &[
     "xdotool",       // presses the global hot key
     "dbus-daemon",   // a session bus: single-instance hands links over on it
     "gnome-keyring", // a Secret Service: the wizard saves passwords there
+    // The tray test: a StatusNotifier watcher (tests/tray_watcher.py) and
+    // gdbus to read and click the tray item as a panel does.
+    "python3-gi",
+    "libglib2.0-bin",
 ];
 
 /// tauri-driver (crates.io) sits between the test and WebKitWebDriver.
