@@ -456,10 +456,7 @@ impl Headset {
             if let Some(line) = self.next_line()
                 && let Some(hex) = line.strip_prefix("shown ")
             {
-                let bytes: Vec<u8> = hex
-                    .split_whitespace()
-                    .filter_map(|b| u8::from_str_radix(b, 16).ok())
-                    .collect();
+                let bytes = hookswitch_hid::hex_bytes(hex).unwrap_or_default();
                 if want(&bytes) {
                     return bytes;
                 }

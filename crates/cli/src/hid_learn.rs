@@ -24,12 +24,6 @@ enum Source {
     Typed,
 }
 
-fn hex_report(line: &str) -> Option<Vec<u8>> {
-    line.split_whitespace()
-        .map(|w| u8::from_str_radix(w, 16).ok())
-        .collect()
-}
-
 /// One gesture's reports; `None` when the user skipped it.
 fn gesture_reports(
     source: &Source,
@@ -53,8 +47,10 @@ fn gesture_reports(
                 if line == "s" {
                     return Ok(None);
                 }
-                reports
-                    .push(hex_report(line).with_context(|| format!("not a hex report: {line:?}"))?);
+                reports.push(
+                    hookswitch_hid::hex_bytes(line)
+                        .map_err(|e| anyhow::anyhow!("not a hex report: {line:?}: {e}"))?,
+                );
             }
             Ok(Some(reports))
         }

@@ -31,13 +31,6 @@ fn matches(filter: Option<&str>, info: &DeviceInfo) -> bool {
     f == info.id.to_string() || names_device(f, &info.path, info.vendor_id, info.product_id)
 }
 
-fn parse_hex(words: &[&str]) -> Result<Vec<u8>, String> {
-    words
-        .iter()
-        .map(|w| u8::from_str_radix(w, 16).map_err(|_| format!("not a hex byte: {w}")))
-        .collect()
-}
-
 /// Applies `off-hook on` and the like; `Err` with a message for anything else.
 fn set(state: &mut DeviceState, what: &str, on: &str) -> Result<(), String> {
     let on = match on {
@@ -145,14 +138,16 @@ pub fn run(cli: &Cli, args: &MonitorArgs) -> anyhow::Result<u8> {
                 let number = number.join(" ");
                 manager.show_caller((!number.is_empty()).then_some(number.as_str()));
             }
-            ["report", bytes @ ..] => match (&simulated, parse_hex(bytes)) {
-                (Some(sim), Ok(report)) => {
-                    sim.input(&report);
-                    sim.sync();
+            ["report", bytes @ ..] => {
+                match (&simulated, hookswitch_hid::hex_bytes(&bytes.join(" "))) {
+                    (Some(sim), Ok(report)) => {
+                        sim.input(&report);
+                        sim.sync();
+                    }
+                    (None, _) => eprintln!("report: only for a --simulate device"),
+                    (_, Err(e)) => eprintln!("report: {e}"),
                 }
-                (None, _) => eprintln!("report: only for a --simulate device"),
-                (_, Err(e)) => eprintln!("report: {e}"),
-            },
+            }
             [what, on] => match set(&mut state, what, on) {
                 Ok(()) => {
                     manager.show(state);

@@ -34,11 +34,23 @@ pub fn hex_line(bytes: &[u8]) -> String {
         .join(" ")
 }
 
+/// The inverse of `hex_line`: bytes in hex separated by white space, each
+/// with an optional `0x` (`02 03 00`, `0x02 0x03`).
+pub fn hex_bytes(text: &str) -> Result<Vec<u8>, String> {
+    text.split_whitespace()
+        .map(|h| {
+            let digits = h.strip_prefix("0x").unwrap_or(h);
+            // from_str_radix takes a sign; a byte in hex has none.
+            if digits.is_empty() || digits.len() > 2 || digits.starts_with('+') {
+                return Err(format!("not a hex byte: {h:?}"));
+            }
+            u8::from_str_radix(digits, 16).map_err(|_| format!("not a hex byte: {h:?}"))
+        })
+        .collect()
+}
+
 /// Parses the fixture format of `tests/fixtures` (hex bytes on the first line),
 /// used by tests and by `hookswitch devices --simulate FILE`.
 pub fn descriptor_from_hex(text: &str) -> Result<Vec<u8>, String> {
-    let line = text.lines().next().unwrap_or_default();
-    line.split_whitespace()
-        .map(|h| u8::from_str_radix(h, 16).map_err(|_| format!("not a hex byte: {h:?}")))
-        .collect()
+    hex_bytes(text.lines().next().unwrap_or_default())
 }

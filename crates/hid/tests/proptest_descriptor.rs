@@ -66,3 +66,19 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    /// The tools' hex form reads back as the bytes it was written from.
+    #[test]
+    fn hex_lines_read_back(bytes in proptest::collection::vec(any::<u8>(), 0..64)) {
+        prop_assert_eq!(hookswitch_hid::hex_bytes(&hookswitch_hid::hex_line(&bytes)), Ok(bytes));
+    }
+}
+
+#[test]
+fn hex_bytes_take_0x_and_refuse_what_is_not_a_byte() {
+    assert_eq!(hookswitch_hid::hex_bytes("0x02 03\t0a"), Ok(vec![2, 3, 10]));
+    for bad in ["+1", "0x", "100", "zz", "02 -1"] {
+        assert!(hookswitch_hid::hex_bytes(bad).is_err(), "{bad:?}");
+    }
+}

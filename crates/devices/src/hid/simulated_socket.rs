@@ -104,10 +104,7 @@ pub fn parse_command(line: &str) -> Result<Command, String> {
     let mut words = line.split_whitespace();
     match words.next() {
         Some("report") => {
-            let bytes = words
-                .map(|w| u8::from_str_radix(w.trim_start_matches("0x"), 16))
-                .collect::<Result<Vec<u8>, _>>()
-                .map_err(|e| format!("bad hex byte: {e}"))?;
+            let bytes = hookswitch_hid::hex_bytes(&words.collect::<Vec<_>>().join(" "))?;
             if bytes.is_empty() {
                 return Err("report: no bytes".into());
             }
