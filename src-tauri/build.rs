@@ -9,7 +9,6 @@ const COMMANDS: &[&str] = &[
     "check_account",
     "save_account",
     "remove_account",
-    "settings",
     "save_settings",
     "set_dnd",
     "set_forward",

@@ -186,11 +186,6 @@ pub async fn remove_account(
 }
 
 #[tauri::command]
-pub fn settings(state: State<'_, AppState>) -> DesktopSettings {
-    lock(&state.desktop).clone()
-}
-
-#[tauri::command]
 pub fn save_settings(
     app: AppHandle,
     state: State<'_, AppState>,

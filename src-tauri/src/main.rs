@@ -121,7 +121,6 @@ fn main() {
             commands::check_account,
             commands::save_account,
             commands::remove_account,
-            commands::settings,
             commands::save_settings,
             commands::set_dnd,
             commands::set_forward,

@@ -178,7 +178,8 @@ fn a_saved_account_keeps_its_password_in_the_keyring_and_registers() {
     );
 }
 
-/// On a desktop session bus: an incoming call sends a desktop notification
+/// On a desktop session bus: a caller who gives up while it rings leaves a
+/// missed-call notification; an incoming call sends a desktop notification
 /// naming the caller (read off the bus with dbus-monitor: there is no
 /// notification server here) and the tray icon offers itself to a
 /// StatusNotifier host; the call, answered in the window, is transferred
@@ -207,6 +208,14 @@ fn notification_tray_and_blind_transfer_from_the_window() {
         &[("DBUS_SESSION_BUS_ADDRESS", address.as_str())],
     );
     let d = &app.driver;
+    // A caller who gives up while it rings (sipp: INVITE, then CANCEL): a
+    // missed-call notification naming them.
+    let mut gave_up = hookswitch_tests::sipp::calls(dir.path(), app.sip_port, "uac_cancel");
+    assert!(gave_up.wait(T).success(), "sipp:\n{}", gave_up.log());
+    hookswitch_tests::wait_until(T, "the missed-call notification", || {
+        let log = monitor.log();
+        log.contains("member=Notify") && log.contains("Missed call") && log.contains("sipp@")
+    });
     let _bob = bob.start(90, Some(&format!("sip:alice@127.0.0.1:{}", app.sip_port)));
     d.wait_for("incoming", T);
     hookswitch_tests::wait_until(T, "the notification on the bus", || {
