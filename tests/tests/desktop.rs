@@ -198,3 +198,75 @@ fn call_waiting_swap_dtmf_and_dnd_from_the_window() {
         std::fs::read_to_string(dir.path().join("home/.config/hookswitch/config.toml")).unwrap();
     assert!(config.contains("dnd = true"), "DND is saved:\n{config}");
 }
+
+/// Attended transfer from the window: we talk to B, "New call…" to C holds
+/// B (two live calls never share the microphone) and consults C; in C's
+/// panel, Transfer > "Connect with" B connects the two (C is referred to B
+/// with Replaces). B and C are headless Hookswitches in this test; C calls B
+/// in our place, B takes it in place of our call, and both of ours end.
+#[test]
+fn attended_transfer_from_the_window() {
+    use hookswitch_phone::{AudioSpec, Passwords, PhoneEvent};
+    use hookswitch_tests::{expect_event, start_engine, test_config};
+    if !desktop::can_run(&[]) {
+        return;
+    }
+    let _one = desktop::one_window();
+    let dir = tempfile::tempdir().unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (b_port, c_port) = (free_port(), free_port());
+    let (b, mut b_events) = rt.block_on(start_engine(&test_config(b_port), &Passwords::new()));
+    let (c, mut c_events) = rt.block_on(start_engine(&test_config(c_port), &Passwords::new()));
+    let rings = |e: &PhoneEvent| match e {
+        PhoneEvent::IncomingCall { call, .. } => Some(*call),
+        _ => None,
+    };
+    let app = Desktop::start(dir.path(), "");
+    let d = &app.driver;
+
+    d.type_into("dial-input", &format!("sip:bob@127.0.0.1:{b_port}"), T);
+    d.wait_for("dial-call", T).click().unwrap();
+    let b_call = rt.block_on(expect_event(&mut b_events, T, "B rings", rings));
+    rt.block_on(b.answer(b_call, AudioSpec::default())).unwrap();
+    d.wait_attribute("call-panel", "data-phase", "connected", T);
+
+    d.wait_for("add-call", T).click().unwrap();
+    d.type_into("dial-input", &format!("sip:carol@127.0.0.1:{c_port}"), T);
+    d.wait_for("dial-call", T).click().unwrap();
+    let c_call = rt.block_on(expect_event(&mut c_events, T, "C rings", rings));
+    rt.block_on(c.answer(c_call, AudioSpec::default())).unwrap();
+    d.wait_text("call-remote", T, |t| t.contains("carol@"));
+    d.wait_attribute("call-panel", "data-phase", "connected", T);
+    // B was held before C was called: B sees our hold.
+    rt.block_on(expect_event(&mut b_events, T, "B held", |e| match e {
+        PhoneEvent::MediaUpdated { call, direction } if *call == b_call => {
+            (direction == "recvonly" || direction == "inactive").then_some(())
+        }
+        _ => None,
+    }));
+    d.wait_text("other-calls", T, |t| {
+        t.contains("bob@") && t.contains("(on hold)")
+    });
+
+    d.wait_for("transfer", T).click().unwrap();
+    d.wait_for("transfer-connect", T).click().unwrap();
+    // From C's panel: C is referred to B (REFER with Replaces); B takes
+    // C's call in place of ours, C talks to B, and our calls end.
+    let replaced = rt.block_on(expect_event(&mut b_events, T, "B gets C", |e| match e {
+        PhoneEvent::IncomingCall { replaces, .. } => *replaces,
+        _ => None,
+    }));
+    assert_eq!(replaced, b_call);
+    rt.block_on(expect_event(
+        &mut c_events,
+        T,
+        "C talks to B",
+        |e| match e {
+            PhoneEvent::Established { call, .. } if *call != c_call => Some(()),
+            _ => None,
+        },
+    ));
+    d.wait_gone("call-panel", T);
+    d.wait_for("nav-history", T).click().unwrap();
+    d.wait_text("history", T, |t| t.contains("carol@") && t.contains("bob@"));
+}

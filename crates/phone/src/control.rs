@@ -157,10 +157,9 @@ pub async fn handle(engine: &Engine, req: Request) -> Reply {
     let result = match req {
         Request::AnswerOrHangUp => answer_or_hang_up(engine).await,
         Request::Calls => engine.calls().await.map(|c| serde_json::to_value(c).ok()),
-        Request::Call { target, account } => engine
-            .call(&target, account.as_deref(), engine.phone_audio())
-            .await
-            .map(|id| Some(id.into())),
+        Request::Call { target, account } => {
+            call_holding_others(engine, &target, account.as_deref()).await
+        }
         Request::Answer { call } => answer_holding_others(engine, call).await.map(|()| None),
         Request::Reject { call, status } => engine.reject(call, status).await.map(|()| None),
         Request::Hangup { call } => engine.hangup(call).await.map(|()| None),
@@ -217,15 +216,33 @@ pub async fn handle(engine: &Engine, req: Request) -> Reply {
     }
 }
 
-/// Answers `call`, first holding the calls we are talking on, as a phone
-/// takes a waiting call: two live calls would share one microphone.
-async fn answer_holding_others(engine: &Engine, call: CallId) -> Result<(), crate::EngineError> {
+/// Holds the calls we are talking on (but `except`): a phone taking or
+/// placing another call does, or two live calls would share one microphone.
+async fn hold_talking(engine: &Engine, except: Option<CallId>) -> Result<(), crate::EngineError> {
     for other in engine.calls().await? {
-        if other.call != call && other.established && !other.held {
+        if Some(other.call) != except && other.established && !other.held {
             engine.set_hold(other.call, true).await?;
         }
     }
+    Ok(())
+}
+
+/// Answers `call` (a waiting call: the one we talk on is held first).
+async fn answer_holding_others(engine: &Engine, call: CallId) -> Result<(), crate::EngineError> {
+    hold_talking(engine, Some(call)).await?;
     engine.answer(call, engine.phone_audio()).await
+}
+
+/// Places a call (a second one: the one we talk on is held first, so it can
+/// be a consultation before an attended transfer).
+async fn call_holding_others(
+    engine: &Engine,
+    target: &str,
+    account: Option<&str>,
+) -> Result<Option<serde_json::Value>, crate::EngineError> {
+    hold_talking(engine, None).await?;
+    let id = engine.call(target, account, engine.phone_audio()).await?;
+    Ok(Some(id.into()))
 }
 
 async fn answer_or_hang_up(
