@@ -85,6 +85,16 @@ impl Baresip {
         self
     }
 
+    /// A far end for the window's tests: PCMU over UDP, playing 30 s of
+    /// 440 Hz, on a port of its own.
+    pub fn playing_tone(dir: &Path) -> Baresip {
+        let tone = dir.join("tone-440.wav");
+        if !tone.exists() {
+            crate::write_tone(&tone, 440.0, 8000, 30.0);
+        }
+        Baresip::configure(dir, crate::free_port(), &tone, "PCMU", "udp")
+    }
+
     /// Calls with a display name (`"Bob Baresip" <sip:bob@...>` in From).
     pub fn with_display_name(self, name: &str) -> Baresip {
         let path = self.dir.join("accounts");

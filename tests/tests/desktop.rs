@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use hookswitch_tests::baresip::Baresip;
 use hookswitch_tests::desktop::{self, Desktop};
-use hookswitch_tests::{free_port, write_tone};
+use hookswitch_tests::free_port;
 
 const T: Duration = Duration::from_secs(20);
 
@@ -22,12 +22,6 @@ fn leds(report: &[u8]) -> Option<u8> {
     (report.first() == Some(&0x02)).then(|| report.get(1).copied())?
 }
 
-fn baresip(dir: &std::path::Path) -> Baresip {
-    let tone = dir.join("tone.wav");
-    write_tone(&tone, 440.0, 8000, 30.0);
-    Baresip::configure(dir, free_port(), &tone, "PCMU", "udp")
-}
-
 #[test]
 fn a_call_from_the_dial_pad_is_muted_on_the_headset_and_hung_up() {
     if !desktop::can_run(&[]) {
@@ -35,7 +29,7 @@ fn a_call_from_the_dial_pad_is_muted_on_the_headset_and_hung_up() {
     }
     let _one = desktop::one_window();
     let dir = tempfile::tempdir().unwrap();
-    let bob = baresip(dir.path());
+    let bob = Baresip::playing_tone(dir.path());
     let _bob = bob.start(90, None);
     let app = Desktop::start(dir.path(), "");
     eprintln!(
@@ -107,7 +101,7 @@ fn a_ringing_call_is_answered_by_lifting_the_headset_and_the_window_follows() {
     }
     let _one = desktop::one_window();
     let dir = tempfile::tempdir().unwrap();
-    let bob = baresip(dir.path());
+    let bob = Baresip::playing_tone(dir.path());
     let app = Desktop::start(dir.path(), "");
     let d = &app.driver;
     let mut headset = app.headset();
@@ -146,8 +140,8 @@ fn call_waiting_swap_dtmf_and_dnd_from_the_window() {
     }
     let _one = desktop::one_window();
     let dir = tempfile::tempdir().unwrap();
-    let bob = baresip(dir.path());
-    let carol = baresip(dir.path());
+    let bob = Baresip::playing_tone(dir.path());
+    let carol = Baresip::playing_tone(dir.path());
     let bob_process = bob.start(90, None);
     let app = Desktop::start(dir.path(), "");
     let d = &app.driver;

@@ -181,9 +181,7 @@ fn the_phone_is_used_with_the_keyboard_alone() {
     }
     let _one = desktop::one_window();
     let dir = tempfile::tempdir().unwrap();
-    let tone = dir.path().join("tone.wav");
-    write_tone(&tone, 440.0, 8000, 30.0);
-    let bob = Baresip::configure(dir.path(), free_port(), &tone, "PCMU", "udp");
+    let bob = Baresip::playing_tone(dir.path());
     let _bob = bob.start(60, None);
     let app = Desktop::start(dir.path(), "");
     let d = &app.driver;

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use hookswitch_tests::Process;
 use hookswitch_tests::baresip::Baresip;
 use hookswitch_tests::desktop::{self, Desktop};
-use hookswitch_tests::{free_port, write_tone};
+use hookswitch_tests::free_port;
 
 const T: Duration = Duration::from_secs(20);
 
@@ -111,9 +111,7 @@ fn the_hot_key_answers_a_ringing_call_and_hangs_it_up() {
     }
     let _one = desktop::one_window();
     let dir = tempfile::tempdir().unwrap();
-    let tone = dir.path().join("tone.wav");
-    write_tone(&tone, 440.0, 8000, 30.0);
-    let bob = Baresip::configure(dir.path(), free_port(), &tone, "PCMU", "udp");
+    let bob = Baresip::playing_tone(dir.path());
     let app = Desktop::start(dir.path(), "");
     let d = &app.driver;
     let _bob = bob.start(90, Some(&format!("sip:alice@127.0.0.1:{}", app.sip_port)));
@@ -197,10 +195,8 @@ fn notification_tray_and_blind_transfer_from_the_window() {
         cmd.args(["--address", &address]);
         Process::spawn("dbus-monitor", cmd, dir.path())
     };
-    let tone = dir.path().join("tone.wav");
-    write_tone(&tone, 440.0, 8000, 30.0);
-    let bob = Baresip::configure(dir.path(), free_port(), &tone, "PCMU", "udp");
-    let carol = Baresip::configure(dir.path(), free_port(), &tone, "PCMU", "udp");
+    let bob = Baresip::playing_tone(dir.path());
+    let carol = Baresip::playing_tone(dir.path());
     let carol_process = carol.start(90, None);
     let app = Desktop::start_with(
         dir.path(),
@@ -270,9 +266,7 @@ fn the_tray_follows_the_phone_and_its_menu_acts() {
         Process::spawn("tray-watcher", cmd, dir.path())
     };
     watcher.wait_for_log("watching", T);
-    let tone = dir.path().join("tone.wav");
-    write_tone(&tone, 440.0, 8000, 30.0);
-    let bob = Baresip::configure(dir.path(), free_port(), &tone, "PCMU", "udp");
+    let bob = Baresip::playing_tone(dir.path());
     let app = Desktop::start_with(
         dir.path(),
         "",
