@@ -45,11 +45,11 @@ pub enum Inbound {
     },
 }
 
-/// Accepts connections on `listener` for as long as the engine runs, handing
-/// each (with Nagle off: SIP messages are small and latency counts) to `take`.
-/// Accepts connections until the transports are closed (which frees the
-/// port: an engine started again in the same process binds it anew).
-fn accept_forever(
+/// Accepts connections on `listener` until `closed` turns true (which frees
+/// the port: an engine started again in the same process binds it anew),
+/// handing each (with Nagle off: SIP messages are small and latency counts)
+/// to `take`.
+fn accept_until_closed(
     listener: TcpListener,
     transport: Transport,
     mut closed: tokio::sync::watch::Receiver<bool>,
@@ -153,45 +153,36 @@ impl Transports {
                     .await?;
             let acceptor = tokio_rustls::TlsAcceptor::from(server);
             let accepting = transports.clone();
-            let tls_task = accept_forever(
-                tls_listener,
-                Transport::Tls,
-                transports.closed.subscribe(),
-                move |stream, peer| {
-                    // The handshake runs on its own: a slow peer holds up no one.
-                    let (acceptor, accepting) = (acceptor.clone(), accepting.clone());
-                    tokio::spawn(async move {
-                        match tokio::time::timeout(CONNECT_TIMEOUT, acceptor.accept(stream)).await {
-                            Ok(Ok(tls)) => {
-                                accepting.adopt(tls, Transport::Tls, peer, None);
-                            }
-                            Ok(Err(e)) => tracing::info!(%peer, "TLS handshake refused: {e}"),
-                            Err(_) => tracing::info!(%peer, "TLS handshake timed out"),
+            transports.listen(tls_listener, Transport::Tls, move |stream, peer| {
+                // The handshake runs on its own: a slow peer holds up no one.
+                let (acceptor, accepting) = (acceptor.clone(), accepting.clone());
+                tokio::spawn(async move {
+                    match tokio::time::timeout(CONNECT_TIMEOUT, acceptor.accept(stream)).await {
+                        Ok(Ok(tls)) => {
+                            accepting.adopt(tls, Transport::Tls, peer, None);
                         }
-                    });
-                },
-            );
-            transports
-                .listeners
-                .lock()
-                .expect("not poisoned")
-                .push(tls_task);
+                        Ok(Err(e)) => tracing::info!(%peer, "TLS handshake refused: {e}"),
+                        Err(_) => tracing::info!(%peer, "TLS handshake timed out"),
+                    }
+                });
+            });
         }
         let accepting = transports.clone();
-        let tcp_task = accept_forever(
-            listener,
-            Transport::Tcp,
-            transports.closed.subscribe(),
-            move |stream, peer| {
-                accepting.adopt(stream, Transport::Tcp, peer, None);
-            },
-        );
-        transports
-            .listeners
-            .lock()
-            .expect("not poisoned")
-            .push(tcp_task);
+        transports.listen(listener, Transport::Tcp, move |stream, peer| {
+            accepting.adopt(stream, Transport::Tcp, peer, None);
+        });
         Ok(transports)
+    }
+
+    /// Accepts on `listener` until `close`, which waits for it.
+    fn listen(
+        &self,
+        listener: TcpListener,
+        transport: Transport,
+        take: impl Fn(TcpStream, SocketAddr) + Send + 'static,
+    ) {
+        let task = accept_until_closed(listener, transport, self.closed.subscribe(), take);
+        self.listeners.lock().expect("not poisoned").push(task);
     }
 
     pub fn local_addr(&self) -> SocketAddr {
