@@ -405,6 +405,11 @@ impl Desktop {
         }
     }
 
+    /// The configuration file as the app last saved it.
+    pub fn saved_config(&self) -> String {
+        std::fs::read_to_string(&self.config_path).unwrap_or_default()
+    }
+
     /// The app's own log (`HOOKSWITCH_LOG`).
     pub fn app_log(&self) -> String {
         std::fs::read_to_string(self.dir.join("app.log")).unwrap_or_default()

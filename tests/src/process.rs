@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 pub struct Process {
     name: String,
     child: Option<Child>,
-    pub log: PathBuf,
+    log: PathBuf,
 }
 
 impl Process {

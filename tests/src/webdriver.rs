@@ -192,7 +192,7 @@ impl WebDriver {
 
     /// `[data-testid="..."]`, waiting for it to appear.
     pub fn wait_for(&self, test_id: &str, timeout: Duration) -> Element<'_> {
-        self.wait_for_css(&format!("[data-testid=\"{test_id}\"]"), timeout)
+        self.wait_for_css(&by_test_id(test_id), timeout)
     }
 
     /// The first element `css` selects, waiting for it to appear.
@@ -218,7 +218,7 @@ impl WebDriver {
         timeout: Duration,
         want: impl Fn(&str) -> bool,
     ) -> String {
-        let css = format!("[data-testid=\"{test_id}\"]");
+        let css = by_test_id(test_id);
         self.poll(
             timeout,
             || {
@@ -231,7 +231,7 @@ impl WebDriver {
 
     /// Waits until `test_id`'s attribute `name` is `value`.
     pub fn wait_attribute(&self, test_id: &str, name: &str, value: &str, timeout: Duration) {
-        let css = format!("[data-testid=\"{test_id}\"]");
+        let css = by_test_id(test_id);
         self.wait_css_attribute(&css, name, timeout, |v| v == value);
     }
 
@@ -263,7 +263,7 @@ impl WebDriver {
 
     /// Waits until no element matches `test_id`.
     pub fn wait_gone(&self, test_id: &str, timeout: Duration) {
-        let css = format!("[data-testid=\"{test_id}\"]");
+        let css = by_test_id(test_id);
         self.poll(
             timeout,
             || {
@@ -363,6 +363,11 @@ impl Element<'_> {
             .as_str()
             .map(str::to_string))
     }
+}
+
+/// The CSS selector of the element whose `data-testid` is `test_id`.
+pub fn by_test_id(test_id: &str) -> String {
+    format!("[data-testid=\"{test_id}\"]")
 }
 
 #[cfg(test)]

@@ -188,8 +188,7 @@ fn call_waiting_swap_dtmf_and_dnd_from_the_window() {
     d.wait_for("nav-settings", T).click().unwrap();
     d.wait_for("dnd", T).click().unwrap();
     d.wait_for("status-dnd", T);
-    let config =
-        std::fs::read_to_string(dir.path().join("home/.config/hookswitch/config.toml")).unwrap();
+    let config = app.saved_config();
     assert!(config.contains("dnd = true"), "DND is saved:\n{config}");
 }
 

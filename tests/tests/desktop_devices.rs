@@ -11,6 +11,7 @@ use std::time::Duration;
 use hookswitch_tests::baresip::Baresip;
 use hookswitch_tests::desktop::{self, Desktop};
 use hookswitch_tests::pulse::Pulse;
+use hookswitch_tests::webdriver::by_test_id;
 use hookswitch_tests::{Process, free_port, recorded_tone, sipp, write_tone};
 
 const T: Duration = Duration::from_secs(20);
@@ -65,14 +66,13 @@ fn a_disabled_device_and_forwarding_from_settings() {
         !listed.contains("udev"),
         "a disabled device gets no udev help:\n{listed}"
     );
-    assert!(d.find("[data-testid=\"udev-command\"]").is_err());
+    assert!(d.find(&by_test_id("udev-command")).is_err());
 
     // Forward every call to voicemail, typed and left (Tab) as a user does.
     d.wait_for("nav-settings", T).click().unwrap();
     d.type_into("forward-always", "sip:voicemail@127.0.0.1\u{E004}", T);
     hookswitch_tests::wait_until(T, "the forwarding saved", || {
-        std::fs::read_to_string(&app.config_path)
-            .is_ok_and(|c| c.contains("sip:voicemail@127.0.0.1"))
+        app.saved_config().contains("sip:voicemail@127.0.0.1")
     });
     // A caller is sent on with 302 and voicemail's address (sipp checks it).
     let mut sipp = sipp::calls(dir.path(), app.sip_port, "uac_forwarded");
@@ -105,16 +105,12 @@ fn sound_devices_chosen_in_the_window_carry_a_named_callers_call() {
     // Chosen one after the other, quickly: the second keeps the first (it
     // once did not: each save carried the other list's value as last loaded).
     for list in ["microphone", "speaker"] {
-        d.wait_for_css(
-            &format!("[data-testid=\"{list}\"] option[value=\"pulse\"]"),
-            T,
-        )
-        .click()
-        .unwrap();
+        d.wait_for_css(&format!("{} option[value=\"pulse\"]", by_test_id(list)), T)
+            .click()
+            .unwrap();
     }
-    let saved = || std::fs::read_to_string(&app.config_path).unwrap_or_default();
     hookswitch_tests::wait_until(T, "both saved", || {
-        let c = saved();
+        let c = app.saved_config();
         c.contains("microphone = \"pulse\"") && c.contains("speaker = \"pulse\"")
     });
     // The engine restarts with them (it was idle): ready again.

@@ -168,7 +168,7 @@ fn a_saved_account_keeps_its_password_in_the_keyring_and_registers() {
     d.wait_for("account-save", T).click().unwrap();
     // The phone restarts with the account and registers it.
     d.wait_text("reg-work", T, |t| t.contains("online"));
-    let config = std::fs::read_to_string(home.join(".config/hookswitch/config.toml")).unwrap();
+    let config = app.saved_config();
     assert!(config.contains("sip:alice@127.0.0.1"), "{config}");
     assert!(
         !config.contains(password),

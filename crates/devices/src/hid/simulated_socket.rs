@@ -101,18 +101,19 @@ pub enum Command {
 
 /// Reads a client's line (public for the fuzz target: it is outside input).
 pub fn parse_command(line: &str) -> Result<Command, String> {
-    let mut words = line.split_whitespace();
-    match words.next() {
-        Some("report") => {
-            let bytes = hookswitch_hid::hex_bytes(&words.collect::<Vec<_>>().join(" "))?;
+    let line = line.trim();
+    let (command, rest) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
+    match command {
+        "report" => {
+            let bytes = hookswitch_hid::hex_bytes(rest)?;
             if bytes.is_empty() {
                 return Err("report: no bytes".into());
             }
             Ok(Command::Report(bytes))
         }
-        Some("unplug") => Ok(Command::Unplug),
-        Some(other) => Err(format!("unknown command {other:?} (report HEX..., unplug)")),
-        None => Err("empty line".into()),
+        "unplug" => Ok(Command::Unplug),
+        "" => Err("empty line".into()),
+        other => Err(format!("unknown command {other:?} (report HEX..., unplug)")),
     }
 }
 
