@@ -10,9 +10,6 @@ const COMMANDS: &[&str] = &[
     "save_account",
     "remove_account",
     "save_settings",
-    "set_dnd",
-    "set_forward",
-    "set_audio",
 ];
 
 fn main() {

@@ -1,8 +1,9 @@
-//! Starting and restarting the engine, and passing what it says on: to the
-//! window (`phone`, `device-activity`, `history` events), the tray, desktop
-//! notifications and the call history.
+//! Starting and restarting the engine, and passing what it says on: its
+//! state to the window (`state` event) and the tray, its events to the window
+//! (`phone`), desktop notifications and the call history, device activity to
+//! the Devices page.
 
-use hookswitch_phone::{Engine, PhoneEvent, control};
+use hookswitch_phone::{Engine, PhoneEvent, PhoneState, StartOptions, control};
 use tauri::{AppHandle, Emitter, Manager};
 use tokio::sync::broadcast::error::RecvError;
 
@@ -10,25 +11,27 @@ use crate::state::{AppState, Running, lock, unix_now};
 use crate::{notify, tray};
 
 /// Starts the engine from the saved settings (stopping a running one first).
-/// A failure is kept in the view for the window to explain.
+/// A failure is kept for the window to explain.
 pub async fn restart(app: &AppHandle) {
     let state = app.state::<AppState>();
     let mut slot = state.engine.lock().await;
     if let Some(running) = slot.take() {
         running.stop().await;
     }
+    state.reload_config();
     let (config, passwords, missing) = state.startable_config();
-    {
-        let mut view = lock(&state.view);
-        view.missing_passwords = missing;
-        view.registrations
-            .retain(|name, _| config.accounts.iter().any(|a| &a.name == name));
-    }
-    match Engine::start(&config, &passwords).await {
+    lock(&state.view).missing_passwords = missing;
+    // Run-time settings (DND, forwarding, sound devices) go back to the file.
+    let options = StartOptions {
+        persist_to: Some(state.config_path.clone()),
+        seed: None,
+    };
+    match Engine::start_with(&config, &passwords, options).await {
         Ok((engine, events)) => {
             lock(&state.view).engine_error = None;
             let tasks = vec![
                 tauri::async_runtime::spawn(forward_events(app.clone(), events)),
+                tauri::async_runtime::spawn(forward_state(app.clone(), engine.clone())),
                 tauri::async_runtime::spawn(forward_activity(app.clone(), engine.clone())),
                 tauri::async_runtime::spawn(serve_control(engine.clone())),
             ];
@@ -42,10 +45,10 @@ pub async fn restart(app: &AppHandle) {
                 ),
                 other => other.to_string(),
             });
+            tray::show(app, &PhoneState::default());
         }
     }
     drop(slot);
-    tray::refresh(app);
     let _ = app.emit("phone-restarted", ());
 }
 
@@ -65,6 +68,21 @@ pub async fn stop(app: &AppHandle) {
     }
 }
 
+/// The phone's state, each time it changes: to the window and the tray.
+async fn forward_state(app: AppHandle, engine: Engine) {
+    let mut watch = engine.watch_state();
+    loop {
+        let state = watch.borrow_and_update().clone();
+        tray::show(&app, &state);
+        if let Err(e) = app.emit("state", &state) {
+            tracing::warn!("cannot pass the state to the window: {e}");
+        }
+        if watch.changed().await.is_err() {
+            return;
+        }
+    }
+}
+
 async fn forward_events(app: AppHandle, mut events: tokio::sync::broadcast::Receiver<PhoneEvent>) {
     loop {
         let event = match events.recv().await {
@@ -76,7 +94,6 @@ async fn forward_events(app: AppHandle, mut events: tokio::sync::broadcast::Rece
             Err(RecvError::Closed) => return,
         };
         let state = app.state::<AppState>();
-        lock(&state.view).follow(&event);
         let finished = lock(&state.history).on_event(&event, unix_now());
         if let Some(entry) = finished {
             if entry.missed {
@@ -94,7 +111,6 @@ async fn forward_events(app: AppHandle, mut events: tokio::sync::broadcast::Rece
         if let Err(e) = app.emit("phone", &event) {
             tracing::warn!("cannot pass an event to the window: {e}");
         }
-        tray::follow(&app, &event);
         // (The flag's lock is let go before awaiting.)
         let restart_pending =
             matches!(event, PhoneEvent::Ended { .. }) && *lock(&state.restart_when_idle);

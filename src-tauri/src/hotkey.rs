@@ -2,7 +2,7 @@
 //! key; Wayland compositors do not, so there a failure is logged and the
 //! window explains it in Settings.
 
-use hookswitch_phone::control::Request;
+use hookswitch_phone::Action;
 use tauri::AppHandle;
 use tauri_plugin_global_shortcut::{GlobalShortcutExt, ShortcutState};
 
@@ -14,10 +14,7 @@ pub fn register(app: &AppHandle, hotkey: &str) -> Result<(), String> {
     app.global_shortcut()
         .on_shortcut(hotkey, |app, _shortcut, event| {
             if event.state == ShortcutState::Pressed {
-                let app = app.clone();
-                tauri::async_runtime::spawn(async move {
-                    crate::commands::run_request(&app, Request::AnswerOrHangUp).await;
-                });
+                crate::phone::act_later(app, Action::AnswerOrHangUp);
             }
         })
         .map_err(|e| format!("the hot key {hotkey} could not be registered: {e}"))

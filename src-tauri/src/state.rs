@@ -1,15 +1,14 @@
 //! The shell's state: the engine it runs (started, restarted after an account
-//! is saved, stopped at exit), the settings files, the call history, and the
-//! last of each kind of event so that a window opened late can draw itself.
-//! No call logic lives here: every decision is the engine's.
+//! is saved, stopped at exit), the settings files and the call history. The
+//! phone's own state is the engine's (`Engine::state`); nothing here copies
+//! it, and no call logic lives here.
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use hookswitch_phone::config::{self, Config};
 use hookswitch_phone::history::History;
-use hookswitch_phone::{Engine, Passwords, PhoneEvent};
+use hookswitch_phone::{Engine, Passwords};
 use serde::Serialize;
 use tauri::async_runtime::JoinHandle;
 
@@ -26,7 +25,7 @@ pub struct AppState {
     pub desktop_path: PathBuf,
     pub desktop: Mutex<DesktopSettings>,
     pub history: Mutex<History>,
-    pub view: Mutex<View>,
+    pub view: Mutex<AppView>,
     pub engine: tokio::sync::Mutex<Option<Running>>,
     /// Settings changed during a call: restart the engine once it is idle.
     pub restart_when_idle: Mutex<bool>,
@@ -47,56 +46,15 @@ impl Running {
     }
 }
 
-/// The latest of each kind of event, for a window that opens after them.
+/// What the app knows beside the phone's own state: why the phone is not
+/// running, and accounts left unregistered for want of a password.
 #[derive(Debug, Clone, Default, Serialize)]
-pub struct View {
-    /// The address we listen on, once started.
-    pub sip: Option<String>,
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct AppView {
     /// Why the engine is not running (bad settings, port in use).
     pub engine_error: Option<String>,
-    /// Latest `Registration` event per account.
-    pub registrations: BTreeMap<String, PhoneEvent>,
     /// Accounts not registered because no password was found.
     pub missing_passwords: Vec<String>,
-    /// DND per account ("" for calls to no account).
-    pub dnd: BTreeMap<String, bool>,
-    /// Latest `MessageWaiting` per account ("" for none).
-    pub message_waiting: BTreeMap<String, PhoneEvent>,
-    /// Devices found but not usable, by path: their `Device` event (what to
-    /// do, and why); gone when unplugged.
-    pub unusable_devices: BTreeMap<String, PhoneEvent>,
-}
-
-impl View {
-    pub fn follow(&mut self, e: &PhoneEvent) {
-        match e {
-            PhoneEvent::Ready { sip } | PhoneEvent::AddressChanged { sip, .. } => {
-                self.sip = Some(sip.clone());
-            }
-            PhoneEvent::Registration { account, .. } => {
-                self.registrations.insert(account.clone(), e.clone());
-            }
-            PhoneEvent::Dnd { account, on } => {
-                self.dnd.insert(account.clone().unwrap_or_default(), *on);
-            }
-            PhoneEvent::MessageWaiting { account, .. } => {
-                self.message_waiting
-                    .insert(account.clone().unwrap_or_default(), e.clone());
-            }
-            PhoneEvent::Device { change, name, .. } if change == "unusable" => {
-                self.unusable_devices.insert(name.clone(), e.clone());
-            }
-            PhoneEvent::Device {
-                change,
-                name,
-                device: None,
-                ..
-            } if change == "removed" => {
-                self.unusable_devices.remove(name);
-            }
-            _ => {}
-        }
-    }
 }
 
 impl AppState {
@@ -114,9 +72,9 @@ impl AppState {
             tracing::warn!("{e}; history kept in memory only");
             History::in_memory()
         });
-        let view = View {
+        let view = AppView {
             engine_error: config_error,
-            ..View::default()
+            ..AppView::default()
         };
         AppState {
             config_path,
@@ -144,7 +102,7 @@ impl AppState {
     /// No call is up (or no engine runs): a restart would cut nothing.
     pub async fn idle(&self) -> bool {
         match self.engine().await {
-            Ok(engine) => engine.calls().await.map(|c| c.is_empty()).unwrap_or(true),
+            Ok(engine) => engine.state().calls.is_empty(),
             Err(_) => true,
         }
     }
@@ -174,10 +132,28 @@ impl AppState {
         (config, passwords, missing)
     }
 
-    pub fn save_config(&self) -> Result<(), String> {
-        lock(&self.config)
-            .save(&self.config_path)
-            .map_err(|e| e.to_string())
+    /// Changes the configuration file (re-read first: the engine saves DND,
+    /// forwarding and sound devices to it too) and keeps the copy here current.
+    pub fn edit_config(&self, change: impl FnOnce(&mut Config)) -> Result<(), String> {
+        let mut config = lock(&self.config);
+        let mut changed = None;
+        Config::edit(&self.config_path, |c| {
+            change(c);
+            changed = Some(c.clone());
+        })
+        .map_err(|e| e.to_string())?;
+        if let Some(c) = changed {
+            *config = c;
+        }
+        Ok(())
+    }
+
+    /// The configuration as the file has it now.
+    pub fn reload_config(&self) {
+        match Config::load(&self.config_path) {
+            Ok(c) => *lock(&self.config) = c,
+            Err(e) => tracing::warn!("{e}"),
+        }
     }
 }
 
@@ -186,52 +162,4 @@ pub fn unix_now() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use hookswitch_devices::DeviceProblem;
-
-    #[test]
-    fn the_view_keeps_the_latest_of_each() {
-        let mut v = View::default();
-        let reg = |state: &str| PhoneEvent::Registration {
-            account: "work".into(),
-            state: state.into(),
-            detail: None,
-            status: None,
-        };
-        v.follow(&PhoneEvent::Ready {
-            sip: "192.0.2.1:5060".into(),
-        });
-        v.follow(&reg("registering"));
-        v.follow(&reg("registered"));
-        v.follow(&PhoneEvent::Dnd {
-            account: None,
-            on: true,
-        });
-        let device = |name: &str, change: &str| PhoneEvent::Device {
-            device: None,
-            name: name.into(),
-            change: change.into(),
-            detail: (change == "unusable").then(|| "permission denied".into()),
-            problem: (change == "unusable").then_some(DeviceProblem::NoAccess),
-        };
-        v.follow(&device("/dev/hidraw3", "unusable"));
-        v.follow(&device("/dev/hidraw4", "unusable"));
-        v.follow(&device("/dev/hidraw4", "removed"));
-        assert_eq!(v.sip.as_deref(), Some("192.0.2.1:5060"));
-        assert_eq!(v.registrations["work"], reg("registered"));
-        assert!(v.dnd[""]);
-        assert_eq!(
-            v.unusable_devices.keys().collect::<Vec<_>>(),
-            ["/dev/hidraw3"],
-            "the unplugged one is forgotten"
-        );
-        assert_eq!(
-            v.unusable_devices["/dev/hidraw3"],
-            device("/dev/hidraw3", "unusable")
-        );
-    }
 }

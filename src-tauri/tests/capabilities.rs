@@ -1,5 +1,5 @@
 //! The window may call exactly what it uses: the commands the front end
-//! invokes (ui/src/lib/api.ts), the app's handler list (main.rs), the
+//! invokes (ui/src/lib/api.ts), the app's handler list (lib.rs), the
 //! commands declared for permissions (build.rs) and those granted in
 //! capabilities/main.json are one set; the events it listens to are the
 //! only core permissions. The CSP allows no inline code, no plugins and no
@@ -38,7 +38,7 @@ fn api_commands() -> BTreeSet<String> {
 }
 
 fn handled_commands() -> BTreeSet<String> {
-    let main = read("src/main.rs");
+    let main = read("src/lib.rs");
     let list = main
         .split("generate_handler![")
         .nth(1)
@@ -71,7 +71,7 @@ fn capability() -> serde_json::Value {
 fn the_window_may_call_exactly_the_commands_it_uses() {
     let used = api_commands();
     assert!(used.contains("phone") && used.len() > 5, "{used:?}");
-    assert_eq!(handled_commands(), used, "main.rs's handlers vs api.ts");
+    assert_eq!(handled_commands(), used, "lib.rs's handlers vs api.ts");
     assert_eq!(declared_commands(), used, "build.rs's COMMANDS vs api.ts");
     let granted: BTreeSet<String> = capability()["permissions"]
         .as_array()

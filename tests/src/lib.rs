@@ -10,6 +10,7 @@ pub mod devices;
 pub mod impair;
 pub mod kamailio;
 pub mod netns;
+pub mod phone;
 pub mod process;
 pub mod pulse;
 pub mod qemu;
@@ -26,6 +27,7 @@ use hookswitch_phone::config::AccountSettings;
 use hookswitch_phone::{Config, Engine, Passwords, PhoneEvent};
 use tokio::sync::broadcast;
 
+pub use phone::Phone;
 pub use process::Process;
 
 /// Ports handed to tests come from below the kernel's ephemeral range
@@ -84,20 +86,8 @@ pub fn test_config(port: u16) -> Config {
 /// domain), registering or not; callers change the rest with `..`.
 pub fn test_account(name: &str, aor: &str, register: bool) -> AccountSettings {
     AccountSettings {
-        name: name.into(),
-        aor: aor.into(),
-        display_name: None,
-        auth_user: None,
-        registrar: None,
-        outbound_proxy: None,
-        transport: "udp".into(),
-        expires: 600,
         register,
-        codecs: None,
-        tls_ca_file: None,
-        srtp: Default::default(),
-        calls: None,
-        subscribe_voicemail: false,
+        ..AccountSettings::new(name, aor)
     }
 }
 

@@ -6,6 +6,7 @@
 //! Call features with baresip peers: hold and resume, call waiting with two
 //! callers, and a blind transfer of one baresip to another.
 
+use hookswitch_tests::Phone;
 use std::path::Path;
 use std::time::Duration;
 
@@ -211,11 +212,11 @@ async fn baresip_calls_us(transport: &str, codec: &Codec) {
     })
     .await;
     let reason = expect_event(&mut events, T, "baresip's hang-up", |e| match e {
-        PhoneEvent::Ended { reason, .. } => Some(reason.clone()),
+        PhoneEvent::Ended { reason, .. } => Some(*reason),
         _ => None,
     })
     .await;
-    assert_eq!(reason, "remote");
+    assert_eq!(reason.as_str(), "remote");
     wait_until(Duration::from_secs(10), "baresip to close the call", || {
         baresip.received_recording().is_some()
     });
@@ -492,7 +493,7 @@ async fn hold_and_resume_stop_and_restart_the_audio() {
         call,
     } = call_baresip("udp", &PCMU, 20, test_config(free_port())).await;
     let direction = |e: &PhoneEvent| match e {
-        PhoneEvent::MediaUpdated { direction, .. } => Some(direction.clone()),
+        PhoneEvent::MediaUpdated { direction, .. } => Some(direction.to_string()),
         PhoneEvent::HoldFailed { status, .. } => panic!("baresip refused ({status})"),
         _ => None,
     };
@@ -546,7 +547,7 @@ async fn call_waiting_with_two_baresip_callers() {
     let direction = |call: CallId| {
         move |e: &PhoneEvent| match e {
             PhoneEvent::MediaUpdated { call: c, direction } if *c == call => {
-                Some(direction.clone())
+                Some(direction.to_string())
             }
             _ => None,
         }
@@ -574,9 +575,12 @@ async fn call_waiting_with_two_baresip_callers() {
     );
     engine.answer(call2, record("ours2.wav")).await.unwrap();
     expect_event(&mut events, T, "the second call is up", up(call2)).await;
-    let calls = engine.calls().await.unwrap();
+    let calls = engine.state().calls;
     assert_eq!(
-        calls.iter().filter(|c| c.established).count(),
+        calls
+            .iter()
+            .filter(|c| c.phase == hookswitch_phone::state::CallPhase::Connected)
+            .count(),
         2,
         "{calls:?}"
     );
@@ -612,7 +616,8 @@ async fn call_waiting_with_two_baresip_callers() {
 /// answer-or-hang-up does the same.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn answering_a_waiting_call_holds_the_talking_one() {
-    use hookswitch_phone::control::{Request, handle};
+    use hookswitch_phone::Action;
+    use hookswitch_phone::state::CallPhase;
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let (engine, mut events) = start_engine(&test_config(port), &Passwords::new()).await;
@@ -626,7 +631,7 @@ async fn answering_a_waiting_call_holds_the_talking_one() {
     let held = |call: CallId| {
         move |e: &PhoneEvent| match e {
             PhoneEvent::MediaUpdated { call: c, direction } if *c == call => {
-                Some(direction.clone())
+                Some(direction.to_string())
             }
             _ => None,
         }
@@ -634,8 +639,13 @@ async fn answering_a_waiting_call_holds_the_talking_one() {
     let first = Baresip::configure(dir.path(), free_port(), &tone, PCMU.baresip, "udp");
     let _first = first.start(30, Some(&us));
     let call1 = expect_event(&mut events, T, "the first call", incoming).await;
-    let reply = handle(&engine, Request::Answer { call: call1 }).await;
-    assert!(reply.ok, "{reply:?}");
+    let reply = engine
+        .act(Action::Answer {
+            call: call1,
+            audio: None,
+        })
+        .await;
+    assert!(reply.is_ok(), "{reply:?}");
     expect_event(&mut events, T, "the first call is up", |e| match e {
         PhoneEvent::Established { call, .. } if *call == call1 => Some(()),
         _ => None,
@@ -646,8 +656,8 @@ async fn answering_a_waiting_call_holds_the_talking_one() {
     let _second = second.start(30, Some(&us));
     let call2 = expect_event(&mut events, T, "the second call waits", incoming).await;
     // The hot key: the ringing call is answered, the talking one held.
-    let reply = handle(&engine, Request::AnswerOrHangUp).await;
-    assert!(reply.ok, "{reply:?}");
+    let reply = engine.act(Action::AnswerOrHangUp).await;
+    assert!(reply.is_ok(), "{reply:?}");
     assert_eq!(
         expect_event(&mut events, T, "the first call held", held(call1)).await,
         "sendonly"
@@ -657,12 +667,12 @@ async fn answering_a_waiting_call_holds_the_talking_one() {
         _ => None,
     })
     .await;
-    let calls = engine.calls().await.unwrap();
+    let calls = engine.state().calls;
     let state = |id: CallId| {
         calls
             .iter()
-            .find(|c| c.call == id)
-            .map(|c| (c.established, c.held))
+            .find(|c| c.id == id)
+            .map(|c| (c.phase == CallPhase::Connected, c.held))
     };
     assert_eq!(state(call1), Some((true, true)), "{calls:?}");
     assert_eq!(state(call2), Some((true, false)), "{calls:?}");
@@ -725,11 +735,11 @@ async fn we_transfer_a_baresip_caller_to_another_baresip() {
     .await;
     assert_eq!(done, 200, "{}", a_process.log());
     let reason = expect_event(&mut events, T, "our call ends", |e| match e {
-        PhoneEvent::Ended { reason, .. } => Some(reason.clone()),
+        PhoneEvent::Ended { reason, .. } => Some(*reason),
         _ => None,
     })
     .await;
-    assert_eq!(reason, "local");
+    assert_eq!(reason.as_str(), "local");
     // A's file ends and it hangs up on C, which closes C's recording.
     wait_until(Duration::from_secs(20), "C's call with A to end", || {
         c_process.log().contains("terminated")

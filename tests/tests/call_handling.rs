@@ -3,6 +3,7 @@
 //! unanswered, and when the user refuses as busy), and an intercom call that
 //! asks with `Call-Info: answer-after` is answered by itself when allowed.
 
+use hookswitch_tests::Phone;
 use std::time::Duration;
 
 use hookswitch_phone::call_handling::{CallHandling, ForwardReason};
@@ -32,7 +33,7 @@ fn deflected(e: &PhoneEvent) -> Option<(String, Option<String>, u16)> {
             forwarded_to,
             status,
             ..
-        } => Some((reason.clone(), forwarded_to.clone(), *status)),
+        } => Some((reason.to_string(), forwarded_to.clone(), *status)),
         _ => None,
     }
 }
@@ -119,7 +120,7 @@ async fn an_unanswered_call_is_forwarded_after_ringing() {
             forwarded_to,
             status,
             ..
-        } => Some((reason.clone(), forwarded_to.clone(), *status)),
+        } => Some((reason.to_string(), forwarded_to.clone(), *status)),
         _ => None,
     })
     .await;
@@ -144,7 +145,7 @@ async fn refusing_as_busy_forwards_when_busy_forwarding_is_set() {
     .await;
     engine.reject(call, 486).await.unwrap();
     let (reason, _, status) = expect_event(&mut events, T, "forwarded", |e| match e {
-        PhoneEvent::Deflected { reason, status, .. } => Some((reason.clone(), (), *status)),
+        PhoneEvent::Deflected { reason, status, .. } => Some((*reason, (), *status)),
         _ => None,
     })
     .await;
@@ -172,10 +173,10 @@ async fn an_intercom_call_is_answered_by_itself_when_allowed() {
     })
     .await;
     let reason = expect_event(&mut events, T, "sipp hangs up", |e| match e {
-        PhoneEvent::Ended { reason, .. } => Some(reason.clone()),
+        PhoneEvent::Ended { reason, .. } => Some(*reason),
         _ => None,
     })
     .await;
-    assert_eq!(reason, "remote");
+    assert_eq!(reason.as_str(), "remote");
     sipp::succeeds(sipp).await;
 }

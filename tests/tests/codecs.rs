@@ -2,6 +2,7 @@
 //! an account's own list (a provider that only carries G.711) overrides it for
 //! calls from that account.
 
+use hookswitch_tests::Phone;
 use std::time::Duration;
 
 use hookswitch_phone::config::AccountSettings;

@@ -9,6 +9,7 @@
 //! One test in its own binary: it points this process's sound at its own
 //! server (environment variables, set before any thread starts).
 
+use hookswitch_tests::Phone;
 use std::time::{Duration, Instant};
 
 use hookswitch_devices::hid::simulated::SimulatedSpec;

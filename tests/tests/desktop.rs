@@ -5,6 +5,7 @@
 //! artifacts (`target/debug/desktop-screenshots/`; `cargo xtask screenshots`
 //! refreshes docs/screenshots from them).
 
+use hookswitch_tests::Phone;
 use std::time::Duration;
 
 use hookswitch_tests::baresip::Baresip;
@@ -233,7 +234,7 @@ fn attended_transfer_from_the_window() {
     // B was held before C was called: B sees our hold.
     rt.block_on(expect_event(&mut b_events, T, "B held", |e| match e {
         PhoneEvent::MediaUpdated { call, direction } if *call == b_call => {
-            (direction == "recvonly" || direction == "inactive").then_some(())
+            (direction.as_str() == "recvonly" || direction.as_str() == "inactive").then_some(())
         }
         _ => None,
     }));

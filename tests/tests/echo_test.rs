@@ -1,6 +1,7 @@
 //! The built-in echo test (`call echo`): a real SIP call to the engine's own
 //! echo service, which plays back what it hears a second later.
 
+use hookswitch_tests::Phone;
 use std::time::Duration;
 
 use hookswitch_phone::{AudioSpec, Passwords, PhoneEvent};

@@ -2,6 +2,7 @@
 //! trip, and RTCP-XR VoIP metrics (negotiated by both) tell each how the other
 //! hears it.
 
+use hookswitch_tests::Phone;
 use std::time::Duration;
 
 use hookswitch_phone::{AudioSpec, PhoneEvent};

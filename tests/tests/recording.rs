@@ -1,6 +1,7 @@
 //! Whole-call recording: one stereo WAV, what we sent on the left and what we
 //! heard on the right, at the codec's rate; muting shows as silence on the left.
 
+use hookswitch_tests::Phone;
 use std::time::Duration;
 
 use hookswitch_phone::{AudioSpec, PhoneEvent};
@@ -144,7 +145,7 @@ async fn hold_and_resume_pause_both_directions() {
     let (call, mut a_events, a) = (a.call, a.events, a.engine);
     let mut b_events = b.events;
     let direction = |e: &PhoneEvent| match e {
-        PhoneEvent::MediaUpdated { direction, .. } => Some(direction.clone()),
+        PhoneEvent::MediaUpdated { direction, .. } => Some(direction.to_string()),
         _ => None,
     };
     tokio::time::sleep(Duration::from_millis(1500)).await;

@@ -2,6 +2,7 @@
 //! INVITE) and call each other through it; registration survives a restart of
 //! the registrar.
 
+use hookswitch_tests::Phone;
 use std::time::Duration;
 
 use hookswitch_phone::config::AccountSettings;
@@ -31,6 +32,7 @@ fn account(user: &str, registrar_port: u16, expires: u32) -> AccountSettings {
         srtp: Default::default(),
         calls: None,
         subscribe_voicemail: false,
+        default: false,
     }
 }
 
@@ -137,12 +139,13 @@ async fn call_through(
     let b_encryption = expect_event(b_events, T, "bob connected", encryption).await;
     alice.hangup(Some(call)).await.unwrap();
     let reason = expect_event(b_events, T, "bob's call ends", |e| match e {
-        PhoneEvent::Ended { reason, .. } => Some(reason.clone()),
+        PhoneEvent::Ended { reason, .. } => Some(*reason),
         _ => None,
     })
     .await;
     assert_eq!(
-        reason, "remote",
+        reason.as_str(),
+        "remote",
         "alice's BYE reached bob through the proxy"
     );
     assert_eq!(a_encryption, b_encryption, "both ends agree on SRTP");
@@ -193,7 +196,7 @@ async fn wrong_password_is_reported_not_retried() {
     let passwords = Passwords::from([("alice".to_string(), "not-the-password".to_string())]);
     let (_engine, mut events) = start_engine(&config, &passwords).await;
     let detail = expect_event(&mut events, T, "a failed registration", |e| match e {
-        PhoneEvent::Registration { state, detail, .. } if state == "failed" => {
+        PhoneEvent::Registration { state, detail, .. } if state.as_str() == "failed" => {
             Some(detail.clone().unwrap_or_default())
         }
         _ => None,
@@ -270,10 +273,10 @@ async fn tls_with_an_untrusted_certificate_fails_clearly() {
     let (_alice, mut events) =
         phone_with(tls_account("alice", kamailio.tls_port.unwrap(), None)).await;
     let detail = expect_event(&mut events, T, "a failed registration", |e| match e {
-        PhoneEvent::Registration { state, detail, .. } if state == "failed" => {
+        PhoneEvent::Registration { state, detail, .. } if state.as_str() == "failed" => {
             Some(detail.clone().unwrap_or_default())
         }
-        PhoneEvent::Registration { state, .. } if state == "registered" => {
+        PhoneEvent::Registration { state, .. } if state.as_str() == "registered" => {
             panic!("registered with a server whose certificate we do not trust")
         }
         _ => None,
@@ -407,7 +410,7 @@ async fn two_accounts_at_once_each_with_its_transport_and_dnd() {
     let (reason, account) = expect_event(&mut events, T, "bob refuses", |e| match e {
         PhoneEvent::Deflected {
             reason, account, ..
-        } => Some((reason.clone(), account.clone())),
+        } => Some((*reason, account.clone())),
         PhoneEvent::IncomingCall { .. } => panic!("bob's phone rang in DND"),
         _ => None,
     })

@@ -2,6 +2,7 @@
 //! either side, a peer's hold re-INVITE, and retransmissions over a lossy path.
 //! sipp's exit status says whether every message it expected arrived.
 
+use hookswitch_tests::Phone;
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -25,7 +26,7 @@ fn established(e: &PhoneEvent) -> Option<u64> {
 
 fn ended(e: &PhoneEvent) -> Option<(String, Option<u16>)> {
     match e {
-        PhoneEvent::Ended { reason, status, .. } => Some((reason.clone(), *status)),
+        PhoneEvent::Ended { reason, status, .. } => Some((reason.to_string(), *status)),
         _ => None,
     }
 }
@@ -116,7 +117,7 @@ async fn our_uac_against_sipp_uas() {
     assert_eq!(up, call);
     engine.hangup(Some(call)).await.unwrap();
     let (reason, _) = expect_event(&mut events, T, "ended", ended).await;
-    assert_eq!(reason, "local");
+    assert_eq!(reason.as_str(), "local");
     sipp::succeeds(sipp).await;
 }
 
@@ -137,7 +138,7 @@ async fn our_uas_against_sipp_uac() {
     engine.answer(call, AudioSpec::default()).await.unwrap();
     expect_event(&mut events, T, "established", established).await;
     let (reason, _) = expect_event(&mut events, T, "ended", ended).await;
-    assert_eq!(reason, "remote", "sipp's BYE ends the call");
+    assert_eq!(reason.as_str(), "remote", "sipp's BYE ends the call");
     sipp::succeeds(sipp).await;
 }
 
@@ -187,7 +188,7 @@ async fn caller_cancels_while_we_ring() {
     for _ in 0..3 {
         expect_event(&mut events, T, "incoming call", incoming).await;
         let (reason, _) = expect_event(&mut events, T, "ended", ended).await;
-        assert_eq!(reason, "cancelled");
+        assert_eq!(reason.as_str(), "cancelled");
     }
     sipp::succeeds(sipp).await;
 }
@@ -208,7 +209,7 @@ async fn callee_hangs_up_with_bye() {
         .unwrap();
     expect_event(&mut events, T, "established", established).await;
     let (reason, _) = expect_event(&mut events, T, "ended", ended).await;
-    assert_eq!(reason, "remote");
+    assert_eq!(reason.as_str(), "remote");
     sipp::succeeds(sipp).await;
 }
 
@@ -223,12 +224,41 @@ async fn peer_puts_us_on_hold_and_resumes() {
         ..
     } = answer_sipp("uac_reinvite_hold", &[]).await;
     let held = |e: &PhoneEvent| match e {
-        PhoneEvent::MediaUpdated { direction, .. } => Some(direction.clone()),
+        PhoneEvent::MediaUpdated { direction, .. } => Some(direction.to_string()),
         _ => None,
     };
     assert_eq!(expect_event(&mut events, T, "hold", held).await, "recvonly");
     assert_eq!(
         expect_event(&mut events, T, "resume", held).await,
+        "sendrecv"
+    );
+    expect_event(&mut events, T, "ended", ended).await;
+    sipp::succeeds(sipp).await;
+}
+
+/// A re-offer we cannot take (only AMR) is refused with 488 and the call
+/// goes on as it was: sipp's hold after it works, and nothing told us the
+/// media changed (RFC 3261 14.2).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reoffer_we_cannot_take_is_refused_and_the_call_goes_on() {
+    let SippCall {
+        _dir,
+        sipp,
+        engine: _engine,
+        mut events,
+        ..
+    } = answer_sipp("uac_reoffer_unusable", &[]).await;
+    let media = |e: &PhoneEvent| match e {
+        PhoneEvent::MediaUpdated { direction, .. } => Some(direction.to_string()),
+        _ => None,
+    };
+    // The first change of media is the hold, not the refused AMR offer.
+    assert_eq!(
+        expect_event(&mut events, T, "hold", media).await,
+        "recvonly"
+    );
+    assert_eq!(
+        expect_event(&mut events, T, "resume", media).await,
         "sendrecv"
     );
     expect_event(&mut events, T, "ended", ended).await;
@@ -357,7 +387,7 @@ async fn we_put_the_peer_on_hold_and_resume() {
         call,
     } = call_sipp("uas_held_by_us").await;
     let media = |e: &PhoneEvent| match e {
-        PhoneEvent::MediaUpdated { direction, .. } => Some(Ok(direction.clone())),
+        PhoneEvent::MediaUpdated { direction, .. } => Some(Ok(direction.to_string())),
         PhoneEvent::HoldFailed { held, status, .. } => Some(Err((*held, *status))),
         _ => None,
     };
@@ -378,7 +408,7 @@ async fn we_put_the_peer_on_hold_and_resume() {
     );
     engine.hangup(Some(call)).await.unwrap();
     let (reason, _) = expect_event(&mut events, T, "ended", ended).await;
-    assert_eq!(reason, "local");
+    assert_eq!(reason.as_str(), "local");
     sipp::succeeds(sipp).await;
 }
 
@@ -422,7 +452,7 @@ async fn we_are_transferred(scenario: &'static str, carol_scenario: Scenario<'st
     let up = expect_event(&mut events, T, "carol answers", established).await;
     assert_eq!(up, new_call);
     let (reason, _) = expect_event(&mut events, T, "the transferor hangs up", ended).await;
-    assert_eq!(reason, "remote");
+    assert_eq!(reason.as_str(), "remote");
     sipp::succeeds(sipp).await;
     engine.hangup(Some(new_call)).await.unwrap();
     sipp::succeeds(carol).await;
@@ -456,7 +486,7 @@ async fn we_transfer_the_peer_blind() {
         (200, true)
     );
     let (reason, _) = expect_event(&mut events, T, "our call ends", ended).await;
-    assert_eq!(reason, "local");
+    assert_eq!(reason.as_str(), "local");
     sipp::succeeds(sipp).await;
 }
 
@@ -474,7 +504,7 @@ async fn crossed_reinvites_are_resolved() {
     } = call_sipp("uas_glare").await;
     engine.set_hold(call, true).await.unwrap();
     let direction = expect_event(&mut events, T, "held after the retry", |e| match e {
-        PhoneEvent::MediaUpdated { direction, .. } => Some(direction.clone()),
+        PhoneEvent::MediaUpdated { direction, .. } => Some(direction.to_string()),
         PhoneEvent::HoldFailed { status, .. } => panic!("hold failed with {status}"),
         _ => None,
     })

@@ -3,6 +3,7 @@
 //! answers it by itself in place of its call with A, A's calls both end, and
 //! C hears B.
 
+use hookswitch_tests::Phone;
 use std::time::Duration;
 
 use hookswitch_phone::{AudioSpec, Passwords, PhoneEvent};
@@ -15,7 +16,7 @@ const T: Duration = Duration::from_secs(15);
 
 fn ended_call(e: &PhoneEvent) -> Option<(u64, String)> {
     match e {
-        PhoneEvent::Ended { call, reason, .. } => Some((*call, reason.clone())),
+        PhoneEvent::Ended { call, reason, .. } => Some((*call, reason.to_string())),
         _ => None,
     }
 }

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use hookswitch_phone::config::EchoMode;
-use hookswitch_phone::{AudioSpec, CallId, Config, Engine, PhoneEvent};
+use hookswitch_phone::{Action, AudioSpec, CallId, Config, Engine, PhoneEvent, Reply};
 use tokio::sync::broadcast;
 
 use crate::cli::{AudioArgs, CallArgs, Cli, ListenArgs};
@@ -25,33 +25,6 @@ fn audio_spec(a: &AudioArgs) -> AudioSpec {
             "off" => EchoMode::Off,
             _ => EchoMode::Auto,
         }),
-    }
-}
-
-fn event_call(e: &PhoneEvent) -> Option<CallId> {
-    match e {
-        PhoneEvent::IncomingCall { call, .. }
-        | PhoneEvent::Calling { call, .. }
-        | PhoneEvent::Held { call, .. }
-        | PhoneEvent::Muted { call, .. }
-        | PhoneEvent::Volume { call, .. }
-        | PhoneEvent::Progress { call, .. }
-        | PhoneEvent::Established { call, .. }
-        | PhoneEvent::MediaUpdated { call, .. }
-        | PhoneEvent::HoldFailed { call, .. }
-        | PhoneEvent::Deflected { call, .. }
-        | PhoneEvent::TransferProgress { call, .. }
-        | PhoneEvent::Transferring { call, .. }
-        | PhoneEvent::DtmfReceived { call, .. }
-        | PhoneEvent::PlaybackFinished { call }
-        | PhoneEvent::Ended { call, .. } => Some(*call),
-        PhoneEvent::Ready { .. }
-        | PhoneEvent::Dnd { .. }
-        | PhoneEvent::MessageWaiting { .. }
-        | PhoneEvent::Dialing { .. }
-        | PhoneEvent::Device { .. }
-        | PhoneEvent::AddressChanged { .. }
-        | PhoneEvent::Registration { .. } => None,
     }
 }
 
@@ -95,7 +68,7 @@ async fn follow_call(
         tokio::select! {
             e = next(events) => {
                 let Some(e) = e else { return Ok(established) };
-                if event_call(&e) != Some(call) {
+                if e.call() != Some(call) {
                     if !matches!(e, PhoneEvent::Ready { .. }) {
                         print_event(cli, &e);
                     }
@@ -107,7 +80,10 @@ async fn follow_call(
                         established = true;
                         hangup_at = audio.duration.and_then(after);
                         if let Some(keys) = dtmf {
-                            engine.send_dtmf(call, keys).await.context("sending DTMF")?;
+                            engine
+                                .act(Action::Dtmf { call, keys: keys.to_string() })
+                                .await
+                                .context("sending DTMF")?;
                         }
                     }
                     PhoneEvent::PlaybackFinished { .. } if audio.duration.is_none() && established && !hung_up => {
@@ -121,11 +97,11 @@ async fn follow_call(
             _ = until(hangup_at), if !hung_up => {
                 hung_up = true;
                 hangup_at = None;
-                let _ = engine.hangup(Some(call)).await;
+                let _ = engine.act(Action::Hangup { call: Some(call) }).await;
             }
             _ = stop_signal(), if !hung_up => {
                 hung_up = true;
-                let _ = engine.hangup(Some(call)).await;
+                let _ = engine.act(Action::Hangup { call: Some(call) }).await;
             }
         }
     }
@@ -148,13 +124,16 @@ pub async fn call(cli: &Cli, args: &CallArgs) -> anyhow::Result<u8> {
     leave_devices_to_a_running_phone(cli, &mut config);
     let passwords = passwords(&config, args.account.as_deref())?;
     let (engine, mut events) = start_engine(cli, &config, &passwords).await?;
-    let call = engine
-        .call(
-            &args.target,
-            args.account.as_deref(),
-            audio_spec(&args.audio),
-        )
+    let placed = engine
+        .act(Action::Call {
+            target: args.target.clone(),
+            account: args.account.clone(),
+            audio: Some(audio_spec(&args.audio)),
+        })
         .await?;
+    let Reply::Call(call) = placed else {
+        anyhow::bail!("the phone placed no call: {placed:?}");
+    };
     if !cli.json {
         println!("call {call}: calling {}", args.target);
     }
@@ -207,7 +186,7 @@ pub async fn listen(cli: &Cli, args: &ListenArgs) -> anyhow::Result<u8> {
             continue;
         };
         if let Some(status) = args.reject {
-            engine.reject(call, status).await?;
+            engine.act(Action::Reject { call, status }).await?;
             // Wait for that call's end.
             while let Some(e) = next(&mut events).await {
                 print_event(cli, &e);
@@ -225,7 +204,11 @@ pub async fn listen(cli: &Cli, args: &ListenArgs) -> anyhow::Result<u8> {
         if let Some(delay) = answer_after.or(args.answer_after).filter(|d| *d > 0) {
             tokio::time::sleep(Duration::from_secs(u64::from(delay))).await;
         }
-        if let Err(e) = engine.answer(call, audio_spec(&args.audio)).await {
+        let answer = Action::Answer {
+            call,
+            audio: Some(audio_spec(&args.audio)),
+        };
+        if let Err(e) = engine.act(answer).await {
             eprintln!("hookswitch: cannot answer call {call}: {e}");
         }
         last_established =

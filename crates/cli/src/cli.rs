@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+use hookswitch_phone::Action;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -81,7 +82,7 @@ pub enum Command {
     Dnd {
         #[arg(value_parser = ["on", "off"])]
         state: String,
-        /// The account (default: calls to no account).
+        /// Only this account's calls (default: the whole phone).
         #[arg(long)]
         account: Option<String>,
     },
@@ -92,6 +93,7 @@ pub enum Command {
         #[arg(value_parser = ["always", "busy", "no-answer"])]
         when: String,
         target: String,
+        /// This account's own forwarding (default: the shared one).
         #[arg(long)]
         account: Option<String>,
     },
@@ -271,4 +273,71 @@ pub struct ListenArgs {
     pub count: Option<u32>,
     #[command(flatten)]
     pub audio: AudioArgs,
+}
+
+impl Command {
+    /// The action a command asks of a running instance (the one vocabulary
+    /// the control socket takes); `None` for commands that run here.
+    pub fn action(&self) -> Option<Action> {
+        Some(match self {
+            Command::Hangup { call } => Action::Hangup { call: *call },
+            Command::Answer { call } => Action::Answer {
+                call: *call,
+                audio: None,
+            },
+            Command::Stats { call } => Action::Stats { call: *call },
+            Command::Mute { call, state } => Action::Mute {
+                call: *call,
+                muted: state == "on",
+            },
+            Command::Dnd { state, account } => Action::Dnd {
+                on: state == "on",
+                account: account.clone(),
+            },
+            Command::Forward {
+                when,
+                target,
+                account,
+            } => Action::Forward {
+                when: when.parse().ok()?,
+                target: (target != "off").then(|| target.clone()),
+                account: account.clone(),
+            },
+            Command::Transfer {
+                call,
+                target: Some(target),
+                ..
+            } => Action::Transfer {
+                call: *call,
+                target: target.clone(),
+            },
+            Command::Transfer {
+                call,
+                to_call: Some(to_call),
+                ..
+            } => Action::TransferAttended {
+                call: *call,
+                to_call: *to_call,
+            },
+            Command::Hold { call } => Action::Hold {
+                call: *call,
+                held: true,
+            },
+            Command::Resume { call } => Action::Hold {
+                call: *call,
+                held: false,
+            },
+            Command::Volume { call, speaker, mic } => Action::Volume {
+                call: *call,
+                speaker: *speaker,
+                microphone: *mic,
+            },
+            Command::Dtmf { call, keys } => Action::Dtmf {
+                call: *call,
+                keys: keys.clone(),
+            },
+            Command::Calls => Action::State,
+            _ => return None,
+        })
+    }
 }

@@ -5,8 +5,8 @@ use std::io::Read;
 
 use anyhow::{Context, bail};
 use hookswitch_phone::config::{self, Config};
-use hookswitch_phone::control::{self, Request};
-use hookswitch_phone::{Engine, Passwords, PhoneEvent};
+use hookswitch_phone::control;
+use hookswitch_phone::{Action, Engine, Passwords, PhoneEvent, RegistrationPhase, Reply};
 use tokio::sync::broadcast;
 
 use crate::cli::Cli;
@@ -96,8 +96,27 @@ pub fn print_event(cli: &Cli, e: &PhoneEvent) {
         PhoneEvent::Dnd { account, on } => format!(
             "do not disturb {} for {}",
             if *on { "on" } else { "off" },
-            account.as_deref().unwrap_or("calls to no account")
+            account.as_deref().unwrap_or("the phone")
         ),
+        PhoneEvent::Forwarding {
+            account,
+            when,
+            target,
+        } => format!(
+            "forwarding ({when}) for {}: {}",
+            account.as_deref().unwrap_or("the phone"),
+            target.as_deref().unwrap_or("off")
+        ),
+        PhoneEvent::SoundDevices {
+            microphone,
+            speaker,
+            ring_device,
+        } => format!(
+            "sound: microphone {microphone}, speaker {speaker}, ring {}",
+            ring_device.as_deref().unwrap_or("none")
+        ),
+        // What the LEDs show and which call they follow: in --json only.
+        PhoneEvent::Leds { .. } | PhoneEvent::Focus { .. } => return,
         PhoneEvent::MessageWaiting {
             account,
             waiting,
@@ -301,9 +320,9 @@ pub async fn register(cli: &Cli, only: Option<&str>) -> anyhow::Result<u8> {
                 let Ok(e) = e else { break };
                 print_event(cli, &e);
                 if let PhoneEvent::Registration { account, state, .. } = &e
-                    && (state == "registered" || state == "failed")
+                    && matches!(state, RegistrationPhase::Registered | RegistrationPhase::Failed)
                 {
-                    failed |= state == "failed";
+                    failed |= *state == RegistrationPhase::Failed;
                     pending.retain(|p| p != account);
                 }
             }
@@ -321,12 +340,10 @@ pub async fn register(cli: &Cli, only: Option<&str>) -> anyhow::Result<u8> {
     })
 }
 
-pub fn hangup_request(call: Option<u64>) -> Request {
-    Request::Hangup { call }
-}
-
-pub async fn control(cli: &Cli, req: Request) -> anyhow::Result<u8> {
-    let reply = match control::request(&cli.control_path(), &req).await {
+/// Sends `action` to the running instance and prints its answer: the calls
+/// of its state for `calls`, figures as JSON, a placed call's number.
+pub async fn control(cli: &Cli, action: Action) -> anyhow::Result<u8> {
+    let reply = match control::request(&cli.control_path(), &action).await {
         Ok(r) => r,
         Err(e) => {
             eprintln!("hookswitch: {e}");
@@ -335,8 +352,17 @@ pub async fn control(cli: &Cli, req: Request) -> anyhow::Result<u8> {
     };
     if cli.json {
         println!("{}", serde_json::to_string(&reply)?);
-    } else if let Some(result) = &reply.result {
-        println!("{}", serde_json::to_string_pretty(result)?);
+    } else {
+        match &reply.result {
+            None | Some(Reply::Done) => {}
+            Some(Reply::Call(call)) => println!("call {call}"),
+            Some(Reply::Answered(call)) => println!("answered call {call}"),
+            Some(Reply::HungUp) => println!("hung up"),
+            Some(Reply::Stats(stats)) => println!("{}", serde_json::to_string_pretty(stats)?),
+            Some(Reply::State(state)) => {
+                println!("{}", serde_json::to_string_pretty(&state.calls)?)
+            }
+        }
     }
     if reply.ok {
         Ok(exit::OK)

@@ -58,103 +58,21 @@ fn main() -> ExitCode {
             Command::Register { account } => daemon::register(&cli, account.as_deref()).await,
             Command::Call(args) => calls::call(&cli, args).await,
             Command::Listen(args) => calls::listen(&cli, args).await,
-            Command::Hangup { call } => daemon::control(&cli, daemon::hangup_request(*call)).await,
-            Command::Answer { call } => {
-                daemon::control(
-                    &cli,
-                    hookswitch_phone::control::Request::Answer { call: *call },
-                )
-                .await
-            }
-            Command::Stats { call } => {
-                daemon::control(
-                    &cli,
-                    hookswitch_phone::control::Request::Stats { call: *call },
-                )
-                .await
-            }
-            Command::Mute { call, state } => {
-                daemon::control(
-                    &cli,
-                    hookswitch_phone::control::Request::Mute {
-                        call: *call,
-                        muted: state == "on",
-                    },
-                )
-                .await
-            }
-            Command::Dnd { state, account } => {
-                daemon::control(
-                    &cli,
-                    hookswitch_phone::control::Request::Dnd {
-                        on: state == "on",
-                        account: account.clone(),
-                    },
-                )
-                .await
-            }
-            Command::Forward {
-                when,
-                target,
-                account,
-            } => {
-                daemon::control(
-                    &cli,
-                    hookswitch_phone::control::Request::Forward {
-                        when: when.clone(),
-                        target: (target != "off").then(|| target.clone()),
-                        account: account.clone(),
-                    },
-                )
-                .await
-            }
-            Command::Transfer {
-                call,
-                target,
-                to_call,
-            } => {
-                daemon::control(
-                    &cli,
-                    hookswitch_phone::control::Request::Transfer {
-                        call: *call,
-                        target: target.clone(),
-                        to_call: *to_call,
-                    },
-                )
-                .await
-            }
-            Command::Hold { call } | Command::Resume { call } => {
-                let held = matches!(cli.command, Command::Hold { .. });
-                daemon::control(
-                    &cli,
-                    hookswitch_phone::control::Request::Hold { call: *call, held },
-                )
-                .await
-            }
-            Command::Volume { call, speaker, mic } => {
-                daemon::control(
-                    &cli,
-                    hookswitch_phone::control::Request::Volume {
-                        call: *call,
-                        speaker: *speaker,
-                        microphone: *mic,
-                    },
-                )
-                .await
-            }
-            Command::Dtmf { call, keys } => {
-                daemon::control(
-                    &cli,
-                    hookswitch_phone::control::Request::Dtmf {
-                        call: *call,
-                        keys: keys.clone(),
-                    },
-                )
-                .await
-            }
-            Command::Calls => {
-                daemon::control(&cli, hookswitch_phone::control::Request::Calls).await
-            }
+            Command::Hangup { .. }
+            | Command::Answer { .. }
+            | Command::Stats { .. }
+            | Command::Mute { .. }
+            | Command::Dnd { .. }
+            | Command::Forward { .. }
+            | Command::Transfer { .. }
+            | Command::Hold { .. }
+            | Command::Resume { .. }
+            | Command::Volume { .. }
+            | Command::Dtmf { .. }
+            | Command::Calls => match cli.command.action() {
+                Some(action) => daemon::control(&cli, action).await,
+                None => Ok(exit::ERROR),
+            },
             Command::Devices {
                 simulate: Some(file),
                 ..

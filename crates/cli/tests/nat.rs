@@ -8,6 +8,7 @@
 //! Without STUN the registrar would hold a 10.x address it cannot route to,
 //! and the calls would never arrive: the test checks the call, not a log line.
 
+use hookswitch_tests::Phone;
 use std::path::Path;
 use std::time::Duration;
 
@@ -43,7 +44,7 @@ async fn bob(rig: &NatRig, kamailio_port: u16) -> (Engine, broadcast::Receiver<P
     let passwords = Passwords::from([("bob".to_string(), password("bob").to_string())]);
     let (engine, mut events) = start_engine(&config, &passwords).await;
     expect_event(&mut events, T, "bob registered", |e| match e {
-        PhoneEvent::Registration { state, .. } if state == "registered" => Some(()),
+        PhoneEvent::Registration { state, .. } if state.as_str() == "registered" => Some(()),
         _ => None,
     })
     .await;
@@ -71,7 +72,7 @@ fn alice(rig: &NatRig, dir: &Path, kamailio_port: u16, stun_port: u16, record: &
         .env("HOOKSWITCH_PASSWORD_ALICE", password("alice"))
         .env(
             "RUST_LOG",
-            "hookswitch_phone=info,hookswitch_phone::driver::calls=debug",
+            "hookswitch_phone=info,hookswitch_phone::driver=debug",
         )
         .args(["listen", "--auto-answer", "--count", "2", "--tone", "440"])
         .arg("--record")

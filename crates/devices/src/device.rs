@@ -9,6 +9,7 @@ use serde::Serialize;
 /// A device for as long as it stays plugged in; a device plugged in again gets a
 /// new one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct DeviceId(pub u64);
 
 impl std::fmt::Display for DeviceId {
@@ -18,6 +19,7 @@ impl std::fmt::Display for DeviceId {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum Backend {
     Hidraw,
@@ -28,6 +30,7 @@ pub enum Backend {
 
 /// Who a device is and what it can do.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct DeviceInfo {
     pub id: DeviceId,
     pub backend: Backend,
@@ -41,6 +44,7 @@ pub struct DeviceInfo {
     pub serial: String,
     /// The device profile applied, `None` for none.
     pub profile: Option<String>,
+    #[cfg_attr(feature = "ts", ts(type = "Record<string, unknown>"))]
     pub capabilities: Capabilities,
     /// One line on what it offers, for people.
     pub summary: String,
@@ -98,6 +102,7 @@ pub enum DeviceEvent {
 /// Why a device that was found is not used: what the user can do differs
 /// (a udev rule, closing another application, the settings).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "kebab-case")]
 pub enum DeviceProblem {
     /// The node cannot be opened: the udev rule is missing.

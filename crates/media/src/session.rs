@@ -126,8 +126,20 @@ fn inband_detector(negotiated: &Negotiated) -> Option<InbandDetector> {
 }
 
 impl MediaSession {
+    /// A stream whose SSRC, first sequence number and timestamp are drawn
+    /// from the operating system's randomness.
     pub fn new(negotiated: Negotiated) -> Self {
-        let mut rng = rand::rng();
+        Self::with_rng(negotiated, &mut rand::rng())
+    }
+
+    /// A stream drawing its random values from `seed` (the phone hands each
+    /// call one from its own seeded generator).
+    pub fn seeded(negotiated: Negotiated, seed: u64) -> Self {
+        use rand::SeedableRng;
+        Self::with_rng(negotiated, &mut rand::rngs::StdRng::seed_from_u64(seed))
+    }
+
+    fn with_rng(negotiated: Negotiated, rng: &mut impl rand::Rng) -> Self {
         let inband = inband_detector(&negotiated);
         let ssrc: u32 = rng.random();
         let cname = format!("hookswitch-{:016x}", rng.random::<u64>());

@@ -23,6 +23,7 @@ const REPLAY_WINDOW: usize = 128;
 /// Whether a call's media is encrypted. Keys travel in the SDP, so SRTP is only
 /// used when the call's signaling runs over TLS (the phone decides that).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum SrtpMode {
     /// Plain RTP; `a=crypto` in an offer is ignored and RTP/SAVP refused.

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 /// Call handling of one account (or of calls that come to no account).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields, default)]
 pub struct CallHandling {
     /// Do not disturb: incoming calls are refused (or forwarded when busy).
@@ -48,7 +49,9 @@ impl Default for CallHandling {
 }
 
 /// Why a call was forwarded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "kebab-case")]
 pub enum ForwardReason {
     Always,
     Busy,
@@ -66,6 +69,12 @@ impl std::str::FromStr for ForwardReason {
                 "unknown forwarding {other:?} (always, busy or no-answer)"
             )),
         }
+    }
+}
+
+impl std::fmt::Display for ForwardReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
     }
 }
 

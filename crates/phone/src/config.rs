@@ -175,6 +175,7 @@ impl Default for AudioSettings {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 pub struct AccountSettings {
     /// A short name to refer to the account (`--account work`).
@@ -208,6 +209,10 @@ pub struct AccountSettings {
     /// for PBXs that tell only subscribers (many send it unsolicited anyway).
     #[serde(default)]
     pub subscribe_voicemail: bool,
+    /// Calls to a bare number or name (and `tel:` links) go from this
+    /// account when none is named (else from the first account).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub default: bool,
     #[serde(default = "default_expires")]
     pub expires: u32,
     #[serde(default = "default_true")]
@@ -218,6 +223,30 @@ pub struct AccountSettings {
     pub codecs: Option<Vec<String>>,
 }
 
+impl AccountSettings {
+    /// An account `name` for the address of record `aor`, registering over
+    /// UDP, everything else as a fresh configuration file has it.
+    pub fn new(name: &str, aor: &str) -> AccountSettings {
+        AccountSettings {
+            name: name.into(),
+            aor: aor.into(),
+            display_name: None,
+            auth_user: None,
+            registrar: None,
+            outbound_proxy: None,
+            transport: default_transport(),
+            tls_ca_file: None,
+            srtp: SrtpMode::default(),
+            calls: None,
+            subscribe_voicemail: false,
+            default: false,
+            expires: default_expires(),
+            register: true,
+            codecs: None,
+        }
+    }
+}
+
 fn default_transport() -> String {
     "udp".into()
 }
@@ -226,6 +255,9 @@ fn default_expires() -> u32 {
 }
 fn default_true() -> bool {
     true
+}
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -365,6 +397,14 @@ impl Config {
         Ok(config)
     }
 
+    /// Loads `path`, changes it and saves it (a missing file starts from the
+    /// defaults): each writer changes only its part.
+    pub fn edit(path: &Path, change: impl FnOnce(&mut Config)) -> Result<(), ConfigError> {
+        let mut config = Config::load(path)?;
+        change(&mut config);
+        config.save(path)
+    }
+
     pub fn save(&self, path: &Path) -> Result<(), ConfigError> {
         let text = toml::to_string_pretty(self).map_err(|e| ConfigError::Invalid(e.to_string()))?;
         if let Some(dir) = path.parent() {
@@ -403,6 +443,11 @@ impl Config {
         if !matches!(self.devices.reject_status, 486 | 480 | 603) {
             return Err(ConfigError::Invalid(
                 "devices.reject_status: 486, 480 or 603".into(),
+            ));
+        }
+        if self.accounts.iter().filter(|a| a.default).count() > 1 {
+            return Err(ConfigError::Invalid(
+                "only one account can be the default".into(),
             ));
         }
         let mut names: Vec<&str> = self.accounts.iter().map(|a| a.name.as_str()).collect();

@@ -3,19 +3,23 @@
 
 use std::net::SocketAddr;
 
-use hookswitch_sip::ua::{Config as UaConfig, UserAgent};
-use tokio::sync::{broadcast, mpsc, oneshot};
+use hookswitch_sip::ua::Config as UaConfig;
+use rand::SeedableRng;
+use tokio::sync::{broadcast, mpsc, oneshot, watch};
 
-use crate::api::{CallId, CallStats, CallSummary, DeviceActivity, EngineError, PhoneEvent};
-use crate::audio::{AudioSpec, Gain, MAX_PERCENT, RingSound};
-use crate::call_handling::ForwardReason;
+use crate::action::{Action, Reply};
 use crate::config::{Config, account_config};
-use crate::desk::{Desk, DeskConfig};
-use crate::driver::desk::DeskEdge;
-use crate::driver::nat::Nat;
-use crate::driver::transport::Transports;
-use crate::driver::{Command, Driver, DriverSettings, HandlingChange};
-use crate::local_address::LocalAddress;
+use crate::core::{CoreSettings, Output, PhoneCore};
+use crate::driver::media::MediaEdge;
+use crate::driver::{Command, Driver, Outlets, Receivers};
+use crate::edge::local_address::LocalAddress;
+use crate::edge::media_pool::MediaPool;
+use crate::edge::nat::Nat;
+use crate::edge::persist::Persist;
+use crate::edge::transport::Transports;
+use crate::error::EngineError;
+use crate::event::{DeviceActivity, PhoneEvent};
+use crate::state::PhoneState;
 use hookswitch_devices::hotplug::{Hotplug, HotplugOptions};
 use hookswitch_devices::{DeviceEvent, DeviceManager, EventSink};
 
@@ -125,13 +129,24 @@ fn with_default_port(name: &str, port: u16) -> String {
 /// Passwords by account name, found by the caller (keyring, environment, prompt).
 pub type Passwords = std::collections::HashMap<String, String>;
 
+/// How an engine starts, beyond its configuration.
+#[derive(Debug, Clone, Default)]
+pub struct StartOptions {
+    /// Save settings changed at run time (DND, forwarding, sound devices)
+    /// to this configuration file, whichever face changed them.
+    pub persist_to: Option<std::path::PathBuf>,
+    /// Seed the phone's randomness (tags, Call-IDs, keys): the same seed and
+    /// the same inputs give the same bytes. `None`: the system's randomness.
+    pub seed: Option<u64>,
+}
+
 #[derive(Clone)]
 pub struct Engine {
     commands: mpsc::Sender<Command>,
     events: broadcast::Sender<PhoneEvent>,
+    state: watch::Receiver<PhoneState>,
     local: SocketAddr,
     devices: DeviceManager,
-    phone_audio: AudioSpec,
     activity: broadcast::Sender<DeviceActivity>,
 }
 
@@ -144,6 +159,15 @@ impl Engine {
         config: &Config,
         passwords: &Passwords,
     ) -> Result<(Engine, broadcast::Receiver<PhoneEvent>), EngineError> {
+        Self::start_with(config, passwords, StartOptions::default()).await
+    }
+
+    /// As `start`, with `options`.
+    pub async fn start_with(
+        config: &Config,
+        passwords: &Passwords,
+        options: StartOptions,
+    ) -> Result<(Engine, broadcast::Receiver<PhoneEvent>), EngineError> {
         config
             .validate()
             .map_err(|e| EngineError::Config(e.to_string()))?;
@@ -153,11 +177,11 @@ impl Engine {
             .iter()
             .filter_map(|a| a.tls_ca_file.clone())
             .collect();
-        let tls = crate::driver::tls::client_config(&ca_files)
+        let tls = crate::edge::tls::client_config(&ca_files)
             .map_err(|e| EngineError::Config(e.to_string()))?;
         let tls_server = match (&config.sip.tls_certificate, &config.sip.tls_private_key) {
             (Some(cert), Some(key)) => Some(
-                crate::driver::tls::server_config(cert, key)
+                crate::edge::tls::server_config(cert, key)
                     .map_err(|e| EngineError::Config(e.to_string()))?,
             ),
             (None, None) => None,
@@ -179,6 +203,7 @@ impl Engine {
             Some(name) => resolve_stun_server(name).await,
             None => None,
         };
+        let now = std::time::Instant::now();
         let nat = Nat::new(
             LocalAddress::from_config(config, bound.ip()),
             Some(std::time::Duration::from_secs(
@@ -186,7 +211,7 @@ impl Engine {
             )),
             bound.port(),
             stun_server,
-            std::time::Instant::now(),
+            now,
         );
         let local = nat.advertised();
         let accounts = config
@@ -195,96 +220,100 @@ impl Engine {
             .map(|a| account_config(a, passwords.get(&a.name).cloned()))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| EngineError::Config(e.to_string()))?;
-        let ua = UserAgent::new(UaConfig {
+        let ua = UaConfig {
             local,
             timers: config.timers(),
             accounts,
             contact_user: config.sip.user.clone(),
             keepalive: config.keepalive(),
             tls_port: tls_port.then(|| bound.port().wrapping_add(1)),
-        });
-        let (events, first_subscriber) = broadcast::channel(1024);
-        let settings = DriverSettings {
-            codecs: config
-                .codecs()
-                .map_err(|e| EngineError::Config(e.to_string()))?,
-            account_codecs: config
-                .account_codecs()
-                .map_err(|e| EngineError::Config(e.to_string()))?,
-            account_srtp: config.account_srtp(),
-            handling: config.call_handling(),
-            telephone_event: config.audio.telephone_event,
-            comfort_noise: config.audio.comfort_noise,
-            rtcp_xr: config.audio.rtcp_xr,
-            rtcp_mux: config.audio.rtcp_mux,
-            echo_cancellation: config.audio.echo_cancellation,
-            ring: config.audio.ring_device.clone().map(|device| {
-                let sound = config
-                    .audio
-                    .ring_file
-                    .clone()
-                    .map_or(RingSound::DoubleRing, RingSound::File);
-                (device, sound)
-            }),
-            rtcp_interval: std::time::Duration::from_millis(config.audio.rtcp_interval_ms.max(500)),
-            accept_p2p: config.sip.accept_p2p,
-            only_from_registrar: config.sip.only_from_registrar,
-            account_names: config.accounts.iter().map(|a| a.name.clone()).collect(),
-            echo: match crate::echo::EchoService::start().await {
-                Ok(e) => Some(e),
-                Err(e) => {
-                    tracing::warn!("the echo test is not available: {e}");
-                    None
-                }
-            },
         };
+        let echo = match crate::echo::EchoService::start().await {
+            Ok(e) => Some(e),
+            Err(e) => {
+                tracing::warn!("the echo test is not available: {e}");
+                None
+            }
+        };
+        let settings = CoreSettings::from_config(config, echo.as_ref().map(|e| e.address))
+            .map_err(|e| EngineError::Config(e.to_string()))?;
+        let rng = match options.seed {
+            Some(seed) => rand::rngs::StdRng::seed_from_u64(seed),
+            None => rand::make_rng(),
+        };
+        let mut core = PhoneCore::new(ua, settings, rng, now);
+        // The first events (Ready, the settings as they are) go to the
+        // first subscriber; they are not saved back to the file they came from.
+        let (events, first_subscriber) = broadcast::channel(1024);
+        while let Some(o) = core.poll_output() {
+            if let Output::Event(e) = o {
+                let _ = events.send(e);
+            }
+        }
+        let (state_tx, state) = watch::channel(core.state().clone());
         let (devices, device_rx, hotplug) = start_devices(config);
         plug_simulated_devices(&devices, &config.devices.simulated)?;
         let (activity, _) = broadcast::channel(256);
-        let desk = DeskEdge::new(
-            Desk::new(DeskConfig {
-                dial_plan: config.dialing.clone(),
-                reject_status: config.devices.reject_status,
-                ring_back_after: std::time::Duration::from_secs(config.devices.ring_back_secs),
-                volume_step: config.devices.volume_step.max(1),
-            }),
-            devices.clone(),
-            hotplug,
-            config.devices.clone(),
-            config.audio.tones,
-            config.accounts.first().map(|a| a.name.clone()),
-            activity.clone(),
-        );
-        let (driver, media_rx) = Driver::new(
-            ua,
+        let (media, media_rx) = MediaEdge::new(std::time::Duration::from_millis(
+            config.audio.rtcp_interval_ms.max(500),
+        ));
+        let driver = Driver {
+            core,
             transports,
+            media_pool: stun_server.map(|s| MediaPool::start(s, nat.local_ip())),
             nat,
-            stun_server,
-            desk,
-            settings,
-            events.clone(),
-        );
+            media,
+            devices: devices.clone(),
+            _hotplug: hotplug,
+            outlets: Outlets {
+                events: events.clone(),
+                state: state_tx,
+                activity: activity.clone(),
+            },
+            persist: options.persist_to.map(Persist::new),
+            _echo: echo,
+        };
         let (commands, commands_rx) = mpsc::channel(64);
-        let _ = events.send(PhoneEvent::Ready {
-            sip: local.to_string(),
-        });
+        let receivers = Receivers {
+            commands: commands_rx,
+            inbound: inbound_rx,
+            media: media_rx,
+            devices: device_rx,
+        };
         tokio::spawn(async move {
-            let reply = driver
-                .run(commands_rx, inbound_rx, media_rx, device_rx)
-                .await;
-            if let Some(reply) = reply {
+            if let Some(reply) = driver.run(receivers).await {
                 let _ = reply.send(());
             }
         });
         let engine = Engine {
             commands,
             events,
+            state,
             local,
             devices,
-            phone_audio: config.devices.audio(None),
             activity,
         };
         Ok((engine, first_subscriber))
+    }
+
+    /// Asks the phone to do something: the one vocabulary every face uses.
+    pub async fn act(&self, action: Action) -> Result<Reply, EngineError> {
+        let (tx, rx) = oneshot::channel();
+        self.commands
+            .send(Command::Act(action, tx))
+            .await
+            .map_err(|_| EngineError::Stopped)?;
+        rx.await.map_err(|_| EngineError::Stopped)?
+    }
+
+    /// The phone's state now.
+    pub fn state(&self) -> PhoneState {
+        self.state.borrow().clone()
+    }
+
+    /// The phone's state, as it changes.
+    pub fn watch_state(&self) -> watch::Receiver<PhoneState> {
+        self.state.clone()
     }
 
     /// The address peers reach us at.
@@ -295,15 +324,12 @@ impl Engine {
     /// How fast device input reached the wire and state changes the LEDs
     /// (the last 10,000 of each).
     pub async fn desk_latency(&self) -> Result<crate::driver::latency::DeskLatency, EngineError> {
-        self.ask(|reply| Command::DeskLatency { reply }).await
-    }
-
-    /// The phone's own sound (the configured microphone and speaker, the
-    /// system's by default): for calls answered or placed from the local API
-    /// (`hookswitch answer` against `hookswitch run`) rather than a script's
-    /// files and tones.
-    pub fn phone_audio(&self) -> AudioSpec {
-        self.phone_audio.clone()
+        let (tx, rx) = oneshot::channel();
+        self.commands
+            .send(Command::DeskLatency(tx))
+            .await
+            .map_err(|_| EngineError::Stopped)?;
+        rx.await.map_err(|_| EngineError::Stopped)
     }
 
     /// The call-control devices the engine drives (also to plug in simulated
@@ -323,171 +349,12 @@ impl Engine {
         self.activity.subscribe()
     }
 
-    async fn ask<T>(
-        &self,
-        make: impl FnOnce(oneshot::Sender<T>) -> Command,
-    ) -> Result<T, EngineError> {
-        let (tx, rx) = oneshot::channel();
-        self.commands
-            .send(make(tx))
-            .await
-            .map_err(|_| EngineError::Stopped)?;
-        rx.await.map_err(|_| EngineError::Stopped)
-    }
-
-    /// Places a call. `target`: a SIP URI, `user@host`, or a number at the account's domain.
-    pub async fn call(
-        &self,
-        target: &str,
-        account: Option<&str>,
-        audio: AudioSpec,
-    ) -> Result<CallId, EngineError> {
-        let (target, account) = (target.to_string(), account.map(str::to_string));
-        self.ask(|reply| Command::Call {
-            target,
-            account,
-            audio,
-            reply,
-        })
-        .await?
-    }
-
-    pub async fn answer(&self, call: CallId, audio: AudioSpec) -> Result<(), EngineError> {
-        self.ask(|reply| Command::Answer { call, audio, reply })
-            .await?
-    }
-
-    pub async fn reject(&self, call: CallId, status: u16) -> Result<(), EngineError> {
-        self.ask(|reply| Command::Reject {
-            call,
-            status,
-            reply,
-        })
-        .await?
-    }
-
-    /// Hangs up one call, or all of them.
-    pub async fn hangup(&self, call: Option<CallId>) -> Result<(), EngineError> {
-        self.ask(|reply| Command::Hangup { call, reply }).await?
-    }
-
-    pub async fn send_dtmf(&self, call: CallId, keys: &str) -> Result<(), EngineError> {
-        let keys = keys.to_string();
-        self.ask(|reply| Command::Dtmf { call, keys, reply })
-            .await?
-    }
-
-    pub async fn set_mute(&self, call: CallId, muted: bool) -> Result<(), EngineError> {
-        self.ask(|reply| Command::Mute { call, muted, reply })
-            .await?
-    }
-
-    /// Turns do-not-disturb on or off for an account (`None`: calls to no
-    /// account). Not saved: the configuration file keeps the start-up value.
-    pub async fn set_dnd(&self, account: Option<&str>, on: bool) -> Result<(), EngineError> {
-        let account = account.map(str::to_string);
-        self.ask(|reply| Command::Handling {
-            account,
-            change: HandlingChange::Dnd(on),
-            reply,
-        })
-        .await?
-    }
-
-    /// Sets (`Some(target)`: a SIP URI or a number at the account's domain) or
-    /// clears one kind of call forwarding of an account.
-    pub async fn set_forward(
-        &self,
-        account: Option<&str>,
-        reason: ForwardReason,
-        target: Option<String>,
-    ) -> Result<(), EngineError> {
-        let account = account.map(str::to_string);
-        self.ask(|reply| Command::Handling {
-            account,
-            change: HandlingChange::Forward(reason, target),
-            reply,
-        })
-        .await?
-    }
-
-    /// Blind transfer: asks the other side of `call` to call `target` (a SIP
-    /// URI or a number at the account's domain). `TransferProgress` events
-    /// follow; once the target answers, this call ends.
-    pub async fn transfer(&self, call: CallId, target: &str) -> Result<(), EngineError> {
-        let target = target.to_string();
-        self.ask(|reply| Command::Transfer {
-            call,
-            target,
-            reply,
-        })
-        .await?
-    }
-
-    /// Attended transfer: the other side of `call` is asked to call the other
-    /// side of `consult` (our second call) in our place (REFER with Replaces).
-    /// Both our calls end once it has.
-    pub async fn transfer_attended(
-        &self,
-        call: CallId,
-        consult: CallId,
-    ) -> Result<(), EngineError> {
-        self.ask(|reply| Command::TransferAttended {
-            call,
-            consult,
-            reply,
-        })
-        .await?
-    }
-
-    /// Puts an established call on hold (a re-INVITE offering `sendonly`; our
-    /// microphone stops at once) or resumes it (`sendrecv`). The outcome comes
-    /// as `MediaUpdated` (or `HoldFailed` if the peer refuses).
-    pub async fn set_hold(&self, call: CallId, held: bool) -> Result<(), EngineError> {
-        self.ask(|reply| Command::Hold { call, held, reply })
-            .await?
-    }
-
-    /// A call's media figures so far: packets, loss, jitter, round trip (once
-    /// the peer's RTCP has named one of our reports), MOS.
-    pub async fn call_stats(&self, call: CallId) -> Result<CallStats, EngineError> {
-        self.ask(|reply| Command::Stats { call, reply }).await?
-    }
-
-    /// Sets a call's volume in percent of its own level (100 = unchanged,
-    /// 0 = silent, at most `audio::MAX_PERCENT`): `speaker` is what the user
-    /// hears, `microphone` what the other side hears. `None` leaves one as is.
-    pub async fn set_volume(
-        &self,
-        call: CallId,
-        speaker: Option<u16>,
-        microphone: Option<u16>,
-    ) -> Result<(), EngineError> {
-        let gain = |p: Option<u16>| -> Result<Option<Gain>, EngineError> {
-            p.map(|p| {
-                Gain::from_percent(p).ok_or_else(|| {
-                    EngineError::Audio(format!("volume {p}% is above {MAX_PERCENT}%"))
-                })
-            })
-            .transpose()
-        };
-        let (speaker, microphone) = (gain(speaker)?, gain(microphone)?);
-        self.ask(|reply| Command::Volume {
-            call,
-            speaker,
-            microphone,
-            reply,
-        })
-        .await?
-    }
-
-    pub async fn calls(&self) -> Result<Vec<CallSummary>, EngineError> {
-        self.ask(|reply| Command::Calls { reply }).await
-    }
-
     /// Hangs up, unregisters (waiting up to 3 s for the registrar), and stops.
     pub async fn shutdown(&self) {
-        let _ = self.ask(|reply| Command::Shutdown { reply }).await;
+        let (tx, rx) = oneshot::channel();
+        if self.commands.send(Command::Shutdown(tx)).await.is_ok() {
+            let _ = rx.await;
+        }
     }
 }
 

@@ -9,12 +9,14 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::api::{CallId, PhoneEvent};
+use crate::event::{CallId, PhoneEvent};
 
 /// Entries kept; the file is rewritten when it holds a quarter more.
 const KEEP: usize = 1000;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "HistoryEntry"))]
 pub struct Entry {
     pub outgoing: bool,
     /// Who: the caller (incoming) or the number dialled (outgoing).
@@ -133,7 +135,7 @@ impl History {
                 // Deflected calls may never have been announced as incoming.
                 self.start(*call, false, from, account, now);
                 if let Some(open) = self.open.get_mut(call) {
-                    open.entry.reason = reason.clone();
+                    open.entry.reason = reason.as_str().to_string();
                 }
             }
             PhoneEvent::Established { call, .. } => {
@@ -145,7 +147,7 @@ impl History {
             PhoneEvent::Ended { call, reason, .. } => {
                 let mut open = self.open.remove(call)?;
                 if open.entry.reason.is_empty() {
-                    open.entry.reason = reason.clone();
+                    open.entry.reason = reason.as_str().to_string();
                 }
                 open.entry.talked = open.answered_at.map_or(0, |t| now.saturating_sub(t));
                 open.entry.missed = !open.entry.outgoing && !open.entry.answered;
@@ -245,7 +247,7 @@ mod tests {
     fn ended(call: CallId, reason: &str) -> PhoneEvent {
         PhoneEvent::Ended {
             call,
-            reason: reason.into(),
+            reason: serde_json::from_value(serde_json::json!(reason)).unwrap(),
             status: None,
             detail: None,
             stats: None,
@@ -310,7 +312,7 @@ mod tests {
                 call: 7,
                 from: "sip:eve@example.com".into(),
                 account: None,
-                reason: "dnd".into(),
+                reason: crate::event::DeflectReason::Dnd,
                 forwarded_to: None,
                 status: 486,
             },

@@ -1,23 +1,39 @@
-//! The Hookswitch engine: one API over the SIP user agent, media and audio, which
-//! the CLI, the desktop app and the local API all drive.
+//! The Hookswitch engine: one API over the SIP user agent, media, audio and
+//! the devices on the desk, which the CLI, the desktop app and the local API
+//! all drive: [`Action`]s in, [`PhoneEvent`]s and one [`PhoneState`] out.
+//!
+//! - `core/`: the phone as a sans-IO state machine (every call rule);
+//! - `driver/`: the thin tokio loop that runs it against real time;
+//! - `edge/`: sockets, the advertised address, the configuration file;
+//! - `engine.rs`: the handle every face holds.
 
-pub mod api;
+pub mod action;
 pub mod audio;
 pub mod call_handling;
 pub mod config;
 pub mod control;
+pub mod core;
 pub mod desk;
 mod driver;
 pub mod echo;
+mod edge;
 mod engine;
+pub mod error;
+pub mod event;
 pub mod history;
 pub mod links;
-mod local_address;
 pub mod probe;
+pub mod state;
 
-pub use api::{CallId, CallStats, CallSummary, DeviceActivity, EngineError, PhoneEvent};
+pub use action::{Action, Reply};
 pub use audio::AudioSpec;
 pub use config::Config;
+pub use core::target_uri;
 pub use driver::latency::{DeskLatency, Percentiles};
-pub use driver::{HandlingChange, target_uri};
-pub use engine::{Engine, Passwords};
+pub use engine::{Engine, Passwords, StartOptions};
+pub use error::EngineError;
+pub use event::{
+    AddressCause, CallId, CallStats, DeflectReason, DeviceActivity, DeviceChange, EndReason,
+    MediaDirection, PhoneEvent, RegistrationPhase,
+};
+pub use state::PhoneState;

@@ -7,12 +7,14 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::api::PhoneEvent;
 use crate::config::{AccountSettings, Config};
 use crate::engine::{Engine, Passwords};
+use crate::event::{PhoneEvent, RegistrationPhase};
 
 /// What went wrong, in the terms the account wizard explains.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "ProbeProblem"))]
 #[serde(rename_all = "snake_case")]
 pub enum Problem {
     /// 401/407 after our credentials, or 403: user name or password.
@@ -30,6 +32,8 @@ pub enum Problem {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "ProbeOutcome"))]
 pub struct Outcome {
     pub registered: bool,
     pub problem: Option<Problem>,
@@ -74,8 +78,16 @@ pub async fn registration(
                     detail,
                     status,
                     ..
-                }) if state == "registered" || state == "failed" => {
-                    break classify(state == "registered", status, detail.unwrap_or_default());
+                }) if matches!(
+                    state,
+                    RegistrationPhase::Registered | RegistrationPhase::Failed
+                ) =>
+                {
+                    break classify(
+                        state == RegistrationPhase::Registered,
+                        status,
+                        detail.unwrap_or_default(),
+                    );
                 }
                 Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
                 Err(tokio::sync::broadcast::error::RecvError::Closed) => {

@@ -156,9 +156,16 @@ impl DigestClient {
         &self.challenge
     }
 
-    /// The `Authorization` value for a request, with a fresh client nonce.
-    pub fn authorize(&mut self, creds: &Credentials, method: &str, uri: &str) -> String {
-        let cnonce = format!("{:016x}", rand::rng().random::<u64>());
+    /// The `Authorization` value for a request, with a fresh client nonce
+    /// drawn from `rng` (the user agent's, so a seeded run repeats itself).
+    pub fn authorize(
+        &mut self,
+        creds: &Credentials,
+        method: &str,
+        uri: &str,
+        rng: &mut impl rand::Rng,
+    ) -> String {
+        let cnonce = format!("{:016x}", rng.random::<u64>());
         self.authorize_with_cnonce(creds, method, uri, &cnonce)
     }
 
@@ -308,8 +315,9 @@ mod tests {
             username: "u".into(),
             password: "p".into(),
         };
-        client.authorize(&creds, "REGISTER", "sip:example.com");
-        let second = client.authorize(&creds, "REGISTER", "sip:example.com");
+        let rng = &mut rand::rng();
+        client.authorize(&creds, "REGISTER", "sip:example.com", rng);
+        let second = client.authorize(&creds, "REGISTER", "sip:example.com", rng);
         assert_eq!(field(&second, "nc"), "00000002");
     }
 
@@ -320,7 +328,8 @@ mod tests {
             username: "bob".into(),
             password: "zanzibar".into(),
         };
-        let auth = DigestClient::new(ch).authorize(&creds, "REGISTER", "sip:biloxi.com");
+        let auth =
+            DigestClient::new(ch).authorize(&creds, "REGISTER", "sip:biloxi.com", &mut rand::rng());
         assert!(!auth.contains("qop"));
         let ha1 = Algorithm::Md5.hash("bob:biloxi.com:zanzibar");
         let ha2 = Algorithm::Md5.hash("REGISTER:sip:biloxi.com");

@@ -12,6 +12,7 @@
 //! benchmark installs has no debounce, so presses can follow each other as
 //! fast as the calls allow.
 
+use hookswitch_tests::Phone;
 use std::time::{Duration, Instant};
 
 use hookswitch_devices::hid::simulated::SimulatedHandle;
@@ -105,7 +106,7 @@ async fn main() {
         let direction = if i % 2 == 0 { "sendonly" } else { "sendrecv" };
         wait(
             &mut b_events,
-            |e| matches!(e, PhoneEvent::MediaUpdated { direction: d, .. } if d == direction),
+            |e| matches!(e, PhoneEvent::MediaUpdated { direction: d, .. } if d.as_str() == direction),
         )
         .await;
     }
@@ -118,7 +119,7 @@ async fn main() {
         &flash,
     );
 
-    let call = b.calls().await.expect("calls")[0].call;
+    let call = b.state().calls[0].id;
     for i in 0..PRESSES / 2 {
         b.set_mute(call, i % 2 == 0).await.expect("mute");
         // Phone Mute (report 2 bit 2) pressed and released.

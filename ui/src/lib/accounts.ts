@@ -49,6 +49,7 @@ export function toSettings(f: AccountForm): AccountSettings {
     registrar: registrar === "" ? null : registrar.startsWith("sip") ? registrar : `sip:${registrar}`,
     outbound_proxy: null,
     transport: f.transport,
+    srtp: "off",
     subscribe_voicemail: false,
     expires: 600,
     register: true,

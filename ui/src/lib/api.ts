@@ -1,42 +1,43 @@
 // The only module that talks to the shell: Tauri commands in, events out.
+// Everything the phone does is one `Action` through `phone`.
 
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type {
   AccountSettings,
+  Action,
   CallStats,
+  ControlReply,
   DesktopSettings,
   DeviceActivity,
   Devices,
+  ForwardReason,
   HistoryEntry,
   PhoneEvent,
+  PhoneState,
   ProbeOutcome,
   Reply,
   Snapshot,
 } from "./types";
 
-/** A call-control request (crates/phone/src/control.rs). */
-export type Request =
-  | { cmd: "call"; target: string; account?: string | null }
-  | { cmd: "answer"; call: number }
-  | { cmd: "reject"; call: number; status?: number }
-  | { cmd: "hangup"; call?: number | null }
-  | { cmd: "dtmf"; call: number; keys: string }
-  | { cmd: "mute"; call: number; muted: boolean }
-  | { cmd: "hold"; call: number; held: boolean }
-  | { cmd: "transfer"; call: number; target?: string; to_call?: number }
-  | { cmd: "stats"; call: number }
-  | { cmd: "volume"; call: number; speaker?: number; microphone?: number }
-  | { cmd: "answer_or_hang_up" };
-
-/** Sends a request; a refusal becomes an Error with the engine's words. */
-export async function phone(request: Request): Promise<unknown> {
-  const reply = await invoke<Reply>("phone", { request });
-  if (!reply.ok) throw new Error(reply.error ?? "refused");
+/** Asks the phone; a refusal becomes an Error with the engine's words. */
+export async function phone(request: Action): Promise<Reply> {
+  const reply = await invoke<ControlReply>("phone", { request });
+  if (!reply.ok || !reply.result) throw new Error(reply.error ?? "refused");
   return reply.result;
 }
 
-export const stats = (call: number) => phone({ cmd: "stats", call }) as Promise<CallStats>;
+export async function stats(call: number): Promise<CallStats> {
+  const reply = await phone({ cmd: "stats", call });
+  if (typeof reply === "object" && "stats" in reply) return reply.stats;
+  throw new Error("no figures");
+}
+
+export const setDnd = (on: boolean, account?: string) => phone({ cmd: "dnd", on, account });
+export const setForward = (when: ForwardReason, target: string | null, account?: string) =>
+  phone({ cmd: "forward", when, target: target ?? undefined, account });
+export const setSoundDevices = (microphone: string, speaker: string, ringDevice: string | null) =>
+  phone({ cmd: "sound_devices", microphone, speaker, ring_device: ringDevice ?? undefined });
 
 export const snapshot = () => invoke<Snapshot>("snapshot");
 export const history = () => invoke<HistoryEntry[]>("history");
@@ -47,13 +48,9 @@ export const saveAccount = (account: AccountSettings, password: string | null) =
   invoke<void>("save_account", { account, password });
 export const removeAccount = (name: string) => invoke<void>("remove_account", { name });
 export const saveSettings = (settings: DesktopSettings) => invoke<void>("save_settings", { settings });
-export const setAudio = (microphone: string, speaker: string, ringDevice: string | null) =>
-  invoke<void>("set_audio", { microphone, speaker, ringDevice });
-export const setDnd = (on: boolean, account: string | null = null) => invoke<void>("set_dnd", { on, account });
-export const setForward = (when: "always" | "busy" | "no-answer", target: string | null, account: string | null = null) =>
-  invoke<void>("set_forward", { when, target, account });
 
 export interface Listeners {
+  state: (s: PhoneState) => void;
   phone: (e: PhoneEvent) => void;
   activity: (a: DeviceActivity) => void;
   history: (h: HistoryEntry) => void;
@@ -63,6 +60,7 @@ export interface Listeners {
 
 export async function subscribe(on: Listeners): Promise<UnlistenFn> {
   const offs = await Promise.all([
+    listen<PhoneState>("state", (e) => on.state(e.payload)),
     listen<PhoneEvent>("phone", (e) => on.phone(e.payload)),
     listen<DeviceActivity>("device-activity", (e) => on.activity(e.payload)),
     listen<HistoryEntry>("history", (e) => on.history(e.payload)),

@@ -1,70 +1,73 @@
 import { describe, expect, it } from "vitest";
-import { apply, empty, focused, fromSummaries, ringing, talkTime, type CallsState } from "./calls";
-import type { PhoneEvent } from "./types";
+import { connectedSince, noteText, otherCalls, ringing, shownCall, talkTime } from "./calls";
+import type { CallView, PhoneState } from "./types";
 
-const run = (events: PhoneEvent[], start: CallsState = empty) =>
-  events.reduce((s, e, i) => apply(s, e, 1000 * (i + 1)), start);
+const call = (id: number, phase: CallView["phase"], more: Partial<CallView> = {}): CallView => ({
+  id,
+  outgoing: phase !== "incoming",
+  remote: `sip:${id}@example.com`,
+  account: null,
+  phase,
+  held: false,
+  muted: false,
+  speaker_percent: 100,
+  microphone_percent: 100,
+  codec: null,
+  encryption: null,
+  media_direction: null,
+  note: null,
+  replaces: null,
+  ...more,
+});
+
+const state = (calls: CallView[], focus: number | null = null): PhoneState => ({
+  sip: null,
+  media_address: null,
+  registrations: {},
+  handling: [],
+  dnd: false,
+  voicemail: [],
+  sound: { microphone: "auto", speaker: "auto", ring_device: null },
+  calls,
+  focus,
+  dialing: null,
+  devices: [],
+  unusable_devices: [],
+  leds: { off_hook: false, ring: false, mute: false, hold: false, message_waiting: false, dnd: false, ringer: false },
+});
 
 describe("calls", () => {
-  it("an outgoing call goes calling, ringing, connected, ended", () => {
-    let s = run([
-      { event: "calling", call: 1, to: "sip:bob@example.com", account: null },
-      { event: "progress", call: 1, status: 180, reason: "Ringing" },
-    ]);
-    expect(focused(s)?.phase).toBe("ringing-out");
-    expect(focused(s)?.note).toBe("180 Ringing");
-    s = apply(s, { event: "established", call: 1, codec: "PCMU", remote_media: null, encryption: null }, 5000);
-    expect(focused(s)).toMatchObject({ phase: "connected", connectedAt: 5000, codec: "PCMU", note: null });
-    s = apply(s, { event: "ended", call: 1, reason: "remote", status: null, detail: null, stats: null }, 9000);
-    expect(s).toEqual({ calls: [], focus: null });
-  });
-
   it("a ringing call does not take the panel from the call in progress", () => {
-    const s = run([
-      { event: "calling", call: 1, to: "sip:bob@example.com", account: null },
-      { event: "established", call: 1, codec: "opus", remote_media: null, encryption: null },
-      { event: "incoming_call", call: 2, from: "Carol <sip:carol@example.com>", to: "x", account: null, answer_after: null, replaces: null },
-    ]);
-    expect(s.focus).toBe(1);
+    // The phone's focus is the ringing call when none is active...
+    const s = state([call(1, "connected", { held: true }), call(2, "incoming")], 2);
+    expect(shownCall(s, null)?.id).toBe(1);
     expect(ringing(s).map((c) => c.id)).toEqual([2]);
-    const answered = apply(s, { event: "established", call: 2, codec: "opus", remote_media: null, encryption: null }, 9);
-    expect(answered.focus).toBe(2);
-    const after = apply(answered, { event: "ended", call: 2, reason: "local", status: null, detail: null, stats: null }, 10);
-    expect(after.focus).toBe(1);
+    // ...and the call the buttons act on otherwise.
+    const t = state([call(1, "connected", { held: true }), call(3, "connected")], 3);
+    expect(shownCall(t, null)?.id).toBe(3);
+    expect(otherCalls(t, shownCall(t, null)).map((c) => c.id)).toEqual([1]);
   });
 
-  it("mute, hold and a refused hold follow the engine", () => {
-    let s = run([
-      { event: "calling", call: 3, to: "x", account: null },
-      { event: "muted", call: 3, muted: true },
-      { event: "held", call: 3, held: true },
-    ]);
-    expect(focused(s)).toMatchObject({ muted: true, held: true });
-    s = apply(s, { event: "hold_failed", call: 3, held: false, status: 488 }, 0);
-    expect(focused(s)).toMatchObject({ held: true, note: "resume refused (488)" });
-    s = apply(s, { event: "volume", call: 3, speaker_percent: 150, microphone_percent: null }, 0);
-    expect(focused(s)).toMatchObject({ speaker: 150, microphone: 100 });
+  it("the call the user picked stays shown while it lasts", () => {
+    const s = state([call(1, "connected", { held: true }), call(3, "connected")], 3);
+    expect(shownCall(s, 1)?.id).toBe(1);
+    expect(shownCall(state([call(3, "connected")], 3), 1)?.id).toBe(3);
+    expect(shownCall(state([]), 1)).toBeNull();
   });
 
-  it("events for unknown calls and repeated announcements change nothing", () => {
-    const s = run([{ event: "calling", call: 1, to: "x", account: null }]);
-    expect(apply(s, { event: "muted", call: 9, muted: true }, 0)).toBe(s);
-    expect(apply(s, { event: "calling", call: 1, to: "x", account: null }, 0)).toBe(s);
+  it("notes read as a line", () => {
+    expect(noteText({ kind: "progress", status: 180, reason: "Ringing" })).toBe("180 Ringing");
+    expect(noteText({ kind: "hold_refused", held: false, status: 488 })).toBe("resume refused (488)");
+    expect(noteText({ kind: "transfer", status: 200, done: true })).toBe("transfer: 200 (done)");
+    expect(noteText(null)).toBeNull();
   });
 
-  it("a reloaded window starts from the engine's list", () => {
-    const s = fromSummaries(
-      [
-        { call: 3, outgoing: false, remote: "sip:e@f", established: true, held: true },
-        { call: 4, outgoing: false, remote: "sip:a@b", established: false, held: false },
-        { call: 5, outgoing: true, remote: "sip:c@d", established: true, held: false },
-      ],
-      77,
-    );
-    expect(s.calls.map((c) => c.phase)).toEqual(["connected", "incoming", "connected"]);
-    expect(s.calls.map((c) => c.held)).toEqual([true, false, false]);
-    expect(s.focus).toBe(5);
-    expect(s.calls[2].connectedAt).toBe(77);
+  it("talk timers start when a call is first seen connected", () => {
+    const first = connectedSince({}, state([call(1, "connected"), call(2, "calling")]), 5000);
+    expect(first).toEqual({ 1: 5000 });
+    const later = connectedSince(first, state([call(1, "connected"), call(2, "connected")]), 9000);
+    expect(later).toEqual({ 1: 5000, 2: 9000 });
+    expect(connectedSince(later, state([call(2, "connected")]), 9500)).toEqual({ 2: 9000 });
   });
 
   it("talk time reads as m:ss and h:mm:ss", () => {

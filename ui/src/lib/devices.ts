@@ -1,15 +1,5 @@
-// Devices found but not used: kept from the phone's events, with the help
-// each needs.
-import type { PhoneEvent, View } from "./types";
-
-type DeviceEvent = PhoneEvent & { event: "device" };
-
-/** Follows a device event: an unusable one is kept by path; one unplugged
- * (removed, no device number) is forgotten. */
-export function followDevice(view: View, e: DeviceEvent): void {
-  if (e.change === "unusable") view.unusable_devices[e.name] = e;
-  else if (e.change === "removed" && e.device === null) delete view.unusable_devices[e.name];
-}
+// Devices found but not used, from the phone's state, with the help each needs.
+import type { PhoneState } from "./types";
 
 export interface Unusable {
   path: string;
@@ -19,10 +9,10 @@ export interface Unusable {
   needsUdevRule: boolean;
 }
 
-export function unusableDevices(view: View | undefined): Unusable[] {
-  return Object.entries(view?.unusable_devices ?? {}).map(([path, e]) => ({
-    path,
-    detail: e.detail ?? "",
-    needsUdevRule: e.problem === "no-access",
+export function unusableDevices(state: PhoneState | null): Unusable[] {
+  return (state?.unusable_devices ?? []).map((d) => ({
+    path: d.path,
+    detail: d.detail ?? "",
+    needsUdevRule: d.problem === "no-access",
   }));
 }

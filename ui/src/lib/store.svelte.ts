@@ -1,10 +1,11 @@
-// The window's state: a snapshot when it loads, then the engine's events.
-// Views read it; actions go to the engine and come back as events.
+// The window's state: the phone's own state as the engine publishes it
+// (calls, registrations, DND, devices), the app's settings from a snapshot,
+// and what only the window has (the page, the text being typed, the live
+// view of device activity). Actions go to the engine and come back as state.
 
 import * as api from "./api";
-import { apply, empty, fromSummaries, type CallsState } from "./calls";
-import { followDevice } from "./devices";
-import type { DeviceActivity, DeviceState, HistoryEntry, PhoneEvent, Snapshot } from "./types";
+import { connectedSince } from "./calls";
+import type { DeviceActivity, DeviceState, HistoryEntry, PhoneEvent, PhoneState, Snapshot } from "./types";
 
 export type Page = "phone" | "history" | "devices" | "settings";
 
@@ -18,12 +19,15 @@ const ACTIVITY_KEPT = 40;
 
 class PhoneStore {
   snapshot = $state<Snapshot | null>(null);
-  calls = $state<CallsState>(empty);
+  /** The phone's state: the engine's, never rebuilt here. */
+  phone = $state<PhoneState | null>(null);
   history = $state<HistoryEntry[]>([]);
   activity = $state<ActivityLine[]>([]);
   leds = $state<Record<number, DeviceState>>({});
-  /** Digits typed on a device keypad, while dialing. */
-  deviceDialing = $state<string | null>(null);
+  /** The call the user chose to see in the panel (else the phone's focus). */
+  picked = $state<number | null>(null);
+  /** When each connected call was first seen connected, for its timer. */
+  connectedAt = $state<Record<number, number>>({});
   dialText = $state("");
   page = $state<Page>("phone");
   /** The last refusal, shown until dismissed or replaced. */
@@ -33,6 +37,7 @@ class PhoneStore {
 
   async start() {
     await api.subscribe({
+      state: (s) => this.onState(s),
       phone: (e) => this.onEvent(e),
       activity: (a) => this.onActivity(a),
       history: (h) => (this.history = [h, ...this.history].slice(0, 200)),
@@ -49,43 +54,30 @@ class PhoneStore {
     try {
       const snap = await api.snapshot();
       this.snapshot = snap;
-      this.calls = fromSummaries(snap.calls, Date.now());
+      this.onState(snap.state);
       this.history = await api.history();
     } catch (e) {
       this.error = String(e);
     }
   }
 
+  onState(s: PhoneState) {
+    const before = this.phone;
+    this.phone = s;
+    this.connectedAt = connectedSince(this.connectedAt, s, Date.now());
+    if (before && before.devices.length + before.unusable_devices.length !== s.devices.length + s.unusable_devices.length) {
+      this.devicesChanged++;
+    }
+  }
+
   onEvent(e: PhoneEvent) {
-    this.calls = apply(this.calls, e, Date.now());
     // A call placed or answered from anywhere (the headset, the hot key, a
     // link, the Devices page) brings its panel into view.
-    if (e.event === "calling" || e.event === "established") this.page = "phone";
-    const snap = this.snapshot;
-    if (!snap) return;
-    switch (e.event) {
-      case "ready":
-      case "address_changed":
-        snap.view.sip = e.sip;
-        break;
-      case "registration":
-        snap.view.registrations[e.account] = e;
-        break;
-      case "dnd":
-        snap.view.dnd[e.account ?? ""] = e.on;
-        if (e.account === null) snap.handling.dnd = e.on;
-        break;
-      case "message_waiting":
-        snap.view.message_waiting[e.account ?? ""] = e;
-        break;
-      case "dialing":
-        this.deviceDialing = e.done ? null : e.digits;
-        break;
-      case "device":
-        followDevice(snap.view, e);
-        this.devicesChanged++;
-        break;
+    if (e.event === "calling" || e.event === "established") {
+      this.page = "phone";
+      this.picked = e.call;
     }
+    if (e.event === "device") this.devicesChanged++;
   }
 
   onActivity(a: DeviceActivity) {
@@ -97,8 +89,8 @@ class PhoneStore {
     this.activity = [{ at: Date.now(), device: a.device, text }, ...this.activity].slice(0, ACTIVITY_KEPT);
   }
 
-  /** Sends a request; a refusal is shown, not thrown. */
-  async act(request: api.Request): Promise<unknown> {
+  /** Asks the phone; a refusal is shown, not thrown. */
+  async act(request: Parameters<typeof api.phone>[0]): Promise<unknown> {
     try {
       const result = await api.phone(request);
       this.error = null;

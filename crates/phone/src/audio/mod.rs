@@ -126,7 +126,8 @@ impl AudioSink for Tee {
 }
 
 /// What the user asked a call to play and record.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct AudioSpec {
     /// A WAV file to play into the call; `None` for silence.
     pub play: Option<std::path::PathBuf>,

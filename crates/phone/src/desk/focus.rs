@@ -3,7 +3,7 @@
 use hookswitch_hid::DeviceState;
 
 use super::{Desk, DeskCall, Keypad, RingBack, Stage};
-use crate::api::CallId;
+use crate::event::CallId;
 
 impl Desk {
     /// The call in progress that is not held (being placed or connected);

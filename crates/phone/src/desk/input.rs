@@ -5,7 +5,9 @@ use std::time::Instant;
 use hookswitch_devices::DeviceId;
 use hookswitch_hid::PhoneInput;
 
-use super::{Collect, Desk, DeskAction, Keypad, LocalTone, RingBack, Stage};
+use crate::action::Action;
+
+use super::{Collect, Desk, DeskOutput, Keypad, LocalTone, RingBack, Stage};
 
 impl Desk {
     /// A gesture on device `device`.
@@ -32,7 +34,8 @@ impl Desk {
             PhoneInput::Reject => {
                 if let Some(r) = self.ringing().map(|c| c.id) {
                     let status = self.cfg.reject_status;
-                    self.actions.push_back(DeskAction::Reject(r, status));
+                    self.actions
+                        .push_back(DeskOutput::Act(Action::Reject { call: r, status }));
                 }
             }
             PhoneInput::Key(key) => self.key(now, key),
@@ -43,13 +46,20 @@ impl Desk {
                     && let Some(number) = self.last_dialed.clone()
                 {
                     self.busy_tone = false;
-                    self.actions.push_back(DeskAction::Place(number));
+                    self.actions.push_back(DeskOutput::Act(Action::Call {
+                        target: number,
+                        account: None,
+                        audio: None,
+                    }));
                 }
             }
             PhoneInput::MuteToggle => {
                 if let Some(c) = self.active() {
                     let (id, muted) = (c.id, c.muted);
-                    self.actions.push_back(DeskAction::Mute(id, !muted));
+                    self.actions.push_back(DeskOutput::Act(Action::Mute {
+                        call: id,
+                        muted: !muted,
+                    }));
                 }
             }
             PhoneInput::Mute(on) => {
@@ -57,13 +67,19 @@ impl Desk {
                     && c.muted != on
                 {
                     let id = c.id;
-                    self.actions.push_back(DeskAction::Mute(id, on));
+                    self.actions.push_back(DeskOutput::Act(Action::Mute {
+                        call: id,
+                        muted: on,
+                    }));
                 }
             }
             PhoneInput::Hold => self.hold_button(),
             PhoneInput::Flash => self.flash(),
             PhoneInput::Transfer => self.transfer_button(now),
-            PhoneInput::Dnd => self.actions.push_back(DeskAction::Dnd(!self.dnd)),
+            PhoneInput::Dnd => self.actions.push_back(DeskOutput::Act(Action::Dnd {
+                on: !self.dnd,
+                account: None,
+            })),
             PhoneInput::VolumeUp | PhoneInput::VolumeDown => {
                 let up = input == PhoneInput::VolumeUp;
                 if let Some(c) = self.active() {
@@ -77,10 +93,11 @@ impl Desk {
                     };
                     if level != c.speaker_percent {
                         let call = c.id;
-                        self.actions.push_back(DeskAction::Volume {
+                        self.actions.push_back(DeskOutput::Act(Action::Volume {
                             call,
-                            speaker_percent: level,
-                        });
+                            speaker: Some(level),
+                            microphone: None,
+                        }));
                     }
                 }
             }
@@ -101,18 +118,23 @@ impl Desk {
             return;
         }
         if let Some(r) = self.ringing().map(|c| c.id) {
-            self.actions.push_back(DeskAction::Answer(r));
+            self.actions.push_back(DeskOutput::Act(Action::Answer {
+                call: r,
+                audio: None,
+            }));
             return;
         }
         if let RingBack::Ringing(call) = self.ring_back {
             self.ring_back = RingBack::None;
-            self.actions.push_back(DeskAction::Hold(call, false));
+            self.actions
+                .push_back(DeskOutput::Act(Action::Hold { call, held: false }));
             return;
         }
         if self.latest_held().is_some() {
             // A held call waits: lifting takes it back rather than dialing.
             let call = self.latest_held().map(|c| c.id).unwrap_or_default();
-            self.actions.push_back(DeskAction::Hold(call, false));
+            self.actions
+                .push_back(DeskOutput::Act(Action::Hold { call, held: false }));
             return;
         }
         self.busy_tone = false;
@@ -121,8 +143,8 @@ impl Desk {
             deadline: now + self.cfg.dial_plan.first_digit(),
         };
         self.actions
-            .push_back(DeskAction::Tone(Some(LocalTone::Dial)));
-        self.events.push_back(crate::api::PhoneEvent::Dialing {
+            .push_back(DeskOutput::Tone(Some(LocalTone::Dial)));
+        self.events.push_back(crate::event::PhoneEvent::Dialing {
             digits: String::new(),
             done: false,
         });
@@ -153,15 +175,18 @@ impl Desk {
             self.hang_up_active();
         } else if let Some(r) = self.ringing().map(|c| c.id) {
             let status = self.cfg.reject_status;
-            self.actions.push_back(DeskAction::Reject(r, status));
+            self.actions
+                .push_back(DeskOutput::Act(Action::Reject { call: r, status }));
         } else if let Some(h) = self.latest_held().map(|c| c.id) {
-            self.actions.push_back(DeskAction::Hangup(h));
+            self.actions
+                .push_back(DeskOutput::Act(Action::Hangup { call: Some(h) }));
         }
     }
 
     fn hang_up_active(&mut self) {
         if let Some(a) = self.active().map(|c| c.id) {
-            self.actions.push_back(DeskAction::Hangup(a));
+            self.actions
+                .push_back(DeskOutput::Act(Action::Hangup { call: Some(a) }));
         }
     }
 
@@ -174,11 +199,11 @@ impl Desk {
                 let collected = self.cfg.dial_plan.key(digits, key);
                 let typed = digits.clone();
                 if first {
-                    self.actions.push_back(DeskAction::Tone(None));
+                    self.actions.push_back(DeskOutput::Tone(None));
                 }
                 match collected {
                     Collect::Dial(number) => self.dial(number),
-                    Collect::More => self.events.push_back(crate::api::PhoneEvent::Dialing {
+                    Collect::More => self.events.push_back(crate::event::PhoneEvent::Dialing {
                         digits: typed,
                         done: false,
                     }),
@@ -198,7 +223,10 @@ impl Desk {
             Keypad::Calls => match self.active() {
                 Some(c) if c.stage == Stage::Connected => {
                     let id = c.id;
-                    self.actions.push_back(DeskAction::Dtmf(id, key));
+                    self.actions.push_back(DeskOutput::Act(Action::Dtmf {
+                        call: id,
+                        keys: key.to_string(),
+                    }));
                 }
                 _ => tracing::debug!(key = %key, "a key with no call and no dial tone"),
             },
@@ -227,11 +255,17 @@ impl Desk {
     fn hold_button(&mut self) {
         if let Some(a) = self.active().filter(|c| c.stage == Stage::Connected) {
             let id = a.id;
-            self.actions.push_back(DeskAction::Hold(id, true));
+            self.actions.push_back(DeskOutput::Act(Action::Hold {
+                call: id,
+                held: true,
+            }));
         } else if self.active().is_none()
             && let Some(h) = self.latest_held().map(|c| c.id)
         {
-            self.actions.push_back(DeskAction::Hold(h, false));
+            self.actions.push_back(DeskOutput::Act(Action::Hold {
+                call: h,
+                held: false,
+            }));
         }
     }
 
@@ -246,19 +280,40 @@ impl Desk {
         let held = self.latest_held().map(|c| c.id);
         match (active, ringing, held) {
             (Some(a), Some(r), _) => {
-                self.actions.push_back(DeskAction::Hold(a, true));
-                self.actions.push_back(DeskAction::Answer(r));
+                self.actions.push_back(DeskOutput::Act(Action::Hold {
+                    call: a,
+                    held: true,
+                }));
+                self.actions.push_back(DeskOutput::Act(Action::Answer {
+                    call: r,
+                    audio: None,
+                }));
             }
             (Some(a), None, Some(h)) => {
-                self.actions.push_back(DeskAction::Hold(a, true));
-                self.actions.push_back(DeskAction::Hold(h, false));
+                self.actions.push_back(DeskOutput::Act(Action::Hold {
+                    call: a,
+                    held: true,
+                }));
+                self.actions.push_back(DeskOutput::Act(Action::Hold {
+                    call: h,
+                    held: false,
+                }));
             }
-            (Some(a), None, None) => self.actions.push_back(DeskAction::Hold(a, true)),
+            (Some(a), None, None) => self.actions.push_back(DeskOutput::Act(Action::Hold {
+                call: a,
+                held: true,
+            })),
             (None, Some(r), _) if self.active().is_none() => {
-                self.actions.push_back(DeskAction::Answer(r));
+                self.actions.push_back(DeskOutput::Act(Action::Answer {
+                    call: r,
+                    audio: None,
+                }));
             }
             (None, None, Some(h)) if self.active().is_none() => {
-                self.actions.push_back(DeskAction::Hold(h, false));
+                self.actions.push_back(DeskOutput::Act(Action::Hold {
+                    call: h,
+                    held: false,
+                }));
             }
             _ => {}
         }
@@ -279,10 +334,11 @@ impl Desk {
             return;
         };
         if let Some(held) = self.latest_held().map(|c| c.id) {
-            self.actions.push_back(DeskAction::TransferAttended {
-                call: held,
-                consult: active,
-            });
+            self.actions
+                .push_back(DeskOutput::Act(Action::TransferAttended {
+                    call: held,
+                    to_call: active,
+                }));
         } else {
             self.keypad = Keypad::Transferring {
                 call: active,

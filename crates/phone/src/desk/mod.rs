@@ -15,7 +15,8 @@ use std::time::{Duration, Instant};
 
 use hookswitch_devices::DeviceId;
 
-use crate::api::{CallId, PhoneEvent};
+use crate::action::Action;
+use crate::event::{CallId, PhoneEvent};
 use dial_plan::Collect;
 pub use dial_plan::DialPlan;
 
@@ -28,37 +29,16 @@ pub enum LocalTone {
     Busy,
 }
 
-/// What the desk asks of the engine.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DeskAction {
-    /// Call this number (rewritten by the dial plan) from the desk's account.
-    Place(String),
-    Answer(CallId),
-    Reject(CallId, u16),
-    Hangup(CallId),
-    Dtmf(CallId, char),
-    Mute(CallId, bool),
-    Hold(CallId, bool),
-    Transfer {
-        call: CallId,
-        target: String,
-    },
-    /// Ask the peer of `call` to take our place in `consult`.
-    TransferAttended {
-        call: CallId,
-        consult: CallId,
-    },
-    Dnd(bool),
-    /// The call's earpiece level, in percent.
-    Volume {
-        call: CallId,
-        speaker_percent: u16,
-    },
+/// What the desk asks for: a verb of the one vocabulary, carried out as any
+/// face's is, or a tone on the acting device's speaker.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DeskOutput {
+    Act(Action),
     /// Start (or with `None`, stop) a local tone.
     Tone(Option<LocalTone>),
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct DeskConfig {
     pub dial_plan: DialPlan,
     /// The answer when a ringing call is declined from a device.
@@ -144,7 +124,7 @@ pub struct Desk {
     mwi_by_account: BTreeMap<Option<String>, bool>,
     last_dialed: Option<String>,
     clock: u64,
-    actions: VecDeque<DeskAction>,
+    actions: VecDeque<DeskOutput>,
     events: VecDeque<PhoneEvent>,
 }
 
@@ -198,7 +178,7 @@ impl Desk {
         if self.handset_lifted() && self.active().is_none() && !self.busy_tone {
             self.busy_tone = true;
             self.actions
-                .push_back(DeskAction::Tone(Some(LocalTone::Busy)));
+                .push_back(DeskOutput::Tone(Some(LocalTone::Busy)));
         }
     }
 
@@ -212,7 +192,7 @@ impl Desk {
         self.lifted.iter().any(|d| !self.following.contains(d))
     }
 
-    pub fn poll_action(&mut self) -> Option<DeskAction> {
+    pub fn poll_output(&mut self) -> Option<DeskOutput> {
         self.actions.pop_front()
     }
 
@@ -273,7 +253,11 @@ impl Desk {
             digits: number.clone(),
             done: true,
         });
-        self.actions.push_back(DeskAction::Place(number));
+        self.actions.push_back(DeskOutput::Act(Action::Call {
+            target: number,
+            account: None,
+            audio: None,
+        }));
     }
 
     /// Dialing given up (hung up, or no key for too long).
@@ -281,7 +265,7 @@ impl Desk {
         if let Keypad::Dialing { digits, .. } = &self.keypad {
             if digits.is_empty() {
                 // The dial tone still plays (the first key stops it).
-                self.actions.push_back(DeskAction::Tone(None));
+                self.actions.push_back(DeskOutput::Tone(None));
             }
             self.keypad = Keypad::Calls;
             self.events.push_back(PhoneEvent::Dialing {
@@ -296,7 +280,7 @@ impl Desk {
         self.keypad = Keypad::Calls;
         if let Some(target) = target {
             self.actions
-                .push_back(DeskAction::Transfer { call, target });
+                .push_back(DeskOutput::Act(Action::Transfer { call, target }));
         }
     }
 

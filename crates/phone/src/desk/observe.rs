@@ -4,8 +4,8 @@
 
 use std::time::Instant;
 
-use super::{Desk, DeskAction, DeskCall, Keypad, LocalTone, RingBack, Stage};
-use crate::api::PhoneEvent;
+use super::{Desk, DeskCall, DeskOutput, Keypad, LocalTone, RingBack, Stage};
+use crate::event::{EndReason, PhoneEvent};
 
 impl Desk {
     pub fn on_event(&mut self, now: Instant, e: &PhoneEvent) {
@@ -16,7 +16,7 @@ impl Desk {
                 if matches!(self.keypad, Keypad::Dialing { .. }) {
                     // Placed elsewhere (the app) while the desk had dial tone.
                     self.keypad = Keypad::Calls;
-                    self.actions.push_back(DeskAction::Tone(None));
+                    self.actions.push_back(DeskOutput::Tone(None));
                 }
                 self.stop_busy_tone();
                 self.ring_back = RingBack::None;
@@ -64,7 +64,7 @@ impl Desk {
                 self.dnd_by_account.insert(account.clone(), *on);
                 self.dnd = self.dnd_by_account.values().any(|on| *on);
             }
-            PhoneEvent::Ended { call, reason, .. } => self.ended(now, *call, reason),
+            PhoneEvent::Ended { call, reason, .. } => self.ended(now, *call, *reason),
             PhoneEvent::MessageWaiting {
                 account, waiting, ..
             } => {
@@ -75,7 +75,7 @@ impl Desk {
         }
     }
 
-    fn add(&mut self, call: crate::api::CallId, stage: Stage) {
+    fn add(&mut self, call: crate::event::CallId, stage: Stage) {
         if self.calls.iter().any(|c| c.id == call) {
             return;
         }
@@ -90,7 +90,7 @@ impl Desk {
         });
     }
 
-    fn ended(&mut self, now: Instant, call: crate::api::CallId, reason: &str) {
+    fn ended(&mut self, now: Instant, call: crate::event::CallId, reason: EndReason) {
         let Some(i) = self.calls.iter().position(|c| c.id == call) else {
             return;
         };
@@ -106,12 +106,12 @@ impl Desk {
         if !was_active || self.active().is_some() {
             return;
         }
-        if self.handset_lifted() && reason != "local" && was_connected {
+        if self.handset_lifted() && reason != EndReason::Local && was_connected {
             // A lifted handset hears that the other side is gone until it is
             // put back.
             self.busy_tone = true;
             self.actions
-                .push_back(DeskAction::Tone(Some(LocalTone::Busy)));
+                .push_back(DeskOutput::Tone(Some(LocalTone::Busy)));
         } else if !self.handset_lifted() {
             self.schedule_ring_back(now);
         }
@@ -129,7 +129,7 @@ impl Desk {
     pub(super) fn stop_busy_tone(&mut self) {
         if self.busy_tone {
             self.busy_tone = false;
-            self.actions.push_back(DeskAction::Tone(None));
+            self.actions.push_back(DeskOutput::Tone(None));
         }
     }
 }

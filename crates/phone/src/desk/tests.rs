@@ -6,8 +6,9 @@ use std::time::{Duration, Instant};
 use hookswitch_devices::DeviceId;
 use hookswitch_hid::PhoneInput::{self, *};
 
-use super::{Desk, DeskAction, DeskConfig, LocalTone};
-use crate::api::{CallId, PhoneEvent};
+use super::{Desk, DeskConfig, DeskOutput, LocalTone};
+use crate::action::Action;
+use crate::event::{CallId, PhoneEvent};
 
 const HEADSET: DeviceId = DeviceId(1);
 const HANDSET: DeviceId = DeviceId(2);
@@ -25,21 +26,21 @@ impl Bench {
         }
     }
 
-    fn press(&mut self, device: DeviceId, input: PhoneInput) -> Vec<DeskAction> {
+    fn press(&mut self, device: DeviceId, input: PhoneInput) -> Vec<DeskOutput> {
         self.desk.on_input(self.now, device, input);
         self.actions()
     }
 
-    fn actions(&mut self) -> Vec<DeskAction> {
-        std::iter::from_fn(|| self.desk.poll_action()).collect()
+    fn actions(&mut self) -> Vec<DeskOutput> {
+        std::iter::from_fn(|| self.desk.poll_output()).collect()
     }
 
-    fn event(&mut self, e: PhoneEvent) -> Vec<DeskAction> {
+    fn event(&mut self, e: PhoneEvent) -> Vec<DeskOutput> {
         self.desk.on_event(self.now, &e);
         self.actions()
     }
 
-    fn advance(&mut self, d: Duration) -> Vec<DeskAction> {
+    fn advance(&mut self, d: Duration) -> Vec<DeskOutput> {
         let until = self.now + d;
         while let Some(t) = self.desk.poll_timeout().filter(|t| *t <= until) {
             self.now = t;
@@ -77,10 +78,11 @@ impl Bench {
         });
     }
 
-    fn ended(&mut self, call: CallId, reason: &str) -> Vec<DeskAction> {
+    fn ended(&mut self, call: CallId, reason: &str) -> Vec<DeskOutput> {
+        let reason = serde_json::from_value(serde_json::json!(reason)).expect("an end reason");
         self.event(PhoneEvent::Ended {
             call,
-            reason: reason.into(),
+            reason,
             status: None,
             detail: None,
             stats: None,
@@ -112,7 +114,7 @@ fn idle_off_hook_gives_dial_tone_and_the_off_hook_led() {
     let mut b = Bench::new();
     assert_eq!(
         b.press(HANDSET, HookOff),
-        [DeskAction::Tone(Some(LocalTone::Dial))]
+        [DeskOutput::Tone(Some(LocalTone::Dial))]
     );
     assert!(b.desk.device_state().off_hook);
     assert_eq!(b.dialing_events(), [(String::new(), false)]);
@@ -122,7 +124,7 @@ fn idle_off_hook_gives_dial_tone_and_the_off_hook_led() {
 fn digits_stop_the_dial_tone_and_the_inter_digit_timeout_dials() {
     let mut b = Bench::new();
     b.press(HANDSET, HookOff);
-    assert_eq!(b.press(HANDSET, Key('2')), [DeskAction::Tone(None)]);
+    assert_eq!(b.press(HANDSET, Key('2')), [DeskOutput::Tone(None)]);
     for k in "001".chars() {
         b.advance(Duration::from_secs(3));
         assert!(
@@ -133,7 +135,11 @@ fn digits_stop_the_dial_tone_and_the_inter_digit_timeout_dials() {
     assert!(b.advance(Duration::from_millis(3999)).is_empty());
     assert_eq!(
         b.advance(Duration::from_millis(1)),
-        [DeskAction::Place("2001".into())]
+        [DeskOutput::Act(Action::Call {
+            target: "2001".into(),
+            account: None,
+            audio: None
+        })]
     );
     let events = b.dialing_events();
     assert_eq!(events.last(), Some(&("2001".to_string(), true)));
@@ -144,12 +150,26 @@ fn send_or_the_terminator_dials_at_once() {
     let mut b = Bench::new();
     b.press(HEADSET, HookToggle);
     b.press(HEADSET, Key('7'));
-    assert_eq!(b.press(HEADSET, Send), [DeskAction::Place("7".into())]);
+    assert_eq!(
+        b.press(HEADSET, Send),
+        [DeskOutput::Act(Action::Call {
+            target: "7".into(),
+            account: None,
+            audio: None
+        })]
+    );
     let mut b = Bench::new();
     b.press(HANDSET, HookOff);
     b.press(HANDSET, Key('4'));
     b.press(HANDSET, Key('2'));
-    assert_eq!(b.press(HANDSET, Key('#')), [DeskAction::Place("42".into())]);
+    assert_eq!(
+        b.press(HANDSET, Key('#')),
+        [DeskOutput::Act(Action::Call {
+            target: "42".into(),
+            account: None,
+            audio: None
+        })]
+    );
     // An emergency number needs no terminator.
     let mut b = Bench::new();
     b.press(HANDSET, HookOff);
@@ -157,7 +177,11 @@ fn send_or_the_terminator_dials_at_once() {
     b.press(HANDSET, Key('1'));
     assert_eq!(
         b.press(HANDSET, Key('2')),
-        [DeskAction::Place("112".into())]
+        [DeskOutput::Act(Action::Call {
+            target: "112".into(),
+            account: None,
+            audio: None
+        })]
     );
 }
 
@@ -170,25 +194,31 @@ fn on_hook_abandons_dialing_and_cancels_a_call_being_placed() {
     assert!(!b.desk.device_state().off_hook);
     // Dial tone with no key: putting down stops it.
     b.press(HANDSET, HookOff);
-    assert_eq!(b.press(HANDSET, HookOn), [DeskAction::Tone(None)]);
+    assert_eq!(b.press(HANDSET, HookOn), [DeskOutput::Tone(None)]);
     // Calling: the call is cancelled (the engine sends CANCEL for a hangup).
     b.press(HANDSET, HookOff);
     b.press(HANDSET, Key('5'));
     b.press(HANDSET, Send);
     b.calling(1, "5");
     assert!(b.desk.device_state().off_hook);
-    assert_eq!(b.press(HANDSET, HookOn), [DeskAction::Hangup(1)]);
+    assert_eq!(
+        b.press(HANDSET, HookOn),
+        [DeskOutput::Act(Action::Hangup { call: Some(1) })]
+    );
     // Drop does the same for a headset.
     b.ended(1, "cancelled");
     b.calling(2, "5");
-    assert_eq!(b.press(HEADSET, Drop), [DeskAction::Hangup(2)]);
+    assert_eq!(
+        b.press(HEADSET, Drop),
+        [DeskOutput::Act(Action::Hangup { call: Some(2) })]
+    );
 }
 
 #[test]
 fn no_key_after_lifting_gives_up_after_30_s() {
     let mut b = Bench::new();
     b.press(HEADSET, HookToggle);
-    assert_eq!(b.advance(Duration::from_secs(30)), [DeskAction::Tone(None)]);
+    assert_eq!(b.advance(Duration::from_secs(30)), [DeskOutput::Tone(None)]);
     assert!(!b.desk.device_state().off_hook);
 }
 
@@ -200,7 +230,11 @@ fn redial_calls_the_last_number_from_any_source() {
     b.ended(1, "rejected");
     assert_eq!(
         b.press(HEADSET, Redial),
-        [DeskAction::Place("sip:carol@example.org".into())]
+        [DeskOutput::Act(Action::Call {
+            target: "sip:carol@example.org".into(),
+            account: None,
+            audio: None
+        })]
     );
 }
 
@@ -211,7 +245,13 @@ fn a_ringing_call_rings_and_is_answered_by_lifting_or_the_button() {
         b.incoming(7);
         let s = b.desk.device_state();
         assert!(s.ring && s.ringer && !s.off_hook);
-        assert_eq!(b.press(device, gesture), [DeskAction::Answer(7)]);
+        assert_eq!(
+            b.press(device, gesture),
+            [DeskOutput::Act(Action::Answer {
+                call: 7,
+                audio: None
+            })]
+        );
         b.established(7);
         let s = b.desk.device_state();
         assert!(!s.ring && s.off_hook, "{gesture:?}");
@@ -222,7 +262,13 @@ fn a_ringing_call_rings_and_is_answered_by_lifting_or_the_button() {
 fn drop_or_the_reject_gesture_declines_a_ringing_call() {
     let mut b = Bench::new();
     b.incoming(3);
-    assert_eq!(b.press(HEADSET, Drop), [DeskAction::Reject(3, 486)]);
+    assert_eq!(
+        b.press(HEADSET, Drop),
+        [DeskOutput::Act(Action::Reject {
+            call: 3,
+            status: 486
+        })]
+    );
     let mut b = Bench {
         desk: Desk::new(DeskConfig {
             reject_status: 603,
@@ -231,7 +277,13 @@ fn drop_or_the_reject_gesture_declines_a_ringing_call() {
         now: Instant::now(),
     };
     b.incoming(3);
-    assert_eq!(b.press(HEADSET, Reject), [DeskAction::Reject(3, 603)]);
+    assert_eq!(
+        b.press(HEADSET, Reject),
+        [DeskOutput::Act(Action::Reject {
+            call: 3,
+            status: 603
+        })]
+    );
 }
 
 #[test]
@@ -239,7 +291,13 @@ fn keys_in_a_call_are_dtmf() {
     let mut b = Bench::new();
     b.connected(1);
     for k in ['5', '*', '#', 'A'] {
-        assert_eq!(b.press(HANDSET, Key(k)), [DeskAction::Dtmf(1, k)]);
+        assert_eq!(
+            b.press(HANDSET, Key(k)),
+            [DeskOutput::Act(Action::Dtmf {
+                call: 1,
+                keys: k.to_string()
+            })]
+        );
     }
 }
 
@@ -247,14 +305,26 @@ fn keys_in_a_call_are_dtmf() {
 fn mute_toggles_and_the_led_follows_the_engine_whoever_muted() {
     let mut b = Bench::new();
     b.connected(1);
-    assert_eq!(b.press(HEADSET, MuteToggle), [DeskAction::Mute(1, true)]);
+    assert_eq!(
+        b.press(HEADSET, MuteToggle),
+        [DeskOutput::Act(Action::Mute {
+            call: 1,
+            muted: true
+        })]
+    );
     assert!(!b.desk.device_state().mute, "the LED waits for the engine");
     b.event(PhoneEvent::Muted {
         call: 1,
         muted: true,
     });
     assert!(b.desk.device_state().mute);
-    assert_eq!(b.press(HEADSET, MuteToggle), [DeskAction::Mute(1, false)]);
+    assert_eq!(
+        b.press(HEADSET, MuteToggle),
+        [DeskOutput::Act(Action::Mute {
+            call: 1,
+            muted: false
+        })]
+    );
     // Muted from the app: the LED agrees, and an absolute mute switch that
     // already says so does not loop.
     b.event(PhoneEvent::Muted {
@@ -263,18 +333,36 @@ fn mute_toggles_and_the_led_follows_the_engine_whoever_muted() {
     });
     assert!(b.desk.device_state().mute);
     assert!(b.press(HEADSET, Mute(true)).is_empty(), "no mute loop");
-    assert_eq!(b.press(HEADSET, Mute(false)), [DeskAction::Mute(1, false)]);
+    assert_eq!(
+        b.press(HEADSET, Mute(false)),
+        [DeskOutput::Act(Action::Mute {
+            call: 1,
+            muted: false
+        })]
+    );
 }
 
 #[test]
 fn hold_holds_and_resumes_and_the_led_mirrors() {
     let mut b = Bench::new();
     b.connected(1);
-    assert_eq!(b.press(HEADSET, Hold), [DeskAction::Hold(1, true)]);
+    assert_eq!(
+        b.press(HEADSET, Hold),
+        [DeskOutput::Act(Action::Hold {
+            call: 1,
+            held: true
+        })]
+    );
     b.held(1, true);
     let s = b.desk.device_state();
     assert!(s.hold && !s.off_hook, "held: Hold LED, no Off-Hook");
-    assert_eq!(b.press(HEADSET, Hold), [DeskAction::Hold(1, false)]);
+    assert_eq!(
+        b.press(HEADSET, Hold),
+        [DeskOutput::Act(Action::Hold {
+            call: 1,
+            held: false
+        })]
+    );
     b.held(1, false);
     assert!(!b.desk.device_state().hold);
     // A refused hold puts the LED back.
@@ -296,14 +384,32 @@ fn flash_takes_the_waiting_call_then_swaps() {
     assert!(b.desk.device_state().ring, "call waiting rings");
     assert_eq!(
         b.press(HEADSET, Flash),
-        [DeskAction::Hold(1, true), DeskAction::Answer(2)]
+        [
+            DeskOutput::Act(Action::Hold {
+                call: 1,
+                held: true
+            }),
+            DeskOutput::Act(Action::Answer {
+                call: 2,
+                audio: None
+            })
+        ]
     );
     b.held(1, true);
     b.established(2);
     assert_eq!(b.desk.focused(), Some(2));
     assert_eq!(
         b.press(HEADSET, Flash),
-        [DeskAction::Hold(2, true), DeskAction::Hold(1, false)]
+        [
+            DeskOutput::Act(Action::Hold {
+                call: 2,
+                held: true
+            }),
+            DeskOutput::Act(Action::Hold {
+                call: 1,
+                held: false
+            })
+        ]
     );
     b.held(2, true);
     b.held(1, false);
@@ -314,9 +420,21 @@ fn flash_takes_the_waiting_call_then_swaps() {
 fn flash_alone_holds_and_resumes() {
     let mut b = Bench::new();
     b.connected(1);
-    assert_eq!(b.press(HEADSET, Flash), [DeskAction::Hold(1, true)]);
+    assert_eq!(
+        b.press(HEADSET, Flash),
+        [DeskOutput::Act(Action::Hold {
+            call: 1,
+            held: true
+        })]
+    );
     b.held(1, true);
-    assert_eq!(b.press(HEADSET, Flash), [DeskAction::Hold(1, false)]);
+    assert_eq!(
+        b.press(HEADSET, Flash),
+        [DeskOutput::Act(Action::Hold {
+            call: 1,
+            held: false
+        })]
+    );
 }
 
 #[test]
@@ -328,13 +446,19 @@ fn transfer_digits_send_is_a_blind_transfer() {
     b.press(HANDSET, Key('0'));
     assert_eq!(
         b.press(HANDSET, Send),
-        [DeskAction::Transfer {
+        [DeskOutput::Act(Action::Transfer {
             call: 1,
             target: "30".into()
-        }]
+        })]
     );
     // Keys go back to DTMF afterwards.
-    assert_eq!(b.press(HANDSET, Key('1')), [DeskAction::Dtmf(1, '1')]);
+    assert_eq!(
+        b.press(HANDSET, Key('1')),
+        [DeskOutput::Act(Action::Dtmf {
+            call: 1,
+            keys: "1".into()
+        })]
+    );
 }
 
 #[test]
@@ -346,10 +470,10 @@ fn transfer_with_a_held_call_is_attended() {
     b.established(2);
     assert_eq!(
         b.press(HEADSET, Transfer),
-        [DeskAction::TransferAttended {
+        [DeskOutput::Act(Action::TransferAttended {
             call: 1,
-            consult: 2
-        }]
+            to_call: 2
+        })]
     );
 }
 
@@ -360,13 +484,22 @@ fn hanging_up_leaves_a_held_call_that_rings_back() {
     b.held(1, true);
     b.calling(2, "carol");
     b.established(2);
-    assert_eq!(b.press(HEADSET, HookToggle), [DeskAction::Hangup(2)]);
+    assert_eq!(
+        b.press(HEADSET, HookToggle),
+        [DeskOutput::Act(Action::Hangup { call: Some(2) })]
+    );
     b.ended(2, "local");
     assert!(!b.desk.device_state().ring);
     b.advance(Duration::from_secs(2));
     let s = b.desk.device_state();
     assert!(s.ring && s.hold, "the held call rings back");
-    assert_eq!(b.press(HEADSET, HookToggle), [DeskAction::Hold(1, false)]);
+    assert_eq!(
+        b.press(HEADSET, HookToggle),
+        [DeskOutput::Act(Action::Hold {
+            call: 1,
+            held: false
+        })]
+    );
     b.held(1, false);
     let s = b.desk.device_state();
     assert!(!s.ring && s.off_hook && !s.hold);
@@ -380,10 +513,10 @@ fn a_remote_hangup_gives_a_lifted_handset_busy_tone_until_put_back() {
     b.established(1);
     assert_eq!(
         b.ended(1, "remote"),
-        [DeskAction::Tone(Some(LocalTone::Busy))]
+        [DeskOutput::Tone(Some(LocalTone::Busy))]
     );
     assert!(b.desk.device_state().off_hook);
-    assert_eq!(b.press(HANDSET, HookOn), [DeskAction::Tone(None)]);
+    assert_eq!(b.press(HANDSET, HookOn), [DeskOutput::Tone(None)]);
     assert!(!b.desk.device_state().off_hook);
     // A headset (toggle) just goes idle: its Off-Hook LED goes off.
     b.connected(2);
@@ -394,13 +527,25 @@ fn a_remote_hangup_gives_a_lifted_handset_busy_tone_until_put_back() {
 #[test]
 fn dnd_toggles_through_the_engine_and_the_led_follows() {
     let mut b = Bench::new();
-    assert_eq!(b.press(HEADSET, Dnd), [DeskAction::Dnd(true)]);
+    assert_eq!(
+        b.press(HEADSET, Dnd),
+        [DeskOutput::Act(Action::Dnd {
+            on: true,
+            account: None
+        })]
+    );
     b.event(PhoneEvent::Dnd {
         account: Some("work".into()),
         on: true,
     });
     assert!(b.desk.device_state().dnd);
-    assert_eq!(b.press(HEADSET, Dnd), [DeskAction::Dnd(false)]);
+    assert_eq!(
+        b.press(HEADSET, Dnd),
+        [DeskOutput::Act(Action::Dnd {
+            on: false,
+            account: None
+        })]
+    );
 }
 
 #[test]
@@ -409,10 +554,11 @@ fn volume_buttons_step_the_call_earpiece() {
     b.connected(1);
     assert_eq!(
         b.press(HEADSET, VolumeUp),
-        [DeskAction::Volume {
+        [DeskOutput::Act(Action::Volume {
             call: 1,
-            speaker_percent: 110
-        }]
+            speaker: Some(110),
+            microphone: None
+        })]
     );
     b.event(PhoneEvent::Volume {
         call: 1,
@@ -421,10 +567,11 @@ fn volume_buttons_step_the_call_earpiece() {
     });
     assert_eq!(
         b.press(HEADSET, VolumeDown),
-        [DeskAction::Volume {
+        [DeskOutput::Act(Action::Volume {
             call: 1,
-            speaker_percent: 100
-        }]
+            speaker: Some(100),
+            microphone: None
+        })]
     );
     assert!(Bench::new().press(HEADSET, VolumeUp).is_empty(), "no call");
 }
@@ -455,7 +602,7 @@ fn a_headset_whose_hook_follows_us_hears_no_busy_tone() {
     // Its next press is a lift again: dial tone.
     assert_eq!(
         b.press(HEADSET, HookOff),
-        [DeskAction::Tone(Some(LocalTone::Dial))]
+        [DeskOutput::Tone(Some(LocalTone::Dial))]
     );
     // Unplugged while lifted: it no longer holds the desk off-hook.
     b.desk.device_removed(HEADSET);
@@ -484,9 +631,16 @@ fn a_number_that_cannot_be_called_gives_a_lifted_handset_busy_tone() {
     let mut b = Bench::new();
     b.press(HANDSET, HookOff);
     b.press(HANDSET, Key('5'));
-    assert_eq!(b.press(HANDSET, Send), [DeskAction::Place("5".into())]);
+    assert_eq!(
+        b.press(HANDSET, Send),
+        [DeskOutput::Act(Action::Call {
+            target: "5".into(),
+            account: None,
+            audio: None
+        })]
+    );
     b.desk.place_failed();
-    assert_eq!(b.actions(), [DeskAction::Tone(Some(LocalTone::Busy))]);
+    assert_eq!(b.actions(), [DeskOutput::Tone(Some(LocalTone::Busy))]);
     assert!(b.desk.device_state().off_hook);
-    assert_eq!(b.press(HANDSET, HookOn), [DeskAction::Tone(None)]);
+    assert_eq!(b.press(HANDSET, HookOn), [DeskOutput::Tone(None)]);
 }

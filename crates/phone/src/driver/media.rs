@@ -1,112 +1,169 @@
-//! One task per call's audio: every 20 ms it takes a frame from the source, hands
-//! RTP to the socket, and plays a frame into the sink; in between it receives RTP.
+//! Calls' media at the edge: what the core asks to prepare (sockets and
+//! sound, opened before a call goes out or is answered), and one task per
+//! running call that moves 20 ms frames between the sound and the sans-IO
+//! `MediaSession`, and RTP between the session and its sockets.
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use hookswitch_devices::sound::echo::EchoCanceller;
 use hookswitch_media::MediaSession;
-use hookswitch_media::sdp::Negotiated;
-use tokio::net::UdpSocket;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 
-use crate::api::{CallId, CallStats, EngineError};
-use crate::audio::{AudioSink, AudioSource, CallRecorder, Gain, Meter};
+use crate::action::Reply;
+use crate::audio::{AudioSink, AudioSource, AudioSpec, CallRecorder, Meter};
+use crate::core::{MediaCommand, MediaReport, MediaStart};
+use crate::edge::sockets::MediaSockets;
+use crate::error::EngineError;
+use crate::event::{CallId, CallStats};
 
-/// A call's RTP socket and, on the next port, its RTCP socket.
-#[derive(Debug, Clone)]
-pub struct MediaSockets {
-    pub rtp: Arc<UdpSocket>,
-    pub rtcp: Arc<UdpSocket>,
-    /// Where peers send our RTP: the socket's own address, or the public one
-    /// a NAT gives it. Our SDP names this.
-    pub public: SocketAddr,
+/// A call's sockets and sound, opened ahead of its media.
+struct Prepared {
+    sockets: MediaSockets,
+    audio: AudioSpec,
+    rate: u32,
+    source: Box<dyn AudioSource>,
+    sink: Box<dyn AudioSink>,
+    recorder: Option<CallRecorder>,
 }
 
-impl MediaSockets {
-    /// An RTP socket on an even port of `ip` and RTCP on the next one (RFC 3550 11).
-    pub fn bind(ip: std::net::IpAddr) -> std::io::Result<MediaSockets> {
-        let mut last_error = None;
-        for _ in 0..50 {
-            let rtp = std::net::UdpSocket::bind(SocketAddr::new(ip, 0))?;
-            let local = rtp.local_addr()?;
-            if local.port() % 2 == 1 || local.port() == u16::MAX {
-                continue;
-            }
-            match std::net::UdpSocket::bind(SocketAddr::new(ip, local.port() + 1)) {
-                Ok(rtcp) => {
-                    rtp.set_nonblocking(true)?;
-                    rtcp.set_nonblocking(true)?;
-                    return Ok(MediaSockets {
-                        rtp: Arc::new(UdpSocket::from_std(rtp)?),
-                        rtcp: Arc::new(UdpSocket::from_std(rtcp)?),
-                        public: local,
-                    });
-                }
-                Err(e) => last_error = Some(e),
-            }
-        }
-        Err(last_error.unwrap_or_else(|| std::io::Error::other("no even/odd port pair free")))
-    }
-}
+type StatsReply = oneshot::Sender<Result<Reply, EngineError>>;
 
 /// Commands for a running media task.
-#[derive(Debug)]
-pub enum MediaControl {
-    Update(Negotiated),
-    Dtmf(String),
-    Mute(bool),
-    /// We hold the call (or resume it): the microphone stops going out.
-    Hold(bool),
-    /// The call's figures so far.
-    Stats(tokio::sync::oneshot::Sender<Result<CallStats, EngineError>>),
-    /// New gains for the earpiece and the microphone (`None`: unchanged).
-    Volume {
-        speaker: Option<Gain>,
-        microphone: Option<Gain>,
-    },
-    Stop,
+enum Control {
+    Command(MediaCommand),
+    Stats(StatsReply),
 }
 
-/// What a media task reports to the driver.
-#[derive(Debug)]
-pub enum MediaReport {
-    Dtmf(CallId, char),
-    /// Keys the peer cannot take as RFC 4733 events: send them by SIP INFO.
-    DtmfNeedsInfo(CallId, String),
-    SourceEnded(CallId),
-    Stopped(CallId, CallStats),
+pub struct MediaEdge {
+    prepared: HashMap<CallId, Prepared>,
+    running: HashMap<CallId, mpsc::UnboundedSender<Control>>,
+    reports: mpsc::UnboundedSender<(CallId, MediaReport)>,
+    rtcp_interval: Duration,
 }
 
-pub struct MediaTask {
-    pub control: mpsc::UnboundedSender<MediaControl>,
-}
-
-impl MediaTask {
-    pub fn spawn(
-        call: CallId,
-        sockets: MediaSockets,
-        negotiated: Negotiated,
-        audio: CallAudio,
+impl MediaEdge {
+    pub fn new(
         rtcp_interval: Duration,
-        reports: mpsc::UnboundedSender<MediaReport>,
-    ) -> MediaTask {
+    ) -> (MediaEdge, mpsc::UnboundedReceiver<(CallId, MediaReport)>) {
+        let (reports, rx) = mpsc::unbounded_channel();
+        let edge = MediaEdge {
+            prepared: HashMap::new(),
+            running: HashMap::new(),
+            reports,
+            rtcp_interval,
+        };
+        (edge, rx)
+    }
+
+    /// Opens a call's sound at `rate` on `sockets`: the public RTP address,
+    /// or why it could not be had.
+    pub fn prepare(
+        &mut self,
+        call: CallId,
+        audio: AudioSpec,
+        rate: u32,
+        sockets: std::io::Result<MediaSockets>,
+    ) -> Result<SocketAddr, String> {
+        let sockets = sockets.map_err(|e| format!("no media port: {e}"))?;
+        let source = audio.source(rate)?;
+        let sink = audio.sink(rate)?;
+        let recorder = audio.recorder(rate)?;
+        let public = sockets.public;
+        self.prepared.insert(
+            call,
+            Prepared {
+                sockets,
+                audio,
+                rate,
+                source,
+                sink,
+                recorder,
+            },
+        );
+        Ok(public)
+    }
+
+    pub fn release(&mut self, call: CallId) {
+        self.prepared.remove(&call);
+    }
+
+    /// Carries out a command; what a call without a task cannot do is
+    /// answered here (a stop is reported at once, figures are refused).
+    pub fn command(
+        &mut self,
+        call: CallId,
+        command: MediaCommand,
+        stats_reply: Option<StatsReply>,
+    ) -> Option<MediaReport> {
+        if let MediaCommand::Start(start) = command {
+            return self.start(call, *start).err().map(MediaReport::Failed);
+        }
+        let Some(task) = self.running.get(&call) else {
+            return match command {
+                MediaCommand::Stop => Some(MediaReport::Stopped(CallStats::default())),
+                _ => {
+                    if let Some(r) = stats_reply {
+                        let _ = r.send(Err(EngineError::WrongState));
+                    }
+                    None
+                }
+            };
+        };
+        let stop = command == MediaCommand::Stop;
+        let control = match (command, stats_reply) {
+            (MediaCommand::Stats(_), Some(reply)) => Control::Stats(reply),
+            (MediaCommand::Stats(_), None) => return None,
+            (c, _) => Control::Command(c),
+        };
+        let _ = task.send(control);
+        if stop {
+            self.running.remove(&call);
+        }
+        None
+    }
+
+    fn start(&mut self, call: CallId, start: MediaStart) -> Result<(), String> {
+        let mut p = self
+            .prepared
+            .remove(&call)
+            .ok_or("no media was prepared for the call")?;
+        let rate = start.negotiated.codec.sample_rate();
+        if rate != p.rate {
+            // The peer chose a codec of another rate: the sound reopens at it.
+            p.source = p.audio.source(rate)?;
+            p.sink = p.audio.sink(rate)?;
+            p.recorder = p.audio.recorder(rate)?;
+        }
+        let echo = p.audio.echo_canceller(start.echo_cancellation, rate);
         let (control, rx) = mpsc::unbounded_channel();
+        let audio = CallAudio {
+            source: p.source,
+            sink: p.sink,
+            recorder: p.recorder,
+            echo,
+        };
+        let reports = self.reports.clone();
         tokio::spawn(run(
             call,
-            sockets,
-            MediaSession::new(negotiated),
+            p.sockets,
+            start,
             audio,
-            rtcp_interval,
+            self.rtcp_interval,
             rx,
             reports,
         ));
-        MediaTask { control }
+        self.running.insert(call, control);
+        Ok(())
     }
 
-    pub fn send(&self, c: MediaControl) {
-        let _ = self.control.send(c);
+    /// At exit: every task stops.
+    pub fn stop_all(&mut self) {
+        for (_, task) in self.running.drain() {
+            let _ = task.send(Control::Command(MediaCommand::Stop));
+        }
+        self.prepared.clear();
     }
 }
 
@@ -140,31 +197,37 @@ fn rtcp_target(
 }
 
 /// Where a call's audio comes from and goes to.
-pub struct CallAudio {
-    pub source: Box<dyn AudioSource>,
-    pub sink: Box<dyn AudioSink>,
-    pub recorder: Option<CallRecorder>,
+struct CallAudio {
+    source: Box<dyn AudioSource>,
+    sink: Box<dyn AudioSink>,
+    recorder: Option<CallRecorder>,
     /// Removes the speaker's echo from the microphone (speakerphones).
-    pub echo: Option<EchoCanceller>,
+    echo: Option<EchoCanceller>,
 }
 
 async fn run(
     call: CallId,
     sockets: MediaSockets,
-    mut session: MediaSession,
+    start: MediaStart,
     audio: CallAudio,
     rtcp_interval: Duration,
-    mut control: mpsc::UnboundedReceiver<MediaControl>,
-    reports: mpsc::UnboundedSender<MediaReport>,
+    mut control: mpsc::UnboundedReceiver<Control>,
+    reports: mpsc::UnboundedSender<(CallId, MediaReport)>,
 ) {
+    let report = |r: MediaReport| {
+        let _ = reports.send((call, r));
+    };
     let CallAudio {
         mut source,
         mut sink,
         mut recorder,
         mut echo,
     } = audio;
+    let mut session = MediaSession::seeded(start.negotiated, start.seed);
+    session.set_muted(start.muted);
+    session.set_held(start.held);
     let mut silence = Vec::new();
-    let (mut speaker_gain, mut microphone_gain) = (Gain::UNITY, Gain::UNITY);
+    let (mut speaker_gain, mut microphone_gain) = (start.speaker, start.microphone);
     // The earpiece's copy of a frame, at the user's volume (the recording
     // keeps the call's own level).
     let mut heard = Vec::new();
@@ -188,7 +251,7 @@ async fn run(
             _ = tick.tick() => {
                 if source_live && !source.read_frame(&mut frame) {
                     source_live = false;
-                    let _ = reports.send(MediaReport::SourceEnded(call));
+                    report(MediaReport::SourceEnded);
                 }
                 if let Some(e) = &mut echo {
                     e.capture(&mut frame);
@@ -226,7 +289,7 @@ async fn run(
                     r.write(sent, &played);
                 }
                 while let Some(key) = session.poll_dtmf() {
-                    let _ = reports.send(MediaReport::Dtmf(call, key));
+                    report(MediaReport::Dtmf(key));
                 }
             }
             _ = tokio::time::sleep_until(rtcp_due) => {
@@ -265,30 +328,31 @@ async fn run(
                 }
             }
             c = control.recv() => match c {
-                Some(MediaControl::Update(n)) => {
+                Some(Control::Command(MediaCommand::Update(n))) => {
                     if !latched || n.remote.is_none() {
                         remote = n.remote;
                     }
-                    session.update(n);
+                    session.update(*n);
                 }
-                Some(MediaControl::Dtmf(keys)) => {
+                Some(Control::Command(MediaCommand::Dtmf(keys))) => {
                     if !session.send_dtmf(&keys) {
-                        let _ = reports.send(MediaReport::DtmfNeedsInfo(call, keys));
+                        report(MediaReport::DtmfNeedsInfo(keys));
                     }
                 }
-                Some(MediaControl::Mute(m)) => session.set_muted(m),
-                Some(MediaControl::Hold(h)) => session.set_held(h),
-                Some(MediaControl::Volume { speaker, microphone }) => {
+                Some(Control::Command(MediaCommand::Mute(m))) => session.set_muted(m),
+                Some(Control::Command(MediaCommand::Hold(h))) => session.set_held(h),
+                Some(Control::Command(MediaCommand::Volume { speaker, microphone })) => {
                     speaker_gain = speaker.unwrap_or(speaker_gain);
                     microphone_gain = microphone.unwrap_or(microphone_gain);
                 }
-                Some(MediaControl::Stats(reply)) => {
+                Some(Control::Stats(reply)) => {
                     let mut stats = call_stats(&session);
                     stats.microphone_level_db = Some(sent_meter.level_db());
                     stats.speaker_level_db = Some(heard_meter.level_db());
-                    let _ = reply.send(Ok(stats));
+                    let _ = reply.send(Ok(Reply::Stats(Box::new(stats))));
                 }
-                Some(MediaControl::Stop) | None => break,
+                Some(Control::Command(MediaCommand::Start(_) | MediaCommand::Stats(_))) => {}
+                Some(Control::Command(MediaCommand::Stop)) | None => break,
             }
         }
     }
@@ -309,7 +373,7 @@ async fn run(
     if let Some(r) = &mut recorder {
         r.finish();
     }
-    let _ = reports.send(MediaReport::Stopped(call, call_stats(&session)));
+    report(MediaReport::Stopped(call_stats(&session)));
 }
 
 /// What the session has seen and estimated so far.

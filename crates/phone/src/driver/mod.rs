@@ -1,277 +1,115 @@
-//! The tokio driver: owns the sans-IO user agent, the SIP sockets and the calls'
-//! media tasks, and runs them against real time.
+//! The tokio driver: a thin loop that feeds the sans-IO [`PhoneCore`] with
+//! bytes, device events, media reports, actions and time, and carries out
+//! what it asks: sends, media, LEDs, tones, events, replies.
 
-mod calls;
-pub(crate) mod desk;
-mod events;
-mod handling;
 pub mod latency;
-mod media;
-mod media_pool;
-pub(crate) mod nat;
-pub(crate) mod tls;
-mod transfer;
-pub mod transport;
+pub mod media;
 
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::time::Instant;
 
-use hookswitch_media::codec::CodecKind;
-use hookswitch_media::srtp::SrtpMode;
+use hookswitch_devices::hotplug::Hotplug;
+use hookswitch_devices::{DeviceEvent, DeviceManager};
+use hookswitch_hid::DeviceState;
 use hookswitch_sip::auth::redacted_trace;
 use hookswitch_sip::stun;
-use hookswitch_sip::ua::{AccountId, RegistrationState, UserAgent};
-use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio::sync::{broadcast, mpsc, oneshot, watch};
 
-use crate::api::{CallId, CallStats, CallSummary, EngineError, PhoneEvent};
-use crate::audio::{AudioSpec, Gain, RingSound, Ringer};
-use crate::call_handling::CallHandling;
-use calls::CallMedia;
-pub use handling::HandlingChange;
-use handling::RingTimer;
-use media::{MediaControl, MediaReport};
-use media_pool::MediaPool;
-use nat::Nat;
+use crate::action::{Action, Reply};
+use crate::audio::Ringer;
+use crate::core::{Input, MediaCommand, MediaReport, Output, PhoneCore, ReplyTo, Sound};
+use crate::edge::media_pool::MediaPool;
+use crate::edge::nat::Nat;
+use crate::edge::persist::Persist;
+use crate::edge::sockets::MediaSockets;
+use crate::edge::transport::{Inbound, Transports};
+use crate::error::EngineError;
+use crate::event::{CallId, DeviceActivity, PhoneEvent};
+use crate::state::PhoneState;
+use media::MediaEdge;
 
-pub use calls::target_uri;
-use transport::{Inbound, Transports};
-
-/// Commands from the engine handle.
+/// What the engine handle asks of the driver.
 pub enum Command {
-    Call {
-        target: String,
-        account: Option<String>,
-        audio: AudioSpec,
-        reply: oneshot::Sender<Result<CallId, EngineError>>,
-    },
-    Answer {
-        call: CallId,
-        audio: AudioSpec,
-        reply: oneshot::Sender<Result<(), EngineError>>,
-    },
-    Reject {
-        call: CallId,
-        status: u16,
-        reply: oneshot::Sender<Result<(), EngineError>>,
-    },
-    Hangup {
-        call: Option<CallId>,
-        reply: oneshot::Sender<Result<(), EngineError>>,
-    },
-    Dtmf {
-        call: CallId,
-        keys: String,
-        reply: oneshot::Sender<Result<(), EngineError>>,
-    },
-    Mute {
-        call: CallId,
-        muted: bool,
-        reply: oneshot::Sender<Result<(), EngineError>>,
-    },
-    /// Change DND or forwarding of an account (`None`: calls to no account).
-    Handling {
-        account: Option<String>,
-        change: HandlingChange,
-        reply: oneshot::Sender<Result<(), EngineError>>,
-    },
-    /// Blind transfer: ask the peer of `call` to call `target`.
-    Transfer {
-        call: CallId,
-        target: String,
-        reply: oneshot::Sender<Result<(), EngineError>>,
-    },
-    /// Attended transfer: ask the peer of `call` to take our place in `consult`.
-    TransferAttended {
-        call: CallId,
-        consult: CallId,
-        reply: oneshot::Sender<Result<(), EngineError>>,
-    },
-    /// Put a call on hold (true) or resume it (false).
-    Hold {
-        call: CallId,
-        held: bool,
-        reply: oneshot::Sender<Result<(), EngineError>>,
-    },
-    Stats {
-        call: CallId,
-        reply: oneshot::Sender<Result<CallStats, EngineError>>,
-    },
-    Volume {
-        call: CallId,
-        speaker: Option<Gain>,
-        microphone: Option<Gain>,
-        reply: oneshot::Sender<Result<(), EngineError>>,
-    },
-    Calls {
-        reply: oneshot::Sender<Vec<CallSummary>>,
-    },
-    /// How fast the desk has been reacting.
-    DeskLatency {
-        reply: oneshot::Sender<latency::DeskLatency>,
-    },
-    Shutdown {
-        reply: oneshot::Sender<()>,
-    },
+    Act(Action, oneshot::Sender<Result<Reply, EngineError>>),
+    DeskLatency(oneshot::Sender<latency::DeskLatency>),
+    Shutdown(oneshot::Sender<()>),
 }
 
-pub struct DriverSettings {
-    pub codecs: Vec<CodecKind>,
-    /// Per account (in account order): its codecs, or the global ones.
-    pub account_codecs: Vec<Vec<CodecKind>>,
-    /// Per account (in account order): its SRTP mode, applied to calls whose
-    /// signaling runs over TLS.
-    pub account_srtp: Vec<SrtpMode>,
-    /// Per account (in account order), then one for calls to no account:
-    /// DND, forwarding, auto-answer. Changed at run time by the API.
-    pub handling: Vec<CallHandling>,
-    pub telephone_event: bool,
-    pub comfort_noise: bool,
-    pub rtcp_xr: bool,
-    pub rtcp_mux: bool,
-    /// Ring incoming calls on this device with this sound.
-    pub ring: Option<(String, RingSound)>,
-    pub echo_cancellation: crate::config::EchoMode,
-    pub rtcp_interval: std::time::Duration,
-    pub accept_p2p: bool,
-    pub only_from_registrar: bool,
-    pub account_names: Vec<String>,
-    /// The echo test (`call echo`): kept running as long as the driver.
-    pub echo: Option<crate::echo::EchoService>,
+/// The channels the driver reads.
+pub struct Receivers {
+    pub commands: mpsc::Receiver<Command>,
+    pub inbound: mpsc::Receiver<Inbound>,
+    pub media: mpsc::UnboundedReceiver<(CallId, MediaReport)>,
+    pub devices: mpsc::UnboundedReceiver<DeviceEvent>,
+}
+
+/// Where the driver tells what happened.
+pub struct Outlets {
+    pub events: broadcast::Sender<PhoneEvent>,
+    pub state: watch::Sender<PhoneState>,
+    pub activity: broadcast::Sender<DeviceActivity>,
 }
 
 pub struct Driver {
-    ua: UserAgent,
-    transports: Transports,
+    pub core: PhoneCore,
+    pub transports: Transports,
     /// Our advertised address: the route's local one, or STUN's public one.
-    nat: Nat,
+    pub nat: Nat,
     /// With STUN: media sockets whose public address is known before a call.
-    media_pool: Option<MediaPool>,
-    /// The media pool's sockets are bound to this address.
-    media_ip: IpAddr,
-    /// Accounts start registering once the first STUN answer is in.
-    registering: bool,
-    /// The devices on the desk and what they do to calls.
-    desk: desk::DeskEdge,
-    /// How fast device input and state changes reach the wire and the LEDs.
+    pub media_pool: Option<MediaPool>,
+    pub media: MediaEdge,
+    pub devices: DeviceManager,
+    /// Real devices come and go through this watcher (none in tests); held
+    /// for as long as the driver runs.
+    pub _hotplug: Option<Hotplug>,
+    pub outlets: Outlets,
+    pub persist: Option<Persist>,
+    /// The echo test's service, kept running as long as the driver.
+    pub _echo: Option<crate::echo::EchoService>,
+}
+
+/// What the loop keeps beside the parts it was built from.
+#[derive(Default)]
+struct Loop {
+    replies: HashMap<ReplyTo, oneshot::Sender<Result<Reply, EngineError>>>,
+    next_reply: u64,
+    tone: Option<Ringer>,
+    ring: Option<Ringer>,
     stopwatch: latency::Stopwatch,
-    settings: DriverSettings,
-    calls: HashMap<CallId, CallMedia>,
-    /// Incoming calls ringing out loud, by call.
-    ringers: HashMap<u64, Ringer>,
-    events: broadcast::Sender<PhoneEvent>,
-    media_tx: mpsc::UnboundedSender<MediaReport>,
-    session_ids: u64,
-    /// What is due for ringing calls: forwarding when unanswered, auto-answer.
-    ring_timers: Vec<(Instant, CallId, RingTimer)>,
-    /// Calls we asked the peer to transfer, until it says how that ended.
-    transfers_out: std::collections::HashSet<CallId>,
-    /// Calls we placed because a peer asked, and the call it asked in.
-    transfers_in: HashMap<CallId, CallId>,
+    shown: DeviceState,
+    /// The media pool's sockets are bound to this address.
+    media_ip: Option<IpAddr>,
+    settled: bool,
 }
 
 impl Driver {
-    /// `stun_server`: where the media pool learns its sockets' public address.
-    pub fn new(
-        ua: UserAgent,
-        transports: Transports,
-        nat: Nat,
-        stun_server: Option<std::net::SocketAddr>,
-        desk: desk::DeskEdge,
-        settings: DriverSettings,
-        events: broadcast::Sender<PhoneEvent>,
-    ) -> (Driver, mpsc::UnboundedReceiver<MediaReport>) {
-        let (media_tx, media_rx) = mpsc::unbounded_channel();
-        let media_ip = nat.local_ip();
-        (
-            Driver {
-                ua,
-                transports,
-                media_pool: stun_server.map(|s| MediaPool::start(s, media_ip)),
-                media_ip,
-                nat,
-                registering: false,
-                desk,
-                stopwatch: Default::default(),
-                settings,
-                calls: HashMap::new(),
-                ringers: HashMap::new(),
-                events,
-                media_tx,
-                session_ids: rand::random::<u32>() as u64,
-                ring_timers: Vec::new(),
-                transfers_out: Default::default(),
-                transfers_in: HashMap::new(),
-            },
-            media_rx,
-        )
-    }
-
-    fn emit(&mut self, e: PhoneEvent) {
-        tracing::info!(?e, "event");
-        self.follow_ringing(&e);
-        let now = Instant::now();
-        self.stopwatch.changed_at.get_or_insert(now);
-        self.desk.desk.on_event(now, &e);
-        let _ = self.events.send(e);
-    }
-
-    /// An incoming call rings on the ring device until it is answered or ends.
-    fn follow_ringing(&mut self, e: &PhoneEvent) {
-        match e {
-            PhoneEvent::IncomingCall { call, .. } => {
-                if let Some((device, sound)) = &self.settings.ring {
-                    match Ringer::start(device, sound) {
-                        Ok(r) => {
-                            self.ringers.insert(*call, r);
-                        }
-                        Err(e) => tracing::warn!("cannot ring: {e}"),
-                    }
-                }
-            }
-            PhoneEvent::Established { call, .. } | PhoneEvent::Ended { call, .. } => {
-                self.ringers.remove(call);
-            }
-            _ => {}
-        }
-    }
-
     /// Runs until a Shutdown command (or the handle is dropped); returns the
     /// shutdown's reply, to be sent once the driver is dropped.
-    pub async fn run(
-        mut self,
-        mut commands: mpsc::Receiver<Command>,
-        mut inbound: mpsc::Receiver<Inbound>,
-        mut media_rx: mpsc::UnboundedReceiver<MediaReport>,
-        mut device_rx: mpsc::UnboundedReceiver<hookswitch_devices::DeviceEvent>,
-    ) -> Option<oneshot::Sender<()>> {
+    pub async fn run(mut self, mut rx: Receivers) -> Option<oneshot::Sender<()>> {
         let udp = self.transports.udp.clone();
         let mut buf = vec![0u8; 65536];
+        let mut l = Loop::default();
         let mut shutdown: Option<(oneshot::Sender<()>, tokio::time::Instant)> = None;
         loop {
-            self.flush();
+            self.drain(&mut l);
             if let Some((_, deadline)) = &shutdown
-                && (!self.ua.registrations_pending() || tokio::time::Instant::now() >= *deadline)
+                && (self.core.is_quiet() || tokio::time::Instant::now() >= *deadline)
             {
                 break;
             }
-            let wake = [
-                self.ua.poll_timeout(),
-                self.next_ring_timer(),
-                self.nat.poll_timeout(),
-                self.desk.desk.poll_timeout(),
-            ]
-            .into_iter()
-            .flatten()
-            .min()
-            .map(tokio::time::Instant::from_std);
+            let wake = [self.core.poll_timeout(), self.nat.poll_timeout()]
+                .into_iter()
+                .flatten()
+                .min()
+                .map(tokio::time::Instant::from_std);
             let sleep = async {
                 match wake {
                     Some(t) => tokio::time::sleep_until(t).await,
                     None => std::future::pending().await,
                 }
             };
-            let shutdown_deadline = async {
+            let deadline = async {
                 match &shutdown {
                     Some((_, d)) => tokio::time::sleep_until(*d).await,
                     None => std::future::pending().await,
@@ -282,162 +120,244 @@ impl Driver {
                     Ok((n, src)) if stun::is_stun(&buf[..n]) => {
                         self.nat.handle_stun(Instant::now(), src, &buf[..n]);
                     }
-                    Ok((n, src)) => {
+                    Ok((n, source)) => {
                         if tracing::enabled!(tracing::Level::DEBUG) {
-                            tracing::debug!(from = %src, "received\n{}", redacted_trace(&buf[..n]));
+                            tracing::debug!(from = %source, "received\n{}", redacted_trace(&buf[..n]));
                         }
-                        self.ua.handle_datagram(Instant::now(), src, &buf[..n]);
+                        self.feed(&mut l, Input::Datagram { source, bytes: &buf[..n] });
                     }
                     Err(e) => tracing::debug!("UDP receive error: {e}"),
                 },
-                Some(i) = inbound.recv() => match i {
-                    Inbound::Message { transport, source, message } => {
-                        if tracing::enabled!(tracing::Level::DEBUG) {
-                            tracing::debug!(from = %source, %transport, "received\n{}", redacted_trace(&message.to_bytes()));
-                        }
-                        self.ua.handle_message(Instant::now(), transport, source, message);
+                Some(i) = rx.inbound.recv() => self.inbound(&mut l, i),
+                Some((call, report)) = rx.media.recv() => self.feed(&mut l, Input::Media { call, report }),
+                Some(d) = rx.devices.recv() => self.device(&mut l, d),
+                c = rx.commands.recv() => match c {
+                    Some(Command::Act(action, reply)) => {
+                        l.next_reply += 1;
+                        let to = ReplyTo(l.next_reply);
+                        l.replies.insert(to, reply);
+                        self.feed(&mut l, Input::Action { action, reply: to });
                     }
-                    Inbound::Malformed { transport, source, bytes, error } => self.ua.malformed(transport, source, &bytes, &error),
-                    Inbound::Undeliverable { transport, destination, error } => {
-                        self.ua.transport_failed(Instant::now(), transport, &destination, &error);
+                    Some(Command::DeskLatency(reply)) => {
+                        let _ = reply.send(l.stopwatch.report());
                     }
-                    Inbound::Closed { transport, destinations } => {
-                        self.ua.connection_closed(Instant::now(), transport, &destinations);
+                    Some(Command::Shutdown(reply)) => {
+                        self.core.shutdown(Instant::now());
+                        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(3);
+                        shutdown = Some((reply, deadline));
                     }
-                },
-                Some(r) = media_rx.recv() => self.on_media_report(r),
-                Some(d) = device_rx.recv() => self.on_device_event(d),
-                c = commands.recv() => match c {
-                    Some(Command::Shutdown { reply }) => {
-                        self.begin_shutdown();
-                        shutdown = Some((reply, tokio::time::Instant::now() + std::time::Duration::from_secs(3)));
-                    }
-                    Some(c) => self.on_command(c),
                     None => {
-                        self.begin_shutdown();
+                        self.core.shutdown(Instant::now());
+                        self.drain(&mut l);
                         break;
                     }
                 },
                 _ = sleep => {
                     let now = Instant::now();
-                    self.on_ring_timers(now);
                     self.nat.handle_timeout(now);
-                    self.desk.desk.handle_timeout(now);
-                    self.ua.handle_timeout(now);
+                    if self.core.poll_timeout().is_some_and(|t| t <= now) {
+                        self.feed(&mut l, Input::Timeout);
+                    }
                 }
-                _ = shutdown_deadline => {}
+                _ = deadline => {}
             }
         }
-        self.flush();
-        self.desk.close();
-        for call in self.calls.values() {
-            if let Some(t) = &call.task {
-                t.send(MediaControl::Stop);
-            }
-        }
+        self.drain(&mut l);
+        l.tone = None;
+        l.ring = None;
+        self.devices.show(DeviceState::default());
+        self.devices.close_all();
+        self.media.stop_all();
         self.transports.close().await;
         // The caller answers the shutdown once this driver (and its UDP
         // socket) is gone: the port is free for an engine started next.
         shutdown.map(|(reply, _)| reply)
     }
 
-    /// Hangs up every call and removes every registration.
-    fn begin_shutdown(&mut self) {
+    fn feed(&mut self, l: &mut Loop, input: Input<'_>) {
         let now = Instant::now();
-        for call in self.ua.active_calls() {
-            let _ = self.ua.hangup(now, call);
-        }
-        for i in 0..self.ua.config().accounts.len() {
-            if self
-                .ua
-                .registration_state(AccountId(i))
-                .is_some_and(|s| matches!(s, RegistrationState::Registered { .. }))
-            {
-                let _ = self.ua.unregister(now, AccountId(i));
-            }
-        }
+        l.stopwatch.changed_at.get_or_insert(now);
+        self.core.handle(now, input);
     }
 
-    /// Sends what the NAT watch and the UA queued and handles their events,
-    /// until nothing is left.
-    fn flush(&mut self) {
-        self.follow_address();
-        loop {
-            let mut progressed = false;
-            while let Some(t) = self.ua.poll_transmit() {
-                progressed = true;
-                if tracing::enabled!(tracing::Level::DEBUG) {
-                    tracing::debug!(to = %t.destination, transport = %t.transport, "sent\n{}", redacted_trace(&t.payload));
-                }
-                self.transports.send(t);
-                if let Some(at) = self.stopwatch.input_at.take() {
-                    self.stopwatch.input_to_sip.record(at.elapsed());
-                }
+    fn inbound(&mut self, l: &mut Loop, i: Inbound) {
+        if tracing::enabled!(tracing::Level::DEBUG)
+            && let Inbound::Message {
+                transport,
+                source,
+                message,
+            } = &i
+        {
+            tracing::debug!(from = %source, %transport, "received\n{}", redacted_trace(&message.to_bytes()));
+        }
+        self.feed(l, Input::Inbound(i));
+    }
+
+    /// A device event: live views see gestures and reports; the core the rest.
+    fn device(&mut self, l: &mut Loop, e: DeviceEvent) {
+        let activity = &self.outlets.activity;
+        match &e {
+            DeviceEvent::Input { id, input, at } => {
+                l.stopwatch.input_at.get_or_insert(*at);
+                l.stopwatch.changed_at.get_or_insert(*at);
+                // Nobody watching is the usual case, not an error.
+                let _ = activity.send(DeviceActivity::Input {
+                    device: id.0,
+                    input: *input,
+                });
             }
-            while let Some(e) = self.ua.poll_event() {
-                progressed = true;
-                self.on_ua_event(e);
-            }
-            progressed |= self.run_desk();
-            if !progressed {
-                self.mirror_desk();
+            DeviceEvent::Shown { id, report } => {
+                if activity.receiver_count() > 0 {
+                    let _ = activity.send(DeviceActivity::Shown {
+                        device: id.0,
+                        report: hookswitch_hid::hex_line(report),
+                        leds: l.shown,
+                    });
+                }
                 return;
             }
+            _ => {}
+        }
+        self.feed(l, Input::Device(e));
+    }
+
+    /// Carries out everything the core asked, then publishes its state, and
+    /// only then its events and replies: whoever hears of a change finds it
+    /// in `Engine::state`.
+    fn drain(&mut self, l: &mut Loop) {
+        let mut events = Vec::new();
+        let mut replies = Vec::new();
+        loop {
+            self.follow_address(l);
+            let Some(o) = self.core.poll_output() else {
+                break;
+            };
+            match o {
+                Output::Transmit(t) => {
+                    if tracing::enabled!(tracing::Level::DEBUG) {
+                        tracing::debug!(to = %t.destination, transport = %t.transport, "sent\n{}", redacted_trace(&t.payload));
+                    }
+                    self.transports.send(t);
+                    if let Some(at) = l.stopwatch.input_at.take() {
+                        l.stopwatch.input_to_sip.record(at.elapsed());
+                    }
+                }
+                Output::Prepare {
+                    call,
+                    audio,
+                    sample_rate,
+                } => {
+                    let sockets = self.media_sockets();
+                    let result = self.media.prepare(call, audio, sample_rate, sockets);
+                    self.core
+                        .handle(Instant::now(), Input::Prepared { call, result });
+                }
+                Output::Release { call } => self.media.release(call),
+                Output::Media { call, command } => {
+                    let reply = match &command {
+                        MediaCommand::Stats(to) => l.replies.remove(to),
+                        _ => None,
+                    };
+                    if let Some(report) = self.media.command(call, command, reply) {
+                        self.core
+                            .handle(Instant::now(), Input::Media { call, report });
+                    }
+                }
+                Output::Show(leds) => {
+                    l.shown = leds;
+                    self.devices.show(leds);
+                    if let Some(at) = l.stopwatch.changed_at.take() {
+                        l.stopwatch.state_to_led.record(at.elapsed());
+                    }
+                }
+                Output::Tone(sound) => {
+                    l.tone = None;
+                    l.tone = play(sound);
+                }
+                Output::Ring(sound) => {
+                    l.ring = None;
+                    l.ring = play(sound);
+                }
+                Output::Event(e) => {
+                    tracing::info!(?e, "event");
+                    if let Some(p) = &self.persist {
+                        p.follow(&e);
+                    }
+                    events.push(e);
+                }
+                Output::Reply { to, result } => replies.push((to, result)),
+            }
+        }
+        // What was timed this turn is done with.
+        l.stopwatch.changed_at = None;
+        l.stopwatch.input_at = None;
+        self.outlets.state.send_if_modified(|s| {
+            let changed = s != self.core.state();
+            if changed {
+                s.clone_from(self.core.state());
+            }
+            changed
+        });
+        for e in events {
+            let _ = self.outlets.events.send(e);
+        }
+        for (to, result) in replies {
+            if let Some(reply) = l.replies.remove(&to) {
+                let _ = reply.send(result);
+            }
         }
     }
 
-    /// Sends STUN requests; when our advertised address changed, tells the UA
-    /// (it registers again) and the media pool, and says so; registers the
-    /// accounts once the first STUN answer is in.
-    fn follow_address(&mut self) {
+    /// Sends STUN requests; tells the core when our advertised address
+    /// changed or the first look at it is over.
+    fn follow_address(&mut self, l: &mut Loop) {
         let now = Instant::now();
         while let Some((to, request)) = self.nat.poll_transmit() {
             if let Err(e) = self.transports.udp.try_send_to(&request, to) {
                 tracing::debug!("cannot send a STUN request to {to}: {e}");
             }
         }
-        if self.media_ip != self.nat.local_ip() {
-            self.media_ip = self.nat.local_ip();
-            if let Some(pool) = &self.media_pool {
-                pool.set_bind_ip(self.media_ip);
-            }
+        let ip = self.nat.local_ip();
+        if l.media_ip.replace(ip).is_some_and(|old| old != ip)
+            && let Some(pool) = &self.media_pool
+        {
+            pool.set_bind_ip(ip);
         }
-        if let Some((address, cause)) = self.nat.take_change() {
-            tracing::info!(%address, cause = cause.as_str(), "our address changed");
-            self.ua.set_local(now, address);
-            self.emit(PhoneEvent::AddressChanged {
-                sip: address.to_string(),
-                media: address.ip().to_string(),
-                cause: cause.as_str().into(),
-            });
+        if let Some((sip, cause)) = self.nat.take_change() {
+            tracing::info!(%sip, ?cause, "our address changed");
+            let media = sip.ip();
+            self.core.handle(now, Input::Address { sip, media, cause });
         }
-        if !self.registering && self.nat.settled() {
-            self.registering = true;
-            for i in 0..self.ua.config().accounts.len() {
-                if self.ua.config().accounts[i].register {
-                    let _ = self.ua.register(now, AccountId(i));
-                }
-            }
+        if !l.settled && self.nat.settled() {
+            l.settled = true;
+            self.core.handle(now, Input::AddressSettled);
         }
     }
 
-    fn account_name(&self, a: Option<AccountId>) -> Option<String> {
-        a.and_then(|a| self.settings.account_names.get(a.0).cloned())
+    /// A call's media sockets: a pair whose public address STUN has learnt,
+    /// if one is ready, else a new pair (behind a NAT, assumed to keep its
+    /// port at our public address, as most NATs do).
+    fn media_sockets(&self) -> std::io::Result<MediaSockets> {
+        let ip = self.nat.local_ip();
+        if let Some(sockets) = self.media_pool.as_ref().and_then(|p| p.take(ip)) {
+            tracing::debug!(public = %sockets.public, "media sockets mapped by STUN");
+            return Ok(sockets);
+        }
+        let mut sockets = MediaSockets::bind(ip)?;
+        sockets.public.set_ip(self.nat.advertised().ip());
+        tracing::debug!(public = %sockets.public, "media sockets bound now");
+        Ok(sockets)
     }
+}
 
-    /// The account called `name`.
-    fn account_id(&self, name: &str) -> Result<AccountId, EngineError> {
-        self.settings
-            .account_names
-            .iter()
-            .position(|n| n == name)
-            .map(AccountId)
-            .ok_or_else(|| EngineError::NoSuchAccount(name.into()))
-    }
-
-    /// An account's address of record: numbers dialled from it go to its domain.
-    fn account_aor(&self, a: Option<AccountId>) -> Option<&hookswitch_sip::message::SipUri> {
-        a.and_then(|a| self.ua.config().accounts.get(a.0))
-            .map(|acct| &acct.aor)
+/// Plays a tone or the ring (replacing what played), or stops.
+fn play(sound: Option<Sound>) -> Option<Ringer> {
+    let sound = sound?;
+    match Ringer::start(&sound.device, &sound.sound) {
+        Ok(r) => Some(r),
+        Err(e) => {
+            tracing::warn!(device = %sound.device, "cannot play: {e}");
+            None
+        }
     }
 }

@@ -1,6 +1,6 @@
 //! Matching messages to transactions (RFC 3261 sections 17.1.3 and 17.2.3).
 
-use rand::RngExt;
+use rand::{Rng, RngExt};
 
 use crate::message::{Method, Request, Response};
 
@@ -8,8 +8,8 @@ use crate::message::{Method, Request, Response};
 pub const MAGIC_COOKIE: &str = "z9hG4bK";
 
 /// A fresh branch parameter: the magic cookie plus 64 random bits.
-pub fn new_branch() -> String {
-    format!("{MAGIC_COOKIE}{:016x}", rand::rng().random::<u64>())
+pub fn new_branch(rng: &mut impl Rng) -> String {
+    format!("{MAGIC_COOKIE}{:016x}", rng.random::<u64>())
 }
 
 /// Identifies a transaction. ACK is folded into INVITE (it belongs to the INVITE
@@ -151,7 +151,8 @@ mod tests {
 
     #[test]
     fn branches_are_unique() {
-        assert_ne!(new_branch(), new_branch());
-        assert!(new_branch().starts_with(MAGIC_COOKIE));
+        let rng = &mut rand::rng();
+        assert_ne!(new_branch(rng), new_branch(rng));
+        assert!(new_branch(rng).starts_with(MAGIC_COOKIE));
     }
 }

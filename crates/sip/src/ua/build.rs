@@ -1,6 +1,6 @@
 //! Building requests and responses (RFC 3261 sections 8.1.1 and 8.2.6).
 
-use rand::RngExt;
+use rand::{Rng, RngExt};
 
 use crate::message::{HeaderName, Request, Response};
 
@@ -12,13 +12,13 @@ pub fn user_agent() -> String {
 }
 
 /// A random From/To tag.
-pub fn new_tag() -> String {
-    format!("{:012x}", rand::rng().random::<u64>() & 0xffff_ffff_ffff)
+pub fn new_tag(rng: &mut impl Rng) -> String {
+    format!("{:012x}", rng.random::<u64>() & 0xffff_ffff_ffff)
 }
 
 /// A random Call-ID, `<random>@<host>`.
-pub fn new_call_id(host: &str) -> String {
-    format!("{:032x}@{host}", rand::rng().random::<u128>())
+pub fn new_call_id(rng: &mut impl Rng, host: &str) -> String {
+    format!("{:032x}@{host}", rng.random::<u128>())
 }
 
 pub fn reason_phrase(status: u16) -> &'static str {

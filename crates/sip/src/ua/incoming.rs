@@ -48,16 +48,18 @@ impl UserAgent {
                 self.cfg.timers,
             ))
         };
+        self.tx_count += 1;
         self.txs.insert(
             key.clone(),
             TxEntry {
                 tx,
+                seq: self.tx_count,
                 target,
                 owner: Owner::Nobody,
             },
         );
         if let Some(status) = precheck(&req) {
-            let mut resp = response_to(&req, status, Some(&super::new_tag()));
+            let mut resp = response_to(&req, status, Some(&super::new_tag(&mut self.rng)));
             match status {
                 420 => {
                     let unsupported = unsupported_options(&req).join(", ");
@@ -83,7 +85,7 @@ impl UserAgent {
                 self.on_invite(&key, req, via_registrar, now)
             }
             (Method::Options, false) => {
-                let mut resp = response_to(&req, 200, Some(&super::new_tag()));
+                let mut resp = response_to(&req, 200, Some(&super::new_tag(&mut self.rng)));
                 resp.headers.push(HeaderName::Allow, ALLOW);
                 resp.headers.push(HeaderName::Accept, "application/sdp");
                 self.respond(&key, &resp, now);
@@ -92,7 +94,7 @@ impl UserAgent {
                 self.respond(&key, &response_to(&req, 481, None), now);
             }
             (_, false) => {
-                let mut resp = response_to(&req, 405, Some(&super::new_tag()));
+                let mut resp = response_to(&req, 405, Some(&super::new_tag(&mut self.rng)));
                 resp.headers.push(HeaderName::Allow, ALLOW);
                 self.respond(&key, &resp, now);
             }

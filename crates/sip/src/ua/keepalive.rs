@@ -62,7 +62,8 @@ impl UserAgent {
                     let registrar = self.registrar_uri(account);
                     let acct = &self.cfg.accounts[i];
                     let mut req = Request::new(Method::Options, Uri::Sip(registrar));
-                    let from = NameAddr::new(Uri::Sip(acct.aor.clone())).with_tag(&new_tag());
+                    let from =
+                        NameAddr::new(Uri::Sip(acct.aor.clone())).with_tag(&new_tag(&mut self.rng));
                     req.headers.push(HeaderName::MaxForwards, "70");
                     req.headers.push(HeaderName::From, from.to_string());
                     req.headers.push(
@@ -71,7 +72,7 @@ impl UserAgent {
                     );
                     req.headers.push(
                         HeaderName::CallId,
-                        new_call_id(&self.cfg.local.ip().to_string()),
+                        new_call_id(&mut self.rng, &self.cfg.local.ip().to_string()),
                     );
                     req.headers.push(HeaderName::CSeq, "1 OPTIONS");
                     req.headers.push(HeaderName::UserAgent, super::user_agent());

@@ -14,7 +14,7 @@ pub mod mwi;
 mod registration;
 mod transport;
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::time::Instant;
 
@@ -33,6 +33,7 @@ use crate::transaction::{
     new_branch,
 };
 use calls::Call;
+use rand::rngs::StdRng;
 use registration::Registration;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -147,6 +148,8 @@ impl Tx {
 #[derive(Debug)]
 struct TxEntry {
     tx: Tx,
+    /// Its place in the order transactions were started.
+    seq: u64,
     /// Where the transaction's messages go (the peer's address for servers).
     target: Target,
     owner: Owner,
@@ -155,7 +158,14 @@ struct TxEntry {
 pub struct UserAgent {
     cfg: Config,
     txs: HashMap<TxKey, TxEntry>,
-    calls: HashMap<CallId, Call>,
+    /// Transactions started so far: each entry's `seq`, so transactions due
+    /// at the same instant are served in a fixed order (a seeded run repeats
+    /// itself byte for byte).
+    tx_count: u64,
+    calls: BTreeMap<CallId, Call>,
+    /// Tags, Call-IDs, branches, client nonces, glare waits: all drawn here,
+    /// so the same seed and the same inputs give the same bytes.
+    rng: StdRng,
     registrations: Vec<Registration>,
     /// Per account: its voicemail subscription (RFC 3842).
     voicemail: Vec<mwi::VoicemailSubscription>,
@@ -169,21 +179,29 @@ pub struct UserAgent {
 }
 
 impl UserAgent {
+    /// A user agent whose randomness comes from the operating system.
     pub fn new(cfg: Config) -> Self {
+        Self::with_rng(cfg, rand::make_rng())
+    }
+
+    /// A user agent drawing every random value from `rng` (seeded in tests).
+    pub fn with_rng(cfg: Config, mut rng: StdRng) -> Self {
         let registrations = cfg
             .accounts
             .iter()
-            .map(|_| Registration::new(&cfg.local))
+            .map(|_| Registration::new(&cfg.local, &mut rng))
             .collect();
         let voicemail = cfg
             .accounts
             .iter()
-            .map(|_| mwi::VoicemailSubscription::new(&cfg.local))
+            .map(|_| mwi::VoicemailSubscription::new(&cfg.local, &mut rng))
             .collect();
         UserAgent {
             cfg,
             txs: HashMap::new(),
-            calls: HashMap::new(),
+            tx_count: 0,
+            calls: BTreeMap::new(),
+            rng,
             registrations,
             voicemail,
             next_call: 1,
@@ -233,13 +251,16 @@ impl UserAgent {
     }
 
     pub fn handle_timeout(&mut self, now: Instant) {
-        let due: Vec<TxKey> = self
+        let mut due: Vec<(Instant, u64, TxKey)> = self
             .txs
             .iter()
-            .filter(|(_, e)| e.tx.poll_timeout().is_some_and(|t| t <= now))
-            .map(|(k, _)| k.clone())
+            .filter_map(|(k, e)| {
+                let at = e.tx.poll_timeout().filter(|t| *t <= now)?;
+                Some((at, e.seq, k.clone()))
+            })
             .collect();
-        for key in due {
+        due.sort_by_key(|(at, seq, _)| (*at, *seq));
+        for (_, _, key) in due {
             let mut out = Vec::new();
             if let Some(entry) = self.txs.get_mut(&key) {
                 entry.tx.on_timeout(now, &mut out);
@@ -378,7 +399,7 @@ impl UserAgent {
         destination: &Destination,
         error: &str,
     ) {
-        let failed: Vec<(TxKey, Owner)> = self
+        let mut failed: Vec<(u64, TxKey, Owner)> = self
             .txs
             .iter()
             .filter(|(_, e)| {
@@ -386,9 +407,10 @@ impl UserAgent {
                     && e.target.transport == transport
                     && &e.target.destination == destination
             })
-            .map(|(k, e)| (k.clone(), e.owner))
+            .map(|(k, e)| (e.seq, k.clone(), e.owner))
             .collect();
-        for (key, owner) in failed {
+        failed.sort_by_key(|(seq, ..)| *seq);
+        for (_, key, owner) in failed {
             self.txs.remove(&key);
             tracing::debug!(%destination, %error, "transport failure ends a transaction");
             match owner {
@@ -482,7 +504,8 @@ impl UserAgent {
         owner: Owner,
         now: Instant,
     ) -> (TxKey, Request) {
-        self.start_client_tx_on_branch(req, target, owner, &new_branch(), now)
+        let branch = new_branch(&mut self.rng);
+        self.start_client_tx_on_branch(req, target, owner, &branch, now)
     }
 
     /// As `start_client_tx` with a given branch (CANCEL reuses its INVITE's).
@@ -517,7 +540,17 @@ impl UserAgent {
                 &mut out,
             ))
         };
-        self.txs.insert(key.clone(), TxEntry { tx, target, owner });
+        self.tx_count += 1;
+        let seq = self.tx_count;
+        self.txs.insert(
+            key.clone(),
+            TxEntry {
+                tx,
+                seq,
+                target,
+                owner,
+            },
+        );
         self.route_tx_outputs(&key, out, now);
         (key, req)
     }

@@ -36,10 +36,10 @@ pub(super) struct VoicemailSubscription {
 }
 
 impl VoicemailSubscription {
-    pub fn new(local: &SocketAddr) -> Self {
+    pub fn new(local: &SocketAddr, rng: &mut rand::rngs::StdRng) -> Self {
         VoicemailSubscription {
-            call_id: new_call_id(&local.ip().to_string()),
-            from_tag: new_tag(),
+            call_id: new_call_id(rng, &local.ip().to_string()),
+            from_tag: new_tag(rng),
             to_tag: None,
             cseq: 0,
             digest: None,
@@ -147,6 +147,7 @@ impl UserAgent {
             &mut sub.digest,
             &mut sub.proxy_digest,
             &acct.aor.to_string(),
+            &mut self.rng,
         );
         self.start_client_tx(req, hop, Owner::Voicemail(account), now);
     }
@@ -234,11 +235,13 @@ impl UserAgent {
     pub(super) fn on_message_summary(&mut self, key: &TxKey, req: &Request, now: Instant) {
         let body = String::from_utf8_lossy(&req.body);
         let Some(summary) = parse_message_summary(&body) else {
-            self.respond(key, &response_to(req, 400, Some(&super::new_tag())), now);
+            let tag = new_tag(&mut self.rng);
+            self.respond(key, &response_to(req, 400, Some(&tag)), now);
             return;
         };
         let account = self.account_of_mailbox(req);
-        self.respond(key, &response_to(req, 200, Some(&super::new_tag())), now);
+        let tag = new_tag(&mut self.rng);
+        self.respond(key, &response_to(req, 200, Some(&tag)), now);
         self.events
             .push_back(Event::MessageWaiting { account, summary });
     }

@@ -13,6 +13,7 @@ use crate::auth::{Challenge, DigestClient};
 use crate::message::{
     Contact, HeaderName, Method, NameAddr, Request, Response, SipUri, Uri, parse_uint,
 };
+use rand::rngs::StdRng;
 
 /// Longest wait between retries after failures.
 const MAX_BACKOFF: Duration = Duration::from_secs(300);
@@ -55,10 +56,10 @@ pub(super) struct Registration {
 }
 
 impl Registration {
-    pub fn new(local: &SocketAddr) -> Self {
+    pub fn new(local: &SocketAddr, rng: &mut StdRng) -> Self {
         Registration {
-            call_id: new_call_id(&local.ip().to_string()),
-            from_tag: new_tag(),
+            call_id: new_call_id(rng, &local.ip().to_string()),
+            from_tag: new_tag(rng),
             cseq: 0,
             wanted: false,
             in_flight: None,
@@ -117,19 +118,22 @@ pub(super) fn push_credentials(
     digest: &mut Option<DigestClient>,
     proxy_digest: &mut Option<DigestClient>,
     uri: &str,
+    rng: &mut StdRng,
 ) {
     let Some(creds) = &acct.credentials else {
         return;
     };
     let method = req.method.to_string();
     if let Some(d) = digest {
-        req.headers
-            .push(HeaderName::Authorization, d.authorize(creds, &method, uri));
+        req.headers.push(
+            HeaderName::Authorization,
+            d.authorize(creds, &method, uri, rng),
+        );
     }
     if let Some(d) = proxy_digest {
         req.headers.push(
             HeaderName::ProxyAuthorization,
-            d.authorize(creds, &method, uri),
+            d.authorize(creds, &method, uri, rng),
         );
     }
 }
@@ -302,6 +306,7 @@ impl UserAgent {
             &mut reg.digest,
             &mut reg.proxy_digest,
             &registrar.to_string(),
+            &mut self.rng,
         );
         let state = reg.state.clone();
         if expires > 0 {

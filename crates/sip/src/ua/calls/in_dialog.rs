@@ -77,9 +77,9 @@ impl UserAgent {
             // Glare (RFC 3261 14.1): retry after a random wait; 2.1-4 s if we own the Call-ID.
             let owner = call.role == Role::Caller;
             let ms = if owner {
-                rand::rng().random_range(2100..=4000)
+                self.rng.random_range(2100..=4000)
             } else {
-                rand::rng().random_range(0..=2000)
+                self.rng.random_range(0..=2000)
             };
             let offer = call.last_offer.clone();
             call.reinvite_retry = Some((now + Duration::from_millis(ms), offer));
@@ -121,6 +121,17 @@ impl UserAgent {
         if pending.request.method == Method::Invite {
             self.retransmit_2xx_until_ack(id, &resp, target, now);
         }
+        Ok(())
+    }
+
+    /// Refuses the peer's pending re-INVITE or UPDATE offer (488 Not
+    /// Acceptable Here for an offer we cannot take): the session stays as it
+    /// was (RFC 3261 14.2, RFC 3311 5.2).
+    pub fn reject_offer(&mut self, now: Instant, id: CallId, status: u16) -> Result<(), UaError> {
+        let call = self.calls.get_mut(&id).ok_or(UaError::NoSuchCall)?;
+        let pending = call.pending_offer.take().ok_or(UaError::WrongState)?;
+        let resp = response_to(&pending.request, status, None);
+        self.respond(&pending.key, &resp, now);
         Ok(())
     }
 

@@ -154,7 +154,8 @@ impl UserAgent {
             Some(r) => match self.replaced_call(r) {
                 Some(old) => Some(old),
                 None => {
-                    self.respond(key, &response_to(&req, 481, Some(&new_tag())), now);
+                    let tag = new_tag(&mut self.rng);
+                    self.respond(key, &response_to(&req, 481, Some(&tag)), now);
                     return;
                 }
             },
@@ -177,11 +178,11 @@ impl UserAgent {
         remote.params = Default::default();
         let dialog = Dialog {
             call_id,
-            local_tag: new_tag(),
+            local_tag: new_tag(&mut self.rng),
             remote_tag: from.tag().map(str::to_string),
             local,
             remote,
-            local_seq: rand::rng().random_range(1..10_000),
+            local_seq: self.rng.random_range(1..10_000),
             remote_seq: Some(cseq.seq),
             remote_target,
             route_set: req.headers.route_set(&HeaderName::RecordRoute),

@@ -170,10 +170,9 @@ impl UserAgent {
         let target = target
             .or_else(|| dialog_target(&call.dialog))
             .unwrap_or_else(|| call.target.clone());
-        ack.headers.push_front(
-            HeaderName::Via,
-            self.via(target.transport, &crate::transaction::new_branch()),
-        );
+        let branch = crate::transaction::new_branch(&mut self.rng);
+        ack.headers
+            .push_front(HeaderName::Via, self.via(target.transport, &branch));
         let wire = ack.to_bytes();
         self.send(&target, wire.clone());
         Some((wire, target))

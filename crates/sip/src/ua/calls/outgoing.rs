@@ -55,6 +55,29 @@ impl UserAgent {
         sdp: Vec<u8>,
         headers: Vec<(HeaderName, String)>,
     ) -> Result<CallId, UaError> {
+        let id = self.reserve_call_id();
+        self.call_as(id, now, account, target, sdp, headers)
+    }
+
+    /// A call handle for a call to be placed later with `call_as` (the phone
+    /// numbers a call before its sound devices are open and its offer made).
+    pub fn reserve_call_id(&mut self) -> CallId {
+        self.new_call_id()
+    }
+
+    /// As `call_with_headers`, as the call `id` from `reserve_call_id`.
+    pub fn call_as(
+        &mut self,
+        id: CallId,
+        now: Instant,
+        account: Option<AccountId>,
+        target: &Uri,
+        sdp: Vec<u8>,
+        headers: Vec<(HeaderName, String)>,
+    ) -> Result<CallId, UaError> {
+        if self.calls.contains_key(&id) {
+            return Err(UaError::WrongState);
+        }
         let target_sip = target.as_sip().ok_or(UaError::NotSip)?.clone();
         let acct = match account {
             Some(a) => Some(
@@ -91,8 +114,8 @@ impl UserAgent {
             None => Vec::new(),
         };
         let dialog = Dialog {
-            call_id: new_call_id(&self.cfg.local.ip().to_string()),
-            local_tag: new_tag(),
+            call_id: new_call_id(&mut self.rng, &self.cfg.local.ip().to_string()),
+            local_tag: new_tag(&mut self.rng),
             remote_tag: None,
             local: from,
             remote: NameAddr::new(target.clone()),
@@ -101,7 +124,6 @@ impl UserAgent {
             remote_target: target.clone(),
             route_set,
         };
-        let id = self.new_call_id();
         let call = Call {
             invite_headers: headers,
             ..Call::new(Role::Caller, dialog, account, first_hop)
@@ -266,7 +288,7 @@ impl UserAgent {
         call.auth_attempts += 1;
         let mut client = DigestClient::new(challenge);
         let invite = call.invite.clone()?;
-        let value = client.authorize(&creds, "INVITE", &invite.uri.to_string());
+        let value = client.authorize(&creds, "INVITE", &invite.uri.to_string(), &mut self.rng);
         call.digest = Some(client);
         self.send_invite(id, invite.body, Some((auth_header, value)), now);
         Some(())

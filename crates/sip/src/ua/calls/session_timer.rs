@@ -69,10 +69,11 @@ fn supports_timer(req: &Request) -> bool {
 impl UserAgent {
     /// An incoming INVITE (or refresh) asks for an interval below Min-SE: the
     /// 422 to send instead of going on (RFC 4028 8.1).
-    pub(in crate::ua) fn session_interval_too_small(&self, req: &Request) -> Option<Response> {
+    pub(in crate::ua) fn session_interval_too_small(&mut self, req: &Request) -> Option<Response> {
         let (secs, _) = session_expires(&req.headers)?;
         (secs < MIN_SE).then(|| {
-            let mut resp = crate::ua::build::response_to(req, 422, Some(&crate::ua::new_tag()));
+            let mut resp =
+                crate::ua::build::response_to(req, 422, Some(&crate::ua::new_tag(&mut self.rng)));
             resp.headers.push(HeaderName::MinSe, MIN_SE.to_string());
             resp
         })

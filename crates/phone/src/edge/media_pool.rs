@@ -12,7 +12,7 @@ use hookswitch_sip::stun::{Binding, BindingOutcome, Retransmission};
 use tokio::net::UdpSocket;
 use tokio::sync::{Notify, watch};
 
-use super::media::MediaSockets;
+use super::sockets::MediaSockets;
 
 /// NATs forget an idle UDP mapping after 30 s or more.
 const REFRESH: Duration = Duration::from_secs(20);

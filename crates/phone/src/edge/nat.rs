@@ -8,29 +8,14 @@ use std::time::{Duration, Instant};
 
 use hookswitch_sip::stun::{Binding, BindingOutcome, Retransmission};
 
-use crate::local_address::LocalAddress;
+use super::local_address::LocalAddress;
+use crate::event::AddressCause;
 
 /// How often the public address is asked again while nothing else changes
 /// (a NAT that reboots or a provider that renumbers gives a new one).
 const STUN_REFRESH: Duration = Duration::from_secs(120);
 /// After an unanswered or refused Binding.
 const STUN_RETRY: Duration = Duration::from_secs(30);
-
-/// Why the advertised address changed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Cause {
-    Stun,
-    Network,
-}
-
-impl Cause {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Cause::Stun => "stun",
-            Cause::Network => "network",
-        }
-    }
-}
 
 pub struct Nat {
     local: LocalAddress,
@@ -48,7 +33,7 @@ pub struct Nat {
     settled: bool,
     /// What was last announced, and why the next change happens.
     announced: SocketAddr,
-    pending_cause: Cause,
+    pending_cause: AddressCause,
 }
 
 impl Nat {
@@ -74,7 +59,7 @@ impl Nat {
             public: None,
             settled: stun_server.is_none(),
             announced: SocketAddr::new(local_ip, sip_port),
-            pending_cause: Cause::Stun,
+            pending_cause: AddressCause::Stun,
         }
     }
 
@@ -134,7 +119,7 @@ impl Nat {
         }
         tracing::info!(from = %self.local_ip, to = %ip, "our local address changed");
         self.local_ip = ip;
-        self.pending_cause = Cause::Network;
+        self.pending_cause = AddressCause::Network;
         if self.stun_server.is_some() {
             // The old mapping belongs to the old address: ask again before
             // announcing anything, so the registrar hears one new address.
@@ -191,13 +176,13 @@ impl Nat {
 
     /// The advertised address, when it changed since last asked (and only
     /// once a pending STUN answer is in).
-    pub fn take_change(&mut self) -> Option<(SocketAddr, Cause)> {
+    pub fn take_change(&mut self) -> Option<(SocketAddr, AddressCause)> {
         let now = self.advertised();
         if !self.settled || now == self.announced {
             return None;
         }
         self.announced = now;
-        let cause = std::mem::replace(&mut self.pending_cause, Cause::Stun);
+        let cause = std::mem::replace(&mut self.pending_cause, AddressCause::Stun);
         Some((now, cause))
     }
 }
@@ -227,7 +212,7 @@ mod tests {
         nat.handle_stun(t0, server, &answer(&request, public));
         assert!(nat.settled());
         assert_eq!(nat.advertised(), public);
-        assert_eq!(nat.take_change(), Some((public, Cause::Stun)));
+        assert_eq!(nat.take_change(), Some((public, AddressCause::Stun)));
         assert_eq!(nat.take_change(), None);
         assert_eq!(nat.local_ip(), "10.0.0.5".parse::<IpAddr>().unwrap());
         // Asked again later; the same answer changes nothing.

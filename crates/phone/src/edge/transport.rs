@@ -8,42 +8,14 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use hookswitch_sip::message::{Message, ParseError, parse_stream};
+use hookswitch_sip::message::parse_stream;
 use hookswitch_sip::ua::{Destination, Transmit, Transport};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream, UdpSocket};
 use tokio::sync::mpsc;
 
 use super::tls;
-
-/// Something a transport reports to the driver.
-#[derive(Debug)]
-pub enum Inbound {
-    Message {
-        transport: Transport,
-        source: SocketAddr,
-        message: Message,
-    },
-    /// Bytes that could not be framed or parsed; the connection is closed after.
-    Malformed {
-        transport: Transport,
-        source: SocketAddr,
-        bytes: Vec<u8>,
-        error: ParseError,
-    },
-    /// A message to `destination` could not be sent, for `error`.
-    Undeliverable {
-        transport: Transport,
-        destination: Destination,
-        error: String,
-    },
-    /// A connection we opened closed; `destinations`: its address, and the
-    /// name it was reached by.
-    Closed {
-        transport: Transport,
-        destinations: Vec<Destination>,
-    },
-}
+pub use crate::core::Inbound;
 
 /// Accepts connections on `listener` until `closed` turns true (which frees
 /// the port: an engine started again in the same process binds it anew),

@@ -1,17 +1,18 @@
-//! Transfers at the phone: asking the peer to call someone else (blind
-//! transfer, `Engine::transfer`), and doing what a peer asks (calling the
-//! target it names and telling it how that goes).
+//! Transfers: asking the peer to call someone else (blind, or attended with
+//! Replaces), and doing what a peer asks (calling the target it names and
+//! telling it how that goes).
 
 use std::time::Instant;
 
 use hookswitch_sip::message::{HeaderName, Uri};
 use hookswitch_sip::ua;
 
-use super::Driver;
-use super::calls::{map_ua_error, target_uri};
-use crate::api::{CallId, EngineError, PhoneEvent};
+use super::calls::map_ua_error;
+use super::{Origin, PhoneCore};
+use crate::error::EngineError;
+use crate::event::{CallId, PhoneEvent};
 
-impl Driver {
+impl PhoneCore {
     /// Blind transfer: REFER the peer of `call` to `target`. When the peer
     /// reports the new call answered, our call to it is hung up.
     pub(super) fn transfer(
@@ -24,7 +25,7 @@ impl Driver {
             .ua
             .call_info(ua::CallId(call))
             .ok_or(EngineError::NoSuchCall(call))?;
-        let uri = target_uri(target, self.account_aor(info.account))?;
+        let uri = super::target_uri(target, self.aor(info.account))?;
         self.ua
             .refer(now, ua::CallId(call), &uri)
             .map_err(|e| map_ua_error(e, call))?;
@@ -62,7 +63,7 @@ impl Driver {
         if !self.transfers_out.contains(&call) {
             return;
         }
-        self.emit(PhoneEvent::TransferProgress { call, status, done });
+        self.emit(now, PhoneEvent::TransferProgress { call, status, done });
         if done {
             self.transfers_out.remove(&call);
             // Transferred: our part of the call is over (RFC 5589 6.1).
@@ -75,22 +76,17 @@ impl Driver {
     }
 
     /// The peer asks us to call `target` (the REFER was accepted): the new call
-    /// goes from the same account with the same audio, and carries Replaces
+    /// goes from the same account with the same sound, and carries Replaces
     /// (attended transfer) and Referred-By when the REFER had them.
     pub(super) fn on_transfer_requested(
         &mut self,
-        now: Instant,
         call: ua::CallId,
         target: Uri,
         replaces: Option<String>,
         referred_by: Option<String>,
     ) {
         let account = self.ua.call_info(call).and_then(|i| i.account);
-        let audio = self
-            .calls
-            .get(&call.0)
-            .map(|c| c.audio.clone())
-            .unwrap_or_default();
+        let audio = self.calls.get(&call.0).map(|c| c.audio.clone());
         let mut headers = Vec::new();
         if let Some(r) = replaces {
             headers.push((HeaderName::Replaces, r));
@@ -98,20 +94,16 @@ impl Driver {
         if let Some(r) = referred_by {
             headers.push((HeaderName::ReferredBy, r));
         }
-        match self.call_uri(now, &target, account, audio, headers) {
-            Ok(new_call) => {
-                self.transfers_in.insert(new_call, call.0);
-                self.emit(PhoneEvent::Transferring {
-                    call: call.0,
-                    new_call,
-                    target: target.to_string(),
-                });
-            }
-            Err(e) => {
-                tracing::info!(%call, "cannot call the transfer target {target}: {e}");
-                let _ = self.ua.notify_transfer(now, call, 503);
-            }
+        let origin = Origin::Transfer { asked_in: call.0 };
+        match self.placing(target, account, audio, origin, headers) {
+            Ok(p) => self.prepare_place(p),
+            Err(e) => self.place_failed(origin, e),
         }
+    }
+
+    /// The call we placed for a transfer could not even start.
+    pub(super) fn report_failed_transfer(&mut self, asked_in: CallId) {
+        let _ = self.ua.notify_transfer(self.now, ua::CallId(asked_in), 503);
     }
 
     /// A call placed for a transfer reached `status`: the peer that asked hears

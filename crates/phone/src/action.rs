@@ -1,0 +1,171 @@
+//! The one vocabulary of verbs: every face (the window, the tray, the hot
+//! key, `hookswitch`, the control socket, a device's buttons) asks the phone
+//! for something with an [`Action`] and gets a [`Reply`] or an
+//! [`crate::EngineError`]. The JSON form (`{"cmd": "call", "target": "1234"}`)
+//! is what the control socket and the window send.
+
+use serde::{Deserialize, Serialize};
+
+use crate::audio::AudioSpec;
+use crate::call_handling::ForwardReason;
+use crate::event::{CallId, CallStats};
+use crate::state::PhoneState;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(tag = "cmd", rename_all = "snake_case")]
+pub enum Action {
+    /// Place a call. `target`: a number or name, `user@host`, a `sip:`,
+    /// `sips:` or `tel:` URI, or `echo` (the built-in echo test). Without
+    /// `account` the default-account rule picks one (docs: "Which account a
+    /// call goes from"). Calls we talk on are held first. `audio`: files or
+    /// devices of this call's own (scripts); none: the phone's sound devices.
+    Call {
+        target: String,
+        #[serde(default)]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        account: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "ts", ts(skip))]
+        audio: Option<AudioSpec>,
+    },
+    /// Answer a ringing call (calls we talk on are held first). It either
+    /// connects with its sound or stays ringing and says why not.
+    Answer {
+        call: CallId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "ts", ts(skip))]
+        audio: Option<AudioSpec>,
+    },
+    /// The one key of a hot key or a foot pedal: answer the ringing call,
+    /// else hang up.
+    AnswerOrHangUp,
+    /// Refuse a ringing call (486 by default; forwarded instead when busy
+    /// forwarding is set and the status is busy).
+    Reject {
+        call: CallId,
+        #[serde(default = "busy")]
+        #[cfg_attr(feature = "ts", ts(optional, as = "Option<u16>"))]
+        status: u16,
+    },
+    /// Hang up one call, or every call.
+    Hangup {
+        #[serde(default)]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        call: Option<CallId>,
+    },
+    /// Put a call on hold (`held`) or take it off.
+    Hold {
+        call: CallId,
+        held: bool,
+    },
+    Mute {
+        call: CallId,
+        muted: bool,
+    },
+    /// Percent of the call's own level (100: unchanged, 0: silent, at most
+    /// `audio::MAX_PERCENT`); a side left out stays as it is.
+    Volume {
+        call: CallId,
+        #[serde(default)]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        speaker: Option<u16>,
+        #[serde(default)]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        microphone: Option<u16>,
+    },
+    Dtmf {
+        call: CallId,
+        keys: String,
+    },
+    /// Blind transfer: the other side of `call` is asked to call `target`.
+    Transfer {
+        call: CallId,
+        target: String,
+    },
+    /// Attended transfer: the other side of `call` takes our place in our
+    /// other call `to_call` (REFER with Replaces).
+    TransferAttended {
+        call: CallId,
+        to_call: CallId,
+    },
+    /// Do not disturb. No `account`: the whole phone (every table); with
+    /// one: that account's own table.
+    Dnd {
+        on: bool,
+        #[serde(default)]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        account: Option<String>,
+    },
+    /// Forward calls (`when`) to `target`, or stop (no target). No
+    /// `account`: the shared table; with one: that account's own.
+    Forward {
+        when: ForwardReason,
+        #[serde(default)]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        target: Option<String>,
+        #[serde(default)]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        account: Option<String>,
+    },
+    /// The sound devices of calls from devices and faces: "auto", "default",
+    /// a device's name or "none"; the ring device (none: no ring sound).
+    /// Calls in progress keep theirs.
+    SoundDevices {
+        microphone: String,
+        speaker: String,
+        #[serde(default)]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        ring_device: Option<String>,
+    },
+    /// A call's media figures so far.
+    Stats {
+        call: CallId,
+    },
+    /// The phone's state now.
+    State,
+}
+
+fn busy() -> u16 {
+    486
+}
+
+/// What an action gave back.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum Reply {
+    Done,
+    /// A call was placed.
+    Call(CallId),
+    /// `answer_or_hang_up` answered this call.
+    Answered(CallId),
+    /// `answer_or_hang_up` hung up.
+    HungUp,
+    Stats(Box<CallStats>),
+    State(Box<PhoneState>),
+}
+
+impl Action {
+    /// The call an action is about, if one.
+    pub fn call(&self) -> Option<CallId> {
+        match self {
+            Action::Answer { call, .. }
+            | Action::Reject { call, .. }
+            | Action::Hold { call, .. }
+            | Action::Mute { call, .. }
+            | Action::Volume { call, .. }
+            | Action::Dtmf { call, .. }
+            | Action::Transfer { call, .. }
+            | Action::TransferAttended { call, .. }
+            | Action::Stats { call } => Some(*call),
+            Action::Hangup { call } => *call,
+            Action::Call { .. }
+            | Action::AnswerOrHangUp
+            | Action::Dnd { .. }
+            | Action::Forward { .. }
+            | Action::SoundDevices { .. }
+            | Action::State => None,
+        }
+    }
+}

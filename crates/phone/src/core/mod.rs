@@ -1,0 +1,457 @@
+//! The phone, sans-IO: every call rule in one state machine, in the manner of
+//! str0m and quinn-proto. In go datagrams and framed SIP messages, transport
+//! failures, device gestures, media reports, actions and the time; out come
+//! what to send, what media to start, stop or change, what the devices show,
+//! tones, events and replies. No socket, clock, thread or file is touched here:
+//! time comes in as `now`, randomness from the seeded generator it was given,
+//! so the same seed and the same inputs give the same bytes.
+//!
+//! The driver (`crate::driver`) is the thin loop that feeds it from real
+//! sockets, devices and time and carries its outputs out; tests feed it
+//! directly, in virtual time.
+
+mod actions;
+mod calls;
+mod desk;
+mod handling;
+mod incoming;
+pub mod settings;
+mod targets;
+mod timers;
+mod transfer;
+mod ua_events;
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::net::{IpAddr, SocketAddr};
+use std::time::Instant;
+
+use hookswitch_devices::{DeviceEvent, DeviceId};
+use hookswitch_hid::DeviceState;
+use hookswitch_media::sdp::Negotiated;
+use hookswitch_sip::message::{Message, ParseError};
+use hookswitch_sip::ua::{self, AccountId, Destination, Transmit, Transport, UserAgent};
+use rand::rngs::StdRng;
+use rand::{RngExt, SeedableRng};
+
+use crate::action::{Action, Reply};
+use crate::audio::{AudioSpec, Gain, RingSound};
+use crate::config::EchoMode;
+use crate::desk::Desk;
+use crate::error::EngineError;
+use crate::event::{AddressCause, CallId, CallStats, PhoneEvent};
+use crate::state::PhoneState;
+use calls::CoreCall;
+pub use settings::CoreSettings;
+pub use targets::target_uri;
+use timers::Timers;
+
+/// Who waits for the answer to an action (the driver maps it to a channel).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ReplyTo(pub u64);
+
+/// What comes into the core.
+#[derive(Debug)]
+pub enum Input<'a> {
+    /// A UDP datagram on the SIP socket (STUN is the edge's).
+    Datagram { source: SocketAddr, bytes: &'a [u8] },
+    /// What the transports report: framed messages, failures, closings.
+    Inbound(Inbound),
+    /// The address peers reach us at changed.
+    Address {
+        sip: SocketAddr,
+        media: IpAddr,
+        cause: AddressCause,
+    },
+    /// The first look at our public address is over (or there is none to
+    /// take): registering may start.
+    AddressSettled,
+    /// A call-control device came, went, or was pressed.
+    Device(DeviceEvent),
+    /// A call's media task reports.
+    Media { call: CallId, report: MediaReport },
+    /// The media of a call asked for with [`Output::Prepare`] is ready (its
+    /// public RTP address) or could not be had.
+    Prepared {
+        call: CallId,
+        result: Result<SocketAddr, String>,
+    },
+    /// A verb from a face; its answer comes as [`Output::Reply`] to `reply`.
+    Action { action: Action, reply: ReplyTo },
+    /// `now` has reached [`PhoneCore::poll_timeout`].
+    Timeout,
+}
+
+/// What the transports report (TCP and TLS streams, and any delivery that
+/// failed).
+#[derive(Debug)]
+pub enum Inbound {
+    /// A SIP message framed from a TCP or TLS stream.
+    Message {
+        transport: Transport,
+        source: SocketAddr,
+        message: Message,
+    },
+    /// Bytes that could not be framed or parsed; the connection is closed after.
+    Malformed {
+        transport: Transport,
+        source: SocketAddr,
+        bytes: Vec<u8>,
+        error: ParseError,
+    },
+    /// A message to `destination` could not be sent, for `error` (no route,
+    /// refused, TLS certificate not trusted).
+    Undeliverable {
+        transport: Transport,
+        destination: Destination,
+        error: String,
+    },
+    /// A connection we opened closed; `destinations`: its address, and the
+    /// name it was reached by.
+    Closed {
+        transport: Transport,
+        destinations: Vec<Destination>,
+    },
+}
+
+/// What a call's media task tells the core.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MediaReport {
+    /// A key the peer pressed (RFC 4733 or heard in the audio).
+    Dtmf(char),
+    /// Keys the peer cannot take as RFC 4733 events: send them by SIP INFO.
+    DtmfNeedsInfo(String),
+    /// The file playing into the call has ended.
+    SourceEnded,
+    /// The media could not start (a sound device would not open at the
+    /// codec's rate): the call cannot go on.
+    Failed(String),
+    /// The task stopped, with the call's final figures.
+    Stopped(CallStats),
+}
+
+/// A sound to play on a device: a local tone, or the ring.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sound {
+    pub device: String,
+    pub sound: RingSound,
+}
+
+/// How a call's media starts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MediaStart {
+    pub negotiated: Negotiated,
+    /// Seeds the stream's own randomness (SSRC, sequence, timestamps).
+    pub seed: u64,
+    pub echo_cancellation: EchoMode,
+    pub muted: bool,
+    /// We hold the call: the microphone is not sent.
+    pub held: bool,
+    pub speaker: Gain,
+    pub microphone: Gain,
+}
+
+/// What the core asks of a call's media.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MediaCommand {
+    /// Start the stream on the media prepared for the call.
+    Start(Box<MediaStart>),
+    /// A new offer/answer changed the stream.
+    Update(Box<Negotiated>),
+    Mute(bool),
+    Hold(bool),
+    Volume {
+        speaker: Option<Gain>,
+        microphone: Option<Gain>,
+    },
+    Dtmf(String),
+    /// Answer `reply` with the call's figures so far.
+    Stats(ReplyTo),
+    /// Stop; report `Stopped` with the final figures.
+    Stop,
+}
+
+/// What comes out of the core.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Output {
+    Transmit(Transmit),
+    /// Bind a call's media sockets and open its sound (`audio`, at
+    /// `sample_rate`), then answer with [`Input::Prepared`].
+    Prepare {
+        call: CallId,
+        audio: AudioSpec,
+        sample_rate: u32,
+    },
+    /// What was prepared for `call` is not needed (it never started).
+    Release {
+        call: CallId,
+    },
+    Media {
+        call: CallId,
+        command: MediaCommand,
+    },
+    /// What every call-control device shows now.
+    Show(DeviceState),
+    /// A local tone on the acting device (dial tone, busy tone), or none.
+    Tone(Option<Sound>),
+    /// The ring of incoming calls on the ring device, or none.
+    Ring(Option<Sound>),
+    Event(PhoneEvent),
+    Reply {
+        to: ReplyTo,
+        result: Result<Reply, EngineError>,
+    },
+}
+
+/// Who asked for what the core is doing, to tell of its outcome.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Origin {
+    Face(ReplyTo),
+    /// A device's gesture (through the desk).
+    Desk,
+    /// Answering by itself (auto-answer, intercom).
+    AutoAnswer,
+    /// The peer of `asked_in` asked us to call (REFER).
+    Transfer {
+        asked_in: CallId,
+    },
+    /// A call that takes the place of our call `old` (attended transfer).
+    Replaces {
+        old: CallId,
+    },
+}
+
+/// Media being prepared, and what for.
+#[derive(Debug)]
+enum Purpose {
+    Place(Box<calls::Placing>),
+    Answer { origin: Origin, success: Reply },
+}
+
+pub struct PhoneCore {
+    ua: UserAgent,
+    desk: Desk,
+    settings: CoreSettings,
+    calls: BTreeMap<CallId, CoreCall>,
+    /// Calls whose media the edge is preparing.
+    preparing: BTreeMap<CallId, Purpose>,
+    timers: Timers,
+    /// Calls we asked the peer to transfer, until it says how that ended.
+    transfers_out: BTreeSet<CallId>,
+    /// Calls we placed because a peer asked, and the call it asked in.
+    transfers_in: BTreeMap<CallId, CallId>,
+    rng: StdRng,
+    state: PhoneState,
+    outputs: VecDeque<Output>,
+    /// Accounts register once the first look at our address is over.
+    registering: bool,
+    /// Each device's own sound card, when it has one.
+    sound_cards: BTreeMap<DeviceId, String>,
+    session_ids: u64,
+    /// What the devices were last shown, the focus last told, whether the
+    /// ring sounds: each is told again only when it changes.
+    shown: Option<DeviceState>,
+    focus: Option<Option<CallId>>,
+    ringing: bool,
+    /// The time of the input being handled.
+    now: Instant,
+}
+
+impl PhoneCore {
+    /// A phone whose user agent is configured by `ua` (its accounts in the
+    /// order of `settings.accounts`), drawing every random value from `rng`.
+    pub fn new(ua: ua::Config, settings: CoreSettings, mut rng: StdRng, now: Instant) -> PhoneCore {
+        let session_ids = u64::from(rng.random::<u32>());
+        let ua_rng = StdRng::from_seed(rng.random());
+        let sip = ua.local.to_string();
+        let mut core = PhoneCore {
+            ua: UserAgent::with_rng(ua, ua_rng),
+            desk: Desk::new(settings.desk.clone()),
+            settings,
+            calls: BTreeMap::new(),
+            preparing: BTreeMap::new(),
+            timers: Timers::default(),
+            transfers_out: BTreeSet::new(),
+            transfers_in: BTreeMap::new(),
+            rng,
+            state: PhoneState::default(),
+            outputs: VecDeque::new(),
+            registering: false,
+            sound_cards: BTreeMap::new(),
+            session_ids,
+            shown: None,
+            focus: None,
+            ringing: false,
+            now,
+        };
+        core.emit(now, PhoneEvent::Ready { sip });
+        core.announce_settings(now);
+        core
+    }
+
+    /// The state now: the fold of every event sent so far.
+    pub fn state(&self) -> &PhoneState {
+        &self.state
+    }
+
+    pub fn handle(&mut self, now: Instant, input: Input<'_>) {
+        self.now = now;
+        match input {
+            Input::Datagram { source, bytes } => self.ua.handle_datagram(now, source, bytes),
+            Input::Inbound(i) => self.on_inbound(now, i),
+            Input::Address { sip, media, cause } => {
+                self.ua.set_local(now, sip);
+                self.emit(
+                    now,
+                    PhoneEvent::AddressChanged {
+                        sip: sip.to_string(),
+                        media: media.to_string(),
+                        cause,
+                    },
+                );
+            }
+            Input::AddressSettled => self.start_registering(now),
+            Input::Device(e) => self.on_device(now, e),
+            Input::Media { call, report } => self.on_media_report(now, call, report),
+            Input::Prepared { call, result } => self.on_prepared(now, call, result),
+            Input::Action { action, reply } => self.act(now, action, Origin::Face(reply)),
+            Input::Timeout => {
+                self.on_timers(now);
+                self.desk.handle_timeout(now);
+                self.ua.handle_timeout(now);
+            }
+        }
+        self.settle(now);
+    }
+
+    fn on_inbound(&mut self, now: Instant, i: Inbound) {
+        match i {
+            Inbound::Message {
+                transport,
+                source,
+                message,
+            } => self.ua.handle_message(now, transport, source, message),
+            Inbound::Malformed {
+                transport,
+                source,
+                bytes,
+                error,
+            } => self.ua.malformed(transport, source, &bytes, &error),
+            Inbound::Undeliverable {
+                transport,
+                destination,
+                error,
+            } => self
+                .ua
+                .transport_failed(now, transport, &destination, &error),
+            Inbound::Closed {
+                transport,
+                destinations,
+            } => self.ua.connection_closed(now, transport, &destinations),
+        }
+    }
+
+    pub fn poll_output(&mut self) -> Option<Output> {
+        self.outputs.pop_front()
+    }
+
+    /// When the core next has something to do by itself.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        [
+            self.ua.poll_timeout(),
+            self.desk.poll_timeout(),
+            self.timers.next(),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+    }
+
+    /// Hangs up every call and removes every registration; the driver then
+    /// waits (a little) until [`PhoneCore::is_quiet`].
+    pub fn shutdown(&mut self, now: Instant) {
+        self.now = now;
+        for call in self.ua.active_calls() {
+            let _ = self.ua.hangup(now, call);
+        }
+        for i in 0..self.ua.config().accounts.len() {
+            if matches!(
+                self.ua.registration_state(AccountId(i)),
+                Some(ua::RegistrationState::Registered { .. })
+            ) {
+                let _ = self.ua.unregister(now, AccountId(i));
+            }
+        }
+        self.settle(now);
+    }
+
+    /// No registration is waiting for its registrar's answer.
+    pub fn is_quiet(&self) -> bool {
+        !self.ua.registrations_pending()
+    }
+
+    /// Registers the accounts that register (once).
+    fn start_registering(&mut self, now: Instant) {
+        if std::mem::replace(&mut self.registering, true) {
+            return;
+        }
+        for i in 0..self.ua.config().accounts.len() {
+            if self.ua.config().accounts[i].register {
+                let _ = self.ua.register(now, AccountId(i));
+            }
+        }
+    }
+
+    /// Runs everything the input set going until nothing is left: what the
+    /// user agent sends and says, what the desk asks; then shows the
+    /// devices what changed.
+    fn settle(&mut self, now: Instant) {
+        loop {
+            let mut progressed = false;
+            while let Some(t) = self.ua.poll_transmit() {
+                progressed = true;
+                self.outputs.push_back(Output::Transmit(t));
+            }
+            while let Some(e) = self.ua.poll_event() {
+                progressed = true;
+                self.on_ua_event(now, e);
+            }
+            progressed |= self.run_desk(now);
+            if !progressed {
+                break;
+            }
+        }
+        self.publish(now);
+    }
+
+    /// Sends an event, and folds it into the state; the desk follows it.
+    fn emit(&mut self, now: Instant, e: PhoneEvent) {
+        tracing::debug!(?e, "event");
+        self.state.apply(&e);
+        self.desk.on_event(now, &e);
+        self.outputs.push_back(Output::Event(e));
+    }
+
+    /// Tells whoever asked how it went.
+    fn finish(&mut self, origin: Origin, result: Result<Reply, EngineError>) {
+        match (origin, result) {
+            (Origin::Face(to), result) => self.outputs.push_back(Output::Reply { to, result }),
+            (_, Ok(_)) => {}
+            (origin, Err(e)) => tracing::warn!(?origin, "{e}"),
+        }
+    }
+
+    fn account_name(&self, a: Option<AccountId>) -> Option<String> {
+        a.and_then(|a| self.settings.accounts.get(a.0))
+            .map(|a| a.name.clone())
+    }
+
+    /// The account called `name`.
+    fn account_id(&self, name: &str) -> Result<AccountId, EngineError> {
+        self.settings
+            .accounts
+            .iter()
+            .position(|a| a.name == name)
+            .map(AccountId)
+            .ok_or_else(|| EngineError::NoSuchAccount(name.into()))
+    }
+}

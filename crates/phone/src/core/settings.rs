@@ -1,0 +1,153 @@
+//! What the core needs to know of the user's configuration, read once from
+//! [`Config`]; what changes at run time (DND, forwarding, sound devices)
+//! changes here and is announced as events.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use hookswitch_media::codec::CodecKind;
+use hookswitch_media::progress::Country;
+use hookswitch_media::srtp::SrtpMode;
+
+use crate::audio::{AudioSpec, RingSound};
+use crate::call_handling::CallHandling;
+use crate::config::{Config, ConfigError, EchoMode};
+use crate::desk::DeskConfig;
+
+/// An account as the call rules see it (its SIP side is the user agent's).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AccountRules {
+    pub name: String,
+    /// Its codecs, best first.
+    pub codecs: Vec<CodecKind>,
+    pub srtp: SrtpMode,
+    /// It has a call-handling table of its own (else it shares `[calls]`).
+    pub own_handling: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct MediaOptions {
+    pub telephone_event: bool,
+    pub comfort_noise: bool,
+    pub rtcp_xr: bool,
+    pub rtcp_mux: bool,
+    pub echo_cancellation: EchoMode,
+}
+
+/// The sound of calls placed or answered without their own: from a device,
+/// a face, or by themselves.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SoundSettings {
+    /// "auto" (the acting device's own card, else the system's),
+    /// "default", a device's name, or "none".
+    pub microphone: String,
+    pub speaker: String,
+    /// Where incoming calls ring, if anywhere.
+    pub ring_device: Option<String>,
+    pub ring_file: Option<PathBuf>,
+    /// Whose dial and busy tones a lifted handset hears.
+    pub tones: Country,
+}
+
+impl SoundSettings {
+    /// The sound of a call or tone: "auto" is `paired` (the acting
+    /// device's own card), else the system's; "none" is no sound.
+    pub fn audio(&self, paired: Option<&str>) -> AudioSpec {
+        let pick = |setting: &str| match setting {
+            "none" => None,
+            "auto" => Some(paired.unwrap_or("default").to_string()),
+            name => Some(name.to_string()),
+        };
+        AudioSpec {
+            microphone: pick(&self.microphone),
+            speaker: pick(&self.speaker),
+            ..AudioSpec::default()
+        }
+    }
+
+    pub fn ring_sound(&self) -> RingSound {
+        self.ring_file
+            .clone()
+            .map_or(RingSound::DoubleRing, RingSound::File)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CoreSettings {
+    /// In the user agent's account order.
+    pub accounts: Vec<AccountRules>,
+    /// Where a target without an account goes: the account with
+    /// `default = true`, else the first.
+    pub default_account: Option<usize>,
+    /// The codecs of calls that go from no account.
+    pub codecs: Vec<CodecKind>,
+    /// Per account its call handling (used when it has its own table), then
+    /// the shared table (calls to no account, accounts without their own).
+    pub handling: Vec<CallHandling>,
+    pub media: MediaOptions,
+    pub accept_p2p: bool,
+    pub only_from_registrar: bool,
+    pub desk: DeskConfig,
+    pub sound: SoundSettings,
+    /// The built-in echo test, when it runs: `echo` calls it.
+    pub echo: Option<SocketAddr>,
+}
+
+impl CoreSettings {
+    pub fn from_config(config: &Config, echo: Option<SocketAddr>) -> Result<Self, ConfigError> {
+        let codecs = config.codecs()?;
+        let account_codecs = config.account_codecs()?;
+        let accounts = config
+            .accounts
+            .iter()
+            .zip(account_codecs)
+            .map(|(a, codecs)| {
+                Ok(AccountRules {
+                    name: a.name.clone(),
+                    codecs,
+                    srtp: a.srtp,
+                    own_handling: a.calls.is_some(),
+                })
+            })
+            .collect::<Result<Vec<_>, ConfigError>>()?;
+        let default_account = config
+            .accounts
+            .iter()
+            .position(|a| a.default)
+            .or_else(|| (!config.accounts.is_empty()).then_some(0));
+        Ok(CoreSettings {
+            accounts,
+            default_account,
+            codecs,
+            handling: config.call_handling(),
+            media: MediaOptions {
+                telephone_event: config.audio.telephone_event,
+                comfort_noise: config.audio.comfort_noise,
+                rtcp_xr: config.audio.rtcp_xr,
+                rtcp_mux: config.audio.rtcp_mux,
+                echo_cancellation: config.audio.echo_cancellation,
+            },
+            accept_p2p: config.sip.accept_p2p,
+            only_from_registrar: config.sip.only_from_registrar,
+            desk: DeskConfig {
+                dial_plan: config.dialing.clone(),
+                reject_status: config.devices.reject_status,
+                ring_back_after: std::time::Duration::from_secs(config.devices.ring_back_secs),
+                volume_step: config.devices.volume_step.max(1),
+            },
+            sound: SoundSettings {
+                microphone: config.devices.microphone.clone(),
+                speaker: config.devices.speaker.clone(),
+                ring_device: config.audio.ring_device.clone(),
+                ring_file: config.audio.ring_file.clone(),
+                tones: config.audio.tones,
+            },
+            echo,
+        })
+    }
+
+    /// The index of the shared handling table in `handling`.
+    pub fn shared_table(&self) -> usize {
+        self.handling.len() - 1
+    }
+}

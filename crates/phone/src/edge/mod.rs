@@ -1,0 +1,11 @@
+//! The real edges the driver moves bytes through: SIP transports (UDP, TCP,
+//! TLS), the address we advertise (route and STUN), media sockets, and the
+//! configuration file that run-time settings are saved to.
+
+pub mod local_address;
+pub mod media_pool;
+pub mod nat;
+pub mod persist;
+pub mod sockets;
+pub mod tls;
+pub mod transport;

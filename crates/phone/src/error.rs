@@ -1,0 +1,23 @@
+//! Why the phone refused an action, or could not start.
+
+use crate::event::CallId;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EngineError {
+    #[error("cannot bind {addr}: {reason}")]
+    Bind { addr: String, reason: String },
+    #[error("not a SIP address: {0}")]
+    BadTarget(String),
+    #[error("no such account: {0}")]
+    NoSuchAccount(String),
+    #[error("no such call: {0}")]
+    NoSuchCall(CallId),
+    #[error("the call cannot do that now")]
+    WrongState,
+    #[error("audio: {0}")]
+    Audio(String),
+    #[error("the engine has stopped")]
+    Stopped,
+    #[error("{0}")]
+    Config(String),
+}

@@ -1,0 +1,493 @@
+//! What happens, as it happens: the events every face (CLI, window, tray,
+//! local API) receives. Folded in order they give [`crate::PhoneState`].
+//! Kinds of things are enums, serialised as the words the JSON has always
+//! carried ("registered", "sendonly", "no-answer").
+
+use serde::{Deserialize, Serialize};
+
+use crate::call_handling::ForwardReason;
+
+/// A call, as numbered by the engine (stable for the engine's lifetime).
+pub type CallId = u64;
+
+/// Where a registration stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "lowercase")]
+pub enum RegistrationPhase {
+    Registering,
+    Registered,
+    Unregistered,
+    Failed,
+}
+
+/// How a call ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "lowercase")]
+pub enum EndReason {
+    /// We hung up (or refused it).
+    Local,
+    /// The other side hung up.
+    Remote,
+    /// The caller gave up before it was answered.
+    Cancelled,
+    /// The other side (or the network) refused it with a status.
+    Rejected,
+    /// Nothing answered.
+    Timeout,
+    /// It could not go on here (no sound device, no media port): `detail` says why.
+    Failed,
+}
+
+/// Why an incoming call was not rung: refused under DND, or forwarded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "kebab-case")]
+pub enum DeflectReason {
+    Dnd,
+    Always,
+    Busy,
+    NoAnswer,
+}
+
+impl From<ForwardReason> for DeflectReason {
+    fn from(r: ForwardReason) -> Self {
+        match r {
+            ForwardReason::Always => DeflectReason::Always,
+            ForwardReason::Busy => DeflectReason::Busy,
+            ForwardReason::NoAnswer => DeflectReason::NoAnswer,
+        }
+    }
+}
+
+/// Why the address peers reach us at changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "lowercase")]
+pub enum AddressCause {
+    /// The NAT's public address, learnt or changed.
+    Stun,
+    /// Our local address moved (another network).
+    Network,
+}
+
+/// Which way media flows in a call, as the last offer/answer said
+/// (RFC 3264's attributes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "lowercase")]
+pub enum MediaDirection {
+    SendRecv,
+    SendOnly,
+    RecvOnly,
+    Inactive,
+}
+
+impl From<hookswitch_media::sdp::Direction> for MediaDirection {
+    fn from(d: hookswitch_media::sdp::Direction) -> Self {
+        use hookswitch_media::sdp::Direction;
+        match d {
+            Direction::SendRecv => MediaDirection::SendRecv,
+            Direction::SendOnly => MediaDirection::SendOnly,
+            Direction::RecvOnly => MediaDirection::RecvOnly,
+            Direction::Inactive => MediaDirection::Inactive,
+        }
+    }
+}
+
+/// What happened to a call-control device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "lowercase")]
+pub enum DeviceChange {
+    Added,
+    Removed,
+    Unusable,
+}
+
+/// `as_str` and `Display` for an enum of words: the names its JSON carries.
+macro_rules! words {
+    ($t:ty { $($v:ident => $w:literal),+ $(,)? }) => {
+        impl $t {
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(<$t>::$v => $w,)+
+                }
+            }
+        }
+        impl std::fmt::Display for $t {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+words!(RegistrationPhase {
+    Registering => "registering",
+    Registered => "registered",
+    Unregistered => "unregistered",
+    Failed => "failed",
+});
+words!(EndReason {
+    Local => "local",
+    Remote => "remote",
+    Cancelled => "cancelled",
+    Rejected => "rejected",
+    Timeout => "timeout",
+    Failed => "failed",
+});
+words!(DeflectReason {
+    Dnd => "dnd",
+    Always => "always",
+    Busy => "busy",
+    NoAnswer => "no-answer",
+});
+words!(AddressCause {
+    Stun => "stun",
+    Network => "network",
+});
+words!(MediaDirection {
+    SendRecv => "sendrecv",
+    SendOnly => "sendonly",
+    RecvOnly => "recvonly",
+    Inactive => "inactive",
+});
+words!(DeviceChange {
+    Added => "added",
+    Removed => "removed",
+    Unusable => "unusable",
+});
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum PhoneEvent {
+    /// The engine is listening for SIP on this address.
+    Ready {
+        sip: String,
+    },
+    /// The address peers reach us at changed. Registrations are renewed with it.
+    AddressChanged {
+        sip: String,
+        /// The address our SDP names for media.
+        media: String,
+        cause: AddressCause,
+    },
+    Registration {
+        account: String,
+        state: RegistrationPhase,
+        detail: Option<String>,
+        /// The registrar's final answer when it failed with one (401, 403,
+        /// 404, ...); `None` when none came (unreachable, TLS refused).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        status: Option<u16>,
+    },
+    IncomingCall {
+        call: CallId,
+        from: String,
+        to: String,
+        account: Option<String>,
+        /// Seconds after which the caller asked us to auto-answer (Call-Info).
+        answer_after: Option<u32>,
+        /// An attended transfer's call that takes the place of this call of
+        /// ours: it is answered at once and the replaced call ends.
+        replaces: Option<CallId>,
+    },
+    /// We are placing a call (from the app, the CLI, a device or a transfer).
+    Calling {
+        call: CallId,
+        to: String,
+        account: Option<String>,
+    },
+    /// Our outgoing call progresses (180 Ringing, 183 Session Progress).
+    Progress {
+        call: CallId,
+        status: u16,
+        reason: String,
+    },
+    /// The call is up; media flows.
+    Established {
+        call: CallId,
+        codec: String,
+        remote_media: Option<String>,
+        /// The SRTP suite when the media is encrypted, e.g. "AES_CM_128_HMAC_SHA1_80".
+        encryption: Option<String>,
+    },
+    /// An incoming call was not rung, or stopped ringing: refused under DND
+    /// (`status` 486 or 480) or forwarded (302) to `forwarded_to`. `Ended` follows.
+    Deflected {
+        call: CallId,
+        from: String,
+        account: Option<String>,
+        reason: DeflectReason,
+        forwarded_to: Option<String>,
+        status: u16,
+    },
+    /// How the transfer we asked for goes: the status of the peer's call to
+    /// the target; when `done` with a 2xx, our call ends.
+    TransferProgress {
+        call: CallId,
+        status: u16,
+        done: bool,
+    },
+    /// The peer of `call` transferred us: we are calling `target` as
+    /// `new_call` (its own events follow).
+    Transferring {
+        call: CallId,
+        new_call: CallId,
+        target: String,
+    },
+    /// We put the call on hold, or resumed it (our microphone stops or starts
+    /// at once; `HoldFailed` follows if the peer refuses).
+    Held {
+        call: CallId,
+        held: bool,
+    },
+    /// The microphone of the call was muted or unmuted.
+    Muted {
+        call: CallId,
+        muted: bool,
+    },
+    /// The call's earpiece or microphone level changed (percent).
+    Volume {
+        call: CallId,
+        speaker_percent: Option<u16>,
+        microphone_percent: Option<u16>,
+    },
+    /// Do-not-disturb of a call-handling table: an account's own
+    /// (`account`), or the shared one (`None`: calls to no account and
+    /// accounts without a table of their own).
+    Dnd {
+        account: Option<String>,
+        on: bool,
+    },
+    /// One kind of forwarding of a call-handling table (as for `Dnd`) was
+    /// set (`target`) or cleared.
+    Forwarding {
+        account: Option<String>,
+        when: ForwardReason,
+        target: Option<String>,
+    },
+    /// The microphone, speaker and ring device of calls answered or placed
+    /// from a device or a face without their own sound ("auto", "default", a
+    /// device's name, "none"; no ring device: none).
+    SoundDevices {
+        microphone: String,
+        speaker: String,
+        ring_device: Option<String>,
+    },
+    /// Voicemail: the box of `account` (`None`: a NOTIFY for no account of
+    /// ours) has new messages (`waiting`), with the counts when the PBX
+    /// gives them. The devices' Message Waiting LED follows.
+    MessageWaiting {
+        account: Option<String>,
+        waiting: bool,
+        new: Option<u32>,
+        old: Option<u32>,
+    },
+    /// Digits typed on a device's keypad after lifting it: `done` when dialing
+    /// ended (dialed, or given up with no digits).
+    Dialing {
+        digits: String,
+        done: bool,
+    },
+    /// A call-control device was plugged in (with its profile in `detail`),
+    /// unplugged, or found but not usable (`name` is its path, `detail` says
+    /// what to do, `problem` why). An unusable one unplugged is `removed`
+    /// with no `device` and its path as `name`.
+    Device {
+        device: Option<u64>,
+        name: String,
+        change: DeviceChange,
+        detail: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        problem: Option<hookswitch_devices::DeviceProblem>,
+    },
+    /// What every call-control device shows now (its LEDs and ringer).
+    Leds {
+        leds: hookswitch_hid::DeviceState,
+    },
+    /// The call device buttons act on (PHONE-BEHAVIOUR.md's focused call).
+    Focus {
+        call: Option<CallId>,
+    },
+    /// The peer refused our hold (`held`) or resume: the call stays as it was.
+    HoldFailed {
+        call: CallId,
+        held: bool,
+        status: u16,
+    },
+    /// The session changed after a re-INVITE or UPDATE (hold, resume).
+    MediaUpdated {
+        call: CallId,
+        direction: MediaDirection,
+    },
+    DtmfReceived {
+        call: CallId,
+        key: char,
+    },
+    /// The file being played into the call has ended.
+    PlaybackFinished {
+        call: CallId,
+    },
+    Ended {
+        call: CallId,
+        reason: EndReason,
+        status: Option<u16>,
+        detail: Option<String>,
+        /// Media figures at the end of the call.
+        stats: Option<CallStats>,
+    },
+}
+
+impl PhoneEvent {
+    /// The call an event is about, if it is about one.
+    pub fn call(&self) -> Option<CallId> {
+        match self {
+            PhoneEvent::IncomingCall { call, .. }
+            | PhoneEvent::Calling { call, .. }
+            | PhoneEvent::Progress { call, .. }
+            | PhoneEvent::Established { call, .. }
+            | PhoneEvent::Deflected { call, .. }
+            | PhoneEvent::TransferProgress { call, .. }
+            | PhoneEvent::Transferring { call, .. }
+            | PhoneEvent::Held { call, .. }
+            | PhoneEvent::Muted { call, .. }
+            | PhoneEvent::Volume { call, .. }
+            | PhoneEvent::HoldFailed { call, .. }
+            | PhoneEvent::MediaUpdated { call, .. }
+            | PhoneEvent::DtmfReceived { call, .. }
+            | PhoneEvent::PlaybackFinished { call }
+            | PhoneEvent::Ended { call, .. } => Some(*call),
+            PhoneEvent::Ready { .. }
+            | PhoneEvent::AddressChanged { .. }
+            | PhoneEvent::Registration { .. }
+            | PhoneEvent::Dnd { .. }
+            | PhoneEvent::Forwarding { .. }
+            | PhoneEvent::SoundDevices { .. }
+            | PhoneEvent::MessageWaiting { .. }
+            | PhoneEvent::Dialing { .. }
+            | PhoneEvent::Device { .. }
+            | PhoneEvent::Leds { .. }
+            | PhoneEvent::Focus { .. } => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct CallStats {
+    pub packets_sent: u64,
+    pub packets_received: u64,
+    pub concealed_frames: u64,
+    pub late_packets: u64,
+    pub dtmf_sent: u64,
+    pub dtmf_received: u64,
+    /// RTP packets of the peer's that never arrived (RFC 3550 A.3).
+    pub packets_lost: u64,
+    pub loss_percent: f64,
+    /// Interarrival jitter (RFC 3550 A.8), ms.
+    pub jitter_ms: f64,
+    /// Round trip from the peer's RTCP reports, when it sent any about us.
+    pub rtt_ms: Option<f64>,
+    /// The E-model's estimate (ITU-T G.107), 1 to 4.5.
+    pub mos: f64,
+    /// Lost frames the codec rebuilt (Opus FEC or concealment).
+    pub codec_concealed_frames: u64,
+    /// How the peer hears us, from its RTCP-XR VoIP metrics: its loss (%),
+    /// its own delay (ms) and its MOS, when it sends them.
+    pub remote_loss_percent: Option<f64>,
+    pub remote_end_system_delay_ms: Option<f64>,
+    pub remote_mos: Option<f64>,
+    /// The SRTP suite when the media is encrypted.
+    pub encryption: Option<String>,
+    /// Encrypted packets dropped: failed authentication, replays, wrong key.
+    pub srtp_refused: u64,
+    /// The level meters (dBFS, -60 to 0, peak with a slow fall) of what the
+    /// other side hears from us and what we hear, while the call runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub microphone_level_db: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub speaker_level_db: Option<f64>,
+}
+
+/// What a call-control device does and shows, as it happens: the live view of
+/// the app's Devices page (`Engine::device_activity`), the same data as
+/// `hookswitch hid-monitor`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum DeviceActivity {
+    /// A button or switch, decoded.
+    Input {
+        device: u64,
+        input: hookswitch_hid::PhoneInput,
+    },
+    /// An output report written to it, and the state it shows.
+    Shown {
+        device: u64,
+        report: String,
+        leds: hookswitch_hid::DeviceState,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The words `Display` gives are the words the JSON carries.
+    #[test]
+    fn words_are_the_json_names() {
+        let json = |v: serde_json::Value| v.as_str().map(str::to_string);
+        for d in [
+            MediaDirection::SendRecv,
+            MediaDirection::SendOnly,
+            MediaDirection::RecvOnly,
+            MediaDirection::Inactive,
+        ] {
+            assert_eq!(json(serde_json::json!(d)).as_deref(), Some(d.as_str()));
+        }
+        for r in [
+            DeflectReason::Dnd,
+            DeflectReason::Always,
+            DeflectReason::Busy,
+            DeflectReason::NoAnswer,
+        ] {
+            assert_eq!(json(serde_json::json!(r)).as_deref(), Some(r.as_str()));
+        }
+        for r in [
+            EndReason::Local,
+            EndReason::Remote,
+            EndReason::Cancelled,
+            EndReason::Rejected,
+            EndReason::Timeout,
+            EndReason::Failed,
+        ] {
+            assert_eq!(json(serde_json::json!(r)).as_deref(), Some(r.as_str()));
+        }
+        for p in [
+            RegistrationPhase::Registering,
+            RegistrationPhase::Registered,
+            RegistrationPhase::Unregistered,
+            RegistrationPhase::Failed,
+        ] {
+            assert_eq!(json(serde_json::json!(p)).as_deref(), Some(p.as_str()));
+        }
+        for c in [
+            DeviceChange::Added,
+            DeviceChange::Removed,
+            DeviceChange::Unusable,
+        ] {
+            assert_eq!(json(serde_json::json!(c)).as_deref(), Some(c.as_str()));
+        }
+        for c in [AddressCause::Stun, AddressCause::Network] {
+            assert_eq!(json(serde_json::json!(c)).as_deref(), Some(c.as_str()));
+        }
+    }
+}

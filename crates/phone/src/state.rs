@@ -1,0 +1,504 @@
+//! The one published state: what the phone is doing now, folded from its
+//! events. The engine keeps it current ([`crate::Engine::state`], a watch
+//! channel); the window, the tray and `hookswitch calls` draw it and keep no
+//! copy of their own. [`PhoneState::apply`] is the only way it changes, so the
+//! state is always the fold of the events that were sent.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::call_handling::ForwardReason;
+use crate::event::{CallId, DeviceChange, MediaDirection, PhoneEvent, RegistrationPhase};
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct PhoneState {
+    /// The address we take SIP on, once the engine is ready.
+    pub sip: Option<String>,
+    /// The address our SDP names for media, once it changed from `sip`'s.
+    pub media_address: Option<String>,
+    /// By account name: where its registration stands.
+    pub registrations: BTreeMap<String, RegistrationView>,
+    /// Call handling tables: `account: None` is the shared one (calls to no
+    /// account and accounts without a table of their own).
+    pub handling: Vec<HandlingView>,
+    /// Some table has DND on (the devices' DND LED).
+    pub dnd: bool,
+    /// Voicemail by account (`None`: news for no account of ours).
+    pub voicemail: Vec<VoicemailView>,
+    pub sound: SoundView,
+    /// Calls in progress, oldest first.
+    pub calls: Vec<CallView>,
+    /// The call device buttons act on.
+    pub focus: Option<CallId>,
+    /// Digits typed on a device's keypad while it has dial tone.
+    pub dialing: Option<String>,
+    /// Call-control devices in use.
+    pub devices: Vec<DeviceView>,
+    /// Devices found but not usable, with why.
+    pub unusable_devices: Vec<UnusableDevice>,
+    /// What every device shows.
+    pub leds: hookswitch_hid::DeviceState,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct RegistrationView {
+    pub state: RegistrationPhase,
+    pub detail: Option<String>,
+    pub status: Option<u16>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct HandlingView {
+    pub account: Option<String>,
+    pub dnd: bool,
+    pub forward_always: Option<String>,
+    pub forward_busy: Option<String>,
+    pub forward_no_answer: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct VoicemailView {
+    pub account: Option<String>,
+    pub waiting: bool,
+    pub new: Option<u32>,
+    pub old: Option<u32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct SoundView {
+    pub microphone: String,
+    pub speaker: String,
+    pub ring_device: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "kebab-case")]
+pub enum CallPhase {
+    /// Ours, sent, nothing heard back yet.
+    Calling,
+    /// Ours, the other side rings (or plays early media).
+    RingingOut,
+    /// Theirs, ringing here.
+    Incoming,
+    Connected,
+}
+
+/// The latest thing worth telling about a call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum CallNote {
+    /// 180 Ringing, 183 Session Progress.
+    Progress { status: u16, reason: String },
+    /// The peer refused our hold (`held`) or resume.
+    HoldRefused { held: bool, status: u16 },
+    /// Where the transfer we asked for stands.
+    Transfer { status: u16, done: bool },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct CallView {
+    pub id: CallId,
+    pub outgoing: bool,
+    /// Who is at the other end (a name-addr, with a display name when given).
+    pub remote: String,
+    pub account: Option<String>,
+    pub phase: CallPhase,
+    /// On hold by us.
+    pub held: bool,
+    pub muted: bool,
+    pub speaker_percent: u16,
+    pub microphone_percent: u16,
+    pub codec: Option<String>,
+    pub encryption: Option<String>,
+    /// How media flows since the last re-offer (`sendonly` from us: held;
+    /// `recvonly`: the peer holds us).
+    pub media_direction: Option<MediaDirection>,
+    pub note: Option<CallNote>,
+    /// It takes the place of this call of ours (an attended transfer).
+    pub replaces: Option<CallId>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct DeviceView {
+    pub id: u64,
+    pub name: String,
+    /// Its device profile, when one matched.
+    pub profile: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct UnusableDevice {
+    pub path: String,
+    /// What to do about it.
+    pub detail: Option<String>,
+    pub problem: Option<hookswitch_devices::DeviceProblem>,
+}
+
+impl PhoneState {
+    /// The state after `e`.
+    pub fn apply(&mut self, e: &PhoneEvent) {
+        match e {
+            PhoneEvent::Ready { sip } => self.sip = Some(sip.clone()),
+            PhoneEvent::AddressChanged { sip, media, .. } => {
+                self.sip = Some(sip.clone());
+                self.media_address = Some(media.clone());
+            }
+            PhoneEvent::Registration {
+                account,
+                state,
+                detail,
+                status,
+            } => {
+                self.registrations.insert(
+                    account.clone(),
+                    RegistrationView {
+                        state: *state,
+                        detail: detail.clone(),
+                        status: *status,
+                    },
+                );
+            }
+            PhoneEvent::IncomingCall {
+                call,
+                from,
+                account,
+                replaces,
+                ..
+            } => self.add_call(*call, false, from, account, *replaces),
+            PhoneEvent::Calling { call, to, account } => {
+                self.add_call(*call, true, to, account, None)
+            }
+            PhoneEvent::Progress {
+                call,
+                status,
+                reason,
+            } => self.with_call(*call, |c| {
+                c.phase = CallPhase::RingingOut;
+                c.note = Some(CallNote::Progress {
+                    status: *status,
+                    reason: reason.clone(),
+                });
+            }),
+            PhoneEvent::Established {
+                call,
+                codec,
+                encryption,
+                ..
+            } => self.with_call(*call, |c| {
+                c.phase = CallPhase::Connected;
+                c.codec = Some(codec.clone());
+                c.encryption = encryption.clone();
+                c.note = None;
+            }),
+            PhoneEvent::TransferProgress { call, status, done } => self.with_call(*call, |c| {
+                c.note = Some(CallNote::Transfer {
+                    status: *status,
+                    done: *done,
+                })
+            }),
+            PhoneEvent::Held { call, held } => self.with_call(*call, |c| {
+                c.held = *held;
+                c.note = None;
+            }),
+            PhoneEvent::HoldFailed { call, held, status } => self.with_call(*call, |c| {
+                c.held = !held;
+                c.note = Some(CallNote::HoldRefused {
+                    held: *held,
+                    status: *status,
+                });
+            }),
+            PhoneEvent::Muted { call, muted } => self.with_call(*call, |c| c.muted = *muted),
+            PhoneEvent::Volume {
+                call,
+                speaker_percent,
+                microphone_percent,
+            } => self.with_call(*call, |c| {
+                c.speaker_percent = speaker_percent.unwrap_or(c.speaker_percent);
+                c.microphone_percent = microphone_percent.unwrap_or(c.microphone_percent);
+            }),
+            PhoneEvent::MediaUpdated { call, direction } => {
+                self.with_call(*call, |c| c.media_direction = Some(*direction))
+            }
+            PhoneEvent::Ended { call, .. } => self.calls.retain(|c| c.id != *call),
+            PhoneEvent::Dnd { account, on } => {
+                self.table(account).dnd = *on;
+                self.dnd = self.handling.iter().any(|h| h.dnd);
+            }
+            PhoneEvent::Forwarding {
+                account,
+                when,
+                target,
+            } => {
+                let table = self.table(account);
+                let slot = match when {
+                    ForwardReason::Always => &mut table.forward_always,
+                    ForwardReason::Busy => &mut table.forward_busy,
+                    ForwardReason::NoAnswer => &mut table.forward_no_answer,
+                };
+                slot.clone_from(target);
+            }
+            PhoneEvent::SoundDevices {
+                microphone,
+                speaker,
+                ring_device,
+            } => {
+                self.sound = SoundView {
+                    microphone: microphone.clone(),
+                    speaker: speaker.clone(),
+                    ring_device: ring_device.clone(),
+                }
+            }
+            PhoneEvent::MessageWaiting {
+                account,
+                waiting,
+                new,
+                old,
+            } => {
+                let view = VoicemailView {
+                    account: account.clone(),
+                    waiting: *waiting,
+                    new: *new,
+                    old: *old,
+                };
+                match self.voicemail.iter_mut().find(|v| v.account == *account) {
+                    Some(v) => *v = view,
+                    None => self.voicemail.push(view),
+                }
+            }
+            PhoneEvent::Dialing { digits, done } => {
+                self.dialing = (!done).then(|| digits.clone());
+            }
+            PhoneEvent::Device {
+                device,
+                name,
+                change,
+                detail,
+                problem,
+            } => self.follow_device(*device, name, *change, detail, *problem),
+            PhoneEvent::Leds { leds } => self.leds = *leds,
+            PhoneEvent::Focus { call } => self.focus = *call,
+            PhoneEvent::Deflected { .. }
+            | PhoneEvent::Transferring { .. }
+            | PhoneEvent::DtmfReceived { .. }
+            | PhoneEvent::PlaybackFinished { .. } => {}
+        }
+    }
+
+    /// The state after every event of `events`, from nothing.
+    pub fn fold<'a>(events: impl IntoIterator<Item = &'a PhoneEvent>) -> PhoneState {
+        let mut s = PhoneState::default();
+        for e in events {
+            s.apply(e);
+        }
+        s
+    }
+
+    pub fn call(&self, id: CallId) -> Option<&CallView> {
+        self.calls.iter().find(|c| c.id == id)
+    }
+
+    /// The call-handling table that applies to `account`: its own, else the shared one.
+    pub fn handling_of(&self, account: Option<&str>) -> HandlingView {
+        let own = account.and_then(|a| {
+            self.handling
+                .iter()
+                .find(|h| h.account.as_deref() == Some(a))
+        });
+        own.or_else(|| self.handling.iter().find(|h| h.account.is_none()))
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    fn add_call(
+        &mut self,
+        id: CallId,
+        outgoing: bool,
+        remote: &str,
+        account: &Option<String>,
+        replaces: Option<CallId>,
+    ) {
+        if self.call(id).is_some() {
+            return;
+        }
+        self.calls.push(CallView {
+            id,
+            outgoing,
+            remote: remote.to_string(),
+            account: account.clone(),
+            phase: if outgoing {
+                CallPhase::Calling
+            } else {
+                CallPhase::Incoming
+            },
+            held: false,
+            muted: false,
+            speaker_percent: 100,
+            microphone_percent: 100,
+            codec: None,
+            encryption: None,
+            media_direction: None,
+            note: None,
+            replaces,
+        });
+    }
+
+    fn with_call(&mut self, id: CallId, change: impl FnOnce(&mut CallView)) {
+        if let Some(c) = self.calls.iter_mut().find(|c| c.id == id) {
+            change(c);
+        }
+    }
+
+    fn table(&mut self, account: &Option<String>) -> &mut HandlingView {
+        let i = match self.handling.iter().position(|h| h.account == *account) {
+            Some(i) => i,
+            None => {
+                self.handling.push(HandlingView {
+                    account: account.clone(),
+                    ..HandlingView::default()
+                });
+                self.handling.len() - 1
+            }
+        };
+        &mut self.handling[i]
+    }
+
+    fn follow_device(
+        &mut self,
+        device: Option<u64>,
+        name: &str,
+        change: DeviceChange,
+        detail: &Option<String>,
+        problem: Option<hookswitch_devices::DeviceProblem>,
+    ) {
+        match (change, device) {
+            (DeviceChange::Added, Some(id)) => {
+                self.devices.retain(|d| d.id != id);
+                self.devices.push(DeviceView {
+                    id,
+                    name: name.to_string(),
+                    profile: detail.clone(),
+                });
+            }
+            (DeviceChange::Removed, Some(id)) => self.devices.retain(|d| d.id != id),
+            (DeviceChange::Removed, None) => self.unusable_devices.retain(|d| d.path != name),
+            (DeviceChange::Unusable, _) => {
+                self.unusable_devices.retain(|d| d.path != name);
+                self.unusable_devices.push(UnusableDevice {
+                    path: name.to_string(),
+                    detail: detail.clone(),
+                    problem,
+                });
+            }
+            (DeviceChange::Added, None) => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hookswitch_devices::DeviceProblem;
+
+    /// What the desktop's own copy used to keep (its `View`), now the
+    /// phone's state: the latest registration, DND, unusable devices until
+    /// they are unplugged.
+    #[test]
+    fn the_state_keeps_the_latest_of_each() {
+        let reg = |state: RegistrationPhase| PhoneEvent::Registration {
+            account: "work".into(),
+            state,
+            detail: None,
+            status: None,
+        };
+        let device = |name: &str, change: DeviceChange| PhoneEvent::Device {
+            device: None,
+            name: name.into(),
+            change,
+            detail: (change == DeviceChange::Unusable).then(|| "permission denied".into()),
+            problem: (change == DeviceChange::Unusable).then_some(DeviceProblem::NoAccess),
+        };
+        let v = PhoneState::fold(&[
+            PhoneEvent::Ready {
+                sip: "192.0.2.1:5060".into(),
+            },
+            reg(RegistrationPhase::Registering),
+            reg(RegistrationPhase::Registered),
+            PhoneEvent::Dnd {
+                account: None,
+                on: true,
+            },
+            device("/dev/hidraw3", DeviceChange::Unusable),
+            device("/dev/hidraw4", DeviceChange::Unusable),
+            device("/dev/hidraw4", DeviceChange::Removed),
+        ]);
+        assert_eq!(v.sip.as_deref(), Some("192.0.2.1:5060"));
+        assert_eq!(v.registrations["work"].state, RegistrationPhase::Registered);
+        assert!(v.dnd && v.handling_of(None).dnd);
+        assert_eq!(
+            v.unusable_devices
+                .iter()
+                .map(|d| d.path.as_str())
+                .collect::<Vec<_>>(),
+            ["/dev/hidraw3"],
+            "the unplugged one is forgotten"
+        );
+        assert_eq!(v.unusable_devices[0].problem, Some(DeviceProblem::NoAccess));
+    }
+
+    /// A call's life in the state: phase, notes, hold and its end.
+    #[test]
+    fn calls_follow_their_events() {
+        let mut s = PhoneState::default();
+        s.apply(&PhoneEvent::Calling {
+            call: 1,
+            to: "sip:bob@example.com".into(),
+            account: Some("work".into()),
+        });
+        assert_eq!(s.call(1).map(|c| c.phase), Some(CallPhase::Calling));
+        s.apply(&PhoneEvent::Progress {
+            call: 1,
+            status: 180,
+            reason: "Ringing".into(),
+        });
+        assert_eq!(s.call(1).map(|c| c.phase), Some(CallPhase::RingingOut));
+        s.apply(&PhoneEvent::Established {
+            call: 1,
+            codec: "PCMU".into(),
+            remote_media: None,
+            encryption: None,
+        });
+        s.apply(&PhoneEvent::HoldFailed {
+            call: 1,
+            held: true,
+            status: 488,
+        });
+        let c = s.call(1).unwrap();
+        assert_eq!((c.phase, c.held), (CallPhase::Connected, false));
+        assert_eq!(
+            c.note,
+            Some(CallNote::HoldRefused {
+                held: true,
+                status: 488
+            })
+        );
+        s.apply(&PhoneEvent::Ended {
+            call: 1,
+            reason: crate::event::EndReason::Remote,
+            status: None,
+            detail: None,
+            stats: None,
+        });
+        assert!(s.calls.is_empty());
+    }
+}

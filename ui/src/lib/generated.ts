@@ -1,0 +1,404 @@
+// Generated from the Rust types by src-tauri/src/typescript.rs: do not edit.
+// After changing a type: HOOKSWITCH_WRITE_TYPES=1 cargo test -p hookswitch-app \
+//   --features ts --test typescript
+
+export type Action = { "cmd": "call", target: string, account?: string, } | { "cmd": "answer", call: number, } | { "cmd": "answer_or_hang_up" } | { "cmd": "reject", call: number, status?: number, } | { "cmd": "hangup", call?: number, } | { "cmd": "hold", call: number, held: boolean, } | { "cmd": "mute", call: number, muted: boolean, } | { "cmd": "volume", call: number, speaker?: number, microphone?: number, } | { "cmd": "dtmf", call: number, keys: string, } | { "cmd": "transfer", call: number, target: string, } | { "cmd": "transfer_attended", call: number, to_call: number, } | { "cmd": "dnd", on: boolean, account?: string, } | { "cmd": "forward", when: ForwardReason, target?: string, account?: string, } | { "cmd": "sound_devices", microphone: string, speaker: string, ring_device?: string, } | { "cmd": "stats", call: number, } | { "cmd": "state" };
+
+export type Reply = "done" | { "call": number } | { "answered": number } | "hung_up" | { "stats": CallStats } | { "state": PhoneState };
+
+export type ControlReply = { ok: boolean, error?: string | null, result?: Reply | null, };
+
+export type PhoneEvent = { "event": "ready", sip: string, } | { "event": "address_changed", sip: string, 
+/**
+ * The address our SDP names for media.
+ */
+media: string, cause: AddressCause, } | { "event": "registration", account: string, state: RegistrationPhase, detail: string | null, 
+/**
+ * The registrar's final answer when it failed with one (401, 403,
+ * 404, ...); `None` when none came (unreachable, TLS refused).
+ */
+status?: number, } | { "event": "incoming_call", call: number, from: string, to: string, account: string | null, 
+/**
+ * Seconds after which the caller asked us to auto-answer (Call-Info).
+ */
+answer_after: number | null, 
+/**
+ * An attended transfer's call that takes the place of this call of
+ * ours: it is answered at once and the replaced call ends.
+ */
+replaces: number | null, } | { "event": "calling", call: number, to: string, account: string | null, } | { "event": "progress", call: number, status: number, reason: string, } | { "event": "established", call: number, codec: string, remote_media: string | null, 
+/**
+ * The SRTP suite when the media is encrypted, e.g. "AES_CM_128_HMAC_SHA1_80".
+ */
+encryption: string | null, } | { "event": "deflected", call: number, from: string, account: string | null, reason: DeflectReason, forwarded_to: string | null, status: number, } | { "event": "transfer_progress", call: number, status: number, done: boolean, } | { "event": "transferring", call: number, new_call: number, target: string, } | { "event": "held", call: number, held: boolean, } | { "event": "muted", call: number, muted: boolean, } | { "event": "volume", call: number, speaker_percent: number | null, microphone_percent: number | null, } | { "event": "dnd", account: string | null, on: boolean, } | { "event": "forwarding", account: string | null, when: ForwardReason, target: string | null, } | { "event": "sound_devices", microphone: string, speaker: string, ring_device: string | null, } | { "event": "message_waiting", account: string | null, waiting: boolean, new: number | null, old: number | null, } | { "event": "dialing", digits: string, done: boolean, } | { "event": "device", device: number | null, name: string, change: DeviceChange, detail: string | null, problem?: DeviceProblem, } | { "event": "leds", leds: DeviceState, } | { "event": "focus", call: number | null, } | { "event": "hold_failed", call: number, held: boolean, status: number, } | { "event": "media_updated", call: number, direction: MediaDirection, } | { "event": "dtmf_received", call: number, key: string, } | { "event": "playback_finished", call: number, } | { "event": "ended", call: number, reason: EndReason, status: number | null, detail: string | null, 
+/**
+ * Media figures at the end of the call.
+ */
+stats: CallStats | null, };
+
+export type RegistrationPhase = "registering" | "registered" | "unregistered" | "failed";
+
+export type EndReason = "local" | "remote" | "cancelled" | "rejected" | "timeout" | "failed";
+
+export type DeflectReason = "dnd" | "always" | "busy" | "no-answer";
+
+export type AddressCause = "stun" | "network";
+
+export type MediaDirection = "sendrecv" | "sendonly" | "recvonly" | "inactive";
+
+export type DeviceChange = "added" | "removed" | "unusable";
+
+export type CallStats = { packets_sent: number, packets_received: number, concealed_frames: number, late_packets: number, dtmf_sent: number, dtmf_received: number, 
+/**
+ * RTP packets of the peer's that never arrived (RFC 3550 A.3).
+ */
+packets_lost: number, loss_percent: number, 
+/**
+ * Interarrival jitter (RFC 3550 A.8), ms.
+ */
+jitter_ms: number, 
+/**
+ * Round trip from the peer's RTCP reports, when it sent any about us.
+ */
+rtt_ms: number | null, 
+/**
+ * The E-model's estimate (ITU-T G.107), 1 to 4.5.
+ */
+mos: number, 
+/**
+ * Lost frames the codec rebuilt (Opus FEC or concealment).
+ */
+codec_concealed_frames: number, 
+/**
+ * How the peer hears us, from its RTCP-XR VoIP metrics: its loss (%),
+ * its own delay (ms) and its MOS, when it sends them.
+ */
+remote_loss_percent: number | null, remote_end_system_delay_ms: number | null, remote_mos: number | null, 
+/**
+ * The SRTP suite when the media is encrypted.
+ */
+encryption: string | null, 
+/**
+ * Encrypted packets dropped: failed authentication, replays, wrong key.
+ */
+srtp_refused: number, 
+/**
+ * The level meters (dBFS, -60 to 0, peak with a slow fall) of what the
+ * other side hears from us and what we hear, while the call runs.
+ */
+microphone_level_db?: number, speaker_level_db?: number, };
+
+export type DeviceActivity = { "kind": "input", device: number, input: PhoneInput, } | { "kind": "shown", device: number, report: string, leds: DeviceState, };
+
+export type ForwardReason = "always" | "busy" | "no-answer";
+
+export type PhoneState = { 
+/**
+ * The address we take SIP on, once the engine is ready.
+ */
+sip: string | null, 
+/**
+ * The address our SDP names for media, once it changed from `sip`'s.
+ */
+media_address: string | null, 
+/**
+ * By account name: where its registration stands.
+ */
+registrations: { [key in string]: RegistrationView }, 
+/**
+ * Call handling tables: `account: None` is the shared one (calls to no
+ * account and accounts without a table of their own).
+ */
+handling: Array<HandlingView>, 
+/**
+ * Some table has DND on (the devices' DND LED).
+ */
+dnd: boolean, 
+/**
+ * Voicemail by account (`None`: news for no account of ours).
+ */
+voicemail: Array<VoicemailView>, sound: SoundView, 
+/**
+ * Calls in progress, oldest first.
+ */
+calls: Array<CallView>, 
+/**
+ * The call device buttons act on.
+ */
+focus: number | null, 
+/**
+ * Digits typed on a device's keypad while it has dial tone.
+ */
+dialing: string | null, 
+/**
+ * Call-control devices in use.
+ */
+devices: Array<DeviceView>, 
+/**
+ * Devices found but not usable, with why.
+ */
+unusable_devices: Array<UnusableDevice>, 
+/**
+ * What every device shows.
+ */
+leds: DeviceState, };
+
+export type RegistrationView = { state: RegistrationPhase, detail: string | null, status: number | null, };
+
+export type HandlingView = { account: string | null, dnd: boolean, forward_always: string | null, forward_busy: string | null, forward_no_answer: string | null, };
+
+export type VoicemailView = { account: string | null, waiting: boolean, new: number | null, old: number | null, };
+
+export type SoundView = { microphone: string, speaker: string, ring_device: string | null, };
+
+export type CallPhase = "calling" | "ringing-out" | "incoming" | "connected";
+
+export type CallNote = { "kind": "progress", status: number, reason: string, } | { "kind": "hold_refused", held: boolean, status: number, } | { "kind": "transfer", status: number, done: boolean, };
+
+export type CallView = { id: number, outgoing: boolean, 
+/**
+ * Who is at the other end (a name-addr, with a display name when given).
+ */
+remote: string, account: string | null, phase: CallPhase, 
+/**
+ * On hold by us.
+ */
+held: boolean, muted: boolean, speaker_percent: number, microphone_percent: number, codec: string | null, encryption: string | null, 
+/**
+ * How media flows since the last re-offer (`sendonly` from us: held;
+ * `recvonly`: the peer holds us).
+ */
+media_direction: MediaDirection | null, note: CallNote | null, 
+/**
+ * It takes the place of this call of ours (an attended transfer).
+ */
+replaces: number | null, };
+
+export type DeviceView = { id: number, name: string, 
+/**
+ * Its device profile, when one matched.
+ */
+profile: string | null, };
+
+export type UnusableDevice = { path: string, 
+/**
+ * What to do about it.
+ */
+detail: string | null, problem: DeviceProblem | null, };
+
+export type AccountSettings = { 
+/**
+ * A short name to refer to the account (`--account work`).
+ */
+name: string, 
+/**
+ * Address of record, e.g. `sip:alice@example.com`.
+ */
+aor: string, display_name: string | null, 
+/**
+ * Authentication user name, when it differs from the AOR's user.
+ */
+auth_user: string | null, registrar: string | null, outbound_proxy: string | null, transport: string, 
+/**
+ * A PEM file of CA certificates trusted for this account's TLS servers, on
+ * top of the system's (for a private PBX with its own CA).
+ */
+tls_ca_file?: string | null, 
+/**
+ * Encrypted media (SRTP with SDES keys) on calls whose signaling runs over
+ * TLS: "optional" (offer it, take plain RTP if the peer does not),
+ * "required" (RTP/SAVP; refuse calls without), or "off".
+ */
+srtp: SrtpMode, 
+/**
+ * This account's own DND, forwarding and auto-answer (replaces `[calls]`).
+ */
+calls?: CallHandling | null, 
+/**
+ * Subscribe to the account's voicemail box (RFC 3842) once registered,
+ * for PBXs that tell only subscribers (many send it unsolicited anyway).
+ */
+subscribe_voicemail: boolean, 
+/**
+ * Calls to a bare number or name (and `tel:` links) go from this
+ * account when none is named (else from the first account).
+ */
+default?: boolean, expires: number, register: boolean, 
+/**
+ * This account's codec preference (default: `[audio] codecs`), e.g. a
+ * provider that only carries G.711.
+ */
+codecs?: Array<string> | null, };
+
+export type CallHandling = { 
+/**
+ * Do not disturb: incoming calls are refused (or forwarded when busy).
+ */
+dnd: boolean, 
+/**
+ * The answer to a call refused by DND: 486 Busy Here or 480 Temporarily
+ * Unavailable (what the caller's phone or PBX shows, and which of its own
+ * forwarding rules it follows).
+ */
+dnd_status: number, 
+/**
+ * Forward every call here (302), without ringing.
+ */
+forward_always: string | null, 
+/**
+ * Forward here instead of answering busy: under DND, or when the user
+ * refuses a call as busy.
+ */
+forward_busy: string | null, 
+/**
+ * Forward here when a call rings unanswered for `forward_no_answer_after`.
+ */
+forward_no_answer: string | null, 
+/**
+ * Seconds of ringing before `forward_no_answer` applies.
+ */
+forward_no_answer_after: number, 
+/**
+ * Answer every call by itself after this many seconds (0: at once).
+ */
+auto_answer: number | null, 
+/**
+ * Answer by itself when the caller asks with `Call-Info: ...;answer-after=N`
+ * (intercom and paging); off by default, since any caller could ask.
+ */
+auto_answer_when_asked: boolean, };
+
+export type HistoryEntry = { outgoing: boolean, 
+/**
+ * Who: the caller (incoming) or the number dialled (outgoing).
+ */
+remote: string, account: string | null, 
+/**
+ * When it started ringing or was placed, Unix seconds.
+ */
+started: number, 
+/**
+ * Seconds talked (0: never answered).
+ */
+talked: number, answered: boolean, 
+/**
+ * An incoming call nobody answered here (it rang out, the caller gave
+ * up, or DND/forwarding took it).
+ */
+missed: boolean, 
+/**
+ * How it ended: "local", "remote", "cancelled", "rejected", "dnd", ...
+ */
+reason: string, };
+
+export type ProbeOutcome = { registered: boolean, problem: ProbeProblem | null, 
+/**
+ * The registrar's words or the transport's error.
+ */
+detail: string, };
+
+export type ProbeProblem = "wrong_password" | "unknown_user" | "tls_certificate" | "unreachable" | "refused" | "settings";
+
+export type DeviceInfo = { id: DeviceId, backend: Backend, 
+/**
+ * The node or bus address it was opened by (`/dev/hidraw3`, `usb:1-4`).
+ */
+path: string, vendor_id: number, product_id: number, interface: number | null, manufacturer: string, product: string, serial: string, 
+/**
+ * The device profile applied, `None` for none.
+ */
+profile: string | null, capabilities: Record<string, unknown>, 
+/**
+ * One line on what it offers, for people.
+ */
+summary: string, 
+/**
+ * Its hook switch follows the host's Off-Hook LED (Jabra-class
+ * headsets): when we turn Off-Hook off, it is on its hook too.
+ */
+hook_follows_host: boolean, 
+/**
+ * Its own sound card (a headset's), as a sound device name: calls
+ * handled from it use it (`devices.microphone`/`speaker` = "auto").
+ */
+sound_device: string | null, };
+
+export type DeviceId = number;
+
+export type Backend = "hidraw" | "simulated" | "cm109" | "yealink";
+
+export type DeviceProblem = "no-access" | "busy" | "disabled" | "failed";
+
+export type SoundDevice = { 
+/**
+ * What to pass as `--mic`/`--speaker` (ALSA's name: "default", "pulse", "hw:1,0").
+ */
+name: string, 
+/**
+ * What the system calls it.
+ */
+description: string, input: boolean, output: boolean, default_input: boolean, default_output: boolean, };
+
+export type DeviceState = { 
+/**
+ * A call is active or being dialled (also drives On-Line).
+ */
+off_hook: boolean, 
+/**
+ * A call rings.
+ */
+ring: boolean, mute: boolean, 
+/**
+ * The focused call is held.
+ */
+hold: boolean, message_waiting: boolean, dnd: boolean, 
+/**
+ * Sound the device's own ringer (handsets with a buzzer).
+ */
+ringer: boolean, };
+
+export type PhoneInput = "HookOff" | "HookOn" | "HookToggle" | "MuteToggle" | { "Mute": boolean } | "Flash" | "Hold" | "Redial" | "Transfer" | "Drop" | "Send" | { "Key": string } | "Dnd" | "VolumeUp" | "VolumeDown" | { "LineBusy": boolean } | "SpeedDial" | "VoiceMail" | { "Button": number } | "Reject";
+
+export type SrtpMode = "off" | "optional" | "required";
+
+export type Snapshot = { 
+/**
+ * The phone's state (a default one while it does not run).
+ */
+state: PhoneState, app: AppView, accounts: Array<AccountSettings>, desktop: DesktopSettings, config_path: string, };
+
+export type Devices = { hid: Array<DeviceInfo>, sound: Array<SoundDevice>, sound_error: string | null, 
+/**
+ * The udev rule that gives the logged-in user the devices, and the
+ * commands that install it, for the "not accessible" explanation.
+ */
+udev_rule: string, udev_install: string, microphone: string, speaker: string, ring_device: string | null, };
+
+export type AppView = { 
+/**
+ * Why the engine is not running (bad settings, port in use).
+ */
+engine_error: string | null, 
+/**
+ * Accounts not registered because no password was found.
+ */
+missing_passwords: Array<string>, };
+
+export type DesktopSettings = { 
+/**
+ * Answers a ringing call, else hangs up (X11 and Windows; Wayland
+ * compositors do not let applications grab keys). Empty: none.
+ */
+hotkey: string, 
+/**
+ * Desktop notifications for incoming and missed calls.
+ */
+notifications: boolean, 
+/**
+ * Closing the window keeps the phone running in the tray.
+ */
+close_to_tray: boolean, 
+/**
+ * `sip:`/`tel:` links dial at once; otherwise they fill the dial pad.
+ */
+links_dial_at_once: boolean, };
