@@ -236,7 +236,12 @@ impl Desktop {
                 Err(_) => std::thread::sleep(Duration::from_millis(100)),
             }
         };
-        driver.wait_for("status-ready", Duration::from_secs(30));
+        // The phone is up: "ready", or an account's registration (which
+        // may be over before the window draws).
+        driver.wait_for_css(
+            "[data-testid=\"status-ready\"], [data-testid^=\"reg-\"]",
+            Duration::from_secs(30),
+        );
         let started_in = asked.elapsed();
         Desktop {
             driver,

@@ -1,12 +1,17 @@
-//! kamailio as registrar and proxy with digest auth: users alice/bob, passwords
-//! `alice-secret`/`bob-secret`, REGISTER challenged with 401, INVITE with 407.
+//! kamailio as registrar and proxy with digest auth: users alice, bob and the
+//! extension 2000, passwords `<user>-secret`, REGISTER challenged with 401,
+//! INVITE with 407.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::Process;
 
-pub const USERS: [(&str, &str); 2] = [("alice", "alice-secret"), ("bob", "bob-secret")];
+pub const USERS: [(&str, &str); 3] = [
+    ("alice", "alice-secret"),
+    ("bob", "bob-secret"),
+    ("2000", "2000-secret"),
+];
 
 pub struct Kamailio {
     /// The address it listens on (127.0.0.1 unless configured with `configure_on`).

@@ -138,6 +138,28 @@ impl Pulse {
         Process::spawn(&format!("parecord-{device}"), rec, &self.dir)
     }
 
+    /// Waits until the WAV file `file`, being recorded, holds a loud 20 ms
+    /// frame `from` seconds or more into it; returns when in the recording
+    /// the sound began. For a test that must hold a sound for a while once it
+    /// is heard, whenever the player starts (opening a device, a sound
+    /// server's first block).
+    pub fn wait_for_sound(file: &Path, from: f64, timeout: Duration) -> f64 {
+        let mut onset = None;
+        crate::wait_until(timeout, "sound in the recording", || {
+            onset = recorded_so_far(file).and_then(|(mono, rate)| {
+                let frame = (rate / 50) as usize;
+                let skip = (from * f64::from(rate)) as usize / frame;
+                mono.chunks_exact(frame)
+                    .enumerate()
+                    .skip(skip)
+                    .find(|(_, c)| hookswitch_media::tone::rms(c) > 500.0)
+                    .map(|(i, _)| i as f64 * 0.02)
+            });
+            onset.is_some()
+        });
+        onset.unwrap_or_default()
+    }
+
     /// A command that talks to this server.
     pub fn command(&self, program: &str) -> Command {
         let mut c = Command::new(program);
@@ -148,4 +170,34 @@ impl Pulse {
     pub fn log(&self) -> String {
         self.process.log()
     }
+}
+
+/// The first channel of a 16-bit WAV file that is still being written (its
+/// header's sizes not yet filled in), and its rate; `None` before the header.
+fn recorded_so_far(file: &Path) -> Option<(Vec<i16>, u32)> {
+    let bytes = std::fs::read(file).ok()?;
+    let mut at = 12;
+    let (mut channels, mut rate, mut bits) = (0usize, 0u32, 0u16);
+    while at + 8 <= bytes.len() {
+        let id = &bytes[at..at + 4];
+        let size = u32::from_le_bytes(bytes[at + 4..at + 8].try_into().ok()?) as usize;
+        let body = at + 8;
+        if id == b"fmt " && body + 16 <= bytes.len() {
+            channels = usize::from(u16::from_le_bytes([bytes[body + 2], bytes[body + 3]]));
+            rate = u32::from_le_bytes(bytes[body + 4..body + 8].try_into().ok()?);
+            bits = u16::from_le_bytes([bytes[body + 14], bytes[body + 15]]);
+        }
+        if id == b"data" {
+            if channels == 0 || bits != 16 {
+                return None;
+            }
+            let mono = bytes[body..]
+                .chunks_exact(2 * channels)
+                .map(|f| i16::from_le_bytes([f[0], f[1]]))
+                .collect();
+            return Some((mono, rate));
+        }
+        at = body + size + (size & 1);
+    }
+    None
 }

@@ -8,7 +8,7 @@ use hookswitch_tests::Phone;
 use std::time::{Duration, Instant};
 
 use hookswitch_devices::hid::simulated::{SimulatedHandle, SimulatedSpec};
-use hookswitch_phone::{Config, Engine, Passwords, PhoneEvent};
+use hookswitch_phone::{Config, Engine, Passwords, PhoneEvent, StartOptions};
 use hookswitch_tests::devices::{epos, jabra, poly};
 use hookswitch_tests::sipp::{self, Scenario};
 use hookswitch_tests::{expect_event, free_port, start_engine, test_account, test_config};
@@ -477,6 +477,71 @@ async fn dnd_from_a_button_refuses_calls_without_ringing() {
         _ => None,
     })
     .await;
+}
+
+/// DND set with a headset's button is saved like DND set in the window: the
+/// engine writes it to the configuration file it was started from, and a
+/// phone started again from that file has it on (and refuses a call).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dnd_from_a_button_survives_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.toml");
+    let mut config = test_config(free_port());
+    config.devices.profiles_dir = Some(profile_dir(dir.path(), "Dnd"));
+    config.save(&path).unwrap();
+    let options = StartOptions {
+        persist_to: Some(path.clone()),
+        seed: None,
+    };
+    let (engine, events) = Engine::start_with(&config, &Passwords::new(), options)
+        .await
+        .unwrap();
+    let device = engine
+        .devices()
+        .simulate(&jabra())
+        .expect("simulated device");
+    let mut b = Desk {
+        engine,
+        events,
+        port: config.sip.listen.port(),
+        device,
+        pressed_at: Instant::now(),
+    };
+    written(&b.device, &[0x02, 0x00, 0x00]);
+    b.press(&[0x02, BUTTON_7, 0x00]);
+    b.press(&[0x02, 0x00, 0x00]);
+    expect_event(&mut b.events, T, "DND on", |e| match e {
+        PhoneEvent::Dnd {
+            on: true,
+            account: None,
+        } => Some(()),
+        _ => None,
+    })
+    .await;
+    b.engine.shutdown().await;
+    let saved = Config::load(&path).unwrap();
+    assert!(
+        saved.calls.dnd,
+        "DND was saved:\n{}",
+        std::fs::read_to_string(&path).unwrap()
+    );
+    // Started again from the file: DND is on before anyone presses anything.
+    let (again, _) = start_engine(&saved, &Passwords::new()).await;
+    assert!(again.state().dnd && again.state().handling_of(None).dnd);
+    let (a, mut a_events) = start_engine(&test_config(free_port()), &Passwords::new()).await;
+    a.call(
+        &format!("sip:b@127.0.0.1:{}", saved.sip.listen.port()),
+        None,
+        Default::default(),
+    )
+    .await
+    .unwrap();
+    let status = expect_event(&mut a_events, T, "refused", |e| match e {
+        PhoneEvent::Ended { status, .. } => Some(*status),
+        _ => None,
+    })
+    .await;
+    assert_eq!(status, Some(486));
 }
 
 /// Redial calls the last number again; Volume + raises the call's earpiece.

@@ -101,16 +101,24 @@ impl Ringer {
                 let mut due = Instant::now();
                 while !stopped.load(Ordering::Relaxed) {
                     if speaker.is_none() && Instant::now() >= next_try {
+                        let asked = Instant::now();
                         match hookswitch_devices::sound::Speaker::open(&device, RATE) {
-                            Ok(s) => speaker = Some(s),
+                            Ok(s) => {
+                                tracing::debug!(%device, took = ?asked.elapsed(), "ring or tone device open");
+                                speaker = Some(s);
+                                // The sound starts now, from its beginning:
+                                // a slow open is not made up for by a burst
+                                // of frames the device would drop.
+                                due = Instant::now();
+                            }
                             Err(e) => {
                                 tracing::warn!(%device, "cannot ring: {e}");
                                 next_try = Instant::now() + Duration::from_secs(1);
                             }
                         }
                     }
-                    sound.fill(&mut frame);
                     if let Some(s) = &mut speaker {
+                        sound.fill(&mut frame);
                         s.write_frame(&frame);
                     }
                     // Paced by the clock: the device's ring buffer absorbs the jitter.

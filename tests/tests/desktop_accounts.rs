@@ -1,0 +1,158 @@
+//! The window with a PBX account (kamailio as registrar and proxy): a bare
+//! number typed in the dial pad, a `tel:` link, a `sip:` link to the PBX's
+//! domain and History's Call button all go from the account, through the
+//! proxy with its credentials, and reach the extension registered there
+//! (D54). Before, each of them went peer to peer and failed.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use hookswitch_phone::{Action, Engine, Passwords, PhoneEvent};
+use hookswitch_tests::desktop::{self, Desktop};
+use hookswitch_tests::kamailio::Kamailio;
+use hookswitch_tests::{Process, expect_event, free_port, test_account, test_config};
+use tokio::sync::broadcast;
+
+const T: Duration = Duration::from_secs(20);
+
+/// A private D-Bus session bus for the app (links reach it over one).
+fn session_bus(dir: &Path) -> (Process, String) {
+    let socket = dir.join("bus");
+    let address = format!("unix:path={}", socket.display());
+    let mut cmd = Command::new("dbus-daemon");
+    cmd.args(["--session", "--nofork", "--nopidfile"])
+        .arg(format!("--address={address}"));
+    let bus = Process::spawn("dbus", cmd, dir);
+    hookswitch_tests::wait_until(T, "dbus-daemon's socket", || socket.exists());
+    (bus, address)
+}
+
+/// The extension: a headless Hookswitch registered at kamailio as 2000.
+async fn extension(kport: u16) -> (Engine, broadcast::Receiver<PhoneEvent>) {
+    let mut config = test_config(free_port());
+    config.sip.accept_p2p = false;
+    config.accounts.push(test_account(
+        "ext",
+        &format!("sip:2000@127.0.0.1:{kport}"),
+        true,
+    ));
+    let passwords = Passwords::from([("ext".to_string(), "2000-secret".to_string())]);
+    let (engine, mut events) = hookswitch_tests::start_engine(&config, &passwords).await;
+    expect_event(&mut events, T, "2000 registered", |e| match e {
+        PhoneEvent::Registration { state, .. } if state.as_str() == "registered" => Some(()),
+        _ => None,
+    })
+    .await;
+    (engine, events)
+}
+
+/// Waits for the next call at the extension and refuses it; who called.
+async fn rings_and_is_refused(
+    ext: &Engine,
+    events: &mut broadcast::Receiver<PhoneEvent>,
+    how: &str,
+) -> String {
+    let (call, from) = expect_event(events, T, how, |e| match e {
+        PhoneEvent::IncomingCall { call, from, .. } => Some((*call, from.clone())),
+        _ => None,
+    })
+    .await;
+    ext.act(Action::Reject { call, status: 486 }).await.unwrap();
+    expect_event(events, T, "the refused call ends", |e| match e {
+        PhoneEvent::Ended { call: c, .. } if *c == call => Some(()),
+        _ => None,
+    })
+    .await;
+    from
+}
+
+#[test]
+fn numbers_links_and_redial_go_through_the_pbx_account() {
+    if !desktop::can_run(&["dbus-daemon"]) {
+        return;
+    }
+    let _one = desktop::one_window();
+    let dir = tempfile::tempdir().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let kamailio = Kamailio::configure(dir.path(), free_port());
+    let kport = kamailio.port;
+    let _k = kamailio.start();
+    let (ext, mut ext_events) = rt.block_on(extension(kport));
+    let (_bus, bus) = session_bus(dir.path());
+    let account = format!("[[accounts]]\nname = \"work\"\naor = \"sip:alice@127.0.0.1:{kport}\"\n");
+    let app = Desktop::start_with(
+        dir.path(),
+        &account,
+        &[
+            ("HOOKSWITCH_PASSWORD_WORK", "alice-secret"),
+            ("DBUS_SESSION_BUS_ADDRESS", bus.as_str()),
+        ],
+    );
+    let d = &app.driver;
+    d.wait_text("reg-work", T, |t| t.contains("online"));
+
+    // 1. The bare number typed in the dial pad, the From list left alone.
+    d.type_into("dial-input", "2000", T);
+    d.wait_for("dial-call", T).click().unwrap();
+    let (call, from) = rt.block_on(expect_event(
+        &mut ext_events,
+        T,
+        "the typed number",
+        |e| match e {
+            PhoneEvent::IncomingCall { call, from, .. } => Some((*call, from.clone())),
+            _ => None,
+        },
+    ));
+    // It came through kamailio, which let it in only with alice's credentials.
+    assert!(from.contains(&format!("alice@127.0.0.1:{kport}")), "{from}");
+    rt.block_on(ext.act(Action::Answer { call, audio: None }))
+        .unwrap();
+    d.wait_attribute("call-panel", "data-phase", "connected", T);
+    d.wait_for("hangup", T).click().unwrap();
+    rt.block_on(expect_event(&mut ext_events, T, "we hung up", |e| {
+        matches!(e, PhoneEvent::Ended { .. }).then_some(())
+    }));
+
+    // 2. A tel: link opened while the app runs fills the dial pad; Call.
+    let dial_pad_shows = |want: &str| {
+        let deadline = Instant::now() + T;
+        loop {
+            let value = d
+                .execute("return document.querySelector('[data-testid=\"dial-input\"]').value")
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
+            if value == want {
+                return;
+            }
+            assert!(Instant::now() < deadline, "the dial pad shows {value:?}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    };
+    for (link, typed) in [
+        ("tel:2000".to_string(), "2000".to_string()),
+        (
+            format!("sip:2000@127.0.0.1:{kport}"),
+            format!("sip:2000@127.0.0.1:{kport}"),
+        ),
+    ] {
+        let mut second = app.second_instance(&link, &bus);
+        second.wait(T);
+        dial_pad_shows(&typed);
+        d.wait_for("dial-call", T).click().unwrap();
+        let from = rt.block_on(rings_and_is_refused(&ext, &mut ext_events, &link));
+        assert!(from.contains("alice@"), "{link}: {from}");
+    }
+
+    // 3. History's Call button calls the last one again, the same way.
+    d.wait_for("nav-history", T).click().unwrap();
+    d.wait_for("redial", T).click().unwrap();
+    let from = rt.block_on(rings_and_is_refused(&ext, &mut ext_events, "redial"));
+    assert!(from.contains("alice@"), "{from}");
+    rt.block_on(ext.shutdown());
+}
