@@ -11,7 +11,7 @@ fuzz_target!(|data: &[u8]| {
     let _ = RtpPacket::parse(data);
     let mut s = MediaSession::new(Negotiated {
         remote: Some("127.0.0.1:4000".parse().unwrap()),
-        codec: CodecKind::Pcmu,
+        codec: CodecKind::PCMU,
         payload_type: 0,
         telephone_event: Some(101),
         comfort_noise: Some(13),

@@ -11,7 +11,7 @@ fuzz_target!(|data: &[u8]| {
     let local = LocalMedia {
         address: "192.0.2.1".parse().unwrap(),
         port: 4000,
-        codecs: vec![CodecKind::Pcmu, CodecKind::Pcma],
+        codecs: vec![CodecKind::PCMU, CodecKind::PCMA],
         telephone_event: true,
         comfort_noise: true,
         rtcp_xr: true,

@@ -24,7 +24,7 @@ pub async fn restart(app: &AppHandle) {
     // Run-time settings (DND, forwarding, sound devices) go back to the file.
     let options = StartOptions {
         persist_to: Some(state.config_path.clone()),
-        seed: None,
+        ..StartOptions::default()
     };
     match Engine::start_with(&config, &passwords, options).await {
         Ok((engine, events)) => {

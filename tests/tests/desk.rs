@@ -491,7 +491,7 @@ async fn dnd_from_a_button_survives_a_restart() {
     config.save(&path).unwrap();
     let options = StartOptions {
         persist_to: Some(path.clone()),
-        seed: None,
+        ..StartOptions::default()
     };
     let (engine, events) = Engine::start_with(&config, &Passwords::new(), options)
         .await

@@ -1,8 +1,9 @@
 //! The window with a PBX account (kamailio as registrar and proxy): a bare
-//! number typed in the dial pad, a `tel:` link, a `sip:` link to the PBX's
-//! domain and History's Call button all go from the account, through the
-//! proxy with its credentials, and reach the extension registered there
-//! (D54). Before, each of them went peer to peer and failed.
+//! user name typed in the dial pad, a `tel:` link, a `sip:` link to the
+//! PBX's domain and History's Call button all go from the account, through
+//! the proxy with its credentials, and reach the phone registered there as
+//! bob and as extension 2000 (D54). Before, each of them went peer to peer
+//! and failed.
 
 use std::path::Path;
 use std::process::Command;
@@ -28,22 +29,27 @@ fn session_bus(dir: &Path) -> (Process, String) {
     (bus, address)
 }
 
-/// The extension: a headless Hookswitch registered at kamailio as 2000.
+/// The callee: a headless Hookswitch registered at kamailio as bob and as
+/// extension 2000.
 async fn extension(kport: u16) -> (Engine, broadcast::Receiver<PhoneEvent>) {
     let mut config = test_config(free_port());
     config.sip.accept_p2p = false;
-    config.accounts.push(test_account(
-        "ext",
-        &format!("sip:2000@127.0.0.1:{kport}"),
-        true,
-    ));
-    let passwords = Passwords::from([("ext".to_string(), "2000-secret".to_string())]);
+    for user in ["bob", "2000"] {
+        let aor = format!("sip:{user}@127.0.0.1:{kport}");
+        config.accounts.push(test_account(user, &aor, true));
+    }
+    let passwords = Passwords::from([
+        ("bob".to_string(), "bob-secret".to_string()),
+        ("2000".to_string(), "2000-secret".to_string()),
+    ]);
     let (engine, mut events) = hookswitch_tests::start_engine(&config, &passwords).await;
-    expect_event(&mut events, T, "2000 registered", |e| match e {
-        PhoneEvent::Registration { state, .. } if state.as_str() == "registered" => Some(()),
-        _ => None,
-    })
-    .await;
+    for _ in 0..2 {
+        expect_event(&mut events, T, "bob and 2000 registered", |e| match e {
+            PhoneEvent::Registration { state, .. } if state.as_str() == "registered" => Some(()),
+            _ => None,
+        })
+        .await;
+    }
     (engine, events)
 }
 
@@ -96,18 +102,24 @@ fn numbers_links_and_redial_go_through_the_pbx_account() {
     let d = &app.driver;
     d.wait_text("reg-work", T, |t| t.contains("online"));
 
-    // 1. The bare number typed in the dial pad, the From list left alone.
-    d.type_into("dial-input", "2000", T);
+    // 1. The bare user name typed in the dial pad, the From list left alone.
+    d.type_into("dial-input", "bob", T);
     d.wait_for("dial-call", T).click().unwrap();
-    let (call, from) = rt.block_on(expect_event(
+    let (call, from, account) = rt.block_on(expect_event(
         &mut ext_events,
         T,
-        "the typed number",
+        "the typed name",
         |e| match e {
-            PhoneEvent::IncomingCall { call, from, .. } => Some((*call, from.clone())),
+            PhoneEvent::IncomingCall {
+                call,
+                from,
+                account,
+                ..
+            } => Some((*call, from.clone(), account.clone())),
             _ => None,
         },
     ));
+    assert_eq!(account.as_deref(), Some("bob"), "it reached bob");
     // It came through kamailio, which let it in only with alice's credentials.
     assert!(from.contains(&format!("alice@127.0.0.1:{kport}")), "{from}");
     rt.block_on(ext.act(Action::Answer { call, audio: None }))

@@ -5,11 +5,15 @@ use std::time::Duration;
 
 use anyhow::Context;
 use hookswitch_phone::config::EchoMode;
-use hookswitch_phone::{Action, AudioSpec, CallId, Config, Engine, PhoneEvent, Reply};
+use hookswitch_phone::{
+    Action, AudioSpec, CallId, Config, Engine, PhoneEvent, Reply, StartOptions,
+};
 use tokio::sync::broadcast;
 
 use crate::cli::{AudioArgs, CallArgs, Cli, ListenArgs};
-use crate::daemon::{load_config, passwords, print_event, start_engine, stop_signal};
+use crate::daemon::{
+    load_config, passwords, print_event, start_engine, start_engine_with, stop_signal,
+};
 use crate::exit;
 
 fn audio_spec(a: &AudioArgs) -> AudioSpec {
@@ -160,60 +164,68 @@ pub async fn listen(cli: &Cli, args: &ListenArgs) -> anyhow::Result<u8> {
     leave_devices_to_a_running_phone(cli, &mut config);
     // Listening is asking for calls, also those that come to no account.
     config.sip.accept_p2p = true;
+    if args.auto_answer {
+        // The phone answers by itself (its own rule, as `[calls] auto_answer`
+        // says), every call however many come, with this command's sound.
+        let after = args.answer_after.unwrap_or(0);
+        for table in std::iter::once(&mut config.calls)
+            .chain(config.accounts.iter_mut().filter_map(|a| a.calls.as_mut()))
+        {
+            table.auto_answer = Some(after);
+            table.auto_answer_when_asked = true;
+        }
+    }
     let passwords = passwords(&config, None)?;
-    let (engine, mut events) = start_engine(cli, &config, &passwords).await?;
+    let options = StartOptions {
+        answer_audio: Some(audio_spec(&args.audio)),
+        ..StartOptions::default()
+    };
+    let (engine, mut events) = start_engine_with(cli, &config, &passwords, options).await?;
     let mut ended = 0u32;
     let mut last_established = false;
+    // Calls up, and when each is to be hung up (--duration, the end of --play).
+    let mut up: std::collections::BTreeMap<CallId, Option<tokio::time::Instant>> =
+        Default::default();
     loop {
         if args.count.is_some_and(|n| ended >= n) {
             break;
         }
+        let due = up.iter().filter_map(|(c, at)| at.map(|at| (at, *c))).min();
         let e = tokio::select! {
             e = next(&mut events) => e,
+            _ = until(due.map(|(at, _)| at)) => {
+                if let Some((_, call)) = due {
+                    up.insert(call, None);
+                    let _ = engine.act(Action::Hangup { call: Some(call) }).await;
+                }
+                continue;
+            }
             _ = stop_signal() => break,
         };
         let Some(e) = e else { break };
         print_event(cli, &e);
-        if matches!(e, PhoneEvent::Ended { .. }) {
-            // A call we let ring (no --auto-answer) ended: the caller gave up.
-            ended += 1;
-            continue;
-        }
-        let PhoneEvent::IncomingCall {
-            call, answer_after, ..
-        } = e
-        else {
-            continue;
-        };
-        if let Some(status) = args.reject {
-            engine.act(Action::Reject { call, status }).await?;
-            // Wait for that call's end.
-            while let Some(e) = next(&mut events).await {
-                print_event(cli, &e);
-                if matches!(e, PhoneEvent::Ended { call: c, .. } if c == call) {
-                    break;
+        match e {
+            PhoneEvent::IncomingCall { call, .. } => {
+                if let Some(status) = args.reject {
+                    engine.act(Action::Reject { call, status }).await?;
                 }
             }
-            ended += 1;
-            last_established = false;
-            continue;
+            PhoneEvent::Established { call, .. } => {
+                up.insert(call, args.audio.duration.and_then(after));
+            }
+            PhoneEvent::PlaybackFinished { call }
+                if args.audio.duration.is_none() && up.contains_key(&call) =>
+            {
+                // Let the last packets drain before the BYE.
+                up.insert(call, after(0.3));
+            }
+            PhoneEvent::Ended { call, .. } => {
+                // Answered and ended, or refused, or given up while ringing.
+                last_established = up.remove(&call).is_some();
+                ended += 1;
+            }
+            _ => {}
         }
-        if !args.auto_answer {
-            continue;
-        }
-        if let Some(delay) = answer_after.or(args.answer_after).filter(|d| *d > 0) {
-            tokio::time::sleep(Duration::from_secs(u64::from(delay))).await;
-        }
-        let answer = Action::Answer {
-            call,
-            audio: Some(audio_spec(&args.audio)),
-        };
-        if let Err(e) = engine.act(answer).await {
-            eprintln!("hookswitch: cannot answer call {call}: {e}");
-        }
-        last_established =
-            follow_call(cli, &engine, &mut events, call, &args.audio, None, None).await?;
-        ended += 1;
     }
     engine.shutdown().await;
     Ok(

@@ -258,11 +258,12 @@ pub struct CallArgs {
 
 #[derive(Debug, Args)]
 pub struct ListenArgs {
-    /// Answer incoming calls at once (and honour Call-Info answer-after).
+    /// The phone answers every incoming call by itself, however many come
+    /// (holding the one in progress), and honours Call-Info answer-after.
     #[arg(long)]
     pub auto_answer: bool,
     /// With --auto-answer: let each call ring this long first (a caller's
-    /// Call-Info answer-after still wins).
+    /// Call-Info answer-after can make it sooner).
     #[arg(long, value_name = "SECONDS", requires = "auto_answer")]
     pub answer_after: Option<u32>,
     /// Refuse incoming calls with this status (486, 603, ...).

@@ -6,7 +6,9 @@ use std::io::Read;
 use anyhow::{Context, bail};
 use hookswitch_phone::config::{self, Config};
 use hookswitch_phone::control;
-use hookswitch_phone::{Action, Engine, Passwords, PhoneEvent, RegistrationPhase, Reply};
+use hookswitch_phone::{
+    Action, Engine, Passwords, PhoneEvent, RegistrationPhase, Reply, StartOptions,
+};
 use tokio::sync::broadcast;
 
 use crate::cli::Cli;
@@ -44,7 +46,17 @@ pub async fn start_engine(
     config: &Config,
     passwords: &Passwords,
 ) -> anyhow::Result<(Engine, broadcast::Receiver<PhoneEvent>)> {
-    let (engine, events) = Engine::start(config, passwords).await?;
+    start_engine_with(cli, config, passwords, StartOptions::default()).await
+}
+
+/// As `start_engine`, with `options`.
+pub async fn start_engine_with(
+    cli: &Cli,
+    config: &Config,
+    passwords: &Passwords,
+    options: StartOptions,
+) -> anyhow::Result<(Engine, broadcast::Receiver<PhoneEvent>)> {
+    let (engine, events) = Engine::start_with(config, passwords, options).await?;
     if !cli.json {
         println!("listening on {} (udp, tcp)", engine.local_addr());
     }
@@ -254,7 +266,13 @@ pub async fn stop_signal() {
 pub async fn run(cli: &Cli) -> anyhow::Result<u8> {
     let config = load_config(cli)?;
     let passwords = passwords(&config, None)?;
-    let (engine, mut events) = start_engine(cli, &config, &passwords).await?;
+    // DND, forwarding and sound devices changed while it runs (from a
+    // headset, `hookswitch dnd`, ...) are saved to the file it runs from.
+    let options = StartOptions {
+        persist_to: Some(cli.config_path()),
+        ..StartOptions::default()
+    };
+    let (engine, mut events) = start_engine_with(cli, &config, &passwords, options).await?;
     let socket = cli.control_path();
     let server_engine = engine.clone();
     let server_path = socket.clone();

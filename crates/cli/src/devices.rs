@@ -3,9 +3,8 @@
 
 use std::path::Path;
 
-use hookswitch_devices::hid::hidraw::HidrawScanner;
 use hookswitch_devices::hid::simulated::{SimulatedSpec, channel_sink};
-use hookswitch_devices::usb::UsbScanner;
+use hookswitch_devices::hotplug::HotplugOptions;
 use hookswitch_devices::{DeviceEvent, DeviceInfo, DeviceManager, arbitration};
 use hookswitch_hid::profile::parse_number;
 use hookswitch_hid::{Behaviour, Capabilities, Profile, capabilities, parse};
@@ -154,9 +153,12 @@ pub fn simulate(cli: &Cli, path: &Path) -> anyhow::Result<u8> {
 pub fn list(cli: &Cli, options: &DeviceOptions) -> anyhow::Result<u8> {
     let (sink, rx) = channel_sink();
     let manager = DeviceManager::new(profiles(cli), sink);
-    HidrawScanner::new()?.scan(&manager);
-    if options.usb {
-        UsbScanner::new(options.detach_kernel_driver)?.scan(&manager);
+    let wanted = HotplugOptions {
+        usb_phones: options.usb,
+        detach_kernel_driver: options.detach_kernel_driver,
+    };
+    for mut scanner in hookswitch_devices::scanner::scanners(&wanted) {
+        scanner.scan(&manager);
     }
     let mut devices = Vec::new();
     let mut unusable = Vec::new();

@@ -80,6 +80,63 @@ fn call_with_tone_and_dtmf_then_exit_0() {
     assert_within_1pct(f, 1000.0, "the callee's recording");
 }
 
+/// A second call that comes while `listen --auto-answer` is in a call is
+/// answered too (the phone's auto-answer rule; the first call is held), and
+/// both callers see their calls established and ended normally.
+#[test]
+fn listen_answers_a_second_call_during_the_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut listen = hookswitch(dir.path());
+    listen.args([
+        "--bind",
+        &format!("127.0.0.1:{port}"),
+        "listen",
+        "--auto-answer",
+        "--count",
+        "2",
+        "--tone",
+        "500",
+    ]);
+    let mut listener = Process::spawn("listen", listen, dir.path());
+    listener.wait_for_log("listening on", Duration::from_secs(10));
+    let caller = |name: &str, seconds: &str| {
+        let mut c = hookswitch(dir.path());
+        c.args([
+            "--bind",
+            &format!("127.0.0.1:{}", free_port()),
+            "call",
+            &format!("sip:bob@127.0.0.1:{port}"),
+            "--duration",
+            seconds,
+        ]);
+        Process::spawn(name, c, dir.path())
+    };
+    let mut first = caller("first", "4");
+    first.wait_for_log("established", Duration::from_secs(10));
+    let mut second = caller("second", "1");
+    second.wait_for_log("established", Duration::from_secs(10));
+    for (who, p) in [("second", &mut second), ("first", &mut first)] {
+        assert_eq!(
+            p.wait(Duration::from_secs(15)).code(),
+            Some(0),
+            "{who}: {}",
+            p.log()
+        );
+    }
+    assert!(
+        listener.wait(Duration::from_secs(10)).success(),
+        "{}",
+        listener.log()
+    );
+    let heard = listener.log();
+    assert!(
+        heard.contains("call 1: on hold"),
+        "the first call held: {heard}"
+    );
+    assert!(heard.contains("call 2: established"), "{heard}");
+}
+
 #[test]
 fn call_echo_needs_no_account_and_plays_back_what_it_hears() {
     let dir = tempfile::tempdir().unwrap();

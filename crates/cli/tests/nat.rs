@@ -72,7 +72,7 @@ fn alice(rig: &NatRig, dir: &Path, kamailio_port: u16, stun_port: u16, record: &
         .env("HOOKSWITCH_PASSWORD_ALICE", password("alice"))
         .env(
             "RUST_LOG",
-            "hookswitch_phone=info,hookswitch_phone::driver=debug",
+            "hookswitch_phone=info,hookswitch_phone::edge::address=debug",
         )
         .args(["listen", "--auto-answer", "--count", "2", "--tone", "440"])
         .arg("--record")

@@ -116,6 +116,9 @@ pub enum DeviceProblem {
     Failed,
 }
 
+/// Called by a backend's reader when its device is gone.
+pub type GoneHook = Arc<dyn Fn(DeviceId) + Send + Sync>;
+
 /// Where backends deliver events; the user picks the channel behind it.
 pub type EventSink = Arc<dyn Fn(DeviceEvent) + Send + Sync>;
 

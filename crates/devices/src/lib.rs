@@ -18,6 +18,7 @@ pub mod hotplug;
 pub mod manager;
 pub mod pairing;
 pub mod profiles;
+pub mod scanner;
 pub mod sound;
 pub mod usb;
 

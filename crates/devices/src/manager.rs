@@ -14,8 +14,7 @@ use crate::device::{
 };
 use crate::hid::simulated::{self, SimulatedHandle, SimulatedSpec};
 
-/// Called by a backend's reader when its device is gone.
-pub type GoneHook = Arc<dyn Fn(DeviceId) + Send + Sync>;
+use crate::device::GoneHook;
 
 struct Inner {
     devices: Mutex<BTreeMap<DeviceId, Box<dyn PhoneDevice>>>,

@@ -3,12 +3,26 @@
 
 use std::time::{Duration, Instant};
 
+use serde::{Deserialize, Serialize};
+
 use crate::bits;
 use crate::capabilities::{Behaviour, Capabilities};
 use crate::descriptor::ReportDescriptor;
 use crate::input::{PhoneInput, key_of, press_of};
-use crate::profile::HookSemantics;
 use crate::usage::{PAGE_TELEPHONY, Usage};
+
+/// How the hook switch behaves, whatever the descriptor says.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HookSemantics {
+    /// As the descriptor declares it.
+    #[default]
+    Descriptor,
+    /// The report carries the hook state (handsets).
+    Absolute,
+    /// Each press asks to flip the state; the host decides.
+    Toggle,
+}
 
 const HOOK_SWITCH: Usage = Usage::new(PAGE_TELEPHONY, 0x20);
 const PHONE_MUTE: Usage = Usage::new(PAGE_TELEPHONY, 0x2F);

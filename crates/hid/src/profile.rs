@@ -7,6 +7,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::decode::DecoderSettings;
+pub use crate::decode::HookSemantics;
 use crate::input::PhoneInput;
 use crate::usage::Usage;
 
@@ -22,19 +23,6 @@ pub enum ProfileError {
     Usage(String),
     #[error("unknown gesture {0:?}")]
     Gesture(String),
-}
-
-/// How the hook switch behaves, whatever the descriptor says.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum HookSemantics {
-    /// As the descriptor declares it.
-    #[default]
-    Descriptor,
-    /// The report carries the hook state (handsets).
-    Absolute,
-    /// Each press asks to flip the state; the host decides.
-    Toggle,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -34,7 +34,7 @@ fn main() {
     let fill: Io = unsafe { std::mem::transmute(sym(c"plc_fillin")) };
     let sp = unsafe { init(std::ptr::null_mut()) };
     let mut ours = Concealer::new(8000);
-    let mut codec = CodecKind::Pcmu.new_codec();
+    let mut codec = CodecKind::PCMU.new_codec();
     let mut state = seed;
     let mut rnd = || {
         state = state.wrapping_add(0x9E3779B97F4A7C15);

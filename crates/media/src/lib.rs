@@ -13,9 +13,11 @@ pub mod rtp;
 pub mod sdp;
 pub mod session;
 pub mod srtp;
+pub mod stream;
 pub mod tone;
 
 pub use session::{MediaSession, MediaStats};
+pub use stream::MediaStream;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MediaError {

@@ -620,7 +620,7 @@ mod tests {
     fn negotiated(te: bool) -> Negotiated {
         Negotiated {
             remote: Some("127.0.0.1:4000".parse().unwrap()),
-            codec: CodecKind::Pcmu,
+            codec: CodecKind::PCMU,
             payload_type: 0,
             telephone_event: te.then_some(101),
             comfort_noise: None,

@@ -47,7 +47,7 @@ fn keys_survive_noise_and_g711() {
         let noise = ((seed >> 16) % 1000) as i16 - 500; // about 20 dB below the keys
         *s = s.saturating_add(noise);
     }
-    let mut codec = CodecKind::Pcmu.new_codec();
+    let mut codec = CodecKind::PCMU.new_codec();
     let (mut bytes, mut back) = (Vec::new(), Vec::new());
     codec.encode(&pcm, &mut bytes);
     codec.decode(&bytes, &mut back);

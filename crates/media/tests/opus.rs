@@ -18,8 +18,8 @@ fn tone(hz: f64, frames: usize) -> Vec<i16> {
 }
 
 fn through_opus(pcm: &[i16], params: CodecParams) -> Vec<i16> {
-    let mut enc = CodecKind::Opus.new_codec_with(params);
-    let mut dec = CodecKind::Opus.new_codec_with(params);
+    let mut enc = CodecKind::OPUS.new_codec_with(params);
+    let mut dec = CodecKind::OPUS.new_codec_with(params);
     let mut out = Vec::new();
     for frame in pcm.chunks(FRAME) {
         let mut packet = Vec::new();
@@ -61,9 +61,9 @@ fn local(codecs: Vec<CodecKind>) -> LocalMedia {
 #[test]
 fn offers_use_a_dynamic_payload_type_with_rfc_7587_rtpmap_and_fmtp() {
     let offer = create_offer(&local(vec![
-        CodecKind::Opus,
+        CodecKind::OPUS,
         CodecKind::G722,
-        CodecKind::Pcmu,
+        CodecKind::PCMU,
     ]));
     let text = String::from_utf8(offer.to_bytes()).unwrap();
     assert!(
@@ -82,8 +82,8 @@ fn the_peers_fmtp_decides_fec_and_dtx() {
     let offer = "v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\nm=audio 5000 RTP/AVP 96 0\r\na=rtpmap:96 opus/48000/2\r\na=fmtp:96 stereo=0;useinbandfec=1; usedtx=1\r\n";
     let offer = SessionDescription::parse(offer.as_bytes()).unwrap();
     let (answer, n) =
-        create_answer(&offer, &local(vec![CodecKind::Opus, CodecKind::Pcmu])).unwrap();
-    assert_eq!((n.codec, n.payload_type), (CodecKind::Opus, 96));
+        create_answer(&offer, &local(vec![CodecKind::OPUS, CodecKind::PCMU])).unwrap();
+    assert_eq!((n.codec, n.payload_type), (CodecKind::OPUS, 96));
     assert_eq!(
         n.params,
         CodecParams {
@@ -98,7 +98,7 @@ fn the_peers_fmtp_decides_fec_and_dtx() {
     let plain = "v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\nm=audio 5000 RTP/AVP 97\r\na=rtpmap:97 OPUS/48000/2\r\n";
     let (_, n) = create_answer(
         &SessionDescription::parse(plain.as_bytes()).unwrap(),
-        &local(vec![CodecKind::Opus]),
+        &local(vec![CodecKind::OPUS]),
     )
     .unwrap();
     assert_eq!(n.params, CodecParams::default());
@@ -107,7 +107,7 @@ fn the_peers_fmtp_decides_fec_and_dtx() {
 fn opus_link(fec: bool) -> Negotiated {
     Negotiated {
         remote: Some("127.0.0.1:4000".parse().unwrap()),
-        codec: CodecKind::Opus,
+        codec: CodecKind::OPUS,
         payload_type: 111,
         telephone_event: None,
         comfort_noise: None,

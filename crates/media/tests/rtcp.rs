@@ -169,7 +169,7 @@ fn reception_statistics_under_seeded_impairment() {
 fn link() -> Negotiated {
     Negotiated {
         remote: Some("127.0.0.1:4000".parse().unwrap()),
-        codec: CodecKind::Pcmu,
+        codec: CodecKind::PCMU,
         payload_type: 0,
         telephone_event: None,
         comfort_noise: None,
@@ -240,14 +240,14 @@ fn the_round_trip_comes_from_sr_and_rr_with_injected_delays() {
 #[test]
 fn the_e_model_ranks_conditions_as_expected() {
     // G.711 on a LAN: R about 91, MOS about 4.4.
-    let lan = mos(r_factor(CodecKind::Pcmu, 80.0, 0.0));
+    let lan = mos(r_factor(CodecKind::PCMU, 80.0, 0.0));
     assert!((4.3..=4.5).contains(&lan), "{lan}");
     // 10% random loss with concealment: about 3.3 (G.113 Bpl 25.1).
-    let lossy = mos(r_factor(CodecKind::Pcmu, 80.0, 10.0));
+    let lossy = mos(r_factor(CodecKind::PCMU, 80.0, 10.0));
     assert!((3.0..3.6).contains(&lossy), "{lossy}");
     // Opus's FEC makes it more robust to the same loss.
-    assert!(mos(r_factor(CodecKind::Opus, 80.0, 10.0)) > lossy);
+    assert!(mos(r_factor(CodecKind::OPUS, 80.0, 10.0)) > lossy);
     // 400 ms one way: delay alone costs about a point.
-    let far = mos(r_factor(CodecKind::Pcmu, 400.0, 0.0));
+    let far = mos(r_factor(CodecKind::PCMU, 400.0, 0.0));
     assert!(far < 3.8 && far > 2.5, "{far}");
 }

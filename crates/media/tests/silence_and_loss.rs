@@ -14,7 +14,7 @@ use hookswitch_media::tone::{Sine, rms};
 fn link() -> Negotiated {
     Negotiated {
         remote: Some("127.0.0.1:4000".parse().unwrap()),
-        codec: CodecKind::Pcmu,
+        codec: CodecKind::PCMU,
         payload_type: 0,
         telephone_event: None,
         comfort_noise: Some(13),
@@ -45,7 +45,7 @@ fn packet(payload_type: u8, sequence: u16, frame: u32, payload: Vec<u8>) -> Vec<
 #[test]
 fn a_silent_peer_is_heard_as_comfort_noise() {
     let mut b = MediaSession::new(link());
-    let mut codec = CodecKind::Pcmu.new_codec();
+    let mut codec = CodecKind::PCMU.new_codec();
     let mut sine = Sine::new(440.0, 8000, 8000);
     let t0 = Instant::now();
     let at = |frame: u32| t0 + Duration::from_millis(20 * u64::from(frame));
@@ -94,7 +94,7 @@ fn a_silent_peer_is_heard_as_comfort_noise() {
 #[test]
 fn lost_g711_frames_are_rebuilt_from_the_pitch() {
     let mut b = MediaSession::new(link());
-    let mut codec = CodecKind::Pcmu.new_codec();
+    let mut codec = CodecKind::PCMU.new_codec();
     // A voice with vibrato (the pitch glides 120-140 Hz), so no frame is a
     // copy of an earlier one.
     let voice = |i: usize| -> i16 {

@@ -12,7 +12,7 @@ use hookswitch_media::tone::{Sine, rms};
 fn link(srtp: Option<SrtpKeys>, rtcp_mux: bool) -> Negotiated {
     Negotiated {
         remote: Some("127.0.0.1:4000".parse().unwrap()),
-        codec: CodecKind::Pcmu,
+        codec: CodecKind::PCMU,
         payload_type: 0,
         telephone_event: Some(101),
         comfort_noise: None,

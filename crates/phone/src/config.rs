@@ -325,23 +325,6 @@ pub struct SimulatedDevice {
     pub sound_device: Option<String>,
 }
 
-impl DeviceSettings {
-    /// The sound of a call or tone a device started: "auto" is that device's
-    /// own card (`paired`), else the system's; "none" is no sound.
-    pub fn audio(&self, paired: Option<&str>) -> crate::audio::AudioSpec {
-        let pick = |setting: &str| match setting {
-            "none" => None,
-            "auto" => Some(paired.unwrap_or("default").to_string()),
-            name => Some(name.to_string()),
-        };
-        crate::audio::AudioSpec {
-            microphone: pick(&self.microphone),
-            speaker: pick(&self.speaker),
-            ..crate::audio::AudioSpec::default()
-        }
-    }
-}
-
 impl Default for DeviceSettings {
     fn default() -> Self {
         DeviceSettings {
@@ -634,23 +617,6 @@ fn parse_codecs(names: &[String]) -> Result<Vec<CodecKind>, ConfigError> {
 
 #[cfg(test)]
 mod tests {
-
-    #[test]
-    fn device_sound_is_the_devices_own_card_then_the_systems() {
-        let mut d = DeviceSettings::default();
-        let spec = d.audio(Some("sysdefault:CARD=Link"));
-        assert_eq!(spec.speaker.as_deref(), Some("sysdefault:CARD=Link"));
-        assert_eq!(spec.microphone.as_deref(), Some("sysdefault:CARD=Link"));
-        assert_eq!(d.audio(None).speaker.as_deref(), Some("default"));
-        d.microphone = "none".into();
-        d.speaker = "pulse".into();
-        let spec = d.audio(Some("sysdefault:CARD=Link"));
-        assert_eq!(
-            (spec.microphone, spec.speaker.as_deref()),
-            (None, Some("pulse"))
-        );
-    }
-
     use super::*;
 
     /// The example in README.md is what users copy: it must load and validate.
@@ -693,7 +659,7 @@ transport = "tcp"
         let c = Config::load(&path).unwrap();
         assert_eq!(c.sip.listen.port(), 5070);
         assert_eq!(c.timers().t1, Duration::from_millis(100));
-        assert_eq!(c.codecs().unwrap(), [CodecKind::Pcma]);
+        assert_eq!(c.codecs().unwrap(), [CodecKind::PCMA]);
         let a = account_config(&c.accounts[0], Some("pw".into())).unwrap();
         assert_eq!(a.transport, Transport::Tcp);
         assert_eq!(a.credentials.unwrap().username, "alice");

@@ -116,10 +116,10 @@ async fn answer(offer: Option<&[u8]>, session_id: u64) -> Result<(Vec<u8>, UdpSo
         address: [127, 0, 0, 1].into(),
         port,
         codecs: vec![
-            CodecKind::Opus,
+            CodecKind::OPUS,
             CodecKind::G722,
-            CodecKind::Pcmu,
-            CodecKind::Pcma,
+            CodecKind::PCMU,
+            CodecKind::PCMA,
         ],
         telephone_event: true,
         comfort_noise: false,

@@ -12,8 +12,8 @@ use crate::config::{Config, account_config};
 use crate::core::{CoreSettings, Output, PhoneCore};
 use crate::driver::media::MediaEdge;
 use crate::driver::{Command, Driver, Outlets, Receivers};
+use crate::edge::address::Address;
 use crate::edge::local_address::LocalAddress;
-use crate::edge::media_pool::MediaPool;
 use crate::edge::nat::Nat;
 use crate::edge::persist::Persist;
 use crate::edge::transport::Transports;
@@ -138,6 +138,10 @@ pub struct StartOptions {
     /// Seed the phone's randomness (tags, Call-IDs, keys): the same seed and
     /// the same inputs give the same bytes. `None`: the system's randomness.
     pub seed: Option<u64>,
+    /// The sound of calls the phone answers by itself (auto-answer,
+    /// intercom): files or devices of a script's own; `None`: the phone's
+    /// sound devices.
+    pub answer_audio: Option<crate::audio::AudioSpec>,
 }
 
 #[derive(Clone)]
@@ -235,8 +239,9 @@ impl Engine {
                 None
             }
         };
-        let settings = CoreSettings::from_config(config, echo.as_ref().map(|e| e.address))
+        let mut settings = CoreSettings::from_config(config, echo.as_ref().map(|e| e.address))
             .map_err(|e| EngineError::Config(e.to_string()))?;
+        settings.answer_audio = options.answer_audio;
         let rng = match options.seed {
             Some(seed) => rand::rngs::StdRng::seed_from_u64(seed),
             None => rand::make_rng(),
@@ -260,8 +265,7 @@ impl Engine {
         let driver = Driver {
             core,
             transports,
-            media_pool: stun_server.map(|s| MediaPool::start(s, nat.local_ip())),
-            nat,
+            address: Address::new(nat, stun_server),
             media,
             devices: devices.clone(),
             _hotplug: hotplug,
@@ -323,7 +327,7 @@ impl Engine {
 
     /// How fast device input reached the wire and state changes the LEDs
     /// (the last 10,000 of each).
-    pub async fn desk_latency(&self) -> Result<crate::driver::latency::DeskLatency, EngineError> {
+    pub async fn desk_latency(&self) -> Result<crate::latency::DeskLatency, EngineError> {
         let (tx, rx) = oneshot::channel();
         self.commands
             .send(Command::DeskLatency(tx))

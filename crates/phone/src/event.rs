@@ -417,6 +417,35 @@ pub struct CallStats {
     pub speaker_level_db: Option<f64>,
 }
 
+impl CallStats {
+    /// What a call's media session has seen and estimated so far.
+    pub fn of(session: &hookswitch_media::MediaSession) -> CallStats {
+        let q = session.quality();
+        let s = session.stats();
+        CallStats {
+            packets_sent: s.packets_sent,
+            packets_received: s.packets_received,
+            concealed_frames: s.jitter.concealed,
+            late_packets: s.jitter.late,
+            dtmf_sent: s.dtmf_sent,
+            dtmf_received: s.dtmf_received,
+            packets_lost: q.packets_lost,
+            loss_percent: q.loss_percent,
+            jitter_ms: q.jitter_ms,
+            rtt_ms: q.rtt_ms,
+            mos: q.mos,
+            codec_concealed_frames: s.codec_concealed,
+            remote_loss_percent: q.remote.as_ref().map(|r| r.loss_percent),
+            remote_end_system_delay_ms: q.remote.as_ref().map(|r| r.end_system_delay_ms),
+            remote_mos: q.remote.as_ref().and_then(|r| r.mos),
+            encryption: session.srtp_suite().map(str::to_string),
+            srtp_refused: s.srtp_refused,
+            microphone_level_db: None,
+            speaker_level_db: None,
+        }
+    }
+}
+
 /// What a call-control device does and shows, as it happens: the live view of
 /// the app's Devices page (`Engine::device_activity`), the same data as
 /// `hookswitch hid-monitor`.

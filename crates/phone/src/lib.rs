@@ -21,6 +21,7 @@ mod engine;
 pub mod error;
 pub mod event;
 pub mod history;
+pub mod latency;
 pub mod links;
 pub mod probe;
 pub mod state;
@@ -29,11 +30,11 @@ pub use action::{Action, Reply};
 pub use audio::AudioSpec;
 pub use config::Config;
 pub use core::target_uri;
-pub use driver::latency::{DeskLatency, Percentiles};
 pub use engine::{Engine, Passwords, StartOptions};
 pub use error::EngineError;
 pub use event::{
     AddressCause, CallId, CallStats, DeflectReason, DeviceActivity, DeviceChange, EndReason,
     MediaDirection, PhoneEvent, RegistrationPhase,
 };
+pub use latency::{DeskLatency, Percentiles};
 pub use state::PhoneState;

@@ -15,11 +15,12 @@ use hookswitch_hid::usage::PAGE_TELEPHONY;
 use hookswitch_hid::{DeviceState, Profile};
 
 use crate::arbitration;
+use crate::device::GoneHook;
 use crate::device::{
     Backend, DeviceError, DeviceEvent, DeviceId, DeviceInfo, EventSink, PhoneDevice,
 };
 use crate::hid::{HidCore, wanted};
-use crate::manager::{DeviceManager, GoneHook};
+use crate::manager::DeviceManager;
 
 /// The biggest HID report (with its ID byte) we read.
 const MAX_REPORT: usize = 4096;

@@ -10,11 +10,11 @@ use std::time::{Duration, Instant};
 use hookswitch_hid::profile::DeviceIdentity;
 use hookswitch_hid::{DeviceState, Profile};
 
+use crate::device::GoneHook;
 use crate::device::{
     Backend, DeviceError, DeviceEvent, DeviceId, DeviceInfo, EventSink, PhoneDevice,
 };
 use crate::hid::HidCore;
-use crate::manager::GoneHook;
 
 enum Feed {
     Report(Vec<u8>, Instant),

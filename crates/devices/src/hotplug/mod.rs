@@ -12,9 +12,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crate::hid::hidraw::HidrawScanner;
 use crate::manager::DeviceManager;
-use crate::usb::UsbScanner;
 use netlink::{Source, UeventSocket};
 
 /// Events come in bursts (usb, then hid, then hidraw); scan once it is quiet.
@@ -66,35 +64,14 @@ impl Drop for Hotplug {
     }
 }
 
-struct Scanners {
-    hid: Option<HidrawScanner>,
-    usb: Option<UsbScanner>,
-}
-
-impl Scanners {
-    fn scan(&mut self, manager: &DeviceManager) {
-        if let Some(h) = &mut self.hid {
-            h.scan(manager);
-        }
-        if let Some(u) = &mut self.usb {
-            u.scan(manager);
-        }
-    }
-}
-
 fn watch(manager: &DeviceManager, options: &HotplugOptions, stop: &AtomicBool) {
-    let hid = HidrawScanner::new()
-        .inspect_err(|e| tracing::warn!("HID devices unavailable: {e}"))
-        .ok();
-    let usb = options
-        .usb_phones
-        .then(|| UsbScanner::new(options.detach_kernel_driver))
-        .and_then(|r| {
-            r.inspect_err(|e| tracing::warn!("USB phones unavailable: {e}"))
-                .ok()
-        });
-    let mut scanners = Scanners { hid, usb };
-    scanners.scan(manager);
+    let mut scanners = crate::scanner::scanners(options);
+    let mut scan = |manager: &DeviceManager| {
+        for s in &mut scanners {
+            s.scan(manager);
+        }
+    };
+    scan(manager);
     let socket = match UeventSocket::open(Source::preferred()) {
         Ok(s) => Some(s),
         Err(e) => {
@@ -110,7 +87,7 @@ fn watch(manager: &DeviceManager, options: &HotplugOptions, stop: &AtomicBool) {
             std::thread::sleep(TICK);
             if last_poll.elapsed() >= POLL {
                 last_poll = Instant::now();
-                scanners.scan(manager);
+                scan(manager);
             }
             continue;
         };
@@ -132,7 +109,7 @@ fn watch(manager: &DeviceManager, options: &HotplugOptions, stop: &AtomicBool) {
         }
         if dirty_since.is_some_and(|t| t.elapsed() >= SETTLE) {
             dirty_since = None;
-            scanners.scan(manager);
+            scan(manager);
         }
     }
 }

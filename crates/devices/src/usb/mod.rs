@@ -17,10 +17,11 @@ use std::time::{Duration, Instant};
 use hookswitch_hid::{Capabilities, DeviceState, PhoneInput};
 use rusb::{Context, Direction, TransferType, UsbContext};
 
+use crate::device::GoneHook;
 use crate::device::{
     Backend, DeviceError, DeviceEvent, DeviceId, DeviceInfo, EventSink, PhoneDevice,
 };
-use crate::manager::{DeviceManager, GoneHook};
+use crate::manager::DeviceManager;
 
 /// HID class SET_REPORT (the drivers spell it USB_REQ_SET_CONFIGURATION, 0x09).
 const SET_REPORT: u8 = 0x09;

@@ -2,7 +2,7 @@
 //! computes them: negative magnitudes use the one's complement, so -1 encodes as
 //! µ-law 0x7F like G.191 (the older Sun code gives 0x7E). See tests/g711.rs.
 
-use super::{Codec, CodecKind};
+use super::{Codec, CodecInfo, CodecKind};
 
 const ULAW_BIAS: i32 = 0x84;
 const ULAW_CLIP: i32 = 8159;
@@ -100,6 +100,27 @@ const fn alaw_table() -> [i16; 256] {
 static ULAW_TABLE: [i16; 256] = ulaw_table();
 static ALAW_TABLE: [i16; 256] = alaw_table();
 
+/// G.711 µ-law (RFC 3551: payload type 0).
+pub const PCMU: CodecInfo = CodecInfo {
+    name: "PCMU",
+    clock_rate: 8000,
+    sdp_channels: None,
+    sample_rate: 8000,
+    static_payload_type: Some(0),
+    fmtp: None,
+    conceals_itself: false,
+    impairment: (0.0, 25.1),
+    make: |_| Some(Box::new(Ulaw)),
+};
+
+/// G.711 A-law (RFC 3551: payload type 8).
+pub const PCMA: CodecInfo = CodecInfo {
+    name: "PCMA",
+    static_payload_type: Some(8),
+    make: |_| Some(Box::new(Alaw)),
+    ..PCMU
+};
+
 /// PCMU.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Ulaw;
@@ -110,7 +131,7 @@ pub struct Alaw;
 
 impl Codec for Ulaw {
     fn kind(&self) -> CodecKind {
-        CodecKind::Pcmu
+        CodecKind::PCMU
     }
     fn encode(&mut self, pcm: &[i16], out: &mut Vec<u8>) {
         out.extend(pcm.iter().map(|&s| linear_to_ulaw(s)));
@@ -122,7 +143,7 @@ impl Codec for Ulaw {
 
 impl Codec for Alaw {
     fn kind(&self) -> CodecKind {
-        CodecKind::Pcma
+        CodecKind::PCMA
     }
     fn encode(&mut self, pcm: &[i16], out: &mut Vec<u8>) {
         out.extend(pcm.iter().map(|&s| linear_to_alaw(s)));

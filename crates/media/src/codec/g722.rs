@@ -5,7 +5,21 @@
 //! tests/g722.rs). Its RTP clock is 8000 Hz although it samples at 16 kHz
 //! (RFC 3551 4.5.2).
 
-use super::{Codec, CodecKind};
+use super::{Codec, CodecInfo, CodecKind};
+
+/// G.722 (RFC 3551: payload type 9, an 8000 Hz clock for 16 kHz audio);
+/// its MOS taken as G.711's on the narrowband scale (assumed, D21).
+pub const INFO: CodecInfo = CodecInfo {
+    name: "G722",
+    clock_rate: 8000,
+    sdp_channels: None,
+    sample_rate: 16000,
+    static_payload_type: Some(9),
+    fmtp: None,
+    conceals_itself: false,
+    impairment: (0.0, 25.1),
+    make: |_| Some(Box::new(G722::new())),
+};
 
 const QMF: [i32; 12] = [3, -11, 12, 32, -210, 951, 3876, -805, 362, -156, 53, -11];
 const Q6: [i32; 32] = [

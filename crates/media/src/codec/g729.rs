@@ -6,7 +6,21 @@
 
 use std::ffi::c_void;
 
-use super::{Codec, CodecKind};
+use super::{Codec, CodecInfo, CodecKind};
+
+/// G.729 (RFC 3551: payload type 18); we send no Annex B silence frames
+/// (`annexb=no`). G.113 Appendix I: Ie 10, Bpl 19 with its own concealment.
+pub const INFO: CodecInfo = CodecInfo {
+    name: "G729",
+    clock_rate: 8000,
+    sdp_channels: None,
+    sample_rate: 8000,
+    static_payload_type: Some(18),
+    fmtp: Some("annexb=no"),
+    conceals_itself: true,
+    impairment: (10.0, 19.0),
+    make: |_| G729::new().map(|g| Box::new(g) as Box<dyn Codec>),
+};
 
 /// Samples in one G.729 frame (10 ms at 8 kHz) and its size on the wire.
 const FRAME: usize = 80;

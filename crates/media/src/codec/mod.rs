@@ -15,18 +15,57 @@ pub use opus::Opus;
 /// Samples per 20 ms frame at 8 kHz.
 pub const FRAME_SAMPLES_8K: usize = 160;
 
-/// A codec as negotiated in SDP.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum CodecKind {
-    Pcmu,
-    Pcma,
-    /// G.722: 16 kHz audio, an 8000 Hz RTP clock.
-    G722,
-    /// Opus: mono at 48 kHz, a dynamic payload type.
-    Opus,
-    /// G.729 through bcg729 (the `g729` cargo feature).
-    #[cfg(feature = "g729")]
-    G729,
+/// What a codec is, as SDP, the media session and the quality estimate need
+/// to know it. Each codec file declares its own; adding a codec is that file
+/// and one line in [`CodecKind::ALL`].
+#[derive(Debug)]
+pub struct CodecInfo {
+    /// The encoding name in `a=rtpmap`.
+    pub name: &'static str,
+    /// The RTP clock rate.
+    pub clock_rate: u32,
+    /// Channels as `a=rtpmap` signals them (`/2` for Opus, RFC 7587, whatever
+    /// is sent); `None`: not written.
+    pub sdp_channels: Option<u8>,
+    /// The audio sample rate it works at (G.722: 16 kHz on an 8 kHz clock).
+    pub sample_rate: u32,
+    /// Its static RTP payload type (RFC 3551), if it has one.
+    pub static_payload_type: Option<u8>,
+    /// Our `a=fmtp` for it, if any.
+    pub fmtp: Option<&'static str>,
+    /// The decoder rebuilds lost frames itself (else the session's pitch
+    /// concealer does).
+    pub conceals_itself: bool,
+    /// Equipment impairment Ie and packet-loss robustness Bpl with its
+    /// concealment (ITU-T G.113 Appendix I), for the E-model's MOS.
+    pub impairment: (f64, f64),
+    /// A fresh encoder/decoder for what the peer's fmtp asked; `None` when the
+    /// library refuses (the call then falls back to G.711 rather than fail).
+    pub make: fn(CodecParams) -> Option<Box<dyn Codec>>,
+}
+
+/// A codec as negotiated in SDP: a handle on its [`CodecInfo`].
+#[derive(Clone, Copy)]
+pub struct CodecKind(&'static CodecInfo);
+
+impl PartialEq for CodecKind {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.name == other.0.name && self.0.clock_rate == other.0.clock_rate
+    }
+}
+
+impl Eq for CodecKind {}
+
+impl std::hash::Hash for CodecKind {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        (self.0.name, self.0.clock_rate).hash(state);
+    }
+}
+
+impl std::fmt::Debug for CodecKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0.name)
+    }
 }
 
 /// What the peer's SDP asks of our encoder (RFC 7587 fmtp for Opus).
@@ -39,100 +78,74 @@ pub struct CodecParams {
 }
 
 impl CodecKind {
-    /// Every codec this build has.
+    pub const PCMU: CodecKind = CodecKind(&g711::PCMU);
+    pub const PCMA: CodecKind = CodecKind(&g711::PCMA);
+    pub const G722: CodecKind = CodecKind(&g722::INFO);
+    pub const OPUS: CodecKind = CodecKind(&opus::INFO);
+    #[cfg(feature = "g729")]
+    pub const G729: CodecKind = CodecKind(&g729::INFO);
+
+    /// Every codec this build has: the registry.
     pub const ALL: &'static [CodecKind] = &[
-        CodecKind::Opus,
+        CodecKind::OPUS,
         CodecKind::G722,
-        CodecKind::Pcmu,
-        CodecKind::Pcma,
+        CodecKind::PCMU,
+        CodecKind::PCMA,
         #[cfg(feature = "g729")]
         CodecKind::G729,
     ];
 
+    pub fn info(self) -> &'static CodecInfo {
+        self.0
+    }
+
     /// The static RTP payload type (RFC 3551).
     pub fn static_payload_type(self) -> Option<u8> {
-        match self {
-            CodecKind::Pcmu => Some(0),
-            CodecKind::Pcma => Some(8),
-            CodecKind::G722 => Some(9),
-            CodecKind::Opus => None,
-            #[cfg(feature = "g729")]
-            CodecKind::G729 => Some(18),
-        }
+        self.0.static_payload_type
     }
 
     /// The encoding name in `a=rtpmap`.
     pub fn name(self) -> &'static str {
-        match self {
-            CodecKind::Pcmu => "PCMU",
-            CodecKind::Pcma => "PCMA",
-            CodecKind::G722 => "G722",
-            CodecKind::Opus => "opus",
-            #[cfg(feature = "g729")]
-            CodecKind::G729 => "G729",
-        }
+        self.0.name
     }
 
-    /// The `a=rtpmap` encoding: name/clock, and /2 for Opus (RFC 7587 always
-    /// signals two channels, whatever is sent).
+    /// The `a=rtpmap` encoding: name/clock, and the channels where signalled.
     pub fn rtpmap(self) -> String {
-        match self {
-            CodecKind::Opus => "opus/48000/2".into(),
-            c => format!("{}/{}", c.name(), c.clock_rate()),
+        match self.0.sdp_channels {
+            Some(ch) => format!("{}/{}/{ch}", self.0.name, self.0.clock_rate),
+            None => format!("{}/{}", self.0.name, self.0.clock_rate),
         }
     }
 
     /// RTP clock rate.
     pub fn clock_rate(self) -> u32 {
-        match self {
-            CodecKind::Opus => 48000,
-            _ => 8000,
-        }
+        self.0.clock_rate
     }
 
     /// Audio sample rate the codec works at (differs from the RTP clock for G.722).
     pub fn sample_rate(self) -> u32 {
-        match self {
-            CodecKind::Pcmu | CodecKind::Pcma => 8000,
-            CodecKind::G722 => 16000,
-            CodecKind::Opus => 48000,
-            #[cfg(feature = "g729")]
-            CodecKind::G729 => 8000,
-        }
+        self.0.sample_rate
     }
 
     /// Whether the decoder rebuilds lost frames itself (else the session's
     /// pitch-repeating concealer does).
     pub fn conceals_itself(self) -> bool {
-        match self {
-            CodecKind::Opus => true,
-            #[cfg(feature = "g729")]
-            CodecKind::G729 => true,
-            _ => false,
-        }
+        self.0.conceals_itself
     }
 
+    /// The codec an `a=rtpmap` names (encoding names are case-insensitive).
     pub fn from_name(name: &str, clock: u32) -> Option<CodecKind> {
-        match (name.to_ascii_uppercase().as_str(), clock) {
-            ("PCMU", 8000) => Some(CodecKind::Pcmu),
-            ("PCMA", 8000) => Some(CodecKind::Pcma),
-            ("G722", 8000) => Some(CodecKind::G722),
-            ("OPUS", 48000) => Some(CodecKind::Opus),
-            #[cfg(feature = "g729")]
-            ("G729", 8000) => Some(CodecKind::G729),
-            _ => None,
-        }
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|c| c.0.name.eq_ignore_ascii_case(name) && c.0.clock_rate == clock)
     }
 
     pub fn from_static_payload_type(pt: u8) -> Option<CodecKind> {
-        match pt {
-            0 => Some(CodecKind::Pcmu),
-            8 => Some(CodecKind::Pcma),
-            9 => Some(CodecKind::G722),
-            #[cfg(feature = "g729")]
-            18 => Some(CodecKind::G729),
-            _ => None,
-        }
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|c| c.0.static_payload_type == Some(pt))
     }
 
     pub fn new_codec(self) -> Box<dyn Codec> {
@@ -140,22 +153,9 @@ impl CodecKind {
     }
 
     pub fn new_codec_with(self, params: CodecParams) -> Box<dyn Codec> {
-        match self {
-            CodecKind::Pcmu => Box::new(Ulaw),
-            CodecKind::Pcma => Box::new(Alaw),
-            CodecKind::G722 => Box::new(G722::new()),
-            // libopus accepts its standard settings; if it ever did not, the
-            // call still has audio through G.711 rather than a panic.
-            CodecKind::Opus => match Opus::new(params) {
-                Some(o) => Box::new(o),
-                None => Box::new(Ulaw),
-            },
-            #[cfg(feature = "g729")]
-            CodecKind::G729 => match G729::new() {
-                Some(g) => Box::new(g),
-                None => Box::new(Ulaw),
-            },
-        }
+        // A library that refuses its standard settings would leave the call
+        // silent; G.711 keeps it audible instead of a panic.
+        (self.0.make)(params).unwrap_or_else(|| Box::new(Ulaw))
     }
 }
 

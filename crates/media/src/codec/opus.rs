@@ -4,7 +4,22 @@
 //! is rebuilt from the next packet's FEC data when that packet is already
 //! here, else by libopus's own concealment.
 
-use super::{Codec, CodecKind, CodecParams};
+use super::{Codec, CodecInfo, CodecKind, CodecParams};
+
+/// Opus (RFC 7587): mono at 48 kHz, a dynamic payload type, `/2` in the
+/// rtpmap; we decode in-band FEC and do not ask the peer for DTX (silence
+/// gaps would read as losses to the jitter buffer).
+pub const INFO: CodecInfo = CodecInfo {
+    name: "opus",
+    clock_rate: 48000,
+    sdp_channels: Some(2),
+    sample_rate: 48000,
+    static_payload_type: None,
+    fmtp: Some("useinbandfec=1; usedtx=0"),
+    conceals_itself: true,
+    impairment: (0.0, 30.0),
+    make: |params| Opus::new(params).map(|o| Box::new(o) as Box<dyn Codec>),
+};
 
 pub const RATE: u32 = 48000;
 /// The largest Opus packet (RFC 6716 3.4).
@@ -55,7 +70,7 @@ impl Opus {
 
 impl Codec for Opus {
     fn kind(&self) -> CodecKind {
-        CodecKind::Opus
+        CodecKind::OPUS
     }
 
     fn encode(&mut self, pcm: &[i16], out: &mut Vec<u8>) {

@@ -123,26 +123,13 @@ impl ReceptionStats {
     }
 }
 
-/// Equipment impairment Ie and packet-loss robustness Bpl of a codec with its
-/// concealment (ITU-T G.113 Appendix I; G.722 and Opus on the narrowband
-/// scale as their G.711-class speech at no loss, with the robustness of a
-/// codec with concealment: assumed, see docs/decisions.md).
-fn impairment(codec: CodecKind) -> (f64, f64) {
-    match codec {
-        CodecKind::Pcmu | CodecKind::Pcma => (0.0, 25.1),
-        CodecKind::G722 => (0.0, 25.1),
-        CodecKind::Opus => (0.0, 30.0),
-        // G.113 Appendix I: G.729 with its own concealment.
-        #[cfg(feature = "g729")]
-        CodecKind::G729 => (10.0, 19.0),
-    }
-}
-
 /// The E-model's transmission rating R for a one-way delay and a random loss.
 pub fn r_factor(codec: CodecKind, one_way_delay_ms: f64, loss_percent: f64) -> f64 {
     let ta = one_way_delay_ms.max(0.0);
     let id = 0.024 * ta + if ta > 177.3 { 0.11 * (ta - 177.3) } else { 0.0 };
-    let (ie, bpl) = impairment(codec);
+    // Each codec's Ie and Bpl (G.113 Appendix I; G.722 and Opus on the
+    // narrowband scale as G.711-class speech at no loss: assumed, D21).
+    let (ie, bpl) = codec.info().impairment;
     let ppl = loss_percent.clamp(0.0, 100.0);
     let ie_eff = ie + (95.0 - ie) * ppl / (ppl + bpl);
     (93.2 - id - ie_eff).clamp(0.0, 100.0)

@@ -2,6 +2,7 @@
 
 mod negotiate;
 mod sdes;
+mod terms;
 
 use std::fmt;
 use std::str::FromStr;

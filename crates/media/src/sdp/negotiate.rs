@@ -2,137 +2,9 @@
 
 use std::net::{IpAddr, SocketAddr};
 
+pub use super::terms::{Direction, LocalMedia, Negotiated, NegotiationError};
 use super::{Attribute, Connection, MediaDescription, Origin, SessionDescription, sdes};
 use crate::codec::{CodecKind, CodecParams};
-use crate::srtp::{KEY_AND_SALT_LEN, SrtpKeys, SrtpMode};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Direction {
-    SendRecv,
-    SendOnly,
-    RecvOnly,
-    Inactive,
-}
-
-impl Direction {
-    pub fn attribute(self) -> &'static str {
-        match self {
-            Direction::SendRecv => "sendrecv",
-            Direction::SendOnly => "sendonly",
-            Direction::RecvOnly => "recvonly",
-            Direction::Inactive => "inactive",
-        }
-    }
-
-    pub fn sends(self) -> bool {
-        matches!(self, Direction::SendRecv | Direction::SendOnly)
-    }
-
-    pub fn receives(self) -> bool {
-        matches!(self, Direction::SendRecv | Direction::RecvOnly)
-    }
-
-    fn from_parts(send: bool, recv: bool) -> Direction {
-        match (send, recv) {
-            (true, true) => Direction::SendRecv,
-            (true, false) => Direction::SendOnly,
-            (false, true) => Direction::RecvOnly,
-            (false, false) => Direction::Inactive,
-        }
-    }
-
-    /// The direction as seen from the other end.
-    pub fn reversed(self) -> Direction {
-        Direction::from_parts(self.receives(), self.sends())
-    }
-
-    /// What both ends allow.
-    pub fn intersect(self, other: Direction) -> Direction {
-        Direction::from_parts(
-            self.sends() && other.sends(),
-            self.receives() && other.receives(),
-        )
-    }
-
-    fn of(session: &SessionDescription, m: &MediaDescription) -> Direction {
-        let find = |attrs: &[Attribute]| {
-            attrs.iter().find_map(|a| match a.name.as_str() {
-                "sendrecv" => Some(Direction::SendRecv),
-                "sendonly" => Some(Direction::SendOnly),
-                "recvonly" => Some(Direction::RecvOnly),
-                "inactive" => Some(Direction::Inactive),
-                _ => None,
-            })
-        };
-        find(&m.attributes)
-            .or_else(|| find(&session.attributes))
-            .unwrap_or(Direction::SendRecv)
-    }
-}
-
-/// What we can do, for building offers and answers.
-#[derive(Debug, Clone)]
-pub struct LocalMedia {
-    pub address: IpAddr,
-    pub port: u16,
-    /// In order of preference.
-    pub codecs: Vec<CodecKind>,
-    pub telephone_event: bool,
-    /// Accept comfort noise (RFC 3389) from the peer with an 8 kHz codec.
-    pub comfort_noise: bool,
-    /// Offer RTCP-XR VoIP metrics (RFC 3611).
-    pub rtcp_xr: bool,
-    /// Offer RTCP on the RTP port (RFC 5761).
-    pub rtcp_mux: bool,
-    pub ptime: u32,
-    pub direction: Direction,
-    pub session_id: u64,
-    /// Increments with every new offer or answer we make in a session.
-    pub session_version: u64,
-    /// Whether to offer or take SRTP, and our master key and salt for it
-    /// (kept for the whole call, re-offers included).
-    pub srtp: SrtpMode,
-    pub srtp_key: [u8; KEY_AND_SALT_LEN],
-}
-
-/// The outcome of offer/answer for the audio stream.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Negotiated {
-    /// Where to send RTP; `None` when the peer holds with 0.0.0.0.
-    pub remote: Option<SocketAddr>,
-    pub codec: CodecKind,
-    pub payload_type: u8,
-    pub telephone_event: Option<u8>,
-    /// The payload type of comfort noise (RFC 3389), when both ends take it.
-    pub comfort_noise: Option<u8>,
-    /// Both ends said `a=rtcp-xr:voip-metrics`: our reports carry the block.
-    pub rtcp_xr: bool,
-    /// Both ends said `a=rtcp-mux`: RTCP goes to and comes from the RTP port.
-    pub rtcp_mux: bool,
-    /// Our direction: whether we send and receive.
-    pub direction: Direction,
-    pub ptime: u32,
-    /// What the peer's fmtp asks of our encoder.
-    pub params: CodecParams,
-    /// SRTP's suite and keys, when the stream is encrypted.
-    pub srtp: Option<SrtpKeys>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum NegotiationError {
-    #[error("no audio stream we can use")]
-    NoAudio,
-    #[error("no codec in common")]
-    NoCommonCodec,
-    #[error("bad connection address")]
-    BadAddress,
-    #[error("the peer does not encrypt the call (SRTP), which is required here")]
-    SrtpRequired,
-    #[error("the peer requires an encrypted call (RTP/SAVP) and SRTP is off here")]
-    SrtpOff,
-    #[error("no SRTP crypto suite in common")]
-    NoCryptoSuite,
-}
 
 const TELEPHONE_EVENT_PT: u8 = 101;
 /// The static payload type of CN/8000 (RFC 3551).
@@ -141,16 +13,9 @@ const COMFORT_NOISE_PT: u8 = 13;
 /// softphones number them.
 const FIRST_DYNAMIC_PT: u8 = 111;
 
-/// Our fmtp for a codec: for Opus, we decode in-band FEC; we do not ask the
-/// peer for DTX (silence gaps would read as losses to the jitter buffer).
+/// Our fmtp for a codec (its own file says).
 fn our_fmtp(codec: CodecKind) -> Option<&'static str> {
-    match codec {
-        CodecKind::Opus => Some("useinbandfec=1; usedtx=0"),
-        // We send no Annex B silence frames (and decode the peer's).
-        #[cfg(feature = "g729")]
-        CodecKind::G729 => Some("annexb=no"),
-        _ => None,
-    }
+    codec.info().fmtp
 }
 
 /// What the peer's fmtp line for `pt` asks of our encoder.
@@ -503,7 +368,7 @@ mod tests {
 
     #[test]
     fn offer_answer_round() {
-        let alice = local(vec![CodecKind::Pcma, CodecKind::Pcmu]);
+        let alice = local(vec![CodecKind::PCMA, CodecKind::PCMU]);
         let offer = create_offer(&alice);
         let text = offer.to_string();
         assert!(
@@ -511,15 +376,15 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("a=rtpmap:13 CN/8000\r\n"), "{text}");
-        let mut bob = local(vec![CodecKind::Pcmu, CodecKind::Pcma]);
+        let mut bob = local(vec![CodecKind::PCMU, CodecKind::PCMA]);
         bob.port = 50000;
         let (answer, at_bob) = create_answer(&offer, &bob).unwrap();
         // The answerer follows the offerer's preference.
-        assert_eq!(at_bob.codec, CodecKind::Pcma);
+        assert_eq!(at_bob.codec, CodecKind::PCMA);
         assert_eq!(at_bob.remote, Some("127.0.0.1:40000".parse().unwrap()));
         assert_eq!(at_bob.telephone_event, Some(101));
         let at_alice = apply_answer(&offer, &answer).unwrap();
-        assert_eq!(at_alice.codec, CodecKind::Pcma);
+        assert_eq!(at_alice.codec, CodecKind::PCMA);
         assert_eq!(at_alice.payload_type, 8);
         assert_eq!(at_alice.remote, Some("127.0.0.1:50000".parse().unwrap()));
         assert_eq!(at_alice.direction, Direction::SendRecv);
@@ -527,7 +392,7 @@ mod tests {
 
     #[test]
     fn comfort_noise_goes_with_8khz_codecs_only() {
-        let alice = local(vec![CodecKind::Pcmu]);
+        let alice = local(vec![CodecKind::PCMU]);
         let (answer, at_bob) = create_answer(&create_offer(&alice), &alice).unwrap();
         assert_eq!(at_bob.comfort_noise, Some(13));
         assert!(answer.to_string().contains("a=rtpmap:13 CN/8000"));
@@ -538,7 +403,7 @@ mod tests {
             Some(13)
         );
         // Opus alone: no CN offered.
-        let opus = local(vec![CodecKind::Opus]);
+        let opus = local(vec![CodecKind::OPUS]);
         assert!(!create_offer(&opus).to_string().contains("CN/8000"));
         // A bare static 13 is CN; a peer who leaves it out gets none.
         let offer: SessionDescription = "v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0 13\r\n".parse().unwrap();
@@ -549,7 +414,7 @@ mod tests {
         let offer: SessionDescription = "v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n".parse().unwrap();
         assert_eq!(create_answer(&offer, &alice).unwrap().1.comfort_noise, None);
         // Turned off: neither offered nor accepted.
-        let mut quiet = local(vec![CodecKind::Pcmu]);
+        let mut quiet = local(vec![CodecKind::PCMU]);
         quiet.comfort_noise = false;
         assert!(!create_offer(&quiet).to_string().contains("CN/8000"));
         let (answer, n) = create_answer(&create_offer(&alice), &quiet).unwrap();
@@ -560,7 +425,7 @@ mod tests {
     #[cfg(feature = "g729")]
     #[test]
     fn g729_is_offered_without_annex_b_and_chosen() {
-        let alice = local(vec![CodecKind::G729, CodecKind::Pcmu]);
+        let alice = local(vec![CodecKind::G729, CodecKind::PCMU]);
         let text = create_offer(&alice).to_string();
         assert!(
             text.contains("m=audio 40000 RTP/AVP 18 0 13 101\r\n"),
@@ -580,7 +445,7 @@ mod tests {
 
     #[test]
     fn rtcp_xr_voip_metrics_only_when_both_ask() {
-        let alice = local(vec![CodecKind::Pcmu]);
+        let alice = local(vec![CodecKind::PCMU]);
         let offer = create_offer(&alice);
         assert!(offer.to_string().contains("a=rtcp-xr:voip-metrics\r\n"));
         let (answer, at_bob) = create_answer(&offer, &alice).unwrap();
@@ -596,13 +461,13 @@ mod tests {
 
     #[test]
     fn rtcp_mux_only_when_both_offer_it() {
-        let alice = local(vec![CodecKind::Pcmu]);
+        let alice = local(vec![CodecKind::PCMU]);
         let offer = create_offer(&alice);
         assert!(offer.to_string().contains("a=rtcp-mux\r\n"));
         let (answer, at_bob) = create_answer(&offer, &alice).unwrap();
         assert!(at_bob.rtcp_mux && answer.to_string().contains("a=rtcp-mux"));
         assert!(apply_answer(&offer, &answer).unwrap().rtcp_mux);
-        let mut plain = local(vec![CodecKind::Pcmu]);
+        let mut plain = local(vec![CodecKind::PCMU]);
         plain.rtcp_mux = false;
         let (answer, at_plain) = create_answer(&offer, &plain).unwrap();
         assert!(!at_plain.rtcp_mux && !answer.to_string().contains("rtcp-mux"));
@@ -611,10 +476,10 @@ mod tests {
 
     #[test]
     fn hold_offer_gets_recvonly_answer() {
-        let mut alice = local(vec![CodecKind::Pcmu]);
+        let mut alice = local(vec![CodecKind::PCMU]);
         alice.direction = Direction::SendOnly;
         let (answer, at_bob) =
-            create_answer(&create_offer(&alice), &local(vec![CodecKind::Pcmu])).unwrap();
+            create_answer(&create_offer(&alice), &local(vec![CodecKind::PCMU])).unwrap();
         assert_eq!(at_bob.direction, Direction::RecvOnly);
         assert!(answer.to_string().contains("a=recvonly"));
     }
@@ -622,9 +487,9 @@ mod tests {
     #[test]
     fn zero_address_hold_and_refused_streams() {
         let offer: SessionDescription = "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nc=IN IP4 0.0.0.0\r\nt=0 0\r\nm=video 3227 RTP/AVP 31\r\nm=audio 49217 RTP/AVP 18 0\r\n".parse().unwrap();
-        let (answer, n) = create_answer(&offer, &local(vec![CodecKind::Pcmu])).unwrap();
+        let (answer, n) = create_answer(&offer, &local(vec![CodecKind::PCMU])).unwrap();
         assert_eq!(n.remote, None);
-        assert_eq!(n.codec, CodecKind::Pcmu);
+        assert_eq!(n.codec, CodecKind::PCMU);
         assert_eq!(answer.media.len(), 2);
         assert_eq!(answer.media[0].port, 0, "video refused");
         assert_eq!(n.telephone_event, None);
@@ -634,7 +499,7 @@ mod tests {
     fn no_common_codec() {
         let offer: SessionDescription = "v=0\r\no=- 1 1 IN IP4 1.2.3.4\r\ns=-\r\nc=IN IP4 1.2.3.4\r\nt=0 0\r\nm=audio 49217 RTP/AVP 18 96\r\na=rtpmap:96 opus/48000/2\r\n".parse().unwrap();
         assert_eq!(
-            create_answer(&offer, &local(vec![CodecKind::Pcmu])).unwrap_err(),
+            create_answer(&offer, &local(vec![CodecKind::PCMU])).unwrap_err(),
             NegotiationError::NoCommonCodec
         );
     }

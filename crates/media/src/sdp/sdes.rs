@@ -1,7 +1,7 @@
 //! SDES (RFC 4568) in offer/answer: which profile and `a=crypto` lines we offer,
 //! which of the peer's we take, and the keys both ends end up with.
 
-use super::negotiate::{LocalMedia, NegotiationError};
+use super::terms::{LocalMedia, NegotiationError};
 use super::{Attribute, MediaDescription};
 use crate::srtp::{CryptoAttribute, CryptoSuite, SrtpKeys, SrtpMode};
 
@@ -117,7 +117,7 @@ mod tests {
         LocalMedia {
             address: "127.0.0.1".parse().unwrap(),
             port: 40000,
-            codecs: vec![CodecKind::Pcmu],
+            codecs: vec![CodecKind::PCMU],
             telephone_event: true,
             comfort_noise: false,
             rtcp_xr: false,

@@ -2,6 +2,7 @@
 //! microphone and earpiece, through crates/devices), files and tones (scripts
 //! and tests), silence.
 
+mod call_sound;
 mod gain;
 mod meter;
 mod ringer;
@@ -12,6 +13,7 @@ use hookswitch_media::tone::Sine;
 
 use crate::config::EchoMode;
 
+pub use call_sound::{CallAudio, CallSound};
 pub use gain::{Gain, MAX_PERCENT};
 pub use meter::Meter;
 pub use ringer::{RingSound, Ringer};

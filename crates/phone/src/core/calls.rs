@@ -124,6 +124,9 @@ impl PhoneCore {
     /// The sound of a call with none of its own, by who asked for it: the
     /// acting device's card for a device's gesture.
     pub(super) fn phone_audio(&self, origin: Origin) -> AudioSpec {
+        if let (Origin::AutoAnswer, Some(audio)) = (origin, &self.settings.answer_audio) {
+            return audio.clone();
+        }
         let paired = match origin {
             Origin::Desk => self
                 .desk

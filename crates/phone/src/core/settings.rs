@@ -91,6 +91,9 @@ pub struct CoreSettings {
     pub sound: SoundSettings,
     /// The built-in echo test, when it runs: `echo` calls it.
     pub echo: Option<SocketAddr>,
+    /// The sound of calls answered by themselves, when not the phone's own
+    /// (`hookswitch listen --play FILE`).
+    pub answer_audio: Option<AudioSpec>,
 }
 
 impl CoreSettings {
@@ -143,11 +146,39 @@ impl CoreSettings {
                 tones: config.audio.tones,
             },
             echo,
+            answer_audio: None,
         })
     }
 
     /// The index of the shared handling table in `handling`.
     pub fn shared_table(&self) -> usize {
         self.handling.len() - 1
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn device_sound_is_the_devices_own_card_then_the_systems() {
+        let mut d = SoundSettings {
+            microphone: "auto".into(),
+            speaker: "auto".into(),
+            ring_device: None,
+            ring_file: None,
+            tones: Country::Itu,
+        };
+        let spec = d.audio(Some("sysdefault:CARD=Link"));
+        assert_eq!(spec.speaker.as_deref(), Some("sysdefault:CARD=Link"));
+        assert_eq!(spec.microphone.as_deref(), Some("sysdefault:CARD=Link"));
+        assert_eq!(d.audio(None).speaker.as_deref(), Some("default"));
+        d.microphone = "none".into();
+        d.speaker = "pulse".into();
+        let spec = d.audio(Some("sysdefault:CARD=Link"));
+        assert_eq!(
+            (spec.microphone, spec.speaker.as_deref()),
+            (None, Some("pulse"))
+        );
     }
 }

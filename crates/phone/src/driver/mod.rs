@@ -2,11 +2,9 @@
 //! bytes, device events, media reports, actions and time, and carries out
 //! what it asks: sends, media, LEDs, tones, events, replies.
 
-pub mod latency;
 pub mod media;
 
 use std::collections::HashMap;
-use std::net::IpAddr;
 use std::time::Instant;
 
 use hookswitch_devices::hotplug::Hotplug;
@@ -19,10 +17,8 @@ use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use crate::action::{Action, Reply};
 use crate::audio::Ringer;
 use crate::core::{Input, MediaCommand, MediaReport, Output, PhoneCore, ReplyTo, Sound};
-use crate::edge::media_pool::MediaPool;
-use crate::edge::nat::Nat;
+use crate::edge::address::{Address, AddressNews};
 use crate::edge::persist::Persist;
-use crate::edge::sockets::MediaSockets;
 use crate::edge::transport::{Inbound, Transports};
 use crate::error::EngineError;
 use crate::event::{CallId, DeviceActivity, PhoneEvent};
@@ -32,7 +28,7 @@ use media::MediaEdge;
 /// What the engine handle asks of the driver.
 pub enum Command {
     Act(Action, oneshot::Sender<Result<Reply, EngineError>>),
-    DeskLatency(oneshot::Sender<latency::DeskLatency>),
+    DeskLatency(oneshot::Sender<crate::latency::DeskLatency>),
     Shutdown(oneshot::Sender<()>),
 }
 
@@ -54,10 +50,8 @@ pub struct Outlets {
 pub struct Driver {
     pub core: PhoneCore,
     pub transports: Transports,
-    /// Our advertised address: the route's local one, or STUN's public one.
-    pub nat: Nat,
-    /// With STUN: media sockets whose public address is known before a call.
-    pub media_pool: Option<MediaPool>,
+    /// Where peers reach us, and calls' media sockets.
+    pub address: Address,
     pub media: MediaEdge,
     pub devices: DeviceManager,
     /// Real devices come and go through this watcher (none in tests); held
@@ -76,11 +70,8 @@ struct Loop {
     next_reply: u64,
     tone: Option<Ringer>,
     ring: Option<Ringer>,
-    stopwatch: latency::Stopwatch,
+    stopwatch: crate::latency::Stopwatch,
     shown: DeviceState,
-    /// The media pool's sockets are bound to this address.
-    media_ip: Option<IpAddr>,
-    settled: bool,
 }
 
 impl Driver {
@@ -98,27 +89,16 @@ impl Driver {
             {
                 break;
             }
-            let wake = [self.core.poll_timeout(), self.nat.poll_timeout()]
+            let wake = [self.core.poll_timeout(), self.address.poll_timeout()]
                 .into_iter()
                 .flatten()
                 .min()
                 .map(tokio::time::Instant::from_std);
-            let sleep = async {
-                match wake {
-                    Some(t) => tokio::time::sleep_until(t).await,
-                    None => std::future::pending().await,
-                }
-            };
-            let deadline = async {
-                match &shutdown {
-                    Some((_, d)) => tokio::time::sleep_until(*d).await,
-                    None => std::future::pending().await,
-                }
-            };
+            let deadline = shutdown.as_ref().map(|(_, d)| *d);
             tokio::select! {
                 r = udp.recv_from(&mut buf) => match r {
                     Ok((n, src)) if stun::is_stun(&buf[..n]) => {
-                        self.nat.handle_stun(Instant::now(), src, &buf[..n]);
+                        self.address.nat().handle_stun(Instant::now(), src, &buf[..n]);
                     }
                     Ok((n, source)) => {
                         if tracing::enabled!(tracing::Level::DEBUG) {
@@ -152,14 +132,14 @@ impl Driver {
                         break;
                     }
                 },
-                _ = sleep => {
+                _ = sleep_until(wake) => {
                     let now = Instant::now();
-                    self.nat.handle_timeout(now);
+                    self.address.nat().handle_timeout(now);
                     if self.core.poll_timeout().is_some_and(|t| t <= now) {
                         self.feed(&mut l, Input::Timeout);
                     }
                 }
-                _ = deadline => {}
+                _ = sleep_until(deadline) => {}
             }
         }
         self.drain(&mut l);
@@ -228,7 +208,7 @@ impl Driver {
         let mut events = Vec::new();
         let mut replies = Vec::new();
         loop {
-            self.follow_address(l);
+            self.follow_address();
             let Some(o) = self.core.poll_output() else {
                 break;
             };
@@ -247,7 +227,7 @@ impl Driver {
                     audio,
                     sample_rate,
                 } => {
-                    let sockets = self.media_sockets();
+                    let sockets = self.address.media_sockets();
                     let result = self.media.prepare(call, audio, sample_rate, sockets);
                     self.core
                         .handle(Instant::now(), Input::Prepared { call, result });
@@ -270,14 +250,8 @@ impl Driver {
                         l.stopwatch.state_to_led.record(at.elapsed());
                     }
                 }
-                Output::Tone(sound) => {
-                    l.tone = None;
-                    l.tone = play(sound);
-                }
-                Output::Ring(sound) => {
-                    l.ring = None;
-                    l.ring = play(sound);
-                }
+                Output::Tone(sound) => play(&mut l.tone, sound),
+                Output::Ring(sound) => play(&mut l.ring, sound),
                 Output::Event(e) => {
                     tracing::info!(?e, "event");
                     if let Some(p) = &self.persist {
@@ -310,54 +284,42 @@ impl Driver {
 
     /// Sends STUN requests; tells the core when our advertised address
     /// changed or the first look at it is over.
-    fn follow_address(&mut self, l: &mut Loop) {
-        let now = Instant::now();
-        while let Some((to, request)) = self.nat.poll_transmit() {
-            if let Err(e) = self.transports.udp.try_send_to(&request, to) {
+    fn follow_address(&mut self) {
+        let udp = &self.transports.udp;
+        let news = self.address.poll(|to, request| {
+            if let Err(e) = udp.try_send_to(request, to) {
                 tracing::debug!("cannot send a STUN request to {to}: {e}");
             }
+        });
+        for n in news {
+            let input = match n {
+                AddressNews::Changed { sip, cause } => Input::Address {
+                    sip,
+                    media: sip.ip(),
+                    cause,
+                },
+                AddressNews::Settled => Input::AddressSettled,
+            };
+            self.core.handle(Instant::now(), input);
         }
-        let ip = self.nat.local_ip();
-        if l.media_ip.replace(ip).is_some_and(|old| old != ip)
-            && let Some(pool) = &self.media_pool
-        {
-            pool.set_bind_ip(ip);
-        }
-        if let Some((sip, cause)) = self.nat.take_change() {
-            tracing::info!(%sip, ?cause, "our address changed");
-            let media = sip.ip();
-            self.core.handle(now, Input::Address { sip, media, cause });
-        }
-        if !l.settled && self.nat.settled() {
-            l.settled = true;
-            self.core.handle(now, Input::AddressSettled);
-        }
-    }
-
-    /// A call's media sockets: a pair whose public address STUN has learnt,
-    /// if one is ready, else a new pair (behind a NAT, assumed to keep its
-    /// port at our public address, as most NATs do).
-    fn media_sockets(&self) -> std::io::Result<MediaSockets> {
-        let ip = self.nat.local_ip();
-        if let Some(sockets) = self.media_pool.as_ref().and_then(|p| p.take(ip)) {
-            tracing::debug!(public = %sockets.public, "media sockets mapped by STUN");
-            return Ok(sockets);
-        }
-        let mut sockets = MediaSockets::bind(ip)?;
-        sockets.public.set_ip(self.nat.advertised().ip());
-        tracing::debug!(public = %sockets.public, "media sockets bound now");
-        Ok(sockets)
     }
 }
 
-/// Plays a tone or the ring (replacing what played), or stops.
-fn play(sound: Option<Sound>) -> Option<Ringer> {
-    let sound = sound?;
+/// Plays a tone or the ring in `slot` (what played there stops first), or
+/// stops it.
+fn play(slot: &mut Option<Ringer>, sound: Option<Sound>) {
+    *slot = None;
+    let Some(sound) = sound else { return };
     match Ringer::start(&sound.device, &sound.sound) {
-        Ok(r) => Some(r),
-        Err(e) => {
-            tracing::warn!(device = %sound.device, "cannot play: {e}");
-            None
-        }
+        Ok(r) => *slot = Some(r),
+        Err(e) => tracing::warn!(device = %sound.device, "cannot play: {e}"),
+    }
+}
+
+/// Sleeps until `at`; with none, for ever.
+pub(crate) async fn sleep_until(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(t) => tokio::time::sleep_until(t).await,
+        None => std::future::pending().await,
     }
 }

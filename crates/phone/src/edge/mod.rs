@@ -2,6 +2,7 @@
 //! TLS), the address we advertise (route and STUN), media sockets, and the
 //! configuration file that run-time settings are saved to.
 
+pub mod address;
 pub mod local_address;
 pub mod media_pool;
 pub mod nat;
