@@ -66,6 +66,21 @@ pub fn can_run(tools: &[&str]) -> bool {
     }
 }
 
+/// A private D-Bus session bus for the app (single-instance hands links
+/// over on it): the bus process and its address.
+pub fn session_bus(dir: &Path) -> (Process, String) {
+    let socket = dir.join("bus");
+    let address = format!("unix:path={}", socket.display());
+    let mut cmd = Command::new("dbus-daemon");
+    cmd.args(["--session", "--nofork", "--nopidfile"])
+        .arg(format!("--address={address}"));
+    let bus = Process::spawn("dbus", cmd, dir);
+    crate::wait_until(Duration::from_secs(10), "dbus-daemon's socket", || {
+        socket.exists()
+    });
+    (bus, address)
+}
+
 /// One window at a time in a test binary: each is several processes on a
 /// 2-core machine.
 pub fn one_window() -> std::sync::MutexGuard<'static, ()> {

@@ -29,6 +29,21 @@ struct Desk {
 const PRESS_GAP: Duration = Duration::from_millis(100);
 
 impl Desk {
+    /// The DND button (button 7, mapped by the "Dnd" profile), pressed and
+    /// released; the phone says DND is `on`.
+    async fn press_dnd(&mut self, on: bool) {
+        self.press(&[0x02, BUTTON_7, 0x00]);
+        self.press(&[0x02, 0x00, 0x00]);
+        expect_event(&mut self.events, T, "DND changes", |e| match e {
+            PhoneEvent::Dnd {
+                on: o,
+                account: None,
+            } if *o == on => Some(()),
+            _ => None,
+        })
+        .await;
+    }
+
     /// The device sends `report`, read a person's press after the last one.
     fn press(&mut self, report: &[u8]) {
         press(&self.device, &mut self.pressed_at, report);
@@ -440,30 +455,8 @@ async fn a_held_call_rings_back_and_lifting_resumes_it() {
 async fn dnd_from_a_button_refuses_calls_without_ringing() {
     let dir = tempfile::tempdir().unwrap();
     let mut b = desk_b(dir.path(), "Dnd", free_port()).await;
-    b.press(&[0x02, BUTTON_7, 0x00]);
-    b.press(&[0x02, 0x00, 0x00]);
-    expect_event(&mut b.events, T, "DND on", |e| match e {
-        PhoneEvent::Dnd {
-            on: true,
-            account: None,
-        } => Some(()),
-        _ => None,
-    })
-    .await;
-    let (a, mut a_events) = start_engine(&test_config(free_port()), &Passwords::new()).await;
-    a.call(
-        &format!("sip:b@127.0.0.1:{}", b.port),
-        None,
-        Default::default(),
-    )
-    .await
-    .unwrap();
-    let status = expect_event(&mut a_events, T, "A is refused", |e| match e {
-        PhoneEvent::Ended { status, .. } => Some(*status),
-        _ => None,
-    })
-    .await;
-    assert_eq!(status, Some(486));
+    b.press_dnd(true).await;
+    assert_eq!(a_call_to(b.port).await, Some(486));
     assert!(
         b.device.take_written().iter().all(|r| r[1] & 0x04 == 0),
         "the Ring LED never came on"
@@ -508,16 +501,7 @@ async fn dnd_from_a_button_survives_a_restart() {
         pressed_at: Instant::now(),
     };
     written(&b.device, &[0x02, 0x00, 0x00]);
-    b.press(&[0x02, BUTTON_7, 0x00]);
-    b.press(&[0x02, 0x00, 0x00]);
-    expect_event(&mut b.events, T, "DND on", |e| match e {
-        PhoneEvent::Dnd {
-            on: true,
-            account: None,
-        } => Some(()),
-        _ => None,
-    })
-    .await;
+    b.press_dnd(true).await;
     b.engine.shutdown().await;
     let saved = Config::load(&path).unwrap();
     assert!(
@@ -528,20 +512,20 @@ async fn dnd_from_a_button_survives_a_restart() {
     // Started again from the file: DND is on before anyone presses anything.
     let (again, _) = start_engine(&saved, &Passwords::new()).await;
     assert!(again.state().dnd && again.state().handling_of(None).dnd);
+    assert_eq!(a_call_to(saved.sip.listen.port()).await, Some(486));
+}
+
+/// Another engine calls B at `port`: the status its call ended with.
+async fn a_call_to(port: u16) -> Option<u16> {
     let (a, mut a_events) = start_engine(&test_config(free_port()), &Passwords::new()).await;
-    a.call(
-        &format!("sip:b@127.0.0.1:{}", saved.sip.listen.port()),
-        None,
-        Default::default(),
-    )
-    .await
-    .unwrap();
-    let status = expect_event(&mut a_events, T, "refused", |e| match e {
+    a.call(&format!("sip:b@127.0.0.1:{port}"), None, Default::default())
+        .await
+        .unwrap();
+    expect_event(&mut a_events, T, "A's call ends", |e| match e {
         PhoneEvent::Ended { status, .. } => Some(*status),
         _ => None,
     })
-    .await;
-    assert_eq!(status, Some(486));
+    .await
 }
 
 /// Redial calls the last number again; Volume + raises the call's earpiece.

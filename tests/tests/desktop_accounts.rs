@@ -5,29 +5,15 @@
 //! bob and as extension 2000 (D54). Before, each of them went peer to peer
 //! and failed.
 
-use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use hookswitch_phone::{Action, Engine, Passwords, PhoneEvent};
-use hookswitch_tests::desktop::{self, Desktop};
+use hookswitch_tests::desktop::{self, Desktop, session_bus};
 use hookswitch_tests::kamailio::Kamailio;
-use hookswitch_tests::{Process, expect_event, free_port, test_account, test_config};
+use hookswitch_tests::{expect_event, free_port, test_account, test_config};
 use tokio::sync::broadcast;
 
 const T: Duration = Duration::from_secs(20);
-
-/// A private D-Bus session bus for the app (links reach it over one).
-fn session_bus(dir: &Path) -> (Process, String) {
-    let socket = dir.join("bus");
-    let address = format!("unix:path={}", socket.display());
-    let mut cmd = Command::new("dbus-daemon");
-    cmd.args(["--session", "--nofork", "--nopidfile"])
-        .arg(format!("--address={address}"));
-    let bus = Process::spawn("dbus", cmd, dir);
-    hookswitch_tests::wait_until(T, "dbus-daemon's socket", || socket.exists());
-    (bus, address)
-}
 
 /// The callee: a headless Hookswitch registered at kamailio as bob and as
 /// extension 2000.

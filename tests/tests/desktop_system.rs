@@ -7,32 +7,15 @@
 //! account's password; the notification and a blind transfer; the tray as a
 //! panel sees it (its icon and menu over D-Bus).
 
-use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use hookswitch_tests::Process;
 use hookswitch_tests::baresip::Baresip;
-use hookswitch_tests::desktop::{self, Desktop};
+use hookswitch_tests::desktop::{self, Desktop, session_bus};
 use hookswitch_tests::free_port;
 
 const T: Duration = Duration::from_secs(20);
-
-/// A private D-Bus session bus for the app (single-instance needs one).
-fn session_bus(dir: &Path) -> (Process, String) {
-    let socket = dir.join("bus");
-    let address = format!("unix:path={}", socket.display());
-    let mut cmd = Command::new("dbus-daemon");
-    cmd.args(["--session", "--nofork", "--nopidfile"])
-        .arg(format!("--address={address}"));
-    let bus = Process::spawn("dbus", cmd, dir);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !socket.exists() {
-        assert!(Instant::now() < deadline, "dbus-daemon's socket");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    (bus, address)
-}
 
 #[test]
 fn a_tel_link_opened_while_the_app_runs_fills_its_dial_pad() {

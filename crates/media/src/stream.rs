@@ -235,6 +235,16 @@ mod tests {
         }
     }
 
+    /// A stream to `remote` from the start of time `t0`, RTCP every 5 s on average.
+    fn stream(remote: &str, mux: bool, te: bool, seed: u64, t0: Instant) -> MediaStream {
+        MediaStream::new(
+            negotiated(remote, mux, te),
+            seed,
+            Duration::from_secs(5),
+            t0,
+        )
+    }
+
     fn sent(s: &mut MediaStream) -> Vec<Transmit> {
         std::iter::from_fn(|| s.poll_transmit()).collect()
     }
@@ -242,18 +252,8 @@ mod tests {
     #[test]
     fn rtp_follows_where_the_peers_packets_come_from() {
         let t0 = Instant::now();
-        let mut a = MediaStream::new(
-            negotiated("10.0.0.2:4000", false, true),
-            1,
-            Duration::from_secs(5),
-            t0,
-        );
-        let mut b = MediaStream::new(
-            negotiated("10.0.0.1:5000", false, true),
-            2,
-            Duration::from_secs(5),
-            t0,
-        );
+        let mut a = stream("10.0.0.2:4000", false, true, 1, t0);
+        let mut b = stream("10.0.0.1:5000", false, true, 2, t0);
         a.send_frame(&[0; 160]);
         assert_eq!(sent(&mut a)[0].to, "10.0.0.2:4000".parse().unwrap());
         // b's packets arrive from its NAT's address: a answers there.
@@ -269,12 +269,7 @@ mod tests {
         a.send_frame(&[0; 160]);
         assert_eq!(sent(&mut a)[0].to, nat);
         // Garbage from elsewhere latches nothing.
-        let mut c = MediaStream::new(
-            negotiated("10.0.0.2:4000", false, true),
-            3,
-            Duration::from_secs(5),
-            t0,
-        );
+        let mut c = stream("10.0.0.2:4000", false, true, 3, t0);
         c.handle_receive(t0, Via::Rtp, nat, &[1, 2, 3]);
         c.send_frame(&[0; 160]);
         assert_eq!(sent(&mut c)[0].to, "10.0.0.2:4000".parse().unwrap());
@@ -323,29 +318,14 @@ mod tests {
     #[test]
     fn dtmf_without_telephone_event_asks_for_sip_info() {
         let t0 = Instant::now();
-        let mut plain = MediaStream::new(
-            negotiated("10.0.0.2:4000", false, false),
-            1,
-            Duration::from_secs(5),
-            t0,
-        );
+        let mut plain = stream("10.0.0.2:4000", false, false, 1, t0);
         plain.send_dtmf("12#");
         assert_eq!(
             plain.poll_event(),
             Some(StreamEvent::DtmfNeedsInfo("12#".into()))
         );
-        let mut a = MediaStream::new(
-            negotiated("10.0.0.2:4000", false, true),
-            1,
-            Duration::from_secs(5),
-            t0,
-        );
-        let mut b = MediaStream::new(
-            negotiated("10.0.0.1:5000", false, true),
-            2,
-            Duration::from_secs(5),
-            t0,
-        );
+        let mut a = stream("10.0.0.2:4000", false, true, 1, t0);
+        let mut b = stream("10.0.0.1:5000", false, true, 2, t0);
         a.send_dtmf("5");
         assert_eq!(a.poll_event(), None);
         let mut heard = Vec::new();

@@ -145,27 +145,3 @@ pub enum Reply {
     Stats(Box<CallStats>),
     State(Box<PhoneState>),
 }
-
-impl Action {
-    /// The call an action is about, if one.
-    pub fn call(&self) -> Option<CallId> {
-        match self {
-            Action::Answer { call, .. }
-            | Action::Reject { call, .. }
-            | Action::Hold { call, .. }
-            | Action::Mute { call, .. }
-            | Action::Volume { call, .. }
-            | Action::Dtmf { call, .. }
-            | Action::Transfer { call, .. }
-            | Action::TransferAttended { call, .. }
-            | Action::Stats { call } => Some(*call),
-            Action::Hangup { call } => *call,
-            Action::Call { .. }
-            | Action::AnswerOrHangUp
-            | Action::Dnd { .. }
-            | Action::Forward { .. }
-            | Action::SoundDevices { .. }
-            | Action::State => None,
-        }
-    }
-}

@@ -28,12 +28,24 @@ async fn wait(
     mut want: impl FnMut(&PhoneEvent) -> bool,
 ) {
     let deadline = tokio::time::Instant::now() + T;
+    let mut seen = std::collections::VecDeque::new();
     loop {
         match tokio::time::timeout_at(deadline, events.recv()).await {
             Ok(Ok(e)) if want(&e) => return,
-            Ok(Ok(_)) | Ok(Err(broadcast::error::RecvError::Lagged(_))) => {}
+            Ok(Ok(e)) => {
+                seen.push_back(format!("{e:?}"));
+                if seen.len() > 30 {
+                    seen.pop_front();
+                }
+            }
+            Ok(Err(broadcast::error::RecvError::Lagged(n))) => {
+                seen.push_back(format!("lagged {n}"))
+            }
             Ok(Err(e)) => panic!("engine gone: {e}"),
-            Err(_) => panic!("an expected event did not come within {T:?}"),
+            Err(_) => panic!(
+                "an expected event did not come within {T:?}; the last events:\n{}",
+                Vec::from(seen).join("\n")
+            ),
         }
     }
 }
@@ -93,10 +105,11 @@ async fn main() {
     })
     .await;
     jabra.input(&[0x02, 0x01, 0x00]);
-    wait(&mut a_events, |e| {
-        matches!(e, PhoneEvent::Established { .. })
-    })
-    .await;
+    // Up at both ends: B's phone (the one with the headset) has the call
+    // once A's ACK reached it, which can be after A saw it established.
+    for events in [&mut a_events, &mut b_events] {
+        wait(events, |e| matches!(e, PhoneEvent::Established { .. })).await;
+    }
 
     let started = Instant::now();
     for i in 0..PRESSES {

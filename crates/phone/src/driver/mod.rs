@@ -104,19 +104,19 @@ impl Driver {
                         if tracing::enabled!(tracing::Level::DEBUG) {
                             tracing::debug!(from = %source, "received\n{}", redacted_trace(&buf[..n]));
                         }
-                        self.feed(&mut l, Input::Datagram { source, bytes: &buf[..n] });
+                        self.feed(Input::Datagram { source, bytes: &buf[..n] });
                     }
                     Err(e) => tracing::debug!("UDP receive error: {e}"),
                 },
-                Some(i) = rx.inbound.recv() => self.inbound(&mut l, i),
-                Some((call, report)) = rx.media.recv() => self.feed(&mut l, Input::Media { call, report }),
+                Some(i) = rx.inbound.recv() => self.inbound(i),
+                Some((call, report)) = rx.media.recv() => self.feed(Input::Media { call, report }),
                 Some(d) = rx.devices.recv() => self.device(&mut l, d),
                 c = rx.commands.recv() => match c {
                     Some(Command::Act(action, reply)) => {
                         l.next_reply += 1;
                         let to = ReplyTo(l.next_reply);
                         l.replies.insert(to, reply);
-                        self.feed(&mut l, Input::Action { action, reply: to });
+                        self.feed(Input::Action { action, reply: to });
                     }
                     Some(Command::DeskLatency(reply)) => {
                         let _ = reply.send(l.stopwatch.report());
@@ -136,7 +136,7 @@ impl Driver {
                     let now = Instant::now();
                     self.address.nat().handle_timeout(now);
                     if self.core.poll_timeout().is_some_and(|t| t <= now) {
-                        self.feed(&mut l, Input::Timeout);
+                        self.feed(Input::Timeout);
                     }
                 }
                 _ = sleep_until(deadline) => {}
@@ -154,13 +154,11 @@ impl Driver {
         shutdown.map(|(reply, _)| reply)
     }
 
-    fn feed(&mut self, l: &mut Loop, input: Input<'_>) {
-        let now = Instant::now();
-        l.stopwatch.changed_at.get_or_insert(now);
-        self.core.handle(now, input);
+    fn feed(&mut self, input: Input<'_>) {
+        self.core.handle(Instant::now(), input);
     }
 
-    fn inbound(&mut self, l: &mut Loop, i: Inbound) {
+    fn inbound(&mut self, i: Inbound) {
         if tracing::enabled!(tracing::Level::DEBUG)
             && let Inbound::Message {
                 transport,
@@ -170,7 +168,7 @@ impl Driver {
         {
             tracing::debug!(from = %source, %transport, "received\n{}", redacted_trace(&message.to_bytes()));
         }
-        self.feed(l, Input::Inbound(i));
+        self.feed(Input::Inbound(i));
     }
 
     /// A device event: live views see gestures and reports; the core the rest.
@@ -198,7 +196,7 @@ impl Driver {
             }
             _ => {}
         }
-        self.feed(l, Input::Device(e));
+        self.feed(Input::Device(e));
     }
 
     /// Carries out everything the core asked, then publishes its state, and
@@ -253,6 +251,9 @@ impl Driver {
                 Output::Tone(sound) => play(&mut l.tone, sound),
                 Output::Ring(sound) => play(&mut l.ring, sound),
                 Output::Event(e) => {
+                    // A change of state starts the LED clock (a device's
+                    // gesture started it when it was read).
+                    l.stopwatch.changed_at.get_or_insert_with(Instant::now);
                     tracing::info!(?e, "event");
                     if let Some(p) = &self.persist {
                         p.follow(&e);
