@@ -5,8 +5,8 @@
 //!   on a simulated Jabra Evolve Link holds and resumes a call with another
 //!   engine (a re-INVITE each press);
 //! - state change -> LED report written: the Hold LED after each of those,
-//!   and the Mute LED after 5,000 mutes from the API and 5,000 Phone Mute
-//!   presses.
+//!   and the Mute LED after 10,000 mutes from the API (timed from the
+//!   event) and then 10,000 Phone Mute presses (timed from the read).
 //!
 //! The device's input timestamps are the real read times: the profile the
 //! benchmark installs has no debounce, so presses can follow each other as
@@ -133,22 +133,34 @@ async fn main() {
     );
 
     let call = b.state().calls[0].id;
-    for i in 0..PRESSES / 2 {
+    // Each half alone (the samples keep the last PRESSES): a mute from the
+    // API is timed from its event, a press from when the device was read.
+    for i in 0..PRESSES {
         b.set_mute(call, i % 2 == 0).await.expect("mute");
+        wait(&mut b_events, |e| matches!(e, PhoneEvent::Muted { .. })).await;
+    }
+    report_mutes(
+        &format!("then {PRESSES} mutes from the API"),
+        &b.desk_latency().await.expect("latency"),
+    );
+    for _ in 0..PRESSES {
         // Phone Mute (report 2 bit 2) pressed and released.
         jabra.input(&[0x02, 0x05, 0x00]);
         jabra.input(&[0x02, 0x01, 0x00]);
         wait(&mut b_events, |e| matches!(e, PhoneEvent::Muted { .. })).await;
-        wait(&mut b_events, |e| matches!(e, PhoneEvent::Muted { .. })).await;
     }
-    let mute = b.desk_latency().await.expect("latency");
-    println!(
-        "then {PRESSES} mutes (half from the API, half Phone Mute presses): state change -> LED report written: n {} p50 {} us p99 {} us max {} us",
-        mute.state_to_led.count,
-        mute.state_to_led.p50_us,
-        mute.state_to_led.p99_us,
-        mute.state_to_led.max_us
+    report_mutes(
+        &format!("then {PRESSES} Phone Mute presses"),
+        &b.desk_latency().await.expect("latency"),
     );
     b.shutdown().await;
     a.shutdown().await;
+}
+
+fn report_mutes(what: &str, l: &DeskLatency) {
+    let p = &l.state_to_led;
+    println!(
+        "{what}: state change -> LED report written: n {} p50 {} us p99 {} us max {} us",
+        p.count, p.p50_us, p.p99_us, p.max_us
+    );
 }
