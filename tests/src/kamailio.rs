@@ -5,6 +5,10 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use hookswitch_phone::PhoneEvent;
+use hookswitch_phone::config::AccountSettings;
+use tokio::sync::broadcast;
+
 use crate::Process;
 
 pub const USERS: [(&str, &str); 3] = [
@@ -50,6 +54,38 @@ impl Kamailio {
         ip: std::net::IpAddr,
         port: u16,
         tls: Option<TlsListener<'_>>,
+    ) -> Kamailio {
+        Kamailio::build(dir, ip, port, tls, "")
+    }
+
+    /// As `configure`, forking each call in parallel to every contact of
+    /// the AOR (kamailio's default), and holding back every 2xx to an
+    /// INVITE until two different branches have answered. A proxy relays
+    /// the first 2xx and CANCELs the other branches at once; held like
+    /// this, both phones have answered before any CANCEL, so the caller
+    /// surely gets two 2xx with different To tags (RFC 3261 16.7 step 5:
+    /// the proxy forwards every 2xx), whichever phone's software is faster.
+    /// The phones retransmit their 2xx (Timer G) until one gets through.
+    pub fn configure_forking(dir: &Path, port: u16) -> Kamailio {
+        let gate = r#"
+    if ($rm == "INVITE" && status =~ "^2") {
+        if ($shv(first_answer) == 0) { $shv(first_answer) = $sp; }
+        if ($sp != $shv(first_answer)) { $shv(both_answered) = 1; }
+        if ($shv(both_answered) != 1) {
+            xlog("L_INFO", "2xx from port $sp held until both branches answer\n");
+            drop();
+        }
+    }
+"#;
+        Kamailio::build(dir, [127, 0, 0, 1].into(), port, None, gate)
+    }
+
+    fn build(
+        dir: &Path,
+        ip: std::net::IpAddr,
+        port: u16,
+        tls: Option<TlsListener<'_>>,
+        reply_gate: &str,
     ) -> Kamailio {
         let home = dir.join(format!("kamailio-{port}"));
         std::fs::create_dir_all(&home).expect("kamailio dir");
@@ -104,6 +140,8 @@ modparam("registrar", "received_avp", "$avp(RECEIVED)")
 modparam("registrar", "min_expires", 2)
 modparam("registrar", "default_expires", 60)
 modparam("auth", "nonce_expire", 300)
+modparam("pv", "shvset", "first_answer=i:0")
+modparam("pv", "shvset", "both_answered=i:0")
 
 request_route {{
     if (!mf_process_maxfwd_header("10")) {{ sl_send_reply("483", "Too Many Hops"); exit; }}
@@ -143,6 +181,7 @@ request_route {{
 }}
 
 onreply_route {{
+{reply_gate}
     if ((proto == TCP || proto == TLS) && status =~ "^(1[0-9][1-9]|2[0-9][0-9])" && is_present_hf("Contact")) {{ set_contact_alias(); }}
 }}
 "#
@@ -206,4 +245,45 @@ onreply_route {{
             );
         }
     }
+}
+
+/// An account of `user` at a kamailio on 127.0.0.1:`registrar_port` over UDP.
+pub fn account(user: &str, registrar_port: u16, expires: u32) -> AccountSettings {
+    AccountSettings {
+        name: user.into(),
+        aor: format!("sip:{user}@127.0.0.1:{registrar_port}"),
+        display_name: Some(user.to_uppercase()),
+        auth_user: None,
+        registrar: None,
+        outbound_proxy: None,
+        transport: "udp".into(),
+        expires,
+        register: true,
+        codecs: None,
+        tls_ca_file: None,
+        srtp: Default::default(),
+        calls: None,
+        subscribe_voicemail: false,
+        default: false,
+    }
+}
+
+/// Waits for "registered". A failure the phone will retry (the registrar is
+/// restarting) is part of the way there; a final one fails the test.
+pub async fn registered(events: &mut broadcast::Receiver<PhoneEvent>) {
+    crate::expect_event(
+        events,
+        std::time::Duration::from_secs(20),
+        "registered",
+        |e| match e {
+            PhoneEvent::Registration { state, detail, .. } => match state.as_str() {
+                "registered" => Some(()),
+                "failed" if detail.as_deref().is_some_and(|d| d.contains("retrying")) => None,
+                "failed" => panic!("registration failed for good: {detail:?}"),
+                _ => None,
+            },
+            _ => None,
+        },
+    )
+    .await;
 }

@@ -9,32 +9,12 @@ use hookswitch_phone::config::AccountSettings;
 use hookswitch_phone::{AudioSpec, Config, Engine, Passwords, PhoneEvent};
 use std::path::Path;
 
-use hookswitch_tests::kamailio::{Kamailio, TlsListener, USERS};
+use hookswitch_tests::kamailio::{Kamailio, TlsListener, USERS, account, registered};
 use hookswitch_tests::tls::TestCa;
 use hookswitch_tests::{expect_event, free_port, start_engine, test_config};
 use tokio::sync::broadcast;
 
 const T: Duration = Duration::from_secs(20);
-
-fn account(user: &str, registrar_port: u16, expires: u32) -> AccountSettings {
-    AccountSettings {
-        name: user.into(),
-        aor: format!("sip:{user}@127.0.0.1:{registrar_port}"),
-        display_name: Some(user.to_uppercase()),
-        auth_user: None,
-        registrar: None,
-        outbound_proxy: None,
-        transport: "udp".into(),
-        expires,
-        register: true,
-        codecs: None,
-        tls_ca_file: None,
-        srtp: Default::default(),
-        calls: None,
-        subscribe_voicemail: false,
-        default: false,
-    }
-}
 
 async fn phone(
     user: &str,
@@ -84,21 +64,6 @@ fn kamailio_with_tls(dir: &Path, ca: &TestCa) -> Kamailio {
             private_key: &ca.private_key,
         }),
     )
-}
-
-/// Waits for "registered". A failure the phone will retry (the registrar is
-/// restarting) is part of the way there; a final one fails the test.
-async fn registered(events: &mut broadcast::Receiver<PhoneEvent>) {
-    expect_event(events, T, "registered", |e| match e {
-        PhoneEvent::Registration { state, detail, .. } => match state.as_str() {
-            "registered" => Some(()),
-            "failed" if detail.as_deref().is_some_and(|d| d.contains("retrying")) => None,
-            "failed" => panic!("registration failed for good: {detail:?}"),
-            _ => None,
-        },
-        _ => None,
-    })
-    .await;
 }
 
 /// Alice calls bob by name through the registrar; bob answers; alice hangs up.

@@ -347,7 +347,7 @@ impl UserAgent {
             _ => {
                 // A 2xx to an INVITE whose transaction is gone: the dialog re-ACKs it.
                 if resp.is_success() && resp.headers.cseq().is_some_and(|c| c.method == "INVITE") {
-                    self.on_stray_invite_2xx(&resp);
+                    self.on_stray_invite_2xx(&resp, now);
                 } else {
                     self.stats.unmatched_responses += 1;
                 }

@@ -55,7 +55,7 @@ impl UserAgent {
     }
 
     pub(in crate::ua) fn on_reinvite_response(&mut self, id: CallId, resp: Response, now: Instant) {
-        if resp.status < 200 {
+        if resp.status < 200 || (resp.is_success() && self.repeat_ack(id, &resp)) {
             return;
         }
         let Some(call) = self.calls.get_mut(&id) else {

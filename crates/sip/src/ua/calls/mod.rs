@@ -1,6 +1,7 @@
 //! INVITE sessions (RFC 3261 sections 13 to 15): the call state shared by the
 //! outgoing, incoming and in-dialog halves, and ending calls.
 
+mod forking;
 mod in_dialog;
 mod incoming;
 mod outgoing;
@@ -65,8 +66,17 @@ pub(super) struct Call {
     cancel_requested: bool,
     digest: Option<DigestClient>,
     auth_attempts: u32,
-    /// The ACK we sent for the 2xx, sent again for each retransmitted 2xx.
-    ack: Option<Vec<u8>>,
+    /// Our INVITE's dialog before any answer: each fork's dialog starts
+    /// from it (outgoing calls).
+    origin: Option<Dialog>,
+    /// Early dialogs, one per To tag of the provisionals (forking).
+    early: Vec<forking::EarlyDialog>,
+    /// The To tag whose early SDP answer was last reported to the user.
+    early_media_tag: Option<String>,
+    /// A 2xx confirmed the dialog (outgoing calls).
+    confirmed: bool,
+    /// ACKs sent for 2xx responses, sent again when a 2xx comes again.
+    acks: Vec<forking::SentAck>,
     server_key: Option<TxKey>,
     incoming: Option<Request>,
     ok_retransmit: Option<OkRetransmit>,
@@ -104,7 +114,11 @@ impl Call {
             cancel_requested: false,
             digest: None,
             auth_attempts: 0,
-            ack: None,
+            origin: None,
+            early: Vec::new(),
+            early_media_tag: None,
+            confirmed: false,
+            acks: Vec::new(),
             server_key: None,
             incoming: None,
             ok_retransmit: None,
@@ -165,16 +179,12 @@ impl UserAgent {
     /// Sends the ACK for a 2xx to our INVITE with CSeq `seq`: a request of its
     /// own, with a new branch (RFC 3261 13.2.2.4). Returns its bytes and next hop.
     fn send_2xx_ack(&mut self, id: CallId, seq: u32) -> Option<(Vec<u8>, Target)> {
-        let call = self.calls.get_mut(&id)?;
-        let (mut ack, target) = call.dialog.request(Method::Ack, Some(seq));
-        let target = target
-            .or_else(|| dialog_target(&call.dialog))
-            .unwrap_or_else(|| call.target.clone());
-        let branch = crate::transaction::new_branch(&mut self.rng);
-        ack.headers
-            .push_front(HeaderName::Via, self.via(target.transport, &branch));
-        let wire = ack.to_bytes();
-        self.send(&target, wire.clone());
+        let call = self.calls.get(&id)?;
+        // An ACK takes the INVITE's CSeq: the dialog's numbering is untouched.
+        let mut dialog = call.dialog.clone();
+        let fallback = call.target.clone();
+        let (wire, target) = self.send_ack_in(&mut dialog, seq, &fallback);
+        self.remember_ack(id, seq, wire.clone(), target.clone());
         Some((wire, target))
     }
 

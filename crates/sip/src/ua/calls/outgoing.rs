@@ -2,7 +2,8 @@
 
 use std::time::Instant;
 
-use super::{Call, CallState, Role, dialog_target, learn_dialog, rejected};
+use super::forking::TwoXx;
+use super::{Call, CallState, Role, rejected};
 use crate::auth::{Challenge, DigestClient};
 use crate::message::{HeaderName, Method, NameAddr, Request, Response, SipUri, Uri};
 use crate::ua::build::{new_call_id, new_tag};
@@ -147,6 +148,8 @@ impl UserAgent {
         };
         // Until the dialog exists, Route is the pre-loaded outbound proxy.
         let (mut req, _) = call.dialog.request(Method::Invite, None);
+        // Every dialog this INVITE creates starts from here, at its CSeq.
+        call.origin = Some(call.dialog.clone());
         let target = call.target.clone();
         let extra = call.invite_headers.clone();
         let contact = self.contact(&contact_user, target.transport);
@@ -180,21 +183,31 @@ impl UserAgent {
             100 => {}
             101..=199 => {
                 call.got_provisional = true;
-                if let Some(tag) = resp
+                let tag = resp
                     .headers
                     .to_addr()
-                    .and_then(|t| t.tag().map(str::to_string))
-                {
-                    learn_dialog(&mut call.dialog, &resp, tag);
+                    .and_then(|t| t.tag().map(str::to_string));
+                let sdp = (!resp.body.is_empty()).then(|| resp.body.clone());
+                if let Some(tag) = &tag {
+                    let early = call.early_dialog(&resp, tag);
+                    if sdp.is_some() {
+                        early.answer = sdp.clone();
+                    }
                 }
                 if call.cancel_requested {
                     self.send_cancel(id, now);
                     return;
                 }
-                if call.state == CallState::Calling {
-                    call.state = CallState::Early;
+                if !self.is_early(id) {
+                    return;
                 }
-                let sdp = (!resp.body.is_empty()).then(|| resp.body.clone());
+                let Some(call) = self.calls.get_mut(&id) else {
+                    return;
+                };
+                call.state = CallState::Early;
+                if sdp.is_some() {
+                    call.early_media_tag = tag;
+                }
                 self.events.push_back(Event::Progress {
                     call: id,
                     status: resp.status,
@@ -217,43 +230,41 @@ impl UserAgent {
     }
 
     pub(in crate::ua) fn on_invite_2xx(&mut self, id: CallId, resp: &Response, now: Instant) {
+        match self.classify_2xx(id, resp, now) {
+            TwoXx::First => {}
+            TwoXx::Repeated | TwoXx::OtherFork => return,
+            TwoXx::ReInvite => {
+                self.stats.unmatched_responses += 1;
+                return;
+            }
+        }
+        let early_answer = self.confirm_dialog(id, resp);
         let Some(call) = self.calls.get_mut(&id) else {
             return;
         };
-        if let Some(ack) = &call.ack {
-            // A retransmitted 2xx: ACK it again.
-            let (ack, target) = (ack.clone(), call.target.clone());
-            let target = dialog_target(&call.dialog).unwrap_or(target);
-            self.send(&target, ack);
-            return;
-        }
-        let tag = resp
-            .headers
-            .to_addr()
-            .and_then(|t| t.tag().map(str::to_string))
-            .unwrap_or_default();
-        learn_dialog(&mut call.dialog, resp, tag);
         let seq = resp
             .headers
             .cseq()
             .map(|c| c.seq)
             .unwrap_or(call.dialog.local_seq);
         let was_ended = call.is_ended();
-        let Some((wire, target)) = self.send_2xx_ack(id, seq) else {
+        let Some((_, target)) = self.send_2xx_ack(id, seq) else {
             return;
         };
-        let call = self.calls.get_mut(&id).expect("call exists");
-        call.ack = Some(wire);
+        let Some(call) = self.calls.get_mut(&id) else {
+            return;
+        };
         call.target = target;
         if was_ended {
             // Hung up (or cancelled) while the 2xx was on its way: end it properly.
             self.send_bye(id, now);
             return;
         }
-        let call = self.calls.get_mut(&id).expect("call exists");
         call.state = CallState::Established;
         self.learn_session_timer(id, resp, now);
-        let sdp = (!resp.body.is_empty()).then(|| resp.body.clone());
+        let sdp = (!resp.body.is_empty())
+            .then(|| resp.body.clone())
+            .or(early_answer);
         self.events.push_back(Event::Established { call: id, sdp });
     }
 
@@ -334,8 +345,9 @@ impl UserAgent {
         self.start_client_tx_on_branch(cancel, target, Owner::Cancel(id), &branch, now);
     }
 
-    /// A 2xx to an INVITE whose client transaction has ended: re-send our ACK.
-    pub(in crate::ua) fn on_stray_invite_2xx(&mut self, resp: &Response) {
+    /// A 2xx to an INVITE whose client transaction has ended (after Timer
+    /// M): the same ACK again for a repeat, ACK and BYE for a late fork.
+    pub(in crate::ua) fn on_stray_invite_2xx(&mut self, resp: &Response, now: Instant) {
         let Some(call_id) = resp.headers.call_id() else {
             return;
         };
@@ -345,18 +357,15 @@ impl UserAgent {
             .and_then(|f| f.tag().map(str::to_string));
         let found = self
             .calls
-            .values()
-            .find(|c| c.dialog.call_id == call_id && Some(&c.dialog.local_tag) == from_tag.as_ref())
-            .and_then(|c| {
-                c.ack.clone().map(|a| {
-                    (
-                        a,
-                        dialog_target(&c.dialog).unwrap_or_else(|| c.target.clone()),
-                    )
-                })
-            });
+            .iter()
+            .find(|(_, c)| {
+                c.role == Role::Caller
+                    && c.dialog.call_id == call_id
+                    && Some(&c.dialog.local_tag) == from_tag.as_ref()
+            })
+            .map(|(id, _)| *id);
         match found {
-            Some((ack, target)) => self.send(&target, ack),
+            Some(id) => self.on_invite_2xx(id, resp, now),
             None => self.stats.unmatched_responses += 1,
         }
     }
