@@ -12,7 +12,7 @@ use tokio::sync::broadcast;
 
 use crate::cli::{AudioArgs, CallArgs, Cli, ListenArgs};
 use crate::daemon::{
-    load_config, passwords, print_event, start_engine, start_engine_with, stop_signal,
+    finish, load_config, passwords, print_event, start_engine, start_engine_with, stop_signal,
 };
 use crate::exit;
 
@@ -151,7 +151,7 @@ pub async fn call(cli: &Cli, args: &CallArgs) -> anyhow::Result<u8> {
         Some(args.timeout),
     )
     .await?;
-    engine.shutdown().await;
+    finish(&engine).await;
     Ok(if established {
         exit::OK
     } else {
@@ -227,7 +227,7 @@ pub async fn listen(cli: &Cli, args: &ListenArgs) -> anyhow::Result<u8> {
             _ => {}
         }
     }
-    engine.shutdown().await;
+    finish(&engine).await;
     Ok(
         if last_established || args.count.is_none() || args.reject.is_some() {
             exit::OK

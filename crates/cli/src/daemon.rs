@@ -263,6 +263,16 @@ pub async fn stop_signal() {
     }
 }
 
+/// Stops the phone the way a phone hangs up: calls ended, the CANCEL's 487
+/// and our refusals ACKed, BYEs answered, bindings removed, for at most
+/// 64*T1 (the engine's limit). A second Ctrl-C (or SIGTERM) stops waiting.
+pub async fn finish(engine: &Engine) {
+    tokio::select! {
+        _ = engine.shutdown() => {}
+        _ = stop_signal() => eprintln!("hookswitch: quitting without waiting for the network"),
+    }
+}
+
 pub async fn run(cli: &Cli) -> anyhow::Result<u8> {
     let config = load_config(cli)?;
     let passwords = passwords(&config, None)?;
@@ -302,7 +312,7 @@ pub async fn run(cli: &Cli) -> anyhow::Result<u8> {
         }
     }
     server.abort();
-    engine.shutdown().await;
+    finish(&engine).await;
     if code == exit::OK {
         let _ = std::fs::remove_file(&socket);
     }
@@ -350,7 +360,7 @@ pub async fn register(cli: &Cli, only: Option<&str>) -> anyhow::Result<u8> {
             }
         }
     }
-    engine.shutdown().await;
+    finish(&engine).await;
     Ok(if failed {
         exit::REGISTRATION_FAILED
     } else {

@@ -367,7 +367,8 @@ impl PhoneCore {
     }
 
     /// Hangs up every call and removes every registration; the driver then
-    /// waits (a little) until [`PhoneCore::is_quiet`].
+    /// waits until [`PhoneCore::is_quiet`], for at most
+    /// [`PhoneCore::shutdown_limit`].
     pub fn shutdown(&mut self, now: Instant) {
         self.now = now;
         for call in self.ua.active_calls() {
@@ -384,9 +385,18 @@ impl PhoneCore {
         self.settle(now);
     }
 
-    /// No registration is waiting for its registrar's answer.
+    /// Nothing we began waits for an answer or an ACK any more (the BYEs
+    /// and CANCELs of the shutdown, the unregistrations, our final answers):
+    /// the process may end without leaving a peer retransmitting to a
+    /// closed port.
     pub fn is_quiet(&self) -> bool {
-        !self.ua.registrations_pending()
+        !self.ua.exchanges_pending()
+    }
+
+    /// The longest a shutdown waits for [`PhoneCore::is_quiet`]: 64*T1,
+    /// when a BYE's client transaction gives up (Timer F).
+    pub fn shutdown_limit(&self) -> std::time::Duration {
+        self.ua.config().timers.timeout()
     }
 
     /// Registers the accounts that register (once).

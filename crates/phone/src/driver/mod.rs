@@ -123,7 +123,7 @@ impl Driver {
                     }
                     Some(Command::Shutdown(reply)) => {
                         self.core.shutdown(Instant::now());
-                        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(3);
+                        let deadline = tokio::time::Instant::now() + self.core.shutdown_limit();
                         shutdown = Some((reply, deadline));
                     }
                     None => {

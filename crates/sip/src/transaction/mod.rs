@@ -12,10 +12,10 @@ mod server_non_invite;
 
 use std::time::{Duration, Instant};
 
-pub use client_invite::ClientInvite;
-pub use client_non_invite::ClientNonInvite;
+pub use client_invite::{ClientInvite, ClientInviteState};
+pub use client_non_invite::{ClientNonInvite, ClientNonInviteState};
 pub use key::{MAGIC_COOKIE, TxKey, new_branch};
-pub use server_invite::ServerInvite;
+pub use server_invite::{ServerInvite, ServerInviteState};
 pub use server_non_invite::ServerNonInvite;
 
 use crate::message::Response;

@@ -274,6 +274,36 @@ impl UserAgent {
         self.voicemail_on_timeout(now);
     }
 
+    /// Something we began still waits for its answer or its ACK: a request
+    /// of ours (BYE, CANCEL and the INVITE it ends, REGISTER...) with no
+    /// final response yet, a non-2xx final of ours waiting for its ACK, or
+    /// a 2xx of ours waiting for its ACK. A process that quits waits until
+    /// this is false, for at most 64*T1 (Timer F), so that it finishes what
+    /// it started (RFC 3261 9.1, 15.1.1, 17.1, 17.2.1) instead of leaving
+    /// the peer to retransmit into a closed port. Keep-alives and voicemail
+    /// subscriptions are not waited for.
+    pub fn exchanges_pending(&self) -> bool {
+        use crate::transaction::{ClientInviteState, ClientNonInviteState, ServerInviteState};
+        let txs = self.txs.values().any(|e| {
+            if matches!(e.owner, Owner::Keepalive(_) | Owner::Voicemail(_)) {
+                return false;
+            }
+            match &e.tx {
+                Tx::UacInvite(t) => matches!(
+                    t.state(),
+                    ClientInviteState::Calling | ClientInviteState::Proceeding
+                ),
+                Tx::UacOther(t) => matches!(
+                    t.state(),
+                    ClientNonInviteState::Trying | ClientNonInviteState::Proceeding
+                ),
+                Tx::UasInvite(t) => t.state() == ServerInviteState::Completed,
+                Tx::UasOther(_) => false,
+            }
+        });
+        txs || self.calls.values().any(Call::awaits_ack) || self.registrations_pending()
+    }
+
     /// One UDP datagram from `source`. Malformed requests are answered 400/505/501
     /// statelessly; malformed responses are dropped and counted.
     pub fn handle_datagram(&mut self, now: Instant, source: SocketAddr, bytes: &[u8]) {

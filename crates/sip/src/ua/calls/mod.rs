@@ -154,6 +154,11 @@ impl Call {
             .map(|t| t.due())
     }
 
+    /// Our 2xx waits for its ACK.
+    pub fn awaits_ack(&self) -> bool {
+        self.ok_retransmit.is_some()
+    }
+
     pub fn is_ended(&self) -> bool {
         self.state == CallState::Ended
     }
