@@ -553,3 +553,77 @@ async fn session_timers_are_agreed_and_refreshes_taken() {
     expect_event(&mut events, T, "ended", ended).await;
     sipp::succeeds(sipp).await;
 }
+
+/// Re-offers we cannot take (video only, T.38 only, every stream removed)
+/// get 488 and change nothing; a body-less UPDATE gets a body-less 200; an
+/// audio+video offer is taken with the video at port 0; a hold afterwards
+/// works. sipp checks each answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reoffers_we_cannot_take_are_refused_and_a_bare_update_gets_a_bare_200() {
+    let SippCall {
+        _dir,
+        sipp,
+        engine: _engine,
+        mut events,
+        ..
+    } = answer_sipp("uac_reoffers_refused", &[]).await;
+    let (reason, _) = expect_event(&mut events, T, "ended", ended).await;
+    assert_eq!(reason, "remote", "the call lasted until sipp's BYE");
+    sipp::succeeds(sipp).await;
+}
+
+/// A 2xx whose answer we cannot use ends the call at once with a BYE that
+/// says why (sipp checks `Reason: SIP;cause=488`), and the user sees why.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unusable_answer_in_the_2xx_ends_the_call_with_a_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let sipp_port = free_port();
+    let sipp = sipp::uas(
+        dir.path(),
+        sipp_port,
+        Scenario::File("uas_unusable_answer"),
+        1,
+        &[],
+    );
+    let (engine, mut events) = start_engine(&test_config(free_port()), &Passwords::new()).await;
+    engine
+        .call(
+            &format!("sip:service@127.0.0.1:{sipp_port}"),
+            None,
+            AudioSpec::default(),
+        )
+        .await
+        .unwrap();
+    let (reason, detail) = expect_event(&mut events, T, "ended", |e| match e {
+        PhoneEvent::Established { .. } => panic!("a call without a usable answer is not up"),
+        PhoneEvent::Ended { reason, detail, .. } => Some((reason.to_string(), detail.clone())),
+        _ => None,
+    })
+    .await;
+    assert_eq!(reason, "failed");
+    assert!(
+        detail.as_deref().is_some_and(|d| d.contains("answer")),
+        "{detail:?}"
+    );
+    sipp::succeeds(sipp).await;
+}
+
+/// An offerless INVITE: our 200 offers; an ACK without the answer leaves no
+/// session, so we end the call with a BYE and a Reason.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ack_without_the_answer_to_our_offer_ends_the_call() {
+    let SippCall {
+        _dir,
+        sipp,
+        engine: _engine,
+        mut events,
+        ..
+    } = answer_sipp("uac_offerless_ack_without_answer", &[]).await;
+    let (reason, _) = expect_event(&mut events, T, "ended", |e| match e {
+        PhoneEvent::Established { .. } => panic!("no answer, no call"),
+        e => ended(e),
+    })
+    .await;
+    assert_eq!(reason, "failed");
+    sipp::succeeds(sipp).await;
+}

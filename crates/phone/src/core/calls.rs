@@ -58,6 +58,10 @@ pub(super) struct CoreCall {
     /// A hold (true) or resume asked for while another offer was out: sent
     /// when that one is done (two quick presses of Hold both count).
     pub hold_wanted: Option<bool>,
+    /// An offer of ours in a re-INVITE or in our 2xx to an offerless one
+    /// waits for its answer: an answer we cannot use, or none, ends the
+    /// call (a session refresh's answer does not).
+    pub offer_outstanding: bool,
     pub muted: bool,
     pub speaker: Gain,
     pub microphone: Gain,
@@ -79,6 +83,7 @@ impl CoreCall {
             failure: None,
             hold_before: None,
             hold_wanted: None,
+            offer_outstanding: false,
             muted: false,
             speaker: Gain::UNITY,
             microphone: Gain::UNITY,
@@ -468,6 +473,7 @@ impl PhoneCore {
             None => {
                 let offer = create_offer(local);
                 c.offer = Some(offer.clone());
+                c.offer_outstanding = true;
                 offer
             }
         };
@@ -484,39 +490,59 @@ impl PhoneCore {
     }
 
     /// Reads the peer's answer to our offer and starts (or updates) media.
-    pub(super) fn apply_remote_answer(&mut self, now: Instant, call: CallId, sdp: &[u8]) {
+    /// An answer that does not fit our offer is an error (the caller decides
+    /// whether the call can go on); with no offer of ours there is nothing
+    /// to apply.
+    pub(super) fn apply_remote_answer(
+        &mut self,
+        now: Instant,
+        call: CallId,
+        sdp: &[u8],
+    ) -> Result<(), NegotiationError> {
         let Some(c) = self.calls.get_mut(&call) else {
-            return;
+            return Ok(());
         };
-        let Some(offer) = &c.offer else { return };
-        match SessionDescription::parse(sdp)
+        let Some(offer) = &c.offer else {
+            return Ok(());
+        };
+        let n = SessionDescription::parse(sdp)
             .map_err(|_| NegotiationError::NoAudio)
-            .and_then(|a| apply_answer(offer, &a))
-        {
-            Ok(n) => {
-                let direction = n.direction;
-                let running = c.media == MediaPhase::Running;
-                if running {
-                    self.outputs.push_back(Output::Media {
-                        call,
-                        command: MediaCommand::Update(Box::new(n.clone())),
-                    });
-                }
-                c.negotiated = Some(n);
-                c.hold_before = None;
-                if running {
-                    self.emit(
-                        now,
-                        PhoneEvent::MediaUpdated {
-                            call,
-                            direction: direction.into(),
-                        },
-                    );
-                } else {
-                    self.start_media(call);
-                }
-            }
-            Err(e) => tracing::warn!(call, "unusable SDP answer: {e}"),
+            .and_then(|a| apply_answer(offer, &a))?;
+        let direction = n.direction;
+        let running = c.media == MediaPhase::Running;
+        if running {
+            self.outputs.push_back(Output::Media {
+                call,
+                command: MediaCommand::Update(Box::new(n.clone())),
+            });
+        }
+        c.negotiated = Some(n);
+        c.hold_before = None;
+        c.offer_outstanding = false;
+        if running {
+            self.emit(
+                now,
+                PhoneEvent::MediaUpdated {
+                    call,
+                    direction: direction.into(),
+                },
+            );
+        } else {
+            self.start_media(call);
+        }
+        Ok(())
+    }
+
+    /// The session could not be negotiated (an answer we cannot use, or
+    /// none where one was due): the call ends with a BYE saying why
+    /// (`Reason: SIP;cause=488`), and the user is told the same.
+    pub(super) fn session_failed(&mut self, now: Instant, call: CallId, why: String) {
+        tracing::info!(call, "ending the call: {why}");
+        if let Some(c) = self.calls.get_mut(&call) {
+            c.failure = Some(why.clone());
+        }
+        if let Err(e) = self.ua.hangup_because(now, ua::CallId(call), 488, &why) {
+            tracing::debug!(call, "hanging up the failed session: {e}");
         }
     }
 
@@ -589,6 +615,7 @@ impl PhoneCore {
             return Err(map_ua_error(e, call));
         }
         c.offer = Some(offer);
+        c.offer_outstanding = true;
         c.hold_before = Some(previous);
         if c.media == MediaPhase::Running {
             self.outputs.push_back(Output::Media {
@@ -632,6 +659,7 @@ impl PhoneCore {
         let Some(c) = self.calls.get_mut(&call) else {
             return;
         };
+        c.offer_outstanding = false;
         let Some(previous) = c.hold_before.take() else {
             return;
         };

@@ -5,6 +5,8 @@ use std::time::Instant;
 
 use hookswitch_sip::ua::{self, Event, RegistrationState};
 
+use hookswitch_media::sdp::NegotiationError;
+
 use super::calls::MediaPhase;
 use super::incoming::Incoming;
 use super::{MediaReport, PhoneCore};
@@ -76,8 +78,11 @@ impl PhoneCore {
                 reason,
                 sdp,
             } => {
-                if let Some(sdp) = sdp {
-                    self.apply_remote_answer(now, call.0, &sdp);
+                // Early media we cannot use is not played; the 2xx decides.
+                if let Some(sdp) = sdp
+                    && let Err(e) = self.apply_remote_answer(now, call.0, &sdp)
+                {
+                    tracing::info!(%call, "early media answer unusable: {e}");
                 }
                 self.emit(
                     now,
@@ -90,12 +95,26 @@ impl PhoneCore {
             }
             Event::Established { call, sdp } => {
                 self.timers.cancel(call.0);
+                // RFC 3264 and RFC 3261 13.2.1: the offer/answer of the
+                // INVITE ends here; a session without an answer we can use
+                // (a 2xx or ACK with an unusable one, or none) is no call.
+                let applied = match &sdp {
+                    Some(sdp) => self.apply_remote_answer(now, call.0, sdp),
+                    None => Ok(()),
+                };
+                let negotiated = self.calls.get(&call.0).map(|c| c.negotiated.is_some());
+                let failure = match (applied, negotiated) {
+                    (Err(e), _) => Some(format!("the answer to our offer cannot be used: {e}")),
+                    (Ok(()), Some(false)) => Some("no answer to our offer came".to_string()),
+                    _ => None,
+                };
+                if let Some(why) = failure {
+                    self.session_failed(now, call.0, why);
+                    return;
+                }
                 self.report_transfer(now, call.0, 200);
                 if let Some(c) = self.calls.get_mut(&call.0) {
                     c.established = true;
-                }
-                if let Some(sdp) = sdp {
-                    self.apply_remote_answer(now, call.0, &sdp);
                 }
                 let (codec, remote, encryption) =
                     match self.calls.get(&call.0).and_then(|c| c.negotiated.as_ref()) {
@@ -121,8 +140,28 @@ impl PhoneCore {
                 self.send_wanted_hold(now, call.0);
             }
             Event::OfferAnswered { call, sdp } => {
-                if let Some(sdp) = sdp {
-                    self.apply_remote_answer(now, call.0, &sdp);
+                let ours = self
+                    .calls
+                    .get_mut(&call.0)
+                    .is_some_and(|c| std::mem::take(&mut c.offer_outstanding));
+                let applied = match &sdp {
+                    Some(sdp) => self.apply_remote_answer(now, call.0, sdp),
+                    None => Err(NegotiationError::NoAudio),
+                };
+                match applied {
+                    Ok(()) => {}
+                    // Our hold, resume or the offer in our 2xx got no answer
+                    // we can use: the two sides disagree on the session.
+                    Err(e) if ours => {
+                        let why = match sdp {
+                            Some(_) => format!("the answer to our offer cannot be used: {e}"),
+                            None => "no answer to our offer came".to_string(),
+                        };
+                        self.session_failed(now, call.0, why);
+                        return;
+                    }
+                    // A session refresh (RFC 4028) answered oddly changes nothing.
+                    Err(e) => tracing::debug!(%call, "refresh answer not applied: {e}"),
                 }
                 self.send_wanted_hold(now, call.0);
             }

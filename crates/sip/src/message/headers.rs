@@ -57,6 +57,8 @@ header_names! {
     ProxyAuthenticate => "Proxy-Authenticate";
     ProxyAuthorization => "Proxy-Authorization";
     ProxyRequire => "Proxy-Require";
+    RAck => "RAck";
+    Reason => "Reason";
     RecordRoute => "Record-Route";
     ReferTo => "Refer-To", "r";
     ReferredBy => "Referred-By", "b";
@@ -64,6 +66,7 @@ header_names! {
     MinSe => "Min-SE";
     Require => "Require";
     RetryAfter => "Retry-After";
+    RSeq => "RSeq";
     Route => "Route";
     Server => "Server";
     SessionExpires => "Session-Expires", "x";

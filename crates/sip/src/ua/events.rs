@@ -93,7 +93,8 @@ pub enum Event {
         call: CallId,
         sdp: Option<Vec<u8>>,
     },
-    /// Our re-INVITE was answered.
+    /// Our offer was answered: by the 2xx to our re-INVITE, or by the ACK
+    /// to our 2xx that offered (the peer's re-INVITE had no offer).
     OfferAnswered {
         call: CallId,
         sdp: Option<Vec<u8>>,

@@ -115,6 +115,9 @@ impl UserAgent {
         self.answer_session_timer(id, &pending.request, &mut resp, now);
         if let Some(call) = self.calls.get_mut(&id) {
             call.session_sdp = sdp.clone();
+            // An offerless re-INVITE: our 2xx offers, its ACK answers.
+            call.offer_in_2xx =
+                pending.request.method == Method::Invite && pending.request.body.is_empty();
         }
         resp.body = sdp;
         self.respond(&pending.key, &resp, now);
@@ -159,6 +162,27 @@ impl UserAgent {
                 if !call.is_ended() {
                     self.end_call(id, EndReason::Remote, now);
                 }
+            }
+            // A refresh (RFC 4028) or a target refresh without an offer: no
+            // offer to answer, so a 2xx without a body (RFC 3311 5.2).
+            Method::Update if req.body.is_empty() => {
+                if let Some(c) = req.headers.contacts().into_iter().find_map(|c| match c {
+                    Contact::Addr(a) => Some(a.uri),
+                    Contact::Star => None,
+                }) {
+                    call.dialog.remote_target = c;
+                }
+                let contact_user = self.contact_user_for(id);
+                let mut resp = response_to(&req, 200, None);
+                let transport = self
+                    .txs
+                    .get(key)
+                    .map(|e| e.target.transport)
+                    .unwrap_or(crate::ua::Transport::Udp);
+                resp.headers
+                    .push(HeaderName::Contact, self.contact(&contact_user, transport));
+                self.answer_session_timer(id, &req, &mut resp, now);
+                self.respond(key, &resp, now);
             }
             Method::Invite | Method::Update => {
                 if call.reinvite_in_progress || call.pending_offer.is_some() {

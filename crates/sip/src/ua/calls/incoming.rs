@@ -49,6 +49,7 @@ impl UserAgent {
         }
         if let Some(call) = self.calls.get_mut(&id) {
             call.session_sdp = sdp.clone();
+            call.offer_in_2xx = call.incoming.as_ref().is_some_and(|r| r.body.is_empty());
         }
         resp.body = sdp;
         let target = self
@@ -263,10 +264,15 @@ impl UserAgent {
         if call.ok_retransmit.take().is_none() {
             return;
         }
+        let sdp = (!req.body.is_empty()).then(|| req.body.clone());
+        let answers_our_offer = std::mem::take(&mut call.offer_in_2xx);
         if call.state == CallState::Answering {
             call.state = CallState::Established;
-            let sdp = (!req.body.is_empty()).then(|| req.body.clone());
             self.events.push_back(Event::Established { call: id, sdp });
+        } else if answers_our_offer && call.state == CallState::Established {
+            // The ACK of an offerless re-INVITE: the answer to our offer.
+            self.events
+                .push_back(Event::OfferAnswered { call: id, sdp });
         }
         if call.bye_after_ack {
             call.bye_after_ack = false;

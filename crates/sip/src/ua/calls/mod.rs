@@ -91,6 +91,11 @@ pub(super) struct Call {
     session_timer: Option<session_timer::SessionTimer>,
     /// Our side of the session as last sent (offer or answer), for refreshes.
     session_sdp: Vec<u8>,
+    /// Our 2xx to the peer's offerless (re-)INVITE carries our offer: the
+    /// ACK brings the answer.
+    offer_in_2xx: bool,
+    /// A Reason header value (RFC 3326) for our BYE: why we end the call.
+    bye_reason: Option<String>,
 }
 
 impl Call {
@@ -130,6 +135,8 @@ impl Call {
             invite_headers: Vec::new(),
             session_timer: None,
             session_sdp: Vec::new(),
+            offer_in_2xx: false,
+            bye_reason: None,
         }
     }
 
@@ -273,8 +280,32 @@ impl UserAgent {
         Ok(())
     }
 
+    /// Ends a call as `hangup` does, saying why in the BYE or CANCEL:
+    /// `Reason: SIP;cause=<status>;text="<text>"` (RFC 3326), e.g. 488 when
+    /// the session could not be negotiated.
+    pub fn hangup_because(
+        &mut self,
+        now: Instant,
+        id: CallId,
+        status: u16,
+        text: &str,
+    ) -> Result<(), UaError> {
+        let call = self.calls.get_mut(&id).ok_or(UaError::NoSuchCall)?;
+        let text: String = text
+            .chars()
+            .filter(|c| *c != '"' && *c != '\\' && !c.is_control())
+            .collect();
+        call.bye_reason = Some(format!("SIP;cause={status};text=\"{text}\""));
+        self.hangup(now, id)
+    }
+
     fn send_bye(&mut self, id: CallId, now: Instant) {
-        self.send_in_dialog(id, Method::Bye, None, now);
+        let reason = self.calls.get(&id).and_then(|c| c.bye_reason.clone());
+        let extra: Vec<(HeaderName, String)> = reason
+            .into_iter()
+            .map(|r| (HeaderName::Reason, r))
+            .collect();
+        self.send_in_dialog_with(id, Method::Bye, &extra, None, now);
     }
 
     /// Sends a new in-dialog request; returns its transaction key.
