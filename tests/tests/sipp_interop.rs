@@ -627,3 +627,20 @@ async fn an_ack_without_the_answer_to_our_offer_ends_the_call() {
     assert_eq!(reason, "failed");
     sipp::succeeds(sipp).await;
 }
+
+/// A UAS answering 422 with `Min-SE: 3600`: we ask again at once with an
+/// hour (sipp checks Session-Expires and Min-SE), and the call is up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_422_is_retried_with_the_min_se_it_asks_for() {
+    let SippCall {
+        _dir,
+        sipp,
+        engine,
+        mut events,
+        call,
+    } = call_sipp("uas_session_timer_422").await;
+    engine.hangup(Some(call)).await.unwrap();
+    let (reason, _) = expect_event(&mut events, T, "ended", ended).await;
+    assert_eq!(reason, "local");
+    sipp::succeeds(sipp).await;
+}

@@ -102,6 +102,8 @@ enum Owner {
     Cancel(CallId),
     Bye(CallId),
     ReInvite(CallId),
+    /// Our session refresh by UPDATE (RFC 4028).
+    Refresh(CallId),
     Refer(CallId),
     ServerInvite(CallId),
     InDialog(CallId),
@@ -409,6 +411,7 @@ impl UserAgent {
             Owner::Registration(account) => self.on_register_response(account, resp, now),
             Owner::Invite(call) => self.on_invite_response(call, resp, now),
             Owner::ReInvite(call) => self.on_reinvite_response(call, resp, now),
+            Owner::Refresh(call) => self.on_refresh_response(call, resp, now),
             Owner::Refer(call) => self.on_refer_response(call, &resp),
             // Any answer to a keep-alive means the path works.
             Owner::Keepalive(_) => {}
@@ -478,6 +481,11 @@ impl UserAgent {
             Owner::ReInvite(call) => self
                 .events
                 .push_back(Event::OfferRejected { call, status: 408 }),
+            // RFC 4028 10: a refresh without an answer ends the session.
+            Owner::Refresh(call) => {
+                self.send_bye(call, now);
+                self.end_call(call, EndReason::Timeout, now);
+            }
             Owner::Refer(call) => self.events.push_back(Event::TransferProgress {
                 call,
                 status: 408,

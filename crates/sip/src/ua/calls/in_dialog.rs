@@ -62,6 +62,21 @@ impl UserAgent {
             return;
         };
         call.reinvite_in_progress = false;
+        let was_refresh = std::mem::take(&mut call.refreshing);
+        if resp.status == 422 && self.raise_min_se(id, &resp) {
+            // Too short an interval (RFC 4028): the same request again.
+            if was_refresh {
+                self.send_refresh(id, now);
+            } else if let Some(call) = self.calls.get_mut(&id) {
+                let offer = call.last_offer.clone();
+                call.reinvite_in_progress = true;
+                self.send_in_dialog(id, Method::Invite, Some(("application/sdp", offer)), now);
+            }
+            return;
+        }
+        let Some(call) = self.calls.get_mut(&id) else {
+            return;
+        };
         if resp.is_success() {
             let seq = resp
                 .headers
@@ -154,6 +169,11 @@ impl UserAgent {
         if let Some(entry) = self.txs.get_mut(key) {
             entry.owner = Owner::InDialog(id);
         }
+        if matches!(req.method, Method::Invite | Method::Update)
+            && req.headers.get(&HeaderName::Allow).is_some()
+        {
+            call.peer_allows_update = super::session_timer::allows_update(&req.headers);
+        }
         match req.method {
             Method::Bye => {
                 self.respond(key, &response_to(&req, 200, None), now);
@@ -166,6 +186,11 @@ impl UserAgent {
             // A refresh (RFC 4028) or a target refresh without an offer: no
             // offer to answer, so a 2xx without a body (RFC 3311 5.2).
             Method::Update if req.body.is_empty() => {
+                if let Some(resp) = self.session_interval_too_small(&req) {
+                    self.respond(key, &resp, now);
+                    return;
+                }
+                let call = self.calls.get_mut(&id).expect("found above");
                 if let Some(c) = req.headers.contacts().into_iter().find_map(|c| match c {
                     Contact::Addr(a) => Some(a.uri),
                     Contact::Star => None,

@@ -199,11 +199,13 @@ impl UserAgent {
         }
         let answer_after = answer_after(&req);
         let offer = (!req.body.is_empty()).then(|| req.body.clone());
+        let peer_allows_update = super::session_timer::allows_update(&req.headers);
         self.calls.insert(
             id,
             Call {
                 server_key: Some(key.clone()),
                 incoming: Some(req),
+                peer_allows_update,
                 ..Call::new(Role::Callee, dialog, account, target)
             },
         );

@@ -96,6 +96,17 @@ pub(super) struct Call {
     offer_in_2xx: bool,
     /// A Reason header value (RFC 3326) for our BYE: why we end the call.
     bye_reason: Option<String>,
+    /// The smallest session interval we ask for (RFC 4028 Min-SE), raised
+    /// by a 422; and how often a 422 made us ask again.
+    min_se: u32,
+    se_retries: u8,
+    /// Our session refresh is out.
+    refreshing: bool,
+    /// The peer's Allow lists UPDATE: refreshes go by UPDATE.
+    peer_allows_update: bool,
+    /// The header our INVITE's credentials go in (401: Authorization,
+    /// 407: Proxy-Authorization), for an INVITE sent again (after a 422).
+    auth_header: Option<HeaderName>,
 }
 
 impl Call {
@@ -137,6 +148,11 @@ impl Call {
             session_sdp: Vec::new(),
             offer_in_2xx: false,
             bye_reason: None,
+            min_se: session_timer::MIN_SE,
+            se_retries: 0,
+            refreshing: false,
+            peer_allows_update: false,
+            auth_header: None,
         }
     }
 
@@ -299,7 +315,7 @@ impl UserAgent {
         self.hangup(now, id)
     }
 
-    fn send_bye(&mut self, id: CallId, now: Instant) {
+    pub(in crate::ua) fn send_bye(&mut self, id: CallId, now: Instant) {
         let reason = self.calls.get(&id).and_then(|c| c.bye_reason.clone());
         let extra: Vec<(HeaderName, String)> = reason
             .into_iter()
@@ -329,11 +345,13 @@ impl UserAgent {
         now: Instant,
     ) -> Option<TxKey> {
         let contact_user = self.contact_user_for(id);
+        let session_headers = self.session_timer_headers(id);
         let call = self.calls.get_mut(&id)?;
         let owner = match method {
             Method::Bye => Owner::Bye(id),
             Method::Invite => Owner::ReInvite(id),
             Method::Refer => Owner::Refer(id),
+            Method::Update if call.refreshing => Owner::Refresh(id),
             _ => Owner::InDialog(id),
         };
         let (mut req, target) = call.dialog.request(method.clone(), None);
@@ -341,7 +359,9 @@ impl UserAgent {
             req.headers.push(name.clone(), value.clone());
         }
         if method == Method::Invite {
-            Self::session_timer_request_headers(&mut req);
+            for (name, value) in session_headers {
+                req.headers.push(name, value);
+            }
         }
         if let Some((_, sdp)) = &body
             && matches!(method, Method::Invite | Method::Update)

@@ -163,7 +163,9 @@ impl UserAgent {
         for (name, value) in extra {
             req.headers.push(name, value);
         }
-        Self::session_timer_request_headers(&mut req);
+        for (name, value) in self.session_timer_headers(id) {
+            req.headers.push(name, value);
+        }
         req.headers.push(HeaderName::ContentType, "application/sdp");
         if let Some(call) = self.calls.get_mut(&id) {
             call.session_sdp = sdp.clone();
@@ -222,7 +224,14 @@ impl UserAgent {
                 }
             }
             _ => {
-                if !call.is_ended() {
+                if call.is_ended() {
+                    return;
+                }
+                // Session Interval Too Small (RFC 4028 7.4): once more with
+                // the Min-SE it names.
+                if resp.status == 422 && self.raise_min_se(id, &resp) {
+                    self.resend_invite(id, now);
+                } else {
                     self.end_call(id, rejected(&resp), now);
                 }
             }
@@ -261,6 +270,7 @@ impl UserAgent {
             return;
         }
         call.state = CallState::Established;
+        call.peer_allows_update = super::session_timer::allows_update(&resp.headers);
         self.learn_session_timer(id, resp, now);
         let sdp = (!resp.body.is_empty())
             .then(|| resp.body.clone())
@@ -301,8 +311,34 @@ impl UserAgent {
         let invite = call.invite.clone()?;
         let value = client.authorize(&creds, "INVITE", &invite.uri.to_string(), &mut self.rng);
         call.digest = Some(client);
+        call.auth_header = Some(auth_header.clone());
         self.send_invite(id, invite.body, Some((auth_header, value)), now);
         Some(())
+    }
+
+    /// Sends the INVITE again as it was (after a 422), with fresh
+    /// credentials when the last one carried some.
+    fn resend_invite(&mut self, id: CallId, now: Instant) {
+        let creds = self
+            .calls
+            .get(&id)
+            .and_then(|c| c.account)
+            .and_then(|a| self.cfg.accounts.get(a.0))
+            .and_then(|a| a.credentials.clone());
+        let Some(call) = self.calls.get_mut(&id) else {
+            return;
+        };
+        let Some(invite) = call.invite.clone() else {
+            return;
+        };
+        let authorization = match (&mut call.digest, &call.auth_header, creds) {
+            (Some(client), Some(header), Some(creds)) => Some((
+                header.clone(),
+                client.authorize(&creds, "INVITE", &invite.uri.to_string(), &mut self.rng),
+            )),
+            _ => None,
+        };
+        self.send_invite(id, invite.body, authorization, now);
     }
 
     pub(in crate::ua) fn send_cancel(&mut self, id: CallId, now: Instant) {

@@ -1,8 +1,15 @@
 //! Session timers (RFC 4028): a call whose INVITE or 2xx carries
 //! Session-Expires is refreshed by one side before half the interval; the
-//! other side ends it if no refresh comes. We ask for 1800 s with our INVITEs
-//! (`Supported: timer`), answer an offer's interval (refusing one under Min-SE
-//! with 422), and refresh with a re-INVITE carrying our current session.
+//! other side ends it if no refresh comes.
+//!
+//! - We ask for 1800 s with our INVITEs (`Supported: timer`, `Min-SE`).
+//! - A 422 (interval too small) is retried with the Min-SE it names, for the
+//!   INVITE and for refreshes; a second 422 that asks for nothing new ends it.
+//! - We answer a request's interval, refusing one under our Min-SE with 422.
+//! - We refresh with a body-less UPDATE when the peer allows UPDATE (its
+//!   Allow header), else with a re-INVITE carrying our current session. An
+//!   UPDATE touches no media and cannot cross a hold's offer; a peer that
+//!   then refuses UPDATE (405, 501) gets re-INVITEs from then on.
 
 use std::time::{Duration, Instant};
 
@@ -16,7 +23,7 @@ pub(in crate::ua) const OUR_SE: u32 = 1800;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(in crate::ua) struct SessionTimer {
-    interval: Duration,
+    pub(in crate::ua) interval: Duration,
     /// We send the refreshes; otherwise we expect them.
     we_refresh: bool,
     /// When to refresh (we refresh) or give up on the call (they do).
@@ -56,6 +63,25 @@ fn session_expires(headers: &crate::message::Headers) -> Option<(u32, Option<Str
             .then(|| v.trim().to_ascii_lowercase())
     });
     Some((secs, refresher))
+}
+
+/// `Min-SE: 300;param` -> 300.
+fn min_se(headers: &crate::message::Headers) -> Option<u32> {
+    headers
+        .get(&HeaderName::MinSe)?
+        .split(';')
+        .next()?
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// The peer lists UPDATE in its Allow header (RFC 3311).
+pub(in crate::ua) fn allows_update(headers: &crate::message::Headers) -> bool {
+    headers
+        .values(&HeaderName::Allow)
+        .flat_map(|v| v.split(','))
+        .any(|m| m.trim().eq_ignore_ascii_case("UPDATE"))
 }
 
 fn supports_timer(req: &Request) -> bool {
@@ -118,17 +144,102 @@ impl UserAgent {
         let Some(call) = self.calls.get_mut(&id) else {
             return;
         };
+        let floor = call.min_se;
         call.session_timer = session_expires(&resp.headers).map(|(secs, refresher)| {
             // We sent the request: we are the UAC of this transaction.
-            SessionTimer::arm(secs.max(MIN_SE), refresher.as_deref() != Some("uas"), now)
+            SessionTimer::arm(secs.max(floor), refresher.as_deref() != Some("uas"), now)
         });
     }
 
-    /// Headers that ask for session timers in our INVITEs.
-    pub(in crate::ua) fn session_timer_request_headers(req: &mut Request) {
-        req.headers.push(HeaderName::Supported, "timer");
-        req.headers
-            .push(HeaderName::SessionExpires, OUR_SE.to_string());
+    /// The session-timer headers of our INVITE, re-INVITE or UPDATE in
+    /// call `id`: the interval we ask for (the one in force, once there is
+    /// one, never under our Min-SE), `refresher=uac` when the request is our
+    /// refresh, and the Min-SE we keep to (raised by a 422, RFC 4028 7.4).
+    pub(in crate::ua) fn session_timer_headers(&self, id: CallId) -> Vec<(HeaderName, String)> {
+        let Some(call) = self.calls.get(&id) else {
+            return Vec::new();
+        };
+        let secs = call
+            .session_timer
+            .map(|t| u32::try_from(t.interval.as_secs()).unwrap_or(OUR_SE))
+            .unwrap_or(OUR_SE)
+            .max(call.min_se);
+        let expires = if call.refreshing {
+            format!("{secs};refresher=uac")
+        } else {
+            secs.to_string()
+        };
+        vec![
+            (HeaderName::Supported, "timer".to_string()),
+            (HeaderName::SessionExpires, expires),
+            (HeaderName::MinSe, call.min_se.to_string()),
+        ]
+    }
+
+    /// A 422 to our request of call `id`: raise our Min-SE to the one it
+    /// names. True when that is new, so the request may go again; false
+    /// (nothing to retry with) when the 422 names none or no more than we
+    /// already asked for, or after two retries.
+    pub(in crate::ua) fn raise_min_se(&mut self, id: CallId, resp: &Response) -> bool {
+        let Some(call) = self.calls.get_mut(&id) else {
+            return false;
+        };
+        match min_se(&resp.headers) {
+            Some(wanted) if wanted > call.min_se && call.se_retries < 2 => {
+                tracing::info!(%id, wanted, "422: asking again with a longer session interval");
+                call.min_se = wanted;
+                call.se_retries += 1;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Sends our session refresh: an UPDATE without a body when the peer
+    /// allows it, else a re-INVITE with our current session.
+    pub(in crate::ua) fn send_refresh(&mut self, id: CallId, now: Instant) {
+        let Some(call) = self.calls.get_mut(&id) else {
+            return;
+        };
+        call.refreshing = true;
+        if call.peer_allows_update {
+            let headers = self.session_timer_headers(id);
+            self.send_in_dialog_with(id, Method::Update, &headers, None, now);
+            return;
+        }
+        let sdp = call.session_sdp.clone();
+        call.reinvite_in_progress = true;
+        call.last_offer = sdp.clone();
+        self.send_in_dialog(id, Method::Invite, Some(("application/sdp", sdp)), now);
+    }
+
+    /// The answer to our refresh UPDATE.
+    pub(in crate::ua) fn on_refresh_response(&mut self, id: CallId, resp: Response, now: Instant) {
+        if resp.status < 200 {
+            return;
+        }
+        if let Some(call) = self.calls.get_mut(&id) {
+            call.refreshing = false;
+        }
+        match resp.status {
+            200..=299 => self.learn_session_timer(id, &resp, now),
+            422 if self.raise_min_se(id, &resp) => self.send_refresh(id, now),
+            // The dialog is gone at the far end (RFC 4028 10, RFC 3261 12.2.1.2).
+            408 | 481 => {
+                self.send_bye(id, now);
+                self.end_call(id, EndReason::Remote, now);
+            }
+            405 | 501 => {
+                tracing::info!(%id, status = resp.status, "the peer refuses UPDATE; refreshing with re-INVITE");
+                if let Some(call) = self.calls.get_mut(&id) {
+                    call.peer_allows_update = false;
+                }
+                self.send_refresh(id, now);
+            }
+            // Anything else: the session ends at its expiry unless a later
+            // refresh gets through.
+            status => tracing::info!(%id, status, "our session refresh was refused"),
+        }
     }
 
     /// A due session timer: we refresh with a re-INVITE carrying our session,
@@ -154,15 +265,12 @@ impl UserAgent {
             });
             return;
         }
-        let sdp = call.session_sdp.clone();
-        call.reinvite_in_progress = true;
-        call.last_offer = sdp.clone();
         // Until the refresh's 2xx arrives, give up at the interval's end.
         call.session_timer = Some(SessionTimer {
             we_refresh: false,
             due: now + timer.interval / 2,
             ..timer
         });
-        self.send_in_dialog(id, Method::Invite, Some(("application/sdp", sdp)), now);
+        self.send_refresh(id, now);
     }
 }
