@@ -55,7 +55,19 @@ impl Kamailio {
         port: u16,
         tls: Option<TlsListener<'_>>,
     ) -> Kamailio {
-        Kamailio::build(dir, ip, port, tls, "")
+        Kamailio::build(dir, ip, port, tls, &Extras::default())
+    }
+
+    /// As `configure`, challenging REGISTER and INVITE with digest
+    /// `algorithm` ("MD5" or "SHA-256": what kamailio 5.6's auth module
+    /// offers) and `qop=auth`.
+    pub fn configure_digest(dir: &Path, port: u16, algorithm: &str) -> Kamailio {
+        let extras = Extras {
+            digest_algorithm: Some(algorithm),
+            qop: true,
+            ..Extras::default()
+        };
+        Kamailio::build(dir, [127, 0, 0, 1].into(), port, None, &extras)
     }
 
     /// As `configure`, forking each call in parallel to every contact of
@@ -77,7 +89,11 @@ impl Kamailio {
         }
     }
 "#;
-        Kamailio::build(dir, [127, 0, 0, 1].into(), port, None, gate)
+        let extras = Extras {
+            reply_gate: gate,
+            ..Extras::default()
+        };
+        Kamailio::build(dir, [127, 0, 0, 1].into(), port, None, &extras)
     }
 
     fn build(
@@ -85,8 +101,15 @@ impl Kamailio {
         ip: std::net::IpAddr,
         port: u16,
         tls: Option<TlsListener<'_>>,
-        reply_gate: &str,
+        extras: &Extras<'_>,
     ) -> Kamailio {
+        let reply_gate = extras.reply_gate;
+        let auth_algorithm = match extras.digest_algorithm {
+            Some(a) => format!("modparam(\"auth\", \"algorithm\", \"{a}\")\n"),
+            None => String::new(),
+        };
+        // auth module flags: 1 = qop=auth in the challenge.
+        let flags = if extras.qop { "1" } else { "0" };
         let home = dir.join(format!("kamailio-{port}"));
         std::fs::create_dir_all(&home).expect("kamailio dir");
         let tls_globals = match &tls {
@@ -140,7 +163,7 @@ modparam("registrar", "received_avp", "$avp(RECEIVED)")
 modparam("registrar", "min_expires", 2)
 modparam("registrar", "default_expires", 60)
 modparam("auth", "nonce_expire", 300)
-modparam("pv", "shvset", "first_answer=i:0")
+{auth_algorithm}modparam("pv", "shvset", "first_answer=i:0")
 modparam("pv", "shvset", "both_answered=i:0")
 
 request_route {{
@@ -164,7 +187,8 @@ request_route {{
     if (is_method("REGISTER")) {{
         $var(user) = $tU;
         $var(pw) = "";
-{passwords}        if (!pv_www_authenticate("$td", "$var(pw)", "0")) {{ www_challenge("$td", "0"); exit; }}
+{passwords}        if (!pv_www_authenticate("$td", "$var(pw)", "0")) {{ www_challenge("$td", "{flags}"); exit; }}
+        xlog("L_INFO", "REGISTER answered with algorithm $(hdr(Authorization){{re.subst,/.*algorithm=([A-Za-z0-9-]+).*/\\1/}}) qop $(hdr(Authorization){{re.subst,/.*qop=([a-z-]+).*/\\1/}})\n");
         consume_credentials();
         if (!save("location")) {{ sl_reply_error(); }}
         exit;
@@ -172,7 +196,7 @@ request_route {{
     if (is_method("INVITE")) {{
         $var(user) = $fU;
         $var(pw) = "";
-{passwords}        if (!pv_proxy_authenticate("$fd", "$var(pw)", "0")) {{ proxy_challenge("$fd", "0"); exit; }}
+{passwords}        if (!pv_proxy_authenticate("$fd", "$var(pw)", "0")) {{ proxy_challenge("$fd", "{flags}"); exit; }}
         consume_credentials();
         record_route();
     }}
@@ -245,6 +269,15 @@ onreply_route {{
             );
         }
     }
+}
+
+/// What some tests add to the configuration.
+#[derive(Default)]
+struct Extras<'a> {
+    /// onreply_route lines run before the usual ones.
+    reply_gate: &'a str,
+    digest_algorithm: Option<&'a str>,
+    qop: bool,
 }
 
 /// An account of `user` at a kamailio on 127.0.0.1:`registrar_port` over UDP.

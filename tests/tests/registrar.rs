@@ -150,6 +150,58 @@ async fn register_and_call_through_kamailio() {
     alice.shutdown().await;
 }
 
+/// kamailio challenging with SHA-256 digests (RFC 8760) and qop=auth:
+/// both phones register and call each other through it (INVITE answered to
+/// a SHA-256 407 too), and the registrar saw SHA-256 answers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sha256_digest_with_qop_at_a_real_registrar() {
+    let dir = tempfile::tempdir().unwrap();
+    let kport = free_port();
+    let kamailio = Kamailio::configure_digest(dir.path(), kport, "SHA-256");
+    let k = kamailio.start();
+    let (alice, mut a_events) = phone("alice", kport, 600).await;
+    let (bob, mut b_events) = phone("bob", kport, 600).await;
+    registered(&mut a_events).await;
+    registered(&mut b_events).await;
+    call_through(&alice, &mut a_events, &bob, &mut b_events).await;
+    let log = k.log();
+    assert!(
+        log.contains("REGISTER answered with algorithm SHA-256 qop auth"),
+        "{log}"
+    );
+    assert!(!log.contains("algorithm MD5"), "{log}");
+}
+
+/// A registrar requiring qop=auth-int (sipp): the failure names it instead
+/// of blaming the password, and is not retried.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_challenge_we_cannot_answer_is_reported_as_such() {
+    let dir = tempfile::tempdir().unwrap();
+    let sport = free_port();
+    let sipp = hookswitch_tests::sipp::uas(
+        dir.path(),
+        sport,
+        hookswitch_tests::sipp::Scenario::File("uas_register_auth_int"),
+        1,
+        &[],
+    );
+    let mut config = test_config(free_port());
+    config.accounts.push(account("alice", sport, 600));
+    let passwords = Passwords::from([("alice".to_string(), "alice-secret".to_string())]);
+    let (_engine, mut events) = start_engine(&config, &passwords).await;
+    let detail = expect_event(&mut events, T, "a failed registration", |e| match e {
+        PhoneEvent::Registration { state, detail, .. } if state.as_str() == "failed" => {
+            Some(detail.clone().unwrap_or_default())
+        }
+        _ => None,
+    })
+    .await;
+    assert!(detail.contains("qop=auth-int"), "{detail}");
+    assert!(!detail.contains("password"), "{detail}");
+    assert!(!detail.contains("retrying"), "{detail}");
+    hookswitch_tests::sipp::succeeds(sipp).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_password_is_reported_not_retried() {
     let dir = tempfile::tempdir().unwrap();

@@ -123,6 +123,9 @@ pub fn classify(registered: bool, status: Option<u16>, detail: String) -> Outcom
     }
     let lower = detail.to_ascii_lowercase();
     let problem = match status {
+        // A challenge we could not answer is the server's matter, not the
+        // password's (the detail names what it asked for).
+        Some(401 | 407) if !lower.contains("password") => Problem::Refused,
         Some(401 | 403 | 407) => Problem::WrongPassword,
         Some(404) => Problem::UnknownUser,
         Some(_) => Problem::Refused,
@@ -150,6 +153,13 @@ mod tests {
         assert_eq!(
             problem(Some(403), "403 Forbidden"),
             Some(Problem::WrongPassword)
+        );
+        assert_eq!(
+            problem(
+                Some(401),
+                "401 Unauthorized (the server requires qop=auth-int, which Hookswitch does not support (only qop=auth))"
+            ),
+            Some(Problem::Refused)
         );
         assert_eq!(
             problem(Some(404), "404 Not Found"),

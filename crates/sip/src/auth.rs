@@ -1,24 +1,30 @@
-//! HTTP digest authentication for SIP (RFC 3261 22, RFC 2617, RFC 8760 SHA-256).
+//! HTTP digest authentication for SIP (RFC 3261 22, RFC 2617, RFC 8760:
+//! MD5, SHA-256 and SHA-512/256, each also as `-sess`). A server may offer
+//! several challenges, most preferred first: we answer the first we can.
 
 use std::fmt;
 
 use md5::Md5;
 use rand::RngExt;
-use sha2::{Digest as _, Sha256};
+use sha2::{Digest as _, Sha256, Sha512_256};
 
 use crate::message::lex::{quote, quoted_string, split_list, trim_ws};
 
+/// Why a challenge cannot be answered. The messages say what the server
+/// asked for, for the user to pass on to whoever runs it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AuthError {
-    #[error("not a Digest challenge")]
-    NotDigest,
-    #[error("challenge without {0}")]
+    #[error("the server asks for {0} authentication, not Digest")]
+    NotDigest(String),
+    #[error("the server's challenge has no {0} (a fault of the server)")]
     Missing(&'static str),
-    #[error("unsupported digest algorithm {0}")]
+    #[error(
+        "the server asks for the digest algorithm {0}, which Hookswitch does not support (MD5, SHA-256, SHA-512-256 and their -sess forms)"
+    )]
     Algorithm(String),
-    #[error("unsupported qop {0}")]
+    #[error("the server requires qop={0}, which Hookswitch does not support (only qop=auth)")]
     Qop(String),
-    #[error("malformed challenge")]
+    #[error("the server's challenge is malformed")]
     Malformed,
 }
 
@@ -26,6 +32,8 @@ pub enum AuthError {
 pub enum Algorithm {
     Md5,
     Sha256,
+    /// SHA-512/256 (FIPS 180-4), named `SHA-512-256` in RFC 8760.
+    Sha512_256,
 }
 
 impl Algorithm {
@@ -33,6 +41,7 @@ impl Algorithm {
         match self {
             Algorithm::Md5 => "MD5",
             Algorithm::Sha256 => "SHA-256",
+            Algorithm::Sha512_256 => "SHA-512-256",
         }
     }
 
@@ -40,8 +49,25 @@ impl Algorithm {
         let bytes: Vec<u8> = match self {
             Algorithm::Md5 => Md5::digest(data.as_bytes()).to_vec(),
             Algorithm::Sha256 => Sha256::digest(data.as_bytes()).to_vec(),
+            Algorithm::Sha512_256 => Sha512_256::digest(data.as_bytes()).to_vec(),
         };
         bytes.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// `SHA-256-sess` -> (Sha256, true).
+    fn parse(name: &str) -> Option<(Algorithm, bool)> {
+        let upper = name.to_ascii_uppercase();
+        let (base, sess) = match upper.strip_suffix("-SESS") {
+            Some(base) => (base, true),
+            None => (upper.as_str(), false),
+        };
+        let alg = match base {
+            "MD5" => Algorithm::Md5,
+            "SHA-256" => Algorithm::Sha256,
+            "SHA-512-256" => Algorithm::Sha512_256,
+            _ => return None,
+        };
+        Some((alg, sess))
     }
 }
 
@@ -52,6 +78,8 @@ pub struct Challenge {
     pub nonce: String,
     pub opaque: Option<String>,
     pub algorithm: Algorithm,
+    /// The `-sess` form: HA1 also covers the nonce and client nonce.
+    pub session: bool,
     /// `qop="auth"` offered (we never do auth-int: bodies change in transit).
     pub qop_auth: bool,
     /// The server says our credentials were fine but the nonce was old.
@@ -59,16 +87,35 @@ pub struct Challenge {
 }
 
 impl Challenge {
+    /// The challenge to answer among a response's WWW-Authenticate (or
+    /// Proxy-Authenticate) values: the first we can (RFC 8760 2.4: the
+    /// server lists them most preferred first). If none can be answered,
+    /// why the first cannot. `None` when there is no challenge at all.
+    pub fn pick<'a>(
+        values: impl IntoIterator<Item = &'a str>,
+    ) -> Option<Result<Challenge, AuthError>> {
+        let mut first_error = None;
+        for value in values {
+            match Challenge::parse(value) {
+                Ok(c) => return Some(Ok(c)),
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        first_error.map(Err)
+    }
+
     pub fn parse(value: &str) -> Result<Challenge, AuthError> {
         let value = trim_ws(value);
-        let (scheme, rest) = value.split_once([' ', '\t']).ok_or(AuthError::Malformed)?;
+        let (scheme, rest) = value.split_once([' ', '\t']).unwrap_or((value, ""));
         if !scheme.eq_ignore_ascii_case("Digest") {
-            return Err(AuthError::NotDigest);
+            return Err(AuthError::NotDigest(scheme.to_string()));
         }
         let mut realm = None;
         let mut nonce = None;
         let mut opaque = None;
-        let mut algorithm = Algorithm::Md5;
+        let mut algorithm = (Algorithm::Md5, false);
         let mut qop = None;
         let mut stale = false;
         for param in split_list(rest) {
@@ -89,11 +136,7 @@ impl Challenge {
                 "stale" => stale = val.eq_ignore_ascii_case("true"),
                 "qop" => qop = Some(val),
                 "algorithm" => {
-                    algorithm = match val.to_ascii_uppercase().as_str() {
-                        "MD5" => Algorithm::Md5,
-                        "SHA-256" => Algorithm::Sha256,
-                        _ => return Err(AuthError::Algorithm(val)),
-                    }
+                    algorithm = Algorithm::parse(&val).ok_or(AuthError::Algorithm(val))?;
                 }
                 _ => {}
             }
@@ -110,11 +153,15 @@ impl Challenge {
                 }
             }
         };
+        let nonce = nonce
+            .filter(|n| !n.is_empty())
+            .ok_or(AuthError::Missing("nonce"))?;
         Ok(Challenge {
             realm: realm.ok_or(AuthError::Missing("realm"))?,
-            nonce: nonce.ok_or(AuthError::Missing("nonce"))?,
+            nonce,
             opaque,
-            algorithm,
+            algorithm: algorithm.0,
+            session: algorithm.1,
             qop_auth,
             stale,
         })
@@ -179,10 +226,14 @@ impl DigestClient {
     ) -> String {
         let c = &self.challenge;
         let alg = c.algorithm;
-        let ha1 = alg.hash(&format!(
+        let mut ha1 = alg.hash(&format!(
             "{}:{}:{}",
             creds.username, c.realm, creds.password
         ));
+        if c.session {
+            // RFC 7616 3.4.2: HA1 = H(H(user:realm:password):nonce:cnonce).
+            ha1 = alg.hash(&format!("{ha1}:{}:{cnonce}", c.nonce));
+        }
         let ha2 = alg.hash(&format!("{method}:{uri}"));
         let mut out = format!(
             "Digest username={}, realm={}, nonce={}, uri={}",
@@ -198,11 +249,16 @@ impl DigestClient {
             out.push_str(&format!(", qop=auth, nc={nc}, cnonce={}", quote(cnonce)));
             r
         } else {
+            if c.session {
+                // The server needs our cnonce to compute a -sess HA1.
+                out.push_str(&format!(", cnonce={}", quote(cnonce)));
+            }
             alg.hash(&format!("{ha1}:{}:{ha2}", c.nonce))
         };
         out.push_str(&format!(
-            ", response=\"{response}\", algorithm={}",
-            alg.name()
+            ", response=\"{response}\", algorithm={}{}",
+            alg.name(),
+            if c.session { "-sess" } else { "" }
         ));
         if let Some(opaque) = &c.opaque {
             out.push_str(&format!(", opaque={}", quote(opaque)));
@@ -283,12 +339,23 @@ mod tests {
             username: "Mufasa".into(),
             password: "Circle of Life".into(),
         };
+        // MD5 and SHA-256 are the RFC's; SHA-512-256 and the -sess forms
+        // were computed with Python's hashlib from RFC 7616 3.4's formulas.
         for (alg, expected) in [
             ("MD5", "8ca523f5e9506fed4657c9700eebdbec"),
             (
                 "SHA-256",
                 "753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1",
             ),
+            (
+                "SHA-512-256",
+                "430d05014cecc49cab6fbe03176d41a1da86cbfe24a16580e22aaad928d960d0",
+            ),
+            (
+                "SHA-256-sess",
+                "2fd51b3a77ad75bad6afad6003e818d767133c46d9e2749e7f5232ae1ea3efd7",
+            ),
+            ("MD5-sess", "e783283f46242139c486a698fec7211d"),
         ] {
             let ch = Challenge::parse(&format!(
                 r#"Digest realm="http-auth@example.org", qop="auth, auth-int", algorithm={alg}, nonce="7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v", opaque="FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS""#
@@ -303,6 +370,27 @@ mod tests {
             assert_eq!(field(&auth, "response"), expected, "{alg}");
             assert!(auth.contains(&format!("algorithm={alg}")));
         }
+    }
+
+    /// RFC 8760 2.4: several challenges, most preferred first; we answer
+    /// the first we can, and say why when we can answer none.
+    #[test]
+    fn the_first_challenge_we_can_answer_is_picked() {
+        let picked = Challenge::pick([
+            r#"Digest realm="r", nonce="1", algorithm=SHA3-512"#,
+            r#"Digest realm="r", nonce="2", algorithm=SHA-512-256, qop="auth""#,
+            r#"Digest realm="r", nonce="3", algorithm=MD5, qop="auth""#,
+        ]);
+        let c = picked.unwrap().unwrap();
+        assert_eq!(
+            (c.algorithm, c.nonce.as_str()),
+            (Algorithm::Sha512_256, "2")
+        );
+        assert_eq!(
+            Challenge::pick([r#"Digest realm="r", qop="auth""#, "Basic realm=\"r\""]),
+            Some(Err(AuthError::Missing("nonce")))
+        );
+        assert_eq!(Challenge::pick([]), None);
     }
 
     #[test]
@@ -343,12 +431,16 @@ mod tests {
     fn rejects_what_it_cannot_answer() {
         assert_eq!(
             Challenge::parse("Basic realm=\"x\""),
-            Err(AuthError::NotDigest)
+            Err(AuthError::NotDigest("Basic".into()))
         );
         assert!(matches!(
-            Challenge::parse(r#"Digest realm="r", nonce="n", algorithm=SHA-512-256"#),
+            Challenge::parse(r#"Digest realm="r", nonce="n", algorithm=SHA3-256"#),
             Err(AuthError::Algorithm(_))
         ));
+        assert_eq!(
+            Challenge::parse(r#"Digest realm="r", nonce="""#),
+            Err(AuthError::Missing("nonce"))
+        );
         assert!(matches!(
             Challenge::parse(r#"Digest realm="r", nonce="n", qop="auth-int""#),
             Err(AuthError::Qop(_))

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use super::build::{new_call_id, new_tag, response_to};
 use super::registration::{push_credentials, push_outbound_route, refresh_after};
 use super::{AccountId, Event, Owner, UserAgent};
-use crate::auth::{Challenge, DigestClient};
+use crate::auth::DigestClient;
 use crate::message::{HeaderName, Method, NameAddr, Request, Response, Uri, parse_uint};
 use crate::transaction::TxKey;
 
@@ -179,13 +179,8 @@ impl UserAgent {
                 sub.refresh_at = Some(now + refresh_after(granted));
             }
             401 | 407 if has_credentials && sub.auth_rounds < 2 => {
-                let header = if resp.status == 407 {
-                    HeaderName::ProxyAuthenticate
-                } else {
-                    HeaderName::WwwAuthenticate
-                };
-                match resp.headers.get(&header).map(Challenge::parse) {
-                    Some(Ok(challenge)) => {
+                match super::calls::pick_challenge(resp) {
+                    Ok(challenge) => {
                         let client = Some(DigestClient::new(challenge));
                         if resp.status == 407 {
                             sub.proxy_digest = client;
@@ -195,7 +190,14 @@ impl UserAgent {
                         sub.auth_rounds += 1;
                         self.send_voicemail_subscribe(account, now);
                     }
-                    _ => sub.refused = true,
+                    Err(why) => {
+                        tracing::info!(
+                            ?account,
+                            "voicemail subscription refused: {}",
+                            why.explain()
+                        );
+                        sub.refused = true;
+                    }
                 }
             }
             // The dialog is gone at the notifier: start a new one.

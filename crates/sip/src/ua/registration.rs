@@ -9,7 +9,7 @@ use super::{
     AccountConfig, AccountId, Destination, Event, Owner, RegistrationState, Target, Transport,
     UserAgent,
 };
-use crate::auth::{Challenge, DigestClient};
+use crate::auth::DigestClient;
 use crate::message::{
     Contact, HeaderName, Method, NameAddr, Request, Response, SipUri, Uri, parse_uint,
 };
@@ -21,12 +21,38 @@ const MAX_BACKOFF: Duration = Duration::from_secs(300);
 const FIRST_BACKOFF: Duration = Duration::from_secs(2);
 
 /// Why a REGISTER did not succeed.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 enum Failure<'a> {
     Refused(&'a Response),
+    /// A 401/407 we could not answer: its challenge, or our credentials.
+    Challenge(&'a Response, ChallengeFailure),
     NoAnswer,
     /// The edge could not deliver it; the edge's words.
     Transport(&'a str),
+}
+
+/// Why a 401/407 was not answered with credentials.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(in crate::ua) enum ChallengeFailure {
+    /// No password for the account.
+    NoCredentials,
+    /// A challenge we cannot answer (no nonce, an algorithm or qop we do
+    /// not have, not Digest): what the server asks for, in words.
+    Unanswerable(crate::auth::AuthError),
+    /// Our answer was refused: a new challenge with the nonce we answered
+    /// (not stale), or too many rounds. The credentials are wrong.
+    Refused,
+}
+
+impl ChallengeFailure {
+    /// The words after "401 Unauthorized" in what the user is told.
+    pub(in crate::ua) fn explain(&self) -> String {
+        match self {
+            ChallengeFailure::NoCredentials => "no password is set for this account".into(),
+            ChallengeFailure::Unanswerable(e) => e.to_string(),
+            ChallengeFailure::Refused => "check user name and password".into(),
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -365,11 +391,9 @@ impl UserAgent {
                 }
             }
             401 | 407 => {
-                if self
-                    .answer_register_challenge(account, &resp, expires_sent, now)
-                    .is_none()
+                if let Err(why) = self.answer_register_challenge(account, &resp, expires_sent, now)
                 {
-                    self.register_failed(account, Failure::Refused(&resp), false, now);
+                    self.register_failed(account, Failure::Challenge(&resp, why), false, now);
                 }
             }
             423 => {
@@ -398,15 +422,12 @@ impl UserAgent {
         resp: &Response,
         expires: u32,
         now: Instant,
-    ) -> Option<()> {
-        self.cfg.accounts[account.0].credentials.as_ref()?;
+    ) -> Result<(), ChallengeFailure> {
+        if self.cfg.accounts[account.0].credentials.is_none() {
+            return Err(ChallengeFailure::NoCredentials);
+        }
         let proxy = resp.status == 407;
-        let header = if proxy {
-            HeaderName::ProxyAuthenticate
-        } else {
-            HeaderName::WwwAuthenticate
-        };
-        let challenge = Challenge::parse(resp.headers.get(&header)?).ok()?;
+        let challenge = super::calls::pick_challenge(resp)?;
         let reg = &mut self.registrations[account.0];
         let slot = if proxy {
             &mut reg.proxy_digest
@@ -419,7 +440,7 @@ impl UserAgent {
             .is_some_and(|d| d.challenge().nonce == challenge.nonce);
         let rounds = reg.auth_rounds;
         if rounds >= 2 || (same_nonce && !challenge.stale && rounds >= 1) {
-            return None;
+            return Err(ChallengeFailure::Refused);
         }
         let slot = if proxy {
             &mut reg.proxy_digest
@@ -429,7 +450,7 @@ impl UserAgent {
         *slot = Some(DigestClient::new(challenge));
         reg.auth_rounds = rounds + 1;
         self.send_register(account, expires, now);
-        Some(())
+        Ok(())
     }
 
     fn register_failed(
@@ -439,14 +460,16 @@ impl UserAgent {
         permanent: bool,
         now: Instant,
     ) {
-        let resp = match failure {
-            Failure::Refused(r) => Some(r),
-            _ => None,
+        let (resp, challenge) = match &failure {
+            Failure::Refused(r) => (Some(*r), None),
+            Failure::Challenge(r, why) => (Some(*r), Some(why.clone())),
+            _ => (None, None),
         };
         let reg = &mut self.registrations[account.0];
         let expires_sent = reg.in_flight.take();
         reg.auth_rounds = 0;
-        let auth_failed = resp.is_some_and(|r| r.status == 401 || r.status == 407);
+        // Trying again cannot help: the same credentials, the same server.
+        let auth_failed = challenge.is_some();
         reg.refresh_at = None;
         if auth_failed {
             // Do not keep answering with a wrong password; start clean next time.
@@ -466,12 +489,10 @@ impl UserAgent {
         };
         reg.state = RegistrationState::Failed {
             status: resp.map(|r| r.status),
-            reason: match resp {
-                Some(r) if auth_failed => {
-                    format!("{} {} (check user name and password)", r.status, r.reason)
-                }
-                Some(r) => format!("{} {}", r.status, r.reason),
-                None => match failure {
+            reason: match (resp, &challenge) {
+                (Some(r), Some(why)) => format!("{} {} ({})", r.status, r.reason, why.explain()),
+                (Some(r), None) => format!("{} {}", r.status, r.reason),
+                (None, _) => match failure {
                     Failure::Transport(error) => error.to_string(),
                     _ => "no answer from the registrar".to_string(),
                 },

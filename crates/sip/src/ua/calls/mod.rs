@@ -502,6 +502,25 @@ fn dialog_target(dialog: &Dialog) -> Option<Target> {
     }
 }
 
+/// The challenge of a 401 (WWW-Authenticate) or 407 (Proxy-Authenticate)
+/// to answer: the first the server lists that we can (RFC 8760 2.4).
+pub(in crate::ua) fn pick_challenge(
+    resp: &Response,
+) -> Result<crate::auth::Challenge, super::registration::ChallengeFailure> {
+    let header = if resp.status == 407 {
+        HeaderName::ProxyAuthenticate
+    } else {
+        HeaderName::WwwAuthenticate
+    };
+    match crate::auth::Challenge::pick(resp.headers.get_all(&header)) {
+        Some(Ok(c)) => Ok(c),
+        Some(Err(e)) => Err(super::registration::ChallengeFailure::Unanswerable(e)),
+        None => Err(super::registration::ChallengeFailure::Unanswerable(
+            crate::auth::AuthError::Missing("challenge"),
+        )),
+    }
+}
+
 fn rejected(resp: &Response) -> EndReason {
     EndReason::Rejected {
         status: resp.status,

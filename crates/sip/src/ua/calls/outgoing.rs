@@ -4,11 +4,14 @@ use std::time::Instant;
 
 use super::forking::TwoXx;
 use super::{Call, CallState, Role, rejected};
-use crate::auth::{Challenge, DigestClient};
+use crate::auth::DigestClient;
 use crate::message::{HeaderName, Method, NameAddr, Request, Response, SipUri, Uri};
 use crate::ua::build::{new_call_id, new_tag};
 use crate::ua::dialog::Dialog;
-use crate::ua::{AccountId, CallId, Event, Owner, Target, Transport, UaError, UserAgent};
+use crate::ua::registration::ChallengeFailure;
+use crate::ua::{
+    AccountId, CallId, EndReason, Event, Owner, Target, Transport, UaError, UserAgent,
+};
 
 impl UserAgent {
     /// Where a call of `account` to `target` would go first, and over which
@@ -219,8 +222,12 @@ impl UserAgent {
             }
             200..=299 => self.on_invite_2xx(id, &resp, now),
             401 | 407 => {
-                if self.retry_invite_with_auth(id, &resp, now).is_none() {
-                    self.end_call(id, rejected(&resp), now);
+                if let Err(why) = self.retry_invite_with_auth(id, &resp, now) {
+                    let reason = EndReason::Rejected {
+                        status: resp.status,
+                        reason: format!("{} ({})", resp.reason, why.explain()),
+                    };
+                    self.end_call(id, reason, now);
                 }
             }
             _ => {
@@ -283,37 +290,39 @@ impl UserAgent {
         id: CallId,
         resp: &Response,
         now: Instant,
-    ) -> Option<()> {
-        let call = self.calls.get_mut(&id)?;
+    ) -> Result<(), ChallengeFailure> {
+        let Some(call) = self.calls.get_mut(&id) else {
+            return Ok(());
+        };
         let creds = call
             .account
             .and_then(|a| self.cfg.accounts.get(a.0))
-            .and_then(|a| a.credentials.clone())?;
-        let (challenge_header, auth_header) = if resp.status == 407 {
-            (
-                HeaderName::ProxyAuthenticate,
-                HeaderName::ProxyAuthorization,
-            )
+            .and_then(|a| a.credentials.clone())
+            .ok_or(ChallengeFailure::NoCredentials)?;
+        let auth_header = if resp.status == 407 {
+            HeaderName::ProxyAuthorization
         } else {
-            (HeaderName::WwwAuthenticate, HeaderName::Authorization)
+            HeaderName::Authorization
         };
-        let challenge = Challenge::parse(resp.headers.get(&challenge_header)?).ok()?;
+        let challenge = super::pick_challenge(resp)?;
         // A second challenge with a nonce we already answered (not stale): wrong password.
         let repeated = call
             .digest
             .as_ref()
             .is_some_and(|d| d.challenge().nonce == challenge.nonce);
         if call.auth_attempts >= 3 || (repeated && !challenge.stale) {
-            return None;
+            return Err(ChallengeFailure::Refused);
         }
+        let Some(invite) = call.invite.clone() else {
+            return Ok(());
+        };
         call.auth_attempts += 1;
         let mut client = DigestClient::new(challenge);
-        let invite = call.invite.clone()?;
         let value = client.authorize(&creds, "INVITE", &invite.uri.to_string(), &mut self.rng);
         call.digest = Some(client);
         call.auth_header = Some(auth_header.clone());
         self.send_invite(id, invite.body, Some((auth_header, value)), now);
-        Some(())
+        Ok(())
     }
 
     /// Sends the INVITE again as it was (after a 422), with fresh
