@@ -12,7 +12,8 @@ use tokio::sync::broadcast;
 
 use crate::cli::{AudioArgs, CallArgs, Cli, ListenArgs};
 use crate::daemon::{
-    finish, load_config, passwords, print_event, start_engine, start_engine_with, stop_signal,
+    ControlServer, finish, load_config, passwords, print_event, start_engine, start_engine_with,
+    stop_signal,
 };
 use crate::exit;
 
@@ -127,7 +128,9 @@ pub async fn call(cli: &Cli, args: &CallArgs) -> anyhow::Result<u8> {
     let mut config = load_config(cli)?;
     leave_devices_to_a_running_phone(cli, &mut config);
     let passwords = passwords(&config, args.account.as_deref())?;
+    let control = ControlServer::bind_if_asked(cli).await?;
     let (engine, mut events) = start_engine(cli, &config, &passwords).await?;
+    let _control = ControlServer::serve(cli, &engine, control);
     let placed = engine
         .act(Action::Call {
             target: args.target.clone(),
@@ -138,9 +141,6 @@ pub async fn call(cli: &Cli, args: &CallArgs) -> anyhow::Result<u8> {
     let Reply::Call(call) = placed else {
         anyhow::bail!("the phone placed no call: {placed:?}");
     };
-    if !cli.json {
-        println!("call {call}: calling {}", args.target);
-    }
     let established = follow_call(
         cli,
         &engine,
@@ -180,7 +180,9 @@ pub async fn listen(cli: &Cli, args: &ListenArgs) -> anyhow::Result<u8> {
         answer_audio: Some(audio_spec(&args.audio)),
         ..StartOptions::default()
     };
+    let control = ControlServer::bind_if_asked(cli).await?;
     let (engine, mut events) = start_engine_with(cli, &config, &passwords, options).await?;
+    let _control = ControlServer::serve(cli, &engine, control);
     let mut ended = 0u32;
     let mut last_established = false;
     // Calls up, and when each is to be hung up (--duration, the end of --play).

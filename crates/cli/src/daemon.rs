@@ -58,7 +58,7 @@ pub async fn start_engine_with(
 ) -> anyhow::Result<(Engine, broadcast::Receiver<PhoneEvent>)> {
     let (engine, events) = Engine::start_with(config, passwords, options).await?;
     if !cli.json {
-        println!("listening on {} (udp, tcp)", engine.local_addr());
+        say!("listening on {} (udp, tcp)", engine.local_addr());
     }
     Ok((engine, events))
 }
@@ -67,7 +67,7 @@ pub async fn start_engine_with(
 pub fn print_event(cli: &Cli, e: &PhoneEvent) {
     if cli.json {
         if let Ok(line) = serde_json::to_string(e) {
-            println!("{line}");
+            say!("{line}");
         }
         return;
     }
@@ -245,7 +245,7 @@ pub fn print_event(cli: &Cli, e: &PhoneEvent) {
             s
         }
     };
-    println!("{line}");
+    say!("{line}");
 }
 
 /// Waits for Ctrl-C or SIGTERM.
@@ -260,6 +260,51 @@ pub async fn stop_signal() {
     tokio::select! {
         _ = tokio::signal::ctrl_c() => {}
         _ = term.recv() => {}
+    }
+}
+
+/// The control socket `call` and `listen` serve when given `--control
+/// PATH`, so a script can hang up, hold or send DTMF to the call they run
+/// (`hookswitch --control PATH hangup`). Removed when dropped.
+pub struct ControlServer {
+    path: std::path::PathBuf,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl ControlServer {
+    /// Takes the socket `--control` names, if it names one; refused (an
+    /// error, before anything else happens) when a running instance holds it.
+    pub async fn bind_if_asked(
+        cli: &Cli,
+    ) -> anyhow::Result<Option<(std::path::PathBuf, tokio::net::UnixListener)>> {
+        let Some(path) = cli.control.clone() else {
+            return Ok(None);
+        };
+        let listener = control::bind(&path)
+            .await
+            .with_context(|| format!("--control {}", path.display()))?;
+        Ok(Some((path, listener)))
+    }
+
+    pub fn serve(
+        cli: &Cli,
+        engine: &Engine,
+        bound: Option<(std::path::PathBuf, tokio::net::UnixListener)>,
+    ) -> Option<ControlServer> {
+        let (path, listener) = bound?;
+        if !cli.json {
+            say!("control socket {}", path.display());
+        }
+        let engine = engine.clone();
+        let task = tokio::spawn(control::serve_on(engine, listener));
+        Some(ControlServer { path, task })
+    }
+}
+
+impl Drop for ControlServer {
+    fn drop(&mut self) {
+        self.task.abort();
+        let _ = std::fs::remove_file(&self.path);
     }
 }
 
@@ -288,9 +333,9 @@ pub async fn run(cli: &Cli) -> anyhow::Result<u8> {
     let server_path = socket.clone();
     let mut server = tokio::spawn(async move { control::serve(server_engine, &server_path).await });
     if !cli.json {
-        println!("control socket {}", socket.display());
+        say!("control socket {}", socket.display());
         if config.accounts.is_empty() {
-            println!("no accounts configured: peer-to-peer calls only (see README: Configuration)");
+            say!("no accounts configured: peer-to-peer calls only (see README: Configuration)");
         }
     }
     let mut code = exit::OK;
@@ -379,16 +424,16 @@ pub async fn control(cli: &Cli, action: Action) -> anyhow::Result<u8> {
         }
     };
     if cli.json {
-        println!("{}", serde_json::to_string(&reply)?);
+        say!("{}", serde_json::to_string(&reply)?);
     } else {
         match &reply.result {
             None | Some(Reply::Done) => {}
-            Some(Reply::Call(call)) => println!("call {call}"),
-            Some(Reply::Answered(call)) => println!("answered call {call}"),
-            Some(Reply::HungUp) => println!("hung up"),
-            Some(Reply::Stats(stats)) => println!("{}", serde_json::to_string_pretty(stats)?),
+            Some(Reply::Call(call)) => say!("call {call}"),
+            Some(Reply::Answered(call)) => say!("answered call {call}"),
+            Some(Reply::HungUp) => say!("hung up"),
+            Some(Reply::Stats(stats)) => say!("{}", serde_json::to_string_pretty(stats)?),
             Some(Reply::State(state)) => {
-                println!("{}", serde_json::to_string_pretty(&state.calls)?)
+                say!("{}", serde_json::to_string_pretty(&state.calls)?)
             }
         }
     }
@@ -403,7 +448,7 @@ pub async fn control(cli: &Cli, action: Action) -> anyhow::Result<u8> {
 pub fn check_config(cli: &Cli) -> anyhow::Result<u8> {
     let path = cli.config_path();
     let config = load_config(cli)?;
-    println!(
+    say!(
         "{}: ok ({} account(s))",
         path.display(),
         config.accounts.len()
@@ -411,9 +456,9 @@ pub fn check_config(cli: &Cli) -> anyhow::Result<u8> {
     let mut code = exit::OK;
     for a in &config.accounts {
         match config::password(&a.name) {
-            Ok(_) => println!("account {}: password found", a.name),
+            Ok(_) => say!("account {}: password found", a.name),
             Err(e) => {
-                println!("account {}: {e}", a.name);
+                say!("account {}: {e}", a.name);
                 code = exit::ERROR;
             }
         }
@@ -443,6 +488,6 @@ pub fn set_password(cli: &Cli, account: &str) -> anyhow::Result<u8> {
             config::password_env_var(account)
         )
     })?;
-    println!("password for {account} stored in the OS keyring");
+    say!("password for {account} stored in the OS keyring");
     Ok(exit::OK)
 }

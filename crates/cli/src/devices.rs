@@ -47,7 +47,7 @@ fn behaviour(b: Behaviour) -> &'static str {
 
 pub fn print_capabilities(caps: &Capabilities) {
     for i in &caps.inputs {
-        println!(
+        say!(
             "  button  {:<22} {}; report {} bit {}",
             i.name,
             behaviour(i.behaviour),
@@ -61,7 +61,7 @@ pub fn print_capabilities(caps: &Capabilities) {
             .iter()
             .filter_map(|u| hookswitch_hid::input::key_of(*u))
             .collect();
-        println!(
+        say!(
             "  keypad  {keys}; report {} bits {}-{}",
             k.report_id,
             k.bit_offset,
@@ -69,9 +69,11 @@ pub fn print_capabilities(caps: &Capabilities) {
         );
     }
     for o in &caps.outputs {
-        println!(
+        say!(
             "  output  {:<22} report {} bit {}",
-            o.name, o.report_id, o.bit_offset
+            o.name,
+            o.report_id,
+            o.bit_offset
         );
     }
     if !caps.outputs.is_empty() {
@@ -80,7 +82,7 @@ pub fn print_capabilities(caps: &Capabilities) {
         } else {
             "LEDs share a report"
         };
-        println!("  ({layout})");
+        say!("  ({layout})");
     }
 }
 
@@ -89,7 +91,7 @@ fn print_device(info: &DeviceInfo) {
         .interface
         .map(|i| format!(" interface {i}"))
         .unwrap_or_default();
-    println!(
+    say!(
         "{} {}{iface}: {}; profile: {}",
         info.path,
         info.display_name(),
@@ -99,13 +101,13 @@ fn print_device(info: &DeviceInfo) {
             .unwrap_or("none (the descriptor says it all)")
     );
     if info.capabilities.inputs.is_empty() && info.capabilities.outputs.is_empty() {
-        println!("  {}", info.summary);
+        say!("  {}", info.summary);
     } else {
         print_capabilities(&info.capabilities);
     }
     let others = arbitration::holders(&info.path);
     if !others.is_empty() {
-        println!(
+        say!(
             "  also open in{}; both see its buttons",
             arbitration::describe(&others)
         );
@@ -133,7 +135,7 @@ pub fn simulate(cli: &Cli, path: &Path) -> anyhow::Result<u8> {
             "profile": profile,
             "capabilities": caps,
         });
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        say!("{}", serde_json::to_string_pretty(&out)?);
         return Ok(exit::OK);
     }
     let who = ids
@@ -144,7 +146,7 @@ pub fn simulate(cli: &Cli, path: &Path) -> anyhow::Result<u8> {
     } else {
         "not a call-control device (no Telephony collection)"
     };
-    println!("{}{who}: {kind}; profile: {profile}", path.display());
+    say!("{}{who}: {kind}; profile: {profile}", path.display());
     print_capabilities(&caps);
     Ok(exit::OK)
 }
@@ -186,17 +188,17 @@ pub fn list(cli: &Cli, options: &DeviceOptions) -> anyhow::Result<u8> {
                 .collect::<Vec<_>>(),
             "claimed_by_other_applications": claimed,
         });
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        say!("{}", serde_json::to_string_pretty(&out)?);
         return Ok(exit::OK);
     }
     for d in &devices {
         print_device(d);
     }
     for (path, reason) in &unusable {
-        println!("{path}: cannot be used: {reason}");
+        say!("{path}: cannot be used: {reason}");
     }
     for c in &claimed {
-        println!(
+        say!(
             "usb {} {} ({:04x}:{:04x}): taken from the kernel by another application{}; \
              Hookswitch leaves it alone",
             c.interface,
@@ -207,7 +209,7 @@ pub fn list(cli: &Cli, options: &DeviceOptions) -> anyhow::Result<u8> {
         );
     }
     if devices.is_empty() && unusable.is_empty() && claimed.is_empty() {
-        println!(
+        say!(
             "No telephony device found. If a headset is plugged in: `ls -l /dev/hidraw*` \
              shows whether you may open it, and `cargo xtask setup --udev` installs the rule \
              that lets you (then unplug and replug it). USB phones without a HID Telephony \
@@ -221,11 +223,11 @@ pub fn list(cli: &Cli, options: &DeviceOptions) -> anyhow::Result<u8> {
 pub fn audio(cli: &Cli) -> anyhow::Result<u8> {
     let devices = hookswitch_devices::sound::list()?;
     if cli.json {
-        println!("{}", serde_json::to_string_pretty(&devices)?);
+        say!("{}", serde_json::to_string_pretty(&devices)?);
         return Ok(exit::OK);
     }
     if devices.is_empty() {
-        println!("No sound devices.");
+        say!("No sound devices.");
     }
     for d in &devices {
         let mut what = Vec::new();
@@ -243,7 +245,7 @@ pub fn audio(cli: &Cli) -> anyhow::Result<u8> {
                 "output"
             });
         }
-        println!("{:<12} {} ({})", d.name, what.join(", "), d.description);
+        say!("{:<12} {} ({})", d.name, what.join(", "), d.description);
     }
     Ok(exit::OK)
 }

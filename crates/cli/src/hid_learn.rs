@@ -151,10 +151,10 @@ pub fn run(cli: &Cli, args: &LearnArgs) -> anyhow::Result<u8> {
     let mut draft = Draft::new(&name, vendor_id, product_id);
     let mut stdin = std::io::stdin().lock().lines();
 
-    println!("Learning {name} ({vendor_id:04x}:{product_id:04x}).");
+    say!("Learning {name} ({vendor_id:04x}:{product_id:04x}).");
     match &source {
         Source::Device(rx) => {
-            println!("Hands off the device for a second...");
+            say!("Hands off the device for a second...");
             let until = Instant::now() + Duration::from_secs(1);
             while let Some(left) = until.checked_duration_since(Instant::now()) {
                 if let Ok(r) = rx.recv_timeout(left) {
@@ -163,7 +163,7 @@ pub fn run(cli: &Cli, args: &LearnArgs) -> anyhow::Result<u8> {
             }
         }
         Source::Typed => {
-            println!("Reports at rest (hex, one per line; a blank line ends):");
+            say!("Reports at rest (hex, one per line; a blank line ends):");
             if let Some(reports) = gesture_reports(&source, &mut stdin)? {
                 for r in reports {
                     learner.observe_idle(&r);
@@ -174,24 +174,24 @@ pub fn run(cli: &Cli, args: &LearnArgs) -> anyhow::Result<u8> {
     let total = Gesture::ALL.len();
     for (n, gesture) in Gesture::ALL.into_iter().enumerate() {
         match source {
-            Source::Device(_) => println!(
+            Source::Device(_) => say!(
                 "[{}/{total}] {}, then press Enter (s and Enter: the device has no such button).",
                 n + 1,
                 gesture.prompt()
             ),
-            Source::Typed => println!("[{}/{total}] {}:", n + 1, gesture.prompt()),
+            Source::Typed => say!("[{}/{total}] {}:", n + 1, gesture.prompt()),
         }
         let Some(reports) = gesture_reports(&source, &mut stdin)? else {
-            println!("  skipped");
+            say!("  skipped");
             draft.learn(gesture, &[]);
             continue;
         };
         let changes = learner.changes(&reports);
         if changes.is_empty() {
-            println!("  nothing moved");
+            say!("  nothing moved");
         }
         for c in &changes {
-            println!("  {}", describe(gesture, c));
+            say!("  {}", describe(gesture, c));
         }
         draft.learn(gesture, &changes);
         for r in &reports {
@@ -204,7 +204,7 @@ pub fn run(cli: &Cli, args: &LearnArgs) -> anyhow::Result<u8> {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
     std::fs::write(&output, &toml).with_context(|| format!("writing {}", output.display()))?;
-    println!(
+    say!(
         "Wrote {}; Hookswitch uses it from now on (check with `hookswitch devices`).",
         output.display()
     );

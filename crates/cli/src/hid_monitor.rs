@@ -103,7 +103,7 @@ pub fn run(cli: &Cli, args: &MonitorArgs) -> anyhow::Result<u8> {
         let _ = lines_tx.send(Line::End);
     });
     if !cli.json {
-        println!("watching telephony devices; {HELP}");
+        say!("watching telephony devices; {HELP}");
     }
     let filter = args.device.as_deref();
     let mut state = DeviceState::default();
@@ -132,8 +132,8 @@ pub fn run(cli: &Cli, args: &MonitorArgs) -> anyhow::Result<u8> {
         match words.as_slice() {
             [] => {}
             ["quit" | "exit"] => break,
-            ["help"] => println!("{HELP}"),
-            ["state"] => println!("state: {}", describe(&state)),
+            ["help"] => say!("{HELP}"),
+            ["state"] => say!("state: {}", describe(&state)),
             ["caller", number @ ..] => {
                 let number = number.join(" ");
                 manager.show_caller((!number.is_empty()).then_some(number.as_str()));
@@ -152,7 +152,7 @@ pub fn run(cli: &Cli, args: &MonitorArgs) -> anyhow::Result<u8> {
                 Ok(()) => {
                     manager.show(state);
                     if !cli.json {
-                        println!("state: {}", describe(&state));
+                        say!("state: {}", describe(&state));
                     }
                 }
                 Err(e) => eprintln!("{e}"),
@@ -195,13 +195,13 @@ fn print_event(
         }
     };
     if cli.json {
-        println!("{}", serde_json::to_string(e)?);
+        say!("{}", serde_json::to_string(e)?);
         return Ok(());
     }
     let t = started.elapsed().as_secs_f64();
     match e {
         DeviceEvent::Added(info) => {
-            println!(
+            say!(
                 "{t:8.3} {id} plugged in: {} at {}; profile: {}",
                 info.display_name(),
                 info.path,
@@ -209,15 +209,15 @@ fn print_event(
             );
             print_capabilities(&info.capabilities);
         }
-        DeviceEvent::Removed(_) => println!("{t:8.3} {id} unplugged"),
-        DeviceEvent::Input { input, .. } => println!("{t:8.3} {id} {input:?}"),
+        DeviceEvent::Removed(_) => say!("{t:8.3} {id} unplugged"),
+        DeviceEvent::Input { input, .. } => say!("{t:8.3} {id} {input:?}"),
         DeviceEvent::Shown { report, .. } => {
-            println!("{t:8.3} {id} wrote {}", hookswitch_hid::hex_line(report))
+            say!("{t:8.3} {id} wrote {}", hookswitch_hid::hex_line(report))
         }
         DeviceEvent::Unusable { path, reason, .. } => {
-            println!("{t:8.3} {path}: cannot be used: {reason}")
+            say!("{t:8.3} {path}: cannot be used: {reason}")
         }
-        DeviceEvent::UnusableGone { path } => println!("{t:8.3} {path}: unplugged"),
+        DeviceEvent::UnusableGone { path } => say!("{t:8.3} {path}: unplugged"),
     }
     Ok(())
 }

@@ -1,5 +1,7 @@
 //! `hookswitch`: the softphone without a window. See README.md for every command.
 
+#[macro_use]
+mod output;
 mod calls;
 mod cli;
 mod daemon;
@@ -90,7 +92,7 @@ fn main() -> ExitCode {
             Command::Config {
                 command: ConfigCommand::Path,
             } => {
-                println!("{}", cli.config_path().display());
+                say!("{}", cli.config_path().display());
                 Ok(exit::OK)
             }
             Command::Config {

@@ -555,3 +555,94 @@ fn devices_lists_what_is_plugged_in_or_explains_how_to_get_access() {
         assert!(t.contains("cargo xtask setup --udev"), "{t}");
     }
 }
+
+/// `listen --control PATH` serves the control socket there while it runs:
+/// a script lists and hangs up its call. The caller says "calling" once.
+#[test]
+fn listen_serves_its_control_socket_when_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let control = dir.path().join("listen.sock");
+    let mut listen = hookswitch(dir.path());
+    listen
+        .args(["--bind", &format!("127.0.0.1:{port}"), "--control"])
+        .arg(&control)
+        .args(["listen", "--auto-answer", "--count", "1"]);
+    let mut listener = Process::spawn("listen", listen, dir.path());
+    listener.wait_for_log("control socket", Duration::from_secs(10));
+    let mut caller = hookswitch(dir.path());
+    caller.args([
+        "--bind",
+        &format!("127.0.0.1:{}", free_port()),
+        "call",
+        &format!("sip:bob@127.0.0.1:{port}"),
+    ]);
+    let mut caller = Process::spawn("caller", caller, dir.path());
+    listener.wait_for_log("call 1: established", Duration::from_secs(10));
+    let ask = |args: &[&str]| {
+        run(hookswitch(dir.path())
+            .arg("--control")
+            .arg(&control)
+            .args(args))
+    };
+    let listed = ask(&["calls"]);
+    assert!(
+        text(&listed).contains("\"outgoing\": false"),
+        "{}",
+        text(&listed)
+    );
+    assert_eq!(ask(&["hangup"]).status.code(), Some(0));
+    assert!(listener.wait(Duration::from_secs(10)).success());
+    assert_eq!(caller.wait(Duration::from_secs(10)).code(), Some(0));
+    let said = caller.log();
+    assert_eq!(said.matches(": calling ").count(), 1, "{said}");
+    assert!(!control.exists(), "the socket is removed when listen ends");
+}
+
+/// A second `listen --control` on a socket a running instance holds is
+/// refused before it takes any call.
+#[test]
+fn a_control_socket_in_use_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let control = dir.path().join("taken.sock");
+    let first_port = free_port();
+    let mut first = hookswitch(dir.path());
+    first
+        .args(["--bind", &format!("127.0.0.1:{first_port}"), "--control"])
+        .arg(&control)
+        .arg("listen");
+    let _first = Process::spawn("first", first, dir.path());
+    _first.wait_for_log("control socket", Duration::from_secs(10));
+    let out = run(hookswitch(dir.path())
+        .args(["--bind", &format!("127.0.0.1:{}", free_port()), "--control"])
+        .arg(&control)
+        .arg("listen"));
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("in use"), "{}", text(&out));
+}
+
+/// Output into a pipe nobody reads any more is dropped, not a panic
+/// (`hookswitch audio-devices | head -0`).
+#[test]
+fn a_closed_pipe_is_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [
+        &["audio-devices"][..],
+        &["devices"],
+        &["config", "path"],
+        &["--help"],
+        &["--version"],
+    ] {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let out = hookswitch(dir.path())
+            .args(args)
+            .stdout(writer)
+            .stderr(std::process::Stdio::piped())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert_ne!(out.status.code(), Some(101), "{args:?}: {stderr}");
+    }
+}

@@ -52,6 +52,13 @@ pub fn default_socket_path() -> PathBuf {
 
 /// Serves the control socket until the task is dropped.
 pub async fn serve(engine: Engine, path: &Path) -> std::io::Result<()> {
+    let listener = bind(path).await?;
+    serve_on(engine, listener).await
+}
+
+/// Takes the socket at `path` (0600), replacing one a crashed instance left;
+/// refused when a running instance answers there.
+pub async fn bind(path: &Path) -> std::io::Result<UnixListener> {
     if path.exists() {
         // A socket left by a crashed instance; a live one would answer.
         if UnixStream::connect(path).await.is_ok() {
@@ -67,6 +74,11 @@ pub async fn serve(engine: Engine, path: &Path) -> std::io::Result<()> {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
     }
+    Ok(listener)
+}
+
+/// Answers requests on a socket from [`bind`] until an accept fails.
+pub async fn serve_on(engine: Engine, listener: UnixListener) -> std::io::Result<()> {
     loop {
         let (stream, _) = listener.accept().await?;
         let engine = engine.clone();
