@@ -14,6 +14,7 @@ fuzz_target!(|data: &[u8]| {
         codec: CodecKind::PCMU,
         payload_type: 0,
         telephone_event: Some(101),
+        telephone_event_clock: 8000,
         comfort_noise: Some(13),
         rtcp_xr: true,
         rtcp_mux: true,

@@ -644,3 +644,19 @@ async fn a_422_is_retried_with_the_min_se_it_asks_for() {
     assert_eq!(reason, "local");
     sipp::succeeds(sipp).await;
 }
+
+/// Opus with telephone-event at 48 kHz and 8 kHz offered, and rtcp-xr at
+/// session level: our answer keeps telephone-event/48000 only and asks
+/// for VoIP metrics (sipp checks the SDP).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn telephone_event_is_answered_at_the_codecs_clock() {
+    let SippCall {
+        _dir,
+        sipp,
+        engine: _engine,
+        mut events,
+        ..
+    } = answer_sipp("uac_opus_telephone_event", &[]).await;
+    expect_event(&mut events, T, "ended", ended).await;
+    sipp::succeeds(sipp).await;
+}

@@ -304,7 +304,12 @@ impl MediaSession {
             self.marker_next = true;
             return packets;
         }
-        match (self.negotiated.telephone_event, self.dtmf_out.step(ticks)) {
+        // Event durations count in telephone-event's own clock.
+        let event_ticks = self.negotiated.telephone_event_clock / 50;
+        match (
+            self.negotiated.telephone_event,
+            self.dtmf_out.step(event_ticks),
+        ) {
             (Some(pt), DtmfStep::Event { start, payloads }) => {
                 if start {
                     self.dtmf_event_timestamp = self.timestamp;
@@ -623,6 +628,7 @@ mod tests {
             codec: CodecKind::PCMU,
             payload_type: 0,
             telephone_event: te.then_some(101),
+            telephone_event_clock: 8000,
             comfort_noise: None,
             rtcp_xr: false,
             rtcp_mux: false,

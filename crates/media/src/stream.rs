@@ -225,6 +225,7 @@ mod tests {
             codec: CodecKind::PCMU,
             payload_type: 0,
             telephone_event: te.then_some(101),
+            telephone_event_clock: 8000,
             comfort_noise: None,
             rtcp_xr: false,
             rtcp_mux: mux,

@@ -89,6 +89,7 @@ fn a_media_session_without_telephone_events_hears_keys_in_the_audio() {
         codec: CodecKind::G722,
         payload_type: 9,
         telephone_event: te,
+        telephone_event_clock: 8000,
         comfort_noise: None,
         rtcp_xr: false,
         rtcp_mux: false,

@@ -67,7 +67,16 @@ fn offers_use_a_dynamic_payload_type_with_rfc_7587_rtpmap_and_fmtp() {
     ]));
     let text = String::from_utf8(offer.to_bytes()).unwrap();
     assert!(
-        text.contains("m=audio 4000 RTP/AVP 111 9 0 13 101\r\n"),
+        text.contains("m=audio 4000 RTP/AVP 111 9 0 13 100 101\r\n"),
+        "{text}"
+    );
+    // RFC 4733 2.1: telephone-event at each codec clock on offer.
+    assert!(
+        text.contains("a=rtpmap:100 telephone-event/48000\r\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("a=rtpmap:101 telephone-event/8000\r\n"),
         "{text}"
     );
     assert!(text.contains("a=rtpmap:111 opus/48000/2\r\n"), "{text}");
@@ -110,6 +119,7 @@ fn opus_link(fec: bool) -> Negotiated {
         codec: CodecKind::OPUS,
         payload_type: 111,
         telephone_event: None,
+        telephone_event_clock: 8000,
         comfort_noise: None,
         rtcp_xr: false,
         rtcp_mux: false,
@@ -191,5 +201,55 @@ fn a_lost_packet_is_rebuilt_from_the_next_ones_fec() {
     assert!(
         with_fec < without,
         "FEC {with_fec:.0} vs concealment {without:.0}"
+    );
+}
+
+/// RFC 4733 2.1: telephone-event goes at the clock of the codec chosen;
+/// a peer with telephone-event/8000 only (common next to Opus) still gets
+/// events, counted in 8 kHz.
+#[test]
+fn telephone_event_follows_the_codec_clock() {
+    let sdp = |te: &str| {
+        SessionDescription::parse(
+            format!(
+                "v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\n\
+                 m=audio 5000 RTP/AVP 96 0 98 101\r\na=rtpmap:96 opus/48000/2\r\n{te}"
+            )
+            .as_bytes(),
+        )
+        .unwrap()
+    };
+    let ours = local(vec![CodecKind::OPUS, CodecKind::PCMU]);
+    let both = sdp("a=rtpmap:98 telephone-event/48000\r\na=rtpmap:101 telephone-event/8000\r\n");
+    let (answer, n) = create_answer(&both, &ours).unwrap();
+    assert_eq!(
+        (n.telephone_event, n.telephone_event_clock),
+        (Some(98), 48000)
+    );
+    let text = String::from_utf8(answer.to_bytes()).unwrap();
+    assert!(
+        text.contains("a=rtpmap:98 telephone-event/48000\r\n"),
+        "{text}"
+    );
+    assert!(!text.contains("telephone-event/8000"), "{text}");
+
+    let only_8k = sdp("a=rtpmap:101 telephone-event/8000\r\n");
+    let (_, n) = create_answer(&only_8k, &ours).unwrap();
+    assert_eq!(
+        (n.telephone_event, n.telephone_event_clock),
+        (Some(101), 8000)
+    );
+
+    // Our offer, their answer with Opus and telephone-event/48000.
+    let offer = create_offer(&ours);
+    let answer = SessionDescription::parse(
+        b"v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\n\
+          m=audio 5000 RTP/AVP 111 100\r\na=rtpmap:111 opus/48000/2\r\na=rtpmap:100 telephone-event/48000\r\n",
+    )
+    .unwrap();
+    let n = hookswitch_media::sdp::apply_answer(&offer, &answer).unwrap();
+    assert_eq!(
+        (n.telephone_event, n.telephone_event_clock),
+        (Some(100), 48000)
     );
 }

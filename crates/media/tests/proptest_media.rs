@@ -18,6 +18,7 @@ fn negotiated() -> Negotiated {
         codec: CodecKind::PCMU,
         payload_type: 0,
         telephone_event: Some(101),
+        telephone_event_clock: 8000,
         comfort_noise: Some(13),
         rtcp_xr: true,
         rtcp_mux: false,

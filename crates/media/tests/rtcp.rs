@@ -172,6 +172,7 @@ fn link() -> Negotiated {
         codec: CodecKind::PCMU,
         payload_type: 0,
         telephone_event: None,
+        telephone_event_clock: 8000,
         comfort_noise: None,
         rtcp_xr: true,
         rtcp_mux: false,

@@ -17,6 +17,7 @@ fn link() -> Negotiated {
         codec: CodecKind::PCMU,
         payload_type: 0,
         telephone_event: None,
+        telephone_event_clock: 8000,
         comfort_noise: Some(13),
         rtcp_xr: false,
         rtcp_mux: false,

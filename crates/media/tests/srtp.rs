@@ -15,6 +15,7 @@ fn link(srtp: Option<SrtpKeys>, rtcp_mux: bool) -> Negotiated {
         codec: CodecKind::PCMU,
         payload_type: 0,
         telephone_event: Some(101),
+        telephone_event_clock: 8000,
         comfort_noise: None,
         rtcp_xr: false,
         rtcp_mux,

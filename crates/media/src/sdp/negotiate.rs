@@ -67,7 +67,7 @@ fn audio_media(
     local: &LocalMedia,
     codecs: &[(u8, CodecKind)],
     cn: Option<u8>,
-    te: Option<u8>,
+    te: &[(u8, u32)],
     (rtcp_xr, rtcp_mux): (bool, bool),
     direction: Direction,
     (proto, crypto): (String, Vec<Attribute>),
@@ -85,11 +85,11 @@ fn audio_media(
         formats.push(pt.to_string());
         attributes.push(Attribute::new("rtpmap", Some(&format!("{pt} CN/8000"))));
     }
-    if let Some(pt) = te {
+    for (pt, clock) in te {
         formats.push(pt.to_string());
         attributes.push(Attribute::new(
             "rtpmap",
-            Some(&format!("{pt} telephone-event/8000")),
+            Some(&format!("{pt} telephone-event/{clock}")),
         ));
         attributes.push(Attribute::new("fmtp", Some(&format!("{pt} 0-16"))));
     }
@@ -126,7 +126,11 @@ pub fn create_offer(local: &LocalMedia) -> SessionDescription {
                 .map(|pt| (pt, *c))
         })
         .collect();
-    let te = local.telephone_event.then_some(TELEPHONE_EVENT_PT);
+    let te = if local.telephone_event {
+        telephone_events(&codecs)
+    } else {
+        Vec::new()
+    };
     // CN's clock is 8000: it goes with G.711 and G.722 (Opus has its own DTX).
     let cn = (local.comfort_noise && codecs.iter().any(|(_, c)| c.clock_rate() == 8000))
         .then_some(COMFORT_NOISE_PT);
@@ -136,7 +140,7 @@ pub fn create_offer(local: &LocalMedia) -> SessionDescription {
             local,
             &codecs,
             cn,
-            te,
+            &te,
             (local.rtcp_xr, local.rtcp_mux),
             local.direction,
             sdes::offer(local),
@@ -155,17 +159,55 @@ fn codec_of(m: &MediaDescription, pt: &str) -> Option<CodecKind> {
     }
 }
 
-fn telephone_event_of(m: &MediaDescription) -> Option<u8> {
-    m.formats.iter().find_map(|pt| {
-        let (name, clock) = m.rtpmap(pt)?;
-        (name.eq_ignore_ascii_case("telephone-event") && clock == 8000).then(|| pt.parse().ok())?
-    })
+/// Our telephone-event payloads (RFC 4733 2.1: at the clock of the codec
+/// it goes with): one per clock rate among `codecs`, 8000 at 101 as most
+/// peers expect, the others from 100 down and 102 up.
+fn telephone_events(codecs: &[(u8, CodecKind)]) -> Vec<(u8, u32)> {
+    let mut clocks: Vec<u32> = Vec::new();
+    for (_, c) in codecs {
+        if !clocks.contains(&c.clock_rate()) {
+            clocks.push(c.clock_rate());
+        }
+    }
+    let mut spare = [100u8, 102, 103, 104, 105].into_iter();
+    clocks
+        .into_iter()
+        .filter_map(|clock| match clock {
+            8000 => Some((TELEPHONE_EVENT_PT, clock)),
+            _ => spare.next().map(|pt| (pt, clock)),
+        })
+        .collect()
 }
 
-/// Whether a media description asks for RTCP-XR VoIP metrics (RFC 3611 5.1).
-fn wants_voip_metrics(m: &MediaDescription) -> bool {
+/// The peer's telephone-event payload types in `m`, with their clocks.
+fn telephone_events_of(m: &MediaDescription) -> Vec<(u8, u32)> {
+    m.formats
+        .iter()
+        .filter_map(|pt| {
+            let (name, clock) = m.rtpmap(pt)?;
+            name.eq_ignore_ascii_case("telephone-event")
+                .then(|| Some((pt.parse().ok()?, clock)))?
+        })
+        .collect()
+}
+
+/// The telephone-event of `m` to use with a codec of `clock`: the one at
+/// that clock (RFC 4733 2.1), else the first at another (many peers have only
+/// telephone-event/8000, also next to Opus; events then count in its clock).
+fn telephone_event_for(m: &MediaDescription, clock: u32) -> Option<(u8, u32)> {
+    let all = telephone_events_of(m);
+    all.iter()
+        .find(|(_, c)| *c == clock)
+        .or(all.first())
+        .copied()
+}
+
+/// Whether the peer asks for RTCP-XR VoIP metrics, at media or session
+/// level (RFC 3611 5.1: a session-level attribute applies to every stream).
+fn wants_voip_metrics(s: &SessionDescription, m: &MediaDescription) -> bool {
     m.attributes
         .iter()
+        .chain(s.attributes.iter())
         .filter(|a| a.name == "rtcp-xr")
         .filter_map(|a| a.value.as_deref())
         .any(|v| v.split_whitespace().any(|f| f == "voip-metrics"))
@@ -243,7 +285,7 @@ pub fn create_answer(
             Some((Some(pt), codec)) => {
                 let params = params_of(m, &pt.to_string());
                 let te = if local.telephone_event {
-                    telephone_event_of(m)
+                    telephone_event_for(m, codec.clock_rate())
                 } else {
                     None
                 };
@@ -259,9 +301,10 @@ pub fn create_answer(
                     remote: remote_addr(offer, m)?,
                     codec,
                     payload_type: pt,
-                    telephone_event: te,
+                    telephone_event: te.map(|(pt, _)| pt),
+                    telephone_event_clock: te.map_or(codec.clock_rate(), |(_, c)| c),
                     comfort_noise: cn,
-                    rtcp_xr: local.rtcp_xr && wants_voip_metrics(m),
+                    rtcp_xr: local.rtcp_xr && wants_voip_metrics(offer, m),
                     rtcp_mux: local.rtcp_mux && m.attribute("rtcp-mux").is_some(),
                     direction,
                     ptime: ptime_of(m),
@@ -272,9 +315,9 @@ pub fn create_answer(
                     local,
                     &[(pt, codec)],
                     cn,
-                    te,
+                    &te.into_iter().collect::<Vec<_>>(),
                     (
-                        local.rtcp_xr && wants_voip_metrics(m),
+                        local.rtcp_xr && wants_voip_metrics(offer, m),
                         local.rtcp_mux && m.attribute("rtcp-mux").is_some(),
                     ),
                     direction,
@@ -327,15 +370,20 @@ pub fn apply_answer(
         .ok_or(NegotiationError::NoCommonCodec)?;
     let our_direction = Direction::of(offer, ours);
     let srtp = sdes::apply(ours, m)?;
+    // Their telephone-event, if it is one we offered (same clock).
+    let offered = telephone_events_of(ours);
+    let te = telephone_event_for(m, codec.clock_rate())
+        .filter(|(_, clock)| offered.iter().any(|(_, c)| c == clock));
     Ok(Negotiated {
         remote: remote_addr(answer, m)?,
         codec,
         payload_type: pt.ok_or(NegotiationError::NoCommonCodec)?,
-        telephone_event: telephone_event_of(ours).and(telephone_event_of(m)),
+        telephone_event: te.map(|(pt, _)| pt),
+        telephone_event_clock: te.map_or(codec.clock_rate(), |(_, c)| c),
         comfort_noise: comfort_noise_of(ours)
             .and(comfort_noise_of(m))
             .filter(|_| codec.clock_rate() == 8000),
-        rtcp_xr: wants_voip_metrics(ours) && wants_voip_metrics(m),
+        rtcp_xr: wants_voip_metrics(offer, ours) && wants_voip_metrics(answer, m),
         rtcp_mux: ours.attribute("rtcp-mux").is_some() && m.attribute("rtcp-mux").is_some(),
         direction: our_direction.intersect(Direction::of(answer, m).reversed()),
         ptime: ptime_of(m),
@@ -364,6 +412,23 @@ mod tests {
             srtp: crate::srtp::SrtpMode::Off,
             srtp_key: [0; 30],
         }
+    }
+
+    /// RFC 3611 5.1: `a=rtcp-xr` at session level applies to every stream.
+    #[test]
+    fn session_level_rtcp_xr_is_honoured() {
+        let offer = SessionDescription::parse(
+            b"v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\n\
+              a=rtcp-xr:voip-metrics\r\nm=audio 5000 RTP/AVP 0\r\n",
+        )
+        .unwrap();
+        let (answer, n) = create_answer(&offer, &local(vec![CodecKind::PCMU])).unwrap();
+        assert!(n.rtcp_xr);
+        assert!(answer.to_string().contains("a=rtcp-xr:voip-metrics"));
+        // And in an answer to our offer.
+        let ours = create_offer(&local(vec![CodecKind::PCMU]));
+        let n = apply_answer(&ours, &offer).unwrap();
+        assert!(n.rtcp_xr);
     }
 
     #[test]

@@ -106,6 +106,9 @@ pub struct Negotiated {
     pub codec: CodecKind,
     pub payload_type: u8,
     pub telephone_event: Option<u8>,
+    /// The clock telephone-event durations count in: the codec's (RFC 4733
+    /// 2.1), unless the peer has telephone-event only at another clock.
+    pub telephone_event_clock: u32,
     /// The payload type of comfort noise (RFC 3389), when both ends take it.
     pub comfort_noise: Option<u8>,
     /// Both ends said `a=rtcp-xr:voip-metrics`: our reports carry the block.
