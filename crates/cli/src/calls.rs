@@ -11,6 +11,7 @@ use hookswitch_phone::{
 use tokio::sync::broadcast;
 
 use crate::cli::{AudioArgs, CallArgs, Cli, ListenArgs};
+use crate::conversations::Conversations;
 use crate::daemon::{
     ControlServer, finish, load_config, passwords, print_event, start_engine, start_engine_with,
     stop_signal,
@@ -55,8 +56,9 @@ async fn next(events: &mut broadcast::Receiver<PhoneEvent>) -> Option<PhoneEvent
     }
 }
 
-/// Follows one call to its end: hangs up on --duration, at the end of --play,
-/// on Ctrl-C; returns whether it was established.
+/// Follows one call to its end, and the calls that carry it on after a
+/// transfer: hangs each up `--duration` after it is established (or at the
+/// end of --play), all on Ctrl-C; returns whether one was established.
 async fn follow_call(
     cli: &Cli,
     engine: &Engine,
@@ -67,46 +69,63 @@ async fn follow_call(
     answer_timeout: Option<f64>,
 ) -> anyhow::Result<bool> {
     let mut established = false;
-    let mut hangup_at = answer_timeout.and_then(after);
-    let mut hung_up = false;
+    let mut conversations = Conversations::default();
+    // When each call of the conversation is to be hung up.
+    let mut hangups: std::collections::BTreeMap<CallId, Option<tokio::time::Instant>> =
+        [(call, answer_timeout.and_then(after))].into();
+    let mut interrupted = false;
     loop {
+        let due = hangups
+            .iter()
+            .filter_map(|(c, at)| at.map(|at| (at, *c)))
+            .min();
         tokio::select! {
             e = next(events) => {
                 let Some(e) = e else { return Ok(established) };
-                if e.call() != Some(call) {
+                let over = conversations.observe(&e);
+                let Some(this) = e.call().filter(|c| conversations.same(*c, call)) else {
                     if !matches!(e, PhoneEvent::Ready { .. }) {
                         print_event(cli, &e);
                     }
                     continue;
-                }
+                };
                 print_event(cli, &e);
                 match e {
-                    PhoneEvent::Established { .. } if !established => {
+                    PhoneEvent::Established { .. } => {
+                        let first = !established;
                         established = true;
-                        hangup_at = audio.duration.and_then(after);
-                        if let Some(keys) = dtmf {
+                        hangups.insert(this, audio.duration.and_then(after));
+                        if first && let Some(keys) = dtmf {
                             engine
-                                .act(Action::Dtmf { call, keys: keys.to_string() })
+                                .act(Action::Dtmf { call: this, keys: keys.to_string() })
                                 .await
                                 .context("sending DTMF")?;
                         }
                     }
-                    PhoneEvent::PlaybackFinished { .. } if audio.duration.is_none() && established && !hung_up => {
+                    PhoneEvent::PlaybackFinished { .. } if audio.duration.is_none() && hangups.contains_key(&this) => {
                         // Let the last packets and any DTMF drain before the BYE.
-                        hangup_at = after(0.3);
+                        hangups.insert(this, after(0.3));
                     }
-                    PhoneEvent::Ended { .. } => return Ok(established),
+                    PhoneEvent::Ended { .. } => {
+                        hangups.remove(&this);
+                        if over.is_some() {
+                            return Ok(established);
+                        }
+                    }
                     _ => {}
                 }
             }
-            _ = until(hangup_at), if !hung_up => {
-                hung_up = true;
-                hangup_at = None;
-                let _ = engine.act(Action::Hangup { call: Some(call) }).await;
+            _ = until(due.map(|(at, _)| at)) => {
+                if let Some((_, c)) = due {
+                    hangups.insert(c, None);
+                    let _ = engine.act(Action::Hangup { call: Some(c) }).await;
+                }
             }
-            _ = stop_signal(), if !hung_up => {
-                hung_up = true;
-                let _ = engine.act(Action::Hangup { call: Some(call) }).await;
+            _ = stop_signal(), if !interrupted => {
+                interrupted = true;
+                for c in hangups.keys() {
+                    let _ = engine.act(Action::Hangup { call: Some(*c) }).await;
+                }
             }
         }
     }
@@ -185,6 +204,9 @@ pub async fn listen(cli: &Cli, args: &ListenArgs) -> anyhow::Result<u8> {
     let _control = ControlServer::serve(cli, &engine, control);
     let mut ended = 0u32;
     let mut last_established = false;
+    let mut conversations = Conversations::default();
+    // Calls that were up and ended while their conversation goes on.
+    let mut talked: std::collections::BTreeSet<CallId> = Default::default();
     // Calls up, and when each is to be hung up (--duration, the end of --play).
     let mut up: std::collections::BTreeMap<CallId, Option<tokio::time::Instant>> =
         Default::default();
@@ -206,6 +228,7 @@ pub async fn listen(cli: &Cli, args: &ListenArgs) -> anyhow::Result<u8> {
         };
         let Some(e) = e else { break };
         print_event(cli, &e);
+        let over = conversations.observe(&e);
         match e {
             PhoneEvent::IncomingCall { call, .. } => {
                 if let Some(status) = args.reject {
@@ -222,9 +245,17 @@ pub async fn listen(cli: &Cli, args: &ListenArgs) -> anyhow::Result<u8> {
                 up.insert(call, after(0.3));
             }
             PhoneEvent::Ended { call, .. } => {
-                // Answered and ended, or refused, or given up while ringing.
-                last_established = up.remove(&call).is_some();
-                ended += 1;
+                // Answered and ended, or refused, or given up while ringing;
+                // a call a transfer carries on counts when the last one ends.
+                let was_up = up.remove(&call).is_some();
+                if over.is_some() {
+                    let before = talked.len();
+                    talked.retain(|c| !conversations.same(*c, call));
+                    last_established = was_up || talked.len() < before;
+                    ended += 1;
+                } else if was_up {
+                    talked.insert(call);
+                }
             }
             _ => {}
         }

@@ -4,6 +4,7 @@
 mod output;
 mod calls;
 mod cli;
+mod conversations;
 mod daemon;
 mod devices;
 mod hid_learn;
