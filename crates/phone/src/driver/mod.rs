@@ -82,6 +82,7 @@ impl Driver {
         let mut buf = vec![0u8; 65536];
         let mut l = Loop::default();
         let mut shutdown: Option<(oneshot::Sender<()>, tokio::time::Instant)> = None;
+        let mut icmp_works = true;
         loop {
             self.drain(&mut l);
             if let Some((_, deadline)) = &shutdown
@@ -107,6 +108,22 @@ impl Driver {
                         self.feed(Input::Datagram { source, bytes: &buf[..n] });
                     }
                     Err(e) => tracing::debug!("UDP receive error: {e}"),
+                },
+                r = crate::edge::icmp::ready(&udp), if icmp_works => match r {
+                    Ok(()) => {
+                        for u in crate::edge::icmp::drain(&udp) {
+                            tracing::debug!(to = %u.destination, "undeliverable: {}", u.reason);
+                            self.inbound(Inbound::Undeliverable {
+                                transport: hookswitch_sip::ua::Transport::Udp,
+                                destination: hookswitch_sip::ua::Destination::Addr(u.destination),
+                                error: u.reason,
+                            });
+                        }
+                    }
+                    Err(e) => {
+                        tracing::debug!("ICMP error queue: {e}");
+                        icmp_works = false;
+                    }
                 },
                 Some(i) = rx.inbound.recv() => self.inbound(i),
                 Some((call, report)) = rx.media.recv() => self.feed(Input::Media { call, report }),

@@ -111,6 +111,9 @@ impl Transports {
     ) -> std::io::Result<Transports> {
         let (udp, listener) = bind_pair(addr).await?;
         let bound = udp.local_addr()?;
+        if let Err(e) = super::icmp::enable(&udp) {
+            tracing::warn!("ICMP errors will not end transactions early: {e}");
+        }
         let transports = Transports {
             udp: Arc::new(udp),
             connections: Arc::new(Mutex::new(HashMap::new())),
