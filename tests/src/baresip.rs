@@ -117,7 +117,9 @@ impl Baresip {
         if let Some(uri) = dial {
             cmd.args(["-e", &format!("/dial {uri}")]);
         }
-        Process::spawn(&format!("baresip-{}", self.port), cmd, &self.dir)
+        let p = Process::spawn(&format!("baresip-{}", self.port), cmd, &self.dir);
+        crate::wait_udp_bound(&p, self.port);
+        p
     }
 
     /// Runs a menu command through ctrl_tcp (e.g. `sndcode 123` sends DTMF in

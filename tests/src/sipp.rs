@@ -46,10 +46,14 @@ fn base(dir: &Path, port: u16, scenario: &Scenario<'_>, calls: u32, tcp: bool) -
 }
 
 /// sipp answering on `port`; extra arguments (e.g. `-rtp_echo`) appended.
+/// Returns once sipp has its port: a request sent before would meet a
+/// closed port, and a caller that heeds ICMP gives up at once.
 pub fn uas(dir: &Path, port: u16, scenario: Scenario<'_>, calls: u32, extra: &[&str]) -> Process {
     let mut cmd = base(dir, port, &scenario, calls, false);
     cmd.args(extra);
-    Process::spawn(&format!("sipp-uas-{port}"), cmd, dir)
+    let p = Process::spawn(&format!("sipp-uas-{port}"), cmd, dir);
+    crate::wait_udp_bound(&p, port);
+    p
 }
 
 /// sipp calling `target` from `port`; extra arguments (e.g. `-s service`) appended.

@@ -660,3 +660,38 @@ async fn telephone_event_is_answered_at_the_codecs_clock() {
     expect_event(&mut events, T, "ended", ended).await;
     sipp::succeeds(sipp).await;
 }
+
+/// RFC 3262 as a gateway does it: a reliable 183 with early media and a
+/// reliable 180, each PRACKed in order (sipp checks RAck), then a 200
+/// without SDP: the call is up on the 183's answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reliable_provisionals_are_pracked_and_their_answer_used() {
+    let SippCall {
+        _dir,
+        sipp,
+        engine,
+        mut events,
+        call,
+    } = call_sipp("uas_reliable_183").await;
+    let state = engine.state();
+    let view = state.calls.iter().find(|c| c.id == call).unwrap();
+    assert_eq!(view.codec.as_deref(), Some("PCMU"), "the 183's answer");
+    engine.hangup(Some(call)).await.unwrap();
+    expect_event(&mut events, T, "ended", ended).await;
+    sipp::succeeds(sipp).await;
+}
+
+/// A caller requiring 100rel: our 180 is reliable, sipp PRACKs it, and our
+/// 200 comes after the PRACK's (sipp checks each).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_caller_requiring_100rel_gets_a_reliable_180() {
+    let SippCall {
+        _dir,
+        sipp,
+        engine: _engine,
+        mut events,
+        ..
+    } = answer_sipp("uac_require_100rel", &[]).await;
+    expect_event(&mut events, T, "ended", ended).await;
+    sipp::succeeds(sipp).await;
+}

@@ -5,7 +5,7 @@ use rand::{Rng, RngExt};
 use crate::message::{HeaderName, Request, Response};
 
 /// Methods this UA understands, for Allow headers.
-pub const ALLOW: &str = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, REFER, NOTIFY";
+pub const ALLOW: &str = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, REFER, NOTIFY, PRACK";
 
 pub fn user_agent() -> String {
     format!("Hookswitch/{}", env!("CARGO_PKG_VERSION"))

@@ -9,8 +9,8 @@ use super::{Destination, Owner, Target, Transport, Tx, TxEntry, UserAgent};
 use crate::message::{HeaderName, Method, Request, Uri};
 use crate::transaction::{ServerInvite, ServerNonInvite, TxKey};
 
-/// Extensions we support, for Require checks (none yet beyond the base spec).
-const SUPPORTED: &[&str] = &["timer", "replaces"];
+/// Extensions we support, for Require checks (RFC 4028, 3891, 3262).
+const SUPPORTED: &[&str] = &["timer", "replaces", "100rel"];
 
 impl UserAgent {
     pub(super) fn on_request(

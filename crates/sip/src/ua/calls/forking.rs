@@ -36,6 +36,8 @@ pub(super) struct EarlyDialog {
     pub dialog: Dialog,
     /// The SDP answer this dialog's provisional responses carried last.
     pub answer: Option<Vec<u8>>,
+    /// The RSeq of the last reliable provisional taken in order (RFC 3262).
+    pub rseq: Option<u32>,
 }
 
 /// An ACK we sent for a 2xx, kept to send again if the 2xx comes again
@@ -83,6 +85,7 @@ impl Call {
                 self.early.push(EarlyDialog {
                     dialog,
                     answer: None,
+                    rseq: None,
                 });
                 self.early.len() - 1
             }

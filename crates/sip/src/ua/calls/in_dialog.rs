@@ -246,6 +246,7 @@ impl UserAgent {
                 self.respond(key, &resp, now);
             }
             Method::Refer => self.on_refer(key, id, &req, now),
+            Method::Prack => self.on_prack(key, id, &req, now),
             Method::Notify => self.on_notify(key, id, &req, now),
             _ => {
                 let mut resp = response_to(&req, 405, None);

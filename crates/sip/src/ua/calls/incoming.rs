@@ -34,7 +34,9 @@ impl UserAgent {
         if let Some(call) = self.calls.get_mut(&id) {
             call.state = CallState::Early;
         }
-        self.respond(&key, &resp, now);
+        if !self.send_provisional_reliably(id, &key, resp.clone(), now) {
+            self.respond(&key, &resp, now);
+        }
         Ok(())
     }
 
@@ -52,16 +54,25 @@ impl UserAgent {
             call.offer_in_2xx = call.incoming.as_ref().is_some_and(|r| r.body.is_empty());
         }
         resp.body = sdp;
-        let target = self
-            .txs
-            .get(&key)
-            .map(|e| e.target.clone())
-            .ok_or(UaError::WrongState)?;
-        self.respond(&key, &resp, now);
+        self.txs.get(&key).ok_or(UaError::WrongState)?;
         let call = self.calls.get_mut(&id).ok_or(UaError::NoSuchCall)?;
         call.state = CallState::Answering;
-        self.retransmit_2xx_until_ack(id, &resp, target, now);
+        if !self.hold_final_for_prack(id, &resp) {
+            self.send_held_final(id, resp, now);
+        }
         Ok(())
+    }
+
+    /// Sends our 2xx to the INVITE of `id` and repeats it until the ACK.
+    pub(in crate::ua) fn send_held_final(&mut self, id: CallId, resp: Response, now: Instant) {
+        let Some(key) = self.calls.get(&id).and_then(|c| c.server_key.clone()) else {
+            return;
+        };
+        let Some(target) = self.txs.get(&key).map(|e| e.target.clone()) else {
+            return;
+        };
+        self.respond(&key, &resp, now);
+        self.retransmit_2xx_until_ack(id, &resp, target, now);
     }
 
     /// Refuses an incoming call (486 Busy Here, 603 Decline, 480, ...).

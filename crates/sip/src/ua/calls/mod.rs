@@ -5,6 +5,7 @@ mod forking;
 mod in_dialog;
 mod incoming;
 mod outgoing;
+mod reliable;
 mod session_timer;
 mod transfer;
 
@@ -107,6 +108,8 @@ pub(super) struct Call {
     /// The header our INVITE's credentials go in (401: Authorization,
     /// 407: Proxy-Authorization), for an INVITE sent again (after a 422).
     auth_header: Option<HeaderName>,
+    /// Our reliable provisionals (RFC 3262) as the called side.
+    reliable_out: reliable::ReliableOut,
 }
 
 impl Call {
@@ -153,6 +156,7 @@ impl Call {
             refreshing: false,
             peer_allows_update: false,
             auth_header: None,
+            reliable_out: reliable::ReliableOut::default(),
         }
     }
 
@@ -164,6 +168,7 @@ impl Call {
             self.reinvite_retry.as_ref().map(|r| r.0),
             self.purge_at,
             self.session_timer_due(),
+            self.reliable_out.poll_timeout(),
         ]
         .into_iter()
         .flatten()
@@ -177,9 +182,10 @@ impl Call {
             .map(|t| t.due())
     }
 
-    /// Our 2xx waits for its ACK.
+    /// Our 2xx waits for its ACK, or our reliable provisional (or the 2xx
+    /// held behind it) for its PRACK.
     pub fn awaits_ack(&self) -> bool {
-        self.ok_retransmit.is_some()
+        self.ok_retransmit.is_some() || self.reliable_out.pending()
     }
 
     pub fn is_ended(&self) -> bool {
@@ -409,6 +415,8 @@ impl UserAgent {
         call.state = CallState::Ended;
         call.purge_at = Some(now + linger);
         call.pending_offer = None;
+        // Nothing more to make reliable once the call is over.
+        call.reliable_out = reliable::ReliableOut::default();
         if !call.bye_after_ack {
             call.ok_retransmit = None;
         }
@@ -439,6 +447,7 @@ impl UserAgent {
                     self.send(&target, wire);
                 }
             }
+            self.reliable_on_timeout(id, now);
             if self
                 .calls
                 .get(&id)

@@ -159,6 +159,8 @@ impl UserAgent {
         req.headers.push(HeaderName::Contact, contact);
         req.headers.push(HeaderName::Allow, crate::ua::ALLOW);
         req.headers
+            .push(HeaderName::Supported, super::reliable::TAG);
+        req.headers
             .push(HeaderName::UserAgent, crate::ua::user_agent());
         if let Some((name, value)) = authorization {
             req.headers.push(name, value);
@@ -194,11 +196,23 @@ impl UserAgent {
                     .and_then(|t| t.tag().map(str::to_string));
                 let sdp = (!resp.body.is_empty()).then(|| resp.body.clone());
                 if let Some(tag) = &tag {
-                    let early = call.early_dialog(&resp, tag);
-                    if sdp.is_some() {
+                    call.early_dialog(&resp, tag);
+                    // RFC 3262: PRACK a reliable one; drop repeats.
+                    if self.is_early(id) && !self.take_reliable_provisional(id, &resp, tag, now) {
+                        return;
+                    }
+                    if let Some(early) = self.calls.get_mut(&id).and_then(|c| {
+                        c.early
+                            .iter_mut()
+                            .find(|e| e.dialog.remote_tag.as_deref() == Some(tag))
+                    }) && sdp.is_some()
+                    {
                         early.answer = sdp.clone();
                     }
                 }
+                let Some(call) = self.calls.get_mut(&id) else {
+                    return;
+                };
                 if call.cancel_requested {
                     self.send_cancel(id, now);
                     return;
