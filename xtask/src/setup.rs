@@ -37,6 +37,7 @@ const TEST: &[&str] = &[
     "baresip-core",         // baresip, the reference softphone
     "kamailio",             // registrar with digest auth
     "kamailio-tls-modules", // its TLS transport, for SIP over TLS tests
+    "dnsmasq-base",         // a DNS server with NAPTR and SRV test zones (RFC 3263)
     "sox",                  // makes and measures test audio
     // The sound path: cpal's ALSA host reaches PulseAudio null sinks.
     "pulseaudio",
