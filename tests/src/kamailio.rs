@@ -185,6 +185,7 @@ request_route {{
         exit;
     }}
     if (is_method("REGISTER")) {{
+        xlog("L_INFO", "REGISTER of $tU over $pr\n");
         $var(user) = $tU;
         $var(pw) = "";
 {passwords}        if (!pv_www_authenticate("$td", "$var(pw)", "0")) {{ www_challenge("$td", "{flags}"); exit; }}

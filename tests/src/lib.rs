@@ -7,6 +7,7 @@ pub mod baresip;
 pub mod cpio;
 pub mod desktop;
 pub mod devices;
+pub mod dnsmasq;
 pub mod impair;
 pub mod kamailio;
 pub mod netns;

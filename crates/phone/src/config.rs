@@ -82,6 +82,10 @@ pub struct SipSettings {
     /// again). 0: never look. Only when listening on every interface without
     /// `advertise`.
     pub network_check_secs: u64,
+    /// DNS servers ("ip" or "ip:port") to locate SIP servers with (NAPTR,
+    /// SRV, RFC 3263); empty: the system's (/etc/resolv.conf).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dns_servers: Vec<String>,
 }
 
 impl Default for SipSettings {
@@ -101,6 +105,7 @@ impl Default for SipSettings {
             tls_private_key: None,
             stun_server: None,
             network_check_secs: 3,
+            dns_servers: Vec::new(),
         }
     }
 }
@@ -191,6 +196,8 @@ pub struct AccountSettings {
     pub registrar: Option<String>,
     #[serde(default)]
     pub outbound_proxy: Option<String>,
+    /// "udp", "tcp", "tls", or "auto" (the provider's DNS NAPTR records
+    /// choose, RFC 3263; UDP when it has none).
     #[serde(default = "default_transport")]
     pub transport: String,
     /// A PEM file of CA certificates trusted for this account's TLS servers, on
@@ -490,6 +497,22 @@ impl Config {
         }
     }
 
+    /// `sip.dns_servers` as addresses (port 53 unless given); bad entries
+    /// are an error naming them.
+    pub fn dns_servers(&self) -> Result<Vec<std::net::SocketAddr>, ConfigError> {
+        self.sip
+            .dns_servers
+            .iter()
+            .map(|s| {
+                s.parse::<std::net::SocketAddr>()
+                    .or_else(|_| s.parse::<std::net::IpAddr>().map(|ip| (ip, 53).into()))
+                    .map_err(|_| {
+                        ConfigError::Invalid(format!("sip.dns_servers: {s:?} is not an address"))
+                    })
+            })
+            .collect()
+    }
+
     pub fn account_index(&self, name: &str) -> Option<usize> {
         self.accounts.iter().position(|a| a.name == name)
     }
@@ -511,13 +534,14 @@ pub fn account_config(
     password: Option<String>,
 ) -> Result<AccountConfig, ConfigError> {
     let aor = sip_uri(&a.name, "aor", &a.aor)?;
-    let transport: Transport = a
-        .transport
-        .parse()
-        .map_err(|message| ConfigError::Account {
+    // "auto": as DNS says (NAPTR, RFC 3263), else UDP.
+    let transport: Option<Transport> = match a.transport.to_ascii_lowercase().as_str() {
+        "auto" => None,
+        t => Some(t.parse().map_err(|message: String| ConfigError::Account {
             account: a.name.clone(),
-            message,
-        })?;
+            message: format!("{message}, or auto"),
+        })?),
+    };
     let username = a
         .auth_user
         .clone()
@@ -661,7 +685,7 @@ transport = "tcp"
         assert_eq!(c.timers().t1, Duration::from_millis(100));
         assert_eq!(c.codecs().unwrap(), [CodecKind::PCMA]);
         let a = account_config(&c.accounts[0], Some("pw".into())).unwrap();
-        assert_eq!(a.transport, Transport::Tcp);
+        assert_eq!(a.transport, Some(Transport::Tcp));
         assert_eq!(a.credentials.unwrap().username, "alice");
         assert_eq!(a.expires, 600);
 

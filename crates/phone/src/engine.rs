@@ -175,6 +175,9 @@ impl Engine {
         config
             .validate()
             .map_err(|e| EngineError::Config(e.to_string()))?;
+        let dns_servers = config
+            .dns_servers()
+            .map_err(|e| EngineError::Config(e.to_string()))?;
         let (inbound_tx, inbound_rx) = mpsc::channel(256);
         let ca_files: Vec<_> = config
             .accounts
@@ -276,6 +279,7 @@ impl Engine {
             },
             persist: options.persist_to.map(Persist::new),
             _echo: echo,
+            resolver: crate::edge::dns::Resolver::new(&dns_servers, bound.is_ipv6()),
         };
         let (commands, commands_rx) = mpsc::channel(64);
         let receivers = Receivers {

@@ -30,7 +30,7 @@ fn registering() -> (UserAgent, Instant, Request) {
             }),
             registrar: Some(SipUri::new(None, "127.0.0.1", Some(5062))),
             outbound_proxy: None,
-            transport: Transport::Udp,
+            transport: Some(Transport::Udp),
             expires: 120,
             register: true,
             subscribe_voicemail: false,

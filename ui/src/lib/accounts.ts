@@ -11,7 +11,7 @@ export interface AccountForm {
   /** Registrar host[:port] when it is not the domain. */
   registrar: string;
   authUser: string;
-  transport: "udp" | "tcp" | "tls";
+  transport: "udp" | "tcp" | "tls" | "auto";
   password: string;
 }
 
@@ -66,7 +66,7 @@ export function fromSettings(a: AccountSettings): AccountForm {
     domain: m ? m[2] : "",
     registrar: (a.registrar ?? "").replace(/^sip:/, ""),
     authUser: a.auth_user ?? "",
-    transport: (["udp", "tcp", "tls"].includes(a.transport) ? a.transport : "udp") as AccountForm["transport"],
+    transport: (["udp", "tcp", "tls", "auto"].includes(a.transport) ? a.transport : "udp") as AccountForm["transport"],
     password: "",
   };
 }

@@ -111,6 +111,12 @@ pub enum Inbound {
         transport: Transport,
         destinations: Vec<Destination>,
     },
+    /// DNS answered an [`Output::Locate`]: the places to try and for how
+    /// many seconds that holds, or why there are none.
+    Located {
+        request: hookswitch_sip::dns::Request,
+        result: Result<(Vec<hookswitch_sip::dns::Candidate>, u32), String>,
+    },
 }
 
 /// What a call's media task tells the core.
@@ -174,6 +180,9 @@ pub enum MediaCommand {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Output {
     Transmit(Transmit),
+    /// Locate a SIP server in DNS (RFC 3263); answer with
+    /// [`Inbound::Located`].
+    Locate(hookswitch_sip::dns::Request),
     /// Bind a call's media sockets and open its sound (`audio`, at
     /// `sample_rate`), then answer with [`Input::Prepared`].
     Prepare {
@@ -347,6 +356,7 @@ impl PhoneCore {
                 transport,
                 destinations,
             } => self.ua.connection_closed(now, transport, &destinations),
+            Inbound::Located { request, result } => self.ua.handle_located(now, request, result),
         }
     }
 
@@ -420,6 +430,10 @@ impl PhoneCore {
             while let Some(t) = self.ua.poll_transmit() {
                 progressed = true;
                 self.outputs.push_back(Output::Transmit(t));
+            }
+            while let Some(q) = self.ua.poll_locate() {
+                progressed = true;
+                self.outputs.push_back(Output::Locate(q));
             }
             while let Some(e) = self.ua.poll_event() {
                 progressed = true;

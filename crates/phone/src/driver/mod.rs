@@ -61,6 +61,8 @@ pub struct Driver {
     pub persist: Option<Persist>,
     /// The echo test's service, kept running as long as the driver.
     pub _echo: Option<crate::echo::EchoService>,
+    /// Locates SIP servers in DNS for the UA (RFC 3263).
+    pub resolver: crate::edge::dns::Resolver,
 }
 
 /// What the loop keeps beside the parts it was built from.
@@ -236,6 +238,14 @@ impl Driver {
                     if let Some(at) = l.stopwatch.input_at.take() {
                         l.stopwatch.input_to_sip.record(at.elapsed());
                     }
+                }
+                Output::Locate(request) => {
+                    let resolver = self.resolver.clone();
+                    let report = self.transports.reporter();
+                    tokio::spawn(async move {
+                        let result = resolver.locate(request.clone()).await;
+                        let _ = report.send(Inbound::Located { request, result }).await;
+                    });
                 }
                 Output::Prepare {
                     call,

@@ -3,6 +3,7 @@
 //! configuration file that run-time settings are saved to.
 
 pub mod address;
+pub mod dns;
 pub mod icmp;
 pub mod local_address;
 pub mod media_pool;

@@ -160,6 +160,12 @@ impl Transports {
         self.listeners.lock().expect("not poisoned").push(task);
     }
 
+    /// Where other edges (the DNS resolver) report to the core, as the
+    /// transports do.
+    pub fn reporter(&self) -> mpsc::Sender<Inbound> {
+        self.inbound.clone()
+    }
+
     pub fn local_addr(&self) -> SocketAddr {
         self.udp
             .local_addr()

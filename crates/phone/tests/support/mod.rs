@@ -75,6 +75,9 @@ pub struct Net {
     /// Every transmit of every phone, in order (for the determinism check).
     pub log: Vec<Sent>,
     in_flight: VecDeque<(usize, Sent)>,
+    /// The test's DNS: by host name, where RFC 3263 finds its SIP servers
+    /// (a name not here has none).
+    pub dns: std::collections::HashMap<String, Vec<hookswitch_sip::dns::Candidate>>,
 }
 
 /// A configuration for a phone at `127.0.0.<host>:5060` that takes
@@ -102,6 +105,7 @@ impl Net {
             wire: Vec::new(),
             log: Vec::new(),
             in_flight: VecDeque::new(),
+            dns: Default::default(),
         }
     }
 
@@ -351,6 +355,14 @@ impl Net {
             }
             Output::Release { call } => {
                 p.prepared.remove(&call);
+            }
+            Output::Locate(request) => {
+                let result = match self.dns.get(&request.host) {
+                    Some(found) => Ok((found.clone(), 300)),
+                    None => Err(format!("{} is not in the test's DNS", request.host)),
+                };
+                let located = hookswitch_phone::core::Inbound::Located { request, result };
+                self.phones[i].core.handle(now, Input::Inbound(located));
             }
             Output::Media { call, command } => {
                 p.media.push((call, command.clone()));

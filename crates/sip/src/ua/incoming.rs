@@ -56,6 +56,7 @@ impl UserAgent {
                 seq: self.tx_count,
                 target,
                 owner: Owner::Nobody,
+                alternatives: Vec::new(),
             },
         );
         if let Some(status) = precheck(&req) {

@@ -10,6 +10,7 @@ mod dialog;
 mod events;
 mod incoming;
 mod keepalive;
+mod locate;
 pub mod mwi;
 mod registration;
 mod transport;
@@ -59,7 +60,9 @@ pub struct AccountConfig {
     pub registrar: Option<SipUri>,
     /// Every request of this account goes here first (a loose route).
     pub outbound_proxy: Option<SipUri>,
-    pub transport: Transport,
+    /// The transport to the registrar or proxy; `None`: as DNS says (NAPTR,
+    /// RFC 3263), else UDP (TLS for sips:).
+    pub transport: Option<Transport>,
     /// Requested registration lifetime in seconds.
     pub expires: u32,
     pub register: bool,
@@ -155,6 +158,8 @@ struct TxEntry {
     /// Where the transaction's messages go (the peer's address for servers).
     target: Target,
     owner: Owner,
+    /// Where the request goes next if this place fails (RFC 3263 4.3).
+    alternatives: Vec<Target>,
 }
 
 pub struct UserAgent {
@@ -178,6 +183,8 @@ pub struct UserAgent {
     /// Addresses our registrations were accepted from (registrars, or the
     /// outbound proxies in front of them).
     registrar_sources: std::collections::HashSet<SocketAddr>,
+    /// What DNS located and what waits for it (RFC 3263).
+    locations: locate::Locations,
 }
 
 impl UserAgent {
@@ -211,6 +218,7 @@ impl UserAgent {
             events: VecDeque::new(),
             stats: Stats::default(),
             registrar_sources: Default::default(),
+            locations: Default::default(),
         }
     }
 
@@ -400,7 +408,9 @@ impl UserAgent {
         for o in out {
             match o {
                 TxOutput::Send(payload) => self.send(&target, payload),
+                TxOutput::Response(resp) if resp.status == 503 && self.fail_over(key, now) => {}
                 TxOutput::Response(resp) => self.on_owner_response(owner, resp, now),
+                TxOutput::Timeout if self.fail_over(key, now) => {}
                 TxOutput::Timeout => self.on_owner_timeout(owner, now),
             }
         }
@@ -444,6 +454,10 @@ impl UserAgent {
             .collect();
         failed.sort_by_key(|(seq, ..)| *seq);
         for (_, key, owner) in failed {
+            if self.fail_over(&key, now) {
+                self.txs.remove(&key);
+                continue;
+            }
             self.txs.remove(&key);
             tracing::debug!(%destination, %error, "transport failure ends a transaction");
             match owner {
@@ -542,8 +556,53 @@ impl UserAgent {
         owner: Owner,
         now: Instant,
     ) -> (TxKey, Request) {
+        self.start_client_tx_with(req, target, Vec::new(), owner, now)
+    }
+
+    /// As `start_client_tx`, with places to go next if `target` fails.
+    fn start_client_tx_with(
+        &mut self,
+        req: Request,
+        target: Target,
+        alternatives: Vec<Target>,
+        owner: Owner,
+        now: Instant,
+    ) -> (TxKey, Request) {
         let branch = new_branch(&mut self.rng);
-        self.start_client_tx_on_branch(req, target, owner, &branch, now)
+        let (key, sent) = self.start_client_tx_on_branch(req, target, owner, &branch, now);
+        if let Some(entry) = self.txs.get_mut(&key) {
+            entry.alternatives = alternatives;
+        }
+        (key, sent)
+    }
+
+    /// The place `key` went to failed (no answer, unreachable, 503): the
+    /// same request goes to the next place as a new transaction (RFC 3263
+    /// 4.3), and true; false when there is no next place.
+    fn fail_over(&mut self, key: &TxKey, now: Instant) -> bool {
+        let Some(entry) = self.txs.get_mut(key) else {
+            return false;
+        };
+        if entry.alternatives.is_empty() {
+            return false;
+        }
+        let mut req = match &entry.tx {
+            Tx::UacInvite(t) => t.request().clone(),
+            Tx::UacOther(t) => t.request().clone(),
+            _ => return false,
+        };
+        let mut alternatives = std::mem::take(&mut entry.alternatives);
+        let owner = std::mem::replace(&mut entry.owner, Owner::Nobody);
+        let failed = entry.target.clone();
+        let next = alternatives.remove(0);
+        tracing::info!(failed = %failed.destination, next = %next.destination, "trying the next server");
+        self.demote(&failed);
+        req.headers.remove(&HeaderName::Via);
+        let (_, sent) = self.start_client_tx_with(req, next.clone(), alternatives, owner, now);
+        if let Owner::Invite(id) = owner {
+            self.invite_moved(id, sent, next);
+        }
+        true
     }
 
     /// As `start_client_tx` with a given branch (CANCEL reuses its INVITE's).
@@ -587,6 +646,7 @@ impl UserAgent {
                 seq,
                 target,
                 owner,
+                alternatives: Vec::new(),
             },
         );
         self.route_tx_outputs(&key, out, now);

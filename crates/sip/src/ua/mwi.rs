@@ -112,9 +112,17 @@ impl UserAgent {
         }
     }
 
-    fn send_voicemail_subscribe(&mut self, account: AccountId, now: Instant) {
+    pub(super) fn send_voicemail_subscribe(&mut self, account: AccountId, now: Instant) {
         let acct = self.cfg.accounts[account.0].clone();
-        let hop = self.registration_hop(account);
+        let (uri, transport) = self.registration_hop_uri(account);
+        let Some((hop, _)) = self.located_hop(
+            &uri,
+            transport,
+            super::locate::Intent::Voicemail(account),
+            now,
+        ) else {
+            return;
+        };
         let contact = self.registration_contact(account);
         let sub = &mut self.voicemail[account.0];
         sub.cseq += 1;

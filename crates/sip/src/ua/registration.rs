@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use super::build::{new_call_id, new_tag};
+use super::locate::Intent;
 use super::{
     AccountConfig, AccountId, Destination, Event, Owner, RegistrationState, Target, Transport,
     UserAgent,
@@ -218,13 +219,25 @@ impl UserAgent {
     /// Where an account's REGISTER goes first: its outbound proxy, else its
     /// registrar, over the account's transport unless the URI names one.
     pub(super) fn registration_hop(&self, account: AccountId) -> Target {
+        let (uri, transport) = self.registration_hop_uri(account);
+        self.known_hop(&uri, transport)
+    }
+
+    /// The URI REGISTERs of `account` go to first (its outbound proxy, or
+    /// the registrar) and the account's transport.
+    pub(super) fn registration_hop_uri(&self, account: AccountId) -> (SipUri, Option<Transport>) {
         let acct = &self.cfg.accounts[account.0];
-        let registrar = self.registrar_uri(account);
-        Target::first_hop(
-            acct.outbound_proxy.as_ref(),
-            &registrar,
-            Some(acct.transport),
-        )
+        let uri = acct
+            .outbound_proxy
+            .clone()
+            .unwrap_or_else(|| self.registrar_uri(account));
+        (uri, acct.transport)
+    }
+
+    /// DNS found no registrar for `account` (or could not be asked): a
+    /// failure, retried with back-off.
+    pub(super) fn register_unlocated(&mut self, account: AccountId, why: &str, now: Instant) {
+        self.register_failed(account, Failure::Transport(why), false, now);
     }
 
     /// Registers `account` again at the next timeout, if it is wanted and no
@@ -282,10 +295,21 @@ impl UserAgent {
         }
     }
 
-    fn send_register(&mut self, account: AccountId, expires: u32, now: Instant) {
+    pub(super) fn send_register(&mut self, account: AccountId, expires: u32, now: Instant) {
         let acct = self.cfg.accounts[account.0].clone();
         let registrar = self.registrar_uri(account);
-        let first_hop = self.registration_hop(account);
+        let (hop_uri, transport) = self.registration_hop_uri(account);
+        // RFC 3263: where the registrar is, first (this runs again once DNS
+        // has answered).
+        let Some((first_hop, alternatives)) =
+            self.located_hop(&hop_uri, transport, Intent::Register(account, expires), now)
+        else {
+            let reg = &mut self.registrations[account.0];
+            reg.in_flight = Some(expires);
+            reg.refresh_at = None;
+            return;
+        };
+        self.registrations[account.0].in_flight = None;
         let contact = self.registration_contact(account);
         let reg = &mut self.registrations[account.0];
         // A binding of our old address is removed along the way (RFC 3261
@@ -339,7 +363,13 @@ impl UserAgent {
             self.events
                 .push_back(Event::Registration { account, state });
         }
-        self.start_client_tx(req, first_hop, Owner::Registration(account), now);
+        self.start_client_tx_with(
+            req,
+            first_hop,
+            alternatives,
+            Owner::Registration(account),
+            now,
+        );
     }
 
     pub(super) fn on_register_response(

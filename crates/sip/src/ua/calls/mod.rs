@@ -110,6 +110,9 @@ pub(super) struct Call {
     auth_header: Option<HeaderName>,
     /// Our reliable provisionals (RFC 3262) as the called side.
     reliable_out: reliable::ReliableOut,
+    /// Outgoing calls: the URI the INVITE goes to first (the outbound proxy
+    /// or the target) and the account's transport, located by DNS.
+    hop_uri: Option<(crate::message::SipUri, Option<super::Transport>)>,
 }
 
 impl Call {
@@ -157,6 +160,7 @@ impl Call {
             peer_allows_update: false,
             auth_header: None,
             reliable_out: reliable::ReliableOut::default(),
+            hop_uri: None,
         }
     }
 

@@ -8,6 +8,7 @@ use crate::auth::DigestClient;
 use crate::message::{HeaderName, Method, NameAddr, Request, Response, SipUri, Uri};
 use crate::ua::build::{new_call_id, new_tag};
 use crate::ua::dialog::Dialog;
+use crate::ua::locate::Intent;
 use crate::ua::registration::ChallengeFailure;
 use crate::ua::{
     AccountId, CallId, EndReason, Event, Owner, Target, Transport, UaError, UserAgent,
@@ -25,9 +26,10 @@ impl UserAgent {
         Ok(match account {
             Some(a) => {
                 let a = self.cfg.accounts.get(a.0).ok_or(UaError::NoSuchAccount)?;
-                Target::first_hop(a.outbound_proxy.as_ref(), target_sip, Some(a.transport))
+                let uri = a.outbound_proxy.as_ref().unwrap_or(target_sip);
+                self.known_hop(uri, a.transport)
             }
-            None => Target::first_hop(None, target_sip, None),
+            None => self.known_hop(target_sip, None),
         })
     }
 
@@ -97,7 +99,7 @@ impl UserAgent {
             Some(a) => {
                 let mut from = NameAddr::new(Uri::Sip(a.aor.clone()));
                 from.display = a.display_name.clone();
-                (from, a.outbound_proxy.clone(), Some(a.transport))
+                (from, a.outbound_proxy.clone(), a.transport)
             }
             None => {
                 let me = SipUri::new(
@@ -108,7 +110,8 @@ impl UserAgent {
                 (NameAddr::new(Uri::Sip(me)), None, None)
             }
         };
-        let first_hop = Target::first_hop(proxy.as_ref(), &target_sip, transport_hint);
+        let hop_uri = proxy.clone().unwrap_or_else(|| target_sip.clone());
+        let first_hop = self.known_hop(&hop_uri, transport_hint);
         let route_set = match &proxy {
             Some(p) => {
                 let mut p = p.clone();
@@ -130,6 +133,7 @@ impl UserAgent {
         };
         let call = Call {
             invite_headers: headers,
+            hop_uri: Some((hop_uri, transport_hint)),
             ..Call::new(Role::Caller, dialog, account, first_hop)
         };
         self.calls.insert(id, call);
@@ -145,6 +149,23 @@ impl UserAgent {
         authorization: Option<(HeaderName, String)>,
         now: Instant,
     ) {
+        if let Some(call) = self.calls.get_mut(&id) {
+            call.session_sdp = sdp.clone();
+        }
+        // RFC 3263: where the first hop is, first (this runs again once
+        // DNS has answered; the call waits in "calling" meanwhile).
+        let hop = self.calls.get(&id).and_then(|c| c.hop_uri.clone());
+        let mut alternatives = Vec::new();
+        if let Some((uri, transport)) = hop {
+            let Some((target, rest)) = self.located_hop(&uri, transport, Intent::Invite(id), now)
+            else {
+                return;
+            };
+            alternatives = rest;
+            if let Some(call) = self.calls.get_mut(&id) {
+                call.target = target;
+            }
+        }
         let contact_user = self.contact_user_for(id);
         let Some(call) = self.calls.get_mut(&id) else {
             return;
@@ -176,7 +197,8 @@ impl UserAgent {
             call.session_sdp = sdp.clone();
         }
         req.body = sdp;
-        let (_, sent) = self.start_client_tx(req, target, Owner::Invite(id), now);
+        let (_, sent) =
+            self.start_client_tx_with(req, target, alternatives, Owner::Invite(id), now);
         if let Some(call) = self.calls.get_mut(&id) {
             call.invite = Some(sent);
         }
@@ -337,6 +359,28 @@ impl UserAgent {
         call.auth_header = Some(auth_header.clone());
         self.send_invite(id, invite.body, Some((auth_header, value)), now);
         Ok(())
+    }
+
+    /// DNS has answered for the call `id`, which waited: its INVITE goes
+    /// now, unless the call ended meanwhile.
+    pub(in crate::ua) fn resend_invite_located(&mut self, id: CallId, now: Instant) {
+        let Some(call) = self.calls.get(&id) else {
+            return;
+        };
+        if call.is_ended() || call.invite.is_some() {
+            return;
+        }
+        let sdp = call.session_sdp.clone();
+        self.send_invite(id, sdp, None, now);
+    }
+
+    /// The INVITE of `id` went to another server (RFC 3263 4.3): CANCEL
+    /// and the ACK follow it there.
+    pub(in crate::ua) fn invite_moved(&mut self, id: CallId, sent: Request, target: Target) {
+        if let Some(call) = self.calls.get_mut(&id) {
+            call.invite = Some(sent);
+            call.target = target;
+        }
     }
 
     /// Sends the INVITE again as it was (after a 422), with fresh
