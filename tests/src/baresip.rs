@@ -8,6 +8,8 @@ use crate::Process;
 
 pub struct Baresip {
     pub dir: PathBuf,
+    /// The address it listens on (127.0.0.1, or ::1 after `on_ipv6`).
+    pub ip: std::net::IpAddr,
     pub port: u16,
     pub dumps: PathBuf,
     /// Its ctrl_tcp port: commands as netstring-framed JSON.
@@ -55,6 +57,7 @@ impl Baresip {
         std::fs::write(home.join("accounts"), accounts).expect("baresip accounts");
         Baresip {
             dir: home,
+            ip: [127, 0, 0, 1].into(),
             port,
             dumps,
             ctrl,
@@ -95,6 +98,21 @@ impl Baresip {
         Baresip::configure(dir, crate::free_port(), &tone, "PCMU", "udp")
     }
 
+    /// Listens on [::1] instead of 127.0.0.1 (SIP and media over IPv6).
+    pub fn on_ipv6(mut self) -> Baresip {
+        for file in ["config", "accounts"] {
+            let path = self.dir.join(file);
+            let text = std::fs::read_to_string(&path).expect("baresip file");
+            let text = text
+                .replace("sip_listen 127.0.0.1:", "sip_listen [::1]:")
+                .replace("net_interface 127.0.0.1", "net_interface ::1")
+                .replace("bob@127.0.0.1", "bob@[::1]");
+            std::fs::write(&path, text).expect("baresip file");
+        }
+        self.ip = std::net::Ipv6Addr::LOCALHOST.into();
+        self
+    }
+
     /// Calls with a display name (`"Bob Baresip" <sip:bob@...>` in From).
     pub fn with_display_name(self, name: &str) -> Baresip {
         let path = self.dir.join("accounts");
@@ -118,7 +136,7 @@ impl Baresip {
             cmd.args(["-e", &format!("/dial {uri}")]);
         }
         let p = Process::spawn(&format!("baresip-{}", self.port), cmd, &self.dir);
-        crate::wait_udp_bound(&p, self.port);
+        crate::wait_udp_bound(&p, std::net::SocketAddr::new(self.ip, self.port));
         p
     }
 

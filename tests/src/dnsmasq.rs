@@ -72,6 +72,6 @@ pub fn start(dir: &Path, port: u16, zone: &[Zone<'_>]) -> Process {
         });
     }
     let p = Process::spawn(&format!("dnsmasq-{port}"), cmd, dir);
-    crate::wait_udp_bound(&p, port);
+    crate::wait_udp_bound(&p, ([127, 0, 0, 1], port).into());
     p
 }

@@ -110,6 +110,11 @@ impl Kamailio {
         };
         // auth module flags: 1 = qop=auth in the challenge.
         let flags = if extras.qop { "1" } else { "0" };
+        // IPv6 addresses go in brackets in listen lines and URIs.
+        let ip_text = match ip {
+            std::net::IpAddr::V6(v6) => format!("[{v6}]"),
+            std::net::IpAddr::V4(v4) => v4.to_string(),
+        };
         let home = dir.join(format!("kamailio-{port}"));
         std::fs::create_dir_all(&home).expect("kamailio dir");
         let tls_globals = match &tls {
@@ -125,7 +130,7 @@ impl Kamailio {
                 );
                 std::fs::write(&tls_cfg, body).expect("kamailio tls.cfg");
                 format!(
-                    "enable_tls=yes\nlisten=tls:{ip}:{}\nloadmodule \"/usr/lib/x86_64-linux-gnu/kamailio/modules/tls.so\"\n\
+                    "enable_tls=yes\nlisten=tls:{ip_text}:{}\nloadmodule \"/usr/lib/x86_64-linux-gnu/kamailio/modules/tls.so\"\n\
                      modparam(\"tls\", \"config\", \"{}\")\n",
                     t.port,
                     tls_cfg.display()
@@ -143,8 +148,8 @@ debug=2
 log_stderror=yes
 fork=yes
 children=2
-listen=udp:{ip}:{port}
-listen=tcp:{ip}:{port}
+listen=udp:{ip_text}:{port}
+listen=tcp:{ip_text}:{port}
 {tls_globals}mpath="/usr/lib/x86_64-linux-gnu/kamailio/modules/"
 loadmodule "tm.so"
 loadmodule "sl.so"
@@ -253,7 +258,10 @@ onreply_route {{
                  Max-Forwards: 70\r\nFrom: <sip:probe@{me}>;tag=p{n}\r\nTo: <sip:probe@{ip}:{port}>\r\n\
                  Call-ID: probe-{n}-{port}@127.0.0.1\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n",
                 port = self.port,
-                ip = self.ip,
+                ip = match self.ip {
+                    std::net::IpAddr::V6(v6) => format!("[{v6}]"),
+                    v4 => v4.to_string(),
+                },
             );
             let _ = probe.send_to(options.as_bytes(), (self.ip, self.port));
             let mut buf = [0u8; 2048];

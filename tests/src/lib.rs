@@ -334,12 +334,12 @@ pub async fn call_between(
 /// Waits until the peer `p` holds UDP `port` on loopback (sipp or baresip,
 /// once it has read its configuration): a request sent before would meet a
 /// closed port, and a caller that heeds ICMP gives up at once.
-pub fn wait_udp_bound(p: &Process, port: u16) {
+pub fn wait_udp_bound(p: &Process, addr: std::net::SocketAddr) {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
-    while std::net::UdpSocket::bind(("127.0.0.1", port)).is_ok() {
+    while std::net::UdpSocket::bind(addr).is_ok() {
         assert!(
             std::time::Instant::now() < deadline,
-            "the peer never bound port {port}:\n{}",
+            "the peer never bound {addr}:\n{}",
             p.log()
         );
         std::thread::sleep(std::time::Duration::from_millis(5));

@@ -52,7 +52,7 @@ pub fn uas(dir: &Path, port: u16, scenario: Scenario<'_>, calls: u32, extra: &[&
     let mut cmd = base(dir, port, &scenario, calls, false);
     cmd.args(extra);
     let p = Process::spawn(&format!("sipp-uas-{port}"), cmd, dir);
-    crate::wait_udp_bound(&p, port);
+    crate::wait_udp_bound(&p, ([127, 0, 0, 1], port).into());
     p
 }
 

@@ -31,6 +31,15 @@ pub struct SipUri {
 }
 
 impl SipUri {
+    /// `sip:user@address:port`, an IPv6 address in brackets (RFC 3261 25.1).
+    pub fn for_addr(user: Option<&str>, addr: std::net::SocketAddr) -> Self {
+        let host = match addr.ip() {
+            std::net::IpAddr::V6(v6) => format!("[{v6}]"),
+            v4 => v4.to_string(),
+        };
+        SipUri::new(user, &host, Some(addr.port()))
+    }
+
     pub fn new(user: Option<&str>, host: &str, port: Option<u16>) -> Self {
         SipUri {
             secure: false,

@@ -538,10 +538,7 @@ impl UserAgent {
     /// Our Contact for `transport`.
     fn contact(&self, user: &str, transport: Transport) -> String {
         let local = self.local_for(transport);
-        let mut uri = SipUri::new(Some(user), &local.ip().to_string(), Some(local.port()));
-        if let std::net::IpAddr::V6(v6) = self.cfg.local.ip() {
-            uri.host = format!("[{v6}]");
-        }
+        let mut uri = SipUri::for_addr(Some(user), local);
         if transport != Transport::Udp {
             uri.params.set("transport", Some(&transport.to_string()));
         }

@@ -102,11 +102,7 @@ impl UserAgent {
                 (from, a.outbound_proxy.clone(), a.transport)
             }
             None => {
-                let me = SipUri::new(
-                    Some(&self.cfg.contact_user),
-                    &self.cfg.local.ip().to_string(),
-                    Some(self.cfg.local.port()),
-                );
+                let me = SipUri::for_addr(Some(&self.cfg.contact_user), self.cfg.local);
                 (NameAddr::new(Uri::Sip(me)), None, None)
             }
         };

@@ -1,0 +1,137 @@
+//! IPv6: two Hookswitches on ::1 call each other (SDP `IN IP6`, media over
+//! IPv6), and register with kamailio listening on [::1] and call through it.
+
+use std::net::{Ipv6Addr, SocketAddr};
+use std::time::Duration;
+
+use hookswitch_phone::config::AccountSettings;
+use hookswitch_phone::{AudioSpec, Config, Passwords, PhoneEvent};
+use hookswitch_tests::kamailio::{Kamailio, USERS, account, registered};
+use hookswitch_tests::{Phone, expect_event, free_port, start_engine, test_config};
+
+const T: Duration = Duration::from_secs(20);
+
+fn v6_config(port: u16) -> Config {
+    let mut c = test_config(port);
+    c.sip.listen = SocketAddr::new(Ipv6Addr::LOCALHOST.into(), port);
+    c
+}
+
+fn established(e: &PhoneEvent) -> Option<Option<String>> {
+    match e {
+        PhoneEvent::Established { remote_media, .. } => Some(remote_media.clone()),
+        _ => None,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_phones_call_over_ipv6() {
+    let bob_port = free_port();
+    let (alice, mut a_events) = start_engine(&v6_config(free_port()), &Passwords::new()).await;
+    let (bob, mut b_events) = start_engine(&v6_config(bob_port), &Passwords::new()).await;
+    let call = alice
+        .call(
+            &format!("sip:bob@[::1]:{bob_port}"),
+            None,
+            AudioSpec::default(),
+        )
+        .await
+        .unwrap();
+    let incoming = expect_event(&mut b_events, T, "bob rings", |e| match e {
+        PhoneEvent::IncomingCall { call, .. } => Some(*call),
+        _ => None,
+    })
+    .await;
+    bob.answer(incoming, AudioSpec::default()).await.unwrap();
+    let media = expect_event(&mut a_events, T, "alice connected", established).await;
+    assert!(
+        media.as_deref().is_some_and(|m| m.starts_with("[::1]:")),
+        "media to {media:?}"
+    );
+    let media = expect_event(&mut b_events, T, "bob connected", established).await;
+    assert!(
+        media.as_deref().is_some_and(|m| m.starts_with("[::1]:")),
+        "{media:?}"
+    );
+    alice.hangup(Some(call)).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn register_and_call_through_kamailio_on_ipv6() {
+    let dir = tempfile::tempdir().unwrap();
+    let kport = free_port();
+    let kamailio = Kamailio::configure_on(dir.path(), Ipv6Addr::LOCALHOST.into(), kport, None);
+    let _k = kamailio.start();
+    let phone = |user: &'static str| {
+        let mut c = v6_config(free_port());
+        c.accounts.push(AccountSettings {
+            aor: format!("sip:{user}@[::1]:{kport}"),
+            ..account(user, kport, 600)
+        });
+        let pw = USERS.iter().find(|(u, _)| *u == user).unwrap().1;
+        async move { start_engine(&c, &Passwords::from([(user.into(), pw.into())])).await }
+    };
+    let (alice, mut a_events) = phone("alice").await;
+    let (bob, mut b_events) = phone("bob").await;
+    registered(&mut a_events).await;
+    registered(&mut b_events).await;
+    let call = alice
+        .call("bob", Some("alice"), AudioSpec::default())
+        .await
+        .unwrap();
+    let incoming = expect_event(&mut b_events, T, "bob rings", |e| match e {
+        PhoneEvent::IncomingCall { call, .. } => Some(*call),
+        _ => None,
+    })
+    .await;
+    bob.answer(incoming, AudioSpec::default()).await.unwrap();
+    let media = expect_event(&mut a_events, T, "alice connected", established).await;
+    assert!(
+        media.as_deref().is_some_and(|m| m.starts_with("[::1]:")),
+        "{media:?}"
+    );
+    alice.hangup(Some(call)).await.unwrap();
+}
+
+/// baresip on [::1] answers our call: SIP and RTP over IPv6 both ways
+/// (baresip records our 1 kHz tone).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn baresip_answers_over_ipv6() {
+    let dir = tempfile::tempdir().unwrap();
+    let tone = dir.path().join("tone.wav");
+    hookswitch_tests::write_tone(&tone, 440.0, 8000, 10.0);
+    let bport = free_port();
+    let baresip =
+        hookswitch_tests::baresip::Baresip::configure(dir.path(), bport, &tone, "PCMU", "udp")
+            .on_ipv6();
+    let mut process = baresip.start(12, None);
+    hookswitch_tests::wait_until(Duration::from_secs(10), "baresip to listen", || {
+        process.log().contains("baresip is ready")
+    });
+    let (engine, mut events) = start_engine(&v6_config(free_port()), &Passwords::new()).await;
+    let call = engine
+        .call(
+            &format!("sip:bob@[::1]:{bport}"),
+            None,
+            AudioSpec {
+                tone_hz: Some(1000.0),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let media = expect_event(&mut events, T, "established", established).await;
+    assert!(
+        media.as_deref().is_some_and(|m| m.starts_with("[::1]:")),
+        "{media:?}"
+    );
+    // The call's length: the audio baresip records.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    engine.hangup(Some(call)).await.unwrap();
+    let _ = process.wait(Duration::from_secs(15));
+    let heard = baresip
+        .received_recording()
+        .expect("baresip recorded the call");
+    let (f, _) = hookswitch_tests::recorded_tone(&heard);
+    hookswitch_tests::assert_within_1pct(f, 1000.0, "what baresip heard over IPv6");
+}
