@@ -31,6 +31,7 @@ fuzz_target!(|data: &[u8]| {
         contact_user: "fuzz".into(),
         keepalive: config.keepalive(),
         tls_port: None,
+        local_v6: None,
     };
     let settings = CoreSettings::from_config(&config, None).unwrap();
     let mut now = Instant::now();

@@ -135,3 +135,90 @@ async fn baresip_answers_over_ipv6() {
     let (f, _) = hookswitch_tests::recorded_tone(&heard);
     hookswitch_tests::assert_within_1pct(f, 1000.0, "what baresip heard over IPv6");
 }
+
+/// One phone listening on `[::]` takes a call from an IPv4 phone and one
+/// from an IPv6 phone, and calls each back: each call's SIP and SDP are of
+/// the peer's family (Via/Contact and `c=` name our address of that family).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn listening_on_both_families_serves_ipv4_and_ipv6_peers() {
+    let dual_port = free_port();
+    let mut dual_config = test_config(dual_port);
+    dual_config.sip.listen = SocketAddr::new(Ipv6Addr::UNSPECIFIED.into(), dual_port);
+    dual_config.sip.advertise = Some([127, 0, 0, 1].into());
+    dual_config.sip.advertise_v6 = Some(Ipv6Addr::LOCALHOST);
+    let (dual, mut d_events) = start_engine(&dual_config, &Passwords::new()).await;
+    let v4_port = free_port();
+    let (v4, mut v4_events) = start_engine(&test_config(v4_port), &Passwords::new()).await;
+    let v6_port = free_port();
+    let (v6, mut v6_events) = start_engine(&v6_config(v6_port), &Passwords::new()).await;
+
+    for (peer, events, peer_uri, ours) in [
+        (
+            &v4,
+            &mut v4_events,
+            format!("sip:x@127.0.0.1:{v4_port}"),
+            format!("sip:d@127.0.0.1:{dual_port}"),
+        ),
+        (
+            &v6,
+            &mut v6_events,
+            format!("sip:x@[::1]:{v6_port}"),
+            format!("sip:d@[::1]:{dual_port}"),
+        ),
+    ] {
+        let family = if peer_uri.contains('[') {
+            "[::1]:"
+        } else {
+            "127.0.0.1:"
+        };
+        // The peer calls us.
+        let call = peer.call(&ours, None, AudioSpec::default()).await.unwrap();
+        let incoming = expect_event(&mut d_events, T, "the dual phone rings", |e| match e {
+            PhoneEvent::IncomingCall { call, .. } => Some(*call),
+            _ => None,
+        })
+        .await;
+        dual.answer(incoming, AudioSpec::default()).await.unwrap();
+        let media = expect_event(events, T, "the peer connected", established).await;
+        assert!(
+            media.as_deref().is_some_and(|m| m.starts_with(family)),
+            "{media:?}"
+        );
+        let media = expect_event(&mut d_events, T, "we connected", established).await;
+        assert!(
+            media.as_deref().is_some_and(|m| m.starts_with(family)),
+            "{media:?}"
+        );
+        peer.hangup(Some(call)).await.unwrap();
+        expect_event(&mut d_events, T, "ended", |e| {
+            matches!(e, PhoneEvent::Ended { .. }).then_some(())
+        })
+        .await;
+        // We call the peer.
+        let call = dual
+            .call(&peer_uri, None, AudioSpec::default())
+            .await
+            .unwrap();
+        let incoming = expect_event(events, T, "the peer rings", |e| match e {
+            PhoneEvent::IncomingCall { call, .. } => Some(*call),
+            _ => None,
+        })
+        .await;
+        peer.answer(incoming, AudioSpec::default()).await.unwrap();
+        let media = expect_event(&mut d_events, T, "we connected", established).await;
+        assert!(
+            media.as_deref().is_some_and(|m| m.starts_with(family)),
+            "{media:?}"
+        );
+        let media = expect_event(events, T, "the peer connected", established).await;
+        assert!(
+            media.as_deref().is_some_and(|m| m.starts_with(family)),
+            "{media:?}"
+        );
+        dual.hangup(Some(call)).await.unwrap();
+        expect_event(events, T, "ended", |e| {
+            matches!(e, PhoneEvent::Ended { .. }).then_some(())
+        })
+        .await;
+    }
+}

@@ -52,6 +52,10 @@ pub struct SipSettings {
     pub listen: SocketAddr,
     /// Address to advertise in Via/Contact/SDP when `listen` is 0.0.0.0.
     pub advertise: Option<std::net::IpAddr>,
+    /// Listening on `[::]` (IPv4 and IPv6): the IPv6 address for Via,
+    /// Contact and SDP toward IPv6 peers (default: the route's, else ::1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub advertise_v6: Option<std::net::Ipv6Addr>,
     /// User part of our Contact, and of From for calls without an account.
     pub user: String,
     /// RFC 3261 T1 in milliseconds (retransmission base).
@@ -103,6 +107,7 @@ impl Default for SipSettings {
             keepalive_secs: 25,
             tls_certificate: None,
             tls_private_key: None,
+            advertise_v6: None,
             stun_server: None,
             network_check_secs: 3,
             dns_servers: Vec::new(),

@@ -39,6 +39,7 @@ impl EchoService {
             contact_user: "echo".into(),
             keepalive: Keepalive::Off,
             tls_port: None,
+            local_v6: None,
         });
         let (stop, stopped) = oneshot::channel();
         tokio::spawn(serve(ua, socket, stopped));

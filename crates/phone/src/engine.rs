@@ -227,6 +227,7 @@ impl Engine {
             .map(|a| account_config(a, passwords.get(&a.name).cloned()))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| EngineError::Config(e.to_string()))?;
+        let local_v6 = crate::edge::local_address::dual_stack_v6(config, bound);
         let ua = UaConfig {
             local,
             timers: config.timers(),
@@ -234,6 +235,7 @@ impl Engine {
             contact_user: config.sip.user.clone(),
             keepalive: config.keepalive(),
             tls_port: tls_port.then(|| bound.port().wrapping_add(1)),
+            local_v6,
         };
         let echo = match crate::echo::EchoService::start().await {
             Ok(e) => Some(e),
@@ -268,7 +270,7 @@ impl Engine {
         let driver = Driver {
             core,
             transports,
-            address: Address::new(nat, stun_server),
+            address: Address::new(nat, stun_server).with_dual_stack(local_v6.is_some()),
             media,
             devices: devices.clone(),
             _hotplug: hotplug,

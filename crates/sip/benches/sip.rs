@@ -52,6 +52,7 @@ fn bench(c: &mut Criterion) {
             contact_user: "bob".into(),
             keepalive: hookswitch_sip::ua::Keepalive::Off,
             tls_port: None,
+            local_v6: None,
         });
         let mut n = 0u64;
         b.iter_custom(|iters| {

@@ -38,6 +38,7 @@ fn registering() -> (UserAgent, Instant, Request) {
         contact_user: "alice".into(),
         keepalive: Keepalive::Off,
         tls_port: None,
+        local_v6: None,
     });
     let now = Instant::now();
     ua.register(now, AccountId(0)).unwrap();

@@ -111,6 +111,7 @@ fn callee() -> (UserAgent, Instant) {
         contact_user: "bob".into(),
         keepalive: Keepalive::Off,
         tls_port: None,
+        local_v6: None,
     });
     (ua, Instant::now())
 }

@@ -29,6 +29,7 @@ fn ua(local: &str, accounts: Vec<AccountConfig>) -> UserAgent {
         contact_user: "hs".into(),
         keepalive: hookswitch_sip::ua::Keepalive::Off,
         tls_port: None,
+        local_v6: None,
     })
 }
 

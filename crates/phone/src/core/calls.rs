@@ -250,7 +250,11 @@ impl PhoneCore {
         if p.hold_others {
             self.hold_talking(now, None);
         }
-        let local = self.local_media(public, p.account, p.srtp);
+        let v6 = self
+            .ua
+            .call_first_hop(p.account, &p.uri)
+            .is_ok_and(|hop| ua::UserAgent::is_v6(&hop));
+        let local = self.local_media(public, p.account, p.srtp, v6);
         let offer = create_offer(&local);
         if let Err(e) = self.ua.call_as(
             ua::CallId(call),
@@ -378,7 +382,8 @@ impl PhoneCore {
             return;
         };
         let (account, srtp) = (c.account, c.srtp);
-        let mut local = self.local_media(public, account, srtp);
+        let v6 = self.ua.call_is_v6(ua::CallId(call));
+        let mut local = self.local_media(public, account, srtp, v6);
         let Some(c) = self.calls.get_mut(&call) else {
             return;
         };
@@ -842,19 +847,26 @@ impl PhoneCore {
     }
 
     /// Our side of a call's session: its codecs, SRTP, a fresh session id.
+    /// `v6`: the call's peer is an IPv6 one; when we listen on both
+    /// families, the SDP names our IPv6 address then.
     pub(super) fn local_media(
         &mut self,
         public: SocketAddr,
         account: Option<AccountId>,
         srtp: SrtpMode,
+        v6: bool,
     ) -> LocalMedia {
+        let address = match (v6, self.ua.config().local_v6) {
+            (true, Some(ours)) => ours.ip(),
+            _ => public.ip(),
+        };
         let codecs = self.codecs_for(account).to_vec();
         self.session_ids += 1;
         let mut srtp_key = [0u8; hookswitch_media::srtp::KEY_AND_SALT_LEN];
         self.rng.fill(&mut srtp_key[..]);
         let m = &self.settings.media;
         LocalMedia {
-            address: public.ip(),
+            address,
             port: public.port(),
             codecs,
             telephone_event: m.telephone_event,

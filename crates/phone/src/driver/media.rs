@@ -212,9 +212,11 @@ async fn run(
             }
             _ = super::sleep_until(rtcp_due) => stream.handle_timeout(Instant::now(), ntp_now()),
             Ok((n, from)) = sockets.rtcp.recv_from(&mut rtcp_buf) => {
+                let from = crate::edge::transport::canonical(from);
                 stream.handle_receive(Instant::now(), Via::Rtcp, from, &rtcp_buf[..n]);
             }
             Ok((n, from)) = sockets.rtp.recv_from(&mut rtp_buf) => {
+                let from = crate::edge::transport::canonical(from);
                 stream.handle_receive(Instant::now(), Via::Rtp, from, &rtp_buf[..n]);
             }
             c = control.recv() => match c {

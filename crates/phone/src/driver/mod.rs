@@ -101,9 +101,11 @@ impl Driver {
             tokio::select! {
                 r = udp.recv_from(&mut buf) => match r {
                     Ok((n, src)) if stun::is_stun(&buf[..n]) => {
+                        let src = crate::edge::transport::canonical(src);
                         self.address.nat().handle_stun(Instant::now(), src, &buf[..n]);
                     }
                     Ok((n, source)) => {
+                        let source = crate::edge::transport::canonical(source);
                         if tracing::enabled!(tracing::Level::DEBUG) {
                             tracing::debug!(from = %source, "received\n{}", redacted_trace(&buf[..n]));
                         }

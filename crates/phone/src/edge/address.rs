@@ -28,15 +28,24 @@ pub struct Address {
     media_pool: Option<MediaPool>,
     /// The media pool's sockets are bound to this address.
     media_ip: IpAddr,
+    /// SIP listens on `[::]`: media sockets too, for both families.
+    dual_stack: bool,
     settled: bool,
 }
 
 impl Address {
+    /// Media sockets on `[::]` (SIP listens there, for both families).
+    pub fn with_dual_stack(mut self, on: bool) -> Address {
+        self.dual_stack = on;
+        self
+    }
+
     pub fn new(nat: Nat, stun_server: Option<SocketAddr>) -> Address {
         let media_ip = nat.local_ip();
         Address {
             media_pool: stun_server.map(|s| MediaPool::start(s, media_ip)),
             media_ip,
+            dual_stack: false,
             nat,
             settled: false,
         }
@@ -83,7 +92,14 @@ impl Address {
             tracing::debug!(public = %sockets.public, "media sockets mapped by STUN");
             return Ok(sockets);
         }
-        let mut sockets = MediaSockets::bind(ip)?;
+        // Taking IPv4 and IPv6 calls alike: sockets on [::] serve both (the
+        // SDP names the address of the call's family).
+        let bind_ip = if self.dual_stack {
+            std::net::Ipv6Addr::UNSPECIFIED.into()
+        } else {
+            ip
+        };
+        let mut sockets = MediaSockets::bind(bind_ip)?;
         sockets.public.set_ip(self.nat.advertised().ip());
         tracing::debug!(public = %sockets.public, "media sockets bound now");
         Ok(sockets)

@@ -65,6 +65,23 @@ impl LocalAddress {
     }
 }
 
+/// Listening on `[::]` takes IPv4 and IPv6 alike: the IPv6 address peers
+/// reach us at then is `sip.advertise_v6`, else the one the route to the
+/// IPv6 Internet leaves from, else ::1 (peers on this machine). `None`
+/// when not listening on both.
+pub fn dual_stack_v6(config: &Config, bound: SocketAddr) -> Option<SocketAddr> {
+    if bound.ip() != IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED) {
+        return None;
+    }
+    let ip = config
+        .sip
+        .advertise_v6
+        .map(IpAddr::V6)
+        .or_else(|| route_source("[2001:db8::1]:9".parse().ok()?))
+        .unwrap_or(IpAddr::V6(std::net::Ipv6Addr::LOCALHOST));
+    Some(SocketAddr::new(ip, bound.port()))
+}
+
 /// The local address packets to `dest` would leave from.
 fn route_source(dest: SocketAddr) -> Option<IpAddr> {
     let any: IpAddr = if dest.is_ipv4() {

@@ -36,7 +36,7 @@ fn accept_until_closed(
             match accepted {
                 Ok((stream, peer)) => {
                     let _ = stream.set_nodelay(true);
-                    take(stream, peer);
+                    take(stream, canonical(peer));
                 }
                 Err(e) => {
                     tracing::warn!(%transport, "accept failed: {e}");
@@ -45,6 +45,13 @@ fn accept_until_closed(
             }
         }
     })
+}
+
+/// An IPv4 peer as itself, not as the IPv4-mapped IPv6 address a socket
+/// on `[::]` reports (`::ffff:192.0.2.7`): the UA compares and answers
+/// addresses, and one peer must have one.
+pub fn canonical(addr: SocketAddr) -> SocketAddr {
+    SocketAddr::new(addr.ip().to_canonical(), addr.port())
 }
 
 /// How long a connection with nothing received is kept.

@@ -125,6 +125,7 @@ impl Net {
             contact_user: config.sip.user.clone(),
             keepalive: config.keepalive(),
             tls_port: None,
+            local_v6: None,
         };
         let settings = CoreSettings::from_config(config, None).expect("settings");
         let rng = rand::rngs::StdRng::seed_from_u64(seed);

@@ -74,6 +74,9 @@ pub struct AccountConfig {
 pub struct Config {
     /// The address peers reach us at: Via sent-by and Contact.
     pub local: SocketAddr,
+    /// Listening on both IPv4 and IPv6 (`[::]`): the IPv6 address peers
+    /// reach us at, used toward IPv6 peers (`local` toward the others).
+    pub local_v6: Option<SocketAddr>,
     pub timers: TimerConfig,
     pub accounts: Vec<AccountConfig>,
     /// User part of the Contact (and of From for account-less calls).
@@ -517,30 +520,41 @@ impl UserAgent {
         });
     }
 
-    /// Via value for a new client transaction over `transport`.
-    fn via(&self, transport: Transport, branch: &str) -> String {
+    /// Via value for a new client transaction to `target`.
+    fn via(&self, target: &Target, branch: &str) -> String {
         format!(
             "SIP/2.0/{} {};branch={branch};rport",
-            transport.via_name(),
-            self.local_for(transport)
+            target.transport.via_name(),
+            self.local_for(target)
         )
     }
 
-    /// Our address as peers reach it over `transport`: TLS has its own port
-    /// when we listen for it.
-    fn local_for(&self, transport: Transport) -> SocketAddr {
-        match (transport, self.cfg.tls_port) {
-            (Transport::Tls, Some(port)) => SocketAddr::new(self.cfg.local.ip(), port),
+    /// Our address as peers reach it at `target`: the IPv6 one toward an
+    /// IPv6 peer when we have both, and TLS's own port when we listen for
+    /// it.
+    fn local_for(&self, target: &Target) -> SocketAddr {
+        let mut local = match (&target.destination, self.cfg.local_v6) {
+            (Destination::Addr(SocketAddr::V6(_)), Some(v6)) => v6,
             _ => self.cfg.local,
+        };
+        if let (Transport::Tls, Some(port)) = (target.transport, self.cfg.tls_port) {
+            local.set_port(port);
         }
+        local
     }
 
-    /// Our Contact for `transport`.
-    fn contact(&self, user: &str, transport: Transport) -> String {
-        let local = self.local_for(transport);
+    /// Whether `target` is an IPv6 peer.
+    pub fn is_v6(target: &Target) -> bool {
+        matches!(target.destination, Destination::Addr(SocketAddr::V6(_)))
+    }
+
+    /// Our Contact toward `target`.
+    fn contact(&self, user: &str, target: &Target) -> String {
+        let local = self.local_for(target);
         let mut uri = SipUri::for_addr(Some(user), local);
-        if transport != Transport::Udp {
-            uri.params.set("transport", Some(&transport.to_string()));
+        if target.transport != Transport::Udp {
+            uri.params
+                .set("transport", Some(&target.transport.to_string()));
         }
         format!("<{uri}>")
     }
@@ -613,7 +627,7 @@ impl UserAgent {
     ) -> (TxKey, Request) {
         req.headers.remove(&HeaderName::Via);
         req.headers
-            .push_front(HeaderName::Via, self.via(target.transport, branch));
+            .push_front(HeaderName::Via, self.via(&target, branch));
         let key = TxKey::client(branch, &req.method);
         let mut out = Vec::new();
         let reliability = target.transport.reliability();

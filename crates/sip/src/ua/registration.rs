@@ -263,7 +263,7 @@ impl UserAgent {
         let acct = &self.cfg.accounts[account.0];
         self.contact(
             acct.aor.user.as_deref().unwrap_or(&self.cfg.contact_user),
-            self.registration_hop(account).transport,
+            &self.registration_hop(account),
         )
     }
 
@@ -381,7 +381,7 @@ impl UserAgent {
         if resp.status < 200 {
             return;
         }
-        let our_address = self.local_for(self.registration_hop(account).transport);
+        let our_address = self.local_for(&self.registration_hop(account));
         let contact_now = self.registration_contact(account);
         let Some(reg) = self.registrations.get_mut(account.0) else {
             return;

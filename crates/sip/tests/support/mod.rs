@@ -39,6 +39,7 @@ impl Rig {
             contact_user: "alice".into(),
             keepalive: Keepalive::Off,
             tls_port: None,
+            local_v6: None,
         });
         let now = Instant::now();
         let target = format!("sip:bob@{PROXY}").parse().unwrap();

@@ -195,10 +195,8 @@ impl UserAgent {
             .or_else(|| dialog_target(dialog))
             .unwrap_or_else(|| fallback.clone());
         let branch = crate::transaction::new_branch(&mut self.rng);
-        ack.headers.push_front(
-            crate::message::HeaderName::Via,
-            self.via(target.transport, &branch),
-        );
+        ack.headers
+            .push_front(crate::message::HeaderName::Via, self.via(&target, &branch));
         let wire = ack.to_bytes();
         self.send(&target, wire.clone());
         (wire, target)

@@ -121,10 +121,8 @@ impl UserAgent {
             .get(&pending.key)
             .map(|e| e.target.clone())
             .ok_or(UaError::WrongState)?;
-        resp.headers.push(
-            HeaderName::Contact,
-            self.contact(&contact_user, target.transport),
-        );
+        resp.headers
+            .push(HeaderName::Contact, self.contact(&contact_user, &target));
         resp.headers
             .push(HeaderName::ContentType, "application/sdp");
         self.answer_session_timer(id, &pending.request, &mut resp, now);
@@ -199,13 +197,10 @@ impl UserAgent {
                 }
                 let contact_user = self.contact_user_for(id);
                 let mut resp = response_to(&req, 200, None);
-                let transport = self
-                    .txs
-                    .get(key)
-                    .map(|e| e.target.transport)
-                    .unwrap_or(crate::ua::Transport::Udp);
-                resp.headers
-                    .push(HeaderName::Contact, self.contact(&contact_user, transport));
+                if let Some(target) = self.txs.get(key).map(|e| e.target.clone()) {
+                    resp.headers
+                        .push(HeaderName::Contact, self.contact(&contact_user, &target));
+                }
                 self.answer_session_timer(id, &req, &mut resp, now);
                 self.respond(key, &resp, now);
             }

@@ -9,7 +9,7 @@ use crate::message::{Contact, HeaderName, NameAddr, Request, Response, Uri};
 use crate::transaction::TxKey;
 use crate::ua::build::{new_tag, response_to};
 use crate::ua::dialog::Dialog;
-use crate::ua::{AccountId, CallId, EndReason, Event, Owner, Transport, UaError, UserAgent};
+use crate::ua::{AccountId, CallId, EndReason, Event, Owner, UaError, UserAgent};
 
 impl UserAgent {
     /// Rings an incoming call: 180 Ringing.
@@ -124,15 +124,12 @@ impl UserAgent {
         let key = call.server_key.clone().ok_or(UaError::WrongState)?;
         let req = call.incoming.as_ref().ok_or(UaError::WrongState)?;
         let mut resp = response_to(req, status, Some(&call.dialog.local_tag));
-        if status < 300 {
-            let transport = self
-                .txs
-                .get(&key)
-                .map(|e| e.target.transport)
-                .unwrap_or(Transport::Udp);
+        if status < 300
+            && let Some(target) = self.txs.get(&key).map(|e| e.target.clone())
+        {
             resp.headers.push(
                 HeaderName::Contact,
-                self.contact(&self.cfg.contact_user, transport),
+                self.contact(&self.cfg.contact_user, &target),
             );
         }
         Ok((key, resp))

@@ -383,10 +383,8 @@ impl UserAgent {
             .unwrap_or_else(|| call.target.clone());
         // A REFER's Contact names us for the subscription it creates.
         if matches!(method, Method::Invite | Method::Update | Method::Refer) {
-            req.headers.push(
-                HeaderName::Contact,
-                self.contact(&contact_user, target.transport),
-            );
+            req.headers
+                .push(HeaderName::Contact, self.contact(&contact_user, &target));
         }
         if let Some((content_type, body)) = body {
             req.headers.push(HeaderName::ContentType, content_type);

@@ -33,6 +33,14 @@ impl UserAgent {
         })
     }
 
+    /// Whether the call's peer (its first hop, or where its INVITE came
+    /// from) is an IPv6 one: its SDP then names our IPv6 address.
+    pub fn call_is_v6(&self, call: CallId) -> bool {
+        self.calls
+            .get(&call)
+            .is_some_and(|c| Self::is_v6(&c.target))
+    }
+
     /// The transport a call's requests go over (for an incoming call, the one
     /// its INVITE came by).
     pub fn call_transport(&self, call: CallId) -> Option<Transport> {
@@ -102,7 +110,8 @@ impl UserAgent {
                 (from, a.outbound_proxy.clone(), a.transport)
             }
             None => {
-                let me = SipUri::for_addr(Some(&self.cfg.contact_user), self.cfg.local);
+                let toward = self.known_hop(&target_sip, None);
+                let me = SipUri::for_addr(Some(&self.cfg.contact_user), self.local_for(&toward));
                 (NameAddr::new(Uri::Sip(me)), None, None)
             }
         };
@@ -172,7 +181,7 @@ impl UserAgent {
         call.origin = Some(call.dialog.clone());
         let target = call.target.clone();
         let extra = call.invite_headers.clone();
-        let contact = self.contact(&contact_user, target.transport);
+        let contact = self.contact(&contact_user, &target);
         req.headers.push(HeaderName::Contact, contact);
         req.headers.push(HeaderName::Allow, crate::ua::ALLOW);
         req.headers
