@@ -259,7 +259,12 @@ impl Drop for NatRig {
 
 /// coturn (Debian `coturn`) as a plain STUN server on `ip:port`: no TURN, no
 /// TLS, no database outside `dir`.
-pub fn stun_server(dir: &std::path::Path, ip: Ipv4Addr, port: u16) -> crate::Process {
+pub fn stun_server(
+    dir: &std::path::Path,
+    ip: impl Into<std::net::IpAddr>,
+    port: u16,
+) -> crate::Process {
+    let ip: std::net::IpAddr = ip.into();
     let home = dir.join(format!("coturn-{port}"));
     std::fs::create_dir_all(&home).expect("coturn dir");
     let mut c = Command::new("turnserver");

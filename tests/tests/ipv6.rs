@@ -222,3 +222,25 @@ async fn listening_on_both_families_serves_ipv4_and_ipv6_peers() {
         .await;
     }
 }
+
+/// STUN over IPv6 (coturn on ::1): a phone on ::1 that advertises a wrong
+/// address learns the right one from the STUN server's Binding answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stun_over_ipv6_gives_our_address() {
+    let dir = tempfile::tempdir().unwrap();
+    let stun_port = free_port();
+    let _stun = hookswitch_tests::netns::stun_server(dir.path(), Ipv6Addr::LOCALHOST, stun_port);
+    let port = free_port();
+    let mut config = v6_config(port);
+    config.sip.advertise = Some("2001:db8::99".parse().unwrap());
+    config.sip.stun_server = Some(format!("[::1]:{stun_port}"));
+    let (_engine, mut events) = start_engine(&config, &Passwords::new()).await;
+    let sip = expect_event(&mut events, T, "the STUN answer", |e| match e {
+        PhoneEvent::AddressChanged { sip, cause, .. } if cause.as_str() == "stun" => {
+            Some(sip.clone())
+        }
+        _ => None,
+    })
+    .await;
+    assert_eq!(sip, format!("[::1]:{port}"));
+}
