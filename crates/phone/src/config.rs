@@ -260,7 +260,8 @@ impl AccountSettings {
 }
 
 fn default_transport() -> String {
-    "udp".into()
+    // RFC 3263: the provider's DNS chooses (an IP address means UDP).
+    "auto".into()
 }
 fn default_expires() -> u32 {
     600

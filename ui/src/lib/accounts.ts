@@ -22,7 +22,7 @@ export const blankForm: AccountForm = {
   domain: "",
   registrar: "",
   authUser: "",
-  transport: "udp",
+  transport: "auto",
   password: "",
 };
 
@@ -66,7 +66,7 @@ export function fromSettings(a: AccountSettings): AccountForm {
     domain: m ? m[2] : "",
     registrar: (a.registrar ?? "").replace(/^sip:/, ""),
     authUser: a.auth_user ?? "",
-    transport: (["udp", "tcp", "tls", "auto"].includes(a.transport) ? a.transport : "udp") as AccountForm["transport"],
+    transport: (["udp", "tcp", "tls", "auto"].includes(a.transport) ? a.transport : "auto") as AccountForm["transport"],
     password: "",
   };
 }
