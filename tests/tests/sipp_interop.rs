@@ -695,3 +695,27 @@ async fn a_caller_requiring_100rel_gets_a_reliable_180() {
     expect_event(&mut events, T, "ended", ended).await;
     sipp::succeeds(sipp).await;
 }
+
+/// An INVITE requiring an extension we lack gets 420 naming only that one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_required_extension_gets_420() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let (_engine, _events) = start_engine(&test_config(port), &Passwords::new()).await;
+    let sipp = sipp::calls(dir.path(), port, "uac_require_unknown");
+    sipp::succeeds(sipp).await;
+}
+
+/// A caller asking for 60 s gets 422 with Min-SE: 90, asks again with 90,
+/// and the call is agreed at 90 s (sipp checks each header).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_too_short_session_interval_is_refused_then_agreed_at_min_se() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let (engine, mut events) = start_engine(&test_config(port), &Passwords::new()).await;
+    let sipp = sipp::calls(dir.path(), port, "uac_session_timer_too_small");
+    let call = expect_event(&mut events, T, "incoming call", incoming).await;
+    engine.answer(call, AudioSpec::default()).await.unwrap();
+    expect_event(&mut events, T, "ended", ended).await;
+    sipp::succeeds(sipp).await;
+}
