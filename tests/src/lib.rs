@@ -331,12 +331,14 @@ pub async fn call_between(
     )
 }
 
-/// Waits until the peer `p` holds UDP `port` on loopback (sipp or baresip,
-/// once it has read its configuration): a request sent before would meet a
-/// closed port, and a caller that heeds ICMP gives up at once.
+/// Waits until the peer `p` holds UDP `addr`'s port (sipp, baresip or
+/// dnsmasq, once it has read its configuration): a request sent before would
+/// meet a closed port, and a caller that heeds ICMP gives up at once. It
+/// reads the kernel's socket tables instead of trying to bind the port,
+/// which could take it at the very moment the peer binds it.
 pub fn wait_udp_bound(p: &Process, addr: std::net::SocketAddr) {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
-    while std::net::UdpSocket::bind(addr).is_ok() {
+    while !udp_port_bound(addr.port()) {
         assert!(
             std::time::Instant::now() < deadline,
             "the peer never bound {addr}:\n{}",
@@ -344,4 +346,18 @@ pub fn wait_udp_bound(p: &Process, addr: std::net::SocketAddr) {
         );
         std::thread::sleep(std::time::Duration::from_millis(5));
     }
+}
+
+/// Some UDP socket of this machine's network namespace is bound to `port`
+/// (/proc/net/udp and udp6: the local address column, port in hex).
+fn udp_port_bound(port: u16) -> bool {
+    let wanted = format!(":{port:04X}");
+    ["/proc/net/udp", "/proc/net/udp6"].iter().any(|table| {
+        std::fs::read_to_string(table).is_ok_and(|text| {
+            text.lines()
+                .skip(1)
+                .filter_map(|l| l.split_whitespace().nth(1))
+                .any(|local| local.ends_with(&wanted))
+        })
+    })
 }

@@ -198,7 +198,12 @@ aor: string, display_name: string | null,
 /**
  * Authentication user name, when it differs from the AOR's user.
  */
-auth_user: string | null, registrar: string | null, outbound_proxy: string | null, transport: string, 
+auth_user: string | null, registrar: string | null, outbound_proxy: string | null, 
+/**
+ * "udp", "tcp", "tls", or "auto" (the provider's DNS NAPTR records
+ * choose, RFC 3263; UDP when it has none).
+ */
+transport: string, 
 /**
  * A PEM file of CA certificates trusted for this account's TLS servers, on
  * top of the system's (for a private PBX with its own CA).

@@ -111,17 +111,19 @@ impl Driver {
                         }
                         self.feed(Input::Datagram { source, bytes: &buf[..n] });
                     }
-                    Err(e) => tracing::debug!("UDP receive error: {e}"),
+                    Err(e) => {
+                        tracing::debug!("UDP receive error: {e}");
+                        // An ICMP error surfaces here first: its details
+                        // (which address) are on the error queue.
+                        for u in crate::edge::icmp::drain_now(&udp) {
+                            self.undeliverable_udp(u);
+                        }
+                    }
                 },
                 r = crate::edge::icmp::ready(&udp), if icmp_works => match r {
                     Ok(()) => {
                         for u in crate::edge::icmp::drain(&udp) {
-                            tracing::debug!(to = %u.destination, "undeliverable: {}", u.reason);
-                            self.inbound(Inbound::Undeliverable {
-                                transport: hookswitch_sip::ua::Transport::Udp,
-                                destination: hookswitch_sip::ua::Destination::Addr(u.destination),
-                                error: u.reason,
-                            });
+                            self.undeliverable_udp(u);
                         }
                     }
                     Err(e) => {
@@ -173,6 +175,16 @@ impl Driver {
         // The caller answers the shutdown once this driver (and its UDP
         // socket) is gone: the port is free for an engine started next.
         shutdown.map(|(reply, _)| reply)
+    }
+
+    /// A datagram of ours the network could not deliver (ICMP).
+    fn undeliverable_udp(&mut self, u: crate::edge::icmp::Undelivered) {
+        tracing::debug!(to = %u.destination, "undeliverable: {}", u.reason);
+        self.inbound(Inbound::Undeliverable {
+            transport: hookswitch_sip::ua::Transport::Udp,
+            destination: hookswitch_sip::ua::Destination::Addr(u.destination),
+            error: u.reason,
+        });
     }
 
     fn feed(&mut self, input: Input<'_>) {

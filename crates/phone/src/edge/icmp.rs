@@ -67,6 +67,21 @@ pub fn drain(socket: &UdpSocket) -> Vec<Undelivered> {
     out
 }
 
+/// Takes every queued error off `socket` without waiting for tokio to say
+/// the queue has some: for when a receive failed with the error an ICMP
+/// message left (`ECONNREFUSED`...), which can come before, or instead of,
+/// the readiness `ready` waits for.
+pub fn drain_now(socket: &UdpSocket) -> Vec<Undelivered> {
+    let mut out = Vec::new();
+    for _ in 0..64 {
+        match read_one(socket) {
+            Ok(found) => out.extend(found),
+            Err(_) => break,
+        }
+    }
+    out
+}
+
 /// One entry of the error queue: `Ok(None)` for one that is not about a
 /// datagram we could not deliver; `WouldBlock` when the queue is empty.
 fn read_one(socket: &UdpSocket) -> io::Result<Option<Undelivered>> {
