@@ -84,9 +84,9 @@ pub struct Target {
 }
 
 impl Target {
-    /// RFC 3263 in its simplest form: the URI's transport parameter (or TLS for
-    /// sips), its host, and its port or the transport's default. SRV and NAPTR
-    /// lookups are not done (see docs/decisions.md).
+    /// The URI as it says: its transport parameter (or TLS for sips), its
+    /// host, and its port or the transport's default. A host name without a
+    /// port is located by DNS first where RFC 3263 asks it (`ua/locate.rs`).
     pub fn from_uri(uri: &crate::message::SipUri) -> Target {
         let transport = match uri.transport().as_deref() {
             Some("tcp") => Transport::Tcp,
@@ -107,27 +107,6 @@ impl Target {
             transport,
             destination,
         }
-    }
-}
-
-impl Target {
-    /// The first hop of a request to `target`: the outbound proxy, else the
-    /// target itself; over the account's transport (`transport_hint`) unless
-    /// the target's URI names one (or is sips:).
-    pub fn first_hop(
-        proxy: Option<&crate::message::SipUri>,
-        target: &crate::message::SipUri,
-        transport_hint: Option<Transport>,
-    ) -> Target {
-        let mut hop = Target::from_uri(proxy.unwrap_or(target));
-        if proxy.is_none()
-            && target.transport().is_none()
-            && !target.secure
-            && let Some(t) = transport_hint
-        {
-            hop.transport = t;
-        }
-        hop
     }
 }
 
