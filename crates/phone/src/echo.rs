@@ -40,6 +40,7 @@ impl EchoService {
             keepalive: Keepalive::Off,
             tls_port: None,
             local_v6: None,
+            accept_messages: false,
         });
         let (stop, stopped) = oneshot::channel();
         tokio::spawn(serve(ua, socket, stopped));

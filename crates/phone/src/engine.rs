@@ -236,6 +236,10 @@ impl Engine {
             keepalive: config.keepalive(),
             tls_port: tls_port.then(|| bound.port().wrapping_add(1)),
             local_v6,
+            // Messages are refused (405) until the phone shows them
+            // (issue 17, its next step): taking one nobody reads would lose
+            // it where a refusal tells the sender.
+            accept_messages: false,
         };
         let echo = match crate::echo::EchoService::start().await {
             Ok(e) => Some(e),

@@ -53,6 +53,7 @@ fn bench(c: &mut Criterion) {
             keepalive: hookswitch_sip::ua::Keepalive::Off,
             tls_port: None,
             local_v6: None,
+            accept_messages: false,
         });
         let mut n = 0u64;
         b.iter_custom(|iters| {

@@ -39,6 +39,7 @@ fn registering() -> (UserAgent, Instant, Request) {
         keepalive: Keepalive::Off,
         tls_port: None,
         local_v6: None,
+        accept_messages: false,
     });
     let now = Instant::now();
     ua.register(now, AccountId(0)).unwrap();

@@ -130,6 +130,25 @@ pub enum Event {
         call: CallId,
         reason: EndReason,
     },
+    /// An instant message for us (RFC 3428), answered 200; `content_type` is
+    /// text/plain or application/im-iscomposing+xml (RFC 3994).
+    MessageReceived {
+        account: Option<AccountId>,
+        from: Box<NameAddr>,
+        content_type: String,
+        body: Vec<u8>,
+    },
+    /// Our message got a 2xx.
+    MessageDelivered {
+        id: super::MessageId,
+    },
+    /// Our message was refused (`status`), got no answer (408), or could
+    /// not be sent (503, with why).
+    MessageFailed {
+        id: super::MessageId,
+        status: u16,
+        reason: String,
+    },
     /// A voicemail box's state (RFC 3842), for `account` when the NOTIFY
     /// names one of ours.
     MessageWaiting {

@@ -76,6 +76,9 @@ impl UserAgent {
         let in_dialog = req.headers.to_addr().is_some_and(|to| to.tag().is_some());
         match (&req.method, in_dialog) {
             (Method::Cancel, _) => self.on_cancel(&key, &req, now),
+            (Method::Message, _) if self.cfg.accept_messages => {
+                self.on_message_request(&key, &req, now)
+            }
             // Voicemail news, in a subscription's dialog or unsolicited.
             (Method::Notify, _) if super::mwi::is_message_summary(&req) => {
                 self.on_message_summary(&key, &req, now)

@@ -26,6 +26,7 @@ pub(super) enum Intent {
     Register(AccountId, u32),
     Invite(CallId),
     Voicemail(AccountId),
+    Message(super::MessageId),
 }
 
 #[derive(Debug, Default)]
@@ -103,6 +104,12 @@ impl UserAgent {
                 }
                 (None, Intent::Invite(call)) => self.resend_invite_located(call, now),
                 (None, Intent::Voicemail(account)) => self.send_voicemail_subscribe(account, now),
+                (None, Intent::Message(id)) => {
+                    if let Err(e) = self.send_message_now(id, now) {
+                        self.message_timed_out(id, 503, &e.to_string());
+                    }
+                }
+                (Some(why), Intent::Message(id)) => self.message_timed_out(id, 503, why),
                 (Some(why), Intent::Register(account, _)) => {
                     self.register_unlocated(account, why, now)
                 }

@@ -11,6 +11,7 @@ mod events;
 mod incoming;
 mod keepalive;
 mod locate;
+mod messages;
 pub mod mwi;
 mod registration;
 mod transport;
@@ -23,6 +24,7 @@ pub use build::{ALLOW, new_call_id, new_tag, reason_phrase, response_to, user_ag
 pub use dialog::Dialog;
 pub use events::{AccountId, CallId, EndReason, Event, RegistrationState};
 pub use keepalive::Keepalive;
+pub use messages::{MAX_UDP_BODY, MessageId};
 pub use transport::{Destination, Target, Transmit, Transport};
 
 use crate::auth::Credentials;
@@ -47,6 +49,10 @@ pub enum UaError {
     WrongState,
     #[error("target is not a sip: or sips: URI")]
     NotSip,
+    #[error(
+        "a message over 1300 bytes cannot go over UDP (RFC 3428 6): use an account with transport tcp or tls"
+    )]
+    TooLargeForUdp,
 }
 
 /// One SIP account (AOR) and how to reach its registrar.
@@ -86,6 +92,9 @@ pub struct Config {
     /// The port we take TLS connections on, when we do: Via and Contact of
     /// requests over TLS name it (peers connect to it).
     pub tls_port: Option<u16>,
+    /// Take instant messages (MESSAGE, RFC 3428) with a 200 and an event;
+    /// else they are refused with 405, as a UA that has none.
+    pub accept_messages: bool,
 }
 
 /// Counters of what the UA dropped or answered with an error, for diagnostics.
@@ -111,6 +120,8 @@ enum Owner {
     /// Our session refresh by UPDATE (RFC 4028).
     Refresh(CallId),
     Refer(CallId),
+    /// An instant message of ours (RFC 3428).
+    Message(MessageId),
     ServerInvite(CallId),
     InDialog(CallId),
 }
@@ -188,6 +199,9 @@ pub struct UserAgent {
     registrar_sources: std::collections::HashSet<SocketAddr>,
     /// What DNS located and what waits for it (RFC 3263).
     locations: locate::Locations,
+    /// Instant messages of ours on their way.
+    messages: BTreeMap<MessageId, messages::Outgoing>,
+    next_message: u64,
 }
 
 impl UserAgent {
@@ -222,6 +236,8 @@ impl UserAgent {
             stats: Stats::default(),
             registrar_sources: Default::default(),
             locations: Default::default(),
+            messages: BTreeMap::new(),
+            next_message: 1,
         }
     }
 
@@ -426,6 +442,7 @@ impl UserAgent {
             Owner::ReInvite(call) => self.on_reinvite_response(call, resp, now),
             Owner::Refresh(call) => self.on_refresh_response(call, resp, now),
             Owner::Refer(call) => self.on_refer_response(call, &resp),
+            Owner::Message(id) => self.on_message_response(id, resp, now),
             // Any answer to a keep-alive means the path works.
             Owner::Keepalive(_) => {}
             Owner::Voicemail(account) => self.on_voicemail_response(account, &resp, now),
@@ -479,6 +496,7 @@ impl UserAgent {
                     .events
                     .push_back(Event::OfferRejected { call, status: 503 }),
                 Owner::Voicemail(account) => self.voicemail_retry_later(account, now),
+                Owner::Message(id) => self.message_timed_out(id, 503, error),
                 _ => {}
             }
         }
@@ -508,6 +526,7 @@ impl UserAgent {
                 status: 408,
                 done: true,
             }),
+            Owner::Message(id) => self.message_timed_out(id, 408, "no answer"),
             Owner::Bye(_) | Owner::Cancel(_) | Owner::InDialog(_) | Owner::Nobody => {}
         }
     }

@@ -40,6 +40,7 @@ impl Rig {
             keepalive: Keepalive::Off,
             tls_port: None,
             local_v6: None,
+            accept_messages: false,
         });
         let now = Instant::now();
         let target = format!("sip:bob@{PROXY}").parse().unwrap();
