@@ -39,7 +39,9 @@ impl Dialog {
         }
     }
 
-    /// Builds an in-dialog request without Via and Contact (the UA adds those).
+    /// Builds an in-dialog request without Via and Contact (the UA adds those),
+    /// and where it goes: the first route, else the remote target (`None`
+    /// when that is not a SIP URI).
     /// CSeq: ACK and CANCEL reuse `seq`; other methods take the next number.
     pub fn request(
         &mut self,
@@ -54,6 +56,7 @@ impl Dialog {
             }
         };
         let (uri, routes, target) = self.routing();
+        let target = target.or_else(|| uri.as_sip().map(Target::from_uri));
         let mut req = Request::new(method.clone(), uri);
         req.headers.push(HeaderName::MaxForwards, "70");
         let from = self.local.clone().with_tag(&self.local_tag);
@@ -70,6 +73,17 @@ impl Dialog {
             req.headers.push(HeaderName::Route, r.to_string());
         }
         (req, target)
+    }
+
+    /// A target refresh (RFC 3261 12.2.2): the peer's re-INVITE or UPDATE
+    /// names where it is now in its Contact.
+    pub fn refresh_target(&mut self, req: &crate::message::Request) {
+        if let Some(uri) = req.headers.contacts().into_iter().find_map(|c| match c {
+            crate::message::Contact::Addr(a) => Some(a.uri),
+            crate::message::Contact::Star => None,
+        }) {
+            self.remote_target = uri;
+        }
     }
 
     /// Checks and records the CSeq of an in-dialog request from the peer. A lower

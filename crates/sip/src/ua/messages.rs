@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use super::build::{new_call_id, new_tag, response_to};
 use super::locate::Intent;
-use super::registration::{ChallengeFailure, push_outbound_route};
+use super::registration::{ChallengeFailure, push_credentials, push_outbound_route};
 use super::{AccountId, Event, Owner, Transport, UaError, UserAgent};
 use crate::auth::DigestClient;
 use crate::message::{HeaderName, Method, NameAddr, Request, SipUri, Uri};
@@ -129,21 +129,14 @@ impl UserAgent {
             .push(HeaderName::CSeq, format!("{} MESSAGE", message.cseq));
         if let Some(a) = &acct {
             push_outbound_route(&mut req, a);
-            if let Some(creds) = &a.credentials {
-                let uri = m.target.to_string();
-                if let Some(d) = &mut message.digest {
-                    req.headers.push(
-                        HeaderName::Authorization,
-                        d.authorize(creds, "MESSAGE", &uri, &mut self.rng),
-                    );
-                }
-                if let Some(d) = &mut message.proxy_digest {
-                    req.headers.push(
-                        HeaderName::ProxyAuthorization,
-                        d.authorize(creds, "MESSAGE", &uri, &mut self.rng),
-                    );
-                }
-            }
+            push_credentials(
+                &mut req,
+                a,
+                &mut message.digest,
+                &mut message.proxy_digest,
+                &m.target.to_string(),
+                &mut self.rng,
+            );
         }
         req.headers.push(HeaderName::UserAgent, super::user_agent());
         req.headers.push(HeaderName::ContentType, m.content_type);

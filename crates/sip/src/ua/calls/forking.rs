@@ -20,7 +20,7 @@
 
 use std::time::Instant;
 
-use super::{Call, CallState, dialog_target, learn_dialog};
+use super::{Call, CallState, learn_dialog};
 use crate::message::{Method, Response};
 use crate::ua::dialog::Dialog;
 use crate::ua::{CallId, Target, UserAgent};
@@ -176,9 +176,7 @@ impl UserAgent {
             });
         }
         let (bye, target) = dialog.request(Method::Bye, None);
-        let target = target
-            .or_else(|| dialog_target(&dialog))
-            .unwrap_or(fallback);
+        let target = target.unwrap_or(fallback);
         self.start_client_tx(bye, target, crate::ua::Owner::Nobody, now);
     }
 
@@ -191,9 +189,7 @@ impl UserAgent {
         fallback: &Target,
     ) -> (Vec<u8>, Target) {
         let (mut ack, target) = dialog.request(Method::Ack, Some(seq));
-        let target = target
-            .or_else(|| dialog_target(dialog))
-            .unwrap_or_else(|| fallback.clone());
+        let target = target.unwrap_or_else(|| fallback.clone());
         let branch = crate::transaction::new_branch(&mut self.rng);
         ack.headers
             .push_front(crate::message::HeaderName::Via, self.via(&target, &branch));

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use rand::RngExt;
 
 use super::{CallState, PendingOffer, Role};
-use crate::message::{Contact, HeaderName, Method, Request, Response};
+use crate::message::{HeaderName, Method, Request, Response};
 use crate::transaction::TxKey;
 use crate::ua::build::response_to;
 use crate::ua::{CallId, EndReason, Event, Owner, UaError, UserAgent};
@@ -189,12 +189,7 @@ impl UserAgent {
                     return;
                 }
                 let call = self.calls.get_mut(&id).expect("found above");
-                if let Some(c) = req.headers.contacts().into_iter().find_map(|c| match c {
-                    Contact::Addr(a) => Some(a.uri),
-                    Contact::Star => None,
-                }) {
-                    call.dialog.remote_target = c;
-                }
+                call.dialog.refresh_target(&req);
                 let contact_user = self.contact_user_for(id);
                 let mut resp = response_to(&req, 200, None);
                 if let Some(target) = self.txs.get(key).map(|e| e.target.clone()) {
@@ -214,12 +209,7 @@ impl UserAgent {
                     return;
                 }
                 let call = self.calls.get_mut(&id).expect("found above");
-                if let Some(c) = req.headers.contacts().into_iter().find_map(|c| match c {
-                    Contact::Addr(a) => Some(a.uri),
-                    Contact::Star => None,
-                }) {
-                    call.dialog.remote_target = c;
-                }
+                call.dialog.refresh_target(&req);
                 let sdp = (!req.body.is_empty()).then(|| req.body.clone());
                 call.pending_offer = Some(PendingOffer {
                     key: key.clone(),

@@ -378,9 +378,7 @@ impl UserAgent {
         {
             call.session_sdp = sdp.clone();
         }
-        let target = target
-            .or_else(|| dialog_target(&call.dialog))
-            .unwrap_or_else(|| call.target.clone());
+        let target = target.unwrap_or_else(|| call.target.clone());
         // A REFER's Contact names us for the subscription it creates.
         if matches!(method, Method::Invite | Method::Update | Method::Refer) {
             req.headers
@@ -502,14 +500,6 @@ fn learn_dialog(dialog: &mut Dialog, resp: &Response, tag: String) {
         if !rr.is_empty() {
             dialog.route_set = rr;
         }
-    }
-}
-
-/// The next hop for an in-dialog request when the route set gives none.
-fn dialog_target(dialog: &Dialog) -> Option<Target> {
-    match dialog.routing() {
-        (_, _, Some(t)) => Some(t),
-        (uri, _, None) => uri.as_sip().map(Target::from_uri),
     }
 }
 

@@ -22,7 +22,7 @@ use std::time::Instant;
 
 use rand::RngExt;
 
-use super::{CallState, dialog_target};
+use super::CallState;
 use crate::message::{HeaderName, Method, Request, Response};
 use crate::transaction::{Backoff, TxKey};
 use crate::ua::build::response_to;
@@ -125,9 +125,7 @@ impl UserAgent {
         }
         early.rseq = Some(rseq);
         let (mut prack, target) = early.dialog.request(Method::Prack, None);
-        let target = target
-            .or_else(|| dialog_target(&early.dialog))
-            .unwrap_or_else(|| call.target.clone());
+        let target = target.unwrap_or_else(|| call.target.clone());
         prack
             .headers
             .push(HeaderName::RAck, format!("{rseq} {invite_seq} INVITE"));
