@@ -5,8 +5,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use hookswitch_phone::PhoneEvent;
 use hookswitch_phone::config::AccountSettings;
+use hookswitch_phone::{Config, Engine, Passwords, PhoneEvent};
 use tokio::sync::broadcast;
 
 use crate::Process;
@@ -328,4 +328,21 @@ pub async fn registered(events: &mut broadcast::Receiver<PhoneEvent>) {
         },
     )
     .await;
+}
+
+/// An engine with `config` and `account` (one of [`USERS`], its password
+/// given), started.
+pub async fn phone(
+    account: AccountSettings,
+    mut config: Config,
+) -> (Engine, broadcast::Receiver<PhoneEvent>) {
+    let user = account.name.clone();
+    config.accounts.push(account);
+    let password = USERS
+        .iter()
+        .find(|(u, _)| *u == user)
+        .expect("known user")
+        .1;
+    let passwords = Passwords::from([(user, password.to_string())]);
+    crate::start_engine(&config, &passwords).await
 }

@@ -8,10 +8,10 @@
 use std::time::Duration;
 
 use hookswitch_phone::config::AccountSettings;
-use hookswitch_phone::{AudioSpec, Config, Engine, Passwords, PhoneEvent};
+use hookswitch_phone::{AudioSpec, Config, Engine, PhoneEvent};
 use hookswitch_tests::dnsmasq::{self, Zone};
-use hookswitch_tests::kamailio::{Kamailio, USERS, account, registered};
-use hookswitch_tests::{Phone, expect_event, free_port, start_engine, test_config};
+use hookswitch_tests::kamailio::{self, Kamailio, account, registered};
+use hookswitch_tests::{Phone, expect_event, free_port, test_config};
 use tokio::sync::broadcast;
 
 const T: Duration = Duration::from_secs(20);
@@ -21,13 +21,12 @@ const DOMAIN: &str = "provider.test";
 async fn phone(user: &str, dns: u16, transport: &str) -> (Engine, broadcast::Receiver<PhoneEvent>) {
     let mut config: Config = test_config(free_port());
     config.sip.dns_servers = vec![format!("127.0.0.1:{dns}")];
-    config.accounts.push(AccountSettings {
+    let account = AccountSettings {
         aor: format!("sip:{user}@{DOMAIN}"),
         transport: transport.into(),
         ..account(user, 0, 600)
-    });
-    let password = USERS.iter().find(|(u, _)| *u == user).unwrap().1;
-    start_engine(&config, &Passwords::from([(user.into(), password.into())])).await
+    };
+    kamailio::phone(account, config).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -10,7 +10,7 @@ use std::time::Duration;
 use hookswitch_phone::state::CallPhase;
 use hookswitch_phone::{AudioSpec, Engine, Passwords, PhoneEvent};
 use hookswitch_tests::Phone;
-use hookswitch_tests::kamailio::{Kamailio, USERS, account, registered};
+use hookswitch_tests::kamailio::{self, Kamailio, account, registered};
 use hookswitch_tests::sipp::{self, Scenario};
 use hookswitch_tests::{expect_event, free_port, start_engine, test_config};
 use tokio::sync::broadcast;
@@ -18,11 +18,8 @@ use tokio::sync::broadcast;
 const T: Duration = Duration::from_secs(20);
 
 async fn phone(user: &str, kport: u16) -> (Engine, broadcast::Receiver<PhoneEvent>) {
-    let mut config = test_config(free_port());
-    config.accounts.push(account(user, kport, 600));
-    let password = USERS.iter().find(|(u, _)| *u == user).expect("a user").1;
     let (engine, mut events) =
-        start_engine(&config, &Passwords::from([(user.into(), password.into())])).await;
+        kamailio::phone(account(user, kport, 600), test_config(free_port())).await;
     registered(&mut events).await;
     (engine, events)
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use hookswitch_phone::config::AccountSettings;
 use hookswitch_phone::{AudioSpec, Config, Passwords, PhoneEvent};
-use hookswitch_tests::kamailio::{Kamailio, USERS, account, registered};
+use hookswitch_tests::kamailio::{self, Kamailio, account, registered};
 use hookswitch_tests::{Phone, expect_event, free_port, start_engine, test_config};
 
 const T: Duration = Duration::from_secs(20);
@@ -15,6 +15,13 @@ fn v6_config(port: u16) -> Config {
     let mut c = test_config(port);
     c.sip.listen = SocketAddr::new(Ipv6Addr::LOCALHOST.into(), port);
     c
+}
+
+fn incoming(e: &PhoneEvent) -> Option<u64> {
+    match e {
+        PhoneEvent::IncomingCall { call, .. } => Some(*call),
+        _ => None,
+    }
 }
 
 fn established(e: &PhoneEvent) -> Option<Option<String>> {
@@ -37,12 +44,8 @@ async fn two_phones_call_over_ipv6() {
         )
         .await
         .unwrap();
-    let incoming = expect_event(&mut b_events, T, "bob rings", |e| match e {
-        PhoneEvent::IncomingCall { call, .. } => Some(*call),
-        _ => None,
-    })
-    .await;
-    bob.answer(incoming, AudioSpec::default()).await.unwrap();
+    let ringing = expect_event(&mut b_events, T, "bob rings", incoming).await;
+    bob.answer(ringing, AudioSpec::default()).await.unwrap();
     let media = expect_event(&mut a_events, T, "alice connected", established).await;
     assert!(
         media.as_deref().is_some_and(|m| m.starts_with("[::1]:")),
@@ -63,13 +66,11 @@ async fn register_and_call_through_kamailio_on_ipv6() {
     let kamailio = Kamailio::configure_on(dir.path(), Ipv6Addr::LOCALHOST.into(), kport, None);
     let _k = kamailio.start();
     let phone = |user: &'static str| {
-        let mut c = v6_config(free_port());
-        c.accounts.push(AccountSettings {
+        let account = AccountSettings {
             aor: format!("sip:{user}@[::1]:{kport}"),
             ..account(user, kport, 600)
-        });
-        let pw = USERS.iter().find(|(u, _)| *u == user).unwrap().1;
-        async move { start_engine(&c, &Passwords::from([(user.into(), pw.into())])).await }
+        };
+        kamailio::phone(account, v6_config(free_port()))
     };
     let (alice, mut a_events) = phone("alice").await;
     let (bob, mut b_events) = phone("bob").await;
@@ -79,12 +80,8 @@ async fn register_and_call_through_kamailio_on_ipv6() {
         .call("bob", Some("alice"), AudioSpec::default())
         .await
         .unwrap();
-    let incoming = expect_event(&mut b_events, T, "bob rings", |e| match e {
-        PhoneEvent::IncomingCall { call, .. } => Some(*call),
-        _ => None,
-    })
-    .await;
-    bob.answer(incoming, AudioSpec::default()).await.unwrap();
+    let ringing = expect_event(&mut b_events, T, "bob rings", incoming).await;
+    bob.answer(ringing, AudioSpec::default()).await.unwrap();
     let media = expect_event(&mut a_events, T, "alice connected", established).await;
     assert!(
         media.as_deref().is_some_and(|m| m.starts_with("[::1]:")),
@@ -173,12 +170,8 @@ async fn listening_on_both_families_serves_ipv4_and_ipv6_peers() {
         };
         // The peer calls us.
         let call = peer.call(&ours, None, AudioSpec::default()).await.unwrap();
-        let incoming = expect_event(&mut d_events, T, "the dual phone rings", |e| match e {
-            PhoneEvent::IncomingCall { call, .. } => Some(*call),
-            _ => None,
-        })
-        .await;
-        dual.answer(incoming, AudioSpec::default()).await.unwrap();
+        let ringing = expect_event(&mut d_events, T, "the dual phone rings", incoming).await;
+        dual.answer(ringing, AudioSpec::default()).await.unwrap();
         let media = expect_event(events, T, "the peer connected", established).await;
         assert!(
             media.as_deref().is_some_and(|m| m.starts_with(family)),
@@ -199,12 +192,8 @@ async fn listening_on_both_families_serves_ipv4_and_ipv6_peers() {
             .call(&peer_uri, None, AudioSpec::default())
             .await
             .unwrap();
-        let incoming = expect_event(events, T, "the peer rings", |e| match e {
-            PhoneEvent::IncomingCall { call, .. } => Some(*call),
-            _ => None,
-        })
-        .await;
-        peer.answer(incoming, AudioSpec::default()).await.unwrap();
+        let ringing = expect_event(events, T, "the peer rings", incoming).await;
+        peer.answer(ringing, AudioSpec::default()).await.unwrap();
         let media = expect_event(&mut d_events, T, "we connected", established).await;
         assert!(
             media.as_deref().is_some_and(|m| m.starts_with(family)),

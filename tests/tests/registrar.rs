@@ -6,10 +6,10 @@ use hookswitch_tests::Phone;
 use std::time::Duration;
 
 use hookswitch_phone::config::AccountSettings;
-use hookswitch_phone::{AudioSpec, Config, Engine, Passwords, PhoneEvent};
+use hookswitch_phone::{AudioSpec, Engine, Passwords, PhoneEvent};
 use std::path::Path;
 
-use hookswitch_tests::kamailio::{Kamailio, TlsListener, USERS, account, registered};
+use hookswitch_tests::kamailio::{self, Kamailio, TlsListener, USERS, account, registered};
 use hookswitch_tests::tls::TestCa;
 use hookswitch_tests::{expect_event, free_port, start_engine, test_config};
 use tokio::sync::broadcast;
@@ -25,22 +25,7 @@ async fn phone(
 }
 
 async fn phone_with(account: AccountSettings) -> (Engine, broadcast::Receiver<PhoneEvent>) {
-    phone_configured(account, test_config(free_port())).await
-}
-
-async fn phone_configured(
-    account: AccountSettings,
-    mut config: Config,
-) -> (Engine, broadcast::Receiver<PhoneEvent>) {
-    let user = account.name.clone();
-    config.accounts.push(account);
-    let password = USERS
-        .iter()
-        .find(|(u, _)| *u == user)
-        .expect("known user")
-        .1;
-    let passwords = Passwords::from([(user, password.to_string())]);
-    start_engine(&config, &passwords).await
+    kamailio::phone(account, test_config(free_port())).await
 }
 
 /// An account that reaches kamailio's TLS listener, trusting `ca_file` if given.
@@ -319,7 +304,7 @@ async fn only_calls_from_the_registrar_ring_when_asked() {
     guarded.sip.only_from_registrar = true;
     guarded.sip.accept_p2p = false;
     let (alice, mut a_events) = phone("alice", kport, 600).await;
-    let (bob, mut b_events) = phone_configured(account("bob", kport, 600), guarded).await;
+    let (bob, mut b_events) = kamailio::phone(account("bob", kport, 600), guarded).await;
     registered(&mut a_events).await;
     registered(&mut b_events).await;
     // Through the registrar: it rings and is answered.
@@ -480,7 +465,7 @@ async fn options_keepalives_reach_the_registrar() {
     let mut config = test_config(port);
     config.sip.keepalive = hookswitch_phone::config::KeepaliveKind::Options;
     config.sip.keepalive_secs = 1;
-    let (alice, mut events) = phone_configured(account("alice", kport, 600), config).await;
+    let (alice, mut events) = kamailio::phone(account("alice", kport, 600), config).await;
     registered(&mut events).await;
     let from_us = format!("OPTIONS from 127.0.0.1:{port}");
     hookswitch_tests::wait_until(T, "two keep-alives", || {

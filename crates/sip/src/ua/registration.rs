@@ -309,7 +309,6 @@ impl UserAgent {
             reg.refresh_at = None;
             return;
         };
-        self.registrations[account.0].in_flight = None;
         let contact = self.registration_contact(account);
         let reg = &mut self.registrations[account.0];
         // A binding of our old address is removed along the way (RFC 3261
