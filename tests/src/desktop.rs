@@ -436,6 +436,19 @@ impl Desktop {
     }
 }
 
+impl Drop for Desktop {
+    /// A failing test shows what the app logged: the page text alone seldom
+    /// says why a state never came.
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            let log = self.app_log();
+            let tail: Vec<&str> = log.lines().rev().take(150).collect();
+            let tail: Vec<&str> = tail.into_iter().rev().collect();
+            eprintln!("--- the app's log, its last lines ---\n{}", tail.join("\n"));
+        }
+    }
+}
+
 /// The test's hold on the simulated headset: reports in, LED reports out.
 pub struct Headset {
     writer: UnixStream,

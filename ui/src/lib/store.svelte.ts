@@ -35,9 +35,15 @@ class PhoneStore {
   /** Bumped when the device list may have changed. */
   devicesChanged = $state(0);
 
+  /** State events seen; a snapshot asked for before the last one is older. */
+  private stateEvents = 0;
+
   async start() {
     await api.subscribe({
-      state: (s) => this.onState(s),
+      state: (s) => {
+        this.stateEvents++;
+        this.onState(s);
+      },
       phone: (e) => this.onEvent(e),
       activity: (a) => this.onActivity(a),
       history: (h) => (this.history = [h, ...this.history].slice(0, 200)),
@@ -52,9 +58,13 @@ class PhoneStore {
 
   async refresh() {
     try {
+      const eventsBefore = this.stateEvents;
       const snap = await api.snapshot();
       this.snapshot = snap;
-      this.onState(snap.state);
+      // A state event that came while the snapshot was on its way may be
+      // newer than it (a registration over in milliseconds after a
+      // restart): the events' stream always ends on the latest, so it wins.
+      if (this.stateEvents === eventsBefore) this.onState(snap.state);
       this.history = await api.history();
     } catch (e) {
       this.error = String(e);
