@@ -32,7 +32,7 @@ fuzz_target!(|data: &[u8]| {
         keepalive: config.keepalive(),
         tls_port: None,
         local_v6: None,
-        accept_messages: false,
+        accept_messages: hookswitch_sip::ua::AcceptMessages::No,
     };
     let settings = CoreSettings::from_config(&config, None).unwrap();
     let mut now = Instant::now();

@@ -21,7 +21,7 @@ fuzz_target!(|data: &[u8]| {
         keepalive: hookswitch_sip::ua::Keepalive::Off,
         tls_port: None,
         local_v6: None,
-        accept_messages: true,
+        accept_messages: hookswitch_sip::ua::AcceptMessages::Any,
     }, rand::rngs::StdRng::seed_from_u64(1));
     let mut now = Instant::now();
     let peer = "sip:peer@127.0.0.1:5070".parse().unwrap();

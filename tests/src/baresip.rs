@@ -14,6 +14,38 @@ pub struct Baresip {
     pub dumps: PathBuf,
     /// Its ctrl_tcp port: commands as netstring-framed JSON.
     pub ctrl: u16,
+    /// Its UDP console's port, after `with_messages`.
+    pub cons: Option<u16>,
+}
+
+/// baresip's UDP console as the test reads it.
+pub struct BaresipConsole {
+    socket: std::net::UdpSocket,
+    /// Everything printed so far.
+    pub text: String,
+}
+
+impl BaresipConsole {
+    /// Takes in what came since the last read.
+    pub fn read(&mut self) {
+        let mut buf = vec![0u8; 65536];
+        while let Ok(n) = self.socket.recv(&mut buf) {
+            self.text.push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+    }
+
+    /// Waits until the console printed `what`.
+    pub fn wait_for(&mut self, what: &str, timeout: std::time::Duration) {
+        let deadline = std::time::Instant::now() + timeout;
+        while !self.text.contains(what) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "baresip's console never printed {what:?}; it printed:\n{}",
+                self.text
+            );
+            self.read();
+        }
+    }
 }
 
 impl Baresip {
@@ -61,6 +93,7 @@ impl Baresip {
             port,
             dumps,
             ctrl,
+            cons: None,
         }
     }
 
@@ -69,17 +102,10 @@ impl Baresip {
     /// encrypts media as `mediaenc` says: `srtp` (best effort, RTP/AVP with
     /// keys), `srtp-mand` (RTP/SAVP), or `None` (no SRTP).
     pub fn with_tls(self, certificate: &Path, mediaenc: Option<&str>, codec: &str) -> Baresip {
-        use std::io::Write;
-        let mut config = std::fs::OpenOptions::new()
-            .append(true)
-            .open(self.dir.join("config"))
-            .expect("baresip config");
-        writeln!(
-            config,
+        self.add_config(&format!(
             "sip_certificate {}\nmodule srtp.so",
             certificate.display()
-        )
-        .expect("baresip config");
+        ));
         let mediaenc = mediaenc.map_or(String::new(), |m| format!(";mediaenc={m}"));
         let accounts = format!(
             "<sip:bob@127.0.0.1;transport=tls>;regint=0;answermode=auto;audio_codecs={codec}{mediaenc}\n"
@@ -119,6 +145,63 @@ impl Baresip {
         let accounts = std::fs::read_to_string(&path).expect("baresip accounts");
         std::fs::write(&path, format!("\"{name}\" {accounts}")).expect("baresip accounts");
         self
+    }
+
+    /// Instant messages: `message` (ctrl_tcp, [`Baresip::send_message`])
+    /// goes to `peer` (its contact module's only, so current, contact), and
+    /// what comes in is printed on its UDP console (cons module, read with
+    /// [`Baresip::console`]).
+    pub fn with_messages(mut self, peer: &str) -> Baresip {
+        let cons = crate::free_port();
+        self.add_config(&format!(
+            "module_app contact.so\nmodule cons.so\ncons_listen 127.0.0.1:{cons}"
+        ));
+        std::fs::write(self.dir.join("contacts"), format!("\"Peer\" <{peer}>\n"))
+            .expect("baresip contacts");
+        self.cons = Some(cons);
+        self
+    }
+
+    /// Adds lines to its configuration file.
+    fn add_config(&self, lines: &str) {
+        use std::io::Write;
+        let mut config = std::fs::OpenOptions::new()
+            .append(true)
+            .open(self.dir.join("config"))
+            .expect("baresip config");
+        writeln!(config, "{lines}").expect("baresip config");
+    }
+
+    /// Sends `text` to the contact of `with_messages`.
+    pub fn send_message(&self, text: &str) -> std::io::Result<String> {
+        self.command("message", text)
+    }
+
+    /// baresip's UDP console, attached: what baresip prints for the user
+    /// (an incoming message as `sip:from@host: "text"`) comes to it.
+    pub fn console(&self) -> BaresipConsole {
+        let port = self.cons.expect("with_messages first");
+        let socket = std::net::UdpSocket::bind("127.0.0.1:0").expect("console socket");
+        socket
+            .set_read_timeout(Some(std::time::Duration::from_millis(200)))
+            .expect("console timeout");
+        // Any line makes cons answer, and remember us as its listener.
+        socket
+            .send_to(b"\n", ("127.0.0.1", port))
+            .expect("console send");
+        let mut console = BaresipConsole {
+            socket,
+            text: String::new(),
+        };
+        crate::wait_until(
+            std::time::Duration::from_secs(10),
+            "baresip's console",
+            || {
+                console.read();
+                !console.text.is_empty()
+            },
+        );
+        console
     }
 
     /// The port baresip takes SIP over TLS on.

@@ -199,12 +199,12 @@ request_route {{
         if (!save("location")) {{ sl_reply_error(); }}
         exit;
     }}
-    if (is_method("INVITE")) {{
+    if (is_method("INVITE|MESSAGE")) {{
         $var(user) = $fU;
         $var(pw) = "";
 {passwords}        if (!pv_proxy_authenticate("$fd", "$var(pw)", "0")) {{ proxy_challenge("$fd", "{flags}"); exit; }}
         consume_credentials();
-        record_route();
+        if (is_method("INVITE")) {{ record_route(); }}
     }}
     if (!lookup("location")) {{ sl_send_reply("404", "Not Found"); exit; }}
     t_relay();

@@ -63,6 +63,10 @@ pub enum Command {
     Call(CallArgs),
     /// Wait for incoming calls.
     Listen(ListenArgs),
+    /// Send an instant message (SIP MESSAGE) and wait for its delivery:
+    /// exit 0 when the other side (or its server) took it, 2 when not.
+    /// Through the running instance when there is one, else on its own.
+    Message(MessageArgs),
     /// Hang up a call (or all calls) of the running instance.
     Hangup { call: Option<u64> },
     /// Answer a ringing call of the running instance.
@@ -243,7 +247,8 @@ pub struct CallArgs {
     /// Whom to call: sip:user@host[:port], user@host, a number at the account's domain,
     /// or `echo` (the built-in echo test: hear yourself a second later, no account needed).
     pub target: String,
-    /// Account to call from (default: none, a direct peer-to-peer call).
+    /// Account to call from (default: the account whose domain TARGET is in,
+    /// the default account for a bare number, else peer to peer).
     #[arg(long)]
     pub account: Option<String>,
     /// Send these DTMF keys once the call is established (0-9 * # A-D).
@@ -254,6 +259,19 @@ pub struct CallArgs {
     pub timeout: f64,
     #[command(flatten)]
     pub audio: AudioArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct MessageArgs {
+    /// To whom, as for `call`: sip:user@host[:port], user@host, or a number
+    /// or name at the default account's domain.
+    pub target: String,
+    /// The text (several words are joined with spaces; `-` reads standard input).
+    #[arg(required = true, num_args = 1..)]
+    pub text: Vec<String>,
+    /// Account to send from (default: the one a call to TARGET would use).
+    #[arg(long)]
+    pub account: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -142,6 +142,25 @@ pub fn print_event(cli: &Cli, e: &PhoneEvent) {
                 (false, ..) => format!("{whose}: no new voicemail"),
             }
         }
+        PhoneEvent::Message {
+            from, name, text, ..
+        } => match name {
+            Some(name) => format!("message from {name} <{from}>: {text}"),
+            None => format!("message from {from}: {text}"),
+        },
+        PhoneEvent::Composing { from, active, .. } => match active {
+            true => format!("{from} is typing"),
+            false => format!("{from} stopped typing"),
+        },
+        PhoneEvent::MessageSent {
+            message, to, text, ..
+        } => format!("message {message} to {to}: {text}"),
+        PhoneEvent::MessageDelivered { message } => format!("message {message}: delivered"),
+        PhoneEvent::MessageFailed {
+            message,
+            status,
+            reason,
+        } => format!("message {message}: not delivered ({status} {reason})"),
         PhoneEvent::Dialing { digits, done } => match (done, digits.is_empty()) {
             (false, true) => "dial tone".to_string(),
             (false, false) => format!("dialing {digits}"),
@@ -429,6 +448,7 @@ pub async fn control(cli: &Cli, action: Action) -> anyhow::Result<u8> {
         match &reply.result {
             None | Some(Reply::Done) => {}
             Some(Reply::Call(call)) => say!("call {call}"),
+            Some(Reply::Message(id)) => say!("message {id} delivered"),
             Some(Reply::Answered(call)) => say!("answered call {call}"),
             Some(Reply::HungUp) => say!("hung up"),
             Some(Reply::Stats(stats)) => say!("{}", serde_json::to_string_pretty(stats)?),

@@ -9,6 +9,7 @@ mod daemon;
 mod devices;
 mod hid_learn;
 mod hid_monitor;
+mod messages;
 
 use std::process::ExitCode;
 
@@ -22,7 +23,8 @@ pub mod exit {
     pub const OK: u8 = 0;
     /// Bad usage, configuration or local error.
     pub const ERROR: u8 = 1;
-    /// The call was not established (rejected, cancelled, no answer, network).
+    /// The call was not established (rejected, cancelled, no answer,
+    /// network), or the message not delivered.
     pub const CALL_FAILED: u8 = 2;
     /// Registration failed.
     pub const REGISTRATION_FAILED: u8 = 3;
@@ -61,6 +63,7 @@ fn main() -> ExitCode {
             Command::Register { account } => daemon::register(&cli, account.as_deref()).await,
             Command::Call(args) => calls::call(&cli, args).await,
             Command::Listen(args) => calls::listen(&cli, args).await,
+            Command::Message(args) => messages::send(&cli, args).await,
             Command::Hangup { .. }
             | Command::Answer { .. }
             | Command::Stats { .. }

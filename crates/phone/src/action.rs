@@ -118,6 +118,26 @@ pub enum Action {
         #[cfg_attr(feature = "ts", ts(optional))]
         ring_device: Option<String>,
     },
+    /// Send an instant message (RFC 3428, text/plain UTF-8) to `target`,
+    /// chosen as for `Call` (a number goes through the default account).
+    /// The reply comes once it is delivered (a 2xx); a refusal, no answer
+    /// or a body UDP cannot carry is an error.
+    Message {
+        target: String,
+        text: String,
+        #[serde(default)]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        account: Option<String>,
+    },
+    /// Tell `target` we are typing (`active`) or stopped (RFC 3994). Not
+    /// kept or retried: the reply comes at once.
+    Composing {
+        target: String,
+        active: bool,
+        #[serde(default)]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        account: Option<String>,
+    },
     /// A call's media figures so far.
     Stats {
         call: CallId,
@@ -138,6 +158,8 @@ pub enum Reply {
     Done,
     /// A call was placed.
     Call(CallId),
+    /// The message (its number in `MessageSent`) was delivered.
+    Message(u64),
     /// `answer_or_hang_up` answered this call.
     Answered(CallId),
     /// `answer_or_hang_up` hung up.

@@ -40,7 +40,7 @@ impl EchoService {
             keepalive: Keepalive::Off,
             tls_port: None,
             local_v6: None,
-            accept_messages: false,
+            accept_messages: hookswitch_sip::ua::AcceptMessages::No,
         });
         let (stop, stopped) = oneshot::channel();
         tokio::spawn(serve(ua, socket, stopped));

@@ -3,7 +3,7 @@
 
 use std::net::SocketAddr;
 
-use hookswitch_sip::ua::Config as UaConfig;
+use hookswitch_sip::ua::{AcceptMessages, Config as UaConfig};
 use rand::SeedableRng;
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 
@@ -236,10 +236,13 @@ impl Engine {
             keepalive: config.keepalive(),
             tls_port: tls_port.then(|| bound.port().wrapping_add(1)),
             local_v6,
-            // Messages are refused (405) until the phone shows them
-            // (issue 17, its next step): taking one nobody reads would lose
-            // it where a refusal tells the sender.
-            accept_messages: false,
+            // Messages come as calls do: peer to peer only when those are
+            // taken, only via a registrar when calls must be.
+            accept_messages: match (config.sip.accept_p2p, config.sip.only_from_registrar) {
+                (true, _) => AcceptMessages::Any,
+                (false, true) => AcceptMessages::ViaRegistrar,
+                (false, false) => AcceptMessages::ForAccounts,
+            },
         };
         let echo = match crate::echo::EchoService::start().await {
             Ok(e) => Some(e),

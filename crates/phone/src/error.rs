@@ -20,4 +20,9 @@ pub enum EngineError {
     Stopped,
     #[error("{0}")]
     Config(String),
+    /// A message was refused, got no answer or could not be sent.
+    #[error("message not delivered: {status} {reason}")]
+    MessageFailed { status: u16, reason: String },
+    #[error("{0}")]
+    TooLarge(String),
 }

@@ -288,6 +288,41 @@ pub enum PhoneEvent {
         new: Option<u32>,
         old: Option<u32>,
     },
+    /// An instant message for us (RFC 3428), text only: `from` is the
+    /// sender's address, `name` the display name they gave.
+    Message {
+        from: String,
+        name: Option<String>,
+        account: Option<String>,
+        text: String,
+    },
+    /// The other side is typing (`active`) or stopped (RFC 3994); an
+    /// `active` lapses after `refresh` seconds without another.
+    Composing {
+        from: String,
+        account: Option<String>,
+        active: bool,
+        refresh: u32,
+    },
+    /// We sent message `message` to `to` (the address it went to);
+    /// `MessageDelivered` or `MessageFailed` follows.
+    MessageSent {
+        message: u64,
+        to: String,
+        account: Option<String>,
+        text: String,
+    },
+    /// The other side (or its server) took message `message` (a 2xx).
+    MessageDelivered {
+        message: u64,
+    },
+    /// Message `message` was refused (`status`), got no answer (408), or
+    /// could not be sent (503), for `reason`.
+    MessageFailed {
+        message: u64,
+        status: u16,
+        reason: String,
+    },
     /// Digits typed on a device's keypad after lifting it: `done` when dialing
     /// ended (dialed, or given up with no digits).
     Dialing {
@@ -370,6 +405,11 @@ impl PhoneEvent {
             | PhoneEvent::Forwarding { .. }
             | PhoneEvent::SoundDevices { .. }
             | PhoneEvent::MessageWaiting { .. }
+            | PhoneEvent::Message { .. }
+            | PhoneEvent::Composing { .. }
+            | PhoneEvent::MessageSent { .. }
+            | PhoneEvent::MessageDelivered { .. }
+            | PhoneEvent::MessageFailed { .. }
             | PhoneEvent::Dialing { .. }
             | PhoneEvent::Device { .. }
             | PhoneEvent::Leds { .. }

@@ -4,7 +4,6 @@
 //! SQLite history of a later issue replaces the file, not this logic.
 
 use std::collections::{HashMap, VecDeque};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -69,29 +68,14 @@ impl History {
     pub fn open(path: &Path) -> Result<History, HistoryError> {
         let mut history = History::in_memory();
         history.file = Some(path.to_path_buf());
-        let text = match std::fs::read_to_string(path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-            Err(source) => {
-                return Err(HistoryError {
-                    path: path.into(),
-                    source,
-                });
-            }
-        };
-        let mut bad = 0;
-        for line in text.lines().filter(|l| !l.trim().is_empty()) {
-            history.lines_in_file += 1;
-            match serde_json::from_str::<Entry>(line) {
-                Ok(e) => history.push(e),
-                Err(_) => bad += 1,
-            }
-        }
-        if bad > 0 {
-            tracing::warn!(
-                "call history {}: {bad} unreadable lines skipped",
-                path.display()
-            );
+        let loaded =
+            crate::jsonl::load::<Entry>(path, "call history").map_err(|source| HistoryError {
+                path: path.into(),
+                source,
+            })?;
+        history.lines_in_file = loaded.lines;
+        for e in loaded.records {
+            history.push(e);
         }
         Ok(history)
     }
@@ -200,7 +184,7 @@ impl History {
         let result = if self.lines_in_file + 1 > KEEP + KEEP / 4 {
             self.rewrite(&path, entry)
         } else {
-            append(&path, entry).map(|()| self.lines_in_file += 1)
+            crate::jsonl::append(&path, entry).map(|()| self.lines_in_file += 1)
         };
         if let Err(e) = result {
             tracing::warn!("call history {}: {e}", path.display());
@@ -209,35 +193,10 @@ impl History {
 
     fn rewrite(&mut self, path: &Path, newest: &Entry) -> std::io::Result<()> {
         let keep = self.entries.len().min(KEEP - 1);
-        let mut text = String::new();
-        for e in self
-            .entries
-            .iter()
-            .skip(self.entries.len() - keep)
-            .chain([newest])
-        {
-            text.push_str(&serde_json::to_string(e).map_err(std::io::Error::other)?);
-            text.push('\n');
-        }
-        let tmp = path.with_extension("jsonl.tmp");
-        std::fs::write(&tmp, text)?;
-        std::fs::rename(&tmp, path)?;
-        self.lines_in_file = keep + 1;
+        let kept = self.entries.iter().skip(self.entries.len() - keep);
+        self.lines_in_file = crate::jsonl::rewrite(path, kept.chain([newest]))?;
         Ok(())
     }
-}
-
-fn append(path: &Path, entry: &Entry) -> std::io::Result<()> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    let mut line = serde_json::to_string(entry).map_err(std::io::Error::other)?;
-    line.push('\n');
-    std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)?
-        .write_all(line.as_bytes())
 }
 
 #[cfg(test)]

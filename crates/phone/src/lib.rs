@@ -21,8 +21,10 @@ mod engine;
 pub mod error;
 pub mod event;
 pub mod history;
+mod jsonl;
 pub mod latency;
 pub mod links;
+pub mod message_store;
 pub mod probe;
 pub mod state;
 

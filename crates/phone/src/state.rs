@@ -288,6 +288,12 @@ impl PhoneState {
             } => self.follow_device(*device, name, *change, detail, *problem),
             PhoneEvent::Leds { leds } => self.leds = *leds,
             PhoneEvent::Focus { call } => self.focus = *call,
+            // Messages are kept by their store (`crate::messages`), not here.
+            PhoneEvent::Message { .. }
+            | PhoneEvent::Composing { .. }
+            | PhoneEvent::MessageSent { .. }
+            | PhoneEvent::MessageDelivered { .. }
+            | PhoneEvent::MessageFailed { .. } => {}
             PhoneEvent::Deflected { .. }
             | PhoneEvent::Transferring { .. }
             | PhoneEvent::DtmfReceived { .. }

@@ -53,7 +53,7 @@ fn bench(c: &mut Criterion) {
             keepalive: hookswitch_sip::ua::Keepalive::Off,
             tls_port: None,
             local_v6: None,
-            accept_messages: false,
+            accept_messages: hookswitch_sip::ua::AcceptMessages::No,
         });
         let mut n = 0u64;
         b.iter_custom(|iters| {

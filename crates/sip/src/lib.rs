@@ -2,6 +2,7 @@
 //! deadlines and events out. No sockets, threads or clocks live here.
 
 pub mod auth;
+pub mod bodies;
 pub mod dns;
 pub mod message;
 pub mod stun;

@@ -39,7 +39,7 @@ fn registering() -> (UserAgent, Instant, Request) {
         keepalive: Keepalive::Off,
         tls_port: None,
         local_v6: None,
-        accept_messages: false,
+        accept_messages: hookswitch_sip::ua::AcceptMessages::No,
     });
     let now = Instant::now();
     ua.register(now, AccountId(0)).unwrap();

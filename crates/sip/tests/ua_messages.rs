@@ -1,6 +1,6 @@
 //! Instant messages (RFC 3428) between two UAs and against a scripted proxy:
 //! delivered on a 2xx, failed with the status or 408, answered after a 407
-//! with the account's credentials, refused over UDP above 1300 bytes, and
+//! with the account's credentials, sent over TCP above 1300 bytes (refused when UDP is named), and
 //! taken in with a 200 (or 415 for a content type we do not read).
 
 use std::net::SocketAddr;
@@ -10,7 +10,8 @@ use hookswitch_sip::auth::Credentials;
 use hookswitch_sip::message::{HeaderName, Message, SipUri, Uri, parse_datagram};
 use hookswitch_sip::transaction::TimerConfig;
 use hookswitch_sip::ua::{
-    AccountConfig, AccountId, Config, Event, Keepalive, Transport, UaError, UserAgent, response_to,
+    AcceptMessages, AccountConfig, AccountId, Config, Event, Keepalive, Transport, UaError,
+    UserAgent, response_to,
 };
 
 const A: &str = "127.0.0.1:5061";
@@ -21,6 +22,10 @@ fn addr(s: &str) -> SocketAddr {
 }
 
 fn ua(local: &str, accounts: Vec<AccountConfig>) -> UserAgent {
+    ua_taking(local, accounts, AcceptMessages::Any)
+}
+
+fn ua_taking(local: &str, accounts: Vec<AccountConfig>, accept: AcceptMessages) -> UserAgent {
     UserAgent::new(Config {
         local: addr(local),
         timers: TimerConfig::default(),
@@ -29,7 +34,7 @@ fn ua(local: &str, accounts: Vec<AccountConfig>) -> UserAgent {
         keepalive: Keepalive::Off,
         tls_port: None,
         local_v6: None,
-        accept_messages: true,
+        accept_messages: accept,
     })
 }
 
@@ -125,12 +130,26 @@ fn nobody_answering_is_a_408_and_a_large_body_stays_off_udp() {
         &events(&mut a)[..],
         [Event::MessageFailed { id: i, status: 408, .. }] if *i == id
     ));
+    // UDP named in the URI: refused, nothing cut and sent.
     let big = vec![b'x'; 1301];
+    let over_udp: Uri = format!("sip:bob@{B};transport=udp").parse().unwrap();
     assert_eq!(
-        a.send_message(now, None, &target, "text/plain", big),
+        a.send_message(now, None, &over_udp, "text/plain", big.clone()),
         Err(UaError::TooLargeForUdp)
     );
     assert!(a.poll_transmit().is_none(), "nothing cut and sent");
+    // No transport named: the whole body goes over TCP to the same address.
+    a.send_message(now, None, &target, "text/plain", big)
+        .unwrap();
+    let sent = a.poll_transmit().expect("sent over TCP");
+    assert_eq!(sent.transport, Transport::Tcp);
+    assert_eq!(
+        sent.destination,
+        hookswitch_sip::ua::Destination::Addr(addr(B))
+    );
+    let text = String::from_utf8_lossy(&sent.payload);
+    assert!(text.contains("Via: SIP/2.0/TCP"), "{text}");
+    assert!(text.ends_with(&"x".repeat(1301)), "the body whole");
 }
 
 #[test]
@@ -199,4 +218,31 @@ fn a_proxy_challenge_is_answered_with_the_accounts_credentials() {
         &response_to(&second, 202, Some("p")).to_bytes(),
     );
     assert_eq!(events(&mut a), [Event::MessageDelivered { id }]);
+}
+
+#[test]
+fn a_phone_taking_only_its_accounts_messages_refuses_a_strangers_with_403() {
+    let mut a = ua(A, vec![]);
+    let mut b = ua_taking(B, vec![], AcceptMessages::ForAccounts);
+    let now = Instant::now();
+    let target: Uri = format!("sip:bob@{B}").parse().unwrap();
+    let id = a
+        .send_message(now, None, &target, "text/plain", b"hi".to_vec())
+        .unwrap();
+    pump(now, &mut a, &mut b);
+    assert!(events(&mut b).is_empty());
+    assert!(matches!(
+        &events(&mut a)[..],
+        [Event::MessageFailed { id: i, status: 403, .. }] if *i == id
+    ));
+    // With messages off altogether, MESSAGE is a method we do not have.
+    let mut c = ua_taking(B, vec![], AcceptMessages::No);
+    let id = a
+        .send_message(now, None, &target, "text/plain", b"hi".to_vec())
+        .unwrap();
+    pump(now, &mut a, &mut c);
+    assert!(matches!(
+        &events(&mut a)[..],
+        [Event::MessageFailed { id: i, status: 405, .. }] if *i == id
+    ));
 }

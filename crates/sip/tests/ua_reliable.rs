@@ -112,7 +112,7 @@ fn callee() -> (UserAgent, Instant) {
         keepalive: Keepalive::Off,
         tls_port: None,
         local_v6: None,
-        accept_messages: false,
+        accept_messages: hookswitch_sip::ua::AcceptMessages::No,
     });
     (ua, Instant::now())
 }

@@ -30,7 +30,7 @@ fn ua(local: &str, accounts: Vec<AccountConfig>) -> UserAgent {
         keepalive: hookswitch_sip::ua::Keepalive::Off,
         tls_port: None,
         local_v6: None,
-        accept_messages: false,
+        accept_messages: hookswitch_sip::ua::AcceptMessages::No,
     })
 }
 

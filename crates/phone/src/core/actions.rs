@@ -24,6 +24,17 @@ impl PhoneCore {
             }
             Action::AnswerOrHangUp => return self.answer_or_hang_up(now, origin),
             Action::Stats { call } => return self.stats(call, origin),
+            // Answered once the message is delivered (or is not).
+            Action::Message {
+                target,
+                text,
+                account,
+            } => return self.send_text(now, &target, text, account.as_deref(), origin),
+            Action::Composing {
+                target,
+                active,
+                account,
+            } => done(self.send_composing(now, &target, active, account.as_deref())),
             Action::Reject { call, status } => done(self.refuse(now, call, status)),
             Action::Hangup { call: Some(call) } => done(self.hang_up(now, call)),
             Action::Hangup { call: None } => done(self.hang_up_all(now)),

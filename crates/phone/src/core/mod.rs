@@ -15,6 +15,7 @@ mod calls;
 mod desk;
 mod handling;
 mod incoming;
+mod messages;
 pub mod settings;
 mod targets;
 mod timers;
@@ -261,6 +262,10 @@ pub struct PhoneCore {
     shown: Option<DeviceState>,
     focus: Option<Option<CallId>>,
     ringing: bool,
+    /// Messages we sent, until their fate is known.
+    messages_out: BTreeMap<ua::MessageId, messages::Sent>,
+    /// Bodies from the network we could not read (is-composing so far).
+    malformed_bodies: u64,
     /// The time of the input being handled.
     now: Instant,
 }
@@ -290,11 +295,18 @@ impl PhoneCore {
             shown: None,
             focus: None,
             ringing: false,
+            messages_out: BTreeMap::new(),
+            malformed_bodies: 0,
             now,
         };
         core.emit(now, PhoneEvent::Ready { sip });
         core.announce_settings(now);
         core
+    }
+
+    /// Bodies from the network the phone could not read and dropped.
+    pub fn malformed_bodies(&self) -> u64 {
+        self.malformed_bodies
     }
 
     /// The state now: the fold of every event sent so far.

@@ -205,13 +205,15 @@ impl PhoneCore {
                 self.on_transfer_progress(now, call.0, status, done)
             }
             Event::Ended { call, reason } => self.call_ended(now, call.0, reason),
-            // The phone sends no messages yet and has the UA refuse them
-            // (`accept_messages: false`): none of these come. Issue 17's
-            // next step gives them events, a page and a store.
-            Event::MessageReceived { .. }
-            | Event::MessageDelivered { .. }
-            | Event::MessageFailed { .. } => {
-                tracing::debug!("instant message event with messages off")
+            Event::MessageReceived {
+                account,
+                from,
+                content_type,
+                body,
+            } => self.message_received(now, account, &from, &content_type, &body),
+            Event::MessageDelivered { id } => self.message_delivered(now, id),
+            Event::MessageFailed { id, status, reason } => {
+                self.message_failed(now, id, status, reason)
             }
         }
     }

@@ -126,7 +126,7 @@ impl Net {
             keepalive: config.keepalive(),
             tls_port: None,
             local_v6: None,
-            accept_messages: false,
+            accept_messages: hookswitch_sip::ua::AcceptMessages::No,
         };
         let settings = CoreSettings::from_config(config, None).expect("settings");
         let rng = rand::rngs::StdRng::seed_from_u64(seed);

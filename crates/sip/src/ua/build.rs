@@ -6,6 +6,20 @@ use crate::message::{HeaderName, Request, Response};
 
 /// Methods this UA understands, for Allow headers.
 pub const ALLOW: &str = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, REFER, NOTIFY, PRACK";
+/// The same with MESSAGE, for a UA that takes instant messages.
+pub const ALLOW_WITH_MESSAGE: &str =
+    "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, REFER, NOTIFY, PRACK, MESSAGE";
+
+impl super::UserAgent {
+    /// Our Allow header: MESSAGE only when we take messages (RFC 3261 20.5).
+    pub(super) fn allow(&self) -> &'static str {
+        if self.cfg.accept_messages != super::AcceptMessages::No {
+            ALLOW_WITH_MESSAGE
+        } else {
+            ALLOW
+        }
+    }
+}
 
 pub fn user_agent() -> String {
     format!("Hookswitch/{}", env!("CARGO_PKG_VERSION"))

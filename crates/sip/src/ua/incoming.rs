@@ -4,7 +4,8 @@
 use std::net::SocketAddr;
 use std::time::Instant;
 
-use super::build::{ALLOW, response_to};
+use super::AcceptMessages;
+use super::build::response_to;
 use super::{Destination, Owner, Target, Transport, Tx, TxEntry, UserAgent};
 use crate::message::{HeaderName, Method, Request, Uri};
 use crate::transaction::{ServerInvite, ServerNonInvite, TxKey};
@@ -66,7 +67,7 @@ impl UserAgent {
                     let unsupported = unsupported_options(&req).join(", ");
                     resp.headers.push(HeaderName::Unsupported, unsupported);
                 }
-                405 | 501 => resp.headers.push(HeaderName::Allow, ALLOW),
+                405 | 501 => resp.headers.push(HeaderName::Allow, self.allow()),
                 406 | 415 => resp.headers.push(HeaderName::Accept, "application/sdp"),
                 _ => {}
             }
@@ -76,8 +77,9 @@ impl UserAgent {
         let in_dialog = req.headers.to_addr().is_some_and(|to| to.tag().is_some());
         match (&req.method, in_dialog) {
             (Method::Cancel, _) => self.on_cancel(&key, &req, now),
-            (Method::Message, _) if self.cfg.accept_messages => {
-                self.on_message_request(&key, &req, now)
+            (Method::Message, _) if self.cfg.accept_messages != AcceptMessages::No => {
+                let via_registrar = self.registrar_sources.contains(&source);
+                self.on_message_request(&key, &req, via_registrar, now)
             }
             // Voicemail news, in a subscription's dialog or unsolicited.
             (Method::Notify, _) if super::mwi::is_message_summary(&req) => {
@@ -90,7 +92,7 @@ impl UserAgent {
             }
             (Method::Options, false) => {
                 let mut resp = response_to(&req, 200, Some(&super::new_tag(&mut self.rng)));
-                resp.headers.push(HeaderName::Allow, ALLOW);
+                resp.headers.push(HeaderName::Allow, self.allow());
                 resp.headers.push(HeaderName::Accept, "application/sdp");
                 self.respond(&key, &resp, now);
             }
@@ -99,7 +101,7 @@ impl UserAgent {
             }
             (_, false) => {
                 let mut resp = response_to(&req, 405, Some(&super::new_tag(&mut self.rng)));
-                resp.headers.push(HeaderName::Allow, ALLOW);
+                resp.headers.push(HeaderName::Allow, self.allow());
                 self.respond(&key, &resp, now);
             }
         }

@@ -3,15 +3,16 @@
 //! with its delivery told as an event (delivered on a 2xx, failed with the
 //! status otherwise, 408 when nothing answers); taking one in, out of a
 //! dialog or in one, with a 200 and an event. RFC 3428 6: a body over 1300
-//! bytes is not sent over UDP (the caller is told to use TCP or TLS), never
-//! cut.
+//! bytes is never sent over UDP, and never cut: it goes over TCP to the same
+//! hop, or, when UDP was named (the account's transport, the URI's
+//! parameter), is refused.
 
 use std::time::Instant;
 
 use super::build::{new_call_id, new_tag, response_to};
 use super::locate::Intent;
 use super::registration::{ChallengeFailure, push_credentials, push_outbound_route};
-use super::{AccountId, Event, Owner, Transport, UaError, UserAgent};
+use super::{AcceptMessages, AccountId, Event, Owner, Transport, UaError, UserAgent};
 use crate::auth::DigestClient;
 use crate::message::{HeaderName, Method, NameAddr, Request, SipUri, Uri};
 use crate::transaction::TxKey;
@@ -73,7 +74,10 @@ impl UserAgent {
             auth_rounds: 0,
         };
         self.messages.insert(id, message);
-        self.send_message_now(id, now)?;
+        if let Err(e) = self.send_message_now(id, now) {
+            self.messages.remove(&id);
+            return Err(e);
+        }
         Ok(id)
     }
 
@@ -94,14 +98,21 @@ impl UserAgent {
             ),
             None => (target_sip.clone(), None),
         };
-        let Some((hop, alternatives)) =
+        let Some((mut hop, mut alternatives)) =
             self.located_hop(&hop_uri, transport, Intent::Message(id), now)
         else {
             return Ok(());
         };
         if hop.transport == Transport::Udp && m.body.len() > MAX_UDP_BODY {
-            self.messages.remove(&id);
-            return Err(UaError::TooLargeForUdp);
+            // RFC 3261 18.1.1: a request too large for the path goes over a
+            // congestion-controlled transport, unless UDP was asked for by
+            // name (the account's transport or the URI's parameter).
+            let udp_by_name = transport.is_some() || hop_uri.transport().is_some();
+            if udp_by_name {
+                return Err(UaError::TooLargeForUdp);
+            }
+            hop.transport = Transport::Tcp;
+            alternatives.retain(|t| t.transport != Transport::Udp);
         }
         let from = match &acct {
             Some(a) => {
@@ -227,8 +238,28 @@ impl UserAgent {
     }
 
     /// A MESSAGE for us (in a dialog or not): 200 and an event for what we
-    /// take, 415 with Accept for other content types.
-    pub(super) fn on_message_request(&mut self, key: &TxKey, req: &Request, now: Instant) {
+    /// take, 415 with Accept for other content types, 403 for a sender
+    /// `accept_messages` does not take.
+    pub(super) fn on_message_request(
+        &mut self,
+        key: &TxKey,
+        req: &Request,
+        via_registrar: bool,
+        now: Instant,
+    ) {
+        let account = self.account_for(req);
+        let taken = match self.cfg.accept_messages {
+            AcceptMessages::No => false,
+            AcceptMessages::ForAccounts => account.is_some(),
+            AcceptMessages::ViaRegistrar => account.is_some() && via_registrar,
+            AcceptMessages::Any => true,
+        };
+        if !taken {
+            tracing::info!("MESSAGE refused: not to an account of ours, or not via its registrar");
+            let resp = response_to(req, 403, Some(&new_tag(&mut self.rng)));
+            self.respond(key, &resp, now);
+            return;
+        }
         let content_type = req
             .headers
             .content_type()
@@ -249,7 +280,6 @@ impl UserAgent {
         let Some(from) = req.headers.from_addr() else {
             return;
         };
-        let account = self.account_for(req);
         let tag = new_tag(&mut self.rng);
         self.respond(key, &response_to(req, 200, Some(&tag)), now);
         self.events.push_back(Event::MessageReceived {

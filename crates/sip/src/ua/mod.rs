@@ -50,7 +50,7 @@ pub enum UaError {
     #[error("target is not a sip: or sips: URI")]
     NotSip,
     #[error(
-        "a message over 1300 bytes cannot go over UDP (RFC 3428 6): use an account with transport tcp or tls"
+        "a message over 1300 bytes cannot go over UDP (RFC 3428 6), and UDP was asked for by name: use transport tcp, tls or auto"
     )]
     TooLargeForUdp,
 }
@@ -92,9 +92,22 @@ pub struct Config {
     /// The port we take TLS connections on, when we do: Via and Contact of
     /// requests over TLS name it (peers connect to it).
     pub tls_port: Option<u16>,
-    /// Take instant messages (MESSAGE, RFC 3428) with a 200 and an event;
-    /// else they are refused with 405, as a UA that has none.
-    pub accept_messages: bool,
+    /// Which instant messages (MESSAGE, RFC 3428) we take, with a 200 and
+    /// an event; others are refused (403), all of them with 405 when `No`.
+    pub accept_messages: AcceptMessages,
+}
+
+/// Whose instant messages a UA takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AcceptMessages {
+    /// None: MESSAGE is not a method we have (405).
+    No,
+    /// Those to one of our accounts.
+    ForAccounts,
+    /// Those to one of our accounts that came from its registrar's address.
+    ViaRegistrar,
+    /// Any, also peer to peer to our address.
+    Any,
 }
 
 /// Counters of what the UA dropped or answered with an error, for diagnostics.

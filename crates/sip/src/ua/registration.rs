@@ -310,6 +310,7 @@ impl UserAgent {
             return;
         };
         let contact = self.registration_contact(account);
+        let allow = self.allow();
         let reg = &mut self.registrations[account.0];
         // A binding of our old address is removed along the way (RFC 3261
         // 10.2.2): else the registrar would fork calls to an address we left.
@@ -347,7 +348,7 @@ impl UserAgent {
             req.headers.push(HeaderName::Contact, stale);
         }
         req.headers.push(HeaderName::Expires, expires.to_string());
-        req.headers.push(HeaderName::Allow, super::ALLOW);
+        req.headers.push(HeaderName::Allow, allow);
         req.headers.push(HeaderName::UserAgent, super::user_agent());
         push_credentials(
             &mut req,

@@ -40,7 +40,7 @@ impl Rig {
             keepalive: Keepalive::Off,
             tls_port: None,
             local_v6: None,
-            accept_messages: false,
+            accept_messages: hookswitch_sip::ua::AcceptMessages::No,
         });
         let now = Instant::now();
         let target = format!("sip:bob@{PROXY}").parse().unwrap();

@@ -227,7 +227,7 @@ impl UserAgent {
             }
             Method::Options => {
                 let mut resp = response_to(&req, 200, None);
-                resp.headers.push(HeaderName::Allow, crate::ua::ALLOW);
+                resp.headers.push(HeaderName::Allow, self.allow());
                 self.respond(key, &resp, now);
             }
             Method::Refer => self.on_refer(key, id, &req, now),
@@ -235,7 +235,7 @@ impl UserAgent {
             Method::Notify => self.on_notify(key, id, &req, now),
             _ => {
                 let mut resp = response_to(&req, 405, None);
-                resp.headers.push(HeaderName::Allow, crate::ua::ALLOW);
+                resp.headers.push(HeaderName::Allow, self.allow());
                 self.respond(key, &resp, now);
             }
         }

@@ -43,7 +43,7 @@ impl UserAgent {
     /// Answers an incoming call with our SDP (offer or answer).
     pub fn answer(&mut self, now: Instant, id: CallId, sdp: Vec<u8>) -> Result<(), UaError> {
         let (key, mut resp) = self.uas_response(id, 200)?;
-        resp.headers.push(HeaderName::Allow, crate::ua::ALLOW);
+        resp.headers.push(HeaderName::Allow, self.allow());
         resp.headers
             .push(HeaderName::ContentType, "application/sdp");
         if let Some(req) = self.calls.get(&id).and_then(|c| c.incoming.clone()) {

@@ -183,7 +183,7 @@ impl UserAgent {
         let extra = call.invite_headers.clone();
         let contact = self.contact(&contact_user, &target);
         req.headers.push(HeaderName::Contact, contact);
-        req.headers.push(HeaderName::Allow, crate::ua::ALLOW);
+        req.headers.push(HeaderName::Allow, self.allow());
         req.headers
             .push(HeaderName::Supported, super::reliable::TAG);
         req.headers
