@@ -10,6 +10,9 @@ const COMMANDS: &[&str] = &[
     "save_account",
     "remove_account",
     "save_settings",
+    "conversations",
+    "conversation",
+    "mark_read",
 ];
 
 fn main() {

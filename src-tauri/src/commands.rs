@@ -1,12 +1,13 @@
 //! The commands the window may call (each granted in capabilities/main.json).
 //! Everything the phone does goes through `phone`: the one vocabulary of
 //! `Action`s the control socket and `hookswitch` use (calls, DND, forwarding,
-//! sound devices); the others read or save accounts, the app's settings and
-//! history.
+//! sound devices, messages); the others read or save accounts, the app's
+//! settings, history and conversations.
 
 use hookswitch_phone::config::{self, AccountSettings};
 use hookswitch_phone::control::ControlReply;
 use hookswitch_phone::history::Entry;
+use hookswitch_phone::message_store::{Conversation, StoredMessage};
 use hookswitch_phone::{Action, PhoneState, probe};
 use serde::Serialize;
 use tauri::{AppHandle, State};
@@ -61,6 +62,24 @@ pub async fn snapshot(state: State<'_, AppState>) -> Result<Snapshot, String> {
         desktop: lock(&state.desktop).clone(),
         config_path: state.config_path.display().to_string(),
     })
+}
+
+/// Conversations, the latest first, with their unread counts.
+#[tauri::command]
+pub fn conversations(state: State<'_, AppState>) -> Vec<Conversation> {
+    lock(&state.messages).conversations()
+}
+
+/// One conversation's messages, oldest first.
+#[tauri::command]
+pub fn conversation(state: State<'_, AppState>, peer: String) -> Vec<StoredMessage> {
+    lock(&state.messages).conversation(&peer)
+}
+
+/// The window shows `peer`'s conversation: its messages are read.
+#[tauri::command]
+pub fn mark_read(state: State<'_, AppState>, peer: String) -> usize {
+    lock(&state.messages).mark_read(&peer)
 }
 
 /// Newest first.

@@ -1,6 +1,7 @@
 //! Starting and restarting the engine, and passing what it says on: its
 //! state to the window (`state` event) and the tray, its events to the window
-//! (`phone`), desktop notifications and the call history, device activity to
+//! (`phone`), desktop notifications, the call history and the messages
+//! (`message`: each one kept or changed), device activity to
 //! the Devices page.
 
 use hookswitch_phone::{Engine, PhoneEvent, PhoneState, StartOptions, control};
@@ -100,6 +101,13 @@ async fn forward_events(app: AppHandle, mut events: tokio::sync::broadcast::Rece
                 notify::missed_call(&app, &entry.remote);
             }
             let _ = app.emit("history", &entry);
+        }
+        let stored = lock(&state.messages).on_event(&event, unix_now());
+        if let Some(message) = stored {
+            if let PhoneEvent::Message { .. } = &event {
+                notify::message(&app, &message);
+            }
+            let _ = app.emit("message", &message);
         }
         if let PhoneEvent::IncomingCall { from, .. } = &event {
             notify::incoming_call(&app, from);

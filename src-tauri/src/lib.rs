@@ -125,6 +125,9 @@ pub fn run() {
             commands::save_account,
             commands::remove_account,
             commands::save_settings,
+            commands::conversations,
+            commands::conversation,
+            commands::mark_read,
         ])
         .setup(move |app| {
             let handle = app.handle().clone();

@@ -1,4 +1,4 @@
-//! Desktop notifications for incoming and missed calls (freedesktop
+//! Desktop notifications for incoming and missed calls and messages (freedesktop
 //! notifications over D-Bus on Linux). With no notification service a
 //! warning is logged once per kind and the phone goes on.
 
@@ -13,6 +13,19 @@ pub fn incoming_call(app: &AppHandle, from: &str) {
 
 pub fn missed_call(app: &AppHandle, from: &str) {
     show(app, "Missed call", &caller(from));
+}
+
+/// A message came: who from, and its start.
+pub fn message(app: &AppHandle, m: &hookswitch_phone::message_store::StoredMessage) {
+    let who = match &m.name {
+        Some(name) => format!("{name} ({})", m.peer),
+        None => m.peer.clone(),
+    };
+    let mut text: String = m.text.chars().take(200).collect();
+    if text.len() < m.text.len() {
+        text.push('…');
+    }
+    show(app, &format!("Message from {who}"), &text);
 }
 
 fn show(app: &AppHandle, title: &str, body: &str) {

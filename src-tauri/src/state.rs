@@ -1,5 +1,6 @@
 //! The shell's state: the engine it runs (started, restarted after an account
-//! is saved, stopped at exit), the settings files and the call history. The
+//! is saved, stopped at exit), the settings files, the call history and the
+//! instant messages. The
 //! phone's own state is the engine's (`Engine::state`); nothing here copies
 //! it, and no call logic lives here.
 
@@ -8,6 +9,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use hookswitch_phone::config::{self, Config};
 use hookswitch_phone::history::History;
+use hookswitch_phone::message_store::MessageStore;
 use hookswitch_phone::{Engine, Passwords};
 use serde::Serialize;
 use tauri::async_runtime::JoinHandle;
@@ -25,6 +27,7 @@ pub struct AppState {
     pub desktop_path: PathBuf,
     pub desktop: Mutex<DesktopSettings>,
     pub history: Mutex<History>,
+    pub messages: Mutex<MessageStore>,
     pub view: Mutex<AppView>,
     pub engine: tokio::sync::Mutex<Option<Running>>,
     /// Settings changed during a call: restart the engine once it is idle.
@@ -72,6 +75,10 @@ impl AppState {
             tracing::warn!("{e}; history kept in memory only");
             History::in_memory()
         });
+        let messages = MessageStore::open(&MessageStore::default_path()).unwrap_or_else(|e| {
+            tracing::warn!("{e}; messages kept in memory only");
+            MessageStore::in_memory()
+        });
         let view = AppView {
             engine_error: config_error,
             ..AppView::default()
@@ -82,6 +89,7 @@ impl AppState {
             desktop_path,
             desktop: Mutex::new(desktop),
             history: Mutex::new(history),
+            messages: Mutex::new(messages),
             view: Mutex::new(view),
             engine: tokio::sync::Mutex::new(None),
             restart_when_idle: Mutex::new(false),

@@ -39,6 +39,9 @@ pub fn typescript() -> String {
         hookswitch_phone::config::AccountSettings::decl(&cfg),
         hookswitch_phone::call_handling::CallHandling::decl(&cfg),
         hookswitch_phone::history::Entry::decl(&cfg),
+        hookswitch_phone::message_store::StoredMessage::decl(&cfg),
+        hookswitch_phone::message_store::Conversation::decl(&cfg),
+        hookswitch_phone::message_store::Delivery::decl(&cfg),
         hookswitch_phone::probe::Outcome::decl(&cfg),
         hookswitch_phone::probe::Problem::decl(&cfg),
         // Devices (crates/devices, crates/hid, crates/media).

@@ -8,6 +8,7 @@ import type {
   Action,
   CallStats,
   ControlReply,
+  Conversation,
   DesktopSettings,
   DeviceActivity,
   Devices,
@@ -18,6 +19,7 @@ import type {
   ProbeOutcome,
   Reply,
   Snapshot,
+  StoredMessage,
 } from "./types";
 
 /** Asks the phone; a refusal becomes an Error with the engine's words. */
@@ -41,6 +43,14 @@ export const setSoundDevices = (microphone: string, speaker: string, ringDevice:
 
 export const snapshot = () => invoke<Snapshot>("snapshot");
 export const history = () => invoke<HistoryEntry[]>("history");
+export const conversations = () => invoke<Conversation[]>("conversations");
+export const conversation = (peer: string) => invoke<StoredMessage[]>("conversation", { peer });
+export const markRead = (peer: string) => invoke<number>("mark_read", { peer });
+/** Sends a text; resolves once delivered, rejects with why not. */
+export const sendMessage = (target: string, text: string, account?: string) =>
+  phone({ cmd: "message", target, text, account });
+export const sendComposing = (target: string, active: boolean, account?: string) =>
+  phone({ cmd: "composing", target, active, account });
 export const devices = () => invoke<Devices>("devices");
 export const checkAccount = (account: AccountSettings, password: string) =>
   invoke<ProbeOutcome>("check_account", { account, password });
@@ -56,6 +66,7 @@ export interface Listeners {
   history: (h: HistoryEntry) => void;
   link: (l: { target: string; dialled: boolean }) => void;
   restarted: () => void;
+  message: (m: StoredMessage) => void;
 }
 
 export async function subscribe(on: Listeners): Promise<UnlistenFn> {
@@ -66,6 +77,7 @@ export async function subscribe(on: Listeners): Promise<UnlistenFn> {
     listen<HistoryEntry>("history", (e) => on.history(e.payload)),
     listen<{ target: string; dialled: boolean }>("link", (e) => on.link(e.payload)),
     listen("phone-restarted", () => on.restarted()),
+    listen<StoredMessage>("message", (e) => on.message(e.payload)),
   ]);
   return () => offs.forEach((off) => off());
 }

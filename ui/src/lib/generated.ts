@@ -2,9 +2,9 @@
 // After changing a type: HOOKSWITCH_WRITE_TYPES=1 cargo test -p hookswitch-app \
 //   --features ts --test typescript
 
-export type Action = { "cmd": "call", target: string, account?: string, } | { "cmd": "answer", call: number, } | { "cmd": "answer_or_hang_up" } | { "cmd": "reject", call: number, status?: number, } | { "cmd": "hangup", call?: number, } | { "cmd": "hold", call: number, held: boolean, } | { "cmd": "mute", call: number, muted: boolean, } | { "cmd": "volume", call: number, speaker?: number, microphone?: number, } | { "cmd": "dtmf", call: number, keys: string, } | { "cmd": "transfer", call: number, target: string, } | { "cmd": "transfer_attended", call: number, to_call: number, } | { "cmd": "dnd", on: boolean, account?: string, } | { "cmd": "forward", when: ForwardReason, target?: string, account?: string, } | { "cmd": "sound_devices", microphone: string, speaker: string, ring_device?: string, } | { "cmd": "stats", call: number, } | { "cmd": "state" };
+export type Action = { "cmd": "call", target: string, account?: string, } | { "cmd": "answer", call: number, } | { "cmd": "answer_or_hang_up" } | { "cmd": "reject", call: number, status?: number, } | { "cmd": "hangup", call?: number, } | { "cmd": "hold", call: number, held: boolean, } | { "cmd": "mute", call: number, muted: boolean, } | { "cmd": "volume", call: number, speaker?: number, microphone?: number, } | { "cmd": "dtmf", call: number, keys: string, } | { "cmd": "transfer", call: number, target: string, } | { "cmd": "transfer_attended", call: number, to_call: number, } | { "cmd": "dnd", on: boolean, account?: string, } | { "cmd": "forward", when: ForwardReason, target?: string, account?: string, } | { "cmd": "sound_devices", microphone: string, speaker: string, ring_device?: string, } | { "cmd": "message", target: string, text: string, account?: string, } | { "cmd": "composing", target: string, active: boolean, account?: string, } | { "cmd": "stats", call: number, } | { "cmd": "state" };
 
-export type Reply = "done" | { "call": number } | { "answered": number } | "hung_up" | { "stats": CallStats } | { "state": PhoneState };
+export type Reply = "done" | { "call": number } | { "message": number } | { "answered": number } | "hung_up" | { "stats": CallStats } | { "state": PhoneState };
 
 export type ControlReply = { ok: boolean, error?: string | null, result?: Reply | null, };
 
@@ -30,7 +30,7 @@ replaces: number | null, } | { "event": "calling", call: number, to: string, acc
 /**
  * The SRTP suite when the media is encrypted, e.g. "AES_CM_128_HMAC_SHA1_80".
  */
-encryption: string | null, } | { "event": "deflected", call: number, from: string, account: string | null, reason: DeflectReason, forwarded_to: string | null, status: number, } | { "event": "transfer_progress", call: number, status: number, done: boolean, } | { "event": "transferring", call: number, new_call: number, target: string, } | { "event": "held", call: number, held: boolean, } | { "event": "muted", call: number, muted: boolean, } | { "event": "volume", call: number, speaker_percent: number | null, microphone_percent: number | null, } | { "event": "dnd", account: string | null, on: boolean, } | { "event": "forwarding", account: string | null, when: ForwardReason, target: string | null, } | { "event": "sound_devices", microphone: string, speaker: string, ring_device: string | null, } | { "event": "message_waiting", account: string | null, waiting: boolean, new: number | null, old: number | null, } | { "event": "dialing", digits: string, done: boolean, } | { "event": "device", device: number | null, name: string, change: DeviceChange, detail: string | null, problem?: DeviceProblem, } | { "event": "leds", leds: DeviceState, } | { "event": "focus", call: number | null, } | { "event": "hold_failed", call: number, held: boolean, status: number, } | { "event": "media_updated", call: number, direction: MediaDirection, } | { "event": "dtmf_received", call: number, key: string, } | { "event": "playback_finished", call: number, } | { "event": "ended", call: number, reason: EndReason, status: number | null, detail: string | null, 
+encryption: string | null, } | { "event": "deflected", call: number, from: string, account: string | null, reason: DeflectReason, forwarded_to: string | null, status: number, } | { "event": "transfer_progress", call: number, status: number, done: boolean, } | { "event": "transferring", call: number, new_call: number, target: string, } | { "event": "held", call: number, held: boolean, } | { "event": "muted", call: number, muted: boolean, } | { "event": "volume", call: number, speaker_percent: number | null, microphone_percent: number | null, } | { "event": "dnd", account: string | null, on: boolean, } | { "event": "forwarding", account: string | null, when: ForwardReason, target: string | null, } | { "event": "sound_devices", microphone: string, speaker: string, ring_device: string | null, } | { "event": "message_waiting", account: string | null, waiting: boolean, new: number | null, old: number | null, } | { "event": "message", from: string, name: string | null, account: string | null, text: string, } | { "event": "composing", from: string, account: string | null, active: boolean, refresh: number, } | { "event": "message_sent", message: number, to: string, account: string | null, text: string, } | { "event": "message_delivered", message: number, } | { "event": "message_failed", message: number, status: number, reason: string, } | { "event": "dialing", digits: string, done: boolean, } | { "event": "device", device: number | null, name: string, change: DeviceChange, detail: string | null, problem?: DeviceProblem, } | { "event": "leds", leds: DeviceState, } | { "event": "focus", call: number | null, } | { "event": "hold_failed", call: number, held: boolean, status: number, } | { "event": "media_updated", call: number, direction: MediaDirection, } | { "event": "dtmf_received", call: number, key: string, } | { "event": "playback_finished", call: number, } | { "event": "ended", call: number, reason: EndReason, status: number | null, detail: string | null, 
 /**
  * Media figures at the end of the call.
  */
@@ -295,6 +295,40 @@ missed: boolean,
  * How it ended: "local", "remote", "cancelled", "rejected", "dnd", ...
  */
 reason: string, };
+
+export type StoredMessage = { 
+/**
+ * The store's own number (not the phone's message number).
+ */
+id: number, 
+/**
+ * The conversation: `user@host` (with the port when not the usual one).
+ */
+peer: string, 
+/**
+ * Where a reply goes: the peer's address without parameters.
+ */
+peer_uri: string, 
+/**
+ * The peer's display name, when a message of theirs gave one.
+ */
+name: string | null, account: string | null, incoming: boolean, text: string, 
+/**
+ * Unix seconds.
+ */
+at: number, delivery: Delivery, 
+/**
+ * Why it failed.
+ */
+failure: string | null, 
+/**
+ * Seen in the window (ours are read).
+ */
+read: boolean, };
+
+export type Conversation = { peer: string, peer_uri: string, name: string | null, account: string | null, last_text: string, last_at: number, last_incoming: boolean, unread: number, };
+
+export type Delivery = "received" | "sending" | "delivered" | "failed";
 
 export type ProbeOutcome = { registered: boolean, problem: ProbeProblem | null, 
 /**

@@ -5,9 +5,19 @@
 
 import * as api from "./api";
 import { connectedSince } from "./calls";
-import type { DeviceActivity, DeviceState, HistoryEntry, PhoneEvent, PhoneState, Snapshot } from "./types";
+import { merged, peerOf, unreadTotal, withMessage } from "./messages";
+import type {
+  Conversation,
+  DeviceActivity,
+  DeviceState,
+  HistoryEntry,
+  PhoneEvent,
+  PhoneState,
+  Snapshot,
+  StoredMessage,
+} from "./types";
 
-export type Page = "phone" | "history" | "devices" | "settings";
+export type Page = "phone" | "history" | "messages" | "devices" | "settings";
 
 export interface ActivityLine {
   at: number;
@@ -34,6 +44,15 @@ class PhoneStore {
   error = $state<string | null>(null);
   /** Bumped when the device list may have changed. */
   devicesChanged = $state(0);
+  /** Instant messages: the conversations, the one open, its messages. */
+  conversations = $state<Conversation[]>([]);
+  openPeer = $state<string | null>(null);
+  thread = $state<StoredMessage[]>([]);
+  /** Peers typing (RFC 3994), until when (ms). */
+  typing = $state<Record<string, number>>({});
+  /** A new conversation's first text, until its `message` event names the peer. */
+  private newText: string | null = null;
+  unread = $derived(unreadTotal(this.conversations));
 
   /** State events seen; a snapshot asked for before the last one is older. */
   private stateEvents = 0;
@@ -52,6 +71,7 @@ class PhoneStore {
         if (!l.dialled) this.dialText = l.target;
       },
       restarted: () => void this.refresh(),
+      message: (m) => this.onMessage(m),
     });
     await this.refresh();
   }
@@ -66,6 +86,7 @@ class PhoneStore {
       // restart): the events' stream always ends on the latest, so it wins.
       if (this.stateEvents === eventsBefore) this.onState(snap.state);
       this.history = await api.history();
+      this.conversations = await api.conversations();
     } catch (e) {
       this.error = String(e);
     }
@@ -88,6 +109,54 @@ class PhoneStore {
       this.picked = e.call;
     }
     if (e.event === "device") this.devicesChanged++;
+    if (e.event === "composing") {
+      const peer = peerOf(e.from);
+      const until = e.active ? Date.now() + e.refresh * 1000 : 0;
+      this.typing = { ...this.typing, [peer]: until };
+    }
+  }
+
+  /** A message kept or changed by the shell's store. */
+  onMessage(m: StoredMessage) {
+    if (!m.incoming && this.newText !== null && m.text === this.newText) {
+      this.newText = null;
+      this.openPeer = m.peer;
+      this.thread = [];
+    }
+    const showing = this.page === "messages" && this.openPeer === m.peer;
+    this.conversations = withMessage(this.conversations, m, showing ? m.peer : null);
+    if (m.incoming) this.typing = { ...this.typing, [m.peer]: 0 };
+    if (showing) {
+      this.thread = merged(this.thread, m);
+      if (m.incoming && !m.read) void api.markRead(m.peer);
+    }
+  }
+
+  /** Shows `peer`'s conversation; its messages are read now. */
+  async openConversation(peer: string | null) {
+    this.openPeer = peer;
+    this.thread = [];
+    if (peer === null) return;
+    try {
+      const thread = await api.conversation(peer);
+      if (this.openPeer !== peer) return;
+      this.thread = thread;
+      await api.markRead(peer);
+      this.conversations = this.conversations.map((c) => (c.peer === peer ? { ...c, unread: 0 } : c));
+    } catch (e) {
+      this.error = String(e);
+    }
+  }
+
+  /** Sends `text` to `target`; a refusal (or no delivery) shows as the error. */
+  async sendMessage(target: string, text: string, account: string | null, isNew: boolean) {
+    if (isNew) this.newText = text;
+    try {
+      await api.sendMessage(target, text, account ?? undefined);
+      this.error = null;
+    } catch (e) {
+      this.error = e instanceof Error ? e.message : String(e);
+    }
   }
 
   onActivity(a: DeviceActivity) {
