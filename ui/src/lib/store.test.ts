@@ -13,6 +13,7 @@ vi.mock("./api", () => ({
   },
   snapshot: () => new Promise<Snapshot>((resolve) => (answerSnapshot = resolve)),
   history: async () => [],
+  conversations: async () => [],
 }));
 
 const { store } = await import("./store.svelte");
