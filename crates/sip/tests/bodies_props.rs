@@ -3,7 +3,7 @@
 //! a panic; what parses respects the caps; a tree written out as XML with
 //! any text in it reads back the same.
 
-use hookswitch_sip::bodies::{is_composing, xml};
+use hookswitch_sip::bodies::{dialog_info, is_composing, pidf, xml};
 use proptest::prelude::*;
 
 fn depth(e: &xml::Element) -> usize {
@@ -30,6 +30,12 @@ proptest! {
             prop_assert!(depth(&root) <= xml::MAX_DEPTH);
         }
         let _ = is_composing::parse(&bytes);
+        let _ = pidf::parse(&bytes);
+        if let Ok(info) = dialog_info::parse(&bytes) {
+            let mut lamp = dialog_info::LampState::default();
+            let _ = lamp.apply(info);
+            let _ = lamp.lamp();
+        }
     }
 
     #[test]
@@ -46,6 +52,22 @@ proptest! {
         let _ = xml::parse(&bytes);
         let _ = xml::parse(&doc[..at]);
         let _ = is_composing::parse(&bytes);
+        let _ = pidf::parse(&bytes);
+        let _ = dialog_info::parse(&bytes);
+    }
+
+    #[test]
+    fn our_presence_reads_back_whatever_the_note(
+        which in 0usize..6,
+        note in proptest::option::of("[^\u{0}-\u{1f}\u{7f}\u{fffe}\u{ffff}]{1,80}"),
+    ) {
+        use pidf::Availability::*;
+        let availability = [Available, Away, Busy, DoNotDisturb, OnThePhone, Offline][which];
+        let p = pidf::Presence { availability, note: note.clone() };
+        let doc = pidf::document("sip:a@example.com", &p, "1");
+        let back = pidf::parse(&doc).unwrap();
+        prop_assert_eq!(back.availability, availability);
+        prop_assert_eq!(back.note, note.as_deref().and_then(pidf::clean_note));
     }
 
     #[test]
