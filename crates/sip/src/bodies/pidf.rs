@@ -158,7 +158,11 @@ pub fn document(entity: &str, presence: &Presence, id: &str) -> Vec<u8> {
     } else {
         format!("<rpid:activities>{activity}</rpid:activities>")
     };
-    let note = presence.note.as_deref().and_then(clean_note).map(|n| escape(&n));
+    let note = presence
+        .note
+        .as_deref()
+        .and_then(clean_note)
+        .map(|n| escape(&n));
     let tuple_note = note
         .as_deref()
         .map_or(String::new(), |n| format!("<note>{n}</note>"));

@@ -69,6 +69,8 @@ header_names! {
     RSeq => "RSeq";
     Route => "Route";
     Server => "Server";
+    SipEtag => "SIP-ETag";
+    SipIfMatch => "SIP-If-Match";
     SessionExpires => "Session-Expires", "x";
     Subject => "Subject", "s";
     SubscriptionState => "Subscription-State";

@@ -251,6 +251,14 @@ impl Headers {
             .collect()
     }
 
+    /// The URI of the first Contact that is an address (not `*`).
+    pub fn contact_uri(&self) -> Option<Uri> {
+        self.contacts().into_iter().find_map(|c| match c {
+            Contact::Addr(a) => Some(a.uri),
+            Contact::Star => None,
+        })
+    }
+
     /// Route or Record-Route entries, in order.
     pub fn route_set(&self, name: &HeaderName) -> Vec<NameAddr> {
         self.values(name).filter_map(|v| v.parse().ok()).collect()

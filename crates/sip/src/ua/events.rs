@@ -149,6 +149,28 @@ pub enum Event {
         status: u16,
         reason: String,
     },
+    /// A NOTIFY in subscription `id` (RFC 6665): the subscription's state,
+    /// and the body (presence, dialog-info...) for its reader.
+    Notified {
+        id: super::SubscriptionId,
+        state: super::SubscriptionState,
+        content_type: Option<String>,
+        body: Vec<u8>,
+    },
+    /// Subscription `id` ended: `retrying` when it is being made anew (after
+    /// a back-off, or at once), else given up for good (`reason` says why).
+    SubscriptionEnded {
+        id: super::SubscriptionId,
+        reason: String,
+        retrying: bool,
+    },
+    /// How publication `id` stands: taken by the server (`published`), or
+    /// not (`detail` says why, and whether it is tried again).
+    PublicationState {
+        id: super::PublicationId,
+        published: bool,
+        detail: String,
+    },
     /// A voicemail box's state (RFC 3842), for `account` when the NOTIFY
     /// names one of ours.
     MessageWaiting {

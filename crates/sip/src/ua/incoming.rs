@@ -81,6 +81,13 @@ impl UserAgent {
                 let via_registrar = self.registrar_sources.contains(&source);
                 self.on_message_request(&key, &req, via_registrar, now)
             }
+            // A NOTIFY of one of our subscriptions (presence, dialog), which
+            // may come before the SUBSCRIBE's 2xx.
+            (Method::Notify, _) if self.subscription_of_notify(&req).is_some() => {
+                if let Some(id) = self.subscription_of_notify(&req) {
+                    self.on_subscription_notify(&key, id, &req, now);
+                }
+            }
             // Voicemail news, in a subscription's dialog or unsolicited.
             (Method::Notify, _) if super::mwi::is_message_summary(&req) => {
                 self.on_message_summary(&key, &req, now)

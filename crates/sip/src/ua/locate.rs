@@ -27,6 +27,8 @@ pub(super) enum Intent {
     Invite(CallId),
     Voicemail(AccountId),
     Message(super::MessageId),
+    Subscribe(super::SubscriptionId),
+    Publish(super::PublicationId),
 }
 
 #[derive(Debug, Default)]
@@ -110,6 +112,10 @@ impl UserAgent {
                     }
                 }
                 (Some(why), Intent::Message(id)) => self.message_timed_out(id, 503, why),
+                (None, Intent::Subscribe(id)) => self.send_subscribe(id, now),
+                (Some(why), Intent::Subscribe(id)) => self.subscription_failed(id, now, why),
+                (None, Intent::Publish(id)) => self.resend_publish_located(id, now),
+                (Some(why), Intent::Publish(id)) => self.publication_failed(id, now, why),
                 (Some(why), Intent::Register(account, _)) => {
                     self.register_unlocated(account, why, now)
                 }

@@ -13,7 +13,9 @@ mod keepalive;
 mod locate;
 mod messages;
 pub mod mwi;
+mod publication;
 mod registration;
+mod subscriptions;
 mod transport;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
@@ -25,6 +27,8 @@ pub use dialog::Dialog;
 pub use events::{AccountId, CallId, EndReason, Event, RegistrationState};
 pub use keepalive::Keepalive;
 pub use messages::{MAX_UDP_BODY, MessageId};
+pub use publication::PublicationId;
+pub use subscriptions::{SubscriptionId, SubscriptionState};
 pub use transport::{Destination, Target, Transmit, Transport};
 
 use crate::auth::Credentials;
@@ -135,6 +139,10 @@ enum Owner {
     Refer(CallId),
     /// An instant message of ours (RFC 3428).
     Message(MessageId),
+    /// A SUBSCRIBE of ours (RFC 6665).
+    Subscription(SubscriptionId),
+    /// A PUBLISH of ours (RFC 3903).
+    Publication(PublicationId),
     ServerInvite(CallId),
     InDialog(CallId),
 }
@@ -215,6 +223,10 @@ pub struct UserAgent {
     /// Instant messages of ours on their way.
     messages: BTreeMap<MessageId, messages::Outgoing>,
     next_message: u64,
+    subscriptions: BTreeMap<SubscriptionId, subscriptions::Subscription>,
+    next_subscription: u64,
+    publications: BTreeMap<PublicationId, publication::Publication>,
+    next_publication: u64,
 }
 
 impl UserAgent {
@@ -251,6 +263,10 @@ impl UserAgent {
             locations: Default::default(),
             messages: BTreeMap::new(),
             next_message: 1,
+            subscriptions: BTreeMap::new(),
+            next_subscription: 1,
+            publications: BTreeMap::new(),
+            next_publication: 1,
         }
     }
 
@@ -289,7 +305,15 @@ impl UserAgent {
             .iter()
             .filter_map(Registration::poll_timeout);
         let voicemail = self.voicemail.iter().filter_map(|v| v.refresh_at);
-        txs.chain(calls).chain(regs).chain(voicemail).min()
+        let subscriptions = self
+            .subscriptions_poll_timeout()
+            .into_iter()
+            .chain(self.publications_poll_timeout());
+        txs.chain(calls)
+            .chain(regs)
+            .chain(voicemail)
+            .chain(subscriptions)
+            .min()
     }
 
     pub fn handle_timeout(&mut self, now: Instant) {
@@ -314,6 +338,8 @@ impl UserAgent {
         self.registrations_on_timeout(now);
         self.keepalives_on_timeout(now);
         self.voicemail_on_timeout(now);
+        self.subscriptions_on_timeout(now);
+        self.publications_on_timeout(now);
     }
 
     /// Something we began still waits for its answer or its ACK: a request
@@ -343,7 +369,10 @@ impl UserAgent {
                 Tx::UasOther(_) => false,
             }
         });
-        txs || self.calls.values().any(Call::awaits_ack) || self.registrations_pending()
+        txs || self.calls.values().any(Call::awaits_ack)
+            || self.registrations_pending()
+            || self.subscriptions_pending()
+            || self.publications_pending()
     }
 
     /// One UDP datagram from `source`. Malformed requests are answered 400/505/501
@@ -456,6 +485,8 @@ impl UserAgent {
             Owner::Refresh(call) => self.on_refresh_response(call, resp, now),
             Owner::Refer(call) => self.on_refer_response(call, &resp),
             Owner::Message(id) => self.on_message_response(id, resp, now),
+            Owner::Subscription(id) => self.on_subscribe_response(id, &resp, now),
+            Owner::Publication(id) => self.on_publish_response(id, &resp, now),
             // Any answer to a keep-alive means the path works.
             Owner::Keepalive(_) => {}
             Owner::Voicemail(account) => self.on_voicemail_response(account, &resp, now),
@@ -510,6 +541,8 @@ impl UserAgent {
                     .push_back(Event::OfferRejected { call, status: 503 }),
                 Owner::Voicemail(account) => self.voicemail_retry_later(account, now),
                 Owner::Message(id) => self.message_timed_out(id, 503, error),
+                Owner::Subscription(id) => self.subscription_failed(id, now, error),
+                Owner::Publication(id) => self.publication_failed(id, now, error),
                 _ => {}
             }
         }
@@ -540,6 +573,8 @@ impl UserAgent {
                 done: true,
             }),
             Owner::Message(id) => self.message_timed_out(id, 408, "no answer"),
+            Owner::Subscription(id) => self.subscription_failed(id, now, "no answer"),
+            Owner::Publication(id) => self.publication_failed(id, now, "no answer"),
             Owner::Bye(_) | Owner::Cancel(_) | Owner::InDialog(_) | Owner::Nobody => {}
         }
     }
