@@ -35,6 +35,9 @@ pub fn typescript() -> String {
         hookswitch_phone::state::CallView::decl(&cfg),
         hookswitch_phone::state::DeviceView::decl(&cfg),
         hookswitch_phone::state::UnusableDevice::decl(&cfg),
+        hookswitch_phone::state::PresenceView::decl(&cfg),
+        hookswitch_phone::state::WatchedView::decl(&cfg),
+        hookswitch_phone::Availability::decl(&cfg),
         // Settings, history and the account check.
         hookswitch_phone::config::AccountSettings::decl(&cfg),
         hookswitch_phone::call_handling::CallHandling::decl(&cfg),

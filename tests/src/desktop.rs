@@ -449,6 +449,38 @@ impl Drop for Desktop {
     }
 }
 
+/// The window as a PBX user: the account "work" of alice at the kamailio
+/// on `kport` (with `more` account lines, e.g. `presence = true\n`), its
+/// password in the environment, on a session bus of its own (its process
+/// and address returned with it); returned once registered.
+pub fn alice_at_pbx(dir: &Path, kport: u16, more: &str) -> (Desktop, Process, String) {
+    let (bus_process, bus) = session_bus(dir);
+    let account =
+        format!("[[accounts]]\nname = \"work\"\naor = \"sip:alice@127.0.0.1:{kport}\"\n{more}");
+    let app = Desktop::start_with(
+        dir,
+        &account,
+        &[
+            ("HOOKSWITCH_PASSWORD_WORK", "alice-secret"),
+            ("DBUS_SESSION_BUS_ADDRESS", bus.as_str()),
+        ],
+    );
+    app.driver
+        .wait_text("reg-work", Duration::from_secs(20), |t| {
+            t.contains("online")
+        });
+    (app, bus_process, bus)
+}
+
+/// A runtime for the engines a desktop test runs beside the window.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
+}
+
 /// The test's hold on the simulated headset: reports in, LED reports out.
 pub struct Headset {
     writer: UnixStream,

@@ -96,6 +96,19 @@ impl Kamailio {
         Kamailio::build(dir, [127, 0, 0, 1].into(), port, None, &extras)
     }
 
+    /// As `configure`, and a presence server (RFC 3856/3903): PUBLISH and
+    /// SUBSCRIBE for `presence` are handled by kamailio's presence and
+    /// presence_xml modules (Debian's kamailio-presence-modules), their
+    /// tables in db_text files of its own; watchers are authorized at once
+    /// (`force_active`), as an office PBX does for its users.
+    pub fn configure_presence(dir: &Path, port: u16) -> Kamailio {
+        let extras = Extras {
+            presence: true,
+            ..Extras::default()
+        };
+        Kamailio::build(dir, [127, 0, 0, 1].into(), port, None, &extras)
+    }
+
     fn build(
         dir: &Path,
         ip: std::net::IpAddr,
@@ -138,6 +151,60 @@ impl Kamailio {
             }
             None => String::new(),
         };
+        let (presence_modules, presence_in_dialog, presence_route) = if extras.presence {
+            let db = home.join("db");
+            std::fs::create_dir_all(&db).expect("kamailio db dir");
+            for table in [
+                "version",
+                "presentity",
+                "active_watchers",
+                "watchers",
+                "xcap",
+                "pua",
+            ] {
+                std::fs::copy(
+                    Path::new("/usr/share/kamailio/dbtext/kamailio").join(table),
+                    db.join(table),
+                )
+                .expect("kamailio's db_text tables (package kamailio)");
+            }
+            (
+                format!(
+                    "loadmodule \"db_text.so\"\nloadmodule \"presence.so\"\nloadmodule \"presence_xml.so\"\n\
+                     modparam(\"presence\", \"db_url\", \"text://{db}\")\n\
+                     modparam(\"presence\", \"server_address\", \"sip:{ip_text}:{port}\")\n\
+                     modparam(\"presence_xml\", \"db_url\", \"text://{db}\")\n\
+                     modparam(\"presence_xml\", \"force_active\", 1)\n",
+                    db = db.display()
+                ),
+                "        if (is_method(\"SUBSCRIBE\")) { route(PRESENCE); exit; }\n",
+                format!(
+                    "    if (is_method(\"PUBLISH|SUBSCRIBE\")) {{\n\
+                     \x20       $var(user) = $fU;\n\
+                     \x20       $var(pw) = \"\";\n{passwords_publish}\
+                     \x20       if (!pv_proxy_authenticate(\"$fd\", \"$var(pw)\", \"0\")) {{ proxy_challenge(\"$fd\", \"0\"); exit; }}\n\
+                     \x20       consume_credentials();\n\
+                     \x20       route(PRESENCE);\n\
+                     \x20       exit;\n\
+                     \x20   }}\n",
+                    passwords_publish = USERS
+                        .iter()
+                        .map(|(u, p)| format!(
+                            "        if ($var(user) == \"{u}\") {{ $var(pw) = \"{p}\"; }}\n"
+                        ))
+                        .collect::<String>()
+                ),
+            )
+        } else {
+            (String::new(), "", String::new())
+        };
+        let presence_block = if extras.presence {
+            "\nroute[PRESENCE] {\n    if (!t_newtran()) { sl_reply_error(); exit; }\n    \
+             if (is_method(\"PUBLISH\")) { handle_publish(); } else { handle_subscribe(); }\n    \
+             xlog(\"L_INFO\", \"$rm of $fU for $tU answered\\n\");\n}\n"
+        } else {
+            ""
+        };
         let passwords: String = USERS
             .iter()
             .map(|(u, p)| format!("    if ($var(user) == \"{u}\") {{ $var(pw) = \"{p}\"; }}\n"))
@@ -167,6 +234,7 @@ modparam("nathelper", "received_avp", "$avp(RECEIVED)")
 modparam("registrar", "received_avp", "$avp(RECEIVED)")
 modparam("registrar", "min_expires", 2)
 modparam("registrar", "default_expires", 60)
+{presence_modules}
 modparam("auth", "nonce_expire", 300)
 {auth_algorithm}modparam("pv", "shvset", "first_answer=i:0")
 modparam("pv", "shvset", "both_answered=i:0")
@@ -178,7 +246,7 @@ request_route {{
         else if (is_method("INVITE|UPDATE|SUBSCRIBE|REFER")) {{ set_contact_alias(); }}
     }}
     if (has_totag()) {{
-        if (loose_route()) {{ handle_ruri_alias(); t_relay(); exit; }}
+{presence_in_dialog}        if (loose_route()) {{ handle_ruri_alias(); t_relay(); exit; }}
         if (is_method("ACK")) {{ if (t_check_trans()) {{ t_relay(); }} exit; }}
         sl_send_reply("404", "Not here");
         exit;
@@ -189,7 +257,7 @@ request_route {{
         sl_send_reply("200", "OK");
         exit;
     }}
-    if (is_method("REGISTER")) {{
+{presence_route}    if (is_method("REGISTER")) {{
         xlog("L_INFO", "REGISTER of $tU over $pr\n");
         $var(user) = $tU;
         $var(pw) = "";
@@ -210,6 +278,7 @@ request_route {{
     t_relay();
 }}
 
+{presence_block}
 onreply_route {{
 {reply_gate}
     if ((proto == TCP || proto == TLS) && status =~ "^(1[0-9][1-9]|2[0-9][0-9])" && is_present_hf("Contact")) {{ set_contact_alias(); }}
@@ -287,6 +356,8 @@ struct Extras<'a> {
     reply_gate: &'a str,
     digest_algorithm: Option<&'a str>,
     qop: bool,
+    /// A presence server too (presence, presence_xml on db_text).
+    presence: bool,
 }
 
 /// An account of `user` at a kamailio on 127.0.0.1:`registrar_port` over UDP.
@@ -306,6 +377,7 @@ pub fn account(user: &str, registrar_port: u16, expires: u32) -> AccountSettings
         srtp: Default::default(),
         calls: None,
         subscribe_voicemail: false,
+        presence: false,
         default: false,
     }
 }

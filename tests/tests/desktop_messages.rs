@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use hookswitch_phone::{Action, Engine, Passwords, PhoneEvent, Reply};
-use hookswitch_tests::desktop::{self, Desktop, session_bus};
+use hookswitch_tests::desktop;
 use hookswitch_tests::kamailio::Kamailio;
 use hookswitch_tests::{expect_event, free_port, test_account, test_config};
 use tokio::sync::broadcast;
@@ -57,27 +57,13 @@ fn a_conversation_through_the_pbx_in_the_messages_page() {
     }
     let _one = desktop::one_window();
     let dir = tempfile::tempdir().unwrap();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = desktop::runtime();
     let kamailio = Kamailio::configure(dir.path(), free_port());
     let kport = kamailio.port;
     let _k = kamailio.start();
     let (bob, mut bob_events) = rt.block_on(colleagues(kport));
-    let (_bus, bus) = session_bus(dir.path());
-    let account = format!("[[accounts]]\nname = \"work\"\naor = \"sip:alice@127.0.0.1:{kport}\"\n");
-    let app = Desktop::start_with(
-        dir.path(),
-        &account,
-        &[
-            ("HOOKSWITCH_PASSWORD_WORK", "alice-secret"),
-            ("DBUS_SESSION_BUS_ADDRESS", bus.as_str()),
-        ],
-    );
+    let (app, _bus, _) = desktop::alice_at_pbx(dir.path(), kport, "");
     let d = &app.driver;
-    d.wait_text("reg-work", T, |t| t.contains("online"));
 
     // Bob writes "alice": his account's domain, through kamailio.
     let sent = rt.block_on(bob.act(Action::Message {

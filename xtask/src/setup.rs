@@ -33,12 +33,13 @@ const BUILD: &[&str] = &[
 
 /// Real peers and tools the tests start (see the shared TEST-RIGS recipes).
 const TEST: &[&str] = &[
-    "sip-tester",           // sipp
-    "baresip-core",         // baresip, the reference softphone
-    "kamailio",             // registrar with digest auth
-    "kamailio-tls-modules", // its TLS transport, for SIP over TLS tests
-    "dnsmasq-base",         // a DNS server with NAPTR and SRV test zones (RFC 3263)
-    "sox",                  // makes and measures test audio
+    "sip-tester",                // sipp
+    "baresip-core",              // baresip, the reference softphone
+    "kamailio",                  // registrar with digest auth
+    "kamailio-tls-modules",      // its TLS transport, for SIP over TLS tests
+    "kamailio-presence-modules", // presence server (PUBLISH/SUBSCRIBE) for presence tests
+    "dnsmasq-base",              // a DNS server with NAPTR and SRV test zones (RFC 3263)
+    "sox",                       // makes and measures test audio
     // The sound path: cpal's ALSA host reaches PulseAudio null sinks.
     "pulseaudio",
     "pulseaudio-utils",

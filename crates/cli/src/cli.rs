@@ -63,6 +63,12 @@ pub enum Command {
     Call(CallArgs),
     /// Wait for incoming calls.
     Listen(ListenArgs),
+    /// Presence of the running instance: `set available|away|busy|dnd|offline
+    /// [--note TEXT]`, `watch TARGET...`, `unwatch TARGET...`, `show`.
+    Presence {
+        #[command(subcommand)]
+        command: PresenceCommand,
+    },
     /// Send an instant message (SIP MESSAGE) and wait for its delivery:
     /// exit 0 when the other side (or its server) took it, 2 when not.
     /// Through the running instance when there is one, else on its own.
@@ -259,6 +265,33 @@ pub struct CallArgs {
     pub timeout: f64,
     #[command(flatten)]
     pub audio: AudioArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PresenceCommand {
+    /// What others see of you (in a call, "on-the-phone" shows over
+    /// available, busy and away; DND over everything but offline).
+    Set {
+        /// available, away, busy, dnd, on-the-phone or offline (appear offline).
+        availability: String,
+        /// A line others see with it.
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Watch contacts' presence (numbers, names or SIP addresses).
+    Watch {
+        #[arg(required = true)]
+        targets: Vec<String>,
+        /// Through this account (default: the first with presence = true).
+        #[arg(long)]
+        account: Option<String>,
+    },
+    Unwatch {
+        #[arg(required = true)]
+        targets: Vec<String>,
+    },
+    /// Your presence and the watched contacts', as JSON.
+    Show,
 }
 
 #[derive(Debug, Args)]

@@ -161,6 +161,35 @@ pub fn print_event(cli: &Cli, e: &PhoneEvent) {
             status,
             reason,
         } => format!("message {message}: not delivered ({status} {reason})"),
+        PhoneEvent::OwnPresence {
+            availability,
+            chosen,
+            note,
+        } => {
+            let note = note.as_deref().map_or(String::new(), |n| format!(" ({n})"));
+            if availability == chosen {
+                format!("presence: {}{note}", availability.as_str())
+            } else {
+                format!(
+                    "presence: {}{note}, chosen {}",
+                    availability.as_str(),
+                    chosen.as_str()
+                )
+            }
+        }
+        PhoneEvent::Presence {
+            target,
+            availability,
+            note,
+            detail,
+        } => {
+            let note = note.as_deref().map_or(String::new(), |n| format!(" ({n})"));
+            let detail = detail
+                .as_deref()
+                .map_or(String::new(), |d| format!(" [{d}]"));
+            format!("{target}: {}{note}{detail}", availability.as_str())
+        }
+        PhoneEvent::Unwatched { target } => format!("{target}: no longer watched"),
         PhoneEvent::Dialing { digits, done } => match (done, digits.is_empty()) {
             (false, true) => "dial tone".to_string(),
             (false, false) => format!("dialing {digits}"),

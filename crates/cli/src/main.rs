@@ -10,6 +10,7 @@ mod devices;
 mod hid_learn;
 mod hid_monitor;
 mod messages;
+mod presence;
 
 use std::process::ExitCode;
 
@@ -64,6 +65,7 @@ fn main() -> ExitCode {
             Command::Call(args) => calls::call(&cli, args).await,
             Command::Listen(args) => calls::listen(&cli, args).await,
             Command::Message(args) => messages::send(&cli, args).await,
+            Command::Presence { command } => presence::run(&cli, command).await,
             Command::Hangup { .. }
             | Command::Answer { .. }
             | Command::Stats { .. }

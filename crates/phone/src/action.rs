@@ -138,6 +138,30 @@ pub enum Action {
         #[cfg_attr(feature = "ts", ts(optional))]
         account: Option<String>,
     },
+    /// Our presence: what we choose (the automatic rules may show
+    /// on-the-phone or DND over it), with a note (none: no note).
+    Presence {
+        availability: crate::event::Availability,
+        #[serde(default)]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        note: Option<String>,
+    },
+    /// Watch a contact's presence (a number, name or SIP address, as a call
+    /// takes it), through `account` or the first account with presence.
+    Watch {
+        target: String,
+        #[serde(default)]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        account: Option<String>,
+    },
+    Unwatch {
+        target: String,
+    },
+    /// The desktop is idle (screen locked, no input for a while): away
+    /// shows, until it is not.
+    Idle {
+        idle: bool,
+    },
     /// A call's media figures so far.
     Stats {
         call: CallId,

@@ -221,6 +221,10 @@ pub struct AccountSettings {
     /// for PBXs that tell only subscribers (many send it unsolicited anyway).
     #[serde(default)]
     pub subscribe_voicemail: bool,
+    /// Publish our presence through this account (PUBLISH, RFC 3903) and
+    /// watch contacts' presence through it (SUBSCRIBE, RFC 3856).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub presence: bool,
     /// Calls to a bare number or name (and `tel:` links) go from this
     /// account when none is named (else from the first account).
     #[serde(default, skip_serializing_if = "is_false")]
@@ -251,6 +255,7 @@ impl AccountSettings {
             srtp: SrtpMode::default(),
             calls: None,
             subscribe_voicemail: false,
+            presence: false,
             default: false,
             expires: default_expires(),
             register: true,
@@ -285,7 +290,17 @@ pub struct Config {
     pub devices: DeviceSettings,
     /// How digits typed on a device's keypad become a call.
     pub dialing: crate::desk::DialPlan,
+    /// Whose presence to watch (through the accounts with `presence = true`).
+    pub presence: PresenceSettings,
     pub accounts: Vec<AccountSettings>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct PresenceSettings {
+    /// Contacts whose presence the window shows: numbers, names or SIP
+    /// addresses, as a call takes them.
+    pub watch: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

@@ -160,6 +160,55 @@ words!(DeviceChange {
     Unusable => "unusable",
 });
 
+/// Where a person stands (presence, RFC 3863/4480), ours or a contact's.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "kebab-case")]
+pub enum Availability {
+    #[default]
+    Available,
+    Away,
+    Busy,
+    Dnd,
+    OnThePhone,
+    Offline,
+    /// Not known: no presence server, not yet told, or not allowed to see.
+    Unknown,
+}
+
+impl Availability {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Availability::Available => "available",
+            Availability::Away => "away",
+            Availability::Busy => "busy",
+            Availability::Dnd => "dnd",
+            Availability::OnThePhone => "on-the-phone",
+            Availability::Offline => "offline",
+            Availability::Unknown => "unknown",
+        }
+    }
+}
+
+impl std::str::FromStr for Availability {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Ok(match s.to_ascii_lowercase().as_str() {
+            "available" | "online" => Availability::Available,
+            "away" => Availability::Away,
+            "busy" => Availability::Busy,
+            "dnd" | "do-not-disturb" => Availability::Dnd,
+            "on-the-phone" => Availability::OnThePhone,
+            "offline" | "invisible" => Availability::Offline,
+            other => {
+                return Err(format!(
+                    "{other:?}: one of available, away, busy, dnd, on-the-phone, offline"
+                ));
+            }
+        })
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "event", rename_all = "snake_case")]
@@ -323,6 +372,26 @@ pub enum PhoneEvent {
         status: u16,
         reason: String,
     },
+    /// Our own presence as published: what we chose (`chosen`, with the
+    /// note), and what shows after the automatic rules (in a call, DND,
+    /// idle).
+    OwnPresence {
+        availability: Availability,
+        chosen: Availability,
+        note: Option<String>,
+    },
+    /// A watched contact's presence (`target` as watched), or why it is not
+    /// known (`detail`: pending, refused, no presence server...).
+    Presence {
+        target: String,
+        availability: Availability,
+        note: Option<String>,
+        detail: Option<String>,
+    },
+    /// A contact is no longer watched.
+    Unwatched {
+        target: String,
+    },
     /// Digits typed on a device's keypad after lifting it: `done` when dialing
     /// ended (dialed, or given up with no digits).
     Dialing {
@@ -410,6 +479,9 @@ impl PhoneEvent {
             | PhoneEvent::MessageSent { .. }
             | PhoneEvent::MessageDelivered { .. }
             | PhoneEvent::MessageFailed { .. }
+            | PhoneEvent::OwnPresence { .. }
+            | PhoneEvent::Presence { .. }
+            | PhoneEvent::Unwatched { .. }
             | PhoneEvent::Dialing { .. }
             | PhoneEvent::Device { .. }
             | PhoneEvent::Leds { .. }

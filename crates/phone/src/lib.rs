@@ -35,8 +35,8 @@ pub use core::target_uri;
 pub use engine::{Engine, Passwords, StartOptions};
 pub use error::EngineError;
 pub use event::{
-    AddressCause, CallId, CallStats, DeflectReason, DeviceActivity, DeviceChange, EndReason,
-    MediaDirection, PhoneEvent, RegistrationPhase,
+    AddressCause, Availability, CallId, CallStats, DeflectReason, DeviceActivity, DeviceChange,
+    EndReason, MediaDirection, PhoneEvent, RegistrationPhase,
 };
 pub use latency::{DeskLatency, Percentiles};
 pub use state::PhoneState;

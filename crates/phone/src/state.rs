@@ -40,6 +40,29 @@ pub struct PhoneState {
     pub unusable_devices: Vec<UnusableDevice>,
     /// What every device shows.
     pub leds: hookswitch_hid::DeviceState,
+    /// Our presence and the contacts we watch.
+    pub presence: PresenceView,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct PresenceView {
+    /// What shows to others (after the automatic rules).
+    pub availability: crate::event::Availability,
+    /// What we chose.
+    pub chosen: crate::event::Availability,
+    pub note: Option<String>,
+    /// Watched contacts, in the order they were added.
+    pub watched: Vec<WatchedView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct WatchedView {
+    pub target: String,
+    pub availability: crate::event::Availability,
+    pub note: Option<String>,
+    pub detail: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -288,6 +311,40 @@ impl PhoneState {
             } => self.follow_device(*device, name, *change, detail, *problem),
             PhoneEvent::Leds { leds } => self.leds = *leds,
             PhoneEvent::Focus { call } => self.focus = *call,
+            PhoneEvent::OwnPresence {
+                availability,
+                chosen,
+                note,
+            } => {
+                self.presence.availability = *availability;
+                self.presence.chosen = *chosen;
+                self.presence.note = note.clone();
+            }
+            PhoneEvent::Presence {
+                target,
+                availability,
+                note,
+                detail,
+            } => {
+                let view = WatchedView {
+                    target: target.clone(),
+                    availability: *availability,
+                    note: note.clone(),
+                    detail: detail.clone(),
+                };
+                match self
+                    .presence
+                    .watched
+                    .iter_mut()
+                    .find(|w| w.target == *target)
+                {
+                    Some(w) => *w = view,
+                    None => self.presence.watched.push(view),
+                }
+            }
+            PhoneEvent::Unwatched { target } => {
+                self.presence.watched.retain(|w| w.target != *target);
+            }
             // Messages are kept by their store (`crate::messages`), not here.
             PhoneEvent::Message { .. }
             | PhoneEvent::Composing { .. }

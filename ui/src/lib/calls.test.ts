@@ -34,6 +34,7 @@ const state = (calls: CallView[], focus: number | null = null): PhoneState => ({
   devices: [],
   unusable_devices: [],
   leds: { off_hook: false, ring: false, mute: false, hold: false, message_waiting: false, dnd: false, ringer: false },
+  presence: { availability: "available", chosen: "available", note: null, watched: [] },
 });
 
 describe("calls", () => {

@@ -62,6 +62,15 @@ impl PhoneCore {
                 ring_device,
             } => done(self.set_sound_devices(now, microphone, speaker, ring_device)),
             Action::State => Ok(Reply::State(Box::new(self.state.clone()))),
+            Action::Presence { availability, note } => {
+                done(self.set_presence(now, availability, note))
+            }
+            Action::Watch { target, account } => done(self.watch(now, &target, account.as_deref())),
+            Action::Unwatch { target } => done(self.unwatch(now, &target)),
+            Action::Idle { idle } => {
+                self.set_idle(now, idle);
+                Ok(Reply::Done)
+            }
         };
         self.finish(origin, result);
     }

@@ -16,6 +16,7 @@ mod desk;
 mod handling;
 mod incoming;
 mod messages;
+mod presence;
 pub mod settings;
 mod targets;
 mod timers;
@@ -264,8 +265,9 @@ pub struct PhoneCore {
     ringing: bool,
     /// Messages we sent, until their fate is known.
     messages_out: BTreeMap<ua::MessageId, messages::Sent>,
-    /// Bodies from the network we could not read (is-composing so far).
+    /// Bodies from the network we could not read (is-composing, presence).
     malformed_bodies: u64,
+    presence: presence::PresenceCore,
     /// The time of the input being handled.
     now: Instant,
 }
@@ -297,6 +299,7 @@ impl PhoneCore {
             ringing: false,
             messages_out: BTreeMap::new(),
             malformed_bodies: 0,
+            presence: presence::PresenceCore::default(),
             now,
         };
         core.emit(now, PhoneEvent::Ready { sip });
@@ -341,6 +344,9 @@ impl PhoneCore {
                 self.ua.handle_timeout(now);
             }
         }
+        self.settle(now);
+        // Calls and DND just changed may change what our presence shows.
+        self.update_presence(now);
         self.settle(now);
     }
 
@@ -404,6 +410,7 @@ impl PhoneCore {
                 let _ = self.ua.unregister(now, AccountId(i));
             }
         }
+        self.stop_presence(now);
         self.settle(now);
     }
 
@@ -431,6 +438,7 @@ impl PhoneCore {
                 let _ = self.ua.register(now, AccountId(i));
             }
         }
+        self.start_presence(now);
     }
 
     /// Runs everything the input set going until nothing is left: what the

@@ -23,6 +23,8 @@ pub struct AccountRules {
     pub srtp: SrtpMode,
     /// It has a call-handling table of its own (else it shares `[calls]`).
     pub own_handling: bool,
+    /// It publishes our presence and watches contacts'.
+    pub presence: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -94,6 +96,8 @@ pub struct CoreSettings {
     /// The sound of calls answered by themselves, when not the phone's own
     /// (`hookswitch listen --play FILE`).
     pub answer_audio: Option<AudioSpec>,
+    /// Contacts to watch from the start.
+    pub watch: Vec<String>,
 }
 
 impl CoreSettings {
@@ -110,6 +114,7 @@ impl CoreSettings {
                     codecs,
                     srtp: a.srtp,
                     own_handling: a.calls.is_some(),
+                    presence: a.presence,
                 })
             })
             .collect::<Result<Vec<_>, ConfigError>>()?;
@@ -147,6 +152,7 @@ impl CoreSettings {
             },
             echo,
             answer_audio: None,
+            watch: config.presence.watch.clone(),
         })
     }
 

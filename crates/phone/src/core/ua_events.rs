@@ -212,6 +212,22 @@ impl PhoneCore {
                 body,
             } => self.message_received(now, account, &from, &content_type, &body),
             Event::MessageDelivered { id } => self.message_delivered(now, id),
+            Event::Notified {
+                id,
+                state,
+                content_type,
+                body,
+            } => self.on_notified(now, id, state, content_type, &body),
+            Event::SubscriptionEnded {
+                id,
+                reason,
+                retrying,
+            } => self.on_subscription_ended(now, id, reason, retrying),
+            Event::PublicationState {
+                id,
+                published,
+                detail,
+            } => self.on_publication_state(id, published, &detail),
             Event::MessageFailed { id, status, reason } => {
                 self.message_failed(now, id, status, reason)
             }

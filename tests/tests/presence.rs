@@ -1,0 +1,127 @@
+//! Presence through kamailio as the presence server (presence and
+//! presence_xml on db_text, D68): two Hookswitch users publish theirs and
+//! watch each other's; a change by hand, with a note, DND and a call reach
+//! the watcher (the call through kamailio too); a user kamailio has no presence for shows honestly.
+
+use std::time::Duration;
+
+use hookswitch_phone::{Action, Availability, Engine, PhoneEvent};
+use hookswitch_tests::kamailio::{self, Kamailio, account, registered};
+use hookswitch_tests::{expect_event, free_port, test_config};
+use tokio::sync::broadcast;
+
+const T: Duration = Duration::from_secs(20);
+
+async fn user(name: &str, kport: u16, watch: &[&str]) -> (Engine, broadcast::Receiver<PhoneEvent>) {
+    let mut config = test_config(free_port());
+    config.presence.watch = watch.iter().map(|w| w.to_string()).collect();
+    let mut acct = account(name, kport, 600);
+    acct.presence = true;
+    let (engine, mut events) = kamailio::phone(acct, config).await;
+    registered(&mut events).await;
+    (engine, events)
+}
+
+/// Waits until `target` shows `want` to the watcher; its note.
+async fn sees(
+    events: &mut broadcast::Receiver<PhoneEvent>,
+    target: &str,
+    want: Availability,
+) -> Option<String> {
+    expect_event(
+        events,
+        T,
+        &format!("{target} {}", want.as_str()),
+        |e| match e {
+            PhoneEvent::Presence {
+                target: t,
+                availability,
+                note,
+                ..
+            } if t == target && *availability == want => Some(note.clone()),
+            _ => None,
+        },
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_users_see_each_others_presence_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let kamailio = Kamailio::configure_presence(dir.path(), free_port());
+    let _k = kamailio.start();
+    let kport = kamailio.port;
+    let (bob, _bob_events) = user("bob", kport, &[]).await;
+    let (alice, mut alice_events) = user("alice", kport, &["bob"]).await;
+
+    // Bob published "available" when he started.
+    sees(&mut alice_events, "bob", Availability::Available).await;
+
+    bob.act(Action::Presence {
+        availability: Availability::Away,
+        note: Some("lunch, back at 2".into()),
+    })
+    .await
+    .unwrap();
+    let note = sees(&mut alice_events, "bob", Availability::Away).await;
+    assert_eq!(note.as_deref(), Some("lunch, back at 2"));
+
+    bob.act(Action::Dnd {
+        on: true,
+        account: None,
+    })
+    .await
+    .unwrap();
+    sees(&mut alice_events, "bob", Availability::Dnd).await;
+    bob.act(Action::Dnd {
+        on: false,
+        account: None,
+    })
+    .await
+    .unwrap();
+    bob.act(Action::Presence {
+        availability: Availability::Available,
+        note: None,
+    })
+    .await
+    .unwrap();
+    let note = sees(&mut alice_events, "bob", Availability::Available).await;
+    assert_eq!(note, None);
+
+    // Bob calls alice: while it rings and while they talk, he is on the
+    // phone; once it ends, available again.
+    let placed = bob
+        .act(Action::Call {
+            target: "alice".into(),
+            account: None,
+            audio: None,
+        })
+        .await;
+    assert!(placed.is_ok(), "{placed:?}");
+    sees(&mut alice_events, "bob", Availability::OnThePhone).await;
+    bob.act(Action::Hangup { call: None }).await.unwrap();
+    sees(&mut alice_events, "bob", Availability::Available).await;
+
+    // Alice watches a user with no presence at kamailio: unknown, not offline.
+    alice
+        .act(Action::Watch {
+            target: "2000".into(),
+            account: None,
+        })
+        .await
+        .unwrap();
+    let told = expect_event(&mut alice_events, T, "2000's first NOTIFY", |e| match e {
+        PhoneEvent::Presence {
+            target,
+            availability,
+            detail,
+            ..
+        } if target == "2000" && detail.as_deref() != Some("asking") => {
+            Some((*availability, detail.clone()))
+        }
+        _ => None,
+    })
+    .await;
+    // kamailio's NOTIFY for a user who never published has no body.
+    assert_eq!(told.0, Availability::Unknown, "{told:?}");
+}
