@@ -6,6 +6,7 @@
 mod commands;
 mod engine;
 mod hotkey;
+mod idle;
 mod notify;
 mod phone;
 mod settings;
@@ -146,6 +147,7 @@ pub fn run() {
             if let Err(e) = hotkey::register(&handle, &hotkey) {
                 tracing::warn!("{e}");
             }
+            tauri::async_runtime::spawn(idle::watch(handle.clone()));
             tauri::async_runtime::spawn(async move {
                 engine::restart(&handle).await;
                 if let Some(target) = first_link {

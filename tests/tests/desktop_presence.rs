@@ -83,3 +83,48 @@ fn contacts_dots_follow_bob_and_bob_sees_the_status_chosen_here() {
     assert_eq!(note.as_deref(), Some("in a workshop"));
     d.wait_attribute("presence-shown", "data-availability", "busy", T);
 }
+
+/// The screen locks (a screen saver on the session bus says so): alice
+/// shows away to bob until it unlocks.
+#[test]
+fn a_locked_screen_shows_away_until_unlocked() {
+    if !desktop::can_run(&["dbus-daemon"]) {
+        return;
+    }
+    let _one = desktop::one_window();
+    let dir = tempfile::tempdir().unwrap();
+    let rt = desktop::runtime();
+    let kamailio = Kamailio::configure_presence(dir.path(), free_port());
+    let kport = kamailio.port;
+    let _k = kamailio.start();
+    let (_bob, mut bob_events) = rt.block_on(bob(kport));
+    let locked = dir.path().join("screen-locked");
+    std::fs::write(&locked, "0").unwrap();
+    let (app, _bus, bus) = desktop::alice_at_pbx(dir.path(), kport, "presence = true\n");
+    let saver = {
+        // Debian's Python, where python3-gi is.
+        let mut cmd = std::process::Command::new("/usr/bin/python3");
+        cmd.arg(concat!(env!("CARGO_MANIFEST_DIR"), "/screensaver.py"))
+            .arg(&locked)
+            .env("DBUS_SESSION_BUS_ADDRESS", &bus);
+        hookswitch_tests::Process::spawn("screensaver", cmd, dir.path())
+    };
+    saver.wait_for_log("ready", T);
+    let shows = |want: Availability, events: &mut broadcast::Receiver<PhoneEvent>| {
+        rt.block_on(expect_event(events, T, want.as_str(), |e| match e {
+            PhoneEvent::Presence {
+                target,
+                availability,
+                ..
+            } if target == "alice" && *availability == want => Some(()),
+            _ => None,
+        }))
+    };
+    shows(Availability::Available, &mut bob_events);
+    std::fs::write(&locked, "1").unwrap();
+    shows(Availability::Away, &mut bob_events);
+    app.driver
+        .wait_attribute("presence-shown", "data-availability", "away", T);
+    std::fs::write(&locked, "0").unwrap();
+    shows(Availability::Available, &mut bob_events);
+}
