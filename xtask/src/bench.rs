@@ -8,6 +8,8 @@
 //! LED report, p50/p99 over 10,000 events (release build, in process).
 //! `cargo xtask bench desktop`: the desktop app's cold start, idle memory and
 //! size, next to Linphone Desktop measured the same way.
+//! `cargo xtask bench presence`: a presence change to the watcher's event
+//! through kamailio, p50/p99 over 100 changes.
 
 use anyhow::bail;
 
@@ -20,10 +22,13 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
         Some("media") => media(&args[1..]),
         Some("phone") => phone(),
         Some("desktop") => desktop(),
+        Some("presence") => presence(),
         Some(other) => {
-            bail!("unknown benchmark {other:?} (available: sip, hid, media, phone, desktop)")
+            bail!(
+                "unknown benchmark {other:?} (available: sip, hid, media, phone, desktop, presence)"
+            )
         }
-        None => bail!("which benchmark? (available: sip, hid, media, phone, desktop)"),
+        None => bail!("which benchmark? (available: sip, hid, media, phone, desktop, presence)"),
     }
 }
 
@@ -70,6 +75,13 @@ fn release_binaries(which: &str) -> anyhow::Result<std::path::PathBuf> {
         &format!("cargo build --release (hookswitch, {which})"),
     )?;
     Ok(crate::target_dir())
+}
+
+fn presence() -> anyhow::Result<()> {
+    crate::setup::run(&[])?;
+    let target = release_binaries("bench-presence")?;
+    let bench = std::process::Command::new(target.join("release/bench_presence"));
+    status(bench, "presence change to the watcher, through kamailio")
 }
 
 fn phone() -> anyhow::Result<()> {
