@@ -170,6 +170,30 @@ pub async fn save_account(
         config::store_password(&account.name, &password)
             .map_err(|e| format!("the password could not be stored in the keyring: {e}"))?;
     }
+    // The wizard edits the address, registrar, credentials and transport:
+    // what only the file sets (presence, busy lamps, codecs, call
+    // handling...) is kept when an account is saved again.
+    let existing = lock(&state.config)
+        .accounts
+        .iter()
+        .find(|a| a.name == account.name)
+        .cloned();
+    let account = match existing {
+        Some(old) => AccountSettings {
+            outbound_proxy: account.outbound_proxy.clone().or(old.outbound_proxy),
+            tls_ca_file: account.tls_ca_file.clone().or(old.tls_ca_file),
+            calls: old.calls,
+            subscribe_voicemail: old.subscribe_voicemail,
+            presence: old.presence,
+            blf: old.blf,
+            pickup_prefix: old.pickup_prefix,
+            default: old.default,
+            expires: old.expires,
+            codecs: old.codecs,
+            ..account
+        },
+        None => account,
+    };
     let mut candidate = lock(&state.config).clone();
     match candidate
         .accounts

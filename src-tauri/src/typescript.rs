@@ -38,6 +38,8 @@ pub fn typescript() -> String {
         hookswitch_phone::state::PresenceView::decl(&cfg),
         hookswitch_phone::state::WatchedView::decl(&cfg),
         hookswitch_phone::Availability::decl(&cfg),
+        hookswitch_phone::state::LampView::decl(&cfg),
+        hookswitch_phone::event::LampPhase::decl(&cfg),
         // Settings, history and the account check.
         hookswitch_phone::config::AccountSettings::decl(&cfg),
         hookswitch_phone::call_handling::CallHandling::decl(&cfg),

@@ -109,6 +109,19 @@ impl Kamailio {
         Kamailio::build(dir, [127, 0, 0, 1].into(), port, None, &extras)
     }
 
+    /// As `configure_presence`, and busy lamps (RFC 4235): every call through
+    /// it is followed by the dialog module and published as dialog-info
+    /// with its Call-ID and tags (pua_dialoginfo), which
+    /// presence_dialoginfo serves to `dialog` subscribers.
+    pub fn configure_blf(dir: &Path, port: u16) -> Kamailio {
+        let extras = Extras {
+            presence: true,
+            blf: true,
+            ..Extras::default()
+        };
+        Kamailio::build(dir, [127, 0, 0, 1].into(), port, None, &extras)
+    }
+
     fn build(
         dir: &Path,
         ip: std::net::IpAddr,
@@ -179,7 +192,8 @@ impl Kamailio {
                 ),
                 "        if (is_method(\"SUBSCRIBE\")) { route(PRESENCE); exit; }\n",
                 format!(
-                    "    if (is_method(\"PUBLISH|SUBSCRIBE\")) {{\n\
+                    "    if (is_method(\"PUBLISH\") && src_ip == myself) {{ route(PRESENCE); exit; }}\n\
+                     \x20   if (is_method(\"PUBLISH|SUBSCRIBE\")) {{\n\
                      \x20       $var(user) = $fU;\n\
                      \x20       $var(pw) = \"\";\n{passwords_publish}\
                      \x20       if (!pv_proxy_authenticate(\"$fd\", \"$var(pw)\", \"0\")) {{ proxy_challenge(\"$fd\", \"0\"); exit; }}\n\
@@ -197,6 +211,23 @@ impl Kamailio {
             )
         } else {
             (String::new(), "", String::new())
+        };
+        let (blf_modules, blf_invite) = if extras.blf {
+            (
+                format!(
+                    "loadmodule \"dialog.so\"\nloadmodule \"pua.so\"\nloadmodule \"pua_dialoginfo.so\"\n\
+                     loadmodule \"presence_dialoginfo.so\"\n\
+                     modparam(\"dialog\", \"dlg_flag\", 4)\n\
+                     modparam(\"pua\", \"db_url\", \"text://{db}\")\n\
+                     modparam(\"pua_dialoginfo\", \"include_callid\", 1)\n\
+                     modparam(\"pua_dialoginfo\", \"include_tags\", 1)\n\
+                     modparam(\"pua_dialoginfo\", \"include_localremote\", 1)\n",
+                    db = home.join("db").display()
+                ),
+                "        dlg_manage();\n",
+            )
+        } else {
+            (String::new(), "")
         };
         let presence_block = if extras.presence {
             "\nroute[PRESENCE] {\n    if (!t_newtran()) { sl_reply_error(); exit; }\n    \
@@ -234,7 +265,7 @@ modparam("nathelper", "received_avp", "$avp(RECEIVED)")
 modparam("registrar", "received_avp", "$avp(RECEIVED)")
 modparam("registrar", "min_expires", 2)
 modparam("registrar", "default_expires", 60)
-{presence_modules}
+{presence_modules}{blf_modules}
 modparam("auth", "nonce_expire", 300)
 {auth_algorithm}modparam("pv", "shvset", "first_answer=i:0")
 modparam("pv", "shvset", "both_answered=i:0")
@@ -273,6 +304,7 @@ request_route {{
 {passwords}        if (!pv_proxy_authenticate("$fd", "$var(pw)", "0")) {{ proxy_challenge("$fd", "{flags}"); exit; }}
         consume_credentials();
         if (is_method("INVITE")) {{ record_route(); }}
+{blf_invite}
     }}
     if (!lookup("location")) {{ sl_send_reply("404", "Not Found"); exit; }}
     t_relay();
@@ -358,6 +390,9 @@ struct Extras<'a> {
     qop: bool,
     /// A presence server too (presence, presence_xml on db_text).
     presence: bool,
+    /// And busy lamps: the dialog module's calls published as dialog-info
+    /// (pua_dialoginfo), served by presence_dialoginfo.
+    blf: bool,
 }
 
 /// An account of `user` at a kamailio on 127.0.0.1:`registrar_port` over UDP.
@@ -378,6 +413,8 @@ pub fn account(user: &str, registrar_port: u16, expires: u32) -> AccountSettings
         calls: None,
         subscribe_voicemail: false,
         presence: false,
+        blf: Vec::new(),
+        pickup_prefix: "*8".into(),
         default: false,
     }
 }

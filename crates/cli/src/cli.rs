@@ -134,6 +134,14 @@ pub enum Command {
     },
     /// List the calls of the running instance.
     Calls,
+    /// Pick up the call ringing at a busy lamp's extension (the running
+    /// instance's `blf`): directed when the PBX named the call, else by the
+    /// account's pickup prefix.
+    Pickup {
+        extension: String,
+        #[arg(long)]
+        account: Option<String>,
+    },
     /// The telephony devices plugged in and what each can do (buttons and how
     /// they behave, keypad, LEDs, ringer, the profile used), or why one cannot
     /// be used.
@@ -389,6 +397,10 @@ impl Command {
                 keys: keys.clone(),
             },
             Command::Calls => Action::State,
+            Command::Pickup { extension, account } => Action::Pickup {
+                extension: extension.clone(),
+                account: account.clone(),
+            },
             _ => return None,
         })
     }

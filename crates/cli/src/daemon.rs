@@ -190,6 +190,21 @@ pub fn print_event(cli: &Cli, e: &PhoneEvent) {
             format!("{target}: {}{note}{detail}", availability.as_str())
         }
         PhoneEvent::Unwatched { target } => format!("{target}: no longer watched"),
+        PhoneEvent::Lamp {
+            account,
+            extension,
+            lamp,
+            caller,
+            detail,
+        } => {
+            let caller = caller
+                .as_deref()
+                .map_or(String::new(), |c| format!(" from {c}"));
+            let detail = detail
+                .as_deref()
+                .map_or(String::new(), |d| format!(" [{d}]"));
+            format!("lamp {extension} ({account}): {lamp:?}{caller}{detail}").to_lowercase()
+        }
         PhoneEvent::Dialing { digits, done } => match (done, digits.is_empty()) {
             (false, true) => "dial tone".to_string(),
             (false, false) => format!("dialing {digits}"),

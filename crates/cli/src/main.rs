@@ -77,6 +77,7 @@ fn main() -> ExitCode {
             | Command::Resume { .. }
             | Command::Volume { .. }
             | Command::Dtmf { .. }
+            | Command::Pickup { .. }
             | Command::Calls => match cli.command.action() {
                 Some(action) => daemon::control(&cli, action).await,
                 None => Ok(exit::ERROR),

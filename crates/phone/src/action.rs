@@ -157,6 +157,15 @@ pub enum Action {
     Unwatch {
         target: String,
     },
+    /// Pick up the call ringing at a busy lamp's extension: directed pickup
+    /// (INVITE with Replaces, RFC 3891) when the PBX named the dialog, else
+    /// the account's pickup prefix and the extension.
+    Pickup {
+        extension: String,
+        #[serde(default)]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        account: Option<String>,
+    },
     /// The desktop is idle (screen locked, no input for a while): away
     /// shows, until it is not.
     Idle {

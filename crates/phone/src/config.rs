@@ -225,6 +225,14 @@ pub struct AccountSettings {
     /// watch contacts' presence through it (SUBSCRIBE, RFC 3856).
     #[serde(default, skip_serializing_if = "is_false")]
     pub presence: bool,
+    /// Busy lamps: extensions (or addresses) whose calls to watch through
+    /// this account (the dialog event package, RFC 4235).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub blf: Vec<String>,
+    /// Dialled before an extension to pick its ringing call up when the
+    /// PBX does not say which dialog rings (Asterisk and FreeSWITCH: "*8").
+    #[serde(default = "default_pickup_prefix")]
+    pub pickup_prefix: String,
     /// Calls to a bare number or name (and `tel:` links) go from this
     /// account when none is named (else from the first account).
     #[serde(default, skip_serializing_if = "is_false")]
@@ -256,6 +264,8 @@ impl AccountSettings {
             calls: None,
             subscribe_voicemail: false,
             presence: false,
+            blf: Vec::new(),
+            pickup_prefix: default_pickup_prefix(),
             default: false,
             expires: default_expires(),
             register: true,
@@ -273,6 +283,9 @@ fn default_expires() -> u32 {
 }
 fn default_true() -> bool {
     true
+}
+fn default_pickup_prefix() -> String {
+    "*8".into()
 }
 fn is_false(b: &bool) -> bool {
     !*b

@@ -209,6 +209,17 @@ impl std::str::FromStr for Availability {
     }
 }
 
+/// What a busy lamp shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "lowercase")]
+pub enum LampPhase {
+    Idle,
+    Ringing,
+    Busy,
+    Unknown,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "event", rename_all = "snake_case")]
@@ -388,6 +399,15 @@ pub enum PhoneEvent {
         note: Option<String>,
         detail: Option<String>,
     },
+    /// A busy lamp: `extension` of `account` is idle, ringing (from
+    /// `caller` when the PBX says), busy, or unknown (`detail` says why).
+    Lamp {
+        account: String,
+        extension: String,
+        lamp: LampPhase,
+        caller: Option<String>,
+        detail: Option<String>,
+    },
     /// A contact is no longer watched.
     Unwatched {
         target: String,
@@ -482,6 +502,7 @@ impl PhoneEvent {
             | PhoneEvent::OwnPresence { .. }
             | PhoneEvent::Presence { .. }
             | PhoneEvent::Unwatched { .. }
+            | PhoneEvent::Lamp { .. }
             | PhoneEvent::Dialing { .. }
             | PhoneEvent::Device { .. }
             | PhoneEvent::Leds { .. }

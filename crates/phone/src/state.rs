@@ -42,6 +42,18 @@ pub struct PhoneState {
     pub leds: hookswitch_hid::DeviceState,
     /// Our presence and the contacts we watch.
     pub presence: PresenceView,
+    /// Busy lamps, by account then extension as configured.
+    pub lamps: Vec<LampView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct LampView {
+    pub account: String,
+    pub extension: String,
+    pub lamp: crate::event::LampPhase,
+    pub caller: Option<String>,
+    pub detail: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -340,6 +352,29 @@ impl PhoneState {
                 {
                     Some(w) => *w = view,
                     None => self.presence.watched.push(view),
+                }
+            }
+            PhoneEvent::Lamp {
+                account,
+                extension,
+                lamp,
+                caller,
+                detail,
+            } => {
+                let view = LampView {
+                    account: account.clone(),
+                    extension: extension.clone(),
+                    lamp: *lamp,
+                    caller: caller.clone(),
+                    detail: detail.clone(),
+                };
+                match self
+                    .lamps
+                    .iter_mut()
+                    .find(|l| l.account == *account && l.extension == *extension)
+                {
+                    Some(l) => *l = view,
+                    None => self.lamps.push(view),
                 }
             }
             PhoneEvent::Unwatched { target } => {

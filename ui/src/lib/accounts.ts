@@ -51,6 +51,7 @@ export function toSettings(f: AccountForm): AccountSettings {
     transport: f.transport,
     srtp: "off",
     subscribe_voicemail: false,
+    pickup_prefix: "*8",
     expires: 600,
     register: true,
   };

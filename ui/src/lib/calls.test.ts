@@ -35,6 +35,7 @@ const state = (calls: CallView[], focus: number | null = null): PhoneState => ({
   unusable_devices: [],
   leds: { off_hook: false, ring: false, mute: false, hold: false, message_waiting: false, dnd: false, ringer: false },
   presence: { availability: "available", chosen: "available", note: null, watched: [] },
+  lamps: [],
 });
 
 describe("calls", () => {

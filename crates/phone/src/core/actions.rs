@@ -24,6 +24,10 @@ impl PhoneCore {
             }
             Action::AnswerOrHangUp => return self.answer_or_hang_up(now, origin),
             Action::Stats { call } => return self.stats(call, origin),
+            // Answered once the call is placed, as `Call` is.
+            Action::Pickup { extension, account } => {
+                return self.pickup(&extension, account.as_deref(), origin);
+            }
             // Answered once the message is delivered (or is not).
             Action::Message {
                 target,

@@ -15,6 +15,7 @@ mod calls;
 mod desk;
 mod handling;
 mod incoming;
+mod lamps;
 mod messages;
 mod presence;
 pub mod settings;
@@ -268,6 +269,7 @@ pub struct PhoneCore {
     /// Bodies from the network we could not read (is-composing, presence).
     malformed_bodies: u64,
     presence: presence::PresenceCore,
+    lamps: lamps::LampsCore,
     /// The time of the input being handled.
     now: Instant,
 }
@@ -300,6 +302,7 @@ impl PhoneCore {
             messages_out: BTreeMap::new(),
             malformed_bodies: 0,
             presence: presence::PresenceCore::default(),
+            lamps: lamps::LampsCore::default(),
             now,
         };
         core.emit(now, PhoneEvent::Ready { sip });
@@ -439,6 +442,7 @@ impl PhoneCore {
             }
         }
         self.start_presence(now);
+        self.start_lamps(now);
     }
 
     /// Runs everything the input set going until nothing is left: what the

@@ -326,6 +326,9 @@ impl PhoneCore {
         for (_, id) in std::mem::take(&mut self.presence.watches) {
             self.ua.unsubscribe(now, id);
         }
+        for id in self.lamp_subscriptions() {
+            self.ua.unsubscribe(now, id);
+        }
         self.presence.targets.clear();
     }
 }

@@ -25,6 +25,9 @@ pub struct AccountRules {
     pub own_handling: bool,
     /// It publishes our presence and watches contacts'.
     pub presence: bool,
+    /// Its busy lamps, and how a ringing one is picked up without a dialog.
+    pub blf: Vec<String>,
+    pub pickup_prefix: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -115,6 +118,8 @@ impl CoreSettings {
                     srtp: a.srtp,
                     own_handling: a.calls.is_some(),
                     presence: a.presence,
+                    blf: a.blf.clone(),
+                    pickup_prefix: a.pickup_prefix.clone(),
                 })
             })
             .collect::<Result<Vec<_>, ConfigError>>()?;

@@ -213,11 +213,19 @@ impl PhoneCore {
             } => self.message_received(now, account, &from, &content_type, &body),
             Event::MessageDelivered { id } => self.message_delivered(now, id),
             Event::Notified {
+                id, state, body, ..
+            } if self.is_lamp(id) => self.on_lamp_notified(now, id, state, &body),
+            Event::Notified {
                 id,
                 state,
                 content_type,
                 body,
             } => self.on_notified(now, id, state, content_type, &body),
+            Event::SubscriptionEnded {
+                id,
+                reason,
+                retrying,
+            } if self.is_lamp(id) => self.on_lamp_ended(now, id, reason, retrying),
             Event::SubscriptionEnded {
                 id,
                 reason,

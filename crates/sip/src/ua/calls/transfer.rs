@@ -83,15 +83,19 @@ impl UserAgent {
             }
         }
         let (to_tag, from_tag) = (to_tag?, from_tag?);
+        let matches = |d: &crate::ua::Dialog| {
+            d.call_id == call_id
+                && d.remote_tag.is_some()
+                && ((d.local_tag == to_tag && d.remote_tag.as_deref() == Some(from_tag))
+                    || (d.local_tag == from_tag && d.remote_tag.as_deref() == Some(to_tag)))
+        };
+        // A call of ours still ringing at the far end is known by its early
+        // dialogs (one per branch that answered 18x): a directed pickup
+        // names one of those (RFC 3891 3, the early dialog we started).
         self.calls
             .iter()
             .find(|(_, c)| {
-                let d = &c.dialog;
-                !c.is_ended()
-                    && d.call_id == call_id
-                    && d.remote_tag.is_some()
-                    && ((d.local_tag == to_tag && d.remote_tag.as_deref() == Some(from_tag))
-                        || (d.local_tag == from_tag && d.remote_tag.as_deref() == Some(to_tag)))
+                !c.is_ended() && (matches(&c.dialog) || c.early.iter().any(|e| matches(&e.dialog)))
             })
             .map(|(id, _)| *id)
     }
