@@ -60,8 +60,14 @@ async fn screen_saver_active() -> zbus::Result<bool> {
     reply.body().deserialize::<bool>()
 }
 
+/// Only for a process in a login session (`XDG_SESSION_ID`, which logind's
+/// PAM module sets): another process (a service, a test's private desktop)
+/// would be told about a session that is not its own.
 #[cfg(target_os = "linux")]
 async fn logind_idle() -> zbus::Result<bool> {
+    if std::env::var_os("XDG_SESSION_ID").is_none() {
+        return Ok(false);
+    }
     let bus = zbus::Connection::system().await?;
     let proxy = zbus::Proxy::new(
         &bus,

@@ -218,6 +218,9 @@ impl Desktop {
             ])
             .env_remove("DBUS_SESSION_BUS_ADDRESS")
             .env_remove("WAYLAND_DISPLAY")
+            // The app is not in the developer's login session: logind's
+            // idle state (the screen they left) is not its own.
+            .env_remove("XDG_SESSION_ID")
             .env("RUST_LOG", "info,hookswitch_phone=debug")
             .env("HOOKSWITCH_LOG", dir.join("app.log"))
             // The webview's own GPU path is not what is tested, and Xvfb has none.
