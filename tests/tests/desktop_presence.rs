@@ -42,6 +42,11 @@ fn contacts_dots_follow_bob_and_bob_sees_the_status_chosen_here() {
     d.wait_for("watch-add", T).click().unwrap();
     let bob_row = "[data-testid=\"contact\"][data-target=\"bob\"]";
     d.wait_css_attribute(bob_row, "data-availability", T, |v| v == "available");
+    // The contact is kept in the settings file for the next start.
+    hookswitch_tests::wait_until(T, "bob in [presence] watch", || {
+        hookswitch_phone::Config::load(&app.config_path)
+            .is_ok_and(|saved| saved.presence.watch == ["bob"])
+    });
     rt.block_on(bob.act(Action::Presence {
         availability: Availability::Away,
         note: Some("lunch".into()),

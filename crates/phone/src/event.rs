@@ -160,6 +160,10 @@ words!(DeviceChange {
     Unusable => "unusable",
 });
 
+/// The `detail` of the `Presence` event that starts a contact's watch
+/// (before anything is known of them).
+pub const WATCH_STARTED: &str = "asking";
+
 /// Where a person stands (presence, RFC 3863/4480), ours or a contact's.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]

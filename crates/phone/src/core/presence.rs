@@ -198,7 +198,7 @@ impl PhoneCore {
                 target,
                 availability: Availability::Unknown,
                 note: None,
-                detail: Some("asking".into()),
+                detail: Some(crate::event::WATCH_STARTED.into()),
             },
         );
         Ok(())

@@ -1,5 +1,6 @@
-//! Saving run-time settings: DND, forwarding and the sound devices changed
-//! from any face (a headset's DND button, the window, `hookswitch dnd`) are
+//! Saving run-time settings: DND, forwarding, the sound devices and the
+//! contacts whose presence is watched, changed from any face (a headset's
+//! DND button, the window, `hookswitch dnd`) are
 //! written to the configuration file the engine was started from, so they
 //! survive a restart the same way whoever changed them.
 
@@ -46,6 +47,18 @@ impl Persist {
                 c.devices.microphone.clone_from(microphone);
                 c.devices.speaker.clone_from(speaker);
                 c.audio.ring_device.clone_from(ring_device);
+            }),
+            PhoneEvent::Presence {
+                target,
+                detail: Some(detail),
+                ..
+            } if detail == crate::event::WATCH_STARTED => Config::edit(&self.path, |c| {
+                if !c.presence.watch.contains(target) {
+                    c.presence.watch.push(target.clone());
+                }
+            }),
+            PhoneEvent::Unwatched { target } => Config::edit(&self.path, |c| {
+                c.presence.watch.retain(|w| w != target);
             }),
             _ => return,
         };
