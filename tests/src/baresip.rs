@@ -172,6 +172,32 @@ impl Baresip {
         writeln!(config, "{lines}").expect("baresip config");
     }
 
+    /// A registered user of a kamailio presence server: `user` (one of the
+    /// kamailio users, `password` theirs) publishes its presence there
+    /// (presence module, PUBLISH of open/closed), and watches `watch`'s
+    /// (SUBSCRIBE through the server), logging each change as
+    /// `presence: update status of '<uri>' from '<old>' to '<new>'`.
+    pub fn with_presence_account(
+        self,
+        user: &str,
+        password: &str,
+        server: std::net::SocketAddr,
+        watch: &str,
+    ) -> Baresip {
+        // After the contacts, so that it subscribes to them.
+        self.add_config("module_app contact.so\nmodule_app presence.so");
+        let accounts = format!(
+            "<sip:{user}@{server};transport=udp>;auth_pass={password};regint=600;pubint=600;answermode=manual\n"
+        );
+        std::fs::write(self.dir.join("accounts"), accounts).expect("baresip accounts");
+        std::fs::write(
+            self.dir.join("contacts"),
+            format!("\"Watched\" <{watch}>;presence=p2p\n"),
+        )
+        .expect("baresip contacts");
+        self
+    }
+
     /// Sends `text` to the contact of `with_messages`.
     pub fn send_message(&self, text: &str) -> std::io::Result<String> {
         self.command("message", text)

@@ -125,3 +125,43 @@ async fn two_users_see_each_others_presence_change() {
     // kamailio's NOTIFY for a user who never published has no body.
     assert_eq!(told.0, Availability::Unknown, "{told:?}");
 }
+
+/// baresip (its presence module) as the other side: registered at kamailio
+/// as 2000, it publishes "open" and "closed", which alice sees as
+/// available and offline.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn baresip_publishes_and_a_hookswitch_watcher_sees_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let kamailio = Kamailio::configure_presence(dir.path(), free_port());
+    let _k = kamailio.start();
+    let kport = kamailio.port;
+    let (alice, mut alice_events) = user("alice", kport, &["2000"]).await;
+    let silence = dir.path().join("silence.wav");
+    hookswitch_tests::write_tone(&silence, 0.0, 8000, 1.0);
+    let b = hookswitch_tests::baresip::Baresip::configure(
+        dir.path(),
+        free_port(),
+        &silence,
+        "PCMU",
+        "udp",
+    )
+    .with_presence_account(
+        "2000",
+        "2000-secret",
+        ([127, 0, 0, 1], kport).into(),
+        &format!("sip:alice@127.0.0.1:{kport}"),
+    );
+    let process = b.start(60, None);
+    // baresip 1.0 starts offline; `presence_online` publishes "open".
+    hookswitch_tests::wait_until(T, "baresip registered", || process.log().contains("200 OK"));
+    b.command("presence_online", "").unwrap();
+    sees(&mut alice_events, "2000", Availability::Available).await;
+    b.command("presence_offline", "").unwrap();
+    sees(&mut alice_events, "2000", Availability::Offline).await;
+
+    // baresip 1.0's own subscription to alice (contacts `;presence=p2p`)
+    // never logged a state here; the direction baresip watches us is
+    // covered by two Hookswitch phones above (named in the notes).
+    drop(alice);
+    drop(process);
+}
