@@ -155,6 +155,8 @@ class PhoneStore {
       await api.sendMessage(target, text, account ?? undefined);
       this.error = null;
     } catch (e) {
+      // Refused before it went out (no event named its peer): forget it.
+      if (isNew && this.newText === text) this.newText = null;
       this.error = e instanceof Error ? e.message : String(e);
     }
   }
