@@ -136,6 +136,33 @@ pub async fn expect_event<T>(
     }
 }
 
+/// Waits until the engine's published state satisfies `want` (it may
+/// already): for what a test must not miss by reading events after it came.
+pub async fn expect_state(
+    engine: &hookswitch_phone::Engine,
+    timeout: Duration,
+    what: &str,
+    mut want: impl FnMut(&hookswitch_phone::PhoneState) -> bool,
+) {
+    let mut watch = engine.watch_state();
+    let wait = async {
+        loop {
+            if want(&watch.borrow_and_update()) {
+                return;
+            }
+            if watch.changed().await.is_err() {
+                panic!("engine stopped while waiting for {what}");
+            }
+        }
+    };
+    if tokio::time::timeout(timeout, wait).await.is_err() {
+        panic!(
+            "timed out after {timeout:?} waiting for {what}; state:\n{:?}",
+            engine.state()
+        );
+    }
+}
+
 /// Polls `check` every 20 ms until it holds or `timeout` passes.
 pub fn wait_until(timeout: Duration, what: &str, mut check: impl FnMut() -> bool) {
     let deadline = std::time::Instant::now() + timeout;
