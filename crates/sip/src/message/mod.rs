@@ -268,6 +268,11 @@ impl Headers {
         parse_uint(self.get(&HeaderName::Expires)?, u32::MAX.into()).map(|v| v as u32)
     }
 
+    /// A 423's Min-Expires (RFC 3261 20.23).
+    pub fn min_expires(&self) -> Option<u32> {
+        parse_uint(self.get(&HeaderName::MinExpires)?, u32::MAX.into()).map(|v| v as u32)
+    }
+
     pub fn content_type(&self) -> Option<&str> {
         self.get(&HeaderName::ContentType)
     }

@@ -7,20 +7,17 @@
 //! error: again after a growing back-off. The server saying it does not
 //! take PUBLISH (405, 489, 501...) ends it for good, with an event.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use super::build::{new_call_id, new_tag};
 use super::registration::{push_credentials, push_outbound_route, refresh_after};
 use super::{AccountId, Event, Owner, UaError, UserAgent};
 use crate::auth::DigestClient;
-use crate::message::{HeaderName, Method, NameAddr, Request, Response, Uri, parse_uint};
+use crate::message::{HeaderName, Method, NameAddr, Request, Response, Uri};
 
 /// A publication handle; not a SIP header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct PublicationId(pub u64);
-
-const FIRST_BACKOFF: Duration = Duration::from_secs(30);
-const MAX_BACKOFF: Duration = Duration::from_secs(1800);
 
 #[derive(Debug, Clone)]
 pub(super) struct Publication {
@@ -231,12 +228,7 @@ impl UserAgent {
                 if let Some(etag) = resp.headers.get(&HeaderName::SipEtag) {
                     p.etag = Some(etag.trim().to_string());
                 }
-                let granted = resp
-                    .headers
-                    .get(&HeaderName::Expires)
-                    .and_then(|v| parse_uint(v, u32::MAX.into()))
-                    .map_or(p.expires, |v| v as u32)
-                    .max(1);
+                let granted = resp.headers.expires().unwrap_or(p.expires).max(1);
                 p.due = Some(now + refresh_after(granted));
                 let (changed, was_new) = (p.changed, p.sent_body);
                 if changed {
@@ -273,11 +265,7 @@ impl UserAgent {
                 self.send_publish(id, now, true);
             }
             423 => {
-                let min = resp
-                    .headers
-                    .get(&HeaderName::MinExpires)
-                    .and_then(|v| parse_uint(v, u32::MAX.into()))
-                    .map(|v| v as u32);
+                let min = resp.headers.min_expires();
                 match min {
                     Some(min) if min > p.expires => {
                         p.expires = min;
@@ -309,9 +297,7 @@ impl UserAgent {
         let Some(p) = self.publications.get_mut(&id) else {
             return;
         };
-        let wait = FIRST_BACKOFF
-            .saturating_mul(1 << p.failures.min(6))
-            .min(MAX_BACKOFF);
+        let wait = super::subscriptions::backoff(p.failures);
         p.failures += 1;
         // Start over: the server may have lost it by then.
         p.etag = None;

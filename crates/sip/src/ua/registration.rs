@@ -428,15 +428,12 @@ impl UserAgent {
             }
             423 => {
                 // Interval Too Brief: ask again with the registrar's minimum.
-                let min = resp
-                    .headers
-                    .get(&HeaderName::MinExpires)
-                    .and_then(|v| parse_uint(v, u32::MAX.into()));
+                let min = resp.headers.min_expires();
                 match min {
                     Some(min) if reg.auth_rounds < 3 => {
-                        reg.expires_wanted = min as u32;
+                        reg.expires_wanted = min;
                         reg.auth_rounds += 1;
-                        self.send_register(account, min as u32, now);
+                        self.send_register(account, min, now);
                     }
                     _ => self.register_failed(account, Failure::Refused(&resp), false, now),
                 }

@@ -34,7 +34,15 @@ pub enum SubscriptionState {
 
 /// The first retry after a failure; it doubles up to `MAX_BACKOFF`.
 const FIRST_BACKOFF: Duration = Duration::from_secs(30);
-const MAX_BACKOFF: Duration = Duration::from_secs(1800);
+pub(super) const MAX_BACKOFF: Duration = Duration::from_secs(1800);
+
+/// The wait before the next try after `failures` in a row, for event
+/// subscriptions and publications alike: 30 s, doubling, 30 minutes at most.
+pub(super) fn backoff(failures: u32) -> Duration {
+    FIRST_BACKOFF
+        .saturating_mul(1 << failures.min(6))
+        .min(MAX_BACKOFF)
+}
 
 #[derive(Debug, Clone)]
 pub(super) struct Subscription {
@@ -223,11 +231,7 @@ impl UserAgent {
                 if let Some(contact) = resp.headers.contact_uri() {
                     sub.remote_target = Some(contact);
                 }
-                let granted = resp
-                    .headers
-                    .get(&HeaderName::Expires)
-                    .and_then(|v| parse_uint(v, u32::MAX.into()))
-                    .map_or(sub.expires, |v| v as u32);
+                let granted = resp.headers.expires().unwrap_or(sub.expires);
                 if granted == 0 {
                     // Accepted and ended at once (a poll): nothing to refresh.
                     return;
@@ -251,11 +255,7 @@ impl UserAgent {
             }
             // RFC 6665 4.1.2.2: too short; ask again for at least Min-Expires.
             423 => {
-                let min = resp
-                    .headers
-                    .get(&HeaderName::MinExpires)
-                    .and_then(|v| parse_uint(v, u32::MAX.into()))
-                    .map(|v| v as u32);
+                let min = resp.headers.min_expires();
                 match min {
                     Some(min) if min > sub.expires => {
                         sub.expires = min;
@@ -309,11 +309,8 @@ impl UserAgent {
         let Some(sub) = self.subscriptions.get_mut(&id) else {
             return;
         };
-        let backoff = FIRST_BACKOFF
-            .saturating_mul(1 << sub.failures.min(6))
-            .min(MAX_BACKOFF);
+        let wait = after.unwrap_or(backoff(sub.failures)).min(MAX_BACKOFF);
         sub.failures += 1;
-        let wait = after.unwrap_or(backoff).min(MAX_BACKOFF);
         tracing::info!(
             subscription = id.0,
             "subscription failed ({why}); again in {wait:?}"
