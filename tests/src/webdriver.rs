@@ -229,6 +229,33 @@ impl WebDriver {
         )
     }
 
+    /// As `wait_text`, on the element's textContent: WebKitWebDriver's
+    /// visible text leaves out what sits in an `overflow: hidden` box (a
+    /// name cut with an ellipsis).
+    pub fn wait_content(
+        &self,
+        test_id: &str,
+        timeout: Duration,
+        want: impl Fn(&str) -> bool,
+    ) -> String {
+        let script = format!(
+            "const e = document.querySelector('{}'); return e ? e.textContent : null",
+            by_test_id(test_id).replace('\'', "\\'")
+        );
+        self.poll(
+            timeout,
+            || {
+                let text = self
+                    .execute(&script)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default();
+                if want(&text) { Ok(text) } else { Err(text) }
+            },
+            |last| format!("{test_id} never held what was expected (last: {last:?})"),
+        )
+    }
+
     /// Waits until `test_id`'s attribute `name` is `value`.
     pub fn wait_attribute(&self, test_id: &str, name: &str, value: &str, timeout: Duration) {
         let css = by_test_id(test_id);

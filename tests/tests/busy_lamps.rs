@@ -2,7 +2,9 @@
 //! presence_dialoginfo): bob watches extension 2000's lamp; alice calls
 //! 2000 and the lamp rings with alice as the caller; bob picks the call up
 //! (INVITE with Replaces to alice, naming her ringing dialog): alice talks
-//! to bob, her call to 2000 is cancelled, and the lamp goes idle.
+//! to bob, her call to 2000 is cancelled, and the lamp goes idle. The same
+//! with bob's headset button that his device profile maps to "pick up the
+//! ringing lamp".
 
 use std::time::Duration;
 
@@ -15,11 +17,43 @@ use tokio::sync::broadcast;
 const T: Duration = Duration::from_secs(20);
 
 async fn user(name: &str, kport: u16, blf: &[&str]) -> (Engine, broadcast::Receiver<PhoneEvent>) {
+    user_with(name, kport, blf, test_config(free_port())).await
+}
+
+async fn user_with(
+    name: &str,
+    kport: u16,
+    blf: &[&str],
+    config: hookswitch_phone::Config,
+) -> (Engine, broadcast::Receiver<PhoneEvent>) {
     let mut acct = account(name, kport, 600);
     acct.blf = blf.iter().map(|b| b.to_string()).collect();
-    let (engine, mut events) = kamailio::phone(acct, test_config(free_port())).await;
+    let (engine, mut events) = kamailio::phone(acct, config).await;
     registered(&mut events).await;
     (engine, events)
+}
+
+/// How bob picks the ringing call up.
+enum PickUp {
+    /// `Action::Pickup` naming the extension (the window, `hookswitch pickup`).
+    ByAction,
+    /// Button 7 of his Evolve Link, mapped to `PickupLamp` by a profile.
+    ByButton(tempfile::TempDir),
+}
+
+/// A user profile for the Evolve Link whose Button 7 (report 2 bit 6)
+/// picks up the ringing lamp.
+fn pickup_button_profile(dir: &std::path::Path) -> std::path::PathBuf {
+    let profiles = dir.join("device-profiles");
+    std::fs::create_dir_all(&profiles).unwrap();
+    std::fs::write(
+        profiles.join("0b0e-0307.toml"),
+        "name = \"Evolve Link with a pickup button\"\n\n[match]\nvendor_id = \"0x0b0e\"\n\
+         product_ids = [\"0x0307\"]\n\n[[vendor_inputs]]\nusage = \"0x0009:0x0007\"\n\
+         gesture = \"PickupLamp\"\n",
+    )
+    .unwrap();
+    profiles
 }
 
 async fn lamp(events: &mut broadcast::Receiver<PhoneEvent>, want: LampPhase) -> Option<String> {
@@ -48,12 +82,30 @@ async fn lamp_shows(bob: &Engine, want: LampPhase) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_ringing_lamp_shows_the_caller_and_is_picked_up() {
+    picked_up(PickUp::ByAction).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_headset_button_mapped_in_a_profile_picks_up_the_ringing_lamp() {
+    picked_up(PickUp::ByButton(tempfile::tempdir().unwrap())).await;
+}
+
+async fn picked_up(how: PickUp) {
     let dir = tempfile::tempdir().unwrap();
     let server = Kamailio::configure_blf(dir.path(), free_port());
     let _k = server.start();
     let kport = server.port;
     let (_ext, mut ext_events) = user("2000", kport, &[]).await;
-    let (bob, mut bob_events) = user("bob", kport, &["2000"]).await;
+    let mut bob_config = test_config(free_port());
+    if let PickUp::ByButton(profiles) = &how {
+        bob_config.devices.profiles_dir = Some(pickup_button_profile(profiles.path()));
+    }
+    let (bob, mut bob_events) = user_with("bob", kport, &["2000"], bob_config).await;
+    let headset = matches!(how, PickUp::ByButton(_)).then(|| {
+        bob.devices()
+            .simulate(&hookswitch_tests::devices::jabra())
+            .expect("a simulated headset")
+    });
     let (alice, mut alice_events) = user("alice", kport, &[]).await;
     lamp_shows(&bob, LampPhase::Idle).await;
 
@@ -79,14 +131,29 @@ async fn a_ringing_lamp_shows_the_caller_and_is_picked_up() {
         "{caller:?}"
     );
 
-    let picked = bob
-        .act(Action::Pickup {
-            extension: "2000".into(),
-            account: None,
-        })
-        .await;
-    let Ok(Reply::Call(bob_call)) = picked else {
-        panic!("{picked:?}")
+    let bob_call = match headset {
+        None => {
+            let picked = bob
+                .act(Action::Pickup {
+                    extension: Some("2000".into()),
+                    account: None,
+                })
+                .await;
+            let Ok(Reply::Call(call)) = picked else {
+                panic!("{picked:?}")
+            };
+            call
+        }
+        Some(headset) => {
+            let at = std::time::Instant::now();
+            headset.input_at(&[0x02, 0x40, 0x00], at);
+            headset.input_at(&[0x02, 0x00, 0x00], at + Duration::from_millis(100));
+            expect_event(&mut bob_events, T, "bob's pickup call", |e| match e {
+                PhoneEvent::Calling { call, .. } => Some(*call),
+                _ => None,
+            })
+            .await
+        }
     };
     expect_event(&mut bob_events, T, "bob talks to alice", |e| match e {
         PhoneEvent::Established { call, .. } if *call == bob_call => Some(()),

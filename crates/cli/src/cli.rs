@@ -122,6 +122,13 @@ pub enum Command {
     Hold { call: u64 },
     /// Take a held call of the running instance off hold.
     Resume { call: u64 },
+    /// Mix calls of the running instance into one conference (each party
+    /// hears the others); no CALL: every connected call. Held calls are
+    /// resumed.
+    Merge { calls: Vec<u64> },
+    /// Leave the conference of the running instance: every call in it ends,
+    /// or the two others are connected (`[conference] leave = "connect"`).
+    Leave,
     /// Set a call's volume in percent of its own level (100 = unchanged, up to 400).
     Volume {
         call: u64,
@@ -137,8 +144,9 @@ pub enum Command {
     /// Pick up the call ringing at a busy lamp's extension (the running
     /// instance's `blf`): directed when the PBX named the call, else by the
     /// account's pickup prefix.
+    /// No EXTENSION: the lamp that rings.
     Pickup {
-        extension: String,
+        extension: Option<String>,
         #[arg(long)]
         account: Option<String>,
     },
@@ -383,6 +391,10 @@ impl Command {
                 call: *call,
                 held: true,
             },
+            Command::Merge { calls } => Action::Merge {
+                calls: (!calls.is_empty()).then(|| calls.clone()),
+            },
+            Command::Leave => Action::LeaveConference,
             Command::Resume { call } => Action::Hold {
                 call: *call,
                 held: false,

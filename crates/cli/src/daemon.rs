@@ -190,6 +190,11 @@ pub fn print_event(cli: &Cli, e: &PhoneEvent) {
             format!("{target}: {}{note}{detail}", availability.as_str())
         }
         PhoneEvent::Unwatched { target } => format!("{target}: no longer watched"),
+        PhoneEvent::Conference { calls } if calls.is_empty() => "conference over".to_string(),
+        PhoneEvent::Conference { calls } => {
+            let calls: Vec<String> = calls.iter().map(u64::to_string).collect();
+            format!("conference of calls {}", calls.join(", "))
+        }
         PhoneEvent::Lamp {
             account,
             extension,

@@ -75,6 +75,8 @@ fn main() -> ExitCode {
             | Command::Transfer { .. }
             | Command::Hold { .. }
             | Command::Resume { .. }
+            | Command::Merge { .. }
+            | Command::Leave
             | Command::Volume { .. }
             | Command::Dtmf { .. }
             | Command::Pickup { .. }

@@ -34,6 +34,10 @@ pub enum PhoneInput {
     Button(u16),
     /// A vendor gesture a profile maps to "decline the ringing call".
     Reject,
+    /// The Conference key (Telephony 0x2C): merge the calls.
+    Conference,
+    /// A button a profile maps to "pick up the call ringing at a busy lamp".
+    PickupLamp,
 }
 
 /// The key a telephony keypad usage stands for.
@@ -60,6 +64,7 @@ pub fn press_of(usage: Usage) -> Option<PhoneInput> {
         (PAGE_TELEPHONY, 0x24) => PhoneInput::Redial,
         (PAGE_TELEPHONY, 0x25) => PhoneInput::Transfer,
         (PAGE_TELEPHONY, 0x26) => PhoneInput::Drop,
+        (PAGE_TELEPHONY, 0x2C) => PhoneInput::Conference,
         (PAGE_TELEPHONY, 0x2F) => PhoneInput::MuteToggle,
         (PAGE_TELEPHONY, 0x31) => PhoneInput::Send,
         (PAGE_TELEPHONY, 0x50) => PhoneInput::SpeedDial,

@@ -152,6 +152,8 @@ pub fn parse_gesture(s: &str) -> Result<PhoneInput, ProfileError> {
         "SpeedDial" => SpeedDial,
         "VoiceMail" => VoiceMail,
         "Reject" => Reject,
+        "Conference" => Conference,
+        "PickupLamp" => PickupLamp,
         other => {
             if let Some(n) = other
                 .strip_prefix("Button(")

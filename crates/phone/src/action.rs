@@ -89,6 +89,16 @@ pub enum Action {
         call: CallId,
         to_call: CallId,
     },
+    /// Mix calls into one conference: `calls` (none: every connected
+    /// call) join the members it has; a held one is resumed first.
+    Merge {
+        #[serde(default)]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        calls: Option<Vec<CallId>>,
+    },
+    /// We leave the conference: every leg ends, or (`[conference] leave =
+    /// "connect"`, two others) they are connected to each other.
+    LeaveConference,
     /// Do not disturb. No `account`: the whole phone (every table); with
     /// one: that account's own table.
     Dnd {
@@ -160,8 +170,11 @@ pub enum Action {
     /// Pick up the call ringing at a busy lamp's extension: directed pickup
     /// (INVITE with Replaces, RFC 3891) when the PBX named the dialog, else
     /// the account's pickup prefix and the extension.
+    /// No `extension`: the lamp that rings (a device's "pick up" button).
     Pickup {
-        extension: String,
+        #[serde(default)]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        extension: Option<String>,
         #[serde(default)]
         #[cfg_attr(feature = "ts", ts(optional))]
         account: Option<String>,

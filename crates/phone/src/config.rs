@@ -305,7 +305,30 @@ pub struct Config {
     pub dialing: crate::desk::DialPlan,
     /// Whose presence to watch (through the accounts with `presence = true`).
     pub presence: PresenceSettings,
+    /// The local three-way conference.
+    pub conference: ConferenceSettings,
     pub accounts: Vec<AccountSettings>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ConferenceSettings {
+    /// What leaving the conference does: "end" every call (the default),
+    /// or "connect" the two others to each other (attended transfer).
+    pub leave: ConferenceLeave,
+}
+
+/// What leaving our conference does to the others.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum ConferenceLeave {
+    /// Every leg ends: the mix is on this machine, and the others may not
+    /// expect to stay with each other.
+    #[default]
+    End,
+    /// The two others are connected (REFER with Replaces); with more than
+    /// two, every leg ends.
+    Connect,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]

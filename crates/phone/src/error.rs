@@ -25,4 +25,7 @@ pub enum EngineError {
     MessageFailed { status: u16, reason: String },
     #[error("{0}")]
     TooLarge(String),
+    /// A merge the conference cannot take (too few or too many calls).
+    #[error("{0}")]
+    Conference(String),
 }

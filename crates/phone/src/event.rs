@@ -412,6 +412,10 @@ pub enum PhoneEvent {
         caller: Option<String>,
         detail: Option<String>,
     },
+    /// The calls mixed in our conference now (empty: it is over).
+    Conference {
+        calls: Vec<CallId>,
+    },
     /// A contact is no longer watched.
     Unwatched {
         target: String,
@@ -507,6 +511,7 @@ impl PhoneEvent {
             | PhoneEvent::Presence { .. }
             | PhoneEvent::Unwatched { .. }
             | PhoneEvent::Lamp { .. }
+            | PhoneEvent::Conference { .. }
             | PhoneEvent::Dialing { .. }
             | PhoneEvent::Device { .. }
             | PhoneEvent::Leds { .. }

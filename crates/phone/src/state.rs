@@ -44,6 +44,8 @@ pub struct PhoneState {
     pub presence: PresenceView,
     /// Busy lamps, by account then extension as configured.
     pub lamps: Vec<LampView>,
+    /// The calls in our conference (empty: none).
+    pub conference: Vec<CallId>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -354,6 +356,7 @@ impl PhoneState {
                     None => self.presence.watched.push(view),
                 }
             }
+            PhoneEvent::Conference { calls } => self.conference.clone_from(calls),
             PhoneEvent::Lamp {
                 account,
                 extension,

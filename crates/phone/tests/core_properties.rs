@@ -193,6 +193,8 @@ fn input() -> impl Strategy<Value = PhoneInput> {
         Just(PhoneInput::VolumeUp),
         Just(PhoneInput::VolumeDown),
         Just(PhoneInput::Reject),
+        Just(PhoneInput::Conference),
+        Just(PhoneInput::PickupLamp),
     ]
 }
 

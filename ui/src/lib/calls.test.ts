@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { connectedSince, noteText, otherCalls, ringing, shownCall, talkTime } from "./calls";
+import {
+  canMerge,
+  conferenceMembers,
+  connectedSince,
+  noteText,
+  otherCalls,
+  ringing,
+  shownCall,
+  talkTime,
+} from "./calls";
 import type { CallView, PhoneState } from "./types";
 
 const call = (id: number, phase: CallView["phase"], more: Partial<CallView> = {}): CallView => ({
@@ -36,6 +45,7 @@ const state = (calls: CallView[], focus: number | null = null): PhoneState => ({
   leds: { off_hook: false, ring: false, mute: false, hold: false, message_waiting: false, dnd: false, ringer: false },
   presence: { availability: "available", chosen: "available", note: null, watched: [] },
   lamps: [],
+  conference: [],
 });
 
 describe("calls", () => {
@@ -48,6 +58,22 @@ describe("calls", () => {
     const t = state([call(1, "connected", { held: true }), call(3, "connected")], 3);
     expect(shownCall(t, null)?.id).toBe(3);
     expect(otherCalls(t, shownCall(t, null)).map((c) => c.id)).toEqual([1]);
+  });
+
+  it("merge is offered with two connected calls not yet all in the conference", () => {
+    const one = state([call(1, "connected")], 1);
+    expect(canMerge(one, one.calls[0])).toBe(false);
+    const two = state([call(1, "connected", { held: true }), call(2, "connected")], 2);
+    expect(canMerge(two, two.calls[1])).toBe(true);
+    const ringingToo = state([call(1, "connected"), call(2, "incoming")], 1);
+    expect(canMerge(ringingToo, ringingToo.calls[0])).toBe(false);
+    const merged = { ...two, conference: [1, 2] };
+    expect(canMerge(merged, merged.calls[1])).toBe(false);
+    expect(conferenceMembers(merged).map((c) => c.id)).toEqual([1, 2]);
+    // A third call can join the two.
+    const three = { ...merged, calls: [...merged.calls, call(3, "connected")] };
+    expect(canMerge(three, three.calls[2])).toBe(true);
+    expect(conferenceMembers(two)).toEqual([]);
   });
 
   it("the call the user picked stays shown while it lasts", () => {

@@ -30,6 +30,23 @@ export function otherCalls(state: PhoneState | null, shown: CallView | null): Ca
   return (state?.calls ?? []).filter((c) => c.id !== shown?.id && c.phase !== "incoming");
 }
 
+/** The calls in our conference (none: no conference), in the state's order. */
+export function conferenceMembers(state: PhoneState | null): CallView[] {
+  const ids = state?.conference ?? [];
+  return (state?.calls ?? []).filter((c) => ids.includes(c.id));
+}
+
+/**
+ * Whether Merge can bring `shown` and the other connected calls together:
+ * two connected calls at least, not all of them in the conference already.
+ */
+export function canMerge(state: PhoneState | null, shown: CallView | null): boolean {
+  if (!shown || shown.phase !== "connected") return false;
+  const connected = (state?.calls ?? []).filter((c) => c.phase === "connected");
+  const inConference = state?.conference ?? [];
+  return connected.length >= 2 && connected.some((c) => !inConference.includes(c.id));
+}
+
 /** A call's note as a line: "180 Ringing", "hold refused (488)". */
 export function noteText(note: CallNote | null): string | null {
   if (!note) return null;

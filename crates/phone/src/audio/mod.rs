@@ -3,6 +3,7 @@
 //! and tests), silence.
 
 mod call_sound;
+mod conference;
 mod gain;
 mod meter;
 mod ringer;
@@ -14,6 +15,7 @@ use hookswitch_media::tone::Sine;
 use crate::config::EchoMode;
 
 pub use call_sound::{CallAudio, CallSound};
+pub use conference::{Bridge, BridgeLeg};
 pub use gain::{Gain, MAX_PERCENT};
 pub use meter::Meter;
 pub use ringer::{RingSound, Ringer};

@@ -26,7 +26,7 @@ impl PhoneCore {
             Action::Stats { call } => return self.stats(call, origin),
             // Answered once the call is placed, as `Call` is.
             Action::Pickup { extension, account } => {
-                return self.pickup(&extension, account.as_deref(), origin);
+                return self.pickup(extension.as_deref(), account.as_deref(), origin);
             }
             // Answered once the message is delivered (or is not).
             Action::Message {
@@ -54,6 +54,8 @@ impl PhoneCore {
             Action::TransferAttended { call, to_call } => {
                 done(self.transfer_attended(now, call, to_call))
             }
+            Action::Merge { calls } => done(self.merge(now, calls.unwrap_or_default())),
+            Action::LeaveConference => done(self.leave_whole_conference(now)),
             Action::Dnd { on, account } => done(self.set_dnd(now, account.as_deref(), on)),
             Action::Forward {
                 when,

@@ -594,9 +594,15 @@ impl PhoneCore {
             .calls
             .get_mut(&call)
             .ok_or(EngineError::NoSuchCall(call))?;
-        if !c.established {
+        if !c.established || c.local.is_none() {
             return Err(EngineError::WrongState);
         }
+        if held && self.conference.contains(&call) {
+            self.leave_conference(now, call);
+        }
+        let Some(c) = self.calls.get_mut(&call) else {
+            return Err(EngineError::NoSuchCall(call));
+        };
         let Some(local) = c.local.as_mut() else {
             return Err(EngineError::WrongState);
         };
@@ -799,6 +805,7 @@ impl PhoneCore {
         };
         self.report_transfer(now, call, failed_with);
         self.transfers_out.remove(&call);
+        self.leave_conference(now, call);
         // The edge answers for a call being prepared still; what it
         // prepares is released then.
         if let Some(Purpose::Answer { origin, .. }) = self.preparing.remove(&call) {

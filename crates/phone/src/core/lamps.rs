@@ -168,22 +168,32 @@ impl PhoneCore {
     }
 
     /// Picks up the call ringing at `extension`'s lamp (see the top).
-    pub(super) fn pickup(&mut self, extension: &str, account: Option<&str>, origin: Origin) {
+    pub(super) fn pickup(
+        &mut self,
+        extension: Option<&str>,
+        account: Option<&str>,
+        origin: Origin,
+    ) {
         let wanted = account.map(|a| self.account_id(a)).transpose();
         let found = wanted.map(|wanted| {
             self.lamps
                 .by_subscription
                 .values()
-                .find(|w| w.extension == extension && wanted.is_none_or(|a| a == w.account))
-                .map(|w| (w.account, w.lamp.lamp()))
+                .filter(|w| wanted.is_none_or(|a| a == w.account))
+                .find(|w| match extension {
+                    Some(e) => w.extension == e,
+                    None => matches!(w.lamp.lamp(), Lamp::Ringing { .. }),
+                })
+                .map(|w| (w.extension.clone(), w.account, w.lamp.lamp()))
         });
-        let (account, lamp) = match found {
+        let (extension, account, lamp) = match found {
             Ok(Some(found)) => found,
             Ok(None) => {
-                return self.place_failed(
-                    origin,
-                    EngineError::BadTarget(format!("{extension} is not a busy lamp here")),
-                );
+                let why = match extension {
+                    Some(e) => EngineError::BadTarget(format!("{e} is not a busy lamp here")),
+                    None => EngineError::WrongState,
+                };
+                return self.place_failed(origin, why);
             }
             Err(e) => return self.place_failed(origin, e),
         };

@@ -12,6 +12,7 @@
 
 mod actions;
 mod calls;
+mod conference;
 mod desk;
 mod handling;
 mod incoming;
@@ -173,6 +174,8 @@ pub enum MediaCommand {
         microphone: Option<Gain>,
     },
     Dtmf(String),
+    /// Join the local conference mix (true) or leave it.
+    Conference(bool),
     /// Answer `reply` with the call's figures so far.
     Stats(ReplyTo),
     /// Stop; report `Stopped` with the final figures.
@@ -270,6 +273,11 @@ pub struct PhoneCore {
     malformed_bodies: u64,
     presence: presence::PresenceCore,
     lamps: lamps::LampsCore,
+    /// The calls mixed in the local conference (none: no conference).
+    conference: BTreeSet<CallId>,
+    /// We left the conference by connecting the peer of the first call to
+    /// the peer of the second (attended transfer), until that is done.
+    connecting: Option<(CallId, CallId)>,
     /// The time of the input being handled.
     now: Instant,
 }
@@ -303,6 +311,8 @@ impl PhoneCore {
             malformed_bodies: 0,
             presence: presence::PresenceCore::default(),
             lamps: lamps::LampsCore::default(),
+            conference: BTreeSet::new(),
+            connecting: None,
             now,
         };
         core.emit(now, PhoneEvent::Ready { sip });

@@ -101,6 +101,8 @@ pub struct CoreSettings {
     pub answer_audio: Option<AudioSpec>,
     /// Contacts to watch from the start.
     pub watch: Vec<String>,
+    /// What leaving our conference does to the others.
+    pub conference_leave: crate::config::ConferenceLeave,
 }
 
 impl CoreSettings {
@@ -158,6 +160,7 @@ impl CoreSettings {
             echo,
             answer_audio: None,
             watch: config.presence.watch.clone(),
+            conference_leave: config.conference.leave,
         })
     }
 

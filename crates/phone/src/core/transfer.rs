@@ -66,6 +66,7 @@ impl PhoneCore {
         self.emit(now, PhoneEvent::TransferProgress { call, status, done });
         if done {
             self.transfers_out.remove(&call);
+            self.connected_others(now, call, status);
             // Transferred: our part of the call is over (RFC 5589 6.1).
             if (200..300).contains(&status)
                 && let Err(e) = self.ua.hangup(now, ua::CallId(call))

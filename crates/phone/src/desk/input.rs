@@ -55,23 +55,21 @@ impl Desk {
             }
             PhoneInput::MuteToggle => {
                 if let Some(c) = self.active() {
-                    let (id, muted) = (c.id, c.muted);
-                    self.actions.push_back(DeskOutput::Act(Action::Mute {
-                        call: id,
-                        muted: !muted,
-                    }));
+                    let muted = !c.muted;
+                    self.mute_focus(muted);
                 }
             }
             PhoneInput::Mute(on) => {
-                if let Some(c) = self.active()
-                    && c.muted != on
-                {
-                    let id = c.id;
-                    self.actions.push_back(DeskOutput::Act(Action::Mute {
-                        call: id,
-                        muted: on,
-                    }));
+                if self.active().is_some_and(|c| c.muted != on) {
+                    self.mute_focus(on);
                 }
+            }
+            PhoneInput::Conference => self.merge(),
+            PhoneInput::PickupLamp => {
+                self.actions.push_back(DeskOutput::Act(Action::Pickup {
+                    extension: None,
+                    account: None,
+                }));
             }
             PhoneInput::Hold => self.hold_button(),
             PhoneInput::Flash => self.flash(),
@@ -183,7 +181,16 @@ impl Desk {
         }
     }
 
+    /// Hangs up the focused call; in a conference, we leave it.
     fn hang_up_active(&mut self) {
+        if self
+            .active()
+            .is_some_and(|c| self.conference.contains(&c.id))
+        {
+            self.actions
+                .push_back(DeskOutput::Act(Action::LeaveConference));
+            return;
+        }
         if let Some(a) = self.active().map(|c| c.id) {
             self.actions
                 .push_back(DeskOutput::Act(Action::Hangup { call: Some(a) }));
@@ -247,7 +254,46 @@ impl Desk {
             Keypad::Calls if self.active().is_none() && self.ringing().is_some() => {
                 self.off_hook(now);
             }
+            // Talking with a call held: Send brings the two together.
+            Keypad::Calls
+                if self.active().is_some_and(|c| c.stage == Stage::Connected)
+                    && self.latest_held().is_some() =>
+            {
+                self.merge();
+            }
             _ => {}
+        }
+    }
+
+    /// The Conference key: every connected call joins one conference.
+    fn merge(&mut self) {
+        let connected = self
+            .calls
+            .iter()
+            .filter(|c| c.stage == Stage::Connected)
+            .count();
+        if connected >= 2 {
+            self.actions
+                .push_back(DeskOutput::Act(Action::Merge { calls: None }));
+        }
+    }
+
+    /// The focused call's mute, or in a conference every member's: our
+    /// microphone is one, whoever it goes to.
+    fn mute_focus(&mut self, muted: bool) {
+        let Some(active) = self.active().map(|c| c.id) else {
+            return;
+        };
+        let calls = if self.conference.contains(&active) {
+            self.conference.clone()
+        } else {
+            vec![active]
+        };
+        for call in calls {
+            if self.calls.iter().any(|c| c.id == call && c.muted != muted) {
+                self.actions
+                    .push_back(DeskOutput::Act(Action::Mute { call, muted }));
+            }
         }
     }
 
@@ -255,10 +301,17 @@ impl Desk {
     fn hold_button(&mut self) {
         if let Some(a) = self.active().filter(|c| c.stage == Stage::Connected) {
             let id = a.id;
-            self.actions.push_back(DeskOutput::Act(Action::Hold {
-                call: id,
-                held: true,
-            }));
+            // A conference is held whole (and so ends; Conference merges
+            // the calls again).
+            let calls = if self.conference.contains(&id) {
+                self.conference.clone()
+            } else {
+                vec![id]
+            };
+            for call in calls {
+                self.actions
+                    .push_back(DeskOutput::Act(Action::Hold { call, held: true }));
+            }
         } else if self.active().is_none()
             && let Some(h) = self.latest_held().map(|c| c.id)
         {

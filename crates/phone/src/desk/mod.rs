@@ -123,6 +123,8 @@ pub struct Desk {
     /// Voicemail per account, as the PBX last said.
     mwi_by_account: BTreeMap<Option<String>, bool>,
     last_dialed: Option<String>,
+    /// The calls in our conference, as the engine says.
+    conference: Vec<CallId>,
     clock: u64,
     actions: VecDeque<DeskOutput>,
     events: VecDeque<PhoneEvent>,
@@ -144,6 +146,7 @@ impl Desk {
             message_waiting: false,
             mwi_by_account: BTreeMap::new(),
             last_dialed: None,
+            conference: Vec::new(),
             clock: 0,
             actions: VecDeque::new(),
             events: VecDeque::new(),

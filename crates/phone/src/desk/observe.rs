@@ -46,6 +46,7 @@ impl Desk {
                     c.held = !held;
                 }
             }
+            PhoneEvent::Conference { calls } => self.conference.clone_from(calls),
             PhoneEvent::Muted { call, muted } => {
                 if let Some(c) = self.call_mut(*call) {
                     c.muted = *muted;

@@ -644,3 +644,99 @@ fn a_number_that_cannot_be_called_gives_a_lifted_handset_busy_tone() {
     assert!(b.desk.device_state().off_hook);
     assert_eq!(b.press(HANDSET, HookOn), [DeskOutput::Tone(None)]);
 }
+
+/// Two connected calls, the first held: the state a conference starts from.
+fn talking_with_one_held(b: &mut Bench) {
+    b.connected(1);
+    b.held(1, true);
+    b.connected(2);
+}
+
+fn acts(outputs: Vec<DeskOutput>) -> Vec<Action> {
+    outputs
+        .into_iter()
+        .filter_map(|o| match o {
+            DeskOutput::Act(a) => Some(a),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn the_conference_key_or_send_with_a_held_call_merges() {
+    let mut b = Bench::new();
+    b.connected(1);
+    assert_eq!(
+        acts(b.press(HEADSET, Conference)),
+        [],
+        "one call: nothing to merge"
+    );
+    assert_eq!(acts(b.press(HANDSET, Send)), []);
+    b.held(1, true);
+    b.connected(2);
+    assert_eq!(
+        acts(b.press(HEADSET, Conference)),
+        [Action::Merge { calls: None }]
+    );
+    assert_eq!(
+        acts(b.press(HANDSET, Send)),
+        [Action::Merge { calls: None }]
+    );
+}
+
+#[test]
+fn in_a_conference_on_hook_leaves_it_and_hold_and_mute_act_on_every_member() {
+    let mut b = Bench::new();
+    talking_with_one_held(&mut b);
+    b.held(1, false);
+    b.event(PhoneEvent::Conference { calls: vec![1, 2] });
+    assert_eq!(
+        acts(b.press(HEADSET, MuteToggle)),
+        [
+            Action::Mute {
+                call: 1,
+                muted: true
+            },
+            Action::Mute {
+                call: 2,
+                muted: true
+            }
+        ]
+    );
+    assert_eq!(
+        acts(b.press(HEADSET, Hold)),
+        [
+            Action::Hold {
+                call: 1,
+                held: true
+            },
+            Action::Hold {
+                call: 2,
+                held: true
+            }
+        ]
+    );
+    assert_eq!(
+        acts(b.press(HEADSET, HookToggle)),
+        [Action::LeaveConference]
+    );
+    assert_eq!(acts(b.press(HEADSET, Drop)), [Action::LeaveConference]);
+    // Over: the focused call (the one touched last) is hung up alone.
+    b.event(PhoneEvent::Conference { calls: vec![] });
+    assert_eq!(
+        acts(b.press(HEADSET, Drop)),
+        [Action::Hangup { call: Some(1) }]
+    );
+}
+
+#[test]
+fn a_mapped_pickup_button_picks_up_the_ringing_lamp() {
+    let mut b = Bench::new();
+    assert_eq!(
+        acts(b.press(HEADSET, PickupLamp)),
+        [Action::Pickup {
+            extension: None,
+            account: None
+        }]
+    );
+}

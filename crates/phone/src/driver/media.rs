@@ -12,7 +12,9 @@ use hookswitch_media::stream::{StreamEvent, Via};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::action::Reply;
-use crate::audio::{AudioSink, AudioSource, AudioSpec, CallAudio, CallRecorder, CallSound};
+use crate::audio::{
+    AudioSink, AudioSource, AudioSpec, Bridge, BridgeLeg, CallAudio, CallRecorder, CallSound,
+};
 use crate::core::{MediaCommand, MediaReport, MediaStart};
 use crate::edge::sockets::MediaSockets;
 use crate::error::EngineError;
@@ -34,6 +36,8 @@ type StatsReply = oneshot::Sender<Result<Reply, EngineError>>;
 enum Control {
     Command(MediaCommand),
     Stats(StatsReply),
+    /// Join the conference mix.
+    Join(Bridge),
 }
 
 pub struct MediaEdge {
@@ -41,6 +45,8 @@ pub struct MediaEdge {
     running: HashMap<CallId, mpsc::UnboundedSender<Control>>,
     reports: mpsc::UnboundedSender<(CallId, MediaReport)>,
     rtcp_interval: Duration,
+    /// The local conference's mix (one at a time; empty when none).
+    bridge: Bridge,
 }
 
 impl MediaEdge {
@@ -53,6 +59,7 @@ impl MediaEdge {
             running: HashMap::new(),
             reports,
             rtcp_interval,
+            bridge: Bridge::new(),
         };
         (edge, rx)
     }
@@ -114,6 +121,7 @@ impl MediaEdge {
         let stop = command == MediaCommand::Stop;
         let control = match (command, stats_reply) {
             (MediaCommand::Stats(_), Some(reply)) => Control::Stats(reply),
+            (MediaCommand::Conference(true), _) => Control::Join(self.bridge.clone()),
             (MediaCommand::Stats(_), None) => return None,
             (c, _) => Control::Command(c),
         };
@@ -195,6 +203,10 @@ async fn run(
     stream.session_mut().set_held(start.held);
     let samples = stream.session().frame_samples();
     let mut sound = CallSound::new(audio, samples, start.speaker, start.microphone);
+    // In a conference our mute silences the microphone only: the others
+    // still hear each other through this leg.
+    let mut muted = start.muted;
+    let mut conference: Option<BridgeLeg> = None;
     let mut tick = tokio::time::interval(Duration::from_millis(20));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
     let (mut rtp_buf, mut rtcp_buf) = (vec![0u8; 2048], vec![0u8; 1500]);
@@ -205,9 +217,18 @@ async fn run(
                 if !sound.capture() {
                     report(MediaReport::SourceEnded);
                 }
+                if let Some(leg) = &mut conference {
+                    if muted {
+                        sound.frame.fill(0);
+                    }
+                    leg.mix_into(&mut sound.frame);
+                }
                 stream.send_frame(&sound.frame);
                 sound.played.clear();
                 stream.play_frame(&mut sound.played);
+                if let Some(leg) = &mut conference {
+                    leg.post(&sound.played);
+                }
                 sound.play(stream.session().is_muted());
             }
             _ = super::sleep_until(rtcp_due) => stream.handle_timeout(Instant::now(), ntp_now()),
@@ -222,7 +243,20 @@ async fn run(
             c = control.recv() => match c {
                 Some(Control::Command(MediaCommand::Update(n))) => stream.update(*n),
                 Some(Control::Command(MediaCommand::Dtmf(keys))) => stream.send_dtmf(&keys),
-                Some(Control::Command(MediaCommand::Mute(m))) => stream.session_mut().set_muted(m),
+                Some(Control::Command(MediaCommand::Mute(m))) => {
+                    muted = m;
+                    stream.session_mut().set_muted(m && conference.is_none());
+                }
+                Some(Control::Join(bridge)) => {
+                    let rate = stream.session().frame_samples() as u32 * 50;
+                    conference = Some(bridge.join(call, rate));
+                    stream.session_mut().set_muted(false);
+                }
+                Some(Control::Command(MediaCommand::Conference(false))) => {
+                    conference = None;
+                    stream.session_mut().set_muted(muted);
+                }
+                Some(Control::Command(MediaCommand::Conference(true))) => {}
                 Some(Control::Command(MediaCommand::Hold(h))) => stream.session_mut().set_held(h),
                 Some(Control::Command(MediaCommand::Volume { speaker, microphone })) => {
                     sound.speaker_gain = speaker.unwrap_or(sound.speaker_gain);
