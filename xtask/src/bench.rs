@@ -10,6 +10,8 @@
 //! size, next to Linphone Desktop measured the same way.
 //! `cargo xtask bench presence`: a presence change to the watcher's event
 //! through kamailio, p50/p99 over 100 changes.
+//! `cargo xtask bench conference [--seconds N]`: CPU per minute of a
+//! three-way conference against the same two parties in two plain calls.
 
 use anyhow::bail;
 
@@ -23,12 +25,15 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
         Some("phone") => phone(),
         Some("desktop") => desktop(),
         Some("presence") => presence(),
+        Some("conference") => conference(&args[1..]),
         Some(other) => {
             bail!(
-                "unknown benchmark {other:?} (available: sip, hid, media, phone, desktop, presence)"
+                "unknown benchmark {other:?} (available: sip, hid, media, phone, desktop, presence, conference)"
             )
         }
-        None => bail!("which benchmark? (available: sip, hid, media, phone, desktop, presence)"),
+        None => bail!(
+            "which benchmark? (available: sip, hid, media, phone, desktop, presence, conference)"
+        ),
     }
 }
 
@@ -82,6 +87,14 @@ fn presence() -> anyhow::Result<()> {
     let target = release_binaries("bench-presence")?;
     let bench = std::process::Command::new(target.join("release/bench_presence"));
     status(bench, "presence change to the watcher, through kamailio")
+}
+
+fn conference(args: &[String]) -> anyhow::Result<()> {
+    crate::setup::run(&[])?;
+    let target = release_binaries("bench-conference")?;
+    let mut bench = std::process::Command::new(target.join("release/bench_conference"));
+    bench.args(args);
+    status(bench, "CPU of a three-way conference vs two plain calls")
 }
 
 fn phone() -> anyhow::Result<()> {
