@@ -13,6 +13,7 @@ const COMMANDS: &[&str] = &[
     "conversations",
     "conversation",
     "mark_read",
+    "play_recording",
 ];
 
 fn main() {

@@ -88,6 +88,30 @@ pub fn history(state: State<'_, AppState>) -> Vec<Entry> {
     lock(&state.history).entries().take(200).cloned().collect()
 }
 
+/// Opens a recording the history lists with the desktop's player
+/// (`xdg-open`); any other path is refused, so the window cannot open
+/// arbitrary files.
+#[tauri::command]
+pub fn play_recording(state: State<'_, AppState>, path: String) -> Result<(), String> {
+    let listed = lock(&state.history)
+        .entries()
+        .any(|e| e.recordings.contains(&path));
+    if !listed {
+        return Err("not a recording in the history".into());
+    }
+    std::process::Command::new("xdg-open")
+        .arg(&path)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .map(|mut child| {
+            // Reaped when the opener exits (it hands the file on and ends).
+            std::thread::spawn(move || child.wait());
+        })
+        .map_err(|e| format!("cannot open {path}: {e}"))
+}
+
 #[derive(Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Devices {

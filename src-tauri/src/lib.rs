@@ -129,6 +129,7 @@ pub fn run() {
             commands::conversations,
             commands::conversation,
             commands::mark_read,
+            commands::play_recording,
         ])
         .setup(move |app| {
             let handle = app.handle().clone();

@@ -182,3 +182,86 @@ async fn hold_and_resume_pause_both_directions() {
     let (heard, rate) = hookswitch_tests::read_wav(&b_file);
     hookswitch_tests::assert_one_pause(&heard, rate, 1.5..3.0, "B");
 }
+
+/// Recording started and stopped during a call (the window's Record
+/// button): the file goes in `[recording] folder`, named by the time and
+/// the other party, and holds the part of the call between the two; a
+/// second start while recording is refused; a call that is not up cannot
+/// be recorded.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_recording_started_and_stopped_mid_call_goes_to_the_folder() {
+    use hookswitch_phone::{Action, Reply};
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("recordings");
+    let mut config = test_config(free_port());
+    config.recording.folder = Some(folder.clone());
+    let (a, _b, _) = call_between(
+        config,
+        test_config(free_port()),
+        AudioSpec {
+            tone_hz: Some(1000.0),
+            ..Default::default()
+        },
+        AudioSpec {
+            tone_hz: Some(600.0),
+            ..Default::default()
+        },
+    )
+    .await;
+    let (call, mut events, a) = (a.call, a.events, a.engine);
+    let recording = |e: &PhoneEvent| match e {
+        PhoneEvent::Recording { path, error, .. } => Some((path.clone(), error.clone())),
+        _ => None,
+    };
+    let reply = a.act(Action::Record { call, on: true }).await;
+    assert_eq!(reply.ok(), Some(Reply::Done));
+    let (path, error) = expect_event(&mut events, T, "the recording starts", recording).await;
+    assert_eq!(error, None);
+    let path = std::path::PathBuf::from(path.expect("a file"));
+    assert_eq!(path.parent(), Some(folder.as_path()));
+    let name = path.file_name().unwrap().to_string_lossy().to_string();
+    assert!(
+        name.ends_with(".wav") && name.len() > "2026-12-06 14-05-09 .wav".len(),
+        "{name}"
+    );
+    assert_eq!(
+        a.state().calls[0].recording.as_deref(),
+        Some(path.to_str().unwrap())
+    );
+    a.act(Action::Record { call, on: true }).await.unwrap();
+    let (_, error) = expect_event(&mut events, T, "a second start refused", recording).await;
+    assert!(error.is_some_and(|e| e.contains("already")));
+    // 1.5 s of the call, counted in what arrives.
+    let packets = |r: Result<Reply, _>| match r {
+        Ok(Reply::Stats(s)) => s.packets_received,
+        other => panic!("{other:?}"),
+    };
+    let from = packets(a.act(Action::Stats { call }).await);
+    while packets(a.act(Action::Stats { call }).await) < from + 75 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    a.act(Action::Record { call, on: false }).await.unwrap();
+    let (path_now, _) = expect_event(&mut events, T, "the recording stops", recording).await;
+    assert_eq!(path_now, None);
+    assert_eq!(a.state().calls[0].recording, None);
+
+    let reader = hound::WavReader::open(&path).unwrap();
+    let rate = reader.spec().sample_rate;
+    let samples: Vec<i16> = reader.into_samples().map(|s| s.unwrap()).collect();
+    let (sent, heard) = (channel(&samples, 0), channel(&samples, 1));
+    let secs = sent.len() as f64 / f64::from(rate);
+    assert!((1.4..10.0).contains(&secs), "{secs:.1} s recorded");
+    let f = hookswitch_media::tone::dominant_frequency(&sent, rate, 100.0, 4000.0);
+    assert!((f - 1000.0).abs() < 10.0, "left: {f} Hz");
+    let tail = &heard[heard.len() / 2..];
+    let f = hookswitch_media::tone::dominant_frequency(tail, rate, 100.0, 4000.0);
+    assert!((f - 600.0).abs() < 6.0, "right: {f} Hz");
+
+    a.hangup(Some(call)).await.unwrap();
+    expect_event(&mut events, T, "ended", |e| {
+        matches!(e, PhoneEvent::Ended { .. }).then_some(())
+    })
+    .await;
+    let reply = a.act(Action::Record { call, on: true }).await;
+    assert!(reply.is_err(), "{reply:?}");
+}

@@ -122,6 +122,13 @@ pub enum Command {
     Hold { call: u64 },
     /// Take a held call of the running instance off hold.
     Resume { call: u64 },
+    /// Record a call of the running instance (both ways, a stereo WAV in
+    /// `[recording] folder`), or stop.
+    Record {
+        call: u64,
+        #[arg(value_parser = ["on", "off"])]
+        state: String,
+    },
     /// Mix calls of the running instance into one conference (each party
     /// hears the others); no CALL: every connected call. Held calls are
     /// resumed.
@@ -395,6 +402,10 @@ impl Command {
                 calls: (!calls.is_empty()).then(|| calls.clone()),
             },
             Command::Leave => Action::LeaveConference,
+            Command::Record { call, state } => Action::Record {
+                call: *call,
+                on: state == "on",
+            },
             Command::Resume { call } => Action::Hold {
                 call: *call,
                 held: false,

@@ -281,6 +281,17 @@ pub fn print_event(cli: &Cli, e: &PhoneEvent) {
         ),
         PhoneEvent::DtmfReceived { call, key } => format!("call {call}: dtmf {key}"),
         PhoneEvent::PlaybackFinished { call } => format!("call {call}: playback finished"),
+        PhoneEvent::Recording {
+            call,
+            path: Some(path),
+            ..
+        } => format!("call {call}: recording to {path}"),
+        PhoneEvent::Recording {
+            call,
+            error: Some(why),
+            ..
+        } => format!("call {call}: cannot record: {why}"),
+        PhoneEvent::Recording { call, .. } => format!("call {call}: recording stopped"),
         PhoneEvent::Ended {
             call,
             reason,

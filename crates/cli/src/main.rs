@@ -77,6 +77,7 @@ fn main() -> ExitCode {
             | Command::Resume { .. }
             | Command::Merge { .. }
             | Command::Leave
+            | Command::Record { .. }
             | Command::Volume { .. }
             | Command::Dtmf { .. }
             | Command::Pickup { .. }

@@ -89,6 +89,12 @@ pub enum Action {
         call: CallId,
         to_call: CallId,
     },
+    /// Record the call, both ways, to a stereo WAV file in the recording
+    /// folder (`on`), or stop. `Recording` events say where, or why not.
+    Record {
+        call: CallId,
+        on: bool,
+    },
     /// Mix calls into one conference: `calls` (none: every connected
     /// call) join the members it has; a held one is resumed first.
     Merge {

@@ -307,7 +307,49 @@ pub struct Config {
     pub presence: PresenceSettings,
     /// The local three-way conference.
     pub conference: ConferenceSettings,
+    /// Recording calls from the window.
+    pub recording: RecordingSettings,
     pub accounts: Vec<AccountSettings>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct RecordingSettings {
+    /// Where recordings go; none: the XDG music folder's `Hookswitch`
+    /// (else the documents folder's, else `~/Music/Hookswitch`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub folder: Option<PathBuf>,
+}
+
+impl RecordingSettings {
+    pub fn folder(&self) -> PathBuf {
+        self.folder.clone().unwrap_or_else(default_recording_folder)
+    }
+}
+
+/// `$XDG_MUSIC_DIR/Hookswitch` as `user-dirs.dirs` names it, else the
+/// documents folder's, else `~/Music/Hookswitch`.
+fn default_recording_folder() -> PathBuf {
+    let home = std::env::var_os("HOME").map_or_else(|| PathBuf::from("/tmp"), PathBuf::from);
+    let config = std::env::var_os("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .unwrap_or_else(|| home.join(".config"));
+    let dirs = std::fs::read_to_string(config.join("user-dirs.dirs")).unwrap_or_default();
+    let named = |key: &str| {
+        dirs.lines()
+            .filter_map(|l| l.trim().strip_prefix(key)?.strip_prefix('='))
+            .map(|v| v.trim().trim_matches('"'))
+            .map(|v| match v.strip_prefix("$HOME") {
+                Some(rest) => home.join(rest.trim_start_matches('/')),
+                None => PathBuf::from(v),
+            })
+            .find(|p| p.is_absolute() && *p != home)
+    };
+    named("XDG_MUSIC_DIR")
+        .or_else(|| named("XDG_DOCUMENTS_DIR"))
+        .unwrap_or_else(|| home.join("Music"))
+        .join("Hookswitch")
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]

@@ -412,6 +412,13 @@ pub enum PhoneEvent {
         caller: Option<String>,
         detail: Option<String>,
     },
+    /// The call is being recorded to `path`; or it stopped (`path` none),
+    /// or could not start (`error`).
+    Recording {
+        call: CallId,
+        path: Option<String>,
+        error: Option<String>,
+    },
     /// The calls mixed in our conference now (empty: it is over).
     Conference {
         calls: Vec<CallId>,
@@ -494,6 +501,7 @@ impl PhoneEvent {
             | PhoneEvent::MediaUpdated { call, .. }
             | PhoneEvent::DtmfReceived { call, .. }
             | PhoneEvent::PlaybackFinished { call }
+            | PhoneEvent::Recording { call, .. }
             | PhoneEvent::Ended { call, .. } => Some(*call),
             PhoneEvent::Ready { .. }
             | PhoneEvent::AddressChanged { .. }

@@ -31,6 +31,9 @@ pub struct Entry {
     pub missed: bool,
     /// How it ended: "local", "remote", "cancelled", "rejected", "dnd", ...
     pub reason: String,
+    /// The files it was recorded to (the window's Record), oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub recordings: Vec<String>,
 }
 
 struct Open {
@@ -122,6 +125,15 @@ impl History {
                     open.entry.reason = reason.as_str().to_string();
                 }
             }
+            PhoneEvent::Recording {
+                call,
+                path: Some(path),
+                ..
+            } => {
+                if let Some(open) = self.open.get_mut(call) {
+                    open.entry.recordings.push(path.clone());
+                }
+            }
             PhoneEvent::Established { call, .. } => {
                 if let Some(open) = self.open.get_mut(call) {
                     open.answered_at.get_or_insert(now);
@@ -163,6 +175,7 @@ impl History {
                 answered: false,
                 missed: false,
                 reason: String::new(),
+                recordings: Vec::new(),
             },
             answered_at: None,
         });
@@ -261,6 +274,33 @@ mod tests {
         let order: Vec<_> = h.entries().map(|e| e.started).collect();
         assert_eq!(order, [300, 200, 100], "newest first");
         assert_eq!(h.on_event(&ended(3, "local"), 400), None, "ended once");
+    }
+
+    #[test]
+    fn a_recorded_call_lists_its_files_and_old_lines_without_them_still_load() {
+        let mut h = History::in_memory();
+        h.on_event(&incoming(1, "sip:bob@example.com"), 100);
+        h.on_event(&established(1), 101);
+        for (path, error) in [
+            (Some("/r/a.wav"), None),
+            (None, None),
+            (None, Some("no room")),
+            (Some("/r/b.wav"), None),
+        ] {
+            h.on_event(
+                &PhoneEvent::Recording {
+                    call: 1,
+                    path: path.map(str::to_string),
+                    error: error.map(str::to_string),
+                },
+                102,
+            );
+        }
+        let entry = h.on_event(&ended(1, "remote"), 110).unwrap();
+        assert_eq!(entry.recordings, ["/r/a.wav", "/r/b.wav"]);
+        let old = r#"{"outgoing":true,"remote":"x","account":null,"started":1,"talked":0,"answered":false,"missed":false,"reason":"local"}"#;
+        let parsed: Entry = serde_json::from_str(old).unwrap();
+        assert!(parsed.recordings.is_empty());
     }
 
     #[test]

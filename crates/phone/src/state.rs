@@ -138,6 +138,8 @@ pub enum CallNote {
     HoldRefused { held: bool, status: u16 },
     /// Where the transfer we asked for stands.
     Transfer { status: u16, done: bool },
+    /// A recording could not start.
+    RecordingFailed { reason: String },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -162,6 +164,8 @@ pub struct CallView {
     pub note: Option<CallNote>,
     /// It takes the place of this call of ours (an attended transfer).
     pub replaces: Option<CallId>,
+    /// The file the call is being recorded to.
+    pub recording: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -357,6 +361,14 @@ impl PhoneState {
                 }
             }
             PhoneEvent::Conference { calls } => self.conference.clone_from(calls),
+            PhoneEvent::Recording { call, path, error } => self.with_call(*call, |c| {
+                c.recording.clone_from(path);
+                if let Some(reason) = error {
+                    c.note = Some(CallNote::RecordingFailed {
+                        reason: reason.clone(),
+                    });
+                }
+            }),
             PhoneEvent::Lamp {
                 account,
                 extension,
@@ -451,6 +463,7 @@ impl PhoneState {
             media_direction: None,
             note: None,
             replaces,
+            recording: None,
         });
     }
 

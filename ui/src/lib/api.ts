@@ -46,6 +46,8 @@ export const history = () => invoke<HistoryEntry[]>("history");
 export const conversations = () => invoke<Conversation[]>("conversations");
 export const conversation = (peer: string) => invoke<StoredMessage[]>("conversation", { peer });
 export const markRead = (peer: string) => invoke<number>("mark_read", { peer });
+/** Opens a recording the history lists with the desktop's player. */
+export const playRecording = (path: string) => invoke<void>("play_recording", { path });
 /** Sends a text; resolves once delivered, rejects with why not. */
 export const sendMessage = (target: string, text: string, account?: string) =>
   phone({ cmd: "message", target, text, account });

@@ -26,6 +26,7 @@ const call = (id: number, phase: CallView["phase"], more: Partial<CallView> = {}
   media_direction: null,
   note: null,
   replaces: null,
+  recording: null,
   ...more,
 });
 
@@ -87,6 +88,9 @@ describe("calls", () => {
     expect(noteText({ kind: "progress", status: 180, reason: "Ringing" })).toBe("180 Ringing");
     expect(noteText({ kind: "hold_refused", held: false, status: 488 })).toBe("resume refused (488)");
     expect(noteText({ kind: "transfer", status: 200, done: true })).toBe("transfer: 200 (done)");
+    expect(noteText({ kind: "recording_failed", reason: "/r: Permission denied" })).toBe(
+      "cannot record: /r: Permission denied",
+    );
     expect(noteText(null)).toBeNull();
   });
 

@@ -57,6 +57,8 @@ export function noteText(note: CallNote | null): string | null {
       return `${note.held ? "hold" : "resume"} refused (${note.status})`;
     case "transfer":
       return `transfer: ${note.status}${note.done ? " (done)" : ""}`;
+    case "recording_failed":
+      return `cannot record: ${note.reason}`;
   }
 }
 

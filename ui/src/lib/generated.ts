@@ -2,7 +2,7 @@
 // After changing a type: HOOKSWITCH_WRITE_TYPES=1 cargo test -p hookswitch-app \
 //   --features ts --test typescript
 
-export type Action = { "cmd": "call", target: string, account?: string, } | { "cmd": "answer", call: number, } | { "cmd": "answer_or_hang_up" } | { "cmd": "reject", call: number, status?: number, } | { "cmd": "hangup", call?: number, } | { "cmd": "hold", call: number, held: boolean, } | { "cmd": "mute", call: number, muted: boolean, } | { "cmd": "volume", call: number, speaker?: number, microphone?: number, } | { "cmd": "dtmf", call: number, keys: string, } | { "cmd": "transfer", call: number, target: string, } | { "cmd": "transfer_attended", call: number, to_call: number, } | { "cmd": "merge", calls?: Array<number>, } | { "cmd": "leave_conference" } | { "cmd": "dnd", on: boolean, account?: string, } | { "cmd": "forward", when: ForwardReason, target?: string, account?: string, } | { "cmd": "sound_devices", microphone: string, speaker: string, ring_device?: string, } | { "cmd": "message", target: string, text: string, account?: string, } | { "cmd": "composing", target: string, active: boolean, account?: string, } | { "cmd": "presence", availability: Availability, note?: string, } | { "cmd": "watch", target: string, account?: string, } | { "cmd": "unwatch", target: string, } | { "cmd": "pickup", extension?: string, account?: string, } | { "cmd": "idle", idle: boolean, } | { "cmd": "stats", call: number, } | { "cmd": "state" };
+export type Action = { "cmd": "call", target: string, account?: string, } | { "cmd": "answer", call: number, } | { "cmd": "answer_or_hang_up" } | { "cmd": "reject", call: number, status?: number, } | { "cmd": "hangup", call?: number, } | { "cmd": "hold", call: number, held: boolean, } | { "cmd": "mute", call: number, muted: boolean, } | { "cmd": "volume", call: number, speaker?: number, microphone?: number, } | { "cmd": "dtmf", call: number, keys: string, } | { "cmd": "transfer", call: number, target: string, } | { "cmd": "transfer_attended", call: number, to_call: number, } | { "cmd": "record", call: number, on: boolean, } | { "cmd": "merge", calls?: Array<number>, } | { "cmd": "leave_conference" } | { "cmd": "dnd", on: boolean, account?: string, } | { "cmd": "forward", when: ForwardReason, target?: string, account?: string, } | { "cmd": "sound_devices", microphone: string, speaker: string, ring_device?: string, } | { "cmd": "message", target: string, text: string, account?: string, } | { "cmd": "composing", target: string, active: boolean, account?: string, } | { "cmd": "presence", availability: Availability, note?: string, } | { "cmd": "watch", target: string, account?: string, } | { "cmd": "unwatch", target: string, } | { "cmd": "pickup", extension?: string, account?: string, } | { "cmd": "idle", idle: boolean, } | { "cmd": "stats", call: number, } | { "cmd": "state" };
 
 export type Reply = "done" | { "call": number } | { "message": number } | { "answered": number } | "hung_up" | { "stats": CallStats } | { "state": PhoneState };
 
@@ -30,7 +30,7 @@ replaces: number | null, } | { "event": "calling", call: number, to: string, acc
 /**
  * The SRTP suite when the media is encrypted, e.g. "AES_CM_128_HMAC_SHA1_80".
  */
-encryption: string | null, } | { "event": "deflected", call: number, from: string, account: string | null, reason: DeflectReason, forwarded_to: string | null, status: number, } | { "event": "transfer_progress", call: number, status: number, done: boolean, } | { "event": "transferring", call: number, new_call: number, target: string, } | { "event": "held", call: number, held: boolean, } | { "event": "muted", call: number, muted: boolean, } | { "event": "volume", call: number, speaker_percent: number | null, microphone_percent: number | null, } | { "event": "dnd", account: string | null, on: boolean, } | { "event": "forwarding", account: string | null, when: ForwardReason, target: string | null, } | { "event": "sound_devices", microphone: string, speaker: string, ring_device: string | null, } | { "event": "message_waiting", account: string | null, waiting: boolean, new: number | null, old: number | null, } | { "event": "message", from: string, name: string | null, account: string | null, text: string, } | { "event": "composing", from: string, account: string | null, active: boolean, refresh: number, } | { "event": "message_sent", message: number, to: string, account: string | null, text: string, } | { "event": "message_delivered", message: number, } | { "event": "message_failed", message: number, status: number, reason: string, } | { "event": "own_presence", availability: Availability, chosen: Availability, note: string | null, } | { "event": "presence", target: string, availability: Availability, note: string | null, detail: string | null, } | { "event": "lamp", account: string, extension: string, lamp: LampPhase, caller: string | null, detail: string | null, } | { "event": "conference", calls: Array<number>, } | { "event": "unwatched", target: string, } | { "event": "dialing", digits: string, done: boolean, } | { "event": "device", device: number | null, name: string, change: DeviceChange, detail: string | null, problem?: DeviceProblem, } | { "event": "leds", leds: DeviceState, } | { "event": "focus", call: number | null, } | { "event": "hold_failed", call: number, held: boolean, status: number, } | { "event": "media_updated", call: number, direction: MediaDirection, } | { "event": "dtmf_received", call: number, key: string, } | { "event": "playback_finished", call: number, } | { "event": "ended", call: number, reason: EndReason, status: number | null, detail: string | null, 
+encryption: string | null, } | { "event": "deflected", call: number, from: string, account: string | null, reason: DeflectReason, forwarded_to: string | null, status: number, } | { "event": "transfer_progress", call: number, status: number, done: boolean, } | { "event": "transferring", call: number, new_call: number, target: string, } | { "event": "held", call: number, held: boolean, } | { "event": "muted", call: number, muted: boolean, } | { "event": "volume", call: number, speaker_percent: number | null, microphone_percent: number | null, } | { "event": "dnd", account: string | null, on: boolean, } | { "event": "forwarding", account: string | null, when: ForwardReason, target: string | null, } | { "event": "sound_devices", microphone: string, speaker: string, ring_device: string | null, } | { "event": "message_waiting", account: string | null, waiting: boolean, new: number | null, old: number | null, } | { "event": "message", from: string, name: string | null, account: string | null, text: string, } | { "event": "composing", from: string, account: string | null, active: boolean, refresh: number, } | { "event": "message_sent", message: number, to: string, account: string | null, text: string, } | { "event": "message_delivered", message: number, } | { "event": "message_failed", message: number, status: number, reason: string, } | { "event": "own_presence", availability: Availability, chosen: Availability, note: string | null, } | { "event": "presence", target: string, availability: Availability, note: string | null, detail: string | null, } | { "event": "lamp", account: string, extension: string, lamp: LampPhase, caller: string | null, detail: string | null, } | { "event": "recording", call: number, path: string | null, error: string | null, } | { "event": "conference", calls: Array<number>, } | { "event": "unwatched", target: string, } | { "event": "dialing", digits: string, done: boolean, } | { "event": "device", device: number | null, name: string, change: DeviceChange, detail: string | null, problem?: DeviceProblem, } | { "event": "leds", leds: DeviceState, } | { "event": "focus", call: number | null, } | { "event": "hold_failed", call: number, held: boolean, status: number, } | { "event": "media_updated", call: number, direction: MediaDirection, } | { "event": "dtmf_received", call: number, key: string, } | { "event": "playback_finished", call: number, } | { "event": "ended", call: number, reason: EndReason, status: number | null, detail: string | null, 
 /**
  * Media figures at the end of the call.
  */
@@ -165,7 +165,7 @@ export type SoundView = { microphone: string, speaker: string, ring_device: stri
 
 export type CallPhase = "calling" | "ringing-out" | "incoming" | "connected";
 
-export type CallNote = { "kind": "progress", status: number, reason: string, } | { "kind": "hold_refused", held: boolean, status: number, } | { "kind": "transfer", status: number, done: boolean, };
+export type CallNote = { "kind": "progress", status: number, reason: string, } | { "kind": "hold_refused", held: boolean, status: number, } | { "kind": "transfer", status: number, done: boolean, } | { "kind": "recording_failed", reason: string, };
 
 export type CallView = { id: number, outgoing: boolean, 
 /**
@@ -184,7 +184,11 @@ media_direction: MediaDirection | null, note: CallNote | null,
 /**
  * It takes the place of this call of ours (an attended transfer).
  */
-replaces: number | null, };
+replaces: number | null, 
+/**
+ * The file the call is being recorded to.
+ */
+recording: string | null, };
 
 export type DeviceView = { id: number, name: string, 
 /**
@@ -343,7 +347,11 @@ missed: boolean,
 /**
  * How it ended: "local", "remote", "cancelled", "rejected", "dnd", ...
  */
-reason: string, };
+reason: string, 
+/**
+ * The files it was recorded to (the window's Record), oldest first.
+ */
+recordings?: Array<string>, };
 
 export type StoredMessage = { 
 /**

@@ -85,6 +85,23 @@ impl CallSound {
         }
     }
 
+    /// Whether the whole call is being recorded.
+    pub fn recording(&self) -> bool {
+        self.audio.recorder.is_some()
+    }
+
+    /// Starts a whole-call recording from this frame on.
+    pub fn start_recording(&mut self, recorder: CallRecorder) {
+        self.audio.recorder = Some(recorder);
+    }
+
+    /// Stops the recording (its file is completed).
+    pub fn stop_recording(&mut self) {
+        if let Some(mut r) = self.audio.recorder.take() {
+            r.finish();
+        }
+    }
+
     pub fn finish(&mut self) {
         self.audio.sink.finish();
         if let Some(e) = &self.audio.echo {

@@ -6,6 +6,7 @@ mod call_sound;
 mod conference;
 mod gain;
 mod meter;
+mod recording_file;
 mod ringer;
 mod wav;
 
@@ -18,6 +19,7 @@ pub use call_sound::{CallAudio, CallSound};
 pub use conference::{Bridge, BridgeLeg};
 pub use gain::{Gain, MAX_PERCENT};
 pub use meter::Meter;
+pub use recording_file::recording_name;
 pub use ringer::{RingSound, Ringer};
 pub use wav::{CallRecorder, WavSink, WavSource};
 

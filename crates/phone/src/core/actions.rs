@@ -54,6 +54,7 @@ impl PhoneCore {
             Action::TransferAttended { call, to_call } => {
                 done(self.transfer_attended(now, call, to_call))
             }
+            Action::Record { call, on } => done(self.record(call, on)),
             Action::Merge { calls } => done(self.merge(now, calls.unwrap_or_default())),
             Action::LeaveConference => done(self.leave_whole_conference(now)),
             Action::Dnd { on, account } => done(self.set_dnd(now, account.as_deref(), on)),

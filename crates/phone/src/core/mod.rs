@@ -19,6 +19,7 @@ mod incoming;
 mod lamps;
 mod messages;
 mod presence;
+mod recording;
 pub mod settings;
 mod targets;
 mod timers;
@@ -45,6 +46,7 @@ use crate::error::EngineError;
 use crate::event::{AddressCause, CallId, CallStats, PhoneEvent};
 use crate::state::PhoneState;
 use calls::CoreCall;
+pub use recording::RecordTo;
 pub use settings::CoreSettings;
 pub use targets::target_uri;
 use timers::Timers;
@@ -135,6 +137,10 @@ pub enum MediaReport {
     /// The media could not start (a sound device would not open at the
     /// codec's rate): the call cannot go on.
     Failed(String),
+    /// A recording started (its file), or stopped (`None`).
+    Recording(Option<String>),
+    /// A recording could not start, and why.
+    RecordingFailed(String),
     /// The task stopped, with the call's final figures.
     Stopped(CallStats),
 }
@@ -176,6 +182,8 @@ pub enum MediaCommand {
     Dtmf(String),
     /// Join the local conference mix (true) or leave it.
     Conference(bool),
+    /// Start recording the whole call there, or stop (`None`).
+    Record(Option<RecordTo>),
     /// Answer `reply` with the call's figures so far.
     Stats(ReplyTo),
     /// Stop; report `Stopped` with the final figures.

@@ -103,6 +103,8 @@ pub struct CoreSettings {
     pub watch: Vec<String>,
     /// What leaving our conference does to the others.
     pub conference_leave: crate::config::ConferenceLeave,
+    /// Where recordings from the window go.
+    pub recording_folder: PathBuf,
 }
 
 impl CoreSettings {
@@ -161,6 +163,7 @@ impl CoreSettings {
             answer_audio: None,
             watch: config.presence.watch.clone(),
             conference_leave: config.conference.leave,
+            recording_folder: config.recording.folder(),
         })
     }
 

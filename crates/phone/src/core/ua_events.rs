@@ -254,6 +254,8 @@ impl PhoneCore {
                 }
             }
             MediaReport::SourceEnded => self.emit(now, PhoneEvent::PlaybackFinished { call }),
+            MediaReport::Recording(path) => self.on_recording(now, call, path, None),
+            MediaReport::RecordingFailed(why) => self.on_recording(now, call, None, Some(why)),
             MediaReport::Failed(why) => {
                 tracing::warn!(call, "media failed: {why}");
                 if let Some(c) = self.calls.get_mut(&call) {

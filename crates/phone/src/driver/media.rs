@@ -257,6 +257,10 @@ async fn run(
                     stream.session_mut().set_muted(muted);
                 }
                 Some(Control::Command(MediaCommand::Conference(true))) => {}
+                Some(Control::Command(MediaCommand::Record(to))) => {
+                    let rate = stream.session().frame_samples() as u32 * 50;
+                    report(record(&mut sound, to, rate));
+                }
                 Some(Control::Command(MediaCommand::Hold(h))) => stream.session_mut().set_held(h),
                 Some(Control::Command(MediaCommand::Volume { speaker, microphone })) => {
                     sound.speaker_gain = speaker.unwrap_or(sound.speaker_gain);
@@ -278,6 +282,32 @@ async fn run(
     carry_out(&mut stream, &sockets, &report);
     sound.finish();
     report(MediaReport::Stopped(CallStats::of(stream.session())));
+}
+
+/// Starts a recording in `to`'s folder (stops it: `None`), and says so.
+fn record(sound: &mut CallSound, to: Option<crate::core::RecordTo>, rate: u32) -> MediaReport {
+    let Some(to) = to else {
+        sound.stop_recording();
+        return MediaReport::Recording(None);
+    };
+    if sound.recording() {
+        return MediaReport::RecordingFailed("the call is being recorded already".into());
+    }
+    if let Err(e) = std::fs::create_dir_all(&to.folder) {
+        return MediaReport::RecordingFailed(format!("{}: {e}", to.folder.display()));
+    }
+    let path = to.folder.join(crate::audio::recording_name(
+        std::time::SystemTime::now(),
+        &to.label,
+        |name| to.folder.join(name).exists(),
+    ));
+    match CallRecorder::create(&path, rate) {
+        Ok(r) => {
+            sound.start_recording(r);
+            MediaReport::Recording(Some(path.display().to_string()))
+        }
+        Err(e) => MediaReport::RecordingFailed(e),
+    }
 }
 
 /// Sends what the stream queued and passes on what it said.
