@@ -11,9 +11,8 @@ use std::time::Instant;
 
 use super::build::{new_call_id, new_tag, response_to};
 use super::locate::Intent;
-use super::registration::{ChallengeFailure, push_credentials, push_outbound_route};
+use super::registration::{ChallengeFailure, push_outbound_route};
 use super::{AcceptMessages, AccountId, Event, Owner, Transport, UaError, UserAgent};
-use crate::auth::DigestClient;
 use crate::message::{HeaderName, Method, NameAddr, Request, SipUri, Uri};
 use crate::transaction::TxKey;
 
@@ -37,9 +36,7 @@ pub(super) struct Outgoing {
     call_id: String,
     from_tag: String,
     cseq: u32,
-    digest: Option<DigestClient>,
-    proxy_digest: Option<DigestClient>,
-    auth_rounds: u32,
+    auth: super::challenged::Challenged,
 }
 
 impl UserAgent {
@@ -69,9 +66,7 @@ impl UserAgent {
             call_id: new_call_id(&mut self.rng, &local),
             from_tag: new_tag(&mut self.rng),
             cseq: 0,
-            digest: None,
-            proxy_digest: None,
-            auth_rounds: 0,
+            auth: Default::default(),
         };
         self.messages.insert(id, message);
         if let Err(e) = self.send_message_now(id, now) {
@@ -140,14 +135,8 @@ impl UserAgent {
             .push(HeaderName::CSeq, format!("{} MESSAGE", message.cseq));
         if let Some(a) = &acct {
             push_outbound_route(&mut req, a);
-            push_credentials(
-                &mut req,
-                a,
-                &mut message.digest,
-                &mut message.proxy_digest,
-                &m.target.to_string(),
-                &mut self.rng,
-            );
+            let uri = m.target.to_string();
+            message.auth.authorize(&mut req, a, &uri, &mut self.rng);
         }
         req.headers.push(HeaderName::UserAgent, super::user_agent());
         req.headers.push(HeaderName::ContentType, m.content_type);
@@ -209,21 +198,10 @@ impl UserAgent {
         if !has_credentials {
             return Err(ChallengeFailure::NoCredentials);
         }
-        let challenge = super::calls::pick_challenge(resp)?;
-        let Some(m) = self.messages.get_mut(&id) else {
-            return Ok(());
-        };
-        if m.auth_rounds >= 2 {
-            return Err(ChallengeFailure::Refused);
+        match self.messages.get_mut(&id) {
+            Some(m) => m.auth.answer(resp),
+            None => Ok(()),
         }
-        m.auth_rounds += 1;
-        let client = Some(DigestClient::new(challenge));
-        if resp.status == 407 {
-            m.proxy_digest = client;
-        } else {
-            m.digest = client;
-        }
-        Ok(())
     }
 
     /// Message `id` got no answer (or could not be sent).

@@ -6,6 +6,7 @@
 
 mod build;
 mod calls;
+mod challenged;
 mod dialog;
 mod events;
 mod incoming;

@@ -7,9 +7,8 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use super::build::{new_call_id, new_tag, response_to};
-use super::registration::{push_credentials, push_outbound_route, refresh_after};
+use super::registration::{push_outbound_route, refresh_after};
 use super::{AccountId, Event, Owner, UserAgent};
-use crate::auth::DigestClient;
 use crate::message::{HeaderName, Method, NameAddr, Request, Response, Uri, parse_uint};
 use crate::transaction::TxKey;
 
@@ -26,9 +25,7 @@ pub(super) struct VoicemailSubscription {
     /// The notifier's tag once it accepted: refreshes go in that dialog.
     to_tag: Option<String>,
     cseq: u32,
-    digest: Option<DigestClient>,
-    proxy_digest: Option<DigestClient>,
-    auth_rounds: u32,
+    auth: super::challenged::Challenged,
     in_flight: bool,
     /// The notifier said no for good (489 Bad Event, 403, 404...).
     refused: bool,
@@ -42,9 +39,7 @@ impl VoicemailSubscription {
             from_tag: new_tag(rng),
             to_tag: None,
             cseq: 0,
-            digest: None,
-            proxy_digest: None,
-            auth_rounds: 0,
+            auth: Default::default(),
             in_flight: false,
             refused: false,
             refresh_at: None,
@@ -107,7 +102,7 @@ impl UserAgent {
         let wanted = self.cfg.accounts[account.0].subscribe_voicemail;
         let sub = &self.voicemail[account.0];
         if wanted && !sub.refused && !sub.in_flight && sub.to_tag.is_none() {
-            self.voicemail[account.0].auth_rounds = 0;
+            self.voicemail[account.0].auth.accepted();
             self.send_voicemail_subscribe(account, now);
         }
     }
@@ -149,14 +144,8 @@ impl UserAgent {
             .push(HeaderName::Accept, "application/simple-message-summary");
         req.headers.push(HeaderName::Expires, EXPIRES.to_string());
         req.headers.push(HeaderName::UserAgent, super::user_agent());
-        push_credentials(
-            &mut req,
-            &acct,
-            &mut sub.digest,
-            &mut sub.proxy_digest,
-            &acct.aor.to_string(),
-            &mut self.rng,
-        );
+        let uri = acct.aor.to_string();
+        sub.auth.authorize(&mut req, &acct, &uri, &mut self.rng);
         self.start_client_tx(req, hop, Owner::Voicemail(account), now);
     }
 
@@ -174,7 +163,7 @@ impl UserAgent {
         sub.in_flight = false;
         match resp.status {
             200..=299 => {
-                sub.auth_rounds = 0;
+                sub.auth.accepted();
                 sub.to_tag = resp
                     .headers
                     .to_addr()
@@ -186,28 +175,17 @@ impl UserAgent {
                     .map_or(EXPIRES, |v| v as u32);
                 sub.refresh_at = Some(now + refresh_after(granted));
             }
-            401 | 407 if has_credentials && sub.auth_rounds < 2 => {
-                match super::calls::pick_challenge(resp) {
-                    Ok(challenge) => {
-                        let client = Some(DigestClient::new(challenge));
-                        if resp.status == 407 {
-                            sub.proxy_digest = client;
-                        } else {
-                            sub.digest = client;
-                        }
-                        sub.auth_rounds += 1;
-                        self.send_voicemail_subscribe(account, now);
-                    }
-                    Err(why) => {
-                        tracing::info!(
-                            ?account,
-                            "voicemail subscription refused: {}",
-                            why.explain()
-                        );
-                        sub.refused = true;
-                    }
+            401 | 407 if has_credentials && sub.auth.can_answer() => match sub.auth.answer(resp) {
+                Ok(()) => self.send_voicemail_subscribe(account, now),
+                Err(why) => {
+                    tracing::info!(
+                        ?account,
+                        "voicemail subscription refused: {}",
+                        why.explain()
+                    );
+                    sub.refused = true;
                 }
-            }
+            },
             // The dialog is gone at the notifier: start a new one.
             481 => {
                 sub.to_tag = None;
@@ -236,7 +214,7 @@ impl UserAgent {
         for i in 0..self.voicemail.len() {
             let sub = &self.voicemail[i];
             if sub.refresh_at.is_some_and(|t| t <= now) && !sub.in_flight && !sub.refused {
-                self.voicemail[i].auth_rounds = 0;
+                self.voicemail[i].auth.accepted();
                 self.send_voicemail_subscribe(AccountId(i), now);
             }
         }

@@ -10,9 +10,8 @@
 use std::time::Instant;
 
 use super::build::{new_call_id, new_tag};
-use super::registration::{push_credentials, push_outbound_route, refresh_after};
+use super::registration::{push_outbound_route, refresh_after};
 use super::{AccountId, Event, Owner, UaError, UserAgent};
-use crate::auth::DigestClient;
 use crate::message::{HeaderName, Method, NameAddr, Request, Response, Uri};
 
 /// A publication handle; not a SIP header.
@@ -32,9 +31,7 @@ pub(super) struct Publication {
     call_id: String,
     from_tag: String,
     cseq: u32,
-    digest: Option<DigestClient>,
-    proxy_digest: Option<DigestClient>,
-    auth_rounds: u32,
+    auth: super::challenged::Challenged,
     in_flight: bool,
     /// What the request in flight carried: the body (a change or a
     /// first publication) or not (a refresh).
@@ -80,9 +77,7 @@ impl UserAgent {
                 call_id: new_call_id(&mut self.rng, &local),
                 from_tag: new_tag(&mut self.rng),
                 cseq: 0,
-                digest: None,
-                proxy_digest: None,
-                auth_rounds: 0,
+                auth: Default::default(),
                 in_flight: false,
                 sent_body: false,
                 changed: false,
@@ -184,14 +179,7 @@ impl UserAgent {
             req.body = p.body.clone();
         }
         let uri = req.uri.to_string();
-        push_credentials(
-            &mut req,
-            &acct,
-            &mut p.digest,
-            &mut p.proxy_digest,
-            &uri,
-            &mut self.rng,
-        );
+        p.auth.authorize(&mut req, &acct, &uri, &mut self.rng);
         self.start_client_tx_with(req, hop, alternatives, Owner::Publication(id), now);
     }
 
@@ -223,7 +211,7 @@ impl UserAgent {
         }
         match resp.status {
             200..=299 => {
-                p.auth_rounds = 0;
+                p.auth.accepted();
                 p.failures = 0;
                 if let Some(etag) = resp.headers.get(&HeaderName::SipEtag) {
                     p.etag = Some(etag.trim().to_string());
@@ -241,24 +229,15 @@ impl UserAgent {
                     });
                 }
             }
-            401 | 407 if has_credentials && p.auth_rounds < 2 => {
-                match super::calls::pick_challenge(resp) {
-                    Ok(challenge) => {
-                        let client = Some(DigestClient::new(challenge));
-                        if resp.status == 407 {
-                            p.proxy_digest = client;
-                        } else {
-                            p.digest = client;
-                        }
-                        p.auth_rounds += 1;
-                        let with_body = p.sent_body;
-                        self.send_publish(id, now, with_body);
-                    }
-                    Err(why) => {
-                        self.publication_ended(id, format!("{} ({})", resp.status, why.explain()))
-                    }
+            401 | 407 if has_credentials && p.auth.can_answer() => match p.auth.answer(resp) {
+                Ok(()) => {
+                    let with_body = p.sent_body;
+                    self.send_publish(id, now, with_body);
                 }
-            }
+                Err(why) => {
+                    self.publication_ended(id, format!("{} ({})", resp.status, why.explain()))
+                }
+            },
             // RFC 3903 6: the server no longer has our state: publish it whole.
             412 => {
                 p.etag = None;
@@ -332,7 +311,7 @@ impl UserAgent {
             .collect();
         for id in due {
             if let Some(p) = self.publications.get_mut(&id) {
-                p.auth_rounds = 0;
+                p.auth.accepted();
             }
             self.send_publish(id, now, false);
         }

@@ -11,9 +11,8 @@
 use std::time::{Duration, Instant};
 
 use super::build::{new_call_id, new_tag, response_to};
-use super::registration::{push_credentials, push_outbound_route, refresh_after};
+use super::registration::{push_outbound_route, refresh_after};
 use super::{AccountId, Event, Owner, UaError, UserAgent};
-use crate::auth::DigestClient;
 use crate::message::{HeaderName, Method, NameAddr, Request, Response, Uri, parse_uint};
 use crate::transaction::TxKey;
 
@@ -58,9 +57,7 @@ pub(super) struct Subscription {
     /// Where in-dialog requests go (the notifier's Contact).
     remote_target: Option<Uri>,
     cseq: u32,
-    digest: Option<DigestClient>,
-    proxy_digest: Option<DigestClient>,
-    auth_rounds: u32,
+    auth: super::challenged::Challenged,
     in_flight: bool,
     /// When to refresh (or try again).
     due: Option<Instant>,
@@ -103,9 +100,7 @@ impl UserAgent {
             to_tag: None,
             remote_target: None,
             cseq: 0,
-            digest: None,
-            proxy_digest: None,
-            auth_rounds: 0,
+            auth: Default::default(),
             in_flight: false,
             due: None,
             failures: 0,
@@ -186,14 +181,7 @@ impl UserAgent {
         req.headers.push(HeaderName::Expires, expires.to_string());
         req.headers.push(HeaderName::UserAgent, super::user_agent());
         let uri = req.uri.to_string();
-        push_credentials(
-            &mut req,
-            &acct,
-            &mut sub.digest,
-            &mut sub.proxy_digest,
-            &uri,
-            &mut self.rng,
-        );
+        sub.auth.authorize(&mut req, &acct, &uri, &mut self.rng);
         self.start_client_tx_with(req, hop, alternatives, Owner::Subscription(id), now);
     }
 
@@ -220,7 +208,7 @@ impl UserAgent {
         }
         match resp.status {
             200..=299 => {
-                sub.auth_rounds = 0;
+                sub.auth.accepted();
                 sub.failures = 0;
                 if sub.to_tag.is_none() {
                     sub.to_tag = resp
@@ -238,21 +226,10 @@ impl UserAgent {
                 }
                 sub.due = Some(now + refresh_after(granted));
             }
-            401 | 407 if has_credentials && sub.auth_rounds < 2 => {
-                match super::calls::pick_challenge(resp) {
-                    Ok(challenge) => {
-                        let client = Some(DigestClient::new(challenge));
-                        if resp.status == 407 {
-                            sub.proxy_digest = client;
-                        } else {
-                            sub.digest = client;
-                        }
-                        sub.auth_rounds += 1;
-                        self.send_subscribe(id, now);
-                    }
-                    Err(why) => self.give_up(id, format!("{} ({})", resp.status, why.explain())),
-                }
-            }
+            401 | 407 if has_credentials && sub.auth.can_answer() => match sub.auth.answer(resp) {
+                Ok(()) => self.send_subscribe(id, now),
+                Err(why) => self.give_up(id, format!("{} ({})", resp.status, why.explain())),
+            },
             // RFC 6665 4.1.2.2: too short; ask again for at least Min-Expires.
             423 => {
                 let min = resp.headers.min_expires();
@@ -333,9 +310,8 @@ impl UserAgent {
         sub.from_tag = new_tag(&mut self.rng);
         sub.to_tag = None;
         sub.remote_target = None;
-        sub.auth_rounds = 0;
-        sub.digest = None;
-        sub.proxy_digest = None;
+        // A new dialog, perhaps another server: no old challenge applies.
+        sub.auth = Default::default();
         if after.is_zero() {
             self.send_subscribe(id, now);
         } else {
@@ -362,7 +338,7 @@ impl UserAgent {
             .collect();
         for id in due {
             if let Some(s) = self.subscriptions.get_mut(&id) {
-                s.auth_rounds = 0;
+                s.auth.accepted();
             }
             self.send_subscribe(id, now);
         }
