@@ -135,12 +135,16 @@ async fn two_users_see_each_others_presence_change() {
 
 /// baresip (its presence module) as the other side: registered at kamailio
 /// as 2000, it publishes "open" and "closed", which alice sees as
-/// available and offline.
+/// available and offline; and it watches alice (contacts `;presence=p2p`,
+/// SUBSCRIBE through kamailio): alice busy, available and away show in its
+/// log as Busy, Online and Offline (baresip 1.0 reads `<basic>` and the
+/// RPID busy, on-the-phone and away elements of our PIDF; it has no away,
+/// and shows it closed).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn baresip_publishes_and_a_hookswitch_watcher_sees_it() {
+async fn baresip_publishes_and_watches_a_hookswitch_user() {
     let dir = tempfile::tempdir().unwrap();
     let kamailio = Kamailio::configure_presence(dir.path(), free_port());
-    let _k = kamailio.start();
+    let k = kamailio.start();
     let kport = kamailio.port;
     let (alice, mut alice_events) = user("alice", kport, &["2000"]).await;
     let silence = dir.path().join("silence.wav");
@@ -166,9 +170,62 @@ async fn baresip_publishes_and_a_hookswitch_watcher_sees_it() {
     b.command("presence_offline", "").unwrap();
     sees(&mut alice_events, "2000", Availability::Offline).await;
 
-    // baresip 1.0's own subscription to alice (contacts `;presence=p2p`)
-    // never logged a state here; the direction baresip watches us is
-    // covered by two Hookswitch phones above (named in the notes).
-    drop(alice);
-    drop(process);
+    // baresip subscribes to alice a second after it starts; its first
+    // NOTIFY sets her state without a line in its log.
+    hookswitch_tests::wait_until(T, "baresip's subscription to alice", || {
+        k.log().contains("SUBSCRIBE of 2000 for alice answered")
+    });
+    // The states baresip has shown alice in, in order (its log without its
+    // terminal colours: "... changed status from Online to Busy").
+    let shown = || -> Vec<String> {
+        without_colours(&process.log())
+            .lines()
+            .filter(|l| l.contains("changed status from"))
+            .filter_map(|l| l.rsplit(" to ").next())
+            .map(|s| s.trim().to_string())
+            .collect()
+    };
+    let mut expected: Vec<String> = Vec::new();
+    for (availability, to) in [
+        (Availability::Busy, "Busy"),
+        (Availability::Available, "Online"),
+        (Availability::Away, "Offline"),
+    ] {
+        alice
+            .act(Action::Presence {
+                availability,
+                note: None,
+            })
+            .await
+            .unwrap();
+        expected.push(to.to_string());
+        let deadline = std::time::Instant::now() + T;
+        while shown() != expected {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "baresip showed alice as {:?}, not {expected:?}:\n{}",
+                shown(),
+                process.log()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+/// `text` without ANSI colour sequences (`ESC [ ... m`).
+fn without_colours(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for d in chars.by_ref() {
+                if d == 'm' {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
