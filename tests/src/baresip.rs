@@ -262,6 +262,19 @@ impl Baresip {
         Ok(String::from_utf8_lossy(&buf[..n]).into_owned())
     }
 
+    /// Its calls now, as its `listcalls` command lists them: the remote
+    /// URI of each. Its log cannot say: baresip writes to a file in blocks,
+    /// and once a call ends (its status line stops) the last lines wait.
+    pub fn calls(&self) -> Vec<String> {
+        let answer = self.command("listcalls", "").unwrap_or_default();
+        answer
+            .split("\\n")
+            .filter(|l| l.contains("[line "))
+            .filter_map(|l| l.split_whitespace().last())
+            .map(str::to_string)
+            .collect()
+    }
+
     /// The RFC 4733 keys baresip 1.0 logged as received (each logged as it
     /// starts and ends; the ends are counted), in order.
     pub fn dtmf_heard(log: &str) -> String {
