@@ -128,6 +128,9 @@ enum Pick {
     Forward(ForwardReason, Option<usize>),
     Stats(usize),
     State,
+    Merge(Option<(usize, usize)>),
+    Leave,
+    Record(usize, bool),
 }
 
 const TARGETS: &[&str] = &[
@@ -170,8 +173,11 @@ fn pick() -> impl Strategy<Value = Pick> {
             prop::option::of(0..TARGETS.len())
         )
             .prop_map(|(w, t)| Pick::Forward(w, t)),
-        i.prop_map(Pick::Stats),
+        i.clone().prop_map(Pick::Stats),
         Just(Pick::State),
+        prop::option::of((i.clone(), i.clone())).prop_map(Pick::Merge),
+        Just(Pick::Leave),
+        (i, any::<bool>()).prop_map(|(c, on)| Pick::Record(c, on)),
     ]
 }
 
@@ -271,6 +277,14 @@ fn action(net: &Net, p: usize, pick: &Pick) -> Action {
         },
         Pick::Stats(c) => Action::Stats { call: call(*c) },
         Pick::State => Action::State,
+        Pick::Merge(calls) => Action::Merge {
+            calls: calls.map(|(a, b)| vec![call(a), call(b)]),
+        },
+        Pick::Leave => Action::LeaveConference,
+        Pick::Record(c, on) => Action::Record {
+            call: call(*c),
+            on: *on,
+        },
     }
 }
 
@@ -285,6 +299,11 @@ fn check(net: &Net) -> Result<(), TestCaseError> {
             i
         );
         let calls: Vec<u64> = state.calls.iter().map(|c| c.id).collect();
+        prop_assert!(
+            state.conference.iter().all(|m| calls.contains(m)) && state.conference.len() != 1,
+            "phone {i}'s conference {:?} is not two or more of its calls {calls:?}",
+            state.conference
+        );
         for m in p.running.iter().chain(&p.prepared) {
             prop_assert!(
                 calls.contains(m),
