@@ -744,3 +744,95 @@ fn the_ring_device_rings_while_a_call_rings() {
     net.act(a, Action::Hangup { call: Some(ac) }).unwrap();
     assert_eq!(net.phones[b].rings.last(), Some(&None), "it stops");
 }
+
+/// The conference on the core: a calls b and c (the first is held), merges
+/// them (the held one is resumed, both legs are told to mix), holding a
+/// member ends a conference of two, merging again and one member hanging
+/// up leaves an ordinary call, and leaving hangs up every leg.
+#[test]
+fn a_conference_merges_resumes_and_ends_as_its_members_go() {
+    let mut net = Net::new();
+    let a = net.add(1, &config(), 1);
+    let b = net.add(2, &config(), 2);
+    let c = net.add(3, &config(), 3);
+    let conference = |net: &Net| net.phones[a].core.state().conference.clone();
+    let mixing = |net: &Net, call: u64| {
+        net.phones[a]
+            .media
+            .iter()
+            .rev()
+            .find_map(|(id, m)| match m {
+                MediaCommand::Conference(on) if *id == call => Some(*on),
+                _ => None,
+            })
+            .unwrap_or(false)
+    };
+    let held = |net: &Net, call: u64| {
+        net.phones[a]
+            .core
+            .state()
+            .calls
+            .iter()
+            .find(|x| x.id == call)
+            .map(|x| x.held)
+    };
+
+    let (ab, _) = connected(&mut net, a, b, "sip:b@127.0.0.2");
+    assert!(
+        matches!(
+            net.act(a, Action::Merge { calls: None }),
+            Err(EngineError::Conference(_))
+        ),
+        "one call is no conference"
+    );
+    let (ac, ca) = connected(&mut net, a, c, "sip:c@127.0.0.3");
+    assert_eq!(
+        held(&net, ab),
+        Some(true),
+        "placing the second held the first"
+    );
+
+    net.act(a, Action::Merge { calls: None }).unwrap();
+    assert_eq!(conference(&net), vec![ab, ac]);
+    assert_eq!(held(&net, ab), Some(false), "merging resumed the held call");
+    assert!(mixing(&net, ab) && mixing(&net, ac));
+
+    // Holding a member takes it out; one left is no conference.
+    net.act(
+        a,
+        Action::Hold {
+            call: ac,
+            held: true,
+        },
+    )
+    .unwrap();
+    assert!(conference(&net).is_empty());
+    assert!(!mixing(&net, ab) && !mixing(&net, ac));
+
+    net.act(
+        a,
+        Action::Merge {
+            calls: Some(vec![ab, ac]),
+        },
+    )
+    .unwrap();
+    assert_eq!(conference(&net), vec![ab, ac]);
+    // c hangs up: b goes on as an ordinary call.
+    net.act(c, Action::Hangup { call: Some(ca) }).unwrap();
+    assert!(ended(&net, a, ac).is_some());
+    assert!(conference(&net).is_empty());
+    assert!(!mixing(&net, ab));
+    assert_eq!(phase(&net, a, ab), Some(CallPhase::Connected));
+    assert!(matches!(
+        net.act(a, Action::LeaveConference),
+        Err(EngineError::WrongState)
+    ));
+
+    // Merged again with a new call to c, then leaving: every leg is hung up.
+    let (ac2, _) = connected(&mut net, a, c, "sip:c@127.0.0.3");
+    net.act(a, Action::Merge { calls: None }).unwrap();
+    assert_eq!(conference(&net), vec![ab, ac2]);
+    net.act(a, Action::LeaveConference).unwrap();
+    assert!(ended(&net, a, ab).is_some() && ended(&net, a, ac2).is_some());
+    assert!(conference(&net).is_empty());
+}
