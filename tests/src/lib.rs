@@ -163,6 +163,33 @@ pub async fn expect_state(
     }
 }
 
+/// Places a call to `target` with `audio` (scripts' own sound) and waits,
+/// up to `timeout`, until it is answered: its number.
+pub async fn call_answered(
+    engine: &Engine,
+    events: &mut broadcast::Receiver<PhoneEvent>,
+    target: &str,
+    audio: hookswitch_phone::AudioSpec,
+    timeout: Duration,
+) -> hookswitch_phone::CallId {
+    let reply = engine
+        .act(hookswitch_phone::Action::Call {
+            target: target.to_string(),
+            account: None,
+            audio: Some(audio),
+        })
+        .await;
+    let Ok(hookswitch_phone::Reply::Call(call)) = reply else {
+        panic!("placing the call to {target}: {reply:?}");
+    };
+    expect_event(events, timeout, "the call is answered", |e| match e {
+        PhoneEvent::Established { call: c, .. } if *c == call => Some(()),
+        _ => None,
+    })
+    .await;
+    call
+}
+
 /// Polls `check` every 20 ms until it holds or `timeout` passes.
 pub fn wait_until(timeout: Duration, what: &str, mut check: impl FnMut() -> bool) {
     let deadline = std::time::Instant::now() + timeout;

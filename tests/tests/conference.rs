@@ -46,26 +46,13 @@ async fn call(
     party: &Party,
     record: Option<PathBuf>,
 ) -> CallId {
-    let reply = engine
-        .act(Action::Call {
-            target: format!("sip:bob@127.0.0.1:{}", party.baresip.port),
-            account: None,
-            audio: Some(AudioSpec {
-                tone_hz: Some(OUR_HZ),
-                record_call: record,
-                ..AudioSpec::default()
-            }),
-        })
-        .await;
-    let Ok(Reply::Call(call)) = reply else {
-        panic!("placing the call: {reply:?}");
+    let audio = AudioSpec {
+        tone_hz: Some(OUR_HZ),
+        record_call: record,
+        ..AudioSpec::default()
     };
-    expect_event(events, T, "the call is answered", |e| match e {
-        PhoneEvent::Established { call: c, .. } if *c == call => Some(()),
-        _ => None,
-    })
-    .await;
-    call
+    let target = format!("sip:bob@127.0.0.1:{}", party.baresip.port);
+    hookswitch_tests::call_answered(engine, events, &target, audio, T).await
 }
 
 async fn packets_received(engine: &Engine, call: CallId) -> u64 {

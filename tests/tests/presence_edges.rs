@@ -9,21 +9,29 @@
 
 use std::time::Duration;
 
-use hookswitch_phone::{Availability, Engine, Passwords, PhoneEvent, PhoneState};
+use hookswitch_phone::{Availability, Engine, Passwords, PhoneState};
 use hookswitch_tests::sipp::{self, Scenario};
 use hookswitch_tests::{expect_state, free_port, start_engine, test_account, test_config};
-use tokio::sync::broadcast;
 
 const T: Duration = Duration::from_secs(20);
 
-/// An engine whose presence account's server is sipp on `sport`, watching bob.
-async fn watcher(sport: u16) -> (Engine, broadcast::Receiver<PhoneEvent>) {
+/// sipp serving `scenario` (for `calls` calls, with `extra` arguments) as
+/// the presence server of an engine's account, which watches bob.
+async fn watching(
+    dir: &std::path::Path,
+    scenario: &str,
+    calls: u32,
+    extra: &[&str],
+) -> (hookswitch_tests::Process, Engine) {
+    let sport = free_port();
+    let server = sipp::uas(dir, sport, Scenario::File(scenario), calls, extra);
     let mut config = test_config(free_port());
     let mut account = test_account("office", &format!("sip:alice@127.0.0.1:{sport}"), false);
     account.presence = true;
     config.accounts.push(account);
     config.presence.watch = vec!["bob".into()];
-    start_engine(&config, &Passwords::new()).await
+    let (engine, _events) = start_engine(&config, &Passwords::new()).await;
+    (server, engine)
 }
 
 fn bob(s: &PhoneState) -> Option<&hookswitch_phone::state::WatchedView> {
@@ -44,15 +52,7 @@ async fn available_with_note(engine: &Engine, n: u32) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refresh_answered_481_is_made_anew() {
     let dir = tempfile::tempdir().unwrap();
-    let sport = free_port();
-    let server = sipp::uas(
-        dir.path(),
-        sport,
-        Scenario::File("uas_presence_481_on_refresh"),
-        3,
-        &[],
-    );
-    let (engine, _events) = watcher(sport).await;
+    let (server, engine) = watching(dir.path(), "uas_presence_481_on_refresh", 3, &[]).await;
     // Call 1 is our PUBLISH, 2 the first subscription, 3 the one after the 481.
     available_with_note(&engine, 2).await;
     available_with_note(&engine, 3).await;
@@ -62,15 +62,8 @@ async fn a_refresh_answered_481_is_made_anew() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_subscription_deactivated_by_notify_is_made_anew() {
     let dir = tempfile::tempdir().unwrap();
-    let sport = free_port();
-    let server = sipp::uas(
-        dir.path(),
-        sport,
-        Scenario::File("uas_presence_terminated"),
-        3,
-        &["-key", "reason", "deactivated"],
-    );
-    let (engine, _events) = watcher(sport).await;
+    let extra = ["-key", "reason", "deactivated"];
+    let (server, engine) = watching(dir.path(), "uas_presence_terminated", 3, &extra).await;
     available_with_note(&engine, 2).await;
     available_with_note(&engine, 3).await;
     sipp::succeeds(server).await;
@@ -79,15 +72,8 @@ async fn a_subscription_deactivated_by_notify_is_made_anew() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_subscription_rejected_by_notify_is_given_up_and_says_why() {
     let dir = tempfile::tempdir().unwrap();
-    let sport = free_port();
-    let server = sipp::uas(
-        dir.path(),
-        sport,
-        Scenario::File("uas_presence_terminated"),
-        2,
-        &["-key", "reason", "rejected"],
-    );
-    let (engine, _events) = watcher(sport).await;
+    let extra = ["-key", "reason", "rejected"];
+    let (server, engine) = watching(dir.path(), "uas_presence_terminated", 2, &extra).await;
     available_with_note(&engine, 2).await;
     expect_state(&engine, T, "bob given up", |s| {
         bob(s).is_some_and(|b| {

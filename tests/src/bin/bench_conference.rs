@@ -12,9 +12,9 @@
 
 use std::time::{Duration, Instant};
 
-use hookswitch_phone::{Action, AudioSpec, CallId, Engine, Passwords, PhoneEvent, Reply};
+use hookswitch_phone::{Action, AudioSpec, CallId, Engine, Passwords, PhoneEvent};
 use hookswitch_tests::baresip::Baresip;
-use hookswitch_tests::{Process, expect_event, free_port, start_engine, test_config};
+use hookswitch_tests::{Process, free_port, start_engine, test_config};
 use tokio::sync::broadcast;
 
 const T: Duration = Duration::from_secs(20);
@@ -44,25 +44,12 @@ async fn call(
     events: &mut broadcast::Receiver<PhoneEvent>,
     party: &Party,
 ) -> CallId {
-    let reply = engine
-        .act(Action::Call {
-            target: format!("sip:bob@127.0.0.1:{}", party.baresip.port),
-            account: None,
-            audio: Some(AudioSpec {
-                tone_hz: Some(1000.0),
-                ..AudioSpec::default()
-            }),
-        })
-        .await;
-    let Ok(Reply::Call(call)) = reply else {
-        panic!("placing the call: {reply:?}");
+    let audio = AudioSpec {
+        tone_hz: Some(1000.0),
+        ..AudioSpec::default()
     };
-    expect_event(events, T, "the call is answered", |e| match e {
-        PhoneEvent::Established { call: c, .. } if *c == call => Some(()),
-        _ => None,
-    })
-    .await;
-    call
+    let target = format!("sip:bob@127.0.0.1:{}", party.baresip.port);
+    hookswitch_tests::call_answered(engine, events, &target, audio, T).await
 }
 
 /// This process's CPU seconds (user + system) so far.
