@@ -1,15 +1,15 @@
 //! The tray icon: its colour and tooltip say whether the phone is offline,
 //! ready, ringing or in a call; its menu shows the window, answers, hangs up,
-//! toggles do-not-disturb and quits. It draws the phone's state
+//! toggles do-not-disturb, sets the presence status others see, and quits. It draws the phone's state
 //! (`Engine::state`); it keeps none of its own. Where the desktop has no tray
 //! (no StatusNotifier host) the app runs without one.
 
 use std::sync::Mutex;
 
 use hookswitch_phone::state::CallPhase;
-use hookswitch_phone::{Action, PhoneState, RegistrationPhase};
+use hookswitch_phone::{Action, Availability, PhoneState, RegistrationPhase};
 use tauri::image::Image;
-use tauri::menu::{CheckMenuItem, Menu, MenuItem, PredefinedMenuItem};
+use tauri::menu::{CheckMenuItem, Menu, MenuItem, PredefinedMenuItem, Submenu};
 use tauri::tray::{MouseButton, MouseButtonState, TrayIcon, TrayIconBuilder, TrayIconEvent};
 use tauri::{AppHandle, Manager, Wry};
 
@@ -58,21 +58,63 @@ pub fn tooltip(s: &PhoneState) -> String {
     };
     if s.dnd {
         text.push_str(" - do not disturb");
+    } else if let Some(status) = status_label(s.presence.availability)
+        && s.presence.availability != Availability::Available
+    {
+        text.push_str(&format!(" - {}", status.to_lowercase()));
     }
     text
+}
+
+/// The statuses the tray's Status menu offers. Do not disturb is the menu's
+/// own item above: it refuses calls, and others see it.
+const STATUSES: [(Availability, &str); 4] = [
+    (Availability::Available, "Available"),
+    (Availability::Away, "Away"),
+    (Availability::Busy, "Busy"),
+    (Availability::Offline, "Appear offline"),
+];
+
+fn status_label(a: Availability) -> Option<&'static str> {
+    STATUSES.iter().find(|(s, _)| *s == a).map(|(_, l)| *l)
+}
+
+/// The menu item id of a status ("status-away").
+fn status_id(a: Availability) -> String {
+    format!("status-{}", a.as_str())
 }
 
 /// The tray and what it last drew.
 pub struct Tray {
     icon: TrayIcon,
     dnd: CheckMenuItem<Wry>,
-    drawn: Mutex<Option<(Look, String, bool)>>,
+    /// The Status menu's items, one per choosable status.
+    statuses: Vec<(Availability, CheckMenuItem<Wry>)>,
+    /// The note of our presence, kept when a status is chosen here.
+    note: Mutex<Option<String>>,
+    drawn: Mutex<Option<Drawn>>,
 }
+
+/// What the tray shows: its look, tooltip, DND and the chosen status.
+type Drawn = (Look, String, bool, Availability);
 
 pub fn create(app: &AppHandle) -> tauri::Result<()> {
     let show = MenuItem::with_id(app, "show", "Show Hookswitch", true, None::<&str>)?;
     let answer = MenuItem::with_id(app, "answer", "Answer / hang up", true, None::<&str>)?;
     let dnd = CheckMenuItem::with_id(app, "dnd", "Do not disturb", true, false, None::<&str>)?;
+    let statuses = STATUSES
+        .iter()
+        .map(|(a, label)| {
+            let on = *a == Availability::Available;
+            CheckMenuItem::with_id(app, status_id(*a), *label, true, on, None::<&str>)
+                .map(|item| (*a, item))
+        })
+        .collect::<tauri::Result<Vec<_>>>()?;
+    let status_items: Vec<&dyn tauri::menu::IsMenuItem<Wry>> = statuses
+        .iter()
+        .map(|(_, item)| item as &dyn tauri::menu::IsMenuItem<Wry>)
+        .collect();
+    let status = Submenu::with_items(app, "Status", true, &status_items)?;
     let quit = MenuItem::with_id(app, "quit", "Quit", true, None::<&str>)?;
     let menu = Menu::with_items(
         app,
@@ -80,6 +122,7 @@ pub fn create(app: &AppHandle) -> tauri::Result<()> {
             &show,
             &answer,
             &dnd,
+            &status,
             &PredefinedMenuItem::separator(app)?,
             &quit,
         ],
@@ -100,7 +143,25 @@ pub fn create(app: &AppHandle) -> tauri::Result<()> {
                 crate::phone::act_later(app, Action::Dnd { on, account: None });
             }
             "quit" => crate::quit(app),
-            _ => {}
+            id => {
+                if let Some((availability, _)) = STATUSES.iter().find(|(a, _)| status_id(*a) == id)
+                {
+                    let tray = app.try_state::<Tray>();
+                    let note = tray.as_ref().and_then(|t| lock(&t.note).clone());
+                    // The clicked item toggled itself, perhaps off: the next
+                    // state is drawn whatever it is.
+                    if let Some(t) = &tray {
+                        *lock(&t.drawn) = None;
+                    }
+                    crate::phone::act_later(
+                        app,
+                        Action::Presence {
+                            availability: *availability,
+                            note,
+                        },
+                    );
+                }
+            }
         })
         .on_tray_icon_event(|tray, event| {
             if let TrayIconEvent::Click {
@@ -116,6 +177,8 @@ pub fn create(app: &AppHandle) -> tauri::Result<()> {
     app.manage(Tray {
         icon,
         dnd,
+        statuses,
+        note: Mutex::new(None),
         drawn: Mutex::new(None),
     });
     Ok(())
@@ -126,7 +189,8 @@ pub fn show(app: &AppHandle, s: &PhoneState) {
     let Some(tray) = app.try_state::<Tray>() else {
         return;
     };
-    let wanted = (look(s), tooltip(s), s.dnd);
+    lock(&tray.note).clone_from(&s.presence.note);
+    let wanted = (look(s), tooltip(s), s.dnd, s.presence.chosen);
     {
         let mut drawn = lock(&tray.drawn);
         if drawn.as_ref() == Some(&wanted) {
@@ -134,7 +198,11 @@ pub fn show(app: &AppHandle, s: &PhoneState) {
         }
         *drawn = Some(wanted.clone());
     }
-    let (look, tooltip, dnd) = wanted;
+    let (look, tooltip, dnd, chosen) = wanted;
+    // A check item toggles itself when clicked: each is set to the state.
+    for (a, item) in &tray.statuses {
+        let _ = item.set_checked(*a == chosen);
+    }
     let bytes = match look {
         Look::Offline => ICON_OFFLINE,
         Look::Idle => ICON_IDLE,
@@ -193,5 +261,19 @@ mod tests {
             on: true,
         });
         assert!(tooltip(&s).ends_with("do not disturb"));
+    }
+
+    #[test]
+    fn the_tooltip_says_what_others_see_unless_available() {
+        let mut s = PhoneState::default();
+        assert_eq!(tooltip(&s), "Hookswitch: ready");
+        s.apply(&PhoneEvent::OwnPresence {
+            availability: Availability::Away,
+            chosen: Availability::Available,
+            note: None,
+        });
+        assert_eq!(tooltip(&s), "Hookswitch: ready - away");
+        assert_eq!(status_id(Availability::Away), "status-away");
+        assert_eq!(status_label(Availability::OnThePhone), None);
     }
 }

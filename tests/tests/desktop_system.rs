@@ -273,6 +273,9 @@ fn the_tray_follows_the_phone_and_its_menu_acts() {
         "Show Hookswitch",
         "Answer / hang up",
         "Do not disturb",
+        "Status",
+        "Away",
+        "Appear offline",
         "Quit",
     ] {
         assert!(
@@ -307,6 +310,27 @@ fn the_tray_follows_the_phone_and_its_menu_acts() {
     });
     tray.click("Do not disturb");
     d.wait_gone("status-dnd", T);
+
+    // The presence status from the tray's Status menu: the window shows it,
+    // the tick moves, and Available brings it back.
+    tray.click("Away");
+    d.wait_css_attribute(
+        "[data-testid=\"presence-shown\"]",
+        "data-availability",
+        T,
+        |v| v == "away",
+    );
+    hookswitch_tests::wait_until(T, "the Away tick", || {
+        tray.menu_layout()
+            .contains("'toggle-state': <1>, 'toggle-type': <'checkmark'>, 'label': <'Away'>")
+    });
+    tray.click("Available");
+    d.wait_css_attribute(
+        "[data-testid=\"presence-shown\"]",
+        "data-availability",
+        T,
+        |v| v == "available",
+    );
 }
 
 /// A tray item on the bus, read and clicked with gdbus.
