@@ -3,11 +3,11 @@
 //! in the configured folder; the media says where it went, or why it could
 //! not, and the call and its history entry show it.
 
-use std::time::Instant;
+use hookswitch_sip::message::{NameAddr, Uri};
 
 use super::{MediaCommand, Output, PhoneCore};
 use crate::error::EngineError;
-use crate::event::{CallId, PhoneEvent};
+use crate::event::CallId;
 
 /// Where a recording goes: the folder, and what names the file besides the
 /// time (the other party, as the user agent knows them).
@@ -26,9 +26,7 @@ impl PhoneCore {
             folder: self.settings.recording_folder.clone(),
             label: self
                 .state
-                .calls
-                .iter()
-                .find(|c| c.id == call)
+                .call(call)
                 .map(|c| file_label(&c.remote))
                 .unwrap_or_default(),
         });
@@ -38,35 +36,19 @@ impl PhoneCore {
         });
         Ok(())
     }
-
-    /// The media started a recording (`path`), stopped it, or could not.
-    pub(super) fn on_recording(
-        &mut self,
-        now: Instant,
-        call: CallId,
-        path: Option<String>,
-        error: Option<String>,
-    ) {
-        self.emit(now, PhoneEvent::Recording { call, path, error });
-    }
 }
 
 /// The other party as a file name may hold it: the user part of their
-/// address (or the display name), with anything but letters, digits and
+/// address (a `tel:` URI's number), with anything but letters, digits and
 /// `+-_.` taken out, at most 40 characters.
 pub fn file_label(remote: &str) -> String {
-    let address = remote
-        .split('<')
-        .nth(1)
-        .and_then(|r| r.split('>').next())
-        .unwrap_or(remote);
-    let user = address
-        .trim_start_matches("sips:")
-        .trim_start_matches("sip:")
-        .trim_start_matches("tel:")
-        .split(['@', ';'])
-        .next()
-        .unwrap_or_default();
+    let uri = remote.parse::<NameAddr>().map(|a| a.uri);
+    let user = match &uri {
+        Ok(Uri::Sip(sip)) => sip.user.as_deref().unwrap_or_default(),
+        Ok(Uri::Other { opaque, .. }) => opaque.split(';').next().unwrap_or_default(),
+        // Not an address: what stands before its host or parameters.
+        Err(_) => remote.split(['@', ';']).next().unwrap_or_default(),
+    };
     user.chars()
         .filter(|c| c.is_alphanumeric() || "+-_.".contains(*c))
         .take(40)
@@ -85,6 +67,10 @@ mod tests {
         assert_eq!(file_label("sip:+4930123@pbx;user=phone"), "+4930123");
         assert_eq!(file_label("<sip:../../etc/passwd@x>"), "etcpasswd");
         assert_eq!(file_label("tel:+1-555-0100"), "+1-555-0100");
+        assert_eq!(
+            file_label("<tel:+1-555-0100;phone-context=x>"),
+            "+1-555-0100"
+        );
         assert_eq!(file_label(""), "");
     }
 }

@@ -254,8 +254,27 @@ impl PhoneCore {
                 }
             }
             MediaReport::SourceEnded => self.emit(now, PhoneEvent::PlaybackFinished { call }),
-            MediaReport::Recording(path) => self.on_recording(now, call, path, None),
-            MediaReport::RecordingFailed(why) => self.on_recording(now, call, None, Some(why)),
+            MediaReport::Recording(path) => {
+                self.emit(
+                    now,
+                    PhoneEvent::Recording {
+                        call,
+                        path,
+                        error: None,
+                    },
+                );
+            }
+            MediaReport::RecordingFailed(why) => {
+                let error = Some(why);
+                self.emit(
+                    now,
+                    PhoneEvent::Recording {
+                        call,
+                        path: None,
+                        error,
+                    },
+                );
+            }
             MediaReport::Failed(why) => {
                 tracing::warn!(call, "media failed: {why}");
                 if let Some(c) = self.calls.get_mut(&call) {

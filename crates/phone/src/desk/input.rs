@@ -6,6 +6,7 @@ use hookswitch_devices::DeviceId;
 use hookswitch_hid::PhoneInput;
 
 use crate::action::Action;
+use crate::event::CallId;
 
 use super::{Collect, Desk, DeskOutput, Keypad, LocalTone, RingBack, Stage};
 
@@ -278,18 +279,22 @@ impl Desk {
         }
     }
 
-    /// The focused call's mute, or in a conference every member's: our
-    /// microphone is one, whoever it goes to.
+    /// `call`, or every member of the conference it is in: a device's Mute
+    /// and Hold act on the conference as one (our microphone is one).
+    fn with_conference(&self, call: CallId) -> Vec<CallId> {
+        if self.conference.contains(&call) {
+            self.conference.clone()
+        } else {
+            vec![call]
+        }
+    }
+
+    /// The focused call's mute, or in a conference every member's.
     fn mute_focus(&mut self, muted: bool) {
         let Some(active) = self.active().map(|c| c.id) else {
             return;
         };
-        let calls = if self.conference.contains(&active) {
-            self.conference.clone()
-        } else {
-            vec![active]
-        };
-        for call in calls {
+        for call in self.with_conference(active) {
             if self.calls.iter().any(|c| c.id == call && c.muted != muted) {
                 self.actions
                     .push_back(DeskOutput::Act(Action::Mute { call, muted }));
@@ -300,15 +305,9 @@ impl Desk {
     /// Hold: the active call is held; with none, the held one comes back.
     fn hold_button(&mut self) {
         if let Some(a) = self.active().filter(|c| c.stage == Stage::Connected) {
-            let id = a.id;
             // A conference is held whole (and so ends; Conference merges
             // the calls again).
-            let calls = if self.conference.contains(&id) {
-                self.conference.clone()
-            } else {
-                vec![id]
-            };
-            for call in calls {
+            for call in self.with_conference(a.id) {
                 self.actions
                     .push_back(DeskOutput::Act(Action::Hold { call, held: true }));
             }

@@ -248,7 +248,7 @@ async fn run(
                     stream.session_mut().set_muted(m && conference.is_none());
                 }
                 Some(Control::Join(bridge)) => {
-                    let rate = stream.session().frame_samples() as u32 * 50;
+                    let rate = stream.session().negotiated().codec.sample_rate();
                     conference = Some(bridge.join(call, rate));
                     stream.session_mut().set_muted(false);
                 }
@@ -258,7 +258,7 @@ async fn run(
                 }
                 Some(Control::Command(MediaCommand::Conference(true))) => {}
                 Some(Control::Command(MediaCommand::Record(to))) => {
-                    let rate = stream.session().frame_samples() as u32 * 50;
+                    let rate = stream.session().negotiated().codec.sample_rate();
                     report(record(&mut sound, to, rate));
                 }
                 Some(Control::Command(MediaCommand::Hold(h))) => stream.session_mut().set_held(h),
