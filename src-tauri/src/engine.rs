@@ -23,8 +23,14 @@ pub async fn restart(app: &AppHandle) {
     let (config, passwords, missing) = state.startable_config();
     lock(&state.view).missing_passwords = missing;
     // Run-time settings (DND, forwarding, sound devices) go back to the file.
+    if let Ok(plan) = config.directory.plan()
+        && let Err(e) = state.directory.store().set_plan(plan)
+    {
+        tracing::warn!("{e}");
+    }
     let options = StartOptions {
         persist_to: Some(state.config_path.clone()),
+        directory: Some(state.directory.clone()),
         ..StartOptions::default()
     };
     match Engine::start_with(&config, &passwords, options).await {

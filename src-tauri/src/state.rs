@@ -5,11 +5,13 @@
 //! it, and no call logic lives here.
 
 use std::path::PathBuf;
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use hookswitch_phone::config::{self, Config};
+use hookswitch_phone::directory::Directory;
 use hookswitch_phone::history::History;
 use hookswitch_phone::message_store::MessageStore;
+use hookswitch_phone::store::Store;
 use hookswitch_phone::{Engine, Passwords};
 use serde::Serialize;
 use tauri::async_runtime::JoinHandle;
@@ -28,6 +30,8 @@ pub struct AppState {
     pub desktop: Mutex<DesktopSettings>,
     pub history: Mutex<History>,
     pub messages: Mutex<MessageStore>,
+    /// The store (contacts, history, messages) and the address book over it.
+    pub directory: Arc<Directory>,
     pub view: Mutex<AppView>,
     pub engine: tokio::sync::Mutex<Option<Running>>,
     /// Settings changed during a call: restart the engine once it is idle.
@@ -71,11 +75,18 @@ impl AppState {
             tracing::warn!("{e}; using the defaults");
             DesktopSettings::default()
         });
-        let history = History::open(&History::default_path()).unwrap_or_else(|e| {
+        let plan = config.directory.plan().unwrap_or_default();
+        let store = Arc::new(
+            Store::open(&Store::default_path(), plan.clone()).unwrap_or_else(|e| {
+                tracing::warn!("{e}; contacts, history and messages kept in memory only");
+                Store::in_memory(plan)
+            }),
+        );
+        let history = History::open(store.clone()).unwrap_or_else(|e| {
             tracing::warn!("{e}; history kept in memory only");
             History::in_memory()
         });
-        let messages = MessageStore::open(&MessageStore::default_path()).unwrap_or_else(|e| {
+        let messages = MessageStore::open(store.clone()).unwrap_or_else(|e| {
             tracing::warn!("{e}; messages kept in memory only");
             MessageStore::in_memory()
         });
@@ -90,6 +101,7 @@ impl AppState {
             desktop: Mutex::new(desktop),
             history: Mutex::new(history),
             messages: Mutex::new(messages),
+            directory: Directory::new(store),
             view: Mutex::new(view),
             engine: tokio::sync::Mutex::new(None),
             restart_when_idle: Mutex::new(false),

@@ -18,6 +18,7 @@ const BUILD: &[&str] = &[
     "libbcg729-dev",                  // G.729, with the `g729` feature (always in tests)
     "libwebrtc-audio-processing-dev", // echo cancellation for speakerphones
     "g++",                            // builds the small C++ shim over it
+    "libsqlite3-dev",                 // the store (rusqlite on the system's SQLite, D72)
     // The desktop app (Tauri 2): the webview, GTK, the tray, the hot key.
     "libwebkit2gtk-4.1-dev",
     "libgtk-3-dev",
@@ -40,6 +41,10 @@ const TEST: &[&str] = &[
     "kamailio-presence-modules", // presence server (PUBLISH/SUBSCRIBE) for presence tests
     "dnsmasq-base",              // a DNS server with NAPTR and SRV test zones (RFC 3263)
     "sox",                       // makes and measures test audio
+    "sqlite3",                   // the store tests read schema versions with it
+    "radicale",                  // a CardDAV server (address book sync tests)
+    "slapd",                     // an LDAP server (corporate directory tests)
+    "ldap-utils",                // ldapadd/ldapsearch to fill and check it
     // The sound path: cpal's ALSA host reaches PulseAudio null sinks.
     "pulseaudio",
     "pulseaudio-utils",

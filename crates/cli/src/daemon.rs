@@ -292,6 +292,9 @@ pub fn print_event(cli: &Cli, e: &PhoneEvent) {
             ..
         } => format!("call {call}: cannot record: {why}"),
         PhoneEvent::Recording { call, .. } => format!("call {call}: recording stopped"),
+        PhoneEvent::CallerIdentified { call, name, source } => {
+            format!("call {call}: {name} ({source})")
+        }
         PhoneEvent::Ended {
             call,
             reason,

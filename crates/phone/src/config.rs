@@ -309,6 +309,8 @@ pub struct Config {
     pub conference: ConferenceSettings,
     /// Recording calls from the window.
     pub recording: RecordingSettings,
+    /// The address book: how numbers are read, the books and servers.
+    pub directory: crate::directory::DirectorySettings,
     pub accounts: Vec<AccountSettings>,
 }
 
@@ -529,6 +531,9 @@ impl Config {
             }
         }
         self.dialing.validate().map_err(ConfigError::Invalid)?;
+        self.directory
+            .plan()
+            .map_err(|e| ConfigError::Invalid(format!("[directory]: {e}")))?;
         if !matches!(self.devices.reject_status, 486 | 480 | 603) {
             return Err(ConfigError::Invalid(
                 "devices.reject_status: 486, 480 or 603".into(),

@@ -142,6 +142,8 @@ pub struct StartOptions {
     /// intercom): files or devices of a script's own; `None`: the phone's
     /// sound devices.
     pub answer_audio: Option<crate::audio::AudioSpec>,
+    /// The address book that names callers (none: SIP's names only).
+    pub directory: Option<std::sync::Arc<crate::directory::Directory>>,
 }
 
 #[derive(Clone)]
@@ -274,6 +276,7 @@ impl Engine {
         let (media, media_rx) = MediaEdge::new(std::time::Duration::from_millis(
             config.audio.rtcp_interval_ms.max(500),
         ));
+        let (identified_tx, identified_rx) = mpsc::unbounded_channel();
         let driver = Driver {
             core,
             transports,
@@ -289,6 +292,8 @@ impl Engine {
             persist: options.persist_to.map(Persist::new),
             _echo: echo,
             resolver: crate::edge::dns::Resolver::new(&dns_servers, bound.is_ipv6()),
+            directory: options.directory,
+            identified: identified_tx,
         };
         let (commands, commands_rx) = mpsc::channel(64);
         let receivers = Receivers {
@@ -296,6 +301,7 @@ impl Engine {
             inbound: inbound_rx,
             media: media_rx,
             devices: device_rx,
+            identified: identified_rx,
         };
         tokio::spawn(async move {
             if let Some(reply) = driver.run(receivers).await {

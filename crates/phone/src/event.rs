@@ -419,6 +419,14 @@ pub enum PhoneEvent {
         path: Option<String>,
         error: Option<String>,
     },
+    /// The address book knows the other party of `call`: `name`, from
+    /// `source` (the book's name, or "LDAP"). Comes after the call rang or
+    /// was placed, never holding it up.
+    CallerIdentified {
+        call: CallId,
+        name: String,
+        source: String,
+    },
     /// The calls mixed in our conference now (empty: it is over).
     Conference {
         calls: Vec<CallId>,
@@ -502,6 +510,7 @@ impl PhoneEvent {
             | PhoneEvent::DtmfReceived { call, .. }
             | PhoneEvent::PlaybackFinished { call }
             | PhoneEvent::Recording { call, .. }
+            | PhoneEvent::CallerIdentified { call, .. }
             | PhoneEvent::Ended { call, .. } => Some(*call),
             PhoneEvent::Ready { .. }
             | PhoneEvent::AddressChanged { .. }

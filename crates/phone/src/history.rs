@@ -1,16 +1,16 @@
-//! Call history: phone events in, one entry per finished call out, kept in a
-//! JSON-lines file (newest last) so the app's history and redial survive a
-//! restart. Time is given by the caller (seconds since the Unix epoch). The
-//! SQLite history of a later issue replaces the file, not this logic.
+//! Call history: phone events in, one entry per finished call out, kept in
+//! the store (SQLite) so the app's history and redial survive a restart.
+//! Time is given by the caller (seconds since the Unix epoch).
 
 use std::collections::{HashMap, VecDeque};
-use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
 use crate::event::{CallId, PhoneEvent};
+use crate::store::{Store, StoreError};
 
-/// Entries kept; the file is rewritten when it holds a quarter more.
+/// Entries kept in memory (the store keeps them all).
 const KEEP: usize = 1000;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -34,6 +34,9 @@ pub struct Entry {
     /// The files it was recorded to (the window's Record), oldest first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub recordings: Vec<String>,
+    /// The address book's name for the other party, when it had one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
 }
 
 struct Open {
@@ -42,50 +45,29 @@ struct Open {
 }
 
 pub struct History {
-    file: Option<PathBuf>,
+    store: Option<Arc<Store>>,
     entries: VecDeque<Entry>,
     open: HashMap<CallId, Open>,
-    lines_in_file: usize,
-}
-
-#[derive(Debug, thiserror::Error)]
-#[error("call history {path}: {source}")]
-pub struct HistoryError {
-    path: PathBuf,
-    source: std::io::Error,
 }
 
 impl History {
     /// A history only in memory.
     pub fn in_memory() -> History {
         History {
-            file: None,
+            store: None,
             entries: VecDeque::new(),
             open: HashMap::new(),
-            lines_in_file: 0,
         }
     }
 
-    /// Loads `path` (missing: empty); lines that do not parse are skipped
-    /// and counted in the log, never fatal.
-    pub fn open(path: &Path) -> Result<History, HistoryError> {
+    /// The latest calls from `store`, where finished calls are written.
+    pub fn open(store: Arc<Store>) -> Result<History, StoreError> {
         let mut history = History::in_memory();
-        history.file = Some(path.to_path_buf());
-        let loaded =
-            crate::jsonl::load::<Entry>(path, "call history").map_err(|source| HistoryError {
-                path: path.into(),
-                source,
-            })?;
-        history.lines_in_file = loaded.lines;
-        for e in loaded.records {
+        for e in store.history(KEEP)? {
             history.push(e);
         }
+        history.store = Some(store);
         Ok(history)
-    }
-
-    /// `$XDG_DATA_HOME/hookswitch/history.jsonl` (or `~/.local/share/...`).
-    pub fn default_path() -> PathBuf {
-        crate::config::xdg_dir("XDG_DATA_HOME", ".local/share").join("history.jsonl")
     }
 
     /// Newest first.
@@ -134,6 +116,11 @@ impl History {
                     open.entry.recordings.push(path.clone());
                 }
             }
+            PhoneEvent::CallerIdentified { call, name, .. } => {
+                if let Some(open) = self.open.get_mut(call) {
+                    open.entry.name = Some(name.clone());
+                }
+            }
             PhoneEvent::Established { call, .. } => {
                 if let Some(open) = self.open.get_mut(call) {
                     open.answered_at.get_or_insert(now);
@@ -176,6 +163,7 @@ impl History {
                 missed: false,
                 reason: String::new(),
                 recordings: Vec::new(),
+                name: None,
             },
             answered_at: None,
         });
@@ -188,27 +176,14 @@ impl History {
         }
     }
 
-    /// Appends to the file, or rewrites it when it has grown a quarter past
-    /// what is kept. A failure is logged: the call itself is unaffected.
+    /// Writes a finished call to the store. A failure is logged: the call
+    /// itself is unaffected.
     fn save(&mut self, entry: &Entry) {
-        let Some(path) = self.file.clone() else {
-            return;
-        };
-        let result = if self.lines_in_file + 1 > KEEP + KEEP / 4 {
-            self.rewrite(&path, entry)
-        } else {
-            crate::jsonl::append(&path, entry).map(|()| self.lines_in_file += 1)
-        };
-        if let Err(e) = result {
-            tracing::warn!("call history {}: {e}", path.display());
+        if let Some(store) = &self.store
+            && let Err(e) = store.add_history(entry)
+        {
+            tracing::warn!("call history: {e}");
         }
-    }
-
-    fn rewrite(&mut self, path: &Path, newest: &Entry) -> std::io::Result<()> {
-        let keep = self.entries.len().min(KEEP - 1);
-        let kept = self.entries.iter().skip(self.entries.len() - keep);
-        self.lines_in_file = crate::jsonl::rewrite(path, kept.chain([newest]))?;
-        Ok(())
     }
 }
 
@@ -323,38 +298,47 @@ mod tests {
     }
 
     #[test]
-    fn the_file_survives_a_restart_and_bad_lines_are_skipped() {
+    fn the_store_keeps_the_history_over_a_restart() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("sub/history.jsonl");
-        let mut h = History::open(&path).unwrap();
+        let path = dir.path().join("sub/hookswitch.db");
+        let plan = hookswitch_directory::NumberPlan::default();
+        let store = Arc::new(Store::open(&path, plan.clone()).unwrap());
+        let mut h = History::open(store).unwrap();
         h.on_event(&incoming(1, "sip:bob@example.com"), 5);
+        h.on_event(
+            &PhoneEvent::CallerIdentified {
+                call: 1,
+                name: "Bob Builder".into(),
+                source: "Contacts".into(),
+            },
+            6,
+        );
         h.on_event(&ended(1, "cancelled"), 9);
-        let mut text = std::fs::read_to_string(&path).unwrap();
-        text.push_str("{not json\n");
-        std::fs::write(&path, text).unwrap();
-        let again = History::open(&path).unwrap();
+        drop(h);
+        let again = History::open(Arc::new(Store::open(&path, plan).unwrap())).unwrap();
         let entries: Vec<_> = again.entries().collect();
         assert_eq!(entries.len(), 1);
         assert_eq!(entries[0].remote, "sip:bob@example.com");
+        assert_eq!(entries[0].name.as_deref(), Some("Bob Builder"));
     }
 
     #[test]
-    fn the_file_is_trimmed_to_what_is_kept() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("history.jsonl");
-        let mut h = History::open(&path).unwrap();
-        for call in 0..(KEEP as u64 + KEEP as u64 / 2) {
+    fn memory_holds_what_is_kept_and_the_newest_is_first() {
+        let store = Arc::new(Store::in_memory(hookswitch_directory::NumberPlan::default()));
+        let mut h = History::open(store.clone()).unwrap();
+        for call in 0..(KEEP as u64 + 5) {
             h.on_event(&incoming(call, "sip:x@example.com"), call);
             h.on_event(&ended(call, "cancelled"), call);
         }
-        let lines = std::fs::read_to_string(&path).unwrap().lines().count();
-        assert!(lines <= KEEP + KEEP / 4, "{lines} lines");
-        let again = History::open(&path).unwrap();
-        assert_eq!(again.entries().count(), KEEP.min(lines));
+        assert_eq!(h.entries().count(), KEEP);
+        assert_eq!(h.entries().next().unwrap().started, KEEP as u64 + 4);
         assert_eq!(
-            again.entries().next().unwrap().started,
-            KEEP as u64 + KEEP as u64 / 2 - 1,
-            "the newest is kept"
+            store.history(usize::MAX).unwrap().len(),
+            KEEP + 5,
+            "the store keeps all"
         );
+        let again = History::open(store).unwrap();
+        assert_eq!(again.entries().count(), KEEP);
+        assert_eq!(again.entries().next().unwrap().started, KEEP as u64 + 4);
     }
 }

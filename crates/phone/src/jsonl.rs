@@ -1,12 +1,9 @@
-//! JSON-lines files the phone keeps (call history, messages): read whole,
-//! a line that does not parse skipped and counted; appended a line at a
-//! time; rewritten through a temporary file and a rename, so a crash leaves
-//! the old file or the new one.
+//! JSON-lines files earlier versions kept (call history, messages), read
+//! whole once when the store takes them in: a line that does not parse (a
+//! torn last line) is skipped and counted.
 
-use std::io::Write;
 use std::path::Path;
 
-use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 /// What a file held: the records that parsed, and how many lines it had.
@@ -38,39 +35,4 @@ pub fn load<T: DeserializeOwned>(path: &Path, what: &str) -> std::io::Result<Loa
         tracing::warn!("{what} {}: {bad} unreadable lines skipped", path.display());
     }
     Ok(loaded)
-}
-
-/// Adds `record` as the file's last line (creating the file and its folder).
-pub fn append<T: Serialize>(path: &Path, record: &T) -> std::io::Result<()> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    let mut line = serde_json::to_string(record).map_err(std::io::Error::other)?;
-    line.push('\n');
-    std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)?
-        .write_all(line.as_bytes())
-}
-
-/// Replaces the file with `records`, a line each; returns how many.
-pub fn rewrite<'a, T: Serialize + 'a>(
-    path: &Path,
-    records: impl IntoIterator<Item = &'a T>,
-) -> std::io::Result<usize> {
-    let mut text = String::new();
-    let mut n = 0;
-    for r in records {
-        text.push_str(&serde_json::to_string(r).map_err(std::io::Error::other)?);
-        text.push('\n');
-        n += 1;
-    }
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    let tmp = path.with_extension("jsonl.tmp");
-    std::fs::write(&tmp, text)?;
-    std::fs::rename(&tmp, path)?;
-    Ok(n)
 }

@@ -14,6 +14,7 @@ pub mod config;
 pub mod control;
 pub mod core;
 pub mod desk;
+pub mod directory;
 mod driver;
 pub mod echo;
 mod edge;
@@ -27,6 +28,7 @@ pub mod links;
 pub mod message_store;
 pub mod probe;
 pub mod state;
+pub mod store;
 
 pub use action::{Action, Reply};
 pub use audio::AudioSpec;

@@ -1,20 +1,19 @@
 //! Instant messages kept: phone events in (`Message`, `MessageSent`,
 //! `MessageDelivered`, `MessageFailed`), conversations out, one per peer,
-//! with unread counts; kept in a JSON-lines file so they survive a restart.
-//! A message's line is written again when it changes (delivered, failed,
-//! read): on loading, the last line of a message wins. Time is given by the
-//! caller (seconds since the Unix epoch). The directory issue's store may
-//! take the file over; the logic stays.
+//! with unread counts; kept in the store (SQLite) so they survive a restart.
+//! A message's row is written again when it changes (delivered, failed,
+//! read). Time is given by the caller (seconds since the Unix epoch).
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use hookswitch_sip::message::Uri;
 use serde::{Deserialize, Serialize};
 
 use crate::event::PhoneEvent;
+use crate::store::{Store, StoreError};
 
-/// Messages kept; the file is rewritten when it holds a quarter more lines.
+/// Messages kept in memory (the store keeps them all).
 const KEEP: usize = 5000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -66,21 +65,13 @@ pub struct Conversation {
     pub unread: u32,
 }
 
-#[derive(Debug, thiserror::Error)]
-#[error("message store {path}: {source}")]
-pub struct MessageStoreError {
-    path: PathBuf,
-    source: std::io::Error,
-}
-
 pub struct MessageStore {
-    file: Option<PathBuf>,
+    store: Option<Arc<Store>>,
     /// By store id, oldest first.
     messages: BTreeMap<u64, StoredMessage>,
     /// The phone's message number of ours still on their way -> store id.
     sending: HashMap<u64, u64>,
     next_id: u64,
-    lines_in_file: usize,
 }
 
 /// The conversation a SIP address belongs to, and the address a reply goes
@@ -112,45 +103,33 @@ pub fn peer_of(address: &str) -> (String, String) {
 impl MessageStore {
     pub fn in_memory() -> MessageStore {
         MessageStore {
-            file: None,
+            store: None,
             messages: BTreeMap::new(),
             sending: HashMap::new(),
             next_id: 1,
-            lines_in_file: 0,
         }
     }
 
-    /// Loads `path` (missing: empty). Lines that do not parse are skipped
-    /// and counted in the log; a message still `sending` when the phone
-    /// stopped is failed, as nobody will hear its fate now.
-    pub fn open(path: &Path) -> Result<MessageStore, MessageStoreError> {
-        let mut store = MessageStore::in_memory();
-        store.file = Some(path.to_path_buf());
-        let loaded =
-            crate::jsonl::load::<StoredMessage>(path, "message store").map_err(|source| {
-                MessageStoreError {
-                    path: path.into(),
-                    source,
-                }
-            })?;
-        store.lines_in_file = loaded.lines;
-        for m in loaded.records {
-            store.next_id = store.next_id.max(m.id + 1);
-            store.messages.insert(m.id, m);
-        }
-        for m in store.messages.values_mut() {
+    /// The latest messages from `store`, where changes are written. A
+    /// message still `sending` when the phone stopped is failed, as nobody
+    /// will hear its fate now.
+    pub fn open(store: Arc<Store>) -> Result<MessageStore, StoreError> {
+        let mut messages = MessageStore::in_memory();
+        let mut orphans = Vec::new();
+        for mut m in store.messages(KEEP)? {
+            messages.next_id = messages.next_id.max(m.id + 1);
             if m.delivery == Delivery::Sending {
                 m.delivery = Delivery::Failed;
                 m.failure = Some("the phone stopped before it heard back".into());
+                orphans.push(m.clone());
             }
+            messages.messages.insert(m.id, m);
         }
-        store.trim();
-        Ok(store)
-    }
-
-    /// `$XDG_DATA_HOME/hookswitch/messages.jsonl` (or `~/.local/share/...`).
-    pub fn default_path() -> PathBuf {
-        crate::config::xdg_dir("XDG_DATA_HOME", ".local/share").join("messages.jsonl")
+        messages.store = Some(store);
+        for m in &orphans {
+            messages.save(m);
+        }
+        Ok(messages)
     }
 
     /// Follows an event; returns the message it added or changed.
@@ -313,32 +292,19 @@ impl MessageStore {
         }
     }
 
-    /// Appends to the file, or rewrites it when it has grown a quarter past
-    /// what is kept. A failure is logged: the message itself is unaffected.
+    /// Writes `m` to the store. A failure is logged: the message itself is
+    /// unaffected.
     fn save(&mut self, m: &StoredMessage) {
-        let Some(path) = self.file.clone() else {
-            return;
-        };
-        let result = if self.lines_in_file + 1 > KEEP + KEEP / 4 {
-            self.rewrite(&path)
-        } else {
-            crate::jsonl::append(&path, m).map(|()| self.lines_in_file += 1)
-        };
-        if let Err(e) = result {
-            tracing::warn!("message store {}: {e}", path.display());
+        if let Some(store) = &self.store
+            && let Err(e) = store.put_message(m)
+        {
+            tracing::warn!("messages: {e}");
         }
-    }
-
-    fn rewrite(&mut self, path: &Path) -> std::io::Result<()> {
-        self.lines_in_file = crate::jsonl::rewrite(path, self.messages.values())?;
-        Ok(())
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use std::io::Write;
-
     use super::*;
 
     fn received(from: &str, text: &str) -> PhoneEvent {
@@ -433,25 +399,23 @@ mod tests {
         assert_eq!(texts, ["hello?", "you there?", "yes"]);
     }
 
+    fn store_at(path: &std::path::Path) -> Arc<Store> {
+        Arc::new(Store::open(path, hookswitch_directory::NumberPlan::default()).unwrap())
+    }
+
     #[test]
-    fn the_file_keeps_conversations_across_a_restart() {
+    fn the_store_keeps_conversations_across_a_restart() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("messages.jsonl");
+        let path = dir.path().join("hookswitch.db");
         {
-            let mut s = MessageStore::open(&path).unwrap();
+            let mut s = MessageStore::open(store_at(&path)).unwrap();
             s.on_event(&received("sip:bob@h", "one"), 1);
             s.on_event(&sent(1, "sip:bob@h", "two"), 2);
             s.on_event(&PhoneEvent::MessageDelivered { message: 1 }, 3);
             s.on_event(&sent(2, "sip:bob@h", "lost"), 4);
             s.mark_read("bob@h");
         }
-        // A torn last line, as a crash mid-write leaves.
-        let mut f = std::fs::OpenOptions::new()
-            .append(true)
-            .open(&path)
-            .unwrap();
-        f.write_all(b"{\"id\": 9, \"pe").unwrap();
-        let s = MessageStore::open(&path).unwrap();
+        let s = MessageStore::open(store_at(&path)).unwrap();
         let bob = s.conversation("bob@h");
         let states: Vec<(&str, Delivery, bool)> = bob
             .iter()
@@ -469,21 +433,24 @@ mod tests {
         let mut s = s;
         let m = s.on_event(&received("sip:bob@h", "three"), 5).unwrap();
         assert_eq!(m.id, 4);
+        let failed = MessageStore::open(store_at(&path)).unwrap();
+        assert_eq!(
+            failed.conversation("bob@h")[2].delivery,
+            Delivery::Failed,
+            "the failure was written back"
+        );
     }
 
     #[test]
-    fn the_file_is_rewritten_when_it_grows_past_what_is_kept() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("messages.jsonl");
-        let mut s = MessageStore::open(&path).unwrap();
-        for n in 0..(KEEP + KEEP / 4 + 10) as u64 {
+    fn memory_keeps_the_newest() {
+        let store = Arc::new(Store::in_memory(hookswitch_directory::NumberPlan::default()));
+        let mut s = MessageStore::open(store.clone()).unwrap();
+        for n in 0..(KEEP + 10) as u64 {
             s.on_event(&received("sip:bob@h", &format!("m{n}")), n);
         }
-        let lines = std::fs::read_to_string(&path).unwrap().lines().count();
-        assert!(lines <= KEEP + KEEP / 4, "{lines} lines");
-        let s = MessageStore::open(&path).unwrap();
         assert_eq!(s.conversation("bob@h").len(), KEEP);
-        let newest = format!("m{}", KEEP + KEEP / 4 + 9);
-        assert_eq!(s.conversations()[0].last_text, newest);
+        let s = MessageStore::open(store).unwrap();
+        assert_eq!(s.conversation("bob@h").len(), KEEP);
+        assert_eq!(s.conversations()[0].last_text, format!("m{}", KEEP + 9));
     }
 }

@@ -166,6 +166,8 @@ pub struct CallView {
     pub replaces: Option<CallId>,
     /// The file the call is being recorded to.
     pub recording: Option<String>,
+    /// The address book's name for the other party, once it is known.
+    pub contact: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -361,6 +363,9 @@ impl PhoneState {
                 }
             }
             PhoneEvent::Conference { calls } => self.conference.clone_from(calls),
+            PhoneEvent::CallerIdentified { call, name, .. } => {
+                self.with_call(*call, |c| c.contact = Some(name.clone()))
+            }
             PhoneEvent::Recording { call, path, error } => self.with_call(*call, |c| {
                 c.recording.clone_from(path);
                 if let Some(reason) = error {
@@ -464,6 +469,7 @@ impl PhoneState {
             note: None,
             replaces,
             recording: None,
+            contact: None,
         });
     }
 

@@ -836,3 +836,48 @@ fn a_conference_merges_resumes_and_ends_as_its_members_go() {
     assert!(ended(&net, a, ab).is_some() && ended(&net, a, ac2).is_some());
     assert!(conference(&net).is_empty());
 }
+
+#[test]
+fn a_name_follows_the_ring_and_is_shown_until_the_call_ends() {
+    let (mut net, a, b) = two();
+    net.phones[b]
+        .address_book
+        .push(("127.0.0.1".into(), "Anna Aalto".into()));
+    net.phones[a]
+        .address_book
+        .push(("b@127.0.0.2".into(), "Bert Berg".into()));
+    let ac = net.call(a, "sip:b@127.0.0.2");
+    let bc = net.ringing(b);
+    let events = &net.phones[b].events;
+    let rang = events
+        .iter()
+        .position(|e| matches!(e, PhoneEvent::IncomingCall { .. }))
+        .expect("it rang");
+    let named = events
+        .iter()
+        .position(
+            |e| matches!(e, PhoneEvent::CallerIdentified { name, .. } if name == "Anna Aalto"),
+        )
+        .expect("the name came");
+    assert!(rang < named, "the ring never waits for the name");
+    let view = |net: &Net, p: usize, c: u64| net.phones[p].core.state().call(c).cloned().unwrap();
+    assert_eq!(view(&net, b, bc).contact.as_deref(), Some("Anna Aalto"));
+    assert_eq!(view(&net, a, ac).contact.as_deref(), Some("Bert Berg"));
+    let captions = &net.phones[b].captions;
+    assert_eq!(captions.last(), Some(&Some("Anna Aalto".to_string())));
+    assert!(captions.len() >= 2, "the number first: {captions:?}");
+    assert_ne!(captions[0], Some("Anna Aalto".to_string()));
+    answer(&mut net, b, bc).unwrap();
+    net.act(b, Action::Hangup { call: Some(bc) }).unwrap();
+    assert_eq!(
+        net.phones[b].captions.last(),
+        Some(&None),
+        "cleared at the end"
+    );
+    // A caller the book does not know keeps what SIP says.
+    net.phones[b].address_book.clear();
+    net.call(a, "sip:b@127.0.0.2");
+    let again = net.ringing(b);
+    assert_eq!(view(&net, b, again).contact, None);
+    assert_eq!(net.phones[b].identify_asked.len(), 2);
+}

@@ -27,6 +27,7 @@ const call = (id: number, phase: CallView["phase"], more: Partial<CallView> = {}
   note: null,
   replaces: null,
   recording: null,
+  contact: null,
   ...more,
 });
 

@@ -24,4 +24,9 @@ describe("callers", () => {
     expect(partyLine("sip:bob@192.0.2.1:5062")).toBe("bob@192.0.2.1:5062");
     expect(partyLine("Bob <tel:+15550100>")).toBe("Bob (+15550100)");
   });
+  it("take the address book's name over what SIP says", () => {
+    expect(party('"PBX 2001" <sip:+49305550777@pbx>', "Ayşe Öztürk")).toEqual({ name: "Ayşe Öztürk", address: "+49305550777@pbx" });
+    expect(partyLine("sip:+49305550777@pbx", "Ayşe Öztürk")).toBe("Ayşe Öztürk (+49305550777@pbx)");
+    expect(partyLine("Bob <sip:bob@h>", null)).toBe("Bob (bob@h)");
+  });
 });

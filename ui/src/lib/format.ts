@@ -1,7 +1,9 @@
 // How people and times read in the window.
 
 /** `"Alice" <sip:alice@example.com;x>` -> { name: "Alice", address: "alice@example.com" }. */
-export function party(from: string): { name: string; address: string } {
+/** Who a call is with: the address book's name (`contact`) when known,
+ * else the SIP display name; and the address. */
+export function party(from: string, contact?: string | null): { name: string; address: string } {
   let name = "";
   let uri = from.trim();
   const lt = uri.indexOf("<");
@@ -11,12 +13,12 @@ export function party(from: string): { name: string; address: string } {
   }
   uri = uri.split(";")[0];
   const address = uri.replace(/^(sips?|tel):/i, "");
-  return { name, address };
+  return { name: contact?.trim() ? contact.trim() : name, address };
 }
 
 /** The caller as one line: "Alice (alice@example.com)" or the address. */
-export function partyLine(from: string): string {
-  const p = party(from);
+export function partyLine(from: string, contact?: string | null): string {
+  const p = party(from, contact);
   return p.name ? `${p.name} (${p.address})` : p.address;
 }
 

@@ -30,7 +30,7 @@ replaces: number | null, } | { "event": "calling", call: number, to: string, acc
 /**
  * The SRTP suite when the media is encrypted, e.g. "AES_CM_128_HMAC_SHA1_80".
  */
-encryption: string | null, } | { "event": "deflected", call: number, from: string, account: string | null, reason: DeflectReason, forwarded_to: string | null, status: number, } | { "event": "transfer_progress", call: number, status: number, done: boolean, } | { "event": "transferring", call: number, new_call: number, target: string, } | { "event": "held", call: number, held: boolean, } | { "event": "muted", call: number, muted: boolean, } | { "event": "volume", call: number, speaker_percent: number | null, microphone_percent: number | null, } | { "event": "dnd", account: string | null, on: boolean, } | { "event": "forwarding", account: string | null, when: ForwardReason, target: string | null, } | { "event": "sound_devices", microphone: string, speaker: string, ring_device: string | null, } | { "event": "message_waiting", account: string | null, waiting: boolean, new: number | null, old: number | null, } | { "event": "message", from: string, name: string | null, account: string | null, text: string, } | { "event": "composing", from: string, account: string | null, active: boolean, refresh: number, } | { "event": "message_sent", message: number, to: string, account: string | null, text: string, } | { "event": "message_delivered", message: number, } | { "event": "message_failed", message: number, status: number, reason: string, } | { "event": "own_presence", availability: Availability, chosen: Availability, note: string | null, } | { "event": "presence", target: string, availability: Availability, note: string | null, detail: string | null, } | { "event": "lamp", account: string, extension: string, lamp: LampPhase, caller: string | null, detail: string | null, } | { "event": "recording", call: number, path: string | null, error: string | null, } | { "event": "conference", calls: Array<number>, } | { "event": "unwatched", target: string, } | { "event": "dialing", digits: string, done: boolean, } | { "event": "device", device: number | null, name: string, change: DeviceChange, detail: string | null, problem?: DeviceProblem, } | { "event": "leds", leds: DeviceState, } | { "event": "focus", call: number | null, } | { "event": "hold_failed", call: number, held: boolean, status: number, } | { "event": "media_updated", call: number, direction: MediaDirection, } | { "event": "dtmf_received", call: number, key: string, } | { "event": "playback_finished", call: number, } | { "event": "ended", call: number, reason: EndReason, status: number | null, detail: string | null, 
+encryption: string | null, } | { "event": "deflected", call: number, from: string, account: string | null, reason: DeflectReason, forwarded_to: string | null, status: number, } | { "event": "transfer_progress", call: number, status: number, done: boolean, } | { "event": "transferring", call: number, new_call: number, target: string, } | { "event": "held", call: number, held: boolean, } | { "event": "muted", call: number, muted: boolean, } | { "event": "volume", call: number, speaker_percent: number | null, microphone_percent: number | null, } | { "event": "dnd", account: string | null, on: boolean, } | { "event": "forwarding", account: string | null, when: ForwardReason, target: string | null, } | { "event": "sound_devices", microphone: string, speaker: string, ring_device: string | null, } | { "event": "message_waiting", account: string | null, waiting: boolean, new: number | null, old: number | null, } | { "event": "message", from: string, name: string | null, account: string | null, text: string, } | { "event": "composing", from: string, account: string | null, active: boolean, refresh: number, } | { "event": "message_sent", message: number, to: string, account: string | null, text: string, } | { "event": "message_delivered", message: number, } | { "event": "message_failed", message: number, status: number, reason: string, } | { "event": "own_presence", availability: Availability, chosen: Availability, note: string | null, } | { "event": "presence", target: string, availability: Availability, note: string | null, detail: string | null, } | { "event": "lamp", account: string, extension: string, lamp: LampPhase, caller: string | null, detail: string | null, } | { "event": "recording", call: number, path: string | null, error: string | null, } | { "event": "caller_identified", call: number, name: string, source: string, } | { "event": "conference", calls: Array<number>, } | { "event": "unwatched", target: string, } | { "event": "dialing", digits: string, done: boolean, } | { "event": "device", device: number | null, name: string, change: DeviceChange, detail: string | null, problem?: DeviceProblem, } | { "event": "leds", leds: DeviceState, } | { "event": "focus", call: number | null, } | { "event": "hold_failed", call: number, held: boolean, status: number, } | { "event": "media_updated", call: number, direction: MediaDirection, } | { "event": "dtmf_received", call: number, key: string, } | { "event": "playback_finished", call: number, } | { "event": "ended", call: number, reason: EndReason, status: number | null, detail: string | null, 
 /**
  * Media figures at the end of the call.
  */
@@ -188,7 +188,11 @@ replaces: number | null,
 /**
  * The file the call is being recorded to.
  */
-recording: string | null, };
+recording: string | null, 
+/**
+ * The address book's name for the other party, once it is known.
+ */
+contact: string | null, };
 
 export type DeviceView = { id: number, name: string, 
 /**
@@ -351,7 +355,11 @@ reason: string,
 /**
  * The files it was recorded to (the window's Record), oldest first.
  */
-recordings?: Array<string>, };
+recordings?: Array<string>, 
+/**
+ * The address book's name for the other party, when it had one.
+ */
+name?: string | null, };
 
 export type StoredMessage = { 
 /**

@@ -133,6 +133,11 @@ impl PhoneCore {
             self.focus = Some(focus);
             self.emit(now, PhoneEvent::Focus { call: focus });
         }
+        let caller = self.caller_to_show();
+        if self.caller_shown.as_ref() != Some(&caller) {
+            self.caller_shown = Some(caller.clone());
+            self.outputs.push_back(Output::ShowCaller(caller));
+        }
         let ringing = self
             .state
             .calls

@@ -11,6 +11,8 @@
 //! directly, in virtual time.
 
 mod actions;
+mod caller_id;
+use caller_id::identify_request;
 mod calls;
 mod conference;
 mod desk;
@@ -83,6 +85,12 @@ pub enum Input<'a> {
     },
     /// A verb from a face; its answer comes as [`Output::Reply`] to `reply`.
     Action { action: Action, reply: ReplyTo },
+    /// The address book's answer to [`Output::Identify`].
+    Identified {
+        call: CallId,
+        name: String,
+        source: String,
+    },
     /// `now` has reached [`PhoneCore::poll_timeout`].
     Timeout,
 }
@@ -214,6 +222,14 @@ pub enum Output {
     },
     /// What every call-control device shows now.
     Show(DeviceState),
+    /// Look up who `remote` is, and answer with [`Input::Identified`] when
+    /// the address book knows (nothing when it does not).
+    Identify {
+        call: CallId,
+        remote: String,
+    },
+    /// What devices with a display show (the caller's name or number).
+    ShowCaller(Option<String>),
     /// A local tone on the acting device (dial tone, busy tone), or none.
     Tone(Option<Sound>),
     /// The ring of incoming calls on the ring device, or none.
@@ -275,6 +291,7 @@ pub struct PhoneCore {
     shown: Option<DeviceState>,
     focus: Option<Option<CallId>>,
     ringing: bool,
+    caller_shown: Option<Option<String>>,
     /// Messages we sent, until their fate is known.
     messages_out: BTreeMap<ua::MessageId, messages::Sent>,
     /// Bodies from the network we could not read (is-composing, presence).
@@ -315,6 +332,7 @@ impl PhoneCore {
             shown: None,
             focus: None,
             ringing: false,
+            caller_shown: None,
             messages_out: BTreeMap::new(),
             malformed_bodies: 0,
             presence: presence::PresenceCore::default(),
@@ -359,6 +377,7 @@ impl PhoneCore {
             Input::Media { call, report } => self.on_media_report(now, call, report),
             Input::Prepared { call, result } => self.on_prepared(now, call, result),
             Input::Action { action, reply } => self.act(now, action, Origin::Face(reply)),
+            Input::Identified { call, name, source } => self.on_identified(now, call, name, source),
             Input::Timeout => {
                 self.on_timers(now);
                 self.desk.handle_timeout(now);
@@ -494,7 +513,9 @@ impl PhoneCore {
         tracing::debug!(?e, "event");
         self.state.apply(&e);
         self.desk.on_event(now, &e);
+        let identify = identify_request(&e);
         self.outputs.push_back(Output::Event(e));
+        self.outputs.extend(identify);
     }
 
     /// Tells whoever asked how it went.

@@ -5,6 +5,7 @@
 pub mod media;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Instant;
 
 use hookswitch_devices::hotplug::Hotplug;
@@ -17,6 +18,7 @@ use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use crate::action::{Action, Reply};
 use crate::audio::Ringer;
 use crate::core::{Input, MediaCommand, MediaReport, Output, PhoneCore, ReplyTo, Sound};
+use crate::directory::{Directory, Identity};
 use crate::edge::address::{Address, AddressNews};
 use crate::edge::persist::Persist;
 use crate::edge::transport::{Inbound, Transports};
@@ -38,6 +40,8 @@ pub struct Receivers {
     pub inbound: mpsc::Receiver<Inbound>,
     pub media: mpsc::UnboundedReceiver<(CallId, MediaReport)>,
     pub devices: mpsc::UnboundedReceiver<DeviceEvent>,
+    /// The address book's answers about callers.
+    pub identified: mpsc::UnboundedReceiver<(CallId, Identity)>,
 }
 
 /// Where the driver tells what happened.
@@ -63,6 +67,9 @@ pub struct Driver {
     pub _echo: Option<crate::echo::EchoService>,
     /// Locates SIP servers in DNS for the UA (RFC 3263).
     pub resolver: crate::edge::dns::Resolver,
+    /// Who callers are (none: calls show what SIP says).
+    pub directory: Option<Arc<Directory>>,
+    pub identified: mpsc::UnboundedSender<(CallId, Identity)>,
 }
 
 /// What the loop keeps beside the parts it was built from.
@@ -134,6 +141,11 @@ impl Driver {
                 Some(i) = rx.inbound.recv() => self.inbound(i),
                 Some((call, report)) = rx.media.recv() => self.feed(Input::Media { call, report }),
                 Some(d) = rx.devices.recv() => self.device(&mut l, d),
+                Some((call, who)) = rx.identified.recv() => self.feed(Input::Identified {
+                    call,
+                    name: who.name,
+                    source: who.source,
+                }),
                 c = rx.commands.recv() => match c {
                     Some(Command::Act(action, reply)) => {
                         l.next_reply += 1;
@@ -289,6 +301,17 @@ impl Driver {
                         l.stopwatch.state_to_led.record(at.elapsed());
                     }
                 }
+                Output::Identify { call, remote } => {
+                    if let Some(directory) = self.directory.clone() {
+                        let answer = self.identified.clone();
+                        tokio::spawn(async move {
+                            if let Some(who) = directory.identify(remote).await {
+                                let _ = answer.send((call, who));
+                            }
+                        });
+                    }
+                }
+                Output::ShowCaller(text) => self.devices.show_caller(text.as_deref()),
                 Output::Tone(sound) => play(&mut l.tone, sound),
                 Output::Ring(sound) => play(&mut l.ring, sound),
                 Output::Event(e) => {

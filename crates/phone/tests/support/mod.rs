@@ -32,6 +32,12 @@ pub struct Phone {
     /// While set, preparing media fails with this (a sound device that
     /// cannot be opened).
     pub refuse_sound: Option<String>,
+    /// The address book the edge answers `Identify` from: a remote that
+    /// contains the first is the second.
+    pub address_book: Vec<(String, String)>,
+    /// Lookups asked for (who), and what displays were told to show.
+    pub identify_asked: Vec<String>,
+    pub captions: Vec<Option<String>>,
     /// What it asked of the media, devices and speakers, in order.
     pub media: Vec<(u64, MediaCommand)>,
     pub shown: Vec<hookswitch_hid::DeviceState>,
@@ -139,6 +145,9 @@ impl Net {
             prepared: BTreeSet::new(),
             running: BTreeSet::new(),
             refuse_sound: None,
+            address_book: Vec::new(),
+            identify_asked: Vec::new(),
+            captions: Vec::new(),
             media: Vec::new(),
             shown: Vec::new(),
             tones: Vec::new(),
@@ -386,6 +395,18 @@ impl Net {
                 }
             }
             Output::Show(leds) => p.shown.push(leds),
+            Output::Identify { call, remote } => {
+                p.identify_asked.push(remote.clone());
+                let known = p
+                    .address_book
+                    .iter()
+                    .find(|(pattern, _)| remote.contains(pattern.as_str()));
+                if let Some((_, name)) = known.cloned() {
+                    let source = "Contacts".to_string();
+                    p.core.handle(now, Input::Identified { call, name, source });
+                }
+            }
+            Output::ShowCaller(text) => p.captions.push(text),
             Output::Tone(s) => p.tones.push(s),
             Output::Ring(s) => p.rings.push(s),
             Output::Event(e) => p.events.push(e),
