@@ -197,6 +197,7 @@ pub async fn listen(cli: &Cli, args: &ListenArgs) -> anyhow::Result<u8> {
     let passwords = passwords(&config, None)?;
     let options = StartOptions {
         answer_audio: Some(audio_spec(&args.audio)),
+        directory: crate::daemon::open_directory(&config),
         ..StartOptions::default()
     };
     let control = ControlServer::bind_if_asked(cli).await?;

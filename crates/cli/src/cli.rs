@@ -69,6 +69,13 @@ pub enum Command {
         #[command(subcommand)]
         command: PresenceCommand,
     },
+    /// The address book: `list`, `search TEXT`, `add NAME --number ...`,
+    /// `edit ID ...`, `delete ID`, `import FILE.vcf`, `export [FILE]`,
+    /// `identify NUMBER` (who the phone would say is calling).
+    Contacts {
+        #[command(subcommand)]
+        command: ContactsCommand,
+    },
     /// Send an instant message (SIP MESSAGE) and wait for its delivery:
     /// exit 0 when the other side (or its server) took it, 2 when not.
     /// Through the running instance when there is one, else on its own.
@@ -315,6 +322,74 @@ pub enum PresenceCommand {
     },
     /// Your presence and the watched contacts', as JSON.
     Show,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ContactsCommand {
+    /// Every contact, by name (with --json, as the store keeps them).
+    List,
+    /// Contacts matching TEXT as the window's search does: any part of a
+    /// name (case and accents do not matter), organisation or department,
+    /// or three or more digits of a number; favourites and frequent first.
+    Search {
+        text: String,
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
+    /// Add a contact to the local address book; prints its id.
+    Add(ContactFields),
+    /// Change contact ID: the fields given replace what it had.
+    Edit {
+        id: i64,
+        #[command(flatten)]
+        fields: ContactFields,
+    },
+    Delete {
+        id: i64,
+    },
+    /// Import a vCard file (3.0, 4.0 or 2.1; `-`: standard input). Cards
+    /// with a UID already here replace that contact; a bad card is reported
+    /// with its reason and the rest are kept (exit 2 when any was bad).
+    Import {
+        file: PathBuf,
+    },
+    /// Write every contact as vCard (to FILE, or standard output).
+    Export {
+        file: Option<PathBuf>,
+        /// vCard 4.0 (RFC 6350) or 3.0 (RFC 2426).
+        #[arg(long, default_value = "4.0", value_parser = ["3.0", "4.0"])]
+        version: String,
+    },
+    /// The contact a number or SIP address belongs to, as an incoming call
+    /// from it would be named.
+    Identify {
+        address: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ContactFields {
+    /// The name (for `add`, required).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// A number, optionally labelled: `work=+49 30 5550 777` (repeat).
+    #[arg(long = "number", value_name = "[LABEL=]NUMBER")]
+    pub numbers: Vec<String>,
+    /// A SIP address, optionally labelled: `work=sip:ayse@example.com`.
+    #[arg(long = "sip", value_name = "[LABEL=]URI")]
+    pub sips: Vec<String>,
+    #[arg(long)]
+    pub organization: Option<String>,
+    #[arg(long)]
+    pub department: Option<String>,
+    #[arg(long)]
+    pub email: Vec<String>,
+    /// Shown first on the Phone page.
+    #[arg(long, num_args = 0..=1, default_missing_value = "true", value_name = "true|false")]
+    pub favourite: Option<bool>,
+    /// A key from 1 to 9 that calls the contact (0: none).
+    #[arg(long, value_name = "1-9")]
+    pub speed_dial: Option<u8>,
 }
 
 #[derive(Debug, Args)]

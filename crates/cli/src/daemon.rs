@@ -6,6 +6,8 @@ use std::io::Read;
 use anyhow::{Context, bail};
 use hookswitch_phone::config::{self, Config};
 use hookswitch_phone::control;
+use hookswitch_phone::directory::Directory;
+use hookswitch_phone::store::Store;
 use hookswitch_phone::{
     Action, Engine, Passwords, PhoneEvent, RegistrationPhase, Reply, StartOptions,
 };
@@ -47,6 +49,19 @@ pub async fn start_engine(
     passwords: &Passwords,
 ) -> anyhow::Result<(Engine, broadcast::Receiver<PhoneEvent>)> {
     start_engine_with(cli, config, passwords, StartOptions::default()).await
+}
+
+/// The address book that names callers; none (with a warning) when the
+/// store cannot be opened: the phone works without it.
+pub fn open_directory(config: &Config) -> Option<std::sync::Arc<Directory>> {
+    let plan = config.directory.plan().ok()?;
+    match Store::open(&Store::default_path(), plan) {
+        Ok(store) => Some(Directory::new(std::sync::Arc::new(store))),
+        Err(e) => {
+            tracing::warn!("{e}; calls are not named from the address book");
+            None
+        }
+    }
 }
 
 /// As `start_engine`, with `options`.
@@ -407,6 +422,7 @@ pub async fn run(cli: &Cli) -> anyhow::Result<u8> {
     // headset, `hookswitch dnd`, ...) are saved to the file it runs from.
     let options = StartOptions {
         persist_to: Some(cli.config_path()),
+        directory: open_directory(&config),
         ..StartOptions::default()
     };
     let (engine, mut events) = start_engine_with(cli, &config, &passwords, options).await?;

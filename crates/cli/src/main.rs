@@ -4,6 +4,7 @@
 mod output;
 mod calls;
 mod cli;
+mod contacts;
 mod conversations;
 mod daemon;
 mod devices;
@@ -66,6 +67,7 @@ fn main() -> ExitCode {
             Command::Listen(args) => calls::listen(&cli, args).await,
             Command::Message(args) => messages::send(&cli, args).await,
             Command::Presence { command } => presence::run(&cli, command).await,
+            Command::Contacts { command } => contacts::run(&cli, command),
             Command::Hangup { .. }
             | Command::Answer { .. }
             | Command::Stats { .. }

@@ -59,6 +59,35 @@ fn set_version(path: &std::path::Path, v: i64) {
 }
 
 #[test]
+fn processes_opening_a_new_store_at_once_make_it_once() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("history.jsonl"),
+        r#"{"outgoing":true,"remote":"sip:x@h","account":null,"started":1,"talked":0,"answered":false,"missed":false,"reason":"local"}
+"#,
+    )
+    .unwrap();
+    let path = dir.path().join("hookswitch.db");
+    let openers: Vec<_> = (0..6)
+        .map(|n| {
+            let path = path.clone();
+            std::thread::spawn(move || {
+                let store = Store::open(&path, de()).unwrap();
+                store
+                    .add_contact(LOCAL_BOOK, &contact(&format!("C{n}"), "1001", n + 1))
+                    .unwrap();
+            })
+        })
+        .collect();
+    for o in openers {
+        o.join().expect("every opener succeeds");
+    }
+    let store = Store::open(&path, de()).unwrap();
+    assert_eq!(store.history(10).unwrap().len(), 1, "taken in once");
+    assert_eq!(store.contacts(None).unwrap().len(), 6);
+}
+
+#[test]
 fn the_old_files_are_taken_in_once_and_left_as_they_were() {
     let dir = tempfile::tempdir().unwrap();
     let history = r#"{"outgoing":true,"remote":"sip:+49305550777@pbx","account":"work","started":10,"talked":5,"answered":true,"missed":false,"reason":"local"}

@@ -72,8 +72,52 @@ fn seven_segment(c: char) -> u8 {
         '9' => 0b110_1111,
         '-' | '*' => 0b100_0000,
         '#' => 0b111_0110,
+        // Letters, as seven segments can draw them (a name on the LCD).
+        'a' => 0x77,
+        'b' => 0x7c,
+        'c' => 0x39,
+        'd' => 0x5e,
+        'e' => 0x79,
+        'f' => 0x71,
+        'g' => 0x3d,
+        'h' | 'x' => 0x76,
+        'i' => 0x30,
+        'j' => 0x1e,
+        'k' => 0x75,
+        'l' => 0x38,
+        'm' => 0x37,
+        'n' => 0x54,
+        'o' => 0x3f,
+        'p' => 0x73,
+        'q' => 0x67,
+        'r' => 0x50,
+        's' => 0x6d,
+        't' => 0x78,
+        'u' | 'v' => 0x3e,
+        'w' => 0x2a,
+        'y' => 0x6e,
+        'z' => 0x5b,
         _ => 0,
     }
+}
+
+/// A name as the LCD can spell it: ASCII letters (diacritics dropped),
+/// lower case, single spaces.
+fn spellable(text: &str) -> Vec<char> {
+    use unicode_normalization::UnicodeNormalization;
+    let mut out: Vec<char> = Vec::new();
+    for c in text.nfkd().filter(char::is_ascii) {
+        let c = c.to_ascii_lowercase();
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else if out.last().is_some_and(|l| *l != ' ') {
+            out.push(' ');
+        }
+    }
+    while out.last() == Some(&' ') {
+        out.pop();
+    }
+    out
 }
 
 /// Where segment `s` (a..g = 0..6) of line-3 digit `i` (0 = leftmost) lives:
@@ -192,17 +236,25 @@ impl Yealink {
         self.master[DIALTONE] = 0;
     }
 
-    /// Puts a number on the 12-digit line (right-aligned, the last 12 shown).
+    /// Puts a number (right-aligned, its last 12 digits) or a name
+    /// (left-aligned, its first 12 letters) on the 12-digit line.
     pub fn show_text(&mut self, text: &str) {
-        // The segments can show digits, * # and -; the rest (+, spaces) is left out.
-        let chars: Vec<char> = text
-            .chars()
-            .filter(|c| c.is_ascii_digit() || "*#-".contains(*c))
-            .collect();
-        let tail = &chars[chars.len().saturating_sub(DIGITS)..];
         self.text = [' '; DIGITS];
-        for (slot, c) in self.text[DIGITS - tail.len()..].iter_mut().zip(tail) {
-            *slot = *c;
+        if text.chars().any(char::is_alphabetic) {
+            let name = spellable(text);
+            for (slot, c) in self.text.iter_mut().zip(name) {
+                *slot = c;
+            }
+        } else {
+            // Digits, * # and -; the rest (+, spaces) is left out.
+            let chars: Vec<char> = text
+                .chars()
+                .filter(|c| c.is_ascii_digit() || "*#-".contains(*c))
+                .collect();
+            let tail = &chars[chars.len().saturating_sub(DIGITS)..];
+            for (slot, c) in self.text[DIGITS - tail.len()..].iter_mut().zip(tail) {
+                *slot = *c;
+            }
         }
         for (i, &c) in self.text.iter().enumerate() {
             let bits = seven_segment(c);
@@ -394,6 +446,29 @@ mod tests {
         for c in "0123456789".chars() {
             assert_ne!(seven_segment(c), 0);
         }
+    }
+
+    #[test]
+    fn a_contact_name_is_spelled_on_the_digit_line() {
+        let mut y = Yealink::new();
+        settle(&mut y);
+        y.show_text("Ayşe Öztürk-Yılmaz");
+        assert_eq!(y.text(), "ayse ozturk", "the first 12, left-aligned");
+        for c in "abcdefghijklmnopqrstuvwxyz".chars() {
+            assert_ne!(seven_segment(c), 0, "{c}");
+        }
+        // Leftmost digit 0: bytes 22 and 23 carry 'a'.
+        let mut lcd = [0u8; LCD_BYTES];
+        while let Step { packet, .. } = y.next_step()
+            && packet[0] == CMD_LCD
+        {
+            let at = usize::from(u16::from_be_bytes([packet[2], packet[3]]));
+            let len = usize::from(packet[1]);
+            lcd[at..at + len].copy_from_slice(&packet[4..4 + len]);
+        }
+        assert_eq!(lcd[22] & 0xf0, 0x10 | 0x20 | 0x40, "a, b, c of 'a'");
+        y.show_text("");
+        assert_eq!(y.text(), "");
     }
 
     #[test]

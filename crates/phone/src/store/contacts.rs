@@ -4,7 +4,7 @@
 //! found by an index lookup, never a scan.
 
 use hookswitch_directory::Contact;
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
 use serde::Serialize;
 
 use super::{Store, StoreError, unix_now};
@@ -80,7 +80,7 @@ impl Store {
     /// A contact added to `book`; its id.
     pub fn add_contact(&self, book: i64, contact: &Contact) -> Result<i64, StoreError> {
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         writable(&tx, book)?;
         let id = insert(&tx, &self.plan(), book, contact, None)?;
         tx.commit()?;
@@ -91,7 +91,7 @@ impl Store {
     /// Replaces contact `id` (same book).
     pub fn update_contact(&self, id: i64, contact: &Contact) -> Result<(), StoreError> {
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let book = book_of(&tx, id)?;
         writable(&tx, book)?;
         update(&tx, &self.plan(), id, contact)?;
@@ -102,7 +102,7 @@ impl Store {
 
     pub fn delete_contact(&self, id: i64) -> Result<(), StoreError> {
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let book = book_of(&tx, id)?;
         writable(&tx, book)?;
         tx.execute("DELETE FROM contacts WHERE id = ?1", [id])?;
@@ -200,7 +200,7 @@ impl Store {
         mut unique: impl FnMut() -> u128,
     ) -> Result<ImportReport, StoreError> {
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         writable(&tx, book)?;
         let mut report = ImportReport::default();
         for c in contacts {
@@ -236,7 +236,7 @@ impl Store {
     pub(super) fn rekey_if_the_plan_changed(&self) -> Result<(), StoreError> {
         let plan = format!("{:?}", self.plan());
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let stored: Option<String> = tx
             .query_row("SELECT value FROM meta WHERE name = 'plan'", [], |r| {
                 r.get(0)

@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
 use super::{Store, StoreError, unix_now};
 use crate::history::Entry;
@@ -45,18 +45,23 @@ impl Store {
         ) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
         let path = dir.join(name);
+        if !path.exists() {
+            return Ok(());
+        }
         let mut conn = self.conn();
-        let done: Option<i64> = conn
+        // Checked in the write transaction: two processes opening the store
+        // at once take the file in once.
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let done: Option<i64> = tx
             .query_row("SELECT at FROM imported WHERE name = ?1", [name], |r| {
                 r.get(0)
             })
             .optional()?;
-        if done.is_some() || !path.exists() {
+        if done.is_some() {
             return Ok(());
         }
         let loaded = crate::jsonl::load::<T>(&path, name)
             .map_err(|e| StoreError::Invalid(format!("{}: {e}", path.display())))?;
-        let tx = conn.transaction()?;
         for record in &loaded.records {
             put(&tx, &self.plan(), record)?;
         }

@@ -4,7 +4,7 @@
 //! version or the next. A store newer than this program is refused rather
 //! than written with a schema it does not know.
 
-use rusqlite::Connection;
+use rusqlite::{Connection, TransactionBehavior};
 
 use super::StoreError;
 
@@ -14,9 +14,12 @@ const MIGRATIONS: &[(&str, &str)] = &[("001_first", include_str!("migrations/001
 /// The schema version this program writes.
 pub const CURRENT: i64 = MIGRATIONS.len() as i64;
 
-/// Brings `conn` to [`CURRENT`]; returns the version it found.
+/// Brings `conn` to [`CURRENT`]; returns the version it found. The version
+/// is read inside the write transaction, so two processes opening a new
+/// store at once migrate it once.
 pub fn migrate(conn: &mut Connection) -> Result<i64, StoreError> {
-    let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let found: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if found > CURRENT {
         return Err(StoreError::Newer {
             found,
@@ -24,14 +27,13 @@ pub fn migrate(conn: &mut Connection) -> Result<i64, StoreError> {
         });
     }
     for (index, (name, sql)) in MIGRATIONS.iter().enumerate().skip(found as usize) {
-        let tx = conn.transaction()?;
         tx.execute_batch(sql).map_err(|e| StoreError::Migration {
             name: (*name).to_string(),
             source: e,
         })?;
         tx.pragma_update(None, "user_version", index as i64 + 1)?;
-        tx.commit()?;
         tracing::info!("store: schema {name} applied");
     }
+    tx.commit()?;
     Ok(found)
 }

@@ -2,7 +2,9 @@
 //! books), call history and messages, in SQLite (`hookswitch.db` in the XDG
 //! data folder; decisions D72). WAL, and `synchronous = FULL`, so a commit
 //! that returned survives a `kill -9` and a power cut. The desktop app and
-//! the CLI may have it open at once; each change is one transaction.
+//! the CLI may have it open at once; each change is one transaction, taken
+//! for writing from its start (`IMMEDIATE`), so two writers wait for each
+//! other (up to 5 s) instead of failing.
 //!
 //! - `migrations.rs`: the schema, versioned;
 //! - `contacts.rs`: address books and contacts, with their caller keys;
