@@ -23,9 +23,7 @@ pub async fn restart(app: &AppHandle) {
     let (config, passwords, missing) = state.startable_config();
     lock(&state.view).missing_passwords = missing;
     // Run-time settings (DND, forwarding, sound devices) go back to the file.
-    if let Ok(plan) = config.directory.plan()
-        && let Err(e) = state.directory.store().set_plan(plan)
-    {
+    if let Err(e) = state.directory.apply(&config.directory) {
         tracing::warn!("{e}");
     }
     let options = StartOptions {

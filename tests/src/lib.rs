@@ -15,8 +15,10 @@ pub mod phone;
 pub mod process;
 pub mod pulse;
 pub mod qemu;
+pub mod radicale;
 pub mod relay;
 pub mod sipp;
+pub mod slapd;
 pub mod tls;
 pub mod webdriver;
 

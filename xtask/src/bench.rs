@@ -12,6 +12,8 @@
 //! through kamailio, p50/p99 over 100 changes.
 //! `cargo xtask bench conference [--seconds N]`: CPU per minute of a
 //! three-way conference against the same two parties in two plain calls.
+//! `cargo xtask bench directory`: address book search over 100,000
+//! contacts, vCard import, caller lookup, and the LDAP round trip.
 
 use anyhow::bail;
 
@@ -26,13 +28,14 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
         Some("desktop") => desktop(),
         Some("presence") => presence(),
         Some("conference") => conference(&args[1..]),
+        Some("directory") => directory(),
         Some(other) => {
             bail!(
-                "unknown benchmark {other:?} (available: sip, hid, media, phone, desktop, presence, conference)"
+                "unknown benchmark {other:?} (available: sip, hid, media, phone, desktop, presence, conference, directory)"
             )
         }
         None => bail!(
-            "which benchmark? (available: sip, hid, media, phone, desktop, presence, conference)"
+            "which benchmark? (available: sip, hid, media, phone, desktop, presence, conference, directory)"
         ),
     }
 }
@@ -95,6 +98,13 @@ fn conference(args: &[String]) -> anyhow::Result<()> {
     let mut bench = std::process::Command::new(target.join("release/bench_conference"));
     bench.args(args);
     status(bench, "CPU of a three-way conference vs two plain calls")
+}
+
+fn directory() -> anyhow::Result<()> {
+    crate::setup::run(&[])?;
+    let target = release_binaries("bench-directory")?;
+    let bench = std::process::Command::new(target.join("release/bench_directory"));
+    status(bench, "address book: search, import, caller lookup, LDAP")
 }
 
 fn phone() -> anyhow::Result<()> {

@@ -45,6 +45,7 @@ const TEST: &[&str] = &[
     "radicale",                  // a CardDAV server (address book sync tests)
     "slapd",                     // an LDAP server (corporate directory tests)
     "ldap-utils",                // ldapadd/ldapsearch to fill and check it
+    "curl",                      // changes cards on the CardDAV server as another client
     // The sound path: cpal's ALSA host reaches PulseAudio null sinks.
     "pulseaudio",
     "pulseaudio-utils",

@@ -15,7 +15,7 @@ use crate::cli::{Cli, ContactFields, ContactsCommand};
 use crate::daemon::load_config;
 use crate::exit;
 
-pub fn run(cli: &Cli, command: &ContactsCommand) -> anyhow::Result<u8> {
+pub async fn run(cli: &Cli, command: &ContactsCommand) -> anyhow::Result<u8> {
     let config = load_config(cli)?;
     let plan = config
         .directory
@@ -30,13 +30,27 @@ pub fn run(cli: &Cli, command: &ContactsCommand) -> anyhow::Result<u8> {
         }
         ContactsCommand::Search { text, limit } => {
             let directory = Directory::new(Arc::new(store));
-            let hits = directory.search_local(text, *limit);
+            if let Err(e) = directory.apply(&config.directory) {
+                eprintln!("hookswitch: {e}");
+            }
+            let mut hits = directory.search_local(text, *limit);
+            let remote = directory.search_remote(text).await;
+            hits.extend(remote.hits.iter().cloned());
+            hits.truncate(*limit);
             if cli.json {
                 say!("{}", serde_json::to_string(&hits)?);
             } else {
                 for h in &hits {
-                    say!("{}", line(h.id, &h.contact));
+                    let source = if h.id.is_none() {
+                        format!("  [{}]", h.source)
+                    } else {
+                        String::new()
+                    };
+                    say!("{}{source}", line(h.id, &h.contact));
                 }
+            }
+            if let Some(why) = remote.error {
+                eprintln!("hookswitch: the directory is unreachable: {why}");
             }
         }
         ContactsCommand::Add(fields) => {

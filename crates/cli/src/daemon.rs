@@ -56,7 +56,13 @@ pub async fn start_engine(
 pub fn open_directory(config: &Config) -> Option<std::sync::Arc<Directory>> {
     let plan = config.directory.plan().ok()?;
     match Store::open(&Store::default_path(), plan) {
-        Ok(store) => Some(Directory::new(std::sync::Arc::new(store))),
+        Ok(store) => {
+            let directory = Directory::new(std::sync::Arc::new(store));
+            if let Err(e) = directory.apply(&config.directory) {
+                tracing::warn!("{e}");
+            }
+            Some(directory)
+        }
         Err(e) => {
             tracing::warn!("{e}; calls are not named from the address book");
             None

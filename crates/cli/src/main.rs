@@ -67,7 +67,7 @@ fn main() -> ExitCode {
             Command::Listen(args) => calls::listen(&cli, args).await,
             Command::Message(args) => messages::send(&cli, args).await,
             Command::Presence { command } => presence::run(&cli, command).await,
-            Command::Contacts { command } => contacts::run(&cli, command),
+            Command::Contacts { command } => contacts::run(&cli, command).await,
             Command::Hangup { .. }
             | Command::Answer { .. }
             | Command::Stats { .. }

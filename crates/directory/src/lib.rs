@@ -4,8 +4,10 @@
 //! socket or clock: the store (SQLite) and the sources (CardDAV, LDAP) are
 //! the phone crate's edges.
 
+pub mod carddav;
 pub mod contact;
 pub mod fold;
+pub mod ldap;
 pub mod number;
 pub mod search;
 pub mod vcard;

@@ -10,8 +10,8 @@ use std::str::FromStr;
 
 use hookswitch_sip::message::uri::unescape;
 use hookswitch_sip::message::{NameAddr, Uri};
+use phonenumber::PhoneNumber;
 use phonenumber::country::{Id, Source};
-use phonenumber::{Mode, PhoneNumber};
 
 /// Numbers this short with no `+` or trunk prefix are PBX extensions.
 const EXTENSION_MAX_DIGITS: usize = 6;
@@ -60,10 +60,16 @@ impl NumberPlan {
     /// The key `text` (a number, a `tel:` or `sip:` URI, a name-addr) is
     /// matched by; None when it holds nothing to match.
     pub fn key(&self, text: &str) -> Option<String> {
-        let dialable = dialable_part(text)?;
-        match dialable {
-            Dialable::Name(user_at_host) => Some(format!("sip:{user_at_host}")),
-            Dialable::Number(number) => self.number_key(&number),
+        self.parts(text).map(|p| p.key)
+    }
+
+    fn parts(&self, text: &str) -> Option<Parts> {
+        match dialable_part(text)? {
+            Dialable::Name(user_at_host) => Some(Parts {
+                key: format!("sip:{user_at_host}"),
+                national: None,
+            }),
+            Dialable::Number(number) => self.number_parts(&number),
         }
     }
 
@@ -72,14 +78,13 @@ impl NumberPlan {
     /// prefix (`+49 30 5550 777`: `49305550777` and `0305550777`).
     pub fn search_digits(&self, text: &str) -> Vec<String> {
         let mut out = vec![crate::fold::digits(text)];
-        if let Some(key) = self.key(text)
-            && let Some(e164) = key.strip_prefix('+')
+        if let Some(parts) = self.parts(text)
+            && let Some(e164) = parts.key.strip_prefix('+')
         {
             out.push(e164.to_string());
-            if let Ok(n) = phonenumber::parse(None, &key) {
+            if let Some(national) = parts.national {
                 let trunk = self.trunk_prefix.as_deref().unwrap_or("0");
-                let zeros = "0".repeat(usize::from(n.national().zeros()));
-                out.push(format!("{trunk}{zeros}{}", n.national().value()));
+                out.push(format!("{trunk}{national}"));
             }
         }
         out.retain(|d| !d.is_empty());
@@ -88,19 +93,40 @@ impl NumberPlan {
         out
     }
 
-    fn number_key(&self, number: &str) -> Option<String> {
+    /// The national significant number of an E.164 key (`+49305550777`:
+    /// `305550777`): what directories store after the country and trunk
+    /// prefixes, however they format it.
+    pub fn national_digits(key: &str) -> Option<String> {
+        let n = phonenumber::parse(None, key.strip_prefix('+').map(|_| key)?).ok()?;
+        Some(national_of(&n))
+    }
+
+    fn number_parts(&self, number: &str) -> Option<Parts> {
         let digits = crate::fold::digits(number);
         if digits.is_empty() {
             return None;
         }
         let plus = number.trim_start().starts_with('+');
         let trunk = self.trunk_prefix.as_deref().unwrap_or("0");
+        let extension = || Parts {
+            key: format!("ext:{digits}"),
+            national: None,
+        };
         if !plus && !digits.starts_with(trunk) && digits.len() <= EXTENSION_MAX_DIGITS {
-            return Some(format!("ext:{digits}"));
+            return Some(extension());
         }
-        self.parse(number, plus, &digits)
-            .map(|n| n.format().mode(Mode::E164).to_string())
-            .or(Some(format!("ext:{digits}")))
+        Some(match self.parse(number, plus, &digits) {
+            Some(n) => {
+                let national = national_of(&n);
+                // E.164: the country code and the national significant number
+                // (with its leading zeros, as Italy's have).
+                Parts {
+                    key: format!("+{}{national}", n.code().value()),
+                    national: Some(national),
+                }
+            }
+            None => extension(),
+        })
     }
 
     fn parse(&self, number: &str, plus: bool, digits: &str) -> Option<PhoneNumber> {
@@ -125,6 +151,18 @@ impl NumberPlan {
         // Without a country, a number with no + or IDD cannot be placed.
         parsed.filter(|_| self.country.is_some())
     }
+}
+
+/// A number read: its key, and for E.164 ones the national significant
+/// number.
+struct Parts {
+    key: String,
+    national: Option<String>,
+}
+
+fn national_of(n: &PhoneNumber) -> String {
+    let zeros = "0".repeat(usize::from(n.national().zeros()));
+    format!("{zeros}{}", n.national().value())
 }
 
 enum Dialable {
@@ -236,6 +274,11 @@ mod tests {
     fn search_finds_a_number_however_it_is_typed() {
         let d = de().search_digits("+49 30 5550 777");
         assert_eq!(d, ["0305550777", "49305550777"]);
+        assert_eq!(
+            NumberPlan::national_digits("+49305550777").as_deref(),
+            Some("305550777")
+        );
+        assert_eq!(NumberPlan::national_digits("ext:2001"), None);
     }
 
     #[test]

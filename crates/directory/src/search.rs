@@ -6,6 +6,8 @@
 //! favourites, then how well they match, then how often they were called,
 //! then by name.
 
+use std::collections::HashMap;
+
 use crate::fold::{digits, fold};
 use crate::number::NumberPlan;
 
@@ -26,14 +28,15 @@ pub struct Entry {
     pub calls: u32,
 }
 
+/// How well a hit matches; better ones compare smaller (they come first).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum MatchQuality {
-    /// In the organisation or a number, or inside a word of the name.
-    Inside,
-    /// Every word typed starts a word of the name.
-    WordPrefix,
     /// The name starts with what was typed.
-    NamePrefix,
+    NamePrefix = 0,
+    /// Every word typed starts a word of the name.
+    WordPrefix = 1,
+    /// In the organisation or a number, or inside a word of the name.
+    Inside = 2,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,6 +63,23 @@ struct Indexed {
 pub struct Index {
     plan: NumberPlan,
     entries: Vec<Indexed>,
+    /// Where each id's entry is in `entries`.
+    positions: HashMap<i64, usize>,
+    /// The search's layout; none after a change.
+    prepared: Option<Prepared>,
+}
+
+#[derive(Default)]
+struct Prepared {
+    /// Entry positions in rank order: favourites, then most called, then
+    /// by name.
+    order: Vec<u32>,
+    /// Every entry's folded text, then its digit strings, in rank order,
+    /// one line each; where each rank's line starts (and the end).
+    text_blob: Vec<u8>,
+    text_starts: Vec<u32>,
+    digit_blob: Vec<u8>,
+    digit_starts: Vec<u32>,
 }
 
 impl Index {
@@ -67,6 +87,8 @@ impl Index {
         Index {
             plan,
             entries: Vec::new(),
+            positions: HashMap::new(),
+            prepared: None,
         }
     }
 
@@ -80,7 +102,6 @@ impl Index {
 
     /// Adds or replaces the entry with `entry.id`.
     pub fn insert(&mut self, entry: Entry) {
-        self.remove(entry.id);
         let name = fold(&entry.name);
         let mut text = name.clone();
         // SIP users are found by name; numbers by their digits only.
@@ -99,7 +120,7 @@ impl Index {
             .collect();
         numbers.sort();
         numbers.dedup();
-        self.entries.push(Indexed {
+        let indexed = Indexed {
             id: entry.id,
             sort_name: name.clone(),
             name,
@@ -107,15 +128,68 @@ impl Index {
             numbers,
             favourite: entry.favourite,
             calls: entry.calls,
-        });
+        };
+        self.prepared = None;
+        match self.positions.get(&entry.id) {
+            Some(&at) => self.entries[at] = indexed,
+            None => {
+                self.positions.insert(entry.id, self.entries.len());
+                self.entries.push(indexed);
+            }
+        }
     }
 
     pub fn remove(&mut self, id: i64) {
-        self.entries.retain(|e| e.id != id);
+        let Some(at) = self.positions.remove(&id) else {
+            return;
+        };
+        self.prepared = None;
+        self.entries.swap_remove(at);
+        if let Some(moved) = self.entries.get(at) {
+            self.positions.insert(moved.id, at);
+        }
+    }
+
+    /// The rank order and the text and digits of every entry in it, laid
+    /// end to end for one SIMD substring search per query; made again
+    /// after a change.
+    fn prepared(&mut self) -> &Prepared {
+        if self.prepared.is_none() {
+            let mut order: Vec<u32> = (0..self.entries.len() as u32).collect();
+            let e = &self.entries;
+            order.sort_by(|&a, &b| {
+                let (a, b) = (&e[a as usize], &e[b as usize]);
+                b.favourite
+                    .cmp(&a.favourite)
+                    .then(b.calls.cmp(&a.calls))
+                    .then(a.sort_name.cmp(&b.sort_name))
+                    .then(a.id.cmp(&b.id))
+            });
+            let mut p = Prepared {
+                order,
+                ..Prepared::default()
+            };
+            for &i in &p.order {
+                let entry = &self.entries[i as usize];
+                p.text_starts.push(p.text_blob.len() as u32);
+                p.text_blob.extend_from_slice(entry.text.as_bytes());
+                p.text_blob.push(b'\n');
+                p.digit_starts.push(p.digit_blob.len() as u32);
+                for n in &entry.numbers {
+                    p.digit_blob.extend_from_slice(n.as_bytes());
+                    p.digit_blob.push(b' ');
+                }
+                p.digit_blob.push(b'\n');
+            }
+            p.text_starts.push(p.text_blob.len() as u32);
+            p.digit_starts.push(p.digit_blob.len() as u32);
+            self.prepared = Some(p);
+        }
+        self.prepared.as_ref().expect("just made")
     }
 
     /// The best `limit` hits for `query`, best first.
-    pub fn search(&self, query: &str, limit: usize) -> Vec<Hit> {
+    pub fn search(&mut self, query: &str, limit: usize) -> Vec<Hit> {
         let q = fold(query);
         let words: Vec<&str> = q.split(' ').filter(|w| !w.is_empty()).collect();
         if words.is_empty() || limit == 0 {
@@ -124,44 +198,112 @@ impl Index {
         let number_typed = digits(query);
         let whole_number = query
             .chars()
-            .all(|c| c.is_ascii_digit() || " +-()/.".contains(c));
-        let mut hits: Vec<(Hit, &str)> = Vec::new();
-        for e in &self.entries {
-            let quality = if whole_number && number_typed.len() >= MIN_NUMBER_DIGITS {
-                e.numbers
-                    .iter()
-                    .any(|n| n.contains(&number_typed))
-                    .then_some(MatchQuality::Inside)
-                    .or_else(|| text_match(e, &q, &words))
+            .all(|c| c.is_ascii_digit() || " +-()/.".contains(c))
+            && number_typed.len() >= MIN_NUMBER_DIGITS;
+        // The longest word drives the search (the rarest, mostly); the
+        // others are checked. Digits typed among words may be in a number,
+        // not the text: a word with letters drives when there is one.
+        let driver = *words
+            .iter()
+            .filter(|w| !w.bytes().all(|b| b.is_ascii_digit()))
+            .max_by_key(|w| w.len())
+            .or_else(|| words.iter().max_by_key(|w| w.len()))
+            .expect("a word");
+        self.prepared();
+        let p = self.prepared.as_ref().expect("prepared");
+        let entries = &self.entries;
+        let text_ranks = Occurrences::new(&p.text_blob, &p.text_starts, driver.as_bytes());
+        let ranks: Box<dyn Iterator<Item = u32>> = if whole_number {
+            // Digits typed may be in a number or in the text: both, merged.
+            let mut all: Vec<u32> = text_ranks.collect();
+            all.extend(Occurrences::new(
+                &p.digit_blob,
+                &p.digit_starts,
+                number_typed.as_bytes(),
+            ));
+            all.sort_unstable();
+            all.dedup();
+            Box::new(all.into_iter())
+        } else {
+            Box::new(text_ranks)
+        };
+        let mut favourites: Vec<(MatchQuality, u32)> = Vec::new();
+        // Others by quality, each already in rank order (calls, then name).
+        let mut others: [Vec<u32>; 3] = Default::default();
+        for rank in ranks {
+            let e = &entries[p.order[rank as usize] as usize];
+            let quality = if whole_number && e.numbers.iter().any(|n| n.contains(&number_typed)) {
+                Some(MatchQuality::Inside)
             } else {
                 text_match(e, &q, &words)
             };
-            if let Some(quality) = quality {
-                hits.push((
-                    Hit {
-                        id: e.id,
-                        quality,
-                        favourite: e.favourite,
-                        calls: e.calls,
-                    },
-                    &e.sort_name,
-                ));
+            let Some(quality) = quality else { continue };
+            if e.favourite {
+                favourites.push((quality, rank));
+                continue;
+            }
+            let bucket = &mut others[quality as usize];
+            if bucket.len() < limit {
+                bucket.push(rank);
+            }
+            // Favourites come first in rank order: all are seen by now, and
+            // nothing later can beat a full bucket of the best quality.
+            if others[MatchQuality::NamePrefix as usize].len() >= limit {
+                break;
             }
         }
-        let rank = |a: &(Hit, &str), b: &(Hit, &str)| {
-            b.0.favourite
-                .cmp(&a.0.favourite)
-                .then(b.0.quality.cmp(&a.0.quality))
-                .then(b.0.calls.cmp(&a.0.calls))
-                .then(a.1.cmp(b.1))
-                .then(a.0.id.cmp(&b.0.id))
+        favourites.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
+        let hit = |quality: MatchQuality, rank: u32| {
+            let e = &entries[p.order[rank as usize] as usize];
+            Hit {
+                id: e.id,
+                quality,
+                favourite: e.favourite,
+                calls: e.calls,
+            }
         };
-        if hits.len() > limit {
-            hits.select_nth_unstable_by(limit - 1, rank);
-            hits.truncate(limit);
+        let mut out: Vec<Hit> = favourites.iter().map(|&(q, r)| hit(q, r)).collect();
+        for quality in [
+            MatchQuality::NamePrefix,
+            MatchQuality::WordPrefix,
+            MatchQuality::Inside,
+        ] {
+            out.extend(others[quality as usize].iter().map(|&r| hit(quality, r)));
         }
-        hits.sort_by(rank);
-        hits.into_iter().map(|(h, _)| h).collect()
+        out.truncate(limit);
+        out
+    }
+}
+
+/// The ranks whose part of a blob holds `needle`, in order, each once.
+struct Occurrences<'a> {
+    blob: &'a [u8],
+    starts: &'a [u32],
+    finder: memchr::memmem::Finder<'a>,
+    pos: usize,
+}
+
+impl<'a> Occurrences<'a> {
+    fn new(blob: &'a [u8], starts: &'a [u32], needle: &'a [u8]) -> Occurrences<'a> {
+        Occurrences {
+            blob,
+            starts,
+            finder: memchr::memmem::Finder::new(needle),
+            pos: 0,
+        }
+    }
+}
+
+impl Iterator for Occurrences<'_> {
+    type Item = u32;
+
+    fn next(&mut self) -> Option<u32> {
+        let found = self.pos + self.finder.find(self.blob.get(self.pos..)?)?;
+        // The entry it is in: the last start at or before it.
+        let rank = self.starts.partition_point(|&s| s as usize <= found) - 1;
+        // On from the next entry: each entry once.
+        self.pos = *self.starts.get(rank + 1)? as usize;
+        Some(rank as u32)
     }
 }
 
@@ -228,7 +370,7 @@ mod tests {
 
     #[test]
     fn case_and_diacritics_do_not_matter() {
-        let i = index();
+        let mut i = index();
         assert_eq!(
             ids(&i.search("ozt", 10)),
             [1, 3, 2],
@@ -243,8 +385,9 @@ mod tests {
 
     #[test]
     fn number_fragments_match_in_every_form() {
-        let i = index();
+        let mut i = index();
         assert_eq!(ids(&i.search("5550", 10)), [1]);
+        assert_eq!(ids(&i.search("ayse 5550", 10)), [1], "a name and digits");
         assert_eq!(ids(&i.search("030 5550", 10)), [1], "the national form");
         assert_eq!(ids(&i.search("+49305", 10)), [1]);
         assert_eq!(ids(&i.search("200", 10)), [3]);
@@ -253,7 +396,7 @@ mod tests {
 
     #[test]
     fn organisation_and_words_in_any_order() {
-        let i = index();
+        let mut i = index();
         assert_eq!(ids(&i.search("sales", 10)), [4]);
         assert_eq!(ids(&i.search("zander dieter", 10)), [4]);
         assert_eq!(ids(&i.search("acme dieter", 10)), [4]);

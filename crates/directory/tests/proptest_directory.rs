@@ -80,6 +80,51 @@ proptest! {
     }
 
     #[test]
+    fn the_index_finds_what_a_scan_finds(ops in proptest::collection::vec((0i64..20, any::<bool>(), "[a-c]{1,4}"), 1..60), query in "[a-c]{1,2}") {
+        let mut index = Index::new(NumberPlan::default());
+        let mut model: std::collections::BTreeMap<i64, String> = Default::default();
+        for (id, insert, name) in ops {
+            if insert {
+                index.insert(hookswitch_directory::search::Entry {
+                    id, name: name.clone(), also: vec![], addresses: vec![], favourite: false, calls: 0,
+                });
+                model.insert(id, name);
+            } else {
+                index.remove(id);
+                model.remove(&id);
+            }
+        }
+        prop_assert_eq!(index.len(), model.len());
+        let mut found: Vec<i64> = index.search(&query, 100).iter().map(|h| h.id).collect();
+        found.sort();
+        let expected: Vec<i64> = model.iter().filter(|(_, n)| n.contains(&query)).map(|(id, _)| *id).collect();
+        prop_assert_eq!(found, expected);
+    }
+
+    #[test]
+    fn a_shorter_limit_is_the_start_of_a_longer_one(
+        people in proptest::collection::vec(("[ab]{1,3}( [ab]{1,3})?", any::<bool>(), 0u32..3), 1..80),
+        query in "[ab]{1,2}",
+        limit in 1usize..10,
+    ) {
+        let mut index = Index::new(NumberPlan::default());
+        for (id, (name, favourite, calls)) in people.iter().enumerate() {
+            index.insert(hookswitch_directory::search::Entry {
+                id: id as i64, name: name.clone(), also: vec![], addresses: vec![],
+                favourite: *favourite, calls: *calls,
+            });
+        }
+        let all: Vec<_> = index.search(&query, 1000);
+        let some: Vec<_> = index.search(&query, limit);
+        prop_assert_eq!(&some[..], &all[..limit.min(all.len())]);
+        // Ranked: favourites, then quality, then calls.
+        for w in all.windows(2) {
+            let key = |h: &hookswitch_directory::Hit| (!h.favourite, h.quality, std::cmp::Reverse(h.calls));
+            prop_assert!(key(&w[0]) <= key(&w[1]), "{:?}", all);
+        }
+    }
+
+    #[test]
     fn folding_twice_is_folding_once(s in "\\PC{0,40}") {
         let once = fold(&s);
         prop_assert_eq!(fold(&once), once);

@@ -1,7 +1,8 @@
 //! The search index over the store's contacts. Built on the first search
-//! and again whenever the store changed: `PRAGMA data_version` moves when
-//! another process (the CLI beside the app) committed, the store's own
-//! write count when this one did.
+//! and again whenever the contacts changed: `PRAGMA data_version` moves
+//! when another process (the CLI beside the app) committed, the store's own
+//! write count when this one did. Calls made count towards the ranking at
+//! the next change, or within five minutes.
 
 use std::collections::HashMap;
 
@@ -11,11 +12,16 @@ use hookswitch_directory::search::{Entry, Index};
 use super::DirectoryHit;
 use crate::store::{Store, StoreError};
 
+const RECOUNT_CALLS: std::time::Duration = std::time::Duration::from_secs(300);
+
 pub struct LocalSearch {
     plan: NumberPlan,
     index: Index,
     /// The store's change marks the index was built at.
     built_at: Option<(i64, u64)>,
+    /// The history's mark then, and when: calls counted anew at most
+    /// every [`RECOUNT_CALLS`] (a rebuild of 100,000 takes most of a second).
+    built_history: (u64, Option<std::time::Instant>),
     book_names: HashMap<i64, String>,
 }
 
@@ -25,6 +31,7 @@ impl LocalSearch {
             index: Index::new(plan.clone()),
             plan,
             built_at: None,
+            built_history: (0, None),
             book_names: HashMap::new(),
         }
     }
@@ -56,19 +63,27 @@ impl LocalSearch {
     fn refresh(&mut self, store: &Store) -> Result<(), StoreError> {
         let mark = store.change_mark()?;
         let plan = store.plan();
-        if self.built_at == Some(mark) && plan == self.plan {
+        let history = store.history_mark();
+        let recount = history != self.built_history.0
+            && self
+                .built_history
+                .1
+                .is_none_or(|at| at.elapsed() >= RECOUNT_CALLS);
+        if self.built_at == Some(mark) && plan == self.plan && !recount {
             return Ok(());
         }
+        self.built_history = (history, Some(std::time::Instant::now()));
         self.plan = plan;
         let counts = store.call_counts()?;
+        let keys = store.contact_keys()?;
         let mut index = Index::new(self.plan.clone());
         for stored in store.contacts(None)? {
             let c = &stored.contact;
-            let calls = c
-                .addresses
-                .iter()
-                .filter_map(|a| self.plan.key(&a.value))
-                .filter_map(|k| counts.get(&k))
+            let calls = keys
+                .get(&stored.id)
+                .into_iter()
+                .flatten()
+                .filter_map(|k| counts.get(k))
                 .sum();
             index.insert(Entry {
                 id: stored.id,

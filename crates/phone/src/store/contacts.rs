@@ -3,6 +3,8 @@
 //! dial) and one caller key per address in `contact_keys`, so a caller is
 //! found by an index lookup, never a scan.
 
+use std::collections::HashMap;
+
 use hookswitch_directory::Contact;
 use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
 use serde::Serialize;
@@ -149,6 +151,49 @@ impl Store {
                 book,
                 contact: serde_json::from_str(&body)?,
             });
+        }
+        Ok(out)
+    }
+
+    /// Stars a contact (of any book: favourites are this phone's own).
+    pub fn set_favourite(&self, id: i64, favourite: bool) -> Result<(), StoreError> {
+        self.set_local(id, |c| c.favourite = favourite)
+    }
+
+    /// Puts a contact (of any book) on speed dial `digit`, taking it from
+    /// whoever had it; none: off speed dial.
+    pub fn set_speed_dial(&self, id: i64, digit: Option<u8>) -> Result<(), StoreError> {
+        self.set_local(id, |c| c.speed_dial = digit)
+    }
+
+    fn set_local(&self, id: i64, change: impl FnOnce(&mut Contact)) -> Result<(), StoreError> {
+        let plan = self.plan();
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let body: String = tx
+            .query_row("SELECT body FROM contacts WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .optional()?
+            .ok_or(StoreError::NoContact(id))?;
+        let mut contact: Contact = serde_json::from_str(&body)?;
+        change(&mut contact);
+        update(&tx, &plan, id, &contact)?;
+        tx.commit()?;
+        drop(conn);
+        self.wrote();
+        Ok(())
+    }
+
+    /// Every contact's caller keys.
+    pub fn contact_keys(&self) -> Result<HashMap<i64, Vec<String>>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare("SELECT contact, key FROM contact_keys")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
+        let mut out: HashMap<i64, Vec<String>> = HashMap::new();
+        for row in rows {
+            let (id, key) = row?;
+            out.entry(id).or_default().push(key);
         }
         Ok(out)
     }
@@ -324,7 +369,7 @@ fn take_speed_dial(tx: &Transaction, contact: &Contact, id: Option<i64>) -> Resu
     Ok(())
 }
 
-fn insert(
+pub(super) fn insert(
     tx: &Transaction,
     plan: &hookswitch_directory::NumberPlan,
     book: i64,
@@ -355,7 +400,7 @@ fn insert(
     Ok(id)
 }
 
-fn update(
+pub(super) fn update(
     tx: &Transaction,
     plan: &hookswitch_directory::NumberPlan,
     id: i64,

@@ -21,7 +21,8 @@ impl Store {
         )?;
         let id = conn.last_insert_rowid();
         drop(conn);
-        self.wrote();
+        self.history_writes
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
         Ok(id)
     }
 

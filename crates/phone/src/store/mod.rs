@@ -8,10 +8,12 @@
 //!
 //! - `migrations.rs`: the schema, versioned;
 //! - `contacts.rs`: address books and contacts, with their caller keys;
+//! - `books.rs`: synced (CardDAV) books and their sync state;
 //! - `history.rs`, `messages.rs`: what the phone did and said;
 //! - `jsonl_import.rs`: the history and messages files of earlier versions,
 //!   read once.
 
+mod books;
 mod contacts;
 mod history;
 mod jsonl_import;
@@ -25,6 +27,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use hookswitch_directory::NumberPlan;
 use rusqlite::Connection;
 
+pub use books::{RemoteCard, SyncBatch};
 pub use contacts::{Book, BookKind, ImportReport, LOCAL_BOOK, StoredContact};
 pub use migrations::CURRENT as SCHEMA_VERSION;
 
@@ -61,9 +64,11 @@ pub struct Store {
     path: Option<PathBuf>,
     /// How numbers are read into caller keys (the settings may change it).
     plan: Mutex<NumberPlan>,
-    /// Commits made through this store (SQLite's `data_version` counts
-    /// only other connections').
+    /// Commits to contacts made through this store (SQLite's
+    /// `data_version` counts only other connections').
     writes: AtomicU64,
+    /// Calls added to the history through this store.
+    history_writes: AtomicU64,
 }
 
 impl Store {
@@ -118,6 +123,7 @@ impl Store {
             path,
             plan: Mutex::new(plan),
             writes: AtomicU64::new(0),
+            history_writes: AtomicU64::new(0),
         };
         store.rekey_if_the_plan_changed()?;
         Ok(store)
@@ -145,8 +151,8 @@ impl Store {
         self.conn.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Moves whenever anything was committed, here or by another process:
-    /// a cached index is stale when this moved.
+    /// Moves whenever contacts were committed here, or anything by another
+    /// process: a cached index is stale when this moved.
     pub fn change_mark(&self) -> Result<(i64, u64), StoreError> {
         let theirs = self
             .conn()
@@ -154,9 +160,15 @@ impl Store {
         Ok((theirs, self.writes.load(Ordering::Acquire)))
     }
 
-    /// Counts a commit made here.
+    /// Counts a commit to contacts made here.
     fn wrote(&self) {
         self.writes.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// How many calls were added to the history here (the search's "how
+    /// often called" follows it, less eagerly than contacts).
+    pub fn history_mark(&self) -> u64 {
+        self.history_writes.load(Ordering::Acquire)
     }
 
     /// SQLite's own check of the file.

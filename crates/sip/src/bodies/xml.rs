@@ -18,11 +18,11 @@ pub const MAX_ELEMENTS: usize = 4096;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum XmlError {
-    #[error("XML body of {0} bytes is over the {MAX_BYTES}-byte cap")]
+    #[error("XML body of {0} bytes is over the cap")]
     TooLarge(usize),
-    #[error("XML nested deeper than {MAX_DEPTH}")]
+    #[error("XML nested too deep")]
     TooDeep,
-    #[error("XML with more than {MAX_ELEMENTS} elements")]
+    #[error("XML with too many elements")]
     TooManyElements,
     #[error("XML with a DTD (refused: no entity is ever declared or expanded)")]
     Dtd,
@@ -70,9 +70,32 @@ impl Element {
     }
 }
 
-/// Reads `body` into a tree, or says why not.
+/// How much XML a reader takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub bytes: usize,
+    pub depth: usize,
+    pub elements: usize,
+}
+
+impl Limits {
+    /// SIP bodies: [`MAX_BYTES`], [`MAX_DEPTH`], [`MAX_ELEMENTS`].
+    pub const SIP_BODY: Limits = Limits {
+        bytes: MAX_BYTES,
+        depth: MAX_DEPTH,
+        elements: MAX_ELEMENTS,
+    };
+}
+
+/// Reads a SIP body into a tree, or says why not.
 pub fn parse(body: &[u8]) -> Result<Element, XmlError> {
-    if body.len() > MAX_BYTES {
+    parse_with(body, Limits::SIP_BODY)
+}
+
+/// Reads `body` into a tree within `limits` (a WebDAV multistatus of a
+/// large address book is bigger than any SIP body).
+pub fn parse_with(body: &[u8], limits: Limits) -> Result<Element, XmlError> {
+    if body.len() > limits.bytes {
         return Err(XmlError::TooLarge(body.len()));
     }
     let text = std::str::from_utf8(body).map_err(|_| XmlError::NotUtf8)?;
@@ -95,20 +118,20 @@ pub fn parse(body: &[u8]) -> Result<Element, XmlError> {
             }
             Event::Start(start) => {
                 elements += 1;
-                if elements > MAX_ELEMENTS {
+                if elements > limits.elements {
                     return Err(XmlError::TooManyElements);
                 }
-                if open.len() >= MAX_DEPTH {
+                if open.len() >= limits.depth {
                     return Err(XmlError::TooDeep);
                 }
                 open.push(element_of(&start)?);
             }
             Event::Empty(start) => {
                 elements += 1;
-                if elements > MAX_ELEMENTS {
+                if elements > limits.elements {
                     return Err(XmlError::TooManyElements);
                 }
-                if open.len() >= MAX_DEPTH {
+                if open.len() >= limits.depth {
                     return Err(XmlError::TooDeep);
                 }
                 let element = element_of(&start)?;
