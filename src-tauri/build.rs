@@ -14,6 +14,18 @@ const COMMANDS: &[&str] = &[
     "conversation",
     "mark_read",
     "play_recording",
+    "contacts_search",
+    "contacts_search_remote",
+    "contacts_list",
+    "contact_save",
+    "contact_delete",
+    "contact_favourite",
+    "contact_speed_dial",
+    "speed_dial_target",
+    "contacts_import",
+    "contacts_export",
+    "address_books",
+    "address_books_sync",
 ];
 
 fn main() {

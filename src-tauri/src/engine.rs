@@ -22,10 +22,10 @@ pub async fn restart(app: &AppHandle) {
     state.reload_config();
     let (config, passwords, missing) = state.startable_config();
     lock(&state.view).missing_passwords = missing;
-    // Run-time settings (DND, forwarding, sound devices) go back to the file.
     if let Err(e) = state.directory.apply(&config.directory) {
         tracing::warn!("{e}");
     }
+    // Run-time settings (DND, forwarding, sound devices) go back to the file.
     let options = StartOptions {
         persist_to: Some(state.config_path.clone()),
         directory: Some(state.directory.clone()),
@@ -39,6 +39,9 @@ pub async fn restart(app: &AppHandle) {
                 tauri::async_runtime::spawn(forward_state(app.clone(), engine.clone())),
                 tauri::async_runtime::spawn(forward_activity(app.clone(), engine.clone())),
                 tauri::async_runtime::spawn(serve_control(engine.clone())),
+                tauri::async_runtime::spawn(hookswitch_phone::directory::keep_in_sync(
+                    state.directory.clone(),
+                )),
             ];
             *slot = Some(Running { engine, tasks });
         }
@@ -73,6 +76,29 @@ pub async fn stop(app: &AppHandle) {
     }
 }
 
+/// How long the notification of a call waits for the address book's name
+/// (the ring does not wait: it has started already).
+const NAME_WAIT: std::time::Duration = std::time::Duration::from_millis(400);
+
+/// Notifies a ringing call with the contact's name when the address book
+/// finds it soon enough, else with what SIP says.
+async fn notify_incoming(app: AppHandle, call: u64, from: String) {
+    let engine = app.state::<AppState>().engine().await;
+    let mut name = None;
+    if let Ok(engine) = engine {
+        let mut watch = engine.watch_state();
+        let named = tokio::time::timeout(
+            NAME_WAIT,
+            watch.wait_for(|s| s.call(call).is_none_or(|c| c.contact.is_some())),
+        )
+        .await;
+        if let Ok(Ok(state)) = named {
+            name = state.call(call).and_then(|c| c.contact.clone());
+        }
+    }
+    notify::incoming_call(&app, &from, name.as_deref());
+}
+
 /// The phone's state, each time it changes: to the window and the tray.
 async fn forward_state(app: AppHandle, engine: Engine) {
     let mut watch = engine.watch_state();
@@ -102,7 +128,7 @@ async fn forward_events(app: AppHandle, mut events: tokio::sync::broadcast::Rece
         let finished = lock(&state.history).on_event(&event, unix_now());
         if let Some(entry) = finished {
             if entry.missed {
-                notify::missed_call(&app, &entry.remote);
+                notify::missed_call(&app, &entry.remote, entry.name.as_deref());
             }
             let _ = app.emit("history", &entry);
         }
@@ -113,8 +139,8 @@ async fn forward_events(app: AppHandle, mut events: tokio::sync::broadcast::Rece
             }
             let _ = app.emit("message", &message);
         }
-        if let PhoneEvent::IncomingCall { from, .. } = &event {
-            notify::incoming_call(&app, from);
+        if let PhoneEvent::IncomingCall { call, from, .. } = &event {
+            tauri::async_runtime::spawn(notify_incoming(app.clone(), *call, from.clone()));
             if let Some(window) = app.get_webview_window("main") {
                 let _ = window.unminimize();
                 let _ = window.show();

@@ -4,6 +4,7 @@
 //! docs/architecture.md and docs/desktop.md).
 
 mod commands;
+mod contacts;
 mod engine;
 mod hotkey;
 mod idle;
@@ -130,6 +131,18 @@ pub fn run() {
             commands::conversation,
             commands::mark_read,
             commands::play_recording,
+            contacts::contacts_search,
+            contacts::contacts_search_remote,
+            contacts::contacts_list,
+            contacts::contact_save,
+            contacts::contact_delete,
+            contacts::contact_favourite,
+            contacts::contact_speed_dial,
+            contacts::speed_dial_target,
+            contacts::contacts_import,
+            contacts::contacts_export,
+            contacts::address_books,
+            contacts::address_books_sync,
         ])
         .setup(move |app| {
             let handle = app.handle().clone();

@@ -7,12 +7,27 @@ use tauri_plugin_notification::NotificationExt;
 
 use crate::state::{AppState, lock};
 
-pub fn incoming_call(app: &AppHandle, from: &str) {
-    show(app, "Incoming call", &caller(from));
+/// `contact`: the address book's name for the caller, when known.
+pub fn incoming_call(app: &AppHandle, from: &str, contact: Option<&str>) {
+    show(app, "Incoming call", &caller_named(from, contact));
 }
 
-pub fn missed_call(app: &AppHandle, from: &str) {
-    show(app, "Missed call", &caller(from));
+pub fn missed_call(app: &AppHandle, from: &str, contact: Option<&str>) {
+    show(app, "Missed call", &caller_named(from, contact));
+}
+
+/// The caller as [`caller`] says, with the address book's name in front.
+pub fn caller_named(from: &str, contact: Option<&str>) -> String {
+    match contact {
+        Some(name) => {
+            let shown = caller(from);
+            let address = shown
+                .rsplit_once(" (")
+                .map_or(shown.as_str(), |(_, a)| a.trim_end_matches(')'));
+            format!("{name} ({address})")
+        }
+        None => caller(from),
+    }
 }
 
 /// A message came: who from, and its start.
@@ -61,7 +76,7 @@ pub fn caller(from: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::caller;
+    use super::{caller, caller_named};
 
     #[test]
     fn callers_read_as_name_and_address() {
@@ -75,5 +90,21 @@ mod tests {
         );
         assert_eq!(caller("sip:bob@192.0.2.1:5062"), "bob@192.0.2.1:5062");
         assert_eq!(caller("Bob <tel:+15550100>"), "Bob (+15550100)");
+    }
+
+    #[test]
+    fn the_address_book_name_comes_first() {
+        assert_eq!(
+            caller_named(
+                "\"Trunk 7\" <sip:+49305550777@pbx;user=phone>",
+                Some("Ayşe Öztürk")
+            ),
+            "Ayşe Öztürk (+49305550777@pbx)"
+        );
+        assert_eq!(
+            caller_named("sip:+49305550777@pbx", Some("Ayşe Öztürk")),
+            "Ayşe Öztürk (+49305550777@pbx)"
+        );
+        assert_eq!(caller_named("sip:bob@h", None), "bob@h");
     }
 }

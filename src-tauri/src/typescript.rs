@@ -49,6 +49,15 @@ pub fn typescript() -> String {
         hookswitch_phone::message_store::Delivery::decl(&cfg),
         hookswitch_phone::probe::Outcome::decl(&cfg),
         hookswitch_phone::probe::Problem::decl(&cfg),
+        // The address book (crates/directory, crates/phone's store).
+        hookswitch_directory::Contact::decl(&cfg),
+        hookswitch_directory::Address::decl(&cfg),
+        hookswitch_directory::AddressKind::decl(&cfg),
+        hookswitch_phone::directory::DirectoryHit::decl(&cfg),
+        hookswitch_phone::directory::RemoteSearch::decl(&cfg),
+        hookswitch_phone::store::StoredContact::decl(&cfg),
+        hookswitch_phone::store::Book::decl(&cfg),
+        hookswitch_phone::store::BookKind::decl(&cfg),
         // Devices (crates/devices, crates/hid, crates/media).
         hookswitch_devices::DeviceInfo::decl(&cfg),
         hookswitch_devices::DeviceId::decl(&cfg),
@@ -63,6 +72,7 @@ pub fn typescript() -> String {
         crate::commands::Devices::decl(&cfg),
         crate::state::AppView::decl(&cfg),
         crate::settings::DesktopSettings::decl(&cfg),
+        crate::contacts::ImportOutcome::decl(&cfg),
     ];
     let mut out = String::from(
         "// Generated from the Rust types by src-tauri/src/typescript.rs: do not edit.\n\

@@ -71,7 +71,7 @@ pub enum Command {
     },
     /// The address book: `list`, `search TEXT`, `add NAME --number ...`,
     /// `edit ID ...`, `delete ID`, `import FILE.vcf`, `export [FILE]`,
-    /// `identify NUMBER` (who the phone would say is calling).
+    /// `identify NUMBER` (who the phone would say is calling), `sync`, `books`.
     Contacts {
         #[command(subcommand)]
         command: ContactsCommand,
@@ -365,6 +365,12 @@ pub enum ContactsCommand {
     Identify {
         address: String,
     },
+    /// Sync the CardDAV address books of `[[directory.carddav]]` now (exit
+    /// 2 when one failed, with why).
+    Sync,
+    /// The address books: local and synced, with contacts, last sync and
+    /// last error.
+    Books,
 }
 
 #[derive(Debug, Args)]

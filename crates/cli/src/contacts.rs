@@ -133,6 +133,54 @@ pub async fn run(cli: &Cli, command: &ContactsCommand) -> anyhow::Result<u8> {
                 None => std::io::stdout().write_all(text.as_bytes())?,
             }
         }
+        ContactsCommand::Sync => {
+            let directory = Directory::new(Arc::new(store));
+            if let Err(e) = directory.apply(&config.directory) {
+                eprintln!("hookswitch: {e}");
+            }
+            let mut failed = false;
+            for r in directory.sync_carddav().await {
+                match r.result {
+                    Ok(report) => say!(
+                        "{} / {}: {} changed, {} deleted{}",
+                        r.server,
+                        report.book,
+                        report.changed,
+                        report.deleted,
+                        if report.unchanged { " (unchanged)" } else { "" }
+                    ),
+                    Err(why) => {
+                        failed = true;
+                        eprintln!("hookswitch: {}: {why}", r.server);
+                    }
+                }
+            }
+            if failed {
+                return Ok(exit::CALL_FAILED);
+            }
+        }
+        ContactsCommand::Books => {
+            let books = store.books()?;
+            if cli.json {
+                say!("{}", serde_json::to_string(&books)?);
+            } else {
+                for b in books {
+                    let state = match (&b.last_error, b.last_sync) {
+                        (Some(e), _) => format!("unreachable: {e}"),
+                        (None, Some(_)) => "synced".to_string(),
+                        (None, None) if b.url.is_some() => "not synced yet".to_string(),
+                        (None, None) => "local".to_string(),
+                    };
+                    say!(
+                        "{:>5}  {} ({} contacts{}) {state}",
+                        b.id,
+                        b.name,
+                        b.contacts,
+                        if b.read_only { ", read-only" } else { "" }
+                    );
+                }
+            }
+        }
         ContactsCommand::Identify { address } => match store.identify(address)? {
             Some(found) if cli.json => say!("{}", serde_json::to_string(&found)?),
             Some(found) => say!("{}", line(Some(found.id), &found.contact)),

@@ -426,9 +426,14 @@ pub async fn run(cli: &Cli) -> anyhow::Result<u8> {
     let passwords = passwords(&config, None)?;
     // DND, forwarding and sound devices changed while it runs (from a
     // headset, `hookswitch dnd`, ...) are saved to the file it runs from.
+    let directory = open_directory(&config);
+    if let Some(d) = &directory {
+        // CardDAV books copied and kept current while the phone runs.
+        tokio::spawn(hookswitch_phone::directory::keep_in_sync(d.clone()));
+    }
     let options = StartOptions {
         persist_to: Some(cli.config_path()),
-        directory: open_directory(&config),
+        directory,
         ..StartOptions::default()
     };
     let (engine, mut events) = start_engine_with(cli, &config, &passwords, options).await?;

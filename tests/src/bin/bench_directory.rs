@@ -210,14 +210,30 @@ fn ldap_round_trip(dir: &std::path::Path) {
         .enable_all()
         .build()
         .unwrap();
-    let queries = ["Öztürk", "Anna", "Müller 12", "5551777", "Dubois", "Jörg", "Research", "0001234"];
+    let queries = [
+        "Öztürk",
+        "Anna",
+        "Müller 12",
+        "5551777",
+        "Dubois",
+        "Jörg",
+        "Research",
+        "0001234",
+    ];
     let mut took = Vec::new();
     let mut found = 0;
     for round in 0..25 {
         for q in queries {
-            let q = if round % 2 == 0 { q.to_string() } else { q.to_lowercase() };
+            let q = if round % 2 == 0 {
+                q.to_string()
+            } else {
+                q.to_lowercase()
+            };
             let started = Instant::now();
-            found += runtime.block_on(ldap.search(&q)).expect("LDAP search").len();
+            found += runtime
+                .block_on(ldap.search(&q))
+                .expect("LDAP search")
+                .len();
             took.push(started.elapsed());
         }
     }

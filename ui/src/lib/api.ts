@@ -6,6 +6,12 @@ import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type {
   AccountSettings,
   Action,
+  Book,
+  Contact,
+  DirectoryHit,
+  ImportOutcome,
+  RemoteSearch,
+  StoredContact,
   CallStats,
   ControlReply,
   Conversation,
@@ -54,6 +60,21 @@ export const sendMessage = (target: string, text: string, account?: string) =>
 export const sendComposing = (target: string, active: boolean, account?: string) =>
   phone({ cmd: "composing", target, active, account });
 export const devices = () => invoke<Devices>("devices");
+
+// The address book.
+export const searchContacts = (text: string, limit = 20) => invoke<DirectoryHit[]>("contacts_search", { text, limit });
+export const searchDirectory = (text: string) => invoke<RemoteSearch>("contacts_search_remote", { text });
+export const listContacts = () => invoke<StoredContact[]>("contacts_list");
+export const saveContact = (id: number | null, book: number | null, contact: Contact) =>
+  invoke<number>("contact_save", { id, book, contact });
+export const deleteContact = (id: number) => invoke<void>("contact_delete", { id });
+export const setFavourite = (id: number, favourite: boolean) => invoke<void>("contact_favourite", { id, favourite });
+export const setSpeedDial = (id: number, digit: number | null) => invoke<void>("contact_speed_dial", { id, digit });
+export const speedDialTarget = (digit: number) => invoke<string | null>("speed_dial_target", { digit });
+export const importContacts = (text: string) => invoke<ImportOutcome>("contacts_import", { text });
+export const exportContacts = () => invoke<string>("contacts_export");
+export const addressBooks = () => invoke<Book[]>("address_books");
+export const syncAddressBooks = () => invoke<string[]>("address_books_sync");
 export const checkAccount = (account: AccountSettings, password: string) =>
   invoke<ProbeOutcome>("check_account", { account, password });
 export const saveAccount = (account: AccountSettings, password: string | null) =>

@@ -403,6 +403,67 @@ detail: string, };
 
 export type ProbeProblem = "wrong_password" | "unknown_user" | "tls_certificate" | "unreachable" | "refused" | "settings";
 
+export type Contact = { 
+/**
+ * Stable across exports and syncs (vCard `UID`).
+ */
+uid: string, 
+/**
+ * The name shown (vCard `FN`).
+ */
+name: string, organization?: string | null, department?: string | null, title?: string | null, addresses: Array<Address>, emails?: Array<string>, note?: string | null, 
+/**
+ * Shown first on the Phone page.
+ */
+favourite: boolean, 
+/**
+ * 1-9: a long press on that key of the window's keypad calls the first
+ * address.
+ */
+speed_dial?: number | null, };
+
+export type Address = { kind: AddressKind, 
+/**
+ * "work", "mobile", "home", "fax", or the user's own word; may be empty.
+ */
+label: string, 
+/**
+ * As written: `+49 30 5550 777`, `sip:alice@example.com`.
+ */
+value: string, };
+
+export type AddressKind = "tel" | "sip";
+
+export type DirectoryHit = { 
+/**
+ * The store's id for contacts kept here (none for live LDAP results).
+ */
+id: number | null, 
+/**
+ * The book it came from ("Contacts", a CardDAV book's name, "LDAP").
+ */
+source: string, contact: Contact, };
+
+export type RemoteSearch = { 
+/**
+ * Entries not already among the contacts kept here.
+ */
+hits: Array<DirectoryHit>, 
+/**
+ * Why the directory could not be searched (down, slow, refused).
+ */
+error: string | null, 
+/**
+ * Whether a directory was asked at all (configured, text long enough).
+ */
+asked: boolean, };
+
+export type StoredContact = { id: number, book: number, contact: Contact, };
+
+export type Book = { id: number, kind: BookKind, name: string, url: string | null, account: string | null, last_sync: number | null, last_error: string | null, read_only: boolean, contacts: number, };
+
+export type BookKind = "local" | "carddav";
+
 export type DeviceInfo = { id: DeviceId, backend: Backend, 
 /**
  * The node or bus address it was opened by (`/dev/hidraw3`, `usb:1-4`).
@@ -506,3 +567,9 @@ close_to_tray: boolean,
  * `sip:`/`tel:` links dial at once; otherwise they fill the dial pad.
  */
 links_dial_at_once: boolean, };
+
+export type ImportOutcome = { added: number, updated: number, 
+/**
+ * One line per card not imported: which, where, why.
+ */
+errors: Array<string>, };

@@ -14,10 +14,11 @@ import type {
   PhoneEvent,
   PhoneState,
   Snapshot,
+  StoredContact,
   StoredMessage,
 } from "./types";
 
-export type Page = "phone" | "history" | "messages" | "devices" | "settings";
+export type Page = "phone" | "history" | "contacts" | "messages" | "devices" | "settings";
 
 export interface ActivityLine {
   at: number;
@@ -53,6 +54,9 @@ class PhoneStore {
   /** A new conversation's first text, until its `message` event names the peer. */
   private newText: string | null = null;
   unread = $derived(unreadTotal(this.conversations));
+  /** Every contact kept here (the Phone page's favourites come from it). */
+  contacts = $state<StoredContact[]>([]);
+  favourites = $derived(this.contacts.filter((c) => c.contact.favourite));
 
   /** State events seen; a snapshot asked for before the last one is older. */
   private stateEvents = 0;
@@ -87,6 +91,7 @@ class PhoneStore {
       if (this.stateEvents === eventsBefore) this.onState(snap.state);
       this.history = await api.history();
       this.conversations = await api.conversations();
+      await this.loadContacts();
     } catch (e) {
       this.error = String(e);
     }
@@ -130,6 +135,25 @@ class PhoneStore {
       this.thread = merged(this.thread, m);
       if (m.incoming && !m.read) void api.markRead(m.peer);
     }
+  }
+
+  /** The contacts again, after an edit here or a sync. */
+  async loadContacts() {
+    try {
+      this.contacts = await api.listContacts();
+    } catch (e) {
+      this.error = String(e);
+    }
+  }
+
+  /** Calls what speed dial `digit` holds; says so when it holds nothing. */
+  async speedDial(digit: number) {
+    const target = await api.speedDialTarget(digit).catch(() => null);
+    if (!target) {
+      this.error = `Nothing on speed dial ${digit}: give a contact that key on the Contacts page.`;
+      return;
+    }
+    await this.act({ cmd: "call", target });
   }
 
   /** Shows `peer`'s conversation; its messages are read now. */

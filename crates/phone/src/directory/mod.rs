@@ -29,7 +29,7 @@ pub use caller::Identity;
 pub use carddav::{CardDavClient, CardDavError, FoundBook, SyncReport};
 pub use ldap::{LdapError, LdapSource};
 pub use settings::{CardDavSettings, DirectorySettings, LdapSettings};
-pub use sync::{BookSync, spawn_periodic};
+pub use sync::{BookSync, keep_in_sync};
 
 /// One search result, from whichever source.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -140,9 +140,10 @@ fn origin_of(url: &str) -> String {
     }
 }
 
-/// Syncs at once, then every server's interval (the shortest of them).
-pub fn spawn_periodic(directory: Arc<Directory>) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
+/// Syncs at once, then every server's interval (the shortest of them),
+/// for as long as the task runs (a face spawns it on its runtime).
+pub async fn keep_in_sync(directory: Arc<Directory>) {
+    {
         loop {
             for r in directory.sync_carddav().await {
                 match &r.result {
@@ -165,5 +166,5 @@ pub fn spawn_periodic(directory: Arc<Directory>) -> tokio::task::JoinHandle<()> 
                 .unwrap_or(15);
             tokio::time::sleep(Duration::from_secs(u64::from(minutes) * 60)).await;
         }
-    })
+    }
 }
