@@ -80,6 +80,11 @@ struct Prepared {
     text_starts: Vec<u32>,
     digit_blob: Vec<u8>,
     digit_starts: Vec<u32>,
+    /// Every word of every name with its entry's rank, sorted by word: the
+    /// ranks a word-prefix match can be at, found by binary search.
+    name_words: Vec<(Box<str>, u32)>,
+    /// How many entries are favourites (they lead the rank order).
+    favourites: u32,
 }
 
 impl Index {
@@ -169,8 +174,12 @@ impl Index {
                 order,
                 ..Prepared::default()
             };
-            for &i in &p.order {
+            for (rank, &i) in p.order.iter().enumerate() {
                 let entry = &self.entries[i as usize];
+                p.favourites += u32::from(entry.favourite);
+                for word in entry.name.split(' ').filter(|w| !w.is_empty()) {
+                    p.name_words.push((word.into(), rank as u32));
+                }
                 p.text_starts.push(p.text_blob.len() as u32);
                 p.text_blob.extend_from_slice(entry.text.as_bytes());
                 p.text_blob.push(b'\n');
@@ -183,6 +192,7 @@ impl Index {
             }
             p.text_starts.push(p.text_blob.len() as u32);
             p.digit_starts.push(p.digit_blob.len() as u32);
+            p.name_words.sort_unstable();
             self.prepared = Some(p);
         }
         self.prepared.as_ref().expect("just made")
@@ -227,6 +237,17 @@ impl Index {
         } else {
             Box::new(text_ranks)
         };
+        // A name or word prefix needs the driver to start a word of the
+        // name: past the last rank where one does, only "inside" matches
+        // are left, which rank below everything found so far.
+        let last_prefix_rank = {
+            let from = p.name_words.partition_point(|(w, _)| w.as_ref() < driver);
+            p.name_words[from..]
+                .iter()
+                .take_while(|(w, _)| w.starts_with(driver))
+                .map(|&(_, r)| r)
+                .max()
+        };
         let mut favourites: Vec<(MatchQuality, u32)> = Vec::new();
         // Others by quality, each already in rank order (calls, then name).
         let mut others: [Vec<u32>; 3] = Default::default();
@@ -249,6 +270,13 @@ impl Index {
             // Favourites come first in rank order: all are seen by now, and
             // nothing later can beat a full bucket of the best quality.
             if others[MatchQuality::NamePrefix as usize].len() >= limit {
+                break;
+            }
+            let found = favourites.len() + others.iter().map(Vec::len).sum::<usize>();
+            if found >= limit
+                && rank + 1 >= p.favourites
+                && last_prefix_rank.is_none_or(|last| rank >= last)
+            {
                 break;
             }
         }

@@ -117,6 +117,27 @@ proptest! {
         let all: Vec<_> = index.search(&query, 1000);
         let some: Vec<_> = index.search(&query, limit);
         prop_assert_eq!(&some[..], &all[..limit.min(all.len())]);
+        // Against a model: a scan of everyone, ranked by the stated rule.
+        let mut model: Vec<(bool, u8, std::cmp::Reverse<u32>, String, i64)> = people
+            .iter()
+            .enumerate()
+            .filter_map(|(id, (name, favourite, calls))| {
+                let quality = if name.starts_with(query.as_str()) {
+                    0
+                } else if name.split(' ').any(|w| w.starts_with(query.as_str())) {
+                    1
+                } else if name.contains(query.as_str()) {
+                    2
+                } else {
+                    return None;
+                };
+                Some((!favourite, quality, std::cmp::Reverse(*calls), name.clone(), id as i64))
+            })
+            .collect();
+        model.sort();
+        let expected: Vec<i64> = model.iter().take(limit).map(|m| m.4).collect();
+        let got: Vec<i64> = some.iter().map(|h| h.id).collect();
+        prop_assert_eq!(got, expected);
         // Ranked: favourites, then quality, then calls.
         for w in all.windows(2) {
             let key = |h: &hookswitch_directory::Hit| (!h.favourite, h.quality, std::cmp::Reverse(h.calls));

@@ -201,6 +201,7 @@ fn input() -> impl Strategy<Value = PhoneInput> {
         Just(PhoneInput::Reject),
         Just(PhoneInput::Conference),
         Just(PhoneInput::PickupLamp),
+        Just(PhoneInput::SpeedDial),
     ]
 }
 
@@ -326,7 +327,13 @@ proptest! {
         for host in 1..=3u8 {
             let mut c = config();
             c.devices.ring_back_secs = 1;
-            net.add(host, &c, seed.wrapping_add(u64::from(host)));
+            let p = net.add(host, &c, seed.wrapping_add(u64::from(host)));
+            // Speed dials 1 and 2: the other two phones.
+            for (key, other) in [(1u8, host % 3 + 1), (2, (host + 1) % 3 + 1)] {
+                net.phones[p]
+                    .speed_dials
+                    .insert(key, format!("sip:x@127.0.0.{other}"));
+            }
         }
         for s in &steps {
             match s {

@@ -881,3 +881,31 @@ fn a_name_follows_the_ring_and_is_shown_until_the_call_ends() {
     assert_eq!(view(&net, b, again).contact, None);
     assert_eq!(net.phones[b].identify_asked.len(), 2);
 }
+
+#[test]
+fn a_digit_then_the_speed_dial_button_calls_that_contact_from_the_device() {
+    let (mut net, a, b) = two();
+    net.phones[a].speed_dials.insert(4, "sip:b@127.0.0.2".into());
+    let press = |net: &mut Net, input| {
+        let e = hookswitch_devices::DeviceEvent::Input {
+            id: hookswitch_devices::DeviceId(1),
+            input,
+            at: net.now,
+        };
+        net.input(a, hookswitch_phone::core::Input::Device(e));
+    };
+    press(&mut net, hookswitch_hid::PhoneInput::HookOff);
+    press(&mut net, hookswitch_hid::PhoneInput::Key('4'));
+    press(&mut net, hookswitch_hid::PhoneInput::SpeedDial);
+    let bc = net.ringing(b);
+    let calling = net.phones[a].core.state().calls.first().cloned().expect("a calls");
+    assert!(calling.outgoing && calling.remote.contains("b@127.0.0.2"), "{calling:?}");
+    answer(&mut net, b, bc).unwrap();
+    // An empty key calls nobody.
+    press(&mut net, hookswitch_hid::PhoneInput::HookOn);
+    net.settle();
+    press(&mut net, hookswitch_hid::PhoneInput::HookOff);
+    press(&mut net, hookswitch_hid::PhoneInput::Key('5'));
+    press(&mut net, hookswitch_hid::PhoneInput::SpeedDial);
+    assert!(net.phones[a].core.state().calls.is_empty());
+}

@@ -140,11 +140,20 @@ fn main() {
         queries.push(q);
     }
     let mut took = Vec::with_capacity(queries.len());
+    let mut by_kind: Vec<Vec<Duration>> = vec![Vec::new(); 5];
     let mut found = 0;
-    for q in &queries {
+    for (i, q) in queries.iter().enumerate() {
         let started = Instant::now();
         found += directory.search_local(q, 20).len();
         took.push(started.elapsed());
+        by_kind[i % 5].push(started.elapsed());
+    }
+    for (kind, times) in ["given-name prefix", "family prefix", "two words", "number fragment", "department"]
+        .iter()
+        .zip(by_kind)
+    {
+        let (p50, p99, _) = percentiles(times);
+        println!("  {kind}: p50 {} p99 {}", ms(p50), ms(p99));
     }
     let (p50, p99, max) = percentiles(took);
     println!(

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { addressLine, cleaned, dialTarget, firstTarget, looksLikeName, mergeHits } from "./contacts";
-import type { Contact, DirectoryHit } from "./types";
+import { addressLine, cleaned, contactFor, dialTarget, firstTarget, looksLikeName, mergeHits } from "./contacts";
+import type { Contact, DirectoryHit, StoredContact } from "./types";
 
 const contact = (name: string, value: string, kind: "tel" | "sip" = "tel"): Contact =>
   ({ uid: name, name, addresses: [{ kind, label: "work", value }], favourite: false }) as Contact;
@@ -33,5 +33,16 @@ describe("contacts", () => {
     expect(c.name).toBe("Ada");
     expect(c.addresses).toEqual([]);
     expect(c.organization).toBeUndefined();
+  });
+  it("name a busy lamp's extension or caller", () => {
+    const kept = [
+      { id: 1, book: 1, contact: contact("Reception", "20 01") },
+      { id: 2, book: 1, contact: contact("Bob", "sip:Bob@pbx", "sip") },
+    ] as StoredContact[];
+    expect(contactFor(kept, "2001")?.name).toBe("Reception");
+    expect(contactFor(kept, "<sip:2001@pbx;user=phone>")?.name).toBe("Reception");
+    expect(contactFor(kept, "sip:bob@PBX")?.name).toBe("Bob");
+    expect(contactFor(kept, "2002")).toBeNull();
+    expect(contactFor(kept, "alice")).toBeNull();
   });
 });

@@ -2,7 +2,7 @@
 // what a call to it dials, when typing is a name to look up, and local and
 // directory hits merged. Pure functions (tested); the calls are in api.ts.
 
-import type { Address, Contact, DirectoryHit } from "./types";
+import type { Address, Contact, DirectoryHit, StoredContact } from "./types";
 
 /** "work +49 30 5550 777", or the value alone. */
 export function addressLine(a: Address): string {
@@ -32,6 +32,23 @@ export function looksLikeName(text: string): boolean {
 export function mergeHits(local: DirectoryHit[], remote: DirectoryHit[]): DirectoryHit[] {
   const seen = new Set(local.flatMap((h) => h.contact.addresses.map((a) => dialTarget(a))));
   return [...local, ...remote.filter((h) => !h.contact.addresses.some((a) => seen.has(dialTarget(a))))];
+}
+
+/** The contact `address` (an extension, a number or a SIP URI) belongs to,
+ * compared by its digits or its SIP address: for busy lamps, whose
+ * extensions are written as the PBX writes them. */
+export function contactFor(contacts: StoredContact[], address: string): Contact | null {
+  const a = address.trim().replace(/^.*</, "").replace(/>.*$/, "");
+  const user = a.replace(/^(sips?|tel):/i, "").split(/[@;]/)[0];
+  const digits = /^\+?[0-9 ()./-]+$/.test(user) ? user.replace(/[^0-9]/g, "") : "";
+  const sip = /^sips?:/i.test(a) ? a.split(";")[0].toLowerCase() : "";
+  for (const c of contacts) {
+    for (const x of c.contact.addresses) {
+      if (digits && x.kind === "tel" && x.value.replace(/[^0-9]/g, "") === digits) return c.contact;
+      if (sip && x.kind === "sip" && x.value.trim().split(";")[0].toLowerCase() === sip) return c.contact;
+    }
+  }
+  return null;
 }
 
 /** A contact with nothing in it, for the editor. */

@@ -1,3 +1,6 @@
+//! A name for every call, and a device's speed dial (both asked of the
+//! address book at the edge, neither holding the phone up).
+//!
 //! A name for every call. When a call rings or is placed the core asks the
 //! edge to look its other party up ([`Output::Identify`]) and goes on: the
 //! ring never waits. The name comes back as [`Input::Identified`], is
@@ -42,6 +45,23 @@ impl PhoneCore {
             return;
         }
         self.emit(now, PhoneEvent::CallerIdentified { call, name, source });
+    }
+
+    /// A device's speed dial resolved: called from the device, as a number
+    /// dialled on it would be; an empty key does nothing (logged).
+    pub(super) fn on_speed_dialed(&mut self, now: Instant, digit: u8, target: Option<String>) {
+        match target {
+            Some(target) => self.act(
+                now,
+                crate::action::Action::Call {
+                    target,
+                    account: None,
+                    audio: None,
+                },
+                super::Origin::Desk,
+            ),
+            None => tracing::info!(digit, "speed dial key holds no contact"),
+        }
     }
 
     /// What a display shows: who rings, else who the focused call is with.

@@ -90,6 +90,9 @@ impl PhoneCore {
             match o {
                 DeskOutput::Act(a) => self.act(now, a, Origin::Desk),
                 DeskOutput::Tone(t) => self.play_tone(t),
+                DeskOutput::SpeedDial(digit) => {
+                    self.outputs.push_back(Output::SpeedDial { digit });
+                }
             }
         }
         while let Some(e) = self.desk.poll_event() {

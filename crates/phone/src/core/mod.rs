@@ -91,6 +91,9 @@ pub enum Input<'a> {
         name: String,
         source: String,
     },
+    /// What a device's speed dial key holds ([`Output::SpeedDial`]); none:
+    /// nothing.
+    SpeedDialed { digit: u8, target: Option<String> },
     /// `now` has reached [`PhoneCore::poll_timeout`].
     Timeout,
 }
@@ -230,6 +233,9 @@ pub enum Output {
     },
     /// What devices with a display show (the caller's name or number).
     ShowCaller(Option<String>),
+    /// Find what speed dial key `digit` calls; answer with
+    /// [`Input::SpeedDialed`].
+    SpeedDial { digit: u8 },
     /// A local tone on the acting device (dial tone, busy tone), or none.
     Tone(Option<Sound>),
     /// The ring of incoming calls on the ring device, or none.
@@ -378,6 +384,7 @@ impl PhoneCore {
             Input::Prepared { call, result } => self.on_prepared(now, call, result),
             Input::Action { action, reply } => self.act(now, action, Origin::Face(reply)),
             Input::Identified { call, name, source } => self.on_identified(now, call, name, source),
+            Input::SpeedDialed { digit, target } => self.on_speed_dialed(now, digit, target),
             Input::Timeout => {
                 self.on_timers(now);
                 self.desk.handle_timeout(now);

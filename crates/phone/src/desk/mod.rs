@@ -36,6 +36,8 @@ pub enum DeskOutput {
     Act(Action),
     /// Start (or with `None`, stop) a local tone.
     Tone(Option<LocalTone>),
+    /// Call what speed dial key `digit` holds (the address book knows).
+    SpeedDial(u8),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -261,6 +263,27 @@ impl Desk {
             account: None,
             audio: None,
         }));
+    }
+
+    /// The Speed Dial button after one digit: that key's contact is called
+    /// (from this device, as a dialled number would be).
+    fn speed_dial(&mut self) {
+        let Keypad::Dialing { digits, .. } = &self.keypad else {
+            return;
+        };
+        let digit = match digits.as_bytes() {
+            [d @ b'1'..=b'9'] => d - b'0',
+            _ => {
+                tracing::debug!(%digits, "Speed Dial wants one digit 1-9 first");
+                return;
+            }
+        };
+        self.keypad = Keypad::Calls;
+        self.events.push_back(PhoneEvent::Dialing {
+            digits: String::new(),
+            done: true,
+        });
+        self.actions.push_back(DeskOutput::SpeedDial(digit));
     }
 
     /// Dialing given up (hung up, or no key for too long).

@@ -146,6 +146,27 @@ fn digits_stop_the_dial_tone_and_the_inter_digit_timeout_dials() {
 }
 
 #[test]
+fn a_digit_then_speed_dial_calls_that_key() {
+    let mut b = Bench::new();
+    b.press(HANDSET, HookOff);
+    b.press(HANDSET, Key('3'));
+    assert_eq!(b.press(HANDSET, SpeedDial), [DeskOutput::SpeedDial(3)]);
+    assert_eq!(b.dialing_events().last(), Some(&(String::new(), true)));
+    // Two digits, 0, or no dial tone: Speed Dial does nothing.
+    let mut b = Bench::new();
+    b.press(HANDSET, HookOff);
+    b.press(HANDSET, Key('1'));
+    b.press(HANDSET, Key('2'));
+    assert!(b.press(HANDSET, SpeedDial).is_empty());
+    let mut b = Bench::new();
+    b.press(HEADSET, HookToggle);
+    b.press(HEADSET, Key('0'));
+    assert!(b.press(HEADSET, SpeedDial).is_empty());
+    let mut b = Bench::new();
+    assert!(b.press(HEADSET, SpeedDial).is_empty());
+}
+
+#[test]
 fn send_or_the_terminator_dials_at_once() {
     let mut b = Bench::new();
     b.press(HEADSET, HookToggle);

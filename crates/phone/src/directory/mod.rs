@@ -127,6 +127,17 @@ impl Directory {
         }
     }
 
+    /// What speed dial key `digit` calls: its contact's first address.
+    pub fn speed_dial(&self, digit: u8) -> Option<String> {
+        match self.store.speed_dial(digit) {
+            Ok(found) => found.and_then(|c| c.contact.first_address().map(|a| a.value.clone())),
+            Err(e) => {
+                tracing::warn!("speed dial {digit}: {e}");
+                None
+            }
+        }
+    }
+
     /// Searches `ldap` live from now on (none: no LDAP).
     pub fn set_ldap(&self, ldap: Option<LdapSource>) {
         *self.ldap.lock().unwrap_or_else(PoisonError::into_inner) = ldap.map(Arc::new);

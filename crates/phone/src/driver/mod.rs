@@ -312,6 +312,11 @@ impl Driver {
                     }
                 }
                 Output::ShowCaller(text) => self.devices.show_caller(text.as_deref()),
+                Output::SpeedDial { digit } => {
+                    let target = self.directory.as_ref().and_then(|d| d.speed_dial(digit));
+                    self.core
+                        .handle(Instant::now(), Input::SpeedDialed { digit, target });
+                }
                 Output::Tone(sound) => play(&mut l.tone, sound),
                 Output::Ring(sound) => play(&mut l.ring, sound),
                 Output::Event(e) => {

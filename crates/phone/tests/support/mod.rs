@@ -38,6 +38,8 @@ pub struct Phone {
     /// Lookups asked for (who), and what displays were told to show.
     pub identify_asked: Vec<String>,
     pub captions: Vec<Option<String>>,
+    /// What the edge answers for a device's speed dial keys.
+    pub speed_dials: std::collections::HashMap<u8, String>,
     /// What it asked of the media, devices and speakers, in order.
     pub media: Vec<(u64, MediaCommand)>,
     pub shown: Vec<hookswitch_hid::DeviceState>,
@@ -148,6 +150,7 @@ impl Net {
             address_book: Vec::new(),
             identify_asked: Vec::new(),
             captions: Vec::new(),
+            speed_dials: std::collections::HashMap::new(),
             media: Vec::new(),
             shown: Vec::new(),
             tones: Vec::new(),
@@ -407,6 +410,10 @@ impl Net {
                 }
             }
             Output::ShowCaller(text) => p.captions.push(text),
+            Output::SpeedDial { digit } => {
+                let target = p.speed_dials.get(&digit).cloned();
+                p.core.handle(now, Input::SpeedDialed { digit, target });
+            }
             Output::Tone(s) => p.tones.push(s),
             Output::Ring(s) => p.rings.push(s),
             Output::Event(e) => p.events.push(e),
