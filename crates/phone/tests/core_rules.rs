@@ -885,7 +885,9 @@ fn a_name_follows_the_ring_and_is_shown_until_the_call_ends() {
 #[test]
 fn a_digit_then_the_speed_dial_button_calls_that_contact_from_the_device() {
     let (mut net, a, b) = two();
-    net.phones[a].speed_dials.insert(4, "sip:b@127.0.0.2".into());
+    net.phones[a]
+        .speed_dials
+        .insert(4, "sip:b@127.0.0.2".into());
     let press = |net: &mut Net, input| {
         let e = hookswitch_devices::DeviceEvent::Input {
             id: hookswitch_devices::DeviceId(1),
@@ -898,8 +900,17 @@ fn a_digit_then_the_speed_dial_button_calls_that_contact_from_the_device() {
     press(&mut net, hookswitch_hid::PhoneInput::Key('4'));
     press(&mut net, hookswitch_hid::PhoneInput::SpeedDial);
     let bc = net.ringing(b);
-    let calling = net.phones[a].core.state().calls.first().cloned().expect("a calls");
-    assert!(calling.outgoing && calling.remote.contains("b@127.0.0.2"), "{calling:?}");
+    let calling = net.phones[a]
+        .core
+        .state()
+        .calls
+        .first()
+        .cloned()
+        .expect("a calls");
+    assert!(
+        calling.outgoing && calling.remote.contains("b@127.0.0.2"),
+        "{calling:?}"
+    );
     answer(&mut net, b, bc).unwrap();
     // An empty key calls nobody.
     press(&mut net, hookswitch_hid::PhoneInput::HookOn);

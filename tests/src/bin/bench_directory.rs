@@ -148,9 +148,15 @@ fn main() {
         took.push(started.elapsed());
         by_kind[i % 5].push(started.elapsed());
     }
-    for (kind, times) in ["given-name prefix", "family prefix", "two words", "number fragment", "department"]
-        .iter()
-        .zip(by_kind)
+    for (kind, times) in [
+        "given-name prefix",
+        "family prefix",
+        "two words",
+        "number fragment",
+        "department",
+    ]
+    .iter()
+    .zip(by_kind)
     {
         let (p50, p99, _) = percentiles(times);
         println!("  {kind}: p50 {} p99 {}", ms(p50), ms(p99));

@@ -235,7 +235,9 @@ pub enum Output {
     ShowCaller(Option<String>),
     /// Find what speed dial key `digit` calls; answer with
     /// [`Input::SpeedDialed`].
-    SpeedDial { digit: u8 },
+    SpeedDial {
+        digit: u8,
+    },
     /// A local tone on the acting device (dial tone, busy tone), or none.
     Tone(Option<Sound>),
     /// The ring of incoming calls on the ring device, or none.

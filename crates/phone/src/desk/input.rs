@@ -103,9 +103,7 @@ impl Desk {
             // Not part of the contract yet: named, so a profile author sees them
             // in hid-monitor, but they do nothing to calls.
             PhoneInput::SpeedDial => self.speed_dial(),
-            PhoneInput::LineBusy(_)
-            | PhoneInput::VoiceMail
-            | PhoneInput::Button(_) => {
+            PhoneInput::LineBusy(_) | PhoneInput::VoiceMail | PhoneInput::Button(_) => {
                 tracing::debug!(?input, "no phone action for this button");
             }
         }
