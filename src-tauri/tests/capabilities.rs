@@ -44,8 +44,9 @@ fn handled_commands() -> BTreeSet<String> {
         .nth(1)
         .and_then(|r| r.split(']').next())
         .expect("the handler list");
+    // `module::name`: the command is the last part.
     list.split(',')
-        .filter_map(|c| c.trim().strip_prefix("commands::"))
+        .filter_map(|c| c.trim().rsplit_once("::").map(|(_, name)| name))
         .map(str::to_string)
         .collect()
 }

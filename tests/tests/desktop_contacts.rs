@@ -2,8 +2,9 @@
 //! typed in the dial box suggests contacts and directory entries, the
 //! Contacts page searches as you type and adds a contact, a long press on a
 //! key calls its speed dial (the call shows the contact's name), a sipp
-//! caller whose number is a contact's rings with the name, and an LDAP
-//! server that stops leaves the local results and says it is unreachable.
+//! caller whose number is a contact's rings with the name, a CardDAV server
+//! that is down is said on the Contacts page, and an LDAP server that stops
+//! leaves the local results and says it is unreachable.
 
 use std::time::Duration;
 
@@ -57,12 +58,19 @@ fn contacts_favourites_suggestions_speed_dial_and_a_named_caller() {
     store.add_contact(LOCAL_BOOK, &bob).unwrap();
     drop(store);
 
+    // A CardDAV server that is down from the start (nothing listens).
     let config = format!(
-        "[directory]\ncountry = \"DE\"\n\n[directory.ldap]\nurl = \"{}\"\nbase = \"{}\"\ntimeout_ms = 2000\n",
+        "[directory]\ncountry = \"DE\"\n\n[directory.ldap]\nurl = \"{}\"\nbase = \"{}\"\ntimeout_ms = 2000\n\n\
+         [[directory.carddav]]\nname = \"Office\"\nurl = \"http://127.0.0.1:{}/\"\nusername = \"alice\"\n",
         ldap.url(),
-        slapd::BASE
+        slapd::BASE,
+        free_port()
     );
-    let app = desktop::Desktop::start(dir.path(), &config);
+    let app = desktop::Desktop::start_with(
+        dir.path(),
+        &config,
+        &[("HOOKSWITCH_PASSWORD_CARDDAV_OFFICE", "x")],
+    );
     let d = &app.driver;
 
     // Favourites first on the Phone page.
@@ -99,6 +107,9 @@ fn contacts_favourites_suggestions_speed_dial_and_a_named_caller() {
 
     // The Contacts page: search as you type, then a new contact.
     d.wait_for("nav-contacts", T).click().unwrap();
+    d.wait_text("book-unreachable", T, |t| {
+        t.contains("Office is unreachable") && t.contains("cannot reach")
+    });
     d.type_into("contacts-search", "ozt", T);
     d.wait_text("contact-name-shown", T, |t| t == "Ayşe Öztürk");
     clear(d, "contacts-search");

@@ -3,7 +3,7 @@
 //! it, opening the conversation reads it, Enter sends the answer (which bob
 //! gets, and which shows delivered), bob typing shows "typing…", a new
 //! message to a bare extension number goes from the account, and the
-//! conversations are on disk for the next start.
+//! conversations are in the store for the next start.
 
 use std::time::Duration;
 
@@ -142,10 +142,19 @@ fn a_conversation_through_the_pbx_in_the_messages_page() {
         |v| v == "delivered",
     );
 
-    // Kept for the next start.
-    let kept = std::fs::read_to_string(app.dir.join("home/.local/share/hookswitch/messages.jsonl"))
-        .unwrap_or_default();
+    // Kept in the store for the next start.
+    let store = hookswitch_phone::store::Store::open(
+        &app.dir.join("home/.local/share/hookswitch/hookswitch.db"),
+        hookswitch_directory::NumberPlan::default(),
+    )
+    .expect("the store");
+    let kept: Vec<String> = store
+        .messages(100)
+        .expect("messages")
+        .into_iter()
+        .map(|m| m.text)
+        .collect();
     for text in ["are you free at 3?", "yes, call me", "hello 2000"] {
-        assert!(kept.contains(text), "{text} not kept:\n{kept}");
+        assert!(kept.iter().any(|k| k == text), "{text} not kept: {kept:?}");
     }
 }

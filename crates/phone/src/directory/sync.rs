@@ -68,6 +68,7 @@ impl Directory {
             Ok(b) => b,
             Err(e) => return fail(e.to_string()),
         };
+        self.forget_books_gone_from(s, &books);
         let mut out = Vec::new();
         for book in books {
             let read_only = !(s.write_back && book.writable);
@@ -105,16 +106,46 @@ impl Directory {
     }
 
     /// A server failed before its books were listed: each book of it kept
-    /// here says why.
+    /// here says why; a server never reached yet gets a book of its own
+    /// name, empty, so the window can say so (the first sync replaces it).
     fn record_server_error(&self, s: &CardDavSettings, why: &str) {
         tracing::info!("CardDAV {}: {why}", s.name);
         let origin = origin_of(&s.url);
-        if let Ok(books) = self.store.books() {
-            for b in books {
-                if b.url.as_deref().is_some_and(|u| origin_of(u) == origin) {
-                    let _ = self.store.record_sync_error(b.id, why);
-                }
-            }
+        let Ok(books) = self.store.books() else {
+            return;
+        };
+        let mut ids: Vec<i64> = books
+            .iter()
+            .filter(|b| b.url.as_deref().is_some_and(|u| origin_of(u) == origin))
+            .map(|b| b.id)
+            .collect();
+        if ids.is_empty()
+            && let Ok(id) = self
+                .store
+                .carddav_book(&s.name, &s.url, s.account.as_deref(), true)
+        {
+            ids.push(id);
+        }
+        for id in ids {
+            let _ = self.store.record_sync_error(id, why);
+        }
+    }
+
+    /// The server listed its books: those of it kept here and not listed
+    /// (removed or unshared there, or the stand-in of a server not yet
+    /// reached) go, with their contacts.
+    fn forget_books_gone_from(&self, s: &CardDavSettings, found: &[super::FoundBook]) {
+        let origin = origin_of(&s.url);
+        let Ok(books) = self.store.books() else {
+            return;
+        };
+        let keep: Vec<String> = books
+            .into_iter()
+            .filter_map(|b| b.url)
+            .filter(|u| origin_of(u) != origin || found.iter().any(|f| &f.url == u))
+            .collect();
+        if let Err(e) = self.store.forget_carddav_books_except(&keep) {
+            tracing::warn!("{e}");
         }
     }
 
