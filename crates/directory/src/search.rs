@@ -83,6 +83,9 @@ struct Prepared {
     /// Every word of every name with its entry's rank, sorted by word: the
     /// ranks a word-prefix match can be at, found by binary search.
     name_words: Vec<(Box<str>, u32)>,
+    /// Every name with its rank, sorted by name: name-prefix matches are a
+    /// range of it.
+    names: Vec<(Box<str>, u32)>,
     /// How many entries are favourites (they lead the rank order).
     favourites: u32,
 }
@@ -177,6 +180,7 @@ impl Index {
             for (rank, &i) in p.order.iter().enumerate() {
                 let entry = &self.entries[i as usize];
                 p.favourites += u32::from(entry.favourite);
+                p.names.push((entry.name.as_str().into(), rank as u32));
                 for word in entry.name.split(' ').filter(|w| !w.is_empty()) {
                     p.name_words.push((word.into(), rank as u32));
                 }
@@ -193,6 +197,7 @@ impl Index {
             p.text_starts.push(p.text_blob.len() as u32);
             p.digit_starts.push(p.digit_blob.len() as u32);
             p.name_words.sort_unstable();
+            p.names.sort_unstable();
             self.prepared = Some(p);
         }
         self.prepared.as_ref().expect("just made")
@@ -251,8 +256,34 @@ impl Index {
         let mut favourites: Vec<(MatchQuality, u32)> = Vec::new();
         // Others by quality, each already in rank order (calls, then name).
         let mut others: [Vec<u32>; 3] = Default::default();
+        // Name-prefix matches (the best) are a range of the sorted names:
+        // the first `limit` of them by rank, without a scan. A scan walking
+        // in rank order would meet them late when calls tie and the order is
+        // the names' (`s` after every name from a to r).
+        {
+            let from = p.names.partition_point(|(n, _)| n.as_ref() < q.as_str());
+            let mut prefixed: Vec<u32> = p.names[from..]
+                .iter()
+                .take_while(|(n, _)| n.starts_with(q.as_str()))
+                .map(|&(_, r)| r)
+                .filter(|&r| r >= p.favourites)
+                .collect();
+            if prefixed.len() > limit {
+                prefixed.select_nth_unstable(limit - 1);
+                prefixed.truncate(limit);
+            }
+            prefixed.sort_unstable();
+            others[MatchQuality::NamePrefix as usize] = prefixed;
+        }
         for rank in ranks {
+            // Every favourite seen and a full page of name prefixes: done.
+            if rank >= p.favourites && others[MatchQuality::NamePrefix as usize].len() >= limit {
+                break;
+            }
             let e = &entries[p.order[rank as usize] as usize];
+            if !e.favourite && e.name.starts_with(q.as_str()) {
+                continue;
+            }
             let quality = if whole_number && e.numbers.iter().any(|n| n.contains(&number_typed)) {
                 Some(MatchQuality::Inside)
             } else {
@@ -266,11 +297,6 @@ impl Index {
             let bucket = &mut others[quality as usize];
             if bucket.len() < limit {
                 bucket.push(rank);
-            }
-            // Favourites come first in rank order: all are seen by now, and
-            // nothing later can beat a full bucket of the best quality.
-            if others[MatchQuality::NamePrefix as usize].len() >= limit {
-                break;
             }
             let found = favourites.len() + others.iter().map(Vec::len).sum::<usize>();
             if found >= limit

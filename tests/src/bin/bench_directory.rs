@@ -148,6 +148,14 @@ fn main() {
         took.push(started.elapsed());
         by_kind[i % 5].push(started.elapsed());
     }
+    let mut slowest: Vec<(Duration, &String)> = took.iter().copied().zip(queries.iter()).collect();
+    slowest.sort_by(|a, b| b.0.cmp(&a.0));
+    let named: Vec<String> = slowest
+        .iter()
+        .take(5)
+        .map(|(d, q)| format!("{q:?} {}", ms(*d)))
+        .collect();
+    println!("  slowest: {}", named.join(", "));
     for (kind, times) in [
         "given-name prefix",
         "family prefix",
