@@ -162,3 +162,23 @@ proptest! {
         let _ = index.search(&s, 5);
     }
 }
+
+proptest! {
+    #[test]
+    fn server_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
+        let mut rest = &bytes[..];
+        while let Ok(Some((_, _, used))) = hookswitch_directory::ldap::message::read(rest) {
+            rest = &rest[used..];
+        }
+        let _ = hookswitch_directory::carddav::multistatus(&bytes);
+    }
+
+    #[test]
+    fn anything_typed_stays_one_value_of_the_filter(text in "\\PC{0,40}") {
+        use hookswitch_directory::ldap::filter;
+        let filled = filter::fill("(|(cn=*{text}*)(mail={text}))", &[("text", &text)]);
+        let encoded = filter::encode(&filled);
+        prop_assert!(encoded.is_ok(), "{filled}: {encoded:?}");
+        prop_assert_eq!(encoded.unwrap()[0], 0xa1);
+    }
+}
