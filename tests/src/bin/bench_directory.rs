@@ -149,7 +149,7 @@ fn main() {
         by_kind[i % 5].push(started.elapsed());
     }
     let mut slowest: Vec<(Duration, &String)> = took.iter().copied().zip(queries.iter()).collect();
-    slowest.sort_by(|a, b| b.0.cmp(&a.0));
+    slowest.sort_by_key(|s| std::cmp::Reverse(s.0));
     let named: Vec<String> = slowest
         .iter()
         .take(5)
