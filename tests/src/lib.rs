@@ -387,6 +387,20 @@ pub async fn call_between(
     )
 }
 
+/// Waits until the server `p` (slapd, Radicale) accepts TCP connections on
+/// 127.0.0.1:`port`, for at most `timeout`.
+pub fn wait_tcp_listening(p: &Process, port: u16, timeout: std::time::Duration) {
+    let deadline = std::time::Instant::now() + timeout;
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the server never listened on 127.0.0.1:{port}:\n{}",
+            p.log()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
 /// Waits until the peer `p` holds UDP `addr`'s port (sipp, baresip or
 /// dnsmasq, once it has read its configuration): a request sent before would
 /// meet a closed port, and a caller that heeds ICMP gives up at once. It

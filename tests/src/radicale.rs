@@ -3,10 +3,9 @@
 //! and cards put, changed and deleted over HTTP as another client would
 //! (curl), so the phone's sync meets what a real server does.
 
-use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::Process;
 
@@ -68,15 +67,7 @@ impl Radicale {
         let mut cmd = Command::new("radicale");
         cmd.arg("--config").arg(&self.config);
         let p = Process::spawn(&format!("radicale-{}", self.port), cmd, &self.dir);
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while TcpStream::connect(("127.0.0.1", self.port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "radicale did not start:\n{}",
-                p.log()
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        crate::wait_tcp_listening(&p, self.port, Duration::from_secs(20));
         self.process = Some(p);
     }
 

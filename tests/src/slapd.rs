@@ -5,10 +5,9 @@
 //! allowed; `cn=reader` binds with [`READER_PASSWORD`].
 
 use std::fmt::Write as _;
-use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::Process;
 use crate::tls::TestCa;
@@ -144,15 +143,7 @@ access to * by * read
             ))
             .args(["-d", "0"]);
         let p = Process::spawn(&format!("slapd-{}", self.port), cmd, &self.dir);
-        let deadline = Instant::now() + Duration::from_secs(15);
-        while TcpStream::connect(("127.0.0.1", self.port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "slapd did not start:\n{}",
-                p.log()
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        crate::wait_tcp_listening(&p, self.port, Duration::from_secs(15));
         self.process = Some(p);
     }
 

@@ -42,6 +42,27 @@ impl Address {
             value: value.into(),
         }
     }
+
+    /// It is what it says: a number with digits and dial characters only,
+    /// or a `sip:`/`sips:` URI with something after the scheme.
+    pub fn is_valid(&self) -> bool {
+        match self.kind {
+            AddressKind::Tel => {
+                let v = self.value.trim();
+                let v = v
+                    .strip_prefix("tel:")
+                    .or_else(|| v.strip_prefix("TEL:"))
+                    .unwrap_or(v);
+                v.chars().any(|c| c.is_ascii_digit())
+                    && v.chars()
+                        .all(|c| c.is_ascii_digit() || " +-.()/*#;=,pwPW".contains(c))
+            }
+            AddressKind::Sip => {
+                let v = self.value.trim().to_ascii_lowercase();
+                (v.starts_with("sip:") || v.starts_with("sips:")) && v.len() > 5
+            }
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -107,26 +128,8 @@ impl Contact {
         {
             return Err(ContactError::SpeedDial(d));
         }
-        for a in &self.addresses {
-            let ok = match a.kind {
-                AddressKind::Tel => {
-                    let v = a.value.trim();
-                    let v = v
-                        .strip_prefix("tel:")
-                        .or_else(|| v.strip_prefix("TEL:"))
-                        .unwrap_or(v);
-                    v.chars().any(|c| c.is_ascii_digit())
-                        && v.chars()
-                            .all(|c| c.is_ascii_digit() || " +-.()/*#;=,pwPW".contains(c))
-                }
-                AddressKind::Sip => {
-                    let v = a.value.trim().to_ascii_lowercase();
-                    (v.starts_with("sip:") || v.starts_with("sips:")) && v.len() > 5
-                }
-            };
-            if !ok {
-                return Err(ContactError::Address(a.value.clone()));
-            }
+        if let Some(bad) = self.addresses.iter().find(|a| !a.is_valid()) {
+            return Err(ContactError::Address(bad.value.clone()));
         }
         Ok(())
     }

@@ -28,10 +28,10 @@ impl Directory {
             Ok(Some(stored)) => {
                 let source = self
                     .store
-                    .books()
+                    .book_name_and_access(stored.book)
                     .ok()
-                    .and_then(|books| books.into_iter().find(|b| b.id == stored.book))
-                    .map_or_else(String::new, |b| b.name);
+                    .flatten()
+                    .map_or_else(String::new, |(name, _)| name);
                 Some(Identity {
                     name: stored.contact.name,
                     source,
@@ -48,19 +48,21 @@ impl Directory {
     /// Who `remote` is, from any source; None when nobody knows.
     pub async fn identify(self: Arc<Self>, remote: String) -> Option<Identity> {
         let me = self.clone();
-        let remote_key = self
-            .store
-            .plan()
-            .key(&remote)
-            .filter(|k| k.starts_with('+'));
-        let local = tokio::task::spawn_blocking(move || me.identify_local(&remote))
+        let asked = remote.clone();
+        let local = tokio::task::spawn_blocking(move || me.identify_local(&asked))
             .await
             .ok()
             .flatten();
         if local.is_some() {
             return local;
         }
-        self.identify_in_ldap(&remote_key?).await
+        // Only E.164 numbers are looked for in the directory.
+        let key = self
+            .store
+            .plan()
+            .key(&remote)
+            .filter(|k| k.starts_with('+'))?;
+        self.identify_in_ldap(&key).await
     }
 
     /// The directory's entry with the caller's number, within

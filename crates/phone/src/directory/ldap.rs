@@ -321,11 +321,7 @@ impl LdapSource {
             .map(str::to_string);
         c.emails = e.values("mail").map(str::to_string).collect();
         // An entry with an unusable number is shown without it.
-        c.addresses.retain(|a| {
-            let mut one = Contact::new("x", 0);
-            one.addresses.push(a.clone());
-            one.validate().is_ok()
-        });
+        c.addresses.retain(Address::is_valid);
         Some(c)
     }
 }

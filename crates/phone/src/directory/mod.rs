@@ -23,7 +23,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use hookswitch_directory::Contact;
 use serde::Serialize;
 
-use crate::store::Store;
+use crate::store::{RemoteCard, Store};
 
 pub use caller::Identity;
 pub use carddav::{CardDavClient, CardDavError, FoundBook, SyncReport};
@@ -168,13 +168,7 @@ impl Directory {
         };
         let remote = self.store.remote_card(id).map_err(|e| e.to_string())?;
         if let Some(card) = remote {
-            let books = self.store.books().map_err(|e| e.to_string())?;
-            if books.iter().any(|b| b.id == card.book && b.read_only) {
-                return Err(CardDavError::ReadOnly.to_string());
-            }
-            let client = self
-                .client_for(&card.book_url)
-                .ok_or("the address book's server is not configured (or has no password)")?;
+            let client = self.writable_client(&card)?;
             let etag = client
                 .put(&card.book_url, &card.href, card.etag.as_deref(), &contact)
                 .await
@@ -196,13 +190,7 @@ impl Directory {
     /// Deletes a contact, on its CardDAV server first when it has one.
     pub async fn delete_contact(&self, id: i64) -> Result<(), String> {
         if let Some(card) = self.store.remote_card(id).map_err(|e| e.to_string())? {
-            let books = self.store.books().map_err(|e| e.to_string())?;
-            if books.iter().any(|b| b.id == card.book && b.read_only) {
-                return Err(CardDavError::ReadOnly.to_string());
-            }
-            let client = self
-                .client_for(&card.book_url)
-                .ok_or("the address book's server is not configured (or has no password)")?;
+            let client = self.writable_client(&card)?;
             client
                 .delete(&card.book_url, &card.href, card.etag.as_deref())
                 .await
@@ -213,6 +201,21 @@ impl Directory {
                 .map_err(|e| e.to_string());
         }
         self.store.delete_contact(id).map_err(|e| e.to_string())
+    }
+
+    /// The client to change `card` on its server with: refused when its
+    /// book is read-only or its server has no settings or password here.
+    fn writable_client(&self, card: &RemoteCard) -> Result<CardDavClient, String> {
+        let access = self
+            .store
+            .book_name_and_access(card.book)
+            .map_err(|e| e.to_string())?;
+        if access.is_some_and(|(_, read_only)| read_only) {
+            return Err(CardDavError::ReadOnly.to_string());
+        }
+        self.client_for(&card.book_url).ok_or_else(|| {
+            "the address book's server is not configured (or has no password)".into()
+        })
     }
 
     fn ldap(&self) -> Option<Arc<LdapSource>> {
@@ -233,16 +236,14 @@ impl Directory {
         }
         match ldap.search(text).await {
             Ok(found) => {
-                let plan = self.store.plan();
                 let store = self.store.clone();
                 let hits = tokio::task::spawn_blocking(move || {
                     found
                         .into_iter()
                         .filter(|c| {
-                            !c.addresses.iter().any(|a| {
-                                plan.key(&a.value).is_some()
-                                    && matches!(store.identify(&a.value), Ok(Some(_)))
-                            })
+                            !c.addresses
+                                .iter()
+                                .any(|a| matches!(store.identify(&a.value), Ok(Some(_))))
                         })
                         .map(|contact| DirectoryHit {
                             id: None,

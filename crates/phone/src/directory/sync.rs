@@ -174,28 +174,26 @@ fn origin_of(url: &str) -> String {
 /// Syncs at once, then every server's interval (the shortest of them),
 /// for as long as the task runs (a face spawns it on its runtime).
 pub async fn keep_in_sync(directory: Arc<Directory>) {
-    {
-        loop {
-            for r in directory.sync_carddav().await {
-                match &r.result {
-                    Ok(report) if !report.unchanged => tracing::info!(
-                        "CardDAV {} / {}: {} changed, {} deleted",
-                        r.server,
-                        report.book,
-                        report.changed,
-                        report.deleted
-                    ),
-                    Ok(_) => {}
-                    Err(why) => tracing::warn!("CardDAV {}: {why}", r.server),
-                }
+    loop {
+        for r in directory.sync_carddav().await {
+            match &r.result {
+                Ok(report) if !report.unchanged => tracing::info!(
+                    "CardDAV {} / {}: {} changed, {} deleted",
+                    r.server,
+                    report.book,
+                    report.changed,
+                    report.deleted
+                ),
+                Ok(_) => {}
+                Err(why) => tracing::warn!("CardDAV {}: {why}", r.server),
             }
-            let minutes = directory
-                .carddav_settings()
-                .iter()
-                .map(|s| s.interval_minutes.max(1))
-                .min()
-                .unwrap_or(15);
-            tokio::time::sleep(Duration::from_secs(u64::from(minutes) * 60)).await;
         }
+        let minutes = directory
+            .carddav_settings()
+            .iter()
+            .map(|s| s.interval_minutes.max(1))
+            .min()
+            .unwrap_or(15);
+        tokio::time::sleep(Duration::from_secs(u64::from(minutes) * 60)).await;
     }
 }

@@ -185,6 +185,12 @@ impl Store {
         Ok(())
     }
 
+    /// Book `book`'s name and whether it is read-only, without counting
+    /// its contacts as [`Store::books`] does (a caller's lookup asks it).
+    pub fn book_name_and_access(&self, book: i64) -> Result<Option<(String, bool)>, StoreError> {
+        name_and_access(&self.conn(), book)
+    }
+
     /// Every contact's caller keys.
     pub fn contact_keys(&self) -> Result<HashMap<i64, Vec<String>>, StoreError> {
         let conn = self.conn();
@@ -280,14 +286,21 @@ impl Store {
     /// they were made with (the country was changed in the settings).
     pub(super) fn rekey_if_the_plan_changed(&self) -> Result<(), StoreError> {
         let plan = format!("{:?}", self.plan());
+        let stored_plan = |conn: &rusqlite::Connection| -> Result<Option<String>, StoreError> {
+            Ok(conn
+                .query_row("SELECT value FROM meta WHERE name = 'plan'", [], |r| {
+                    r.get(0)
+                })
+                .optional()?)
+        };
         let mut conn = self.conn();
+        // Every open asks; the write lock is taken only when keys are made
+        // (and the plan is read again under it: another process may have).
+        if stored_plan(&conn)?.as_deref() == Some(plan.as_str()) {
+            return Ok(());
+        }
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let stored: Option<String> = tx
-            .query_row("SELECT value FROM meta WHERE name = 'plan'", [], |r| {
-                r.get(0)
-            })
-            .optional()?;
-        if stored.as_deref() == Some(plan.as_str()) {
+        if stored_plan(&tx)?.as_deref() == Some(plan.as_str()) {
             return Ok(());
         }
         tx.execute("DELETE FROM contact_keys", [])?;
@@ -329,15 +342,22 @@ fn book_of(tx: &Transaction, id: i64) -> Result<i64, StoreError> {
     .ok_or(StoreError::NoContact(id))
 }
 
-fn writable(tx: &Transaction, book: i64) -> Result<(), StoreError> {
-    let row: Option<(String, bool)> = tx
+/// A book's name and whether it is read-only (none: no such book).
+fn name_and_access(
+    conn: &rusqlite::Connection,
+    book: i64,
+) -> Result<Option<(String, bool)>, StoreError> {
+    Ok(conn
         .query_row(
             "SELECT name, read_only FROM books WHERE id = ?1",
             [book],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
-        .optional()?;
-    match row {
+        .optional()?)
+}
+
+fn writable(tx: &Transaction, book: i64) -> Result<(), StoreError> {
+    match name_and_access(tx, book)? {
         None => Err(StoreError::NoBook(book)),
         Some((name, true)) => Err(StoreError::ReadOnly(name)),
         Some(_) => Ok(()),
