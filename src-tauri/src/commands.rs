@@ -67,25 +67,31 @@ pub async fn snapshot(state: State<'_, AppState>) -> Result<Snapshot, String> {
 /// Conversations, the latest first, with their unread counts.
 #[tauri::command]
 pub fn conversations(state: State<'_, AppState>) -> Vec<Conversation> {
-    lock(&state.messages).conversations()
+    state.records.messages().conversations()
 }
 
 /// One conversation's messages, oldest first.
 #[tauri::command]
 pub fn conversation(state: State<'_, AppState>, peer: String) -> Vec<StoredMessage> {
-    lock(&state.messages).conversation(&peer)
+    state.records.messages().conversation(&peer)
 }
 
 /// The window shows `peer`'s conversation: its messages are read.
 #[tauri::command]
 pub fn mark_read(state: State<'_, AppState>, peer: String) -> usize {
-    lock(&state.messages).mark_read(&peer)
+    state.records.messages().mark_read(&peer)
 }
 
 /// Newest first.
 #[tauri::command]
 pub fn history(state: State<'_, AppState>) -> Vec<Entry> {
-    lock(&state.history).entries().take(200).cloned().collect()
+    state
+        .records
+        .history()
+        .entries()
+        .take(200)
+        .cloned()
+        .collect()
 }
 
 /// Opens a recording the history lists with the desktop's player
@@ -93,7 +99,9 @@ pub fn history(state: State<'_, AppState>) -> Vec<Entry> {
 /// arbitrary files.
 #[tauri::command]
 pub fn play_recording(state: State<'_, AppState>, path: String) -> Result<(), String> {
-    let listed = lock(&state.history)
+    let listed = state
+        .records
+        .history()
         .entries()
         .any(|e| e.recordings.contains(&path));
     if !listed {

@@ -8,7 +8,9 @@ use hookswitch_phone::{Engine, PhoneEvent, PhoneState, StartOptions, control};
 use tauri::{AppHandle, Emitter, Manager};
 use tokio::sync::broadcast::error::RecvError;
 
-use crate::state::{AppState, Running, lock, unix_now};
+use hookswitch_phone::records::unix_now;
+
+use crate::state::{AppState, Running, lock};
 use crate::{notify, tray};
 
 /// Starts the engine from the saved settings (stopping a running one first).
@@ -43,7 +45,8 @@ pub async fn restart(app: &AppHandle) {
                     state.directory.clone(),
                 )),
             ];
-            *slot = Some(Running { engine, tasks });
+            let api = start_api(&state, &config, &engine).await;
+            *slot = Some(Running { engine, tasks, api });
         }
         Err(e) => {
             tracing::error!("the phone did not start: {e}");
@@ -58,6 +61,32 @@ pub async fn restart(app: &AppHandle) {
     }
     drop(slot);
     let _ = app.emit("phone-restarted", ());
+}
+
+/// The local HTTP API over this engine, when the settings ask for it. It
+/// does not keep the phone from starting: a failure is logged.
+async fn start_api(
+    state: &AppState,
+    config: &hookswitch_phone::Config,
+    engine: &Engine,
+) -> Option<hookswitch_api::ApiServer> {
+    config.api.listen?;
+    let ctx = hookswitch_api::ApiContext {
+        engine: engine.clone(),
+        records: state.records.clone(),
+        directory: Some(state.directory.clone()),
+        accounts: std::sync::Arc::new(config.accounts.clone()),
+    };
+    let token = std::sync::Arc::new(hookswitch_api::token::TokenFile::new(
+        hookswitch_api::token::default_path(),
+    ));
+    match hookswitch_api::ApiServer::start(&config.api, token, ctx).await {
+        Ok(api) => Some(api),
+        Err(e) => {
+            tracing::error!("{e}");
+            None
+        }
+    }
 }
 
 /// `restart` as a boxed future, for the task it aborts: the two would
@@ -125,15 +154,14 @@ async fn forward_events(app: AppHandle, mut events: tokio::sync::broadcast::Rece
             Err(RecvError::Closed) => return,
         };
         let state = app.state::<AppState>();
-        let finished = lock(&state.history).on_event(&event, unix_now());
-        if let Some(entry) = finished {
+        let kept = state.records.record(&event, unix_now());
+        if let Some(entry) = kept.call {
             if entry.missed {
                 notify::missed_call(&app, &entry.remote, entry.name.as_deref());
             }
             let _ = app.emit("history", &entry);
         }
-        let stored = lock(&state.messages).on_event(&event, unix_now());
-        if let Some(message) = stored {
+        if let Some(message) = kept.message {
             if let PhoneEvent::Message { .. } = &event {
                 notify::message(&app, &message);
             }

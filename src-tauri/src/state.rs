@@ -9,8 +9,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use hookswitch_phone::config::{self, Config};
 use hookswitch_phone::directory::Directory;
-use hookswitch_phone::history::History;
-use hookswitch_phone::message_store::MessageStore;
+use hookswitch_phone::records::Records;
 use hookswitch_phone::store::Store;
 use hookswitch_phone::{Engine, Passwords};
 use serde::Serialize;
@@ -28,8 +27,8 @@ pub struct AppState {
     pub config: Mutex<Config>,
     pub desktop_path: PathBuf,
     pub desktop: Mutex<DesktopSettings>,
-    pub history: Mutex<History>,
-    pub messages: Mutex<MessageStore>,
+    /// The call history and the messages.
+    pub records: Arc<Records>,
     /// The store (contacts, history, messages) and the address book over it.
     pub directory: Arc<Directory>,
     pub view: Mutex<AppView>,
@@ -42,10 +41,13 @@ pub struct AppState {
 pub struct Running {
     pub engine: Engine,
     pub tasks: Vec<JoinHandle<()>>,
+    /// The local HTTP API, when `[api] listen` asks for it.
+    pub api: Option<hookswitch_api::ApiServer>,
 }
 
 impl Running {
     pub async fn stop(self) {
+        drop(self.api);
         for t in &self.tasks {
             t.abort();
         }
@@ -82,14 +84,7 @@ impl AppState {
                 Store::in_memory(plan)
             }),
         );
-        let history = History::open(store.clone()).unwrap_or_else(|e| {
-            tracing::warn!("{e}; history kept in memory only");
-            History::in_memory()
-        });
-        let messages = MessageStore::open(store.clone()).unwrap_or_else(|e| {
-            tracing::warn!("{e}; messages kept in memory only");
-            MessageStore::in_memory()
-        });
+        let records = Records::open(&store);
         let view = AppView {
             engine_error: config_error,
             ..AppView::default()
@@ -99,8 +94,7 @@ impl AppState {
             config: Mutex::new(config),
             desktop_path,
             desktop: Mutex::new(desktop),
-            history: Mutex::new(history),
-            messages: Mutex::new(messages),
+            records,
             directory: Directory::new(store),
             view: Mutex::new(view),
             engine: tokio::sync::Mutex::new(None),
@@ -175,11 +169,4 @@ impl AppState {
             Err(e) => tracing::warn!("{e}"),
         }
     }
-}
-
-/// Seconds since the Unix epoch, for history entries.
-pub fn unix_now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
 }

@@ -76,6 +76,13 @@ pub enum Command {
         #[command(subcommand)]
         command: ContactsCommand,
     },
+    /// The local HTTP API (`[api] listen`): `token` shows its Bearer token
+    /// (made when there is none; `--rotate` makes a new one), `openapi`
+    /// prints its OpenAPI document.
+    Api {
+        #[command(subcommand)]
+        command: ApiCommand,
+    },
     /// Send an instant message (SIP MESSAGE) and wait for its delivery:
     /// exit 0 when the other side (or its server) took it, 2 when not.
     /// Through the running instance when there is one, else on its own.
@@ -322,6 +329,18 @@ pub enum PresenceCommand {
     },
     /// Your presence and the watched contacts', as JSON.
     Show,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ApiCommand {
+    /// Print the API's Bearer token (kept 0600 in the XDG state folder).
+    Token {
+        /// Replace it: clients holding the old one get 401 from now on.
+        #[arg(long)]
+        rotate: bool,
+    },
+    /// Print the OpenAPI 3.1 document the API serves at /openapi.json.
+    Openapi,
 }
 
 #[derive(Debug, Subcommand)]

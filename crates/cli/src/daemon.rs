@@ -2,11 +2,15 @@
 //! commands sent to a running instance.
 
 use std::io::Read;
+use std::sync::Arc;
 
 use anyhow::{Context, bail};
+use hookswitch_api::token::TokenFile;
+use hookswitch_api::{ApiContext, ApiServer};
 use hookswitch_phone::config::{self, Config};
 use hookswitch_phone::control;
 use hookswitch_phone::directory::Directory;
+use hookswitch_phone::records::{Records, unix_now};
 use hookswitch_phone::store::Store;
 use hookswitch_phone::{
     Action, Engine, Passwords, PhoneEvent, RegistrationPhase, Reply, StartOptions,
@@ -51,23 +55,31 @@ pub async fn start_engine(
     start_engine_with(cli, config, passwords, StartOptions::default()).await
 }
 
-/// The address book that names callers; none (with a warning) when the
-/// store cannot be opened: the phone works without it.
-pub fn open_directory(config: &Config) -> Option<std::sync::Arc<Directory>> {
+/// The store (contacts, history, messages); none (with a warning) when it
+/// cannot be opened: the phone works without it.
+pub fn open_store(config: &Config) -> Option<Arc<Store>> {
     let plan = config.directory.plan().ok()?;
     match Store::open(&Store::default_path(), plan) {
-        Ok(store) => {
-            let directory = Directory::new(std::sync::Arc::new(store));
-            if let Err(e) = directory.apply(&config.directory) {
-                tracing::warn!("{e}");
-            }
-            Some(directory)
-        }
+        Ok(store) => Some(Arc::new(store)),
         Err(e) => {
-            tracing::warn!("{e}; calls are not named from the address book");
+            tracing::warn!("{e}; no address book, history and messages kept in memory only");
             None
         }
     }
+}
+
+/// The address book over `store`, that names callers.
+pub fn directory_over(config: &Config, store: &Arc<Store>) -> Arc<Directory> {
+    let directory = Directory::new(store.clone());
+    if let Err(e) = directory.apply(&config.directory) {
+        tracing::warn!("{e}");
+    }
+    directory
+}
+
+/// The address book that names callers, when the store opens.
+pub fn open_directory(config: &Config) -> Option<Arc<Directory>> {
+    open_store(config).map(|store| directory_over(config, &store))
 }
 
 /// As `start_engine`, with `options`.
@@ -426,17 +438,44 @@ pub async fn run(cli: &Cli) -> anyhow::Result<u8> {
     let passwords = passwords(&config, None)?;
     // DND, forwarding and sound devices changed while it runs (from a
     // headset, `hookswitch dnd`, ...) are saved to the file it runs from.
-    let directory = open_directory(&config);
+    let store = open_store(&config);
+    let directory = store.as_ref().map(|s| directory_over(&config, s));
+    let records = store
+        .as_ref()
+        .map_or_else(Records::in_memory, Records::open);
     if let Some(d) = &directory {
         // CardDAV books copied and kept current while the phone runs.
         tokio::spawn(hookswitch_phone::directory::keep_in_sync(d.clone()));
     }
     let options = StartOptions {
         persist_to: Some(cli.config_path()),
-        directory,
+        directory: directory.clone(),
         ..StartOptions::default()
     };
     let (engine, mut events) = start_engine_with(cli, &config, &passwords, options).await?;
+    let _api = match config.api.listen {
+        Some(_) => {
+            let ctx = ApiContext {
+                engine: engine.clone(),
+                records: records.clone(),
+                directory,
+                accounts: Arc::new(config.accounts.clone()),
+            };
+            let token = Arc::new(TokenFile::new(hookswitch_api::token::default_path()));
+            let api = match ApiServer::start(&config.api, token, ctx).await {
+                Ok(api) => api,
+                Err(e) => {
+                    finish(&engine).await;
+                    return Err(e.into());
+                }
+            };
+            if !cli.json {
+                say!("api {} (token: `hookswitch api token`)", api.url());
+            }
+            Some(api)
+        }
+        None => None,
+    };
     let socket = cli.control_path();
     let server_engine = engine.clone();
     let server_path = socket.clone();
@@ -451,7 +490,10 @@ pub async fn run(cli: &Cli) -> anyhow::Result<u8> {
     loop {
         tokio::select! {
             e = events.recv() => match e {
-                Ok(e) => print_event(cli, &e),
+                Ok(e) => {
+                    records.record(&e, unix_now());
+                    print_event(cli, &e);
+                }
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
                 Err(_) => break,
             },
@@ -467,6 +509,10 @@ pub async fn run(cli: &Cli) -> anyhow::Result<u8> {
     }
     server.abort();
     finish(&engine).await;
+    // The calls that shutting down ended go into the history too.
+    while let Ok(e) = events.try_recv() {
+        records.record(&e, unix_now());
+    }
     if code == exit::OK {
         let _ = std::fs::remove_file(&socket);
     }

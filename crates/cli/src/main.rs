@@ -2,6 +2,7 @@
 
 #[macro_use]
 mod output;
+mod api;
 mod calls;
 mod cli;
 mod contacts;
@@ -68,6 +69,7 @@ fn main() -> ExitCode {
             Command::Message(args) => messages::send(&cli, args).await,
             Command::Presence { command } => presence::run(&cli, command).await,
             Command::Contacts { command } => contacts::run(&cli, command).await,
+            Command::Api { command } => api::run(command),
             Command::Hangup { .. }
             | Command::Answer { .. }
             | Command::Stats { .. }

@@ -10,6 +10,7 @@ use serde::Serialize;
 /// new one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct DeviceId(pub u64);
 
 impl std::fmt::Display for DeviceId {
@@ -20,6 +21,7 @@ impl std::fmt::Display for DeviceId {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Backend {
     Hidraw,
@@ -31,6 +33,7 @@ pub enum Backend {
 /// Who a device is and what it can do.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct DeviceInfo {
     pub id: DeviceId,
     pub backend: Backend,
@@ -45,6 +48,7 @@ pub struct DeviceInfo {
     /// The device profile applied, `None` for none.
     pub profile: Option<String>,
     #[cfg_attr(feature = "ts", ts(type = "Record<string, unknown>"))]
+    #[cfg_attr(feature = "schema", schemars(with = "serde_json::Value"))]
     pub capabilities: Capabilities,
     /// One line on what it offers, for people.
     pub summary: String,
@@ -103,6 +107,7 @@ pub enum DeviceEvent {
 /// (a udev rule, closing another application, the settings).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum DeviceProblem {
     /// The node cannot be opened: the udev rule is missing.

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum AddressKind {
     /// A telephone number (`TEL`).
@@ -18,6 +19,7 @@ pub enum AddressKind {
 /// One way to reach a contact.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Address {
     pub kind: AddressKind,
     /// "work", "mobile", "home", "fax", or the user's own word; may be empty.
@@ -67,6 +69,7 @@ impl Address {
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Contact {
     /// Stable across exports and syncs (vCard `UID`).
     pub uid: String,
@@ -94,6 +97,7 @@ pub struct Contact {
     /// vCard content lines kept as they came (unfolded), written back out.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[cfg_attr(feature = "ts", ts(skip))]
+    #[cfg_attr(feature = "schema", schemars(skip))]
     pub extra: Vec<String>,
 }
 

@@ -14,6 +14,7 @@ use crate::usage::{PAGE_LED, PAGE_TELEPHONY, Usage};
 /// What the device should show.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct DeviceState {
     /// A call is active or being dialled (also drives On-Line).
     pub off_hook: bool,

@@ -7,6 +7,7 @@ use crate::usage::{PAGE_BUTTON, PAGE_CONSUMER, PAGE_TELEPHONY, Usage};
 /// A gesture on a device, as the phone sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum PhoneInput {
     /// The hook switch reports off-hook (a handset lifted, a call button latched).
     HookOff,

@@ -24,6 +24,7 @@ const REPLAY_WINDOW: usize = 128;
 /// used when the call's signaling runs over TLS (the phone decides that).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum SrtpMode {
     /// Plain RTP; `a=crypto` in an offer is ignored and RTP/SAVP refused.

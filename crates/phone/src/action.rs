@@ -13,7 +13,8 @@ use crate::state::PhoneState;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[serde(tag = "cmd", rename_all = "snake_case")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(tag = "cmd", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Action {
     /// Place a call. `target`: a number or name, `user@host`, a `sip:`,
     /// `sips:` or `tel:` URI, or `echo` (the built-in echo test). Without
@@ -27,6 +28,7 @@ pub enum Action {
         account: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[cfg_attr(feature = "ts", ts(skip))]
+        #[cfg_attr(feature = "schema", schemars(skip))]
         audio: Option<AudioSpec>,
     },
     /// Answer a ringing call (calls we talk on are held first). It either
@@ -35,6 +37,7 @@ pub enum Action {
         call: CallId,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[cfg_attr(feature = "ts", ts(skip))]
+        #[cfg_attr(feature = "schema", schemars(skip))]
         audio: Option<AudioSpec>,
     },
     /// The one key of a hot key or a foot pedal: answer the ringing call,
@@ -205,6 +208,7 @@ fn busy() -> u16 {
 /// What an action gave back.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Reply {
     Done,

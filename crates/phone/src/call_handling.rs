@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 /// Call handling of one account (or of calls that come to no account).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, default)]
 pub struct CallHandling {
     /// Do not disturb: incoming calls are refused (or forwarded when busy).
@@ -51,6 +52,7 @@ impl Default for CallHandling {
 /// Why a call was forwarded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum ForwardReason {
     Always,

@@ -186,6 +186,7 @@ impl Default for AudioSettings {
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AccountSettings {
     /// A short name to refer to the account (`--account work`).
@@ -311,6 +312,9 @@ pub struct Config {
     pub recording: RecordingSettings,
     /// The address book: how numbers are read, the books and servers.
     pub directory: crate::directory::DirectorySettings,
+    /// The local HTTP API (off unless `listen` is set).
+    #[serde(skip_serializing_if = "crate::api_settings::ApiSettings::is_off")]
+    pub api: crate::api_settings::ApiSettings,
     pub accounts: Vec<AccountSettings>,
 }
 
@@ -531,6 +535,7 @@ impl Config {
             }
         }
         self.dialing.validate().map_err(ConfigError::Invalid)?;
+        self.api.validate().map_err(ConfigError::Invalid)?;
         self.directory
             .plan()
             .map_err(|e| ConfigError::Invalid(format!("[directory]: {e}")))?;

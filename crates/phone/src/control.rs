@@ -14,6 +14,7 @@ use crate::engine::Engine;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ControlReply {
     pub ok: bool,
     #[serde(skip_serializing_if = "Option::is_none", default)]

@@ -12,6 +12,10 @@ pub enum EngineError {
     NoSuchAccount(String),
     #[error("no such call: {0}")]
     NoSuchCall(CallId),
+    /// A value no phone could act on (a status that is not a refusal, a
+    /// key that is not a DTMF key).
+    #[error("{0}")]
+    Invalid(String),
     #[error("the call cannot do that now")]
     WrongState,
     #[error("audio: {0}")]

@@ -13,6 +13,7 @@ pub type CallId = u64;
 /// Where a registration stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum RegistrationPhase {
     Registering,
@@ -24,6 +25,7 @@ pub enum RegistrationPhase {
 /// How a call ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum EndReason {
     /// We hung up (or refused it).
@@ -43,6 +45,7 @@ pub enum EndReason {
 /// Why an incoming call was not rung: refused under DND, or forwarded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum DeflectReason {
     Dnd,
@@ -64,6 +67,7 @@ impl From<ForwardReason> for DeflectReason {
 /// Why the address peers reach us at changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum AddressCause {
     /// The NAT's public address, learnt or changed.
@@ -76,6 +80,7 @@ pub enum AddressCause {
 /// (RFC 3264's attributes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum MediaDirection {
     SendRecv,
@@ -99,6 +104,7 @@ impl From<hookswitch_media::sdp::Direction> for MediaDirection {
 /// What happened to a call-control device.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum DeviceChange {
     Added,
@@ -167,6 +173,7 @@ pub const WATCH_STARTED: &str = "asking";
 /// Where a person stands (presence, RFC 3863/4480), ours or a contact's.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum Availability {
     #[default]
@@ -216,6 +223,7 @@ impl std::str::FromStr for Availability {
 /// What a busy lamp shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum LampPhase {
     Idle,
@@ -226,6 +234,7 @@ pub enum LampPhase {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum PhoneEvent {
     /// The engine is listening for SIP on this address.
@@ -539,6 +548,7 @@ impl PhoneEvent {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CallStats {
     pub packets_sent: u64,
     pub packets_received: u64,
@@ -610,6 +620,7 @@ impl CallStats {
 /// `hookswitch hid-monitor`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum DeviceActivity {
     /// A button or switch, decoded.

@@ -15,7 +15,9 @@ const KEEP: usize = 1000;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "ts", ts(rename = "HistoryEntry"))]
+#[cfg_attr(feature = "schema", schemars(rename = "HistoryEntry"))]
 pub struct Entry {
     pub outgoing: bool,
     /// Who: the caller (incoming) or the number dialled (outgoing).

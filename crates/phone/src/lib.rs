@@ -8,6 +8,7 @@
 //! - `engine.rs`: the handle every face holds.
 
 pub mod action;
+pub mod api_settings;
 pub mod audio;
 pub mod call_handling;
 pub mod config;
@@ -27,6 +28,7 @@ pub mod latency;
 pub mod links;
 pub mod message_store;
 pub mod probe;
+pub mod records;
 pub mod state;
 pub mod store;
 
@@ -34,6 +36,7 @@ pub use action::{Action, Reply};
 pub use audio::AudioSpec;
 pub use config::Config;
 pub use core::target_uri;
+pub use edge::tls::{TlsSetupError, server_config as tls_server_config};
 pub use engine::{Engine, Passwords, StartOptions};
 pub use error::EngineError;
 pub use event::{

@@ -14,7 +14,9 @@ use crate::event::{PhoneEvent, RegistrationPhase};
 /// What went wrong, in the terms the account wizard explains.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "ts", ts(rename = "ProbeProblem"))]
+#[cfg_attr(feature = "schema", schemars(rename = "ProbeProblem"))]
 #[serde(rename_all = "snake_case")]
 pub enum Problem {
     /// 401/407 after our credentials, or 403: user name or password.
@@ -33,7 +35,9 @@ pub enum Problem {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "ts", ts(rename = "ProbeOutcome"))]
+#[cfg_attr(feature = "schema", schemars(rename = "ProbeOutcome"))]
 pub struct Outcome {
     pub registered: bool,
     pub problem: Option<Problem>,

@@ -13,6 +13,7 @@ use crate::event::{CallId, DeviceChange, MediaDirection, PhoneEvent, Registratio
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PhoneState {
     /// The address we take SIP on, once the engine is ready.
     pub sip: Option<String>,
@@ -50,6 +51,7 @@ pub struct PhoneState {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct LampView {
     pub account: String,
     pub extension: String,
@@ -60,6 +62,7 @@ pub struct LampView {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PresenceView {
     /// What shows to others (after the automatic rules).
     pub availability: crate::event::Availability,
@@ -72,6 +75,7 @@ pub struct PresenceView {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct WatchedView {
     pub target: String,
     pub availability: crate::event::Availability,
@@ -81,6 +85,7 @@ pub struct WatchedView {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RegistrationView {
     pub state: RegistrationPhase,
     pub detail: Option<String>,
@@ -89,6 +94,7 @@ pub struct RegistrationView {
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct HandlingView {
     pub account: Option<String>,
     pub dnd: bool,
@@ -99,6 +105,7 @@ pub struct HandlingView {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct VoicemailView {
     pub account: Option<String>,
     pub waiting: bool,
@@ -108,6 +115,7 @@ pub struct VoicemailView {
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct SoundView {
     pub microphone: String,
     pub speaker: String,
@@ -116,6 +124,7 @@ pub struct SoundView {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum CallPhase {
     /// Ours, sent, nothing heard back yet.
@@ -130,6 +139,7 @@ pub enum CallPhase {
 /// The latest thing worth telling about a call.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum CallNote {
     /// 180 Ringing, 183 Session Progress.
@@ -144,6 +154,7 @@ pub enum CallNote {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CallView {
     pub id: CallId,
     pub outgoing: bool,
@@ -172,6 +183,7 @@ pub struct CallView {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct DeviceView {
     pub id: u64,
     pub name: String,
@@ -181,6 +193,7 @@ pub struct DeviceView {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct UnusableDevice {
     pub path: String,
     /// What to do about it.

@@ -30,6 +30,7 @@ pub enum SoundError {
 /// A sound device as the user picks it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct SoundDevice {
     /// What to pass as `--mic`/`--speaker` (ALSA's name: "default", "pulse", "hw:1,0").
     pub name: String,

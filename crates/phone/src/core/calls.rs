@@ -765,6 +765,14 @@ impl PhoneCore {
 
     /// Keys into a call with running media (RFC 4733, else SIP INFO).
     pub(super) fn dtmf(&mut self, call: CallId, keys: String) -> Result<(), EngineError> {
+        if keys.is_empty()
+            || keys.len() > 64
+            || !keys.chars().all(|k| "0123456789*#ABCDabcd".contains(k))
+        {
+            return Err(EngineError::Invalid(format!(
+                "DTMF keys are 1 to 64 of 0-9, *, # and A-D, not {keys:?}"
+            )));
+        }
         self.running(call)?;
         self.outputs.push_back(Output::Media {
             call,

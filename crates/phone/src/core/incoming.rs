@@ -213,6 +213,11 @@ impl PhoneCore {
         call: CallId,
         status: u16,
     ) -> Result<(), EngineError> {
+        if !(400..=699).contains(&status) {
+            return Err(EngineError::Invalid(format!(
+                "a call is refused with a status from 400 to 699, not {status}"
+            )));
+        }
         let info = self.ua.call_info(ua::CallId(call));
         if let Some(info) = info.filter(|i| !i.outgoing && !i.established)
             && let Some(target) = self.handling_for(info.account).on_refused(status)

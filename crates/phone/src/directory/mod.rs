@@ -34,6 +34,7 @@ pub use sync::{BookSync, keep_in_sync};
 /// One search result, from whichever source.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct DirectoryHit {
     /// The store's id for contacts kept here (none for live LDAP results).
     pub id: Option<i64>,
@@ -56,6 +57,7 @@ pub struct Directory {
 /// What the live sources answered.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RemoteSearch {
     /// Entries not already among the contacts kept here.
     pub hits: Vec<DirectoryHit>,

@@ -1,0 +1,163 @@
+//! `GET /v1/events`: the phone's events as they happen, over a WebSocket
+//! (each a text message) or as Server-Sent Events (`event:` the kind,
+//! `data:` the JSON). Each is the JSON `hookswitch --json run` prints.
+//! First comes a `snapshot` of the state; a client too slow to keep up gets
+//! `lagged` (how many it missed, and the state now) and goes on from there.
+
+use std::convert::Infallible;
+
+use axum::extract::State;
+use axum::extract::ws::{
+    Message, WebSocket, WebSocketUpgrade, rejection::WebSocketUpgradeRejection,
+};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use hookswitch_phone::{PhoneEvent, PhoneState};
+use serde::Serialize;
+use serde_json::json;
+use tokio::sync::broadcast::{self, error::RecvError};
+
+use crate::context::ApiContext;
+use crate::error::ApiError;
+use crate::spec::{Op, Spec};
+
+/// One message of the stream.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum StreamItem {
+    /// The state when the stream starts; events that follow may already be
+    /// in it.
+    Snapshot { state: Box<PhoneState> },
+    /// The client fell behind: `missed` events were dropped for it; `state`
+    /// is where the phone is now.
+    Lagged { missed: u64, state: Box<PhoneState> },
+    #[serde(untagged)]
+    Phone(Box<PhoneEvent>),
+}
+
+impl StreamItem {
+    fn kind(&self) -> String {
+        match self {
+            StreamItem::Snapshot { .. } => "snapshot".into(),
+            StreamItem::Lagged { .. } => "lagged".into(),
+            StreamItem::Phone(e) => serde_json::to_value(e)
+                .ok()
+                .and_then(|v| v["event"].as_str().map(str::to_string))
+                .unwrap_or_else(|| "event".into()),
+        }
+    }
+}
+
+/// Subscribes first, then reads the state, so nothing falls between them.
+struct Feed {
+    events: broadcast::Receiver<PhoneEvent>,
+    ctx: ApiContext,
+    started: bool,
+}
+
+impl Feed {
+    fn new(ctx: ApiContext) -> Feed {
+        Feed {
+            events: ctx.engine.subscribe(),
+            ctx,
+            started: false,
+        }
+    }
+
+    /// The next item; None once the phone stops.
+    async fn next(&mut self) -> Option<StreamItem> {
+        if !self.started {
+            self.started = true;
+            return Some(StreamItem::Snapshot {
+                state: Box::new(self.ctx.engine.state()),
+            });
+        }
+        match self.events.recv().await {
+            Ok(e) => Some(StreamItem::Phone(Box::new(e))),
+            Err(RecvError::Lagged(missed)) => Some(StreamItem::Lagged {
+                missed,
+                state: Box::new(self.ctx.engine.state()),
+            }),
+            Err(RecvError::Closed) => None,
+        }
+    }
+}
+
+async fn events(
+    State(ctx): State<ApiContext>,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+    headers: HeaderMap,
+) -> Response {
+    if let Ok(upgrade) = upgrade {
+        let feed = Feed::new(ctx);
+        return upgrade
+            .on_upgrade(move |socket| websocket(socket, feed))
+            .into_response();
+    }
+    let wants_sse = headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.contains("text/event-stream"));
+    if !wants_sse {
+        return ApiError::new(
+            StatusCode::NOT_ACCEPTABLE,
+            "ask for a WebSocket (Upgrade: websocket) or Server-Sent Events (Accept: text/event-stream)",
+        )
+        .into_response();
+    }
+    let feed = Feed::new(ctx);
+    let stream = futures_util::stream::unfold(feed, |mut feed| async move {
+        let item = feed.next().await?;
+        let event = Event::default()
+            .event(item.kind())
+            .json_data(&item)
+            .unwrap_or_else(|_| Event::default().comment("unserialisable event"));
+        Some((Ok::<_, Infallible>(event), feed))
+    });
+    Sse::new(stream)
+        .keep_alive(KeepAlive::default())
+        .into_response()
+}
+
+async fn websocket(mut socket: WebSocket, mut feed: Feed) {
+    loop {
+        tokio::select! {
+            item = feed.next() => {
+                let Some(item) = item else { break };
+                let Ok(text) = serde_json::to_string(&item) else { continue };
+                if socket.send(Message::Text(text.into())).await.is_err() {
+                    return;
+                }
+            }
+            incoming = socket.recv() => match incoming {
+                // Pings are answered by the library; the client says nothing else.
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
+                Some(Ok(_)) => {}
+            },
+        }
+    }
+    let _ = socket.send(Message::Close(None)).await;
+}
+
+pub fn add(s: &mut Spec) {
+    let item = json!({"$ref": "#/components/schemas/StreamItem"});
+    s.add(
+        "get",
+        "/v1/events",
+        get(events),
+        Op::new("events", "events", "The phone's events, as a WebSocket or Server-Sent Events")
+            .describe("Upgrade to a WebSocket (each message one StreamItem as JSON), or send Accept: text/event-stream (each event's `data` one StreamItem). The token may be given as `?access_token=` for browsers' WebSocket and EventSource.")
+            .answers::<StreamItem>(200)
+            .responses(json!({
+                "101": {"description": "a WebSocket: each text message one StreamItem"},
+                "200": {
+                    "description": "Server-Sent Events: each event's data one StreamItem",
+                    "content": {"text/event-stream": {"schema": item}},
+                },
+            }))
+            .errors(&[406]),
+    );
+}
