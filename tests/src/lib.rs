@@ -14,6 +14,7 @@ pub mod netns;
 pub mod phone;
 pub mod process;
 pub mod pulse;
+pub mod python;
 pub mod qemu;
 pub mod radicale;
 pub mod relay;

@@ -290,3 +290,35 @@ pub fn stun_server(
     p.wait_for_log("Total General servers", std::time::Duration::from_secs(10));
     p
 }
+
+/// A namespace with nothing but its own loopback: whatever runs in it can
+/// reach no other machine, whatever address it is told to call (the API
+/// fuzz test places calls to whatever schemathesis makes up).
+pub struct Isolated {
+    ns: String,
+}
+
+impl Isolated {
+    pub fn new(tag: &str) -> Isolated {
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let ns = format!("hs-{tag}-{}-{n}", std::process::id());
+        run("ip", &["netns", "add", &ns]);
+        let isolated = Isolated { ns };
+        in_ns(&isolated.ns, &["ip", "link", "set", "lo", "up"]);
+        isolated
+    }
+
+    /// `program` to be run inside.
+    pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
+        let mut c = Command::new("ip");
+        c.args(["netns", "exec", &self.ns]).arg(program);
+        c
+    }
+}
+
+impl Drop for Isolated {
+    fn drop(&mut self) {
+        let _ = Command::new("ip").args(["netns", "del", &self.ns]).output();
+    }
+}

@@ -45,7 +45,10 @@ const TEST: &[&str] = &[
     "radicale",                  // a CardDAV server (address book sync tests)
     "slapd",                     // an LDAP server (corporate directory tests)
     "ldap-utils",                // ldapadd/ldapsearch to fill and check it
-    "curl",                      // changes cards on the CardDAV server as another client
+    "curl",                      // CardDAV changes as another client; the HTTP API as a client
+    // The HTTP API tests: a venv from PyPI (schemathesis,
+    // openapi-spec-validator, websockets) for the Python client and fuzzer.
+    "python3-venv",
     // The sound path: cpal's ALSA host reaches PulseAudio null sinks.
     "pulseaudio",
     "pulseaudio-utils",

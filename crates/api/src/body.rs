@@ -54,24 +54,31 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
 /// `bytes` as a `T`, or a 400 naming where it went wrong.
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let field = e.path().to_string();
-        let inner = e.into_inner();
-        let what = if inner.is_syntax() || inner.is_eof() {
-            "bad JSON"
-        } else {
-            "bad request"
-        };
-        let message = format!("{what}: {inner}");
-        if field.is_empty() || field == "." {
-            ApiError::new(StatusCode::BAD_REQUEST, message)
-        } else {
-            ApiError::bad_field(field, message)
-        }
-    })?;
+    let value = serde_path_to_error::deserialize(&mut de).map_err(refusal)?;
     de.end()
         .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, format!("bad JSON: {e}")))?;
     Ok(value)
+}
+
+/// A JSON value already read, as a `T`.
+pub fn parse_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiError> {
+    serde_path_to_error::deserialize(value).map_err(refusal)
+}
+
+fn refusal(e: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
+    let field = e.path().to_string();
+    let inner = e.into_inner();
+    let what = if inner.is_syntax() || inner.is_eof() {
+        "bad JSON"
+    } else {
+        "bad request"
+    };
+    let message = format!("{what}: {inner}");
+    if field.is_empty() || field == "." {
+        ApiError::new(StatusCode::BAD_REQUEST, message)
+    } else {
+        ApiError::bad_field(field, message)
+    }
 }
 
 #[cfg(test)]

@@ -19,6 +19,27 @@ fn schema_of<T: JsonSchema>(g: &mut SchemaGenerator) -> Schema {
     g.subschema_for::<T>()
 }
 
+/// A call's number as a path has it: what a u64 holds.
+struct CallNumber;
+
+impl JsonSchema for CallNumber {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "CallNumber".into()
+    }
+
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        schemars::json_schema!({
+            "type": "integer",
+            "minimum": 0,
+            "maximum": u64::MAX,
+        })
+    }
+}
+
 /// How one operation is described.
 pub struct Op {
     id: &'static str,
@@ -67,6 +88,11 @@ impl Op {
         self.errors.insert(400);
         self.errors.insert(404);
         self
+    }
+
+    /// The `{call}` of the path: a call's number.
+    pub fn call_param(self) -> Op {
+        self.param::<CallNumber>("call", "The call's number (`id` in `/v1/calls`).")
     }
 
     /// The query string's fields, as `T` reads them.

@@ -49,6 +49,7 @@ pub enum Action {
         call: CallId,
         #[serde(default = "busy")]
         #[cfg_attr(feature = "ts", ts(optional, as = "Option<u16>"))]
+        #[cfg_attr(feature = "schema", schemars(range(min = 400, max = 699)))]
         status: u16,
     },
     /// Hang up one call, or every call.
@@ -72,13 +73,19 @@ pub enum Action {
         call: CallId,
         #[serde(default)]
         #[cfg_attr(feature = "ts", ts(optional))]
+        #[cfg_attr(feature = "schema", schemars(range(max = 400)))]
         speaker: Option<u16>,
         #[serde(default)]
         #[cfg_attr(feature = "ts", ts(optional))]
+        #[cfg_attr(feature = "schema", schemars(range(max = 400)))]
         microphone: Option<u16>,
     },
     Dtmf {
         call: CallId,
+        #[cfg_attr(
+            feature = "schema",
+            schemars(regex(pattern = r"^[0-9*#A-Da-d]{1,64}$"))
+        )]
         keys: String,
     },
     /// Blind transfer: the other side of `call` is asked to call `target`.

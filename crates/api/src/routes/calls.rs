@@ -40,6 +40,7 @@ pub struct Placed {
 pub struct RejectCall {
     /// The SIP refusal, 400-699 (default 486 Busy Here; 603 Decline).
     #[serde(default)]
+    #[schemars(range(min = 400, max = 699))]
     pub status: Option<u16>,
 }
 
@@ -58,6 +59,7 @@ pub struct TransferCall {
 #[serde(deny_unknown_fields)]
 pub struct SendDtmf {
     /// 0-9, *, # and A-D (at most 64), sent in order.
+    #[schemars(regex(pattern = r"^[0-9*#A-Da-d]{1,64}$"))]
     pub keys: String,
 }
 
@@ -71,10 +73,13 @@ pub struct RecordCall {
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CallVolume {
-    /// Percent of the call's own level (100: unchanged); left out: as is.
+    /// Percent of the call's own level (100: unchanged, at most 400); left
+    /// out: as is.
     #[serde(default)]
+    #[schemars(range(max = 400))]
     pub speaker: Option<u16>,
     #[serde(default)]
+    #[schemars(range(max = 400))]
     pub microphone: Option<u16>,
 }
 
@@ -239,9 +244,12 @@ async fn stats(
 }
 
 /// A path, operation id, summary and the action it asks for.
-type BareCallRoute = (&'static str, &'static str, &'static str, fn(CallId) -> Action);
-
-const CALL: &str = "The call's number (`id` in `/v1/calls`).";
+type BareCallRoute = (
+    &'static str,
+    &'static str,
+    &'static str,
+    fn(CallId) -> Action,
+);
 
 pub fn add(s: &mut Spec) {
     s.add(
@@ -275,7 +283,7 @@ pub fn add(s: &mut Spec) {
         path,
         get(one),
         Op::new("getCall", "calls", "One call")
-            .param::<CallId>("call", CALL)
+            .call_param()
             .answers::<CallView>(200),
     );
     s.add(
@@ -285,7 +293,7 @@ pub fn add(s: &mut Spec) {
             call: Some(call),
         }),
         Op::new("hangUp", "calls", "Hang up the call (`hangup`)")
-            .param::<CallId>("call", CALL)
+            .call_param()
             .answers::<Reply>(200)
             .errors(ACTION_ERRORS),
     );
@@ -333,7 +341,7 @@ pub fn add(s: &mut Spec) {
             path,
             call_action(MethodFilter::POST, make),
             Op::new(id, "calls", summary)
-                .param::<CallId>("call", CALL)
+                .call_param()
                 .answers::<Reply>(200)
                 .errors(ACTION_ERRORS),
         );
@@ -343,7 +351,7 @@ pub fn add(s: &mut Spec) {
         "/v1/calls/{call}/reject",
         post(reject),
         Op::new("rejectCall", "calls", "Refuse the ringing call (`reject`)")
-            .param::<CallId>("call", CALL)
+            .call_param()
             .body::<RejectCall>(false)
             .answers::<Reply>(200)
             .errors(ACTION_ERRORS),
@@ -357,7 +365,7 @@ pub fn add(s: &mut Spec) {
             "calls",
             "The call's earpiece and microphone level (`volume`)",
         )
-        .param::<CallId>("call", CALL)
+        .call_param()
         .body::<CallVolume>(false)
         .answers::<Reply>(200)
         .errors(ACTION_ERRORS),
@@ -371,7 +379,7 @@ pub fn add(s: &mut Spec) {
             "calls",
             "Transfer the call: blind (`transfer`) or attended (`transfer_attended`)",
         )
-        .param::<CallId>("call", CALL)
+        .call_param()
         .body::<TransferCall>(true)
         .answers::<Reply>(200)
         .errors(ACTION_ERRORS),
@@ -381,7 +389,7 @@ pub fn add(s: &mut Spec) {
         "/v1/calls/{call}/dtmf",
         post(dtmf),
         Op::new("sendDtmf", "calls", "Send DTMF keys (`dtmf`)")
-            .param::<CallId>("call", CALL)
+            .call_param()
             .body::<SendDtmf>(true)
             .answers::<Reply>(200)
             .errors(ACTION_ERRORS),
@@ -395,7 +403,7 @@ pub fn add(s: &mut Spec) {
             "calls",
             "Start or stop recording the call (`record`)",
         )
-        .param::<CallId>("call", CALL)
+        .call_param()
         .body::<RecordCall>(true)
         .answers::<Reply>(200)
         .errors(ACTION_ERRORS),
@@ -409,7 +417,7 @@ pub fn add(s: &mut Spec) {
             "calls",
             "The call's media figures so far (`stats`)",
         )
-        .param::<CallId>("call", CALL)
+        .call_param()
         .answers::<CallStats>(200)
         .errors(ACTION_ERRORS),
     );

@@ -128,8 +128,19 @@ async fn leave(State(ctx): State<ApiContext>) -> Result<Json<Reply>, ApiError> {
 /// Any action of the vocabulary, as the control socket takes it.
 async fn action(
     State(ctx): State<ApiContext>,
-    Body(a): Body<Action>,
+    Body(raw): Body<serde_json::Map<String, serde_json::Value>>,
 ) -> Result<Json<Reply>, ApiError> {
+    let a: Action = crate::body::parse_value(serde_json::Value::Object(raw.clone()))?;
+    // serde lets fields through on the variants that have none.
+    if let Ok(serde_json::Value::Object(known)) = serde_json::to_value(&a)
+        && known.len() == 1
+        && let Some(extra) = raw.keys().find(|k| *k != "cmd")
+    {
+        return Err(ApiError::bad_field(
+            extra.clone(),
+            format!("bad request: unknown field `{extra}`: this action takes none"),
+        ));
+    }
     let with_audio = match &a {
         Action::Call { audio, .. } | Action::Answer { audio, .. } => audio.is_some(),
         _ => false,

@@ -71,24 +71,19 @@ async fn send(
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HistoryQuery {
-    /// At most this many entries, newest first (default 100, at most 1000).
+    /// At most this many entries, newest first (default 100).
     #[serde(default)]
+    #[schemars(range(min = 1, max = 1000))]
     pub limit: Option<u32>,
 }
 
 async fn history(
     State(ctx): State<ApiContext>,
     QueryOf(q): QueryOf<HistoryQuery>,
-) -> Json<Vec<Entry>> {
-    let limit = q.limit.unwrap_or(100).min(1000) as usize;
-    Json(
-        ctx.records
-            .history()
-            .entries()
-            .take(limit)
-            .cloned()
-            .collect(),
-    )
+) -> Result<Json<Vec<Entry>>, ApiError> {
+    let limit = within("limit", q.limit.unwrap_or(100), 1000)?;
+    let history = ctx.records.history();
+    Ok(Json(history.entries().take(limit).cloned().collect()))
 }
 
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
@@ -96,8 +91,9 @@ async fn history(
 pub struct ContactQuery {
     /// Words of a name, company or address, or digits of a number.
     pub q: String,
-    /// At most this many contacts kept here (default 20, at most 200).
+    /// At most this many contacts kept here (default 20).
     #[serde(default)]
+    #[schemars(range(min = 1, max = 200))]
     pub limit: Option<u32>,
     /// Also ask the live directory (LDAP).
     #[serde(default)]
@@ -122,7 +118,7 @@ async fn contacts(
             "the address book could not be opened (see the phone's log)",
         ));
     };
-    let limit = q.limit.unwrap_or(20).clamp(1, 200) as usize;
+    let limit = within("limit", q.limit.unwrap_or(20), 200)?;
     let text = q.q.clone();
     let local = directory.clone();
     let hits = tokio::task::spawn_blocking(move || local.search_local(&text, limit))
@@ -133,6 +129,18 @@ async fn contacts(
         _ => None,
     };
     Ok(Json(ContactsFound { hits, remote }))
+}
+
+/// `value` when it is from 1 to `max`.
+fn within(field: &str, value: u32, max: u32) -> Result<usize, ApiError> {
+    if (1..=max).contains(&value) {
+        Ok(value as usize)
+    } else {
+        Err(ApiError::bad_field(
+            field,
+            format!("{field}: from 1 to {max}"),
+        ))
+    }
 }
 
 pub fn add(s: &mut Spec) {
