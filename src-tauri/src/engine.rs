@@ -44,6 +44,13 @@ pub async fn restart(app: &AppHandle) {
                 tauri::async_runtime::spawn(hookswitch_phone::directory::keep_in_sync(
                     state.directory.clone(),
                 )),
+                tauri::async_runtime::spawn(
+                    hookswitch_phone::hooks::Hooks::new(
+                        &config.hooks,
+                        state.directory.store().clone(),
+                    )
+                    .run(engine.subscribe()),
+                ),
             ];
             let api = start_api(&state, &config, &engine).await;
             *slot = Some(Running { engine, tasks, api });

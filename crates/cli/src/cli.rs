@@ -83,6 +83,12 @@ pub enum Command {
         #[command(subcommand)]
         command: ApiCommand,
     },
+    /// Hooks (`[[hooks]]`): `log` shows the webhook delivery log, newest
+    /// first (with --json, as JSON).
+    Hooks {
+        #[command(subcommand)]
+        command: HooksCommand,
+    },
     /// Send an instant message (SIP MESSAGE) and wait for its delivery:
     /// exit 0 when the other side (or its server) took it, 2 when not.
     /// Through the running instance when there is one, else on its own.
@@ -329,6 +335,15 @@ pub enum PresenceCommand {
     },
     /// Your presence and the watched contacts', as JSON.
     Show,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HooksCommand {
+    /// Each webhook attempt: when, which hook and event, and how it went.
+    Log {
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
 }
 
 #[derive(Debug, Subcommand)]

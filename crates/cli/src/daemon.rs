@@ -10,6 +10,7 @@ use hookswitch_api::{ApiContext, ApiServer};
 use hookswitch_phone::config::{self, Config};
 use hookswitch_phone::control;
 use hookswitch_phone::directory::Directory;
+use hookswitch_phone::hooks::Hooks;
 use hookswitch_phone::records::{Records, unix_now};
 use hookswitch_phone::store::Store;
 use hookswitch_phone::{
@@ -453,6 +454,12 @@ pub async fn run(cli: &Cli) -> anyhow::Result<u8> {
         ..StartOptions::default()
     };
     let (engine, mut events) = start_engine_with(cli, &config, &passwords, options).await?;
+    let hooks_store = store.clone().unwrap_or_else(|| {
+        Arc::new(Store::in_memory(
+            config.directory.plan().unwrap_or_default(),
+        ))
+    });
+    let hooks = tokio::spawn(Hooks::new(&config.hooks, hooks_store).run(events.resubscribe()));
     let _api = match config.api.listen {
         Some(_) => {
             let ctx = ApiContext {
@@ -509,6 +516,7 @@ pub async fn run(cli: &Cli) -> anyhow::Result<u8> {
     }
     server.abort();
     finish(&engine).await;
+    hooks.abort();
     // The calls that shutting down ended go into the history too.
     while let Ok(e) = events.try_recv() {
         records.record(&e, unix_now());
@@ -624,9 +632,9 @@ pub fn check_config(cli: &Cli) -> anyhow::Result<u8> {
 
 pub fn set_password(cli: &Cli, account: &str) -> anyhow::Result<u8> {
     let config = load_config(cli)?;
-    if config.account_index(account).is_none() {
+    if !config.password_entries().iter().any(|e| e == account) {
         bail!(
-            "no account named {account:?} in {}",
+            "{account:?} is not an account, `ldap`, `carddav:BOOK` or `hook:NAME` of {}",
             cli.config_path().display()
         );
     }

@@ -70,6 +70,7 @@ fn main() -> ExitCode {
             Command::Presence { command } => presence::run(&cli, command).await,
             Command::Contacts { command } => contacts::run(&cli, command).await,
             Command::Api { command } => api::run(command),
+            Command::Hooks { command } => api::hooks(&cli, command),
             Command::Hangup { .. }
             | Command::Answer { .. }
             | Command::Stats { .. }

@@ -312,6 +312,9 @@ pub struct Config {
     pub recording: RecordingSettings,
     /// The address book: how numbers are read, the books and servers.
     pub directory: crate::directory::DirectorySettings,
+    /// What other programs are told of calls and messages (`[[hooks]]`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub hooks: Vec<crate::hooks::HookSettings>,
     /// The local HTTP API (off unless `listen` is set).
     #[serde(skip_serializing_if = "crate::api_settings::ApiSettings::is_off")]
     pub api: crate::api_settings::ApiSettings,
@@ -536,6 +539,7 @@ impl Config {
         }
         self.dialing.validate().map_err(ConfigError::Invalid)?;
         self.api.validate().map_err(ConfigError::Invalid)?;
+        crate::hooks::settings::validate_all(&self.hooks).map_err(ConfigError::Invalid)?;
         self.directory
             .plan()
             .map_err(|e| ConfigError::Invalid(format!("[directory]: {e}")))?;
@@ -620,6 +624,23 @@ impl Config {
                     })
             })
             .collect()
+    }
+
+    /// Every password entry the settings use: the accounts', `ldap`,
+    /// `carddav:BOOK` and `hook:NAME` (webhook secrets).
+    pub fn password_entries(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.accounts.iter().map(|a| a.name.clone()).collect();
+        if self.directory.ldap.is_some() {
+            names.push(crate::directory::LDAP_PASSWORD.to_string());
+        }
+        names.extend(self.directory.carddav.iter().map(|c| c.password_entry()));
+        names.extend(
+            self.hooks
+                .iter()
+                .filter(|h| h.webhook.is_some())
+                .map(|h| h.secret_name()),
+        );
+        names
     }
 
     pub fn account_index(&self, name: &str) -> Option<usize> {
@@ -767,6 +788,43 @@ mod tests {
         assert_eq!(config.accounts[0].srtp, SrtpMode::Optional);
         assert_eq!(config.calls.dnd_status, 486);
         assert_eq!(config.call_handling().len(), 2);
+    }
+
+    #[test]
+    fn every_password_the_settings_use_can_be_set() {
+        let config: Config = toml::from_str(
+            r#"
+[directory.ldap]
+url = "ldap://127.0.0.1"
+base = "dc=example,dc=com"
+bind_dn = "cn=phone"
+
+[[directory.carddav]]
+name = "Office"
+url = "https://dav.example/books/office/"
+username = "alice"
+
+[[hooks]]
+name = "crm"
+on = ["missed"]
+webhook = "https://crm.example/hook"
+
+[[hooks]]
+name = "pop"
+on = ["ringing"]
+open = "https://crm.example/?n={number}"
+
+[[accounts]]
+name = "work"
+aor = "sip:alice@pbx.example"
+"#,
+        )
+        .expect("parses");
+        config.validate().expect("valid");
+        assert_eq!(
+            config.password_entries(),
+            ["work", "ldap", "carddav:Office", "hook:crm"]
+        );
     }
 
     #[test]

@@ -23,6 +23,7 @@ mod engine;
 pub mod error;
 pub mod event;
 pub mod history;
+pub mod hooks;
 mod jsonl;
 pub mod latency;
 pub mod links;

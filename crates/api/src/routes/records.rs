@@ -8,6 +8,7 @@ use axum::routing::{get, post};
 use hookswitch_phone::directory::{DirectoryHit, RemoteSearch};
 use hookswitch_phone::history::Entry;
 use hookswitch_phone::message_store::{Conversation, StoredMessage};
+use hookswitch_phone::store::DeliveryLogEntry;
 use hookswitch_phone::{Action, Reply};
 use serde::{Deserialize, Serialize};
 
@@ -131,6 +132,30 @@ async fn contacts(
     Ok(Json(ContactsFound { hits, remote }))
 }
 
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeliveryQuery {
+    /// At most this many lines, newest first (default 100).
+    #[serde(default)]
+    #[schemars(range(min = 1, max = 1000))]
+    pub limit: Option<u32>,
+}
+
+async fn deliveries(
+    State(ctx): State<ApiContext>,
+    QueryOf(q): QueryOf<DeliveryQuery>,
+) -> Result<Json<Vec<DeliveryLogEntry>>, ApiError> {
+    let limit = within("limit", q.limit.unwrap_or(100), 1000)?;
+    let Some(directory) = ctx.directory.clone() else {
+        return Ok(Json(Vec::new()));
+    };
+    let log = tokio::task::spawn_blocking(move || directory.store().delivery_log(limit))
+        .await
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    Ok(Json(log))
+}
+
 /// `value` when it is from 1 to `max`.
 fn within(field: &str, value: u32, max: u32) -> Result<usize, ApiError> {
     if (1..=max).contains(&value) {
@@ -195,6 +220,19 @@ pub fn add(s: &mut Spec) {
         Op::new("listHistory", "history", "Ended calls, newest first")
             .query::<HistoryQuery>()
             .answers::<Vec<Entry>>(200),
+    );
+    s.add(
+        "get",
+        "/v1/hooks/deliveries",
+        get(deliveries),
+        Op::new(
+            "listDeliveries",
+            "hooks",
+            "The webhook delivery log, newest first",
+        )
+        .query::<DeliveryQuery>()
+        .answers::<Vec<DeliveryLogEntry>>(200)
+        .errors(&[500]),
     );
     s.add(
         "get",

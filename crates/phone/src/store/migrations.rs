@@ -9,7 +9,10 @@ use rusqlite::{Connection, TransactionBehavior};
 use super::StoreError;
 
 /// In order; never edit one that has shipped, add the next.
-const MIGRATIONS: &[(&str, &str)] = &[("001_first", include_str!("migrations/001_first.sql"))];
+const MIGRATIONS: &[(&str, &str)] = &[
+    ("001_first", include_str!("migrations/001_first.sql")),
+    ("002_webhooks", include_str!("migrations/002_webhooks.sql")),
+];
 
 /// The schema version this program writes.
 pub const CURRENT: i64 = MIGRATIONS.len() as i64;

@@ -19,6 +19,7 @@ mod history;
 mod jsonl_import;
 mod messages;
 mod migrations;
+mod webhooks;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -30,6 +31,7 @@ use rusqlite::Connection;
 pub use books::{RemoteCard, SyncBatch};
 pub use contacts::{Book, BookKind, ImportReport, LOCAL_BOOK, StoredContact};
 pub use migrations::CURRENT as SCHEMA_VERSION;
+pub use webhooks::{DeliveryLogEntry, QueuedDelivery};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
