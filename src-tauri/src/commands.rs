@@ -222,6 +222,7 @@ pub async fn save_account(
             default: old.default,
             expires: old.expires,
             codecs: old.codecs,
+            balance: old.balance,
             ..account
         },
         None => account,

@@ -151,6 +151,8 @@ async fn forward_state(app: AppHandle, engine: Engine) {
 }
 
 async fn forward_events(app: AppHandle, mut events: tokio::sync::broadcast::Receiver<PhoneEvent>) {
+    // Accounts already told to be low: told again only after they were not.
+    let mut low = std::collections::HashSet::new();
     loop {
         let event = match events.recv().await {
             Ok(e) => e,
@@ -173,6 +175,30 @@ async fn forward_events(app: AppHandle, mut events: tokio::sync::broadcast::Rece
                 notify::message(&app, &message);
             }
             let _ = app.emit("message", &message);
+        }
+        if let PhoneEvent::Balance {
+            account,
+            amount,
+            currency,
+            low: is_low,
+            error,
+        } = &event
+        {
+            if !*is_low {
+                low.remove(account);
+            } else if low.insert(account.clone()) {
+                notify::low_balance(
+                    &app,
+                    &hookswitch_phone::state::BalanceView {
+                        account: account.clone(),
+                        amount: *amount,
+                        currency: currency.clone(),
+                        low: true,
+                        error: error.clone(),
+                        checks: 0,
+                    },
+                );
+            }
         }
         if let PhoneEvent::IncomingCall { call, from, .. } = &event {
             tauri::async_runtime::spawn(notify_incoming(app.clone(), *call, from.clone()));

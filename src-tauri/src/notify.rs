@@ -12,6 +12,15 @@ pub fn incoming_call(app: &AppHandle, from: &str, contact: Option<&str>) {
     show(app, "Incoming call", &caller_named(from, contact));
 }
 
+/// An account's balance went under its `low`.
+pub fn low_balance(app: &AppHandle, balance: &hookswitch_phone::state::BalanceView) {
+    show(
+        app,
+        "Low balance",
+        &format!("{}: {}", balance.account, balance.summary()),
+    );
+}
+
 pub fn missed_call(app: &AppHandle, from: &str, contact: Option<&str>) {
     show(app, "Missed call", &caller_named(from, contact));
 }

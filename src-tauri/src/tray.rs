@@ -63,6 +63,9 @@ pub fn tooltip(s: &PhoneState) -> String {
     {
         text.push_str(&format!(" - {}", status.to_lowercase()));
     }
+    for b in &s.balances {
+        text.push_str(&format!("\n{}: balance {}", b.account, b.summary()));
+    }
     text
 }
 
@@ -275,5 +278,21 @@ mod tests {
         assert_eq!(tooltip(&s), "Hookswitch: ready - away");
         assert_eq!(status_id(Availability::Away), "status-away");
         assert_eq!(status_label(Availability::OnThePhone), None);
+    }
+
+    #[test]
+    fn the_tooltip_tells_each_balance_and_why_it_is_not_current() {
+        let mut s = PhoneState::default();
+        s.apply(&PhoneEvent::Balance {
+            account: "carrier".into(),
+            amount: Some(4.2),
+            currency: "EUR".into(),
+            low: true,
+            error: Some("the provider answered 503".into()),
+        });
+        assert_eq!(
+            tooltip(&s),
+            "Hookswitch: ready\ncarrier: balance 4.20 EUR (low) (could not check: the provider answered 503)"
+        );
     }
 }

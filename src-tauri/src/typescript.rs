@@ -39,9 +39,11 @@ pub fn typescript() -> String {
         hookswitch_phone::state::WatchedView::decl(&cfg),
         hookswitch_phone::Availability::decl(&cfg),
         hookswitch_phone::state::LampView::decl(&cfg),
+        hookswitch_phone::state::BalanceView::decl(&cfg),
         hookswitch_phone::event::LampPhase::decl(&cfg),
         // Settings, history and the account check.
         hookswitch_phone::config::AccountSettings::decl(&cfg),
+        hookswitch_phone::balance::BalanceSettings::decl(&cfg),
         hookswitch_phone::call_handling::CallHandling::decl(&cfg),
         hookswitch_phone::history::Entry::decl(&cfg),
         hookswitch_phone::message_store::StoredMessage::decl(&cfg),

@@ -416,6 +416,7 @@ pub fn account(user: &str, registrar_port: u16, expires: u32) -> AccountSettings
         blf: Vec::new(),
         pickup_prefix: "*8".into(),
         default: false,
+        balance: None,
     }
 }
 

@@ -83,6 +83,12 @@ pub enum Command {
         #[command(subcommand)]
         command: ApiCommand,
     },
+    /// Accounts' credit at their providers (`[accounts.balance]`): from the
+    /// running instance, else read now. `--check`: read it now either way.
+    Balance {
+        #[arg(long)]
+        check: bool,
+    },
     /// Hooks (`[[hooks]]`): `log` shows the webhook delivery log, newest
     /// first (with --json, as JSON).
     Hooks {

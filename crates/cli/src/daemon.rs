@@ -12,6 +12,7 @@ use hookswitch_phone::control;
 use hookswitch_phone::directory::Directory;
 use hookswitch_phone::hooks::Hooks;
 use hookswitch_phone::records::{Records, unix_now};
+use hookswitch_phone::state::BalanceView;
 use hookswitch_phone::store::Store;
 use hookswitch_phone::{
     Action, Engine, Passwords, PhoneEvent, RegistrationPhase, Reply, StartOptions,
@@ -40,7 +41,8 @@ pub fn load_config(cli: &Cli) -> anyhow::Result<Config> {
 pub fn passwords(config: &Config, extra: Option<&str>) -> anyhow::Result<Passwords> {
     let mut out = Passwords::new();
     for a in &config.accounts {
-        if a.register || Some(a.name.as_str()) == extra {
+        let for_balance = a.balance.as_ref().is_some_and(|b| b.needs_password());
+        if a.register || for_balance || Some(a.name.as_str()) == extra {
             out.insert(a.name.clone(), config::password(&a.name)?);
         }
     }
@@ -224,6 +226,20 @@ pub fn print_event(cli: &Cli, e: &PhoneEvent) {
             format!("{target}: {}{note}{detail}", availability.as_str())
         }
         PhoneEvent::Unwatched { target } => format!("{target}: no longer watched"),
+        PhoneEvent::Balance {
+            account,
+            amount,
+            currency,
+            low,
+            error,
+        } => balance_line(&BalanceView {
+            account: account.clone(),
+            amount: *amount,
+            currency: currency.clone(),
+            low: *low,
+            error: error.clone(),
+            checks: 0,
+        }),
         PhoneEvent::Conference { calls } if calls.is_empty() => "conference over".to_string(),
         PhoneEvent::Conference { calls } => {
             let calls: Vec<String> = calls.iter().map(u64::to_string).collect();
@@ -362,6 +378,11 @@ pub fn print_event(cli: &Cli, e: &PhoneEvent) {
         }
     };
     say!("{line}");
+}
+
+/// `account office: balance 12.50 EUR (low)`.
+pub fn balance_line(b: &BalanceView) -> String {
+    format!("account {}: balance {}", b.account, b.summary())
 }
 
 /// Waits for Ctrl-C or SIGTERM.

@@ -3,6 +3,7 @@
 #[macro_use]
 mod output;
 mod api;
+mod balance;
 mod calls;
 mod cli;
 mod contacts;
@@ -71,6 +72,7 @@ fn main() -> ExitCode {
             Command::Contacts { command } => contacts::run(&cli, command).await,
             Command::Api { command } => api::run(command),
             Command::Hooks { command } => api::hooks(&cli, command),
+            Command::Balance { check } => balance::run(&cli, *check).await,
             Command::Hangup { .. }
             | Command::Answer { .. }
             | Command::Stats { .. }

@@ -200,6 +200,13 @@ pub enum Action {
     Idle {
         idle: bool,
     },
+    /// Read the balance of `account` (none: of every account with a
+    /// balance URL) now; `Balance` events say what it is.
+    CheckBalance {
+        #[serde(default)]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        account: Option<String>,
+    },
     /// A call's media figures so far.
     Stats {
         call: CallId,

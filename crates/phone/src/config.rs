@@ -246,6 +246,10 @@ pub struct AccountSettings {
     /// provider that only carries G.711.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub codecs: Option<Vec<String>>,
+    /// Where the account's credit is read (prepaid trunks).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub balance: Option<crate::balance::BalanceSettings>,
 }
 
 impl AccountSettings {
@@ -270,6 +274,7 @@ impl AccountSettings {
             default: false,
             expires: default_expires(),
             register: true,
+            balance: None,
             codecs: None,
         }
     }
@@ -530,6 +535,12 @@ impl Config {
             .validate()
             .map_err(|e| ConfigError::Invalid(format!("[calls]: {e}")))?;
         for a in &self.accounts {
+            if let Some(b) = &a.balance {
+                b.validate().map_err(|message| ConfigError::Account {
+                    account: a.name.clone(),
+                    message,
+                })?;
+            }
             if let Some(c) = &a.calls {
                 c.validate().map_err(|message| ConfigError::Account {
                     account: a.name.clone(),

@@ -277,6 +277,14 @@ impl Engine {
             config.audio.rtcp_interval_ms.max(500),
         ));
         let (identified_tx, identified_rx) = mpsc::unbounded_channel();
+        let (balances_tx, balances_rx) = mpsc::unbounded_channel();
+        let balance = if config.accounts.iter().any(|a| a.balance.is_some()) {
+            let fetcher = crate::balance::BalanceFetcher::new(&config.accounts, passwords)
+                .map_err(EngineError::Config)?;
+            Some(std::sync::Arc::new(fetcher))
+        } else {
+            None
+        };
         let driver = Driver {
             core,
             transports,
@@ -294,6 +302,8 @@ impl Engine {
             resolver: crate::edge::dns::Resolver::new(&dns_servers, bound.is_ipv6()),
             directory: options.directory,
             identified: identified_tx,
+            balance,
+            balances: balances_tx,
         };
         let (commands, commands_rx) = mpsc::channel(64);
         let receivers = Receivers {
@@ -302,6 +312,7 @@ impl Engine {
             media: media_rx,
             devices: device_rx,
             identified: identified_rx,
+            balances: balances_rx,
         };
         tokio::spawn(async move {
             if let Some(reply) = driver.run(receivers).await {

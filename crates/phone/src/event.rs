@@ -361,6 +361,16 @@ pub enum PhoneEvent {
         new: Option<u32>,
         old: Option<u32>,
     },
+    /// An account's credit at its provider, as last read; `error`: why the
+    /// latest check failed (the amount is then the one before); `low`:
+    /// under the account's `low`.
+    Balance {
+        account: String,
+        amount: Option<f64>,
+        currency: String,
+        low: bool,
+        error: Option<String>,
+    },
     /// An instant message for us (RFC 3428), text only: `from` is the
     /// sender's address, `name` the display name they gave.
     Message {
@@ -538,6 +548,7 @@ impl PhoneEvent {
             | PhoneEvent::Unwatched { .. }
             | PhoneEvent::Lamp { .. }
             | PhoneEvent::Conference { .. }
+            | PhoneEvent::Balance { .. }
             | PhoneEvent::Dialing { .. }
             | PhoneEvent::Device { .. }
             | PhoneEvent::Leds { .. }

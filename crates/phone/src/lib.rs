@@ -10,6 +10,7 @@
 pub mod action;
 pub mod api_settings;
 pub mod audio;
+pub mod balance;
 pub mod call_handling;
 pub mod config;
 pub mod control;

@@ -47,6 +47,42 @@ pub struct PhoneState {
     pub lamps: Vec<LampView>,
     /// The calls in our conference (empty: none).
     pub conference: Vec<CallId>,
+    /// Accounts' credit at their providers (those with a balance URL).
+    pub balances: Vec<BalanceView>,
+}
+
+/// An account's credit as the faces show it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct BalanceView {
+    pub account: String,
+    /// The last amount read (none yet).
+    pub amount: Option<f64>,
+    pub currency: String,
+    /// Under the account's `low`.
+    pub low: bool,
+    /// Why the latest check failed (none: it worked).
+    pub error: Option<String>,
+    /// Checks done so far (a face that asked for one sees it is done).
+    pub checks: u32,
+}
+
+impl BalanceView {
+    /// "12.50 EUR", "4.20 EUR (low)", "unknown (could not check: ...)".
+    pub fn summary(&self) -> String {
+        let mut text = match self.amount {
+            Some(a) => format!("{a:.2} {}", self.currency).trim_end().to_string(),
+            None => "unknown".to_string(),
+        };
+        if self.low {
+            text.push_str(" (low)");
+        }
+        if let Some(e) = &self.error {
+            text.push_str(&format!(" (could not check: {e})"));
+        }
+        text
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -376,6 +412,31 @@ impl PhoneState {
                 }
             }
             PhoneEvent::Conference { calls } => self.conference.clone_from(calls),
+            PhoneEvent::Balance {
+                account,
+                amount,
+                currency,
+                low,
+                error,
+            } => {
+                let checks = self
+                    .balances
+                    .iter()
+                    .find(|b| b.account == *account)
+                    .map_or(0, |b| b.checks);
+                let view = BalanceView {
+                    account: account.clone(),
+                    amount: *amount,
+                    currency: currency.clone(),
+                    low: *low,
+                    error: error.clone(),
+                    checks: checks.saturating_add(1),
+                };
+                match self.balances.iter_mut().find(|b| b.account == *account) {
+                    Some(b) => *b = view,
+                    None => self.balances.push(view),
+                }
+            }
             PhoneEvent::CallerIdentified { call, name, .. } => {
                 self.with_call(*call, |c| c.contact = Some(name.clone()))
             }

@@ -920,3 +920,107 @@ fn a_digit_then_the_speed_dial_button_calls_that_contact_from_the_device() {
     press(&mut net, hookswitch_hid::PhoneInput::SpeedDial);
     assert!(net.phones[a].core.state().calls.is_empty());
 }
+
+#[test]
+fn the_balance_is_read_at_start_every_period_after_each_call_and_when_asked() {
+    let mut c = config();
+    let mut carrier = account("carrier", "sip:4930555@127.0.0.1");
+    carrier.balance = Some(hookswitch_phone::balance::BalanceSettings {
+        url: "https://provider.example/balance?key={password}".into(),
+        pointer: Some("/balance".into()),
+        xpath: None,
+        currency: "EUR".into(),
+        every_minutes: 10,
+        low: Some(5.0),
+        basic_auth: false,
+        timeout_secs: 10,
+    });
+    c.accounts.push(carrier);
+    let mut net = Net::new();
+    let a = net.add(1, &c, 1);
+    let b = net.add(2, &config(), 2);
+    let asked = |net: &Net| net.phones[a].balance_asked.len();
+    let view = |net: &Net| net.phones[a].core.state().balances[0].clone();
+    let fetched = |net: &mut Net, result: Result<f64, String>| {
+        let account = "carrier".to_string();
+        net.input(a, Input::BalanceFetched { account, result });
+    };
+
+    // At start.
+    net.advance(Duration::ZERO);
+    assert_eq!(net.phones[a].balance_asked, ["carrier"]);
+    assert!(
+        net.phones[a].core.state().balances.is_empty(),
+        "nothing known yet"
+    );
+    fetched(&mut net, Ok(12.5));
+    let v = view(&net);
+    assert_eq!(
+        (v.amount, v.low, v.error.clone(), v.checks),
+        (Some(12.5), false, None, 1)
+    );
+    assert_eq!(v.summary(), "12.50 EUR");
+
+    // Every period, not before.
+    net.advance(Duration::from_secs(9 * 60));
+    assert_eq!(asked(&net), 1);
+    net.advance(Duration::from_secs(60));
+    assert_eq!(asked(&net), 2);
+    // A failure keeps the amount and says why.
+    fetched(&mut net, Err("the provider answered 503".into()));
+    let v = view(&net);
+    assert_eq!(v.amount, Some(12.5));
+    assert_eq!(
+        v.summary(),
+        "12.50 EUR (could not check: the provider answered 503)"
+    );
+
+    // Asked for: at once; asked again while one is on its way: once more after.
+    assert_eq!(
+        net.act(a, Action::CheckBalance { account: None }),
+        Ok(Reply::Done)
+    );
+    assert_eq!(asked(&net), 3);
+    net.act(
+        a,
+        Action::CheckBalance {
+            account: Some("carrier".into()),
+        },
+    )
+    .unwrap();
+    assert_eq!(asked(&net), 3, "one at a time");
+    fetched(&mut net, Ok(4.0));
+    assert!(view(&net).low, "under 5: low");
+    net.advance(Duration::ZERO);
+    assert_eq!(asked(&net), 4, "the check asked for meanwhile");
+    fetched(&mut net, Ok(4.0));
+    assert_eq!(
+        net.act(
+            a,
+            Action::CheckBalance {
+                account: Some("home".into())
+            }
+        ),
+        Err(EngineError::NoSuchAccount(
+            "home (with a balance URL)".into()
+        ))
+    );
+
+    // A call from the account ends: read again.
+    let placed = net.act(
+        a,
+        Action::Call {
+            target: "sip:bob@127.0.0.2".into(),
+            account: Some("carrier".into()),
+            audio: None,
+        },
+    );
+    let Ok(Reply::Call(ac)) = placed else {
+        panic!("{placed:?}")
+    };
+    let bc = net.ringing(b);
+    answer(&mut net, b, bc).unwrap();
+    assert_eq!(asked(&net), 4);
+    net.act(a, Action::Hangup { call: Some(ac) }).unwrap();
+    assert_eq!(asked(&net), 5);
+}

@@ -48,6 +48,7 @@ const state = (calls: CallView[], focus: number | null = null): PhoneState => ({
   presence: { availability: "available", chosen: "available", note: null, watched: [] },
   lamps: [],
   conference: [],
+  balances: [],
 });
 
 describe("calls", () => {

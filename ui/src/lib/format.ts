@@ -32,3 +32,18 @@ export function when(unixSeconds: number, now: Date = new Date()): string {
   if (days < 6) return `${d.toLocaleDateString([], { weekday: "short" })} ${time}`;
   return `${d.toLocaleDateString()} ${time}`;
 }
+
+/** "carrier: 12.50 EUR", "carrier: 4.20 EUR (low)", "carrier: balance unknown"
+ * — with "(not current)" when the latest check failed. */
+export function balanceText(b: {
+  account: string;
+  amount: number | null;
+  currency: string;
+  low: boolean;
+  error: string | null;
+}): string {
+  let text = b.amount === null ? `${b.account}: balance unknown` : `${b.account}: ${b.amount.toFixed(2)} ${b.currency}`.trimEnd();
+  if (b.low) text += " (low)";
+  if (b.error) text += " (not current)";
+  return text;
+}

@@ -2,7 +2,7 @@
 // After changing a type: HOOKSWITCH_WRITE_TYPES=1 cargo test -p hookswitch-app \
 //   --features ts --test typescript
 
-export type Action = { "cmd": "call", target: string, account?: string, } | { "cmd": "answer", call: number, } | { "cmd": "answer_or_hang_up" } | { "cmd": "reject", call: number, status?: number, } | { "cmd": "hangup", call?: number, } | { "cmd": "hold", call: number, held: boolean, } | { "cmd": "mute", call: number, muted: boolean, } | { "cmd": "volume", call: number, speaker?: number, microphone?: number, } | { "cmd": "dtmf", call: number, keys: string, } | { "cmd": "transfer", call: number, target: string, } | { "cmd": "transfer_attended", call: number, to_call: number, } | { "cmd": "record", call: number, on: boolean, } | { "cmd": "merge", calls?: Array<number>, } | { "cmd": "leave_conference" } | { "cmd": "dnd", on: boolean, account?: string, } | { "cmd": "forward", when: ForwardReason, target?: string, account?: string, } | { "cmd": "sound_devices", microphone: string, speaker: string, ring_device?: string, } | { "cmd": "message", target: string, text: string, account?: string, } | { "cmd": "composing", target: string, active: boolean, account?: string, } | { "cmd": "presence", availability: Availability, note?: string, } | { "cmd": "watch", target: string, account?: string, } | { "cmd": "unwatch", target: string, } | { "cmd": "pickup", extension?: string, account?: string, } | { "cmd": "idle", idle: boolean, } | { "cmd": "stats", call: number, } | { "cmd": "state" };
+export type Action = { "cmd": "call", target: string, account?: string, } | { "cmd": "answer", call: number, } | { "cmd": "answer_or_hang_up" } | { "cmd": "reject", call: number, status?: number, } | { "cmd": "hangup", call?: number, } | { "cmd": "hold", call: number, held: boolean, } | { "cmd": "mute", call: number, muted: boolean, } | { "cmd": "volume", call: number, speaker?: number, microphone?: number, } | { "cmd": "dtmf", call: number, keys: string, } | { "cmd": "transfer", call: number, target: string, } | { "cmd": "transfer_attended", call: number, to_call: number, } | { "cmd": "record", call: number, on: boolean, } | { "cmd": "merge", calls?: Array<number>, } | { "cmd": "leave_conference" } | { "cmd": "dnd", on: boolean, account?: string, } | { "cmd": "forward", when: ForwardReason, target?: string, account?: string, } | { "cmd": "sound_devices", microphone: string, speaker: string, ring_device?: string, } | { "cmd": "message", target: string, text: string, account?: string, } | { "cmd": "composing", target: string, active: boolean, account?: string, } | { "cmd": "presence", availability: Availability, note?: string, } | { "cmd": "watch", target: string, account?: string, } | { "cmd": "unwatch", target: string, } | { "cmd": "pickup", extension?: string, account?: string, } | { "cmd": "idle", idle: boolean, } | { "cmd": "check_balance", account?: string, } | { "cmd": "stats", call: number, } | { "cmd": "state" };
 
 export type Reply = "done" | { "call": number } | { "message": number } | { "answered": number } | "hung_up" | { "stats": CallStats } | { "state": PhoneState };
 
@@ -30,7 +30,7 @@ replaces: number | null, } | { "event": "calling", call: number, to: string, acc
 /**
  * The SRTP suite when the media is encrypted, e.g. "AES_CM_128_HMAC_SHA1_80".
  */
-encryption: string | null, } | { "event": "deflected", call: number, from: string, account: string | null, reason: DeflectReason, forwarded_to: string | null, status: number, } | { "event": "transfer_progress", call: number, status: number, done: boolean, } | { "event": "transferring", call: number, new_call: number, target: string, } | { "event": "held", call: number, held: boolean, } | { "event": "muted", call: number, muted: boolean, } | { "event": "volume", call: number, speaker_percent: number | null, microphone_percent: number | null, } | { "event": "dnd", account: string | null, on: boolean, } | { "event": "forwarding", account: string | null, when: ForwardReason, target: string | null, } | { "event": "sound_devices", microphone: string, speaker: string, ring_device: string | null, } | { "event": "message_waiting", account: string | null, waiting: boolean, new: number | null, old: number | null, } | { "event": "message", from: string, name: string | null, account: string | null, text: string, } | { "event": "composing", from: string, account: string | null, active: boolean, refresh: number, } | { "event": "message_sent", message: number, to: string, account: string | null, text: string, } | { "event": "message_delivered", message: number, } | { "event": "message_failed", message: number, status: number, reason: string, } | { "event": "own_presence", availability: Availability, chosen: Availability, note: string | null, } | { "event": "presence", target: string, availability: Availability, note: string | null, detail: string | null, } | { "event": "lamp", account: string, extension: string, lamp: LampPhase, caller: string | null, detail: string | null, } | { "event": "recording", call: number, path: string | null, error: string | null, } | { "event": "caller_identified", call: number, name: string, source: string, } | { "event": "conference", calls: Array<number>, } | { "event": "unwatched", target: string, } | { "event": "dialing", digits: string, done: boolean, } | { "event": "device", device: number | null, name: string, change: DeviceChange, detail: string | null, problem?: DeviceProblem, } | { "event": "leds", leds: DeviceState, } | { "event": "focus", call: number | null, } | { "event": "hold_failed", call: number, held: boolean, status: number, } | { "event": "media_updated", call: number, direction: MediaDirection, } | { "event": "dtmf_received", call: number, key: string, } | { "event": "playback_finished", call: number, } | { "event": "ended", call: number, reason: EndReason, status: number | null, detail: string | null, 
+encryption: string | null, } | { "event": "deflected", call: number, from: string, account: string | null, reason: DeflectReason, forwarded_to: string | null, status: number, } | { "event": "transfer_progress", call: number, status: number, done: boolean, } | { "event": "transferring", call: number, new_call: number, target: string, } | { "event": "held", call: number, held: boolean, } | { "event": "muted", call: number, muted: boolean, } | { "event": "volume", call: number, speaker_percent: number | null, microphone_percent: number | null, } | { "event": "dnd", account: string | null, on: boolean, } | { "event": "forwarding", account: string | null, when: ForwardReason, target: string | null, } | { "event": "sound_devices", microphone: string, speaker: string, ring_device: string | null, } | { "event": "message_waiting", account: string | null, waiting: boolean, new: number | null, old: number | null, } | { "event": "balance", account: string, amount: number | null, currency: string, low: boolean, error: string | null, } | { "event": "message", from: string, name: string | null, account: string | null, text: string, } | { "event": "composing", from: string, account: string | null, active: boolean, refresh: number, } | { "event": "message_sent", message: number, to: string, account: string | null, text: string, } | { "event": "message_delivered", message: number, } | { "event": "message_failed", message: number, status: number, reason: string, } | { "event": "own_presence", availability: Availability, chosen: Availability, note: string | null, } | { "event": "presence", target: string, availability: Availability, note: string | null, detail: string | null, } | { "event": "lamp", account: string, extension: string, lamp: LampPhase, caller: string | null, detail: string | null, } | { "event": "recording", call: number, path: string | null, error: string | null, } | { "event": "caller_identified", call: number, name: string, source: string, } | { "event": "conference", calls: Array<number>, } | { "event": "unwatched", target: string, } | { "event": "dialing", digits: string, done: boolean, } | { "event": "device", device: number | null, name: string, change: DeviceChange, detail: string | null, problem?: DeviceProblem, } | { "event": "leds", leds: DeviceState, } | { "event": "focus", call: number | null, } | { "event": "hold_failed", call: number, held: boolean, status: number, } | { "event": "media_updated", call: number, direction: MediaDirection, } | { "event": "dtmf_received", call: number, key: string, } | { "event": "playback_finished", call: number, } | { "event": "ended", call: number, reason: EndReason, status: number | null, detail: string | null, 
 /**
  * Media figures at the end of the call.
  */
@@ -153,7 +153,11 @@ lamps: Array<LampView>,
 /**
  * The calls in our conference (empty: none).
  */
-conference: Array<number>, };
+conference: Array<number>, 
+/**
+ * Accounts' credit at their providers (those with a balance URL).
+ */
+balances: Array<BalanceView>, };
 
 export type RegistrationView = { state: RegistrationPhase, detail: string | null, status: number | null, };
 
@@ -226,6 +230,24 @@ export type Availability = "available" | "away" | "busy" | "dnd" | "on-the-phone
 
 export type LampView = { account: string, extension: string, lamp: LampPhase, caller: string | null, detail: string | null, };
 
+export type BalanceView = { account: string, 
+/**
+ * The last amount read (none yet).
+ */
+amount: number | null, currency: string, 
+/**
+ * Under the account's `low`.
+ */
+low: boolean, 
+/**
+ * Why the latest check failed (none: it worked).
+ */
+error: string | null, 
+/**
+ * Checks done so far (a face that asked for one sees it is done).
+ */
+checks: number, };
+
 export type LampPhase = "idle" | "ringing" | "busy" | "unknown";
 
 export type AccountSettings = { 
@@ -290,7 +312,48 @@ default?: boolean, expires: number, register: boolean,
  * This account's codec preference (default: `[audio] codecs`), e.g. a
  * provider that only carries G.711.
  */
-codecs?: Array<string> | null, };
+codecs?: Array<string> | null, 
+/**
+ * Where the account's credit is read (prepaid trunks).
+ */
+balance?: BalanceSettings, };
+
+export type BalanceSettings = { 
+/**
+ * The provider's balance URL; `{user}`, `{domain}`, `{auth_user}` and
+ * `{password}` (the account's, from the keyring) are filled in,
+ * URL-encoded.
+ */
+url: string, 
+/**
+ * Where the amount is in a JSON answer (RFC 6901), e.g. `/balance`.
+ */
+pointer?: string, 
+/**
+ * Where the amount is in an XML answer: `/response/credit` (an
+ * element's text) or `/response/credit/@amount` (an attribute).
+ */
+xpath?: string, 
+/**
+ * Shown with the amount ("EUR", "$").
+ */
+currency: string, 
+/**
+ * Minutes between checks (and one after every call).
+ */
+every_minutes: number, 
+/**
+ * Under this amount the phone warns.
+ */
+low?: number, 
+/**
+ * Send the account's user and password as HTTP Basic authentication.
+ */
+basic_auth: boolean, 
+/**
+ * Seconds the provider gets to answer (default 10).
+ */
+timeout_secs: number, };
 
 export type CallHandling = { 
 /**

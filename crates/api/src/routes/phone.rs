@@ -7,7 +7,7 @@ use axum::extract::State;
 use axum::routing::{delete, get, post, put};
 use hookswitch_phone::call_handling::ForwardReason;
 use hookswitch_phone::event::CallId;
-use hookswitch_phone::state::{DeviceView, HandlingView, UnusableDevice};
+use hookswitch_phone::state::{BalanceView, DeviceView, HandlingView, UnusableDevice};
 use hookswitch_phone::{Action, PhoneState, Reply};
 use serde::{Deserialize, Serialize};
 
@@ -123,6 +123,27 @@ async fn merge(
 
 async fn leave(State(ctx): State<ApiContext>) -> Result<Json<Reply>, ApiError> {
     ctx.act(Action::LeaveConference).await.map(Json)
+}
+
+async fn balances(State(ctx): State<ApiContext>) -> Json<Vec<BalanceView>> {
+    Json(ctx.engine.state().balances)
+}
+
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CheckBalance {
+    /// One account (none: every account with a balance URL).
+    #[serde(default)]
+    pub account: Option<String>,
+}
+
+async fn check_balance(
+    State(ctx): State<ApiContext>,
+    Body(b): Body<CheckBalance>,
+) -> Result<Json<Reply>, ApiError> {
+    ctx.act(Action::CheckBalance { account: b.account })
+        .await
+        .map(Json)
 }
 
 /// Any action of the vocabulary, as the control socket takes it.
@@ -243,6 +264,30 @@ pub fn add(s: &mut Spec) {
             "calls",
             "We leave the conference (`leave_conference`)",
         )
+        .answers::<Reply>(200)
+        .errors(ACTION_ERRORS),
+    );
+    s.add(
+        "get",
+        "/v1/balances",
+        get(balances),
+        Op::new(
+            "listBalances",
+            "phone",
+            "Accounts' credit at their providers",
+        )
+        .answers::<Vec<BalanceView>>(200),
+    );
+    s.add(
+        "post",
+        "/v1/balances/check",
+        post(check_balance),
+        Op::new(
+            "checkBalance",
+            "phone",
+            "Read balances now (`check_balance`); `Balance` events and `checks` say when done",
+        )
+        .body::<CheckBalance>(false)
         .answers::<Reply>(200)
         .errors(ACTION_ERRORS),
     );

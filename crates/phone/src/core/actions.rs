@@ -50,6 +50,7 @@ impl PhoneCore {
                 microphone,
             } => done(self.set_volume(now, call, speaker, microphone)),
             Action::Dtmf { call, keys } => done(self.dtmf(call, keys)),
+            Action::CheckBalance { account } => done(self.check_balance(now, account.as_deref())),
             Action::Transfer { call, target } => done(self.transfer(now, call, &target)),
             Action::TransferAttended { call, to_call } => {
                 done(self.transfer_attended(now, call, to_call))

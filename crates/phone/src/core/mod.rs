@@ -11,6 +11,7 @@
 //! directly, in virtual time.
 
 mod actions;
+mod balance;
 mod caller_id;
 use caller_id::identify_request;
 mod calls;
@@ -94,6 +95,11 @@ pub enum Input<'a> {
     /// What a device's speed dial key holds ([`Output::SpeedDial`]); none:
     /// nothing.
     SpeedDialed { digit: u8, target: Option<String> },
+    /// The edge read `account`'s balance ([`Output::FetchBalance`]).
+    BalanceFetched {
+        account: String,
+        result: Result<f64, String>,
+    },
     /// `now` has reached [`PhoneCore::poll_timeout`].
     Timeout,
 }
@@ -231,6 +237,10 @@ pub enum Output {
         call: CallId,
         remote: String,
     },
+    /// Read `account`'s balance; answer with [`Input::BalanceFetched`].
+    FetchBalance {
+        account: String,
+    },
     /// What devices with a display show (the caller's name or number).
     ShowCaller(Option<String>),
     /// Find what speed dial key `digit` calls; answer with
@@ -282,6 +292,8 @@ pub struct PhoneCore {
     /// Calls whose media the edge is preparing.
     preparing: BTreeMap<CallId, Purpose>,
     timers: Timers,
+    /// Accounts with a balance URL, in account order, and when to check.
+    balance: Vec<(String, balance::BalanceClock)>,
     /// Calls we asked the peer to transfer, until it says how that ended.
     transfers_out: BTreeSet<CallId>,
     /// Calls we placed because a peer asked, and the call it asked in.
@@ -322,6 +334,12 @@ impl PhoneCore {
         let session_ids = u64::from(rng.random::<u32>());
         let ua_rng = StdRng::from_seed(rng.random());
         let sip = ua.local.to_string();
+        let balance = settings
+            .accounts
+            .iter()
+            .filter(|a| a.balance.is_some())
+            .map(|a| (a.name.clone(), balance::BalanceClock::default()))
+            .collect();
         let mut core = PhoneCore {
             ua: UserAgent::with_rng(ua, ua_rng),
             desk: Desk::new(settings.desk.clone()),
@@ -329,6 +347,7 @@ impl PhoneCore {
             calls: BTreeMap::new(),
             preparing: BTreeMap::new(),
             timers: Timers::default(),
+            balance,
             transfers_out: BTreeSet::new(),
             transfers_in: BTreeMap::new(),
             rng,
@@ -387,8 +406,12 @@ impl PhoneCore {
             Input::Action { action, reply } => self.act(now, action, Origin::Face(reply)),
             Input::Identified { call, name, source } => self.on_identified(now, call, name, source),
             Input::SpeedDialed { digit, target } => self.on_speed_dialed(now, digit, target),
+            Input::BalanceFetched { account, result } => {
+                self.on_balance_fetched(now, account, result)
+            }
             Input::Timeout => {
                 self.on_timers(now);
+                self.on_balance_timers(now);
                 self.desk.handle_timeout(now);
                 self.ua.handle_timeout(now);
             }
@@ -437,6 +460,7 @@ impl PhoneCore {
             self.ua.poll_timeout(),
             self.desk.poll_timeout(),
             self.timers.next(),
+            self.balance_timeout(),
         ]
         .into_iter()
         .flatten()
@@ -520,11 +544,20 @@ impl PhoneCore {
     /// Sends an event, and folds it into the state; the desk follows it.
     fn emit(&mut self, now: Instant, e: PhoneEvent) {
         tracing::debug!(?e, "event");
+        let ended_account = match &e {
+            PhoneEvent::Ended { call, .. } => {
+                self.state.call(*call).and_then(|c| c.account.clone())
+            }
+            _ => None,
+        };
         self.state.apply(&e);
         self.desk.on_event(now, &e);
         let identify = identify_request(&e);
         self.outputs.push_back(Output::Event(e));
         self.outputs.extend(identify);
+        if let Some(account) = ended_account {
+            self.balance_after_call(now, &account);
+        }
     }
 
     /// Tells whoever asked how it went.

@@ -28,6 +28,8 @@ pub struct AccountRules {
     /// Its busy lamps, and how a ringing one is picked up without a dialog.
     pub blf: Vec<String>,
     pub pickup_prefix: String,
+    /// When its balance is checked and when it is low (none: no balance URL).
+    pub balance: Option<super::balance::BalanceRule>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -124,6 +126,11 @@ impl CoreSettings {
                     presence: a.presence,
                     blf: a.blf.clone(),
                     pickup_prefix: a.pickup_prefix.clone(),
+                    balance: a.balance.as_ref().map(|b| super::balance::BalanceRule {
+                        every: std::time::Duration::from_secs(u64::from(b.every_minutes) * 60),
+                        low: b.low,
+                        currency: b.currency.clone(),
+                    }),
                 })
             })
             .collect::<Result<Vec<_>, ConfigError>>()?;

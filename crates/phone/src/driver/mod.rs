@@ -42,6 +42,8 @@ pub struct Receivers {
     pub devices: mpsc::UnboundedReceiver<DeviceEvent>,
     /// The address book's answers about callers.
     pub identified: mpsc::UnboundedReceiver<(CallId, Identity)>,
+    /// Balances read by the fetcher: account, amount or why not.
+    pub balances: mpsc::UnboundedReceiver<(String, Result<f64, String>)>,
 }
 
 /// Where the driver tells what happened.
@@ -70,6 +72,9 @@ pub struct Driver {
     /// Who callers are (none: calls show what SIP says).
     pub directory: Option<Arc<Directory>>,
     pub identified: mpsc::UnboundedSender<(CallId, Identity)>,
+    /// Reads accounts' balances (none: no account has a balance URL).
+    pub balance: Option<Arc<crate::balance::BalanceFetcher>>,
+    pub balances: mpsc::UnboundedSender<(String, Result<f64, String>)>,
 }
 
 /// What the loop keeps beside the parts it was built from.
@@ -141,6 +146,9 @@ impl Driver {
                 Some(i) = rx.inbound.recv() => self.inbound(i),
                 Some((call, report)) = rx.media.recv() => self.feed(Input::Media { call, report }),
                 Some(d) = rx.devices.recv() => self.device(&mut l, d),
+                Some((account, result)) = rx.balances.recv() => {
+                    self.feed(Input::BalanceFetched { account, result })
+                }
                 Some((call, who)) = rx.identified.recv() => self.feed(Input::Identified {
                     call,
                     name: who.name,
@@ -309,6 +317,20 @@ impl Driver {
                                 let _ = answer.send((call, who));
                             }
                         });
+                    }
+                }
+                Output::FetchBalance { account } => {
+                    let answer = self.balances.clone();
+                    match self.balance.clone() {
+                        Some(fetcher) => {
+                            tokio::spawn(async move {
+                                let result = fetcher.fetch(&account).await;
+                                let _ = answer.send((account, result));
+                            });
+                        }
+                        None => {
+                            let _ = answer.send((account, Err("no balance source".into())));
+                        }
                     }
                 }
                 Output::ShowCaller(text) => self.devices.show_caller(text.as_deref()),

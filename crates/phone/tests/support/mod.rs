@@ -38,6 +38,8 @@ pub struct Phone {
     /// Lookups asked for (who), and what displays were told to show.
     pub identify_asked: Vec<String>,
     pub captions: Vec<Option<String>>,
+    /// Balance checks asked of the edge, by account.
+    pub balance_asked: Vec<String>,
     /// What the edge answers for a device's speed dial keys.
     pub speed_dials: std::collections::HashMap<u8, String>,
     /// What it asked of the media, devices and speakers, in order.
@@ -151,6 +153,7 @@ impl Net {
             identify_asked: Vec::new(),
             captions: Vec::new(),
             speed_dials: std::collections::HashMap::new(),
+            balance_asked: Vec::new(),
             media: Vec::new(),
             shown: Vec::new(),
             tones: Vec::new(),
@@ -410,6 +413,8 @@ impl Net {
                 }
             }
             Output::ShowCaller(text) => p.captions.push(text),
+            // The test answers, when it likes, with Input::BalanceFetched.
+            Output::FetchBalance { account } => p.balance_asked.push(account),
             Output::SpeedDial { digit } => {
                 let target = p.speed_dials.get(&digit).cloned();
                 p.core.handle(now, Input::SpeedDialed { digit, target });
