@@ -176,28 +176,11 @@ async fn forward_events(app: AppHandle, mut events: tokio::sync::broadcast::Rece
             }
             let _ = app.emit("message", &message);
         }
-        if let PhoneEvent::Balance {
-            account,
-            amount,
-            currency,
-            low: is_low,
-            error,
-        } = &event
-        {
-            if !*is_low {
-                low.remove(account);
-            } else if low.insert(account.clone()) {
-                notify::low_balance(
-                    &app,
-                    &hookswitch_phone::state::BalanceView {
-                        account: account.clone(),
-                        amount: *amount,
-                        currency: currency.clone(),
-                        low: true,
-                        error: error.clone(),
-                        checks: 0,
-                    },
-                );
+        if let Some(balance) = hookswitch_phone::state::BalanceView::of_event(&event) {
+            if !balance.low {
+                low.remove(&balance.account);
+            } else if low.insert(balance.account.clone()) {
+                notify::low_balance(&app, &balance);
             }
         }
         if let PhoneEvent::IncomingCall { call, from, .. } = &event {

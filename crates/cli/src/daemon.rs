@@ -226,20 +226,10 @@ pub fn print_event(cli: &Cli, e: &PhoneEvent) {
             format!("{target}: {}{note}{detail}", availability.as_str())
         }
         PhoneEvent::Unwatched { target } => format!("{target}: no longer watched"),
-        PhoneEvent::Balance {
-            account,
-            amount,
-            currency,
-            low,
-            error,
-        } => balance_line(&BalanceView {
-            account: account.clone(),
-            amount: *amount,
-            currency: currency.clone(),
-            low: *low,
-            error: error.clone(),
-            checks: 0,
-        }),
+        PhoneEvent::Balance { .. } => match BalanceView::of_event(e) {
+            Some(view) => balance_line(&view),
+            None => return,
+        },
         PhoneEvent::Conference { calls } if calls.is_empty() => "conference over".to_string(),
         PhoneEvent::Conference { calls } => {
             let calls: Vec<String> = calls.iter().map(u64::to_string).collect();

@@ -69,6 +69,27 @@ pub struct BalanceView {
 }
 
 impl BalanceView {
+    /// What a `Balance` event says, as a view (`checks`: 0, the state counts).
+    pub fn of_event(e: &PhoneEvent) -> Option<BalanceView> {
+        match e {
+            PhoneEvent::Balance {
+                account,
+                amount,
+                currency,
+                low,
+                error,
+            } => Some(BalanceView {
+                account: account.clone(),
+                amount: *amount,
+                currency: currency.clone(),
+                low: *low,
+                error: error.clone(),
+                checks: 0,
+            }),
+            _ => None,
+        }
+    }
+
     /// "12.50 EUR", "4.20 EUR (low)", "unknown (could not check: ...)".
     pub fn summary(&self) -> String {
         let mut text = match self.amount {
@@ -412,29 +433,18 @@ impl PhoneState {
                 }
             }
             PhoneEvent::Conference { calls } => self.conference.clone_from(calls),
-            PhoneEvent::Balance {
-                account,
-                amount,
-                currency,
-                low,
-                error,
-            } => {
+            PhoneEvent::Balance { account, .. } => {
                 let checks = self
                     .balances
                     .iter()
                     .find(|b| b.account == *account)
                     .map_or(0, |b| b.checks);
-                let view = BalanceView {
-                    account: account.clone(),
-                    amount: *amount,
-                    currency: currency.clone(),
-                    low: *low,
-                    error: error.clone(),
-                    checks: checks.saturating_add(1),
-                };
-                match self.balances.iter_mut().find(|b| b.account == *account) {
-                    Some(b) => *b = view,
-                    None => self.balances.push(view),
+                if let Some(mut view) = BalanceView::of_event(e) {
+                    view.checks = checks.saturating_add(1);
+                    match self.balances.iter_mut().find(|b| b.account == *account) {
+                        Some(b) => *b = view,
+                        None => self.balances.push(view),
+                    }
                 }
             }
             PhoneEvent::CallerIdentified { call, name, .. } => {

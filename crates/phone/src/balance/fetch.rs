@@ -31,12 +31,8 @@ impl BalanceFetcher {
         accounts: &[AccountSettings],
         passwords: &HashMap<String, String>,
     ) -> Result<BalanceFetcher, String> {
-        let tls = crate::edge::tls::client_config(&[]).map_err(|e| e.to_string())?;
-        let http = reqwest::Client::builder()
-            .tls_backend_preconfigured((*tls).clone())
-            .user_agent(concat!("Hookswitch/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| e.to_string())?;
+        // Each request has its account's own deadline (set per request).
+        let http = crate::edge::http::client(Duration::from_secs(120))?;
         let mut sources = HashMap::new();
         for a in accounts {
             let Some(settings) = &a.balance else { continue };
@@ -82,7 +78,10 @@ impl BalanceFetcher {
             if e.is_timeout() {
                 format!("no answer in {} s", deadline.as_secs())
             } else {
-                format!("cannot reach the provider: {}", cause(e))
+                format!(
+                    "cannot reach the provider: {}",
+                    crate::edge::http::error_text(e)
+                )
             }
         })?;
         let status = response.status();
@@ -107,7 +106,7 @@ async fn read_limited(
         if e.is_timeout() {
             format!("no answer in {} s", deadline.as_secs())
         } else {
-            format!("the answer broke off: {}", cause(e))
+            format!("the answer broke off: {}", crate::edge::http::error_text(e))
         }
     })? {
         body.extend_from_slice(&chunk);
@@ -116,18 +115,6 @@ async fn read_limited(
         }
     }
     Ok(body)
-}
-
-/// What went wrong, without the URL (it may hold the password).
-fn cause(e: reqwest::Error) -> String {
-    let e = e.without_url();
-    let mut text = e.to_string();
-    let mut source = std::error::Error::source(&e);
-    while let Some(s) = source {
-        text.push_str(&format!(": {s}"));
-        source = s.source();
-    }
-    text
 }
 
 /// `sip:alice@pbx.example` -> ("alice", "pbx.example").

@@ -53,15 +53,7 @@ impl Webhooks {
         store: Arc<Store>,
         secrets: HashMap<String, String>,
     ) -> Result<Arc<Webhooks>, String> {
-        let tls = crate::edge::tls::client_config(&[]).map_err(|e| e.to_string())?;
-        let http = reqwest::Client::builder()
-            .tls_backend_preconfigured((*tls).clone())
-            .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(Duration::from_secs(10))
-            .timeout(Duration::from_secs(20))
-            .user_agent(concat!("Hookswitch/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| e.to_string())?;
+        let http = crate::edge::http::client(Duration::from_secs(20))?;
         Ok(Arc::new(Webhooks {
             store,
             http,
@@ -193,7 +185,7 @@ impl Webhooks {
             .body(d.body.clone())
             .send()
             .await
-            .map_err(|e| (None, describe(e)))?;
+            .map_err(|e| (None, crate::edge::http::error_text(e)))?;
         let status = response.status().as_u16();
         if response.status().is_success() {
             Ok(status)
@@ -201,18 +193,6 @@ impl Webhooks {
             Err((Some(status), format!("the receiver answered {status}")))
         }
     }
-}
-
-/// A reqwest error with its causes (the URL left out: it may hold a key).
-fn describe(e: reqwest::Error) -> String {
-    let e = e.without_url();
-    let mut text = e.to_string();
-    let mut source = std::error::Error::source(&e);
-    while let Some(s) = source {
-        text.push_str(&format!(": {s}"));
-        source = s.source();
-    }
-    text
 }
 
 #[cfg(test)]
