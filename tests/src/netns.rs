@@ -46,6 +46,22 @@ fn in_ns(ns: &str, args: &[&str]) {
     run("ip", &all);
 }
 
+/// `preferred`, or the next N whose 198.18.N.0/24 no interface here has: a
+/// rig left by a run that was killed (its links stay) must not share the
+/// WAN subnet, or the routes of the two collide and nothing gets through.
+fn free_subnet(preferred: u8) -> u8 {
+    let out = Command::new("ip")
+        .args(["-o", "-4", "addr", "show"])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default();
+    let used = |n: u8| out.contains(&format!(" 198.18.{n}."));
+    (0..250u16)
+        .map(|k| ((u16::from(preferred) - 1 + k) % 250 + 1) as u8)
+        .find(|n| !used(*n))
+        .unwrap_or(preferred)
+}
+
 /// True when this process may build namespaces (root; CI runs as root).
 pub fn can_build() -> bool {
     // SAFETY: geteuid has no preconditions.
@@ -56,7 +72,7 @@ impl NatRig {
     pub fn build() -> NatRig {
         let id = std::process::id() % 10_000;
         // 198.18.0.0/15 is for benchmarking (RFC 2544): never a real address.
-        let subnet = (std::process::id() % 250 + 1) as u8;
+        let subnet = free_subnet((std::process::id() % 250 + 1) as u8);
         let rig = NatRig {
             lan_ns: format!("hs-lan-{id}"),
             router_ns: format!("hs-rtr-{id}"),

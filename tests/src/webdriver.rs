@@ -316,6 +316,12 @@ impl WebDriver {
         .unwrap_or_default()
     }
 
+    /// Loads `url` in the window (a page of another site, for instance).
+    pub fn navigate(&self, url: &str) -> Result<(), WebDriverError> {
+        self.call("POST", "/url", Some(&json!({ "url": url })))
+            .map(|_| ())
+    }
+
     pub fn execute(&self, script: &str) -> Result<Value, WebDriverError> {
         self.call(
             "POST",

@@ -14,6 +14,8 @@
 //! three-way conference against the same two parties in two plain calls.
 //! `cargo xtask bench directory`: address book search over 100,000
 //! contacts, vCard import, caller lookup, and the LDAP round trip.
+//! `cargo xtask bench api`: the local HTTP API's round trip (next to
+//! baresip's httpd) and its event fan-out to 100 WebSocket clients.
 
 use anyhow::bail;
 
@@ -29,13 +31,14 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
         Some("presence") => presence(),
         Some("conference") => conference(&args[1..]),
         Some("directory") => directory(),
+        Some("api") => api(),
         Some(other) => {
             bail!(
-                "unknown benchmark {other:?} (available: sip, hid, media, phone, desktop, presence, conference, directory)"
+                "unknown benchmark {other:?} (available: sip, hid, media, phone, desktop, presence, conference, directory, api)"
             )
         }
         None => bail!(
-            "which benchmark? (available: sip, hid, media, phone, desktop, presence, conference, directory)"
+            "which benchmark? (available: sip, hid, media, phone, desktop, presence, conference, directory, api)"
         ),
     }
 }
@@ -105,6 +108,13 @@ fn directory() -> anyhow::Result<()> {
     let target = release_binaries("bench-directory")?;
     let bench = std::process::Command::new(target.join("release/bench_directory"));
     status(bench, "address book: search, import, caller lookup, LDAP")
+}
+
+fn api() -> anyhow::Result<()> {
+    crate::setup::run(&[])?;
+    let target = release_binaries("bench-api")?;
+    let bench = std::process::Command::new(target.join("release/bench_api"));
+    status(bench, "the local API: round trip and event fan-out")
 }
 
 fn phone() -> anyhow::Result<()> {

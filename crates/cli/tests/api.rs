@@ -46,7 +46,9 @@ fn start(api_extra: &str, extra: &str) -> ApiPhone {
         &format!(
             "[sip]\nlisten = \"127.0.0.1:{sip_port}\"\naccept_p2p = true\n\
              [devices]\nmicrophone = \"none\"\nspeaker = \"none\"\n\
-             [api]\nlisten = \"127.0.0.1:{api_port}\"\n{api_extra}\n{extra}"
+             [recording]\nfolder = \"{}\"\n\
+             [api]\nlisten = \"127.0.0.1:{api_port}\"\n{api_extra}\n{extra}",
+            home.path().join("recordings").display()
         ),
     );
     let mut run = hookswitch(home.path());

@@ -14,6 +14,7 @@ MESSAGE_TARGET (a SIP URI that accepts MESSAGE).
 import asyncio
 import json
 import os
+import re
 import sys
 import threading
 import urllib.error
@@ -33,19 +34,45 @@ def fail(why):
     sys.exit(1)
 
 
-def request(method, path, body=None, expect=200):
+ASKED = set()
+
+
+def template_of(method, path):
+    """The document's route for a concrete path."""
+    path = path.split("?")[0]
+    for template, ops in DOC["paths"].items():
+        if method.lower() not in ops:
+            continue
+        pattern = "^" + re.sub(r"\{[^}]+\}", "[^/]+", template) + "$"
+        if re.match(pattern, path):
+            return template
+    fail(f"{method} {path} is no route of the document")
+
+
+def documented(method, template, status):
+    """Whether /openapi.json lists `status` for the operation."""
+    return str(status) in DOC["paths"][template][method.lower()]["responses"]
+
+
+def request(method, path, body=None, expect=200, template=None):
+    """`expect`: the status wanted; None: any the document lists for
+    `template` (the route as the document names it)."""
     data = None
     headers = dict(HEADERS)
     if body is not None:
         data = json.dumps(body).encode()
         headers["Content-Type"] = "application/json"
+    ASKED.add((method.lower(), template or template_of(method, path)))
     req = urllib.request.Request(API + path, data=data, method=method, headers=headers)
     try:
         with urllib.request.urlopen(req, timeout=20) as r:
             status, text = r.status, r.read().decode()
     except urllib.error.HTTPError as e:
         status, text = e.code, e.read().decode()
-    if status != expect:
+    if expect is None:
+        if not documented(method, template or path, status):
+            fail(f"{method} {path} {body}: {status} {text} is not in the document")
+    elif status != expect:
         fail(f"{method} {path} {body}: {status} {text}, wanted {expect}")
     return json.loads(text) if text else None
 
@@ -87,7 +114,13 @@ class Sse(threading.Thread):
                     kind, data = None, []
 
 
+DOC = None
+
+
 async def main():
+    global DOC
+    with urllib.request.urlopen(API + "/openapi.json", timeout=20) as r:
+        DOC = json.loads(r.read())
     sse = Sse()
     sse.start()
     ws_url = API.replace("http://", "ws://") + "/v1/events"
@@ -197,6 +230,45 @@ async def main():
     request("POST", "/v1/actions", {"cmd": "call", "target": "echo", "audio": {}}, expect=400)
     request("POST", "/v1/calls/999/answer", expect=404)
     request("POST", "/v1/calls/999/reject", {"status": 200}, expect=422)
+    request("POST", "/v1/calls/999/reject", {"status": 603}, expect=404)
+
+    # A call to the built-in echo test: held, resumed, recorded, hung up.
+    echo = request("POST", "/v1/calls", {"target": "echo"}, expect=201)["call"]
+    for _ in range(200):
+        if request("GET", f"/v1/calls/{echo}")["phase"] == "connected":
+            break
+        await asyncio.sleep(0.05)
+    else:
+        fail("the echo call did not connect")
+    request("POST", f"/v1/calls/{echo}/hold")
+    request("POST", f"/v1/calls/{echo}/resume")
+    request("POST", f"/v1/calls/{echo}/record", {"on": True})
+    request("POST", f"/v1/calls/{echo}/record", {"on": False})
+    request("POST", f"/v1/calls/{echo}/transfer", {"target": "1", "to_call": 2}, expect=400)
+    request("POST", "/v1/calls/999/transfer", {"target": "sip:x@127.0.0.1"}, expect=404)
+    # One call is no conference; there is none to leave.
+    request("POST", "/v1/conference", {}, expect=None)
+    request("DELETE", "/v1/conference", expect=None)
+    request("POST", f"/v1/calls/{echo}/hangup")
+    request("DELETE", "/v1/calls")
+
+    # What this phone has none of, said as the document says.
+    request("POST", "/v1/pickup", {}, expect=None)
+    watched = urllib.parse.quote("sip:bob@127.0.0.1", safe="")
+    request("POST", "/v1/presence/watched", {"target": "sip:bob@127.0.0.1"}, expect=None)
+    request("DELETE", f"/v1/presence/watched/{watched}", expect=None,
+            template="/v1/presence/watched/{target}")
+    if request("GET", "/v1/balances") != []:
+        fail("balances without a balance URL")
+    request("POST", "/v1/balances/check", {}, expect=None)
+    if request("GET", "/v1/hooks/deliveries?limit=5") != []:
+        fail("deliveries without hooks")
+
+    # Every route of the document was asked at least once.
+    ASKED.update({("get", "/v1/events"), ("get", "/openapi.json")})
+    every = {(m, t) for t, ops in DOC["paths"].items() for m in ops}
+    if every - ASKED:
+        fail(f"routes not asked: {sorted(every - ASKED)}")
     print("OK", flush=True)
 
 
