@@ -5,7 +5,9 @@
 //! `lagged` (how many it missed, and the state now) and goes on from there.
 
 use std::convert::Infallible;
+use std::sync::Arc;
 
+use axum::Extension;
 use axum::extract::State;
 use axum::extract::ws::{
     Message, WebSocket, WebSocketUpgrade, rejection::WebSocketUpgradeRejection,
@@ -50,36 +52,85 @@ impl StreamItem {
     }
 }
 
+/// An event as every client gets it: serialised once, however many listen.
+pub struct Serialized {
+    kind: String,
+    json: String,
+}
+
+impl Serialized {
+    fn of(item: &StreamItem) -> Serialized {
+        Serialized {
+            kind: item.kind(),
+            json: serde_json::to_string(item).unwrap_or_else(|_| "{}".into()),
+        }
+    }
+}
+
+/// The engine's events, each serialised once, for every stream client.
+#[derive(Clone)]
+pub struct EventHub {
+    tx: broadcast::Sender<Arc<Serialized>>,
+}
+
+/// Events a slow client may be behind before it is told it lagged.
+const BACKLOG: usize = 1024;
+
+impl EventHub {
+    /// The hub and the task that feeds it (ends with the engine).
+    pub fn start(engine: &hookswitch_phone::Engine) -> (EventHub, tokio::task::JoinHandle<()>) {
+        let (tx, _) = broadcast::channel(BACKLOG);
+        let hub = EventHub { tx: tx.clone() };
+        let mut events = engine.subscribe();
+        let engine = engine.clone();
+        let task = tokio::spawn(async move {
+            loop {
+                let item = match events.recv().await {
+                    Ok(e) => StreamItem::Phone(Box::new(e)),
+                    Err(RecvError::Lagged(missed)) => StreamItem::Lagged {
+                        missed,
+                        state: Box::new(engine.state()),
+                    },
+                    Err(RecvError::Closed) => return,
+                };
+                // No client listening is not an error.
+                let _ = tx.send(Arc::new(Serialized::of(&item)));
+            }
+        });
+        (hub, task)
+    }
+}
+
 /// Subscribes first, then reads the state, so nothing falls between them.
 struct Feed {
-    events: broadcast::Receiver<PhoneEvent>,
+    events: broadcast::Receiver<Arc<Serialized>>,
     ctx: ApiContext,
     started: bool,
 }
 
 impl Feed {
-    fn new(ctx: ApiContext) -> Feed {
+    fn new(ctx: ApiContext, hub: &EventHub) -> Feed {
         Feed {
-            events: ctx.engine.subscribe(),
+            events: hub.tx.subscribe(),
             ctx,
             started: false,
         }
     }
 
     /// The next item; None once the phone stops.
-    async fn next(&mut self) -> Option<StreamItem> {
+    async fn next(&mut self) -> Option<Arc<Serialized>> {
         if !self.started {
             self.started = true;
-            return Some(StreamItem::Snapshot {
+            return Some(Arc::new(Serialized::of(&StreamItem::Snapshot {
                 state: Box::new(self.ctx.engine.state()),
-            });
+            })));
         }
         match self.events.recv().await {
-            Ok(e) => Some(StreamItem::Phone(Box::new(e))),
-            Err(RecvError::Lagged(missed)) => Some(StreamItem::Lagged {
+            Ok(e) => Some(e),
+            Err(RecvError::Lagged(missed)) => Some(Arc::new(Serialized::of(&StreamItem::Lagged {
                 missed,
                 state: Box::new(self.ctx.engine.state()),
-            }),
+            }))),
             Err(RecvError::Closed) => None,
         }
     }
@@ -87,11 +138,12 @@ impl Feed {
 
 async fn events(
     State(ctx): State<ApiContext>,
+    Extension(hub): Extension<EventHub>,
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
     headers: HeaderMap,
 ) -> Response {
     if let Ok(upgrade) = upgrade {
-        let feed = Feed::new(ctx);
+        let feed = Feed::new(ctx, &hub);
         return upgrade
             .on_upgrade(move |socket| websocket(socket, feed))
             .into_response();
@@ -108,13 +160,10 @@ async fn events(
         )
         .into_response();
     }
-    let feed = Feed::new(ctx);
+    let feed = Feed::new(ctx, &hub);
     let stream = futures_util::stream::unfold(feed, |mut feed| async move {
         let item = feed.next().await?;
-        let event = Event::default()
-            .event(item.kind())
-            .json_data(&item)
-            .unwrap_or_else(|_| Event::default().comment("unserialisable event"));
+        let event = Event::default().event(&item.kind).data(&item.json);
         Some((Ok::<_, Infallible>(event), feed))
     });
     Sse::new(stream)
@@ -127,8 +176,7 @@ async fn websocket(mut socket: WebSocket, mut feed: Feed) {
         tokio::select! {
             item = feed.next() => {
                 let Some(item) = item else { break };
-                let Ok(text) = serde_json::to_string(&item) else { continue };
-                if socket.send(Message::Text(text.into())).await.is_err() {
+                if socket.send(Message::Text(item.json.as_str().into())).await.is_err() {
                     return;
                 }
             }

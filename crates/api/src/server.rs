@@ -42,6 +42,8 @@ pub struct ApiServer {
     addr: SocketAddr,
     tls: bool,
     task: tokio::task::JoinHandle<()>,
+    /// Serialises the engine's events once for every stream client.
+    hub: tokio::task::JoinHandle<()>,
 }
 
 impl ApiServer {
@@ -80,8 +82,10 @@ impl ApiServer {
             &settings.hosts,
             &settings.cors_origins,
         ));
+        let (hub, hub_task) = crate::events::EventHub::start(&ctx.engine);
         let router = crate::routes::spec()
             .router()
+            .layer(axum::Extension(hub))
             .layer(axum::middleware::from_fn_with_state(guard, guard::check))
             .with_state(ctx);
         let secure = tls.is_some();
@@ -94,6 +98,7 @@ impl ApiServer {
             addr,
             tls: secure,
             task,
+            hub: hub_task,
         })
     }
 
@@ -114,6 +119,7 @@ impl ApiServer {
 impl Drop for ApiServer {
     fn drop(&mut self) {
         self.task.abort();
+        self.hub.abort();
     }
 }
 
