@@ -39,19 +39,6 @@ pub enum StreamItem {
     Phone(Box<PhoneEvent>),
 }
 
-impl StreamItem {
-    fn kind(&self) -> String {
-        match self {
-            StreamItem::Snapshot { .. } => "snapshot".into(),
-            StreamItem::Lagged { .. } => "lagged".into(),
-            StreamItem::Phone(e) => serde_json::to_value(e)
-                .ok()
-                .and_then(|v| v["event"].as_str().map(str::to_string))
-                .unwrap_or_else(|| "event".into()),
-        }
-    }
-}
-
 /// An event as every client gets it: serialised once, however many listen.
 pub struct Serialized {
     kind: String,
@@ -59,10 +46,12 @@ pub struct Serialized {
 }
 
 impl Serialized {
+    /// Serialised once: the kind is the JSON's own `event` tag.
     fn of(item: &StreamItem) -> Serialized {
+        let value = serde_json::to_value(item).unwrap_or_default();
         Serialized {
-            kind: item.kind(),
-            json: serde_json::to_string(item).unwrap_or_else(|_| "{}".into()),
+            kind: value["event"].as_str().unwrap_or("event").to_string(),
+            json: value.to_string(),
         }
     }
 }

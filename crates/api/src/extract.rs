@@ -28,18 +28,9 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for QueryOf<T> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
-        let query = parts.uri.query().unwrap_or("");
-        let de = serde_urlencoded_deserializer(query);
-        de.map(QueryOf)
+        // axum's own Query (serde_urlencoded), with its message.
+        axum::extract::Query::<T>::try_from_uri(&parts.uri)
+            .map(|q| QueryOf(q.0))
+            .map_err(|e| ApiError::new(axum::http::StatusCode::BAD_REQUEST, e.body_text()))
     }
-}
-
-fn serde_urlencoded_deserializer<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
-    // Through axum's own Query (serde_urlencoded), with its message.
-    let uri: axum::http::Uri = format!("/?{query}")
-        .parse()
-        .map_err(|_| ApiError::new(axum::http::StatusCode::BAD_REQUEST, "bad query string"))?;
-    axum::extract::Query::<T>::try_from_uri(&uri)
-        .map(|q| q.0)
-        .map_err(|e| ApiError::new(axum::http::StatusCode::BAD_REQUEST, e.body_text()))
 }

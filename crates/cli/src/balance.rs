@@ -103,7 +103,7 @@ async fn read_now(cli: &Cli) -> anyhow::Result<Vec<BalanceView>> {
             account: a.name.clone(),
             amount,
             currency: b.currency.clone(),
-            low: matches!((amount, b.low), (Some(v), Some(l)) if v < l),
+            low: hookswitch_phone::balance::is_low(amount, b.low),
             error,
             checks: 1,
         });

@@ -5,8 +5,6 @@
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use tokio::sync::broadcast;
-
 use crate::event::PhoneEvent;
 use crate::history::{Entry, History};
 use crate::message_store::{MessageStore, StoredMessage};
@@ -15,8 +13,6 @@ use crate::store::Store;
 pub struct Records {
     history: Mutex<History>,
     messages: Mutex<MessageStore>,
-    /// Each history entry and message as it is kept.
-    kept: broadcast::Sender<Kept>,
 }
 
 /// What one event added to the records.
@@ -57,7 +53,6 @@ impl Records {
         Arc::new(Records {
             history: Mutex::new(history),
             messages: Mutex::new(messages),
-            kept: broadcast::channel(256).0,
         })
     }
 
@@ -71,19 +66,10 @@ impl Records {
 
     /// Follows one event (`now`: Unix seconds) and says what it kept.
     pub fn record(&self, event: &PhoneEvent, now: u64) -> Kept {
-        let kept = Kept {
+        Kept {
             call: self.history().on_event(event, now),
             message: self.messages().on_event(event, now),
-        };
-        if kept != Kept::default() {
-            let _ = self.kept.send(kept.clone());
         }
-        kept
-    }
-
-    /// What is kept from now on (missed calls for hooks, for instance).
-    pub fn subscribe(&self) -> broadcast::Receiver<Kept> {
-        self.kept.subscribe()
     }
 }
 

@@ -151,11 +151,12 @@ async fn action(
     State(ctx): State<ApiContext>,
     Body(raw): Body<serde_json::Map<String, serde_json::Value>>,
 ) -> Result<Json<Reply>, ApiError> {
-    let a: Action = crate::body::parse_value(serde_json::Value::Object(raw.clone()))?;
+    let extra = raw.keys().find(|k| *k != "cmd").cloned();
+    let a: Action = crate::body::parse_value(serde_json::Value::Object(raw))?;
     // serde lets fields through on the variants that have none.
-    if let Ok(serde_json::Value::Object(known)) = serde_json::to_value(&a)
+    if let Some(extra) = extra
+        && let Ok(serde_json::Value::Object(known)) = serde_json::to_value(&a)
         && known.len() == 1
-        && let Some(extra) = raw.keys().find(|k| *k != "cmd")
     {
         return Err(ApiError::bad_field(
             extra.clone(),

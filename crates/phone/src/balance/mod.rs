@@ -10,3 +10,8 @@ pub mod settings;
 
 pub use fetch::BalanceFetcher;
 pub use settings::BalanceSettings;
+
+/// Under the account's `low` (nothing known is not low).
+pub fn is_low(amount: Option<f64>, low: Option<f64>) -> bool {
+    matches!((amount, low), (Some(a), Some(limit)) if a < limit)
+}

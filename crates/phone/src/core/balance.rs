@@ -28,8 +28,6 @@ pub(super) struct BalanceClock {
     fetching: bool,
     /// A check was asked for while one was on its way.
     again: bool,
-    /// The last amount read.
-    amount: Option<f64>,
 }
 
 impl PhoneCore {
@@ -106,21 +104,23 @@ impl PhoneCore {
         };
         let clock = &mut self.balance[i].1;
         clock.fetching = false;
-        let (amount, error) = match result {
-            Ok(a) => {
-                clock.amount = Some(a);
-                (Some(a), None)
-            }
-            Err(e) => (clock.amount, Some(e)),
-        };
         if std::mem::take(&mut clock.again) {
             clock.next = Some(now);
         }
-        let rule = self.rule(&account).cloned();
-        let low = match (amount, rule.as_ref().and_then(|r| r.low)) {
-            (Some(a), Some(limit)) => a < limit,
-            _ => false,
+        // A failed check keeps the amount the state has.
+        let (amount, error) = match result {
+            Ok(a) => (Some(a), None),
+            Err(e) => (
+                self.state
+                    .balances
+                    .iter()
+                    .find(|b| b.account == account)
+                    .and_then(|b| b.amount),
+                Some(e),
+            ),
         };
+        let rule = self.rule(&account).cloned();
+        let low = crate::balance::is_low(amount, rule.as_ref().and_then(|r| r.low));
         self.emit(
             now,
             PhoneEvent::Balance {

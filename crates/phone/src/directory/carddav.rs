@@ -387,13 +387,7 @@ impl CardDavClient {
 }
 
 fn unreachable(e: reqwest::Error) -> CardDavError {
-    let mut text = e.to_string();
-    let mut source = std::error::Error::source(&e);
-    while let Some(s) = source {
-        text = format!("{text}: {s}");
-        source = s.source();
-    }
-    CardDavError::Unreachable(text)
+    CardDavError::Unreachable(crate::edge::http::with_causes(&e))
 }
 
 /// The address books among a listing.

@@ -20,9 +20,13 @@ pub fn client(timeout: Duration) -> Result<reqwest::Client, String> {
 
 /// What went wrong, with its causes, without the URL.
 pub fn error_text(e: reqwest::Error) -> String {
-    let e = e.without_url();
+    with_causes(&e.without_url())
+}
+
+/// An error and each of its causes: "a: b: c".
+pub fn with_causes(e: &dyn std::error::Error) -> String {
     let mut text = e.to_string();
-    let mut source = std::error::Error::source(&e);
+    let mut source = e.source();
     while let Some(s) = source {
         text.push_str(&format!(": {s}"));
         source = s.source();
