@@ -30,12 +30,26 @@ pub enum Backend {
     Yealink,
 }
 
+/// What a device is for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum DeviceKind {
+    /// A headset, handset or speakerphone: buttons in, LEDs out.
+    #[default]
+    Telephony,
+    /// A presence light: it only shows.
+    Busylight,
+}
+
 /// Who a device is and what it can do.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct DeviceInfo {
     pub id: DeviceId,
+    pub kind: DeviceKind,
     pub backend: Backend,
     /// The node or bus address it was opened by (`/dev/hidraw3`, `usb:1-4`).
     pub path: String,
@@ -161,6 +175,10 @@ pub trait PhoneDevice: Send {
     /// devices without one ignore it.
     fn show_caller(&mut self, _caller: Option<&str>) -> Result<(), DeviceError> {
         Ok(())
+    }
+    /// Runs the device's test (a busylight's colours); false when it has none.
+    fn test(&mut self, _now: Instant) -> Result<bool, DeviceError> {
+        Ok(false)
     }
     /// Stops the reader; the device is closed when dropped.
     fn close(&mut self);

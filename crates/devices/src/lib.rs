@@ -6,6 +6,8 @@
 //! - [`hid::hidraw`]: HID telephony devices through hidapi's hidraw backend;
 //! - [`hid::simulated`]: a real descriptor with scripted reports, for tests and
 //!   for people without hardware;
+//! - [`light`]: busylights (kuando, Luxafor, Embrava, BlinkStick, blink(1)),
+//!   over hidraw or simulated;
 //! - [`usb`]: USB phones that do not speak the Telephony page (CM109 handsets,
 //!   Yealink USB-P1K) through rusb.
 //!
@@ -15,6 +17,7 @@ pub mod arbitration;
 pub mod device;
 pub mod hid;
 pub mod hotplug;
+pub mod light;
 pub mod manager;
 pub mod pairing;
 pub mod profiles;
@@ -23,6 +26,7 @@ pub mod sound;
 pub mod usb;
 
 pub use device::{
-    Backend, DeviceError, DeviceEvent, DeviceId, DeviceInfo, DeviceProblem, EventSink, PhoneDevice,
+    Backend, DeviceError, DeviceEvent, DeviceId, DeviceInfo, DeviceKind, DeviceProblem, EventSink,
+    PhoneDevice,
 };
 pub use manager::DeviceManager;

@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::Instant;
 
+use hookswitch_hid::busylight::LightSettings;
 use hookswitch_hid::{DeviceState, Profile};
 
 use crate::device::{
@@ -24,6 +25,8 @@ struct Inner {
     profiles: Vec<Profile>,
     /// Devices the user turned off ("VID:PID" in hex, or a path).
     disabled: Mutex<Vec<String>>,
+    /// What busylights show for each state.
+    light_settings: Mutex<LightSettings>,
 }
 
 /// Cheap to clone; every clone drives the same devices.
@@ -42,6 +45,7 @@ impl DeviceManager {
                 next_id: AtomicU64::new(1),
                 profiles,
                 disabled: Mutex::new(Vec::new()),
+                light_settings: Mutex::new(LightSettings::default()),
             }),
         }
     }
@@ -78,6 +82,32 @@ impl DeviceManager {
             .disabled
             .lock()
             .unwrap_or_else(PoisonError::into_inner) = disabled;
+    }
+
+    /// What busylights opened from now on show (`[devices.busylight]`).
+    pub fn set_light_settings(&self, settings: LightSettings) {
+        *self
+            .inner
+            .light_settings
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = settings;
+    }
+
+    pub fn light_settings(&self) -> LightSettings {
+        self.inner
+            .light_settings
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Runs a device's test (a busylight's colour sequence). False: it has
+    /// no test.
+    pub fn test(&self, id: DeviceId) -> Result<bool, String> {
+        match self.lock_devices().get_mut(&id) {
+            Some(device) => device.test(Instant::now()).map_err(|e| e.to_string()),
+            None => Err(format!("no device {id}")),
+        }
     }
 
     fn is_disabled(&self, info: &DeviceInfo) -> bool {
@@ -179,6 +209,17 @@ impl DeviceManager {
     /// Plugs in a simulated device; the handle feeds it and reads what it shows.
     pub fn simulate(&self, spec: &SimulatedSpec) -> Result<SimulatedHandle, DeviceError> {
         let id = self.next_id();
+        if crate::light::simulated::is_light(spec) {
+            let (device, handle) = crate::light::simulated::open(
+                spec,
+                self.light_settings(),
+                id,
+                self.sink(),
+                self.gone_hook(),
+            )?;
+            let _ = self.insert(Box::new(device));
+            return Ok(handle);
+        }
         let (device, handle) = simulated::open(
             spec,
             &self.inner.profiles,

@@ -27,6 +27,24 @@ pub struct DeviceState {
     pub dnd: bool,
     /// Sound the device's own ringer (handsets with a buzzer).
     pub ringer: bool,
+    /// Our presence, for busylights when no call needs them.
+    #[serde(default)]
+    pub presence: Presence,
+}
+
+/// Where we stand, as a light shows it (the phone's availability, with
+/// "on the phone" as busy).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum Presence {
+    #[default]
+    Available,
+    Away,
+    Busy,
+    Dnd,
+    Offline,
 }
 
 /// Whether `usage` is lit in `state`; `None` for outputs the phone does not drive.

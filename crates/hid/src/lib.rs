@@ -3,6 +3,7 @@
 //! mute, keypad, LEDs, ringer), and later decode its reports and encode ours.
 
 mod bits;
+pub mod busylight;
 pub mod capabilities;
 pub mod decode;
 pub mod descriptor;
@@ -19,7 +20,7 @@ pub use decode::{Decoder, DecoderSettings, DecoderStats};
 pub use descriptor::{
     Collection, DescriptorError, Field, MainFlags, ReportDescriptor, ReportKind, parse,
 };
-pub use encode::{DeviceState, Encoder};
+pub use encode::{DeviceState, Encoder, Presence};
 pub use input::PhoneInput;
 pub use profile::{DeviceIdentity, Profile, select};
 pub use usage::Usage;

@@ -200,6 +200,12 @@ pub enum Action {
     Idle {
         idle: bool,
     },
+    /// Run a device's test: a busylight shows each presence colour and a
+    /// flash, then the phone's state again. A device without a test is an
+    /// error.
+    TestDevice {
+        device: u64,
+    },
     /// Read the balance of `account` (none: of every account with a
     /// balance URL) now; `Balance` events say what it is.
     CheckBalance {

@@ -429,6 +429,9 @@ pub struct DeviceSettings {
     /// without the hardware, and for end-to-end tests.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub simulated: Vec<SimulatedDevice>,
+    /// What busylights show: `available = "green"`, `ringing = "red flash"`,
+    /// ... (COLOUR [steady|flash|pulse|wink]), and their own ring sound.
+    pub busylight: hookswitch_hid::busylight::LightSettings,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -459,6 +462,7 @@ impl Default for DeviceSettings {
             ring_back_secs: 2,
             volume_step: 10,
             simulated: Vec::new(),
+            busylight: Default::default(),
         }
     }
 }

@@ -48,6 +48,7 @@ fn start_devices(
     };
     let devices = DeviceManager::new(profiles, sink);
     devices.set_disabled(config.devices.disabled.clone());
+    devices.set_light_settings(config.devices.busylight.clone());
     let hotplug = config.devices.enabled.then(|| {
         Hotplug::start(
             devices.clone(),

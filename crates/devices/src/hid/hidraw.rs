@@ -48,7 +48,8 @@ pub fn candidates(api: &HidApi, profiles: &[Profile]) -> Vec<Candidate> {
             interface: u8::try_from(d.interface_number()).ok(),
             usage_page: d.usage_page(),
         };
-        if !wanted(&identity, profiles) {
+        let light = hookswitch_hid::busylight::model(identity.vendor_id, identity.product_id);
+        if !wanted(&identity, profiles) && light.is_none() {
             continue;
         }
         let path = d.path().to_string_lossy().into_owned();
@@ -73,7 +74,7 @@ pub fn candidates(api: &HidApi, profiles: &[Profile]) -> Vec<Candidate> {
 
 /// Checks access the way the kernel will, to give a useful error instead of
 /// hidapi's generic one.
-fn check_access(path: &str) -> Result<(), DeviceError> {
+pub(crate) fn check_access(path: &str) -> Result<(), DeviceError> {
     match std::fs::OpenOptions::new()
         .read(true)
         .write(true)
@@ -95,7 +96,7 @@ fn check_access(path: &str) -> Result<(), DeviceError> {
     }
 }
 
-fn hid_error(path: &str, e: hidapi::HidError) -> DeviceError {
+pub(crate) fn hid_error(path: &str, e: hidapi::HidError) -> DeviceError {
     DeviceError::Io {
         path: path.into(),
         message: e.to_string(),
@@ -138,6 +139,7 @@ pub fn open(
     })?;
     let info = DeviceInfo {
         id,
+        kind: crate::device::DeviceKind::Telephony,
         backend: Backend::Hidraw,
         path: path.into(),
         vendor_id: candidate.identity.vendor_id,
@@ -342,16 +344,31 @@ impl HidrawScanner {
                 continue;
             }
             let id = manager.next_id();
-            match open(
-                &self.api,
-                c,
-                manager.profiles(),
-                id,
-                manager.sink(),
-                manager.gone_hook(),
-            ) {
+            let opened: Result<Box<dyn PhoneDevice>, DeviceError> =
+                if crate::light::hidraw::is_light(c) {
+                    crate::light::hidraw::open(
+                        &self.api,
+                        c,
+                        manager.light_settings(),
+                        id,
+                        manager.sink(),
+                        manager.gone_hook(),
+                    )
+                    .map(|d| Box::new(d) as Box<dyn PhoneDevice>)
+                } else {
+                    open(
+                        &self.api,
+                        c,
+                        manager.profiles(),
+                        id,
+                        manager.sink(),
+                        manager.gone_hook(),
+                    )
+                    .map(|d| Box::new(d) as Box<dyn PhoneDevice>)
+                };
+            match opened {
                 Ok(device) => {
-                    if manager.insert(Box::new(device)) {
+                    if manager.insert(device) {
                         self.open.insert(c.path.clone(), id);
                     } else {
                         self.unusable.insert(c.path.clone());

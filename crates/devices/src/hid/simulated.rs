@@ -16,7 +16,7 @@ use crate::device::{
 };
 use crate::hid::HidCore;
 
-enum Feed {
+pub(crate) enum Feed {
     Report(Vec<u8>, Instant),
     /// Answered once every report before it has been decoded.
     Sync(Sender<()>),
@@ -29,8 +29,8 @@ enum Feed {
 /// The test's side of a simulated device.
 pub struct SimulatedHandle {
     pub id: DeviceId,
-    feed: Sender<Feed>,
-    written: Mutex<Receiver<Vec<u8>>>,
+    pub(crate) feed: Sender<Feed>,
+    pub(crate) written: Mutex<Receiver<Vec<u8>>>,
 }
 
 impl SimulatedHandle {
@@ -130,10 +130,18 @@ impl SimulatedSpec {
     pub fn from_file(path: &std::path::Path) -> Result<SimulatedSpec, String> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| format!("reading {}: {e}", path.display()))?;
-        let descriptor = hookswitch_hid::descriptor_from_hex(&text)
-            .map_err(|e| format!("{}: {e}", path.display()))?;
+        let name = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        SimulatedSpec::from_text(&text, &name).map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    /// The text of a descriptor file as a device called `product`.
+    pub fn from_text(text: &str, product: &str) -> Result<SimulatedSpec, String> {
+        let descriptor = hookswitch_hid::descriptor_from_hex(text)?;
         let parsed = hookswitch_hid::parse(&descriptor)
-            .map_err(|e| format!("{}: not a valid HID report descriptor: {e}", path.display()))?;
+            .map_err(|e| format!("not a valid HID report descriptor: {e}"))?;
         let usage_page = if hookswitch_hid::capabilities(&parsed).telephony {
             hookswitch_hid::usage::PAGE_TELEPHONY
         } else {
@@ -143,7 +151,7 @@ impl SimulatedSpec {
                 .map(|c| c.usage.page)
                 .unwrap_or(0)
         };
-        let ids = identity_line(&text);
+        let ids = identity_line(text);
         Ok(SimulatedSpec {
             descriptor,
             identity: DeviceIdentity {
@@ -152,10 +160,7 @@ impl SimulatedSpec {
                 interface: None,
                 usage_page,
             },
-            product: path
-                .file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_default(),
+            product: product.into(),
             sound_device: None,
         })
     }
@@ -177,6 +182,7 @@ pub fn open(
     })?;
     let info = DeviceInfo {
         id,
+        kind: crate::device::DeviceKind::Telephony,
         backend: Backend::Simulated,
         path,
         vendor_id: spec.identity.vendor_id,

@@ -386,6 +386,7 @@ impl UsbScanner {
                     };
                     let info = DeviceInfo {
                         id,
+                        kind: crate::device::DeviceKind::Telephony,
                         backend: model.backend(),
                         path: path.clone(),
                         vendor_id: desc.vendor_id(),

@@ -79,6 +79,15 @@ impl PhoneCore {
                 self.set_idle(now, idle);
                 Ok(Reply::Done)
             }
+            Action::TestDevice { device } => {
+                if self.state.devices.iter().any(|d| d.id == device) {
+                    self.outputs
+                        .push_back(Output::TestDevice(hookswitch_devices::DeviceId(device)));
+                    Ok(Reply::Done)
+                } else {
+                    Err(EngineError::Invalid(format!("no device {device}")))
+                }
+            }
         };
         self.finish(origin, result);
     }

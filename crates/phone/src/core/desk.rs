@@ -124,7 +124,8 @@ impl PhoneCore {
     /// Tells what changed for the devices: what they show, the focused
     /// call, and whether the ring device rings.
     pub(super) fn publish(&mut self, now: Instant) {
-        let leds = self.desk.device_state();
+        let mut leds = self.desk.device_state();
+        leds.presence = self.light_presence();
         if self.shown != Some(leds) {
             self.shown = Some(leds);
             self.emit(now, PhoneEvent::Leds { leds });

@@ -231,6 +231,8 @@ pub enum Output {
     },
     /// What every call-control device shows now.
     Show(DeviceState),
+    /// Run a device's test (a busylight's colours).
+    TestDevice(hookswitch_devices::DeviceId),
     /// Look up who `remote` is, and answer with [`Input::Identified`] when
     /// the address book knows (nothing when it does not).
     Identify {

@@ -70,6 +70,19 @@ impl PhoneCore {
         }
     }
 
+    /// Our presence as busylights show it when idle: what we chose (or
+    /// idleness made away), DND over it; a call is shown by its own look.
+    pub(super) fn light_presence(&self) -> hookswitch_hid::Presence {
+        use hookswitch_hid::Presence;
+        match self.own_availability() {
+            Availability::Available | Availability::Unknown => Presence::Available,
+            Availability::Away => Presence::Away,
+            Availability::Busy | Availability::OnThePhone => Presence::Busy,
+            Availability::Dnd => Presence::Dnd,
+            Availability::Offline => Presence::Offline,
+        }
+    }
+
     /// Starts publishing and watching (once the address is settled).
     pub(super) fn start_presence(&mut self, now: Instant) {
         self.update_presence(now);

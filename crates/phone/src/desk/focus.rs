@@ -52,6 +52,8 @@ impl Desk {
             message_waiting: self.message_waiting,
             dnd: self.dnd,
             ringer: ring,
+            // The core knows our presence; the desk does not.
+            presence: Default::default(),
         }
     }
 }

@@ -334,6 +334,11 @@ impl Driver {
                     }
                 }
                 Output::ShowCaller(text) => self.devices.show_caller(text.as_deref()),
+                Output::TestDevice(id) => match self.devices.test(id) {
+                    Ok(true) => tracing::info!(device = %id, "testing"),
+                    Ok(false) => tracing::info!(device = %id, "has no test"),
+                    Err(e) => tracing::warn!(device = %id, "test failed: {e}"),
+                },
                 Output::SpeedDial { digit } => {
                     let target = self.directory.as_ref().and_then(|d| d.speed_dial(digit));
                     self.core

@@ -38,6 +38,8 @@ pub struct Phone {
     /// Lookups asked for (who), and what displays were told to show.
     pub identify_asked: Vec<String>,
     pub captions: Vec<Option<String>>,
+    /// Devices asked to run their test.
+    pub tested: Vec<hookswitch_devices::DeviceId>,
     /// Balance checks asked of the edge, by account.
     pub balance_asked: Vec<String>,
     /// What the edge answers for a device's speed dial keys.
@@ -152,6 +154,7 @@ impl Net {
             address_book: Vec::new(),
             identify_asked: Vec::new(),
             captions: Vec::new(),
+            tested: Vec::new(),
             speed_dials: std::collections::HashMap::new(),
             balance_asked: Vec::new(),
             media: Vec::new(),
@@ -413,6 +416,7 @@ impl Net {
                 }
             }
             Output::ShowCaller(text) => p.captions.push(text),
+            Output::TestDevice(id) => p.tested.push(id),
             // The test answers, when it likes, with Input::BalanceFetched.
             Output::FetchBalance { account } => p.balance_asked.push(account),
             Output::SpeedDial { digit } => {

@@ -1,0 +1,190 @@
+//! Busylights as devices: the sans-IO [`LightDriver`] of `hookswitch_hid`,
+//! a port that writes its reports (hidraw, or a simulated light), and a
+//! thread that wakes the driver for the frames of an effect and for
+//! keep-alives. The phone's state becomes a look through the user's
+//! [`LightSettings`].
+
+pub mod hidraw;
+pub mod simulated;
+
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::time::Instant;
+
+use hookswitch_hid::busylight::{Family, LightDriver, LightReport, LightSettings, Model};
+use hookswitch_hid::{Capabilities, DeviceState};
+
+use crate::device::{
+    DeviceError, DeviceEvent, DeviceId, DeviceInfo, EventSink, GoneHook, PhoneDevice,
+};
+
+/// Where a light's reports go.
+pub trait LightPort: Send {
+    fn write(&mut self, report: &LightReport) -> Result<(), DeviceError>;
+}
+
+struct Inner {
+    driver: LightDriver,
+    port: Box<dyn LightPort>,
+    settings: LightSettings,
+    closed: bool,
+}
+
+struct Shared {
+    inner: Mutex<Inner>,
+    /// Woken when the driver's next deadline may have moved, or at close.
+    changed: Condvar,
+    id: DeviceId,
+    sink: EventSink,
+    gone: GoneHook,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Writes and reports each; a light gone is dropped by the manager.
+    fn write(&self, inner: &mut Inner, reports: Vec<LightReport>) -> Result<(), DeviceError> {
+        for report in reports {
+            (self.sink)(DeviceEvent::Shown {
+                id: self.id,
+                report: report.bytes().to_vec(),
+            });
+            inner.port.write(&report)?;
+        }
+        Ok(())
+    }
+}
+
+pub struct LightDevice {
+    info: DeviceInfo,
+    shared: Arc<Shared>,
+}
+
+impl LightDevice {
+    /// A light ready to show the phone's state; its timer thread runs until
+    /// it is closed.
+    #[allow(clippy::too_many_arguments)]
+    pub fn start(
+        mut info: DeviceInfo,
+        family: &'static Family,
+        model: &'static Model,
+        port: Box<dyn LightPort>,
+        settings: LightSettings,
+        sink: EventSink,
+        gone: GoneHook,
+    ) -> Result<LightDevice, DeviceError> {
+        info.kind = crate::device::DeviceKind::Busylight;
+        if info.product.is_empty() {
+            info.product = model.name.into();
+        }
+        info.summary = format!(
+            "busylight ({}): presence, ringing, calls, hold, voicemail",
+            family.name
+        );
+        info.capabilities = Capabilities::default();
+        let shared = Arc::new(Shared {
+            inner: Mutex::new(Inner {
+                driver: LightDriver::new((family.protocol)(&info.serial)),
+                port,
+                settings,
+                closed: false,
+            }),
+            changed: Condvar::new(),
+            id: info.id,
+            sink,
+            gone,
+        });
+        let ticker = shared.clone();
+        std::thread::Builder::new()
+            .name(format!("light-{}", info.id))
+            .spawn(move || tick(&ticker))
+            .map_err(|e| DeviceError::Io {
+                path: info.path.clone(),
+                message: e.to_string(),
+            })?;
+        Ok(LightDevice { info, shared })
+    }
+}
+
+/// Runs the driver's timers: effect frames, keep-alives, the test.
+fn tick(shared: &Shared) {
+    let mut inner = shared.lock();
+    loop {
+        if inner.closed {
+            return;
+        }
+        let now = Instant::now();
+        match inner.driver.poll_timeout() {
+            Some(at) if at <= now => {
+                let reports = inner.driver.handle_timeout(now);
+                if let Err(e) = shared.write(&mut inner, reports) {
+                    tracing::info!(device = %shared.id, "{e}");
+                    inner.closed = true;
+                    drop(inner);
+                    (shared.gone)(shared.id);
+                    return;
+                }
+            }
+            Some(at) => {
+                inner = shared
+                    .changed
+                    .wait_timeout(inner, at - now)
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .0;
+            }
+            None => {
+                inner = shared
+                    .changed
+                    .wait(inner)
+                    .unwrap_or_else(PoisonError::into_inner);
+            }
+        }
+    }
+}
+
+impl PhoneDevice for LightDevice {
+    fn info(&self) -> &DeviceInfo {
+        &self.info
+    }
+
+    fn show(&mut self, state: &DeviceState, now: Instant) -> Result<(), DeviceError> {
+        let mut inner = self.shared.lock();
+        if inner.closed {
+            return Ok(());
+        }
+        let look = inner.settings.look_for(state);
+        let reports = inner.driver.show(look, now);
+        let written = self.shared.write(&mut inner, reports);
+        drop(inner);
+        self.shared.changed.notify_all();
+        written
+    }
+
+    fn test(&mut self, now: Instant) -> Result<bool, DeviceError> {
+        let mut inner = self.shared.lock();
+        let reports = inner.driver.test(now);
+        let written = self.shared.write(&mut inner, reports);
+        drop(inner);
+        self.shared.changed.notify_all();
+        written.map(|()| true)
+    }
+
+    fn close(&mut self) {
+        let mut inner = self.shared.lock();
+        if !inner.closed {
+            inner.closed = true;
+            // Dark when we stop driving it; a light already gone cannot be.
+            let reports = inner.driver.off();
+            let _ = self.shared.write(&mut inner, reports);
+        }
+        drop(inner);
+        self.shared.changed.notify_all();
+    }
+}
+
+impl Drop for LightDevice {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
