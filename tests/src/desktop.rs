@@ -4,8 +4,7 @@
 //! drives through its socket. Every process started here is stopped with its
 //! whole process group when the guard drops.
 
-use std::io::{BufRead, BufReader, Write};
-use std::os::unix::net::UnixStream;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -13,6 +12,7 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 
 use crate::Process;
+pub use crate::devices::Headset;
 use crate::webdriver::WebDriver;
 
 /// The app binary next to this test binary (`target/debug/hookswitch-app`),
@@ -368,15 +368,7 @@ impl Desktop {
 
     /// Connects to the simulated headset inside the app.
     pub fn headset(&self) -> Headset {
-        let stream =
-            UnixStream::connect(&self.device_socket).expect("the simulated headset's socket");
-        stream
-            .set_read_timeout(Some(Duration::from_millis(200)))
-            .expect("timeout");
-        Headset {
-            writer: stream.try_clone().expect("clone"),
-            reader: BufReader::new(stream),
-        }
+        Headset::connect(&self.device_socket)
     }
 
     /// Saves the window as `<name>.png` in the target's screenshot folder
@@ -482,63 +474,4 @@ pub fn runtime() -> tokio::runtime::Runtime {
         .enable_all()
         .build()
         .expect("tokio runtime")
-}
-
-/// The test's hold on the simulated headset: reports in, LED reports out.
-pub struct Headset {
-    writer: UnixStream,
-    reader: BufReader<UnixStream>,
-}
-
-impl Headset {
-    /// The headset sends an input report; returns once the app decoded it.
-    pub fn report(&mut self, hex: &str) {
-        self.writer
-            .write_all(format!("report {hex}\n").as_bytes())
-            .expect("write to the headset");
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            match self.next_line() {
-                Some(l) if l == "ok" => return,
-                Some(l) if l.starts_with("error") => panic!("headset: {l}"),
-                _ => assert!(Instant::now() < deadline, "the headset never answered"),
-            }
-        }
-    }
-
-    fn next_line(&mut self) -> Option<String> {
-        let mut line = String::new();
-        match self.reader.read_line(&mut line) {
-            Ok(0) => None,
-            Ok(_) => Some(line.trim().to_string()),
-            Err(_) => None,
-        }
-    }
-
-    /// Waits for an output report (hex bytes) the app writes that `want`
-    /// accepts, and returns it.
-    pub fn wait_shown(
-        &mut self,
-        what: &str,
-        timeout: Duration,
-        want: impl Fn(&[u8]) -> bool,
-    ) -> Vec<u8> {
-        let deadline = Instant::now() + timeout;
-        let mut seen = Vec::new();
-        loop {
-            if let Some(line) = self.next_line()
-                && let Some(hex) = line.strip_prefix("shown ")
-            {
-                let bytes = hookswitch_hid::hex_bytes(hex).unwrap_or_default();
-                if want(&bytes) {
-                    return bytes;
-                }
-                seen.push(hex.to_string());
-            }
-            assert!(
-                Instant::now() < deadline,
-                "the headset never showed {what}; reports seen: {seen:?}"
-            );
-        }
-    }
 }

@@ -1,6 +1,11 @@
 //! Simulated call-control devices with real report descriptors (the
 //! fixtures of `crates/hid/tests/fixtures`, each with its source).
 
+use std::io::{BufRead, BufReader, Write};
+use std::os::unix::net::UnixStream;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
 use hookswitch_devices::hid::simulated::SimulatedSpec;
 
 /// The Jabra Evolve Link MS descriptor file (with its `# VID:PID:` line).
@@ -38,4 +43,98 @@ pub fn epos() -> SimulatedSpec {
         "EPOS IMPACT DW",
     )
     .expect("EPOS fixture")
+}
+
+/// The test's hold on a simulated device served on a socket
+/// (`devices.simulated`): reports in, what the phone writes out.
+pub struct Headset {
+    writer: UnixStream,
+    reader: BufReader<UnixStream>,
+}
+
+impl Headset {
+    /// Connects to the socket of a device in `devices.simulated`.
+    pub fn connect(socket: &Path) -> Headset {
+        let stream = UnixStream::connect(socket).expect("the simulated device's socket");
+        stream
+            .set_read_timeout(Some(Duration::from_millis(200)))
+            .expect("timeout");
+        Headset {
+            writer: stream.try_clone().expect("clone"),
+            reader: BufReader::new(stream),
+        }
+    }
+
+    /// The headset sends an input report; returns once the app decoded it.
+    pub fn report(&mut self, hex: &str) {
+        self.writer
+            .write_all(format!("report {hex}\n").as_bytes())
+            .expect("write to the headset");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            match self.next_line() {
+                Some(l) if l == "ok" => return,
+                Some(l) if l.starts_with("error") => panic!("headset: {l}"),
+                _ => assert!(Instant::now() < deadline, "the headset never answered"),
+            }
+        }
+    }
+
+    fn next_line(&mut self) -> Option<String> {
+        let mut line = String::new();
+        match self.reader.read_line(&mut line) {
+            Ok(0) => None,
+            Ok(_) => Some(line.trim().to_string()),
+            Err(_) => None,
+        }
+    }
+
+    /// Waits for an output report (hex bytes) the app writes that `want`
+    /// accepts, and returns it.
+    pub fn wait_shown(
+        &mut self,
+        what: &str,
+        timeout: Duration,
+        want: impl Fn(&[u8]) -> bool,
+    ) -> Vec<u8> {
+        let deadline = Instant::now() + timeout;
+        let mut seen = Vec::new();
+        loop {
+            if let Some(line) = self.next_line()
+                && let Some(hex) = line.strip_prefix("shown ")
+            {
+                let bytes = hookswitch_hid::hex_bytes(hex).unwrap_or_default();
+                if want(&bytes) {
+                    return bytes;
+                }
+                seen.push(hex.to_string());
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the headset never showed {what}; reports seen: {seen:?}"
+            );
+        }
+    }
+}
+
+/// A kuando Busylight UC Omega's descriptor file (`# VID:PID: 27bb:3bcd`).
+pub const KUANDO_HEX: &str =
+    include_str!("../../crates/hid/tests/fixtures/lights/kuando-BusylightOmega.hex");
+/// A Luxafor Flag's descriptor file (`# VID:PID: 04d8:f372`).
+pub const LUXAFOR_HEX: &str =
+    include_str!("../../crates/hid/tests/fixtures/lights/Luxafor-Flag.hex");
+
+/// Step 0 of a kuando program (its 64-byte report after the ID byte):
+/// `[0x10, 0, red%, green%, blue%, on, off, audio]`.
+pub fn kuando_step(report: &[u8]) -> Option<[u8; 8]> {
+    (report.len() == 65)
+        .then(|| report[1..9].try_into().ok())
+        .flatten()
+}
+
+/// The colour a Luxafor report sets (`[0, 1, 0xff, r, g, b, ...]`).
+pub fn luxafor_colour(report: &[u8]) -> Option<[u8; 3]> {
+    (report.len() == 9 && report[1] == 1)
+        .then(|| report[3..6].try_into().ok())
+        .flatten()
 }

@@ -128,8 +128,14 @@ pub fn simulate(cli: &Cli, path: &Path) -> anyhow::Result<u8> {
     let ids = (spec.identity.vendor_id != 0)
         .then_some((spec.identity.vendor_id, spec.identity.product_id));
     if cli.json {
+        let light = hookswitch_hid::busylight::model(
+            spec.identity.vendor_id,
+            spec.identity.product_id,
+        )
+        .map(|(family, model)| serde_json::json!({"family": family.name, "model": model.name}));
         let out = serde_json::json!({
             "file": path.display().to_string(),
+            "busylight": light,
             "vendor_id": ids.map(|i| format!("{:04x}", i.0)),
             "product_id": ids.map(|i| format!("{:04x}", i.1)),
             "profile": profile,
@@ -141,6 +147,17 @@ pub fn simulate(cli: &Cli, path: &Path) -> anyhow::Result<u8> {
     let who = ids
         .map(|(v, p)| format!(" ({v:04x}:{p:04x})"))
         .unwrap_or_default();
+    if let Some((family, model)) =
+        hookswitch_hid::busylight::model(spec.identity.vendor_id, spec.identity.product_id)
+    {
+        say!(
+            "{}{who}: busylight: {} ({}); shows presence, ringing, calls, hold and voicemail",
+            path.display(),
+            model.name,
+            family.name
+        );
+        return Ok(exit::OK);
+    }
     let kind = if caps.telephony {
         "telephony device"
     } else {
@@ -210,7 +227,7 @@ pub fn list(cli: &Cli, options: &DeviceOptions) -> anyhow::Result<u8> {
     }
     if devices.is_empty() && unusable.is_empty() && claimed.is_empty() {
         say!(
-            "No telephony device found. If a headset is plugged in: `ls -l /dev/hidraw*` \
+            "No telephony device or busylight found. If one is plugged in: `ls -l /dev/hidraw*` \
              shows whether you may open it, and `cargo xtask setup --udev` installs the rule \
              that lets you (then unplug and replug it). USB phones without a HID Telephony \
              page (CM109, Yealink USB-P1K) are looked for with --usb."

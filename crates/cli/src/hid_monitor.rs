@@ -3,6 +3,8 @@
 //!
 //! Commands on standard input, one per line:
 //!   off-hook|ring|mute|hold|mwi|dnd|ringer on|off   set an LED or the ringer
+//!   presence available|away|busy|dnd|offline        what busylights show when idle
+//!   test [DEVICE]                                   a busylight's colour test
 //!   caller NUMBER | caller                          the display of devices with one
 //!   report HEX...                                   (--simulate) the device sends a report
 //!   state | help | quit
@@ -13,14 +15,15 @@ use std::time::{Duration, Instant};
 
 use hookswitch_devices::hid::simulated::channel_sink;
 use hookswitch_devices::hotplug::{Hotplug, HotplugOptions};
-use hookswitch_devices::{DeviceEvent, DeviceInfo, DeviceManager};
-use hookswitch_hid::DeviceState;
+use hookswitch_devices::{DeviceEvent, DeviceInfo, DeviceKind, DeviceManager};
+use hookswitch_hid::{DeviceState, Presence};
 
 use crate::cli::{Cli, MonitorArgs};
 use crate::devices::{names_device, print_capabilities, profiles, simulated_spec};
 use crate::exit;
 
-const HELP: &str = "commands: off-hook|ring|mute|hold|mwi|dnd|ringer on|off, caller [NUMBER], \
+const HELP: &str = "commands: off-hook|ring|mute|hold|mwi|dnd|ringer on|off, \
+                    presence available|away|busy|dnd|offline, test [DEVICE], caller [NUMBER], \
                     report HEX... (simulated device), state, quit";
 
 /// Whether `info` is the device the user named (path, "dev2", or "vvvv:pppp").
@@ -63,11 +66,27 @@ fn describe(state: &DeviceState) -> String {
         ("ringer", state.ringer),
     ];
     let on: Vec<&str> = flags.iter().filter(|f| f.1).map(|f| f.0).collect();
+    let presence = format!("presence {}", presence_name(state.presence));
     if on.is_empty() {
-        "all off".into()
+        format!("all off, {presence}")
     } else {
-        on.join(" ")
+        format!("{}, {presence}", on.join(" "))
     }
+}
+
+const PRESENCES: [(&str, Presence); 5] = [
+    ("available", Presence::Available),
+    ("away", Presence::Away),
+    ("busy", Presence::Busy),
+    ("dnd", Presence::Dnd),
+    ("offline", Presence::Offline),
+];
+
+fn presence_name(p: Presence) -> &'static str {
+    PRESENCES
+        .iter()
+        .find(|(_, q)| *q == p)
+        .map_or("available", |(n, _)| n)
 }
 
 enum Line {
@@ -103,7 +122,7 @@ pub fn run(cli: &Cli, args: &MonitorArgs) -> anyhow::Result<u8> {
         let _ = lines_tx.send(Line::End);
     });
     if !cli.json {
-        say!("watching telephony devices; {HELP}");
+        say!("watching telephony devices and busylights; {HELP}");
     }
     let filter = args.device.as_deref();
     let mut state = DeviceState::default();
@@ -137,6 +156,35 @@ pub fn run(cli: &Cli, args: &MonitorArgs) -> anyhow::Result<u8> {
             ["caller", number @ ..] => {
                 let number = number.join(" ");
                 manager.show_caller((!number.is_empty()).then_some(number.as_str()));
+            }
+            ["presence", which] => match PRESENCES.iter().find(|(n, _)| n == which) {
+                Some((_, p)) => {
+                    state.presence = *p;
+                    manager.show(state);
+                    if !cli.json {
+                        say!("state: {}", describe(&state));
+                    }
+                }
+                None => eprintln!("presence: available, away, busy, dnd or offline"),
+            },
+            ["test", device @ ..] => {
+                let wanted = device.first().copied().or(filter);
+                let lights: Vec<DeviceInfo> = manager
+                    .devices()
+                    .into_iter()
+                    .filter(|d| d.kind == DeviceKind::Busylight && matches(wanted, d))
+                    .collect();
+                if lights.is_empty() {
+                    eprintln!(
+                        "test: no busylight{}",
+                        wanted.map(|w| format!(" {w}")).unwrap_or_default()
+                    );
+                }
+                for light in lights {
+                    if let Err(e) = manager.test(light.id) {
+                        eprintln!("test: {e}");
+                    }
+                }
             }
             ["report", bytes @ ..] => {
                 match (&simulated, hookswitch_hid::hex_bytes(&bytes.join(" "))) {
@@ -207,7 +255,11 @@ fn print_event(
                 info.path,
                 info.profile.as_deref().unwrap_or("none")
             );
-            print_capabilities(&info.capabilities);
+            if info.kind == DeviceKind::Busylight {
+                say!("  {}", info.summary);
+            } else {
+                print_capabilities(&info.capabilities);
+            }
         }
         DeviceEvent::Removed(_) => say!("{t:8.3} {id} unplugged"),
         DeviceEvent::Input { input, .. } => say!("{t:8.3} {id} {input:?}"),

@@ -38,6 +38,31 @@ fn rules_cover_the_profile_vendors_and_nothing_broader() {
             .iter()
             .any(|r| r.contains("\"046d\"") && !r.contains("idProduct"))
     );
+    // Every busylight we drive, by its vendor (one that makes only lights)
+    // or by its product; the shared vendor IDs never wholesale.
+    for family in hookswitch_hid::busylight::FAMILIES {
+        for m in family.models {
+            let vendor = format!("idVendor}}==\"{:04x}\"", m.vendor_id);
+            let product = format!("idProduct}}==\"{:04x}\"", m.product_id);
+            assert!(
+                rules.iter().any(|r| r.contains("hidraw")
+                    && r.contains(&vendor)
+                    && (r.contains(&product) || !r.contains("idProduct"))),
+                "{} {:04x}:{:04x} has no rule",
+                m.name,
+                m.vendor_id,
+                m.product_id
+            );
+        }
+    }
+    for shared in ["04d8", "20a0", "0e53", "27b8"] {
+        assert!(
+            !rules
+                .iter()
+                .any(|r| r.contains(&format!("\"{shared}\"")) && !r.contains("idProduct")),
+            "{shared} is shared: by product only"
+        );
+    }
     // The libusb phones are matched by product.
     assert!(
         rules
