@@ -64,9 +64,11 @@ pub fn typescript() -> String {
         hookswitch_devices::DeviceInfo::decl(&cfg),
         hookswitch_devices::DeviceId::decl(&cfg),
         hookswitch_devices::Backend::decl(&cfg),
+        hookswitch_devices::DeviceKind::decl(&cfg),
         hookswitch_devices::DeviceProblem::decl(&cfg),
         hookswitch_devices::sound::SoundDevice::decl(&cfg),
         hookswitch_hid::DeviceState::decl(&cfg),
+        hookswitch_hid::Presence::decl(&cfg),
         hookswitch_hid::PhoneInput::decl(&cfg),
         hookswitch_media::srtp::SrtpMode::decl(&cfg),
         // The app's own (src-tauri).

@@ -4,12 +4,15 @@
 //! the udev help, and forwarding typed into Settings sends a caller on (sipp
 //! sees the 302); sound devices chosen on the Devices page carry a call with
 //! a named caller through a private PulseAudio server, and both level meters
-//! move; and the phone is used with the keyboard alone (X key events).
+//! move; the phone is used with the keyboard alone (X key events); and a
+//! simulated kuando busylight is listed with what it shows, and its Test
+//! button runs its colours on the light.
 
 use std::time::Duration;
 
 use hookswitch_tests::baresip::Baresip;
 use hookswitch_tests::desktop::{self, Desktop};
+use hookswitch_tests::devices::{Headset, KUANDO_HEX, kuando_step};
 use hookswitch_tests::pulse::Pulse;
 use hookswitch_tests::webdriver::by_test_id;
 use hookswitch_tests::{Process, free_port, recorded_tone, sipp, write_tone};
@@ -195,4 +198,54 @@ fn the_phone_is_used_with_the_keyboard_alone() {
     // Alt+2 opens the history, with the call in it.
     app.press_keys("alt+2");
     d.wait_text("history", T, |t| t.contains("bob@127.0.0.1"));
+}
+
+#[test]
+fn a_busylight_is_listed_with_what_it_shows_and_its_test_button_works() {
+    if !desktop::can_run(&[]) {
+        return;
+    }
+    let _one = desktop::one_window();
+    let dir = tempfile::tempdir().unwrap();
+    let descriptor = dir.path().join("kuando.hex");
+    std::fs::write(&descriptor, KUANDO_HEX).unwrap();
+    let socket = dir.path().join("kuando.sock");
+    let light = format!(
+        "[[devices.simulated]]\ndescriptor = \"{}\"\nsocket = \"{}\"\nname = \"Busylight UC Omega\"\n",
+        descriptor.display(),
+        socket.display()
+    );
+    let app = Desktop::start(dir.path(), &light);
+    let d = &app.driver;
+    let mut kuando = Headset::connect(&socket);
+
+    d.wait_for("nav-devices", T).click().unwrap();
+    let card = d.wait_text("busylights", T, |t| t.contains("Busylight UC Omega"));
+    assert!(card.contains("27bb:3bcd"), "{card}");
+    assert!(card.contains("kuando Busylight"), "{card}");
+    // Listed as a light, not as a headset.
+    let headsets = d.wait_text("hid-devices", T, |t| t.contains("Jabra"));
+    assert!(!headsets.contains("Busylight"), "{headsets}");
+    let shows = d.wait_text("busylights", T, |t| t.contains("Shows: available"));
+    assert!(shows.contains("Test"), "{shows}");
+    app.screenshot("devices-busylight");
+
+    // Test: each presence colour (yellow is 100 % red, 62 % green on a
+    // kuando), a white flash, then green again.
+    d.wait_for_css("[data-testid^=\"test-light-\"]", T)
+        .click()
+        .unwrap();
+    let step = |rgb: [u8; 3], t: u8| {
+        let [r, g, b] = rgb;
+        [0x10, 0, r, g, b, t, t, 0x80]
+    };
+    kuando.wait_shown("the test's yellow", T, |r| {
+        kuando_step(r) == Some(step([100, 62, 0], 0))
+    });
+    kuando.wait_shown("the test's white flash", T, |r| {
+        kuando_step(r) == Some(step([100, 100, 100], 2))
+    });
+    kuando.wait_shown("back to green", T, |r| {
+        kuando_step(r) == Some(step([0, 100, 0], 0))
+    });
 }

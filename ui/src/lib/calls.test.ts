@@ -44,7 +44,7 @@ const state = (calls: CallView[], focus: number | null = null): PhoneState => ({
   dialing: null,
   devices: [],
   unusable_devices: [],
-  leds: { off_hook: false, ring: false, mute: false, hold: false, message_waiting: false, dnd: false, ringer: false },
+  leds: { off_hook: false, ring: false, mute: false, hold: false, message_waiting: false, dnd: false, ringer: false, presence: "available" },
   presence: { availability: "available", chosen: "available", note: null, watched: [] },
   lamps: [],
   conference: [],

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { unusableDevices } from "./devices";
-import type { DeviceProblem, PhoneState, UnusableDevice } from "./types";
+import { lightText, unusableDevices } from "./devices";
+import type { DeviceProblem, DeviceState, PhoneState, UnusableDevice } from "./types";
 
 const unusable = (path: string, problem: DeviceProblem): UnusableDevice => ({
   path,
@@ -23,5 +23,28 @@ describe("unusable devices", () => {
       { path: "simulated:Jabra", detail: "simulated:Jabra: disabled", needsUdevRule: false },
     ]);
     expect(unusableDevices(null)).toEqual([]);
+  });
+});
+
+describe("busylights", () => {
+  const idle: DeviceState = {
+    off_hook: false,
+    ring: false,
+    mute: false,
+    hold: false,
+    message_waiting: false,
+    dnd: false,
+    ringer: false,
+    presence: "available",
+  };
+  it("say what the light shows, a call before ringing before presence", () => {
+    expect(lightText(idle)).toBe("available");
+    expect(lightText({ ...idle, presence: "away" })).toBe("away");
+    expect(lightText({ ...idle, dnd: true })).toBe("do not disturb");
+    expect(lightText({ ...idle, ring: true })).toBe("ringing");
+    expect(lightText({ ...idle, ring: true, off_hook: true })).toBe("in a call");
+    expect(lightText({ ...idle, hold: true })).toBe("on hold");
+    expect(lightText({ ...idle, message_waiting: true })).toBe("available, voicemail waiting");
+    expect(lightText({ ...idle, message_waiting: true, presence: "offline" })).toBe("offline");
   });
 });

@@ -1,5 +1,5 @@
 // Devices found but not used, from the phone's state, with the help each needs.
-import type { PhoneState } from "./types";
+import type { DeviceState, PhoneState } from "./types";
 
 export interface Unusable {
   path: string;
@@ -15,4 +15,14 @@ export function unusableDevices(state: PhoneState | null): Unusable[] {
     detail: d.detail ?? "",
     needsUdevRule: d.problem === "no-access",
   }));
+}
+
+/** What a busylight shows for `s`, in the order the phone chooses it: a
+ * call, a ringing one, a held one, then presence (DND over it) and voicemail. */
+export function lightText(s: DeviceState): string {
+  if (s.off_hook) return "in a call";
+  if (s.ring) return "ringing";
+  if (s.hold) return "on hold";
+  const presence = s.dnd ? "do not disturb" : s.presence === "dnd" ? "do not disturb" : s.presence;
+  return s.message_waiting && s.presence !== "offline" ? `${presence}, voicemail waiting` : presence;
 }

@@ -2,7 +2,7 @@
 // After changing a type: HOOKSWITCH_WRITE_TYPES=1 cargo test -p hookswitch-app \
 //   --features ts --test typescript
 
-export type Action = { "cmd": "call", target: string, account?: string, } | { "cmd": "answer", call: number, } | { "cmd": "answer_or_hang_up" } | { "cmd": "reject", call: number, status?: number, } | { "cmd": "hangup", call?: number, } | { "cmd": "hold", call: number, held: boolean, } | { "cmd": "mute", call: number, muted: boolean, } | { "cmd": "volume", call: number, speaker?: number, microphone?: number, } | { "cmd": "dtmf", call: number, keys: string, } | { "cmd": "transfer", call: number, target: string, } | { "cmd": "transfer_attended", call: number, to_call: number, } | { "cmd": "record", call: number, on: boolean, } | { "cmd": "merge", calls?: Array<number>, } | { "cmd": "leave_conference" } | { "cmd": "dnd", on: boolean, account?: string, } | { "cmd": "forward", when: ForwardReason, target?: string, account?: string, } | { "cmd": "sound_devices", microphone: string, speaker: string, ring_device?: string, } | { "cmd": "message", target: string, text: string, account?: string, } | { "cmd": "composing", target: string, active: boolean, account?: string, } | { "cmd": "presence", availability: Availability, note?: string, } | { "cmd": "watch", target: string, account?: string, } | { "cmd": "unwatch", target: string, } | { "cmd": "pickup", extension?: string, account?: string, } | { "cmd": "idle", idle: boolean, } | { "cmd": "check_balance", account?: string, } | { "cmd": "stats", call: number, } | { "cmd": "state" };
+export type Action = { "cmd": "call", target: string, account?: string, } | { "cmd": "answer", call: number, } | { "cmd": "answer_or_hang_up" } | { "cmd": "reject", call: number, status?: number, } | { "cmd": "hangup", call?: number, } | { "cmd": "hold", call: number, held: boolean, } | { "cmd": "mute", call: number, muted: boolean, } | { "cmd": "volume", call: number, speaker?: number, microphone?: number, } | { "cmd": "dtmf", call: number, keys: string, } | { "cmd": "transfer", call: number, target: string, } | { "cmd": "transfer_attended", call: number, to_call: number, } | { "cmd": "record", call: number, on: boolean, } | { "cmd": "merge", calls?: Array<number>, } | { "cmd": "leave_conference" } | { "cmd": "dnd", on: boolean, account?: string, } | { "cmd": "forward", when: ForwardReason, target?: string, account?: string, } | { "cmd": "sound_devices", microphone: string, speaker: string, ring_device?: string, } | { "cmd": "message", target: string, text: string, account?: string, } | { "cmd": "composing", target: string, active: boolean, account?: string, } | { "cmd": "presence", availability: Availability, note?: string, } | { "cmd": "watch", target: string, account?: string, } | { "cmd": "unwatch", target: string, } | { "cmd": "pickup", extension?: string, account?: string, } | { "cmd": "idle", idle: boolean, } | { "cmd": "test_device", device: number, } | { "cmd": "check_balance", account?: string, } | { "cmd": "stats", call: number, } | { "cmd": "state" };
 
 export type Reply = "done" | { "call": number } | { "message": number } | { "answered": number } | "hung_up" | { "stats": CallStats } | { "state": PhoneState };
 
@@ -527,7 +527,7 @@ export type Book = { id: number, kind: BookKind, name: string, url: string | nul
 
 export type BookKind = "local" | "carddav";
 
-export type DeviceInfo = { id: DeviceId, backend: Backend, 
+export type DeviceInfo = { id: DeviceId, kind: DeviceKind, backend: Backend, 
 /**
  * The node or bus address it was opened by (`/dev/hidraw3`, `usb:1-4`).
  */
@@ -554,6 +554,8 @@ sound_device: string | null, };
 export type DeviceId = number;
 
 export type Backend = "hidraw" | "simulated" | "cm109" | "yealink";
+
+export type DeviceKind = "telephony" | "busylight";
 
 export type DeviceProblem = "no-access" | "busy" | "disabled" | "failed";
 
@@ -583,7 +585,13 @@ hold: boolean, message_waiting: boolean, dnd: boolean,
 /**
  * Sound the device's own ringer (handsets with a buzzer).
  */
-ringer: boolean, };
+ringer: boolean, 
+/**
+ * Our presence, for busylights when no call needs them.
+ */
+presence: Presence, };
+
+export type Presence = "available" | "away" | "busy" | "dnd" | "offline";
 
 export type PhoneInput = "HookOff" | "HookOn" | "HookToggle" | "MuteToggle" | { "Mute": boolean } | "Flash" | "Hold" | "Redial" | "Transfer" | "Drop" | "Send" | { "Key": string } | "Dnd" | "VolumeUp" | "VolumeDown" | { "LineBusy": boolean } | "SpeedDial" | "VoiceMail" | { "Button": number } | "Reject" | "Conference" | "PickupLamp";
 

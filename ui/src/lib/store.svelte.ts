@@ -217,7 +217,8 @@ class PhoneStore {
 }
 
 export function ledText(s: DeviceState): string {
-  const on = (Object.keys(s) as (keyof DeviceState)[]).filter((k) => s[k]);
+  // The LEDs and the ringer; presence is for busylights and said apart.
+  const on = (Object.keys(s) as (keyof DeviceState)[]).filter((k) => s[k] === true);
   return on.length ? on.join(", ") : "all off";
 }
 

@@ -43,13 +43,21 @@ impl Shared {
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Writes and reports each; a light gone is dropped by the manager.
-    fn write(&self, inner: &mut Inner, reports: Vec<LightReport>) -> Result<(), DeviceError> {
+    /// Writes each report; those of a new look are told to live views
+    /// (`announce`), the frames of an effect and keep-alives are not.
+    fn write(
+        &self,
+        inner: &mut Inner,
+        reports: Vec<LightReport>,
+        announce: bool,
+    ) -> Result<(), DeviceError> {
         for report in reports {
-            (self.sink)(DeviceEvent::Shown {
-                id: self.id,
-                report: report.bytes().to_vec(),
-            });
+            if announce {
+                (self.sink)(DeviceEvent::Shown {
+                    id: self.id,
+                    report: report.bytes().to_vec(),
+                });
+            }
             inner.port.write(&report)?;
         }
         Ok(())
@@ -118,7 +126,7 @@ fn tick(shared: &Shared) {
         match inner.driver.poll_timeout() {
             Some(at) if at <= now => {
                 let reports = inner.driver.handle_timeout(now);
-                if let Err(e) = shared.write(&mut inner, reports) {
+                if let Err(e) = shared.write(&mut inner, reports, false) {
                     tracing::info!(device = %shared.id, "{e}");
                     inner.closed = true;
                     drop(inner);
@@ -155,7 +163,7 @@ impl PhoneDevice for LightDevice {
         }
         let look = inner.settings.look_for(state);
         let reports = inner.driver.show(look, now);
-        let written = self.shared.write(&mut inner, reports);
+        let written = self.shared.write(&mut inner, reports, true);
         drop(inner);
         self.shared.changed.notify_all();
         written
@@ -164,7 +172,7 @@ impl PhoneDevice for LightDevice {
     fn test(&mut self, now: Instant) -> Result<bool, DeviceError> {
         let mut inner = self.shared.lock();
         let reports = inner.driver.test(now);
-        let written = self.shared.write(&mut inner, reports);
+        let written = self.shared.write(&mut inner, reports, true);
         drop(inner);
         self.shared.changed.notify_all();
         written.map(|()| true)
@@ -176,7 +184,7 @@ impl PhoneDevice for LightDevice {
             inner.closed = true;
             // Dark when we stop driving it; a light already gone cannot be.
             let reports = inner.driver.off();
-            let _ = self.shared.write(&mut inner, reports);
+            let _ = self.shared.write(&mut inner, reports, true);
         }
         drop(inner);
         self.shared.changed.notify_all();
