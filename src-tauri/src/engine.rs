@@ -190,6 +190,9 @@ async fn forward_events(app: AppHandle, mut events: tokio::sync::broadcast::Rece
                 let _ = window.show();
             }
         }
+        if matches!(event, PhoneEvent::WindowWanted) {
+            crate::show_window(&app);
+        }
         if let Err(e) = app.emit("phone", &event) {
             tracing::warn!("cannot pass an event to the window: {e}");
         }

@@ -69,6 +69,7 @@ pub fn typescript() -> String {
         hookswitch_devices::sound::SoundDevice::decl(&cfg),
         hookswitch_hid::DeviceState::decl(&cfg),
         hookswitch_hid::Presence::decl(&cfg),
+        hookswitch_hid::ButtonMapping::decl(&cfg),
         hookswitch_hid::PhoneInput::decl(&cfg),
         hookswitch_media::srtp::SrtpMode::decl(&cfg),
         // The app's own (src-tauri).

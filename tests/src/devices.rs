@@ -138,3 +138,16 @@ pub fn luxafor_colour(report: &[u8]) -> Option<[u8; 3]> {
         .then(|| report[3..6].try_into().ok())
         .flatten()
 }
+
+/// A Teams-certified headset's shape (constructed from HUT and the Teams
+/// button collection): hook, mute, Programmable Buttons 1-4 (report 2), the
+/// Teams button (report 0x9B).
+pub fn teams_headset() -> SimulatedSpec {
+    SimulatedSpec::telephony(
+        include_str!("../../crates/hid/tests/fixtures/constructed/Teams-Headset.hex"),
+        0x1209,
+        0x7e55,
+        "Teams headset",
+    )
+    .expect("Teams headset fixture")
+}

@@ -165,6 +165,7 @@ pub fn print_event(cli: &Cli, e: &PhoneEvent) {
         ),
         // What the LEDs show and which call they follow: in --json only.
         PhoneEvent::Leds { .. } | PhoneEvent::Focus { .. } => return,
+        PhoneEvent::WindowWanted => "a device's button asks for the window".into(),
         PhoneEvent::MessageWaiting {
             account,
             waiting,

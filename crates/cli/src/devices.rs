@@ -56,17 +56,31 @@ pub fn print_capabilities(caps: &Capabilities) {
         );
     }
     for k in &caps.keypads {
-        let keys: String = k
-            .keys
-            .iter()
-            .filter_map(|u| hookswitch_hid::input::key_of(*u))
-            .collect();
-        say!(
-            "  keypad  {keys}; report {} bits {}-{}",
+        let place = format!(
+            "report {} bits {}-{}",
             k.report_id,
             k.bit_offset,
             k.bit_offset + k.bit_size - 1
         );
+        if k.dials() {
+            let keys: String = k
+                .keys
+                .iter()
+                .filter_map(|u| hookswitch_hid::input::key_of(*u))
+                .collect();
+            say!("  keypad  {keys}; {place}");
+        } else {
+            let buttons: Vec<String> = k
+                .keys
+                .iter()
+                .filter(|u| u.page == hookswitch_hid::usage::PAGE_BUTTON)
+                .map(|u| u.id.to_string())
+                .collect();
+            say!(
+                "  buttons programmable {}; {place} (map them with [[devices.buttons]])",
+                buttons.join(", ")
+            );
+        }
     }
     for o in &caps.outputs {
         say!(

@@ -72,6 +72,13 @@ pub struct DeviceInfo {
     /// Its own sound card (a headset's), as a sound device name: calls
     /// handled from it use it (`devices.microphone`/`speaker` = "auto").
     pub sound_device: Option<String>,
+    /// What its profile says its programmable and vendor buttons do.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(
+        feature = "ts",
+        ts(optional, as = "Option<Vec<hookswitch_hid::ButtonMapping>>")
+    )]
+    pub buttons: Vec<hookswitch_hid::ButtonMapping>,
 }
 
 impl DeviceInfo {

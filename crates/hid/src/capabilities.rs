@@ -48,7 +48,8 @@ pub struct InputControl {
     pub logical_min: i64,
 }
 
-/// A keypad (or any selector array): each value picks a key, anything else none.
+/// A keypad (or any selector array): each value picks a key (or a
+/// programmable button), anything else none.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Keypad {
     pub report_id: u8,
@@ -58,6 +59,12 @@ pub struct Keypad {
     pub logical_min: i64,
     pub logical_max: i64,
     pub keys: Vec<Usage>,
+    /// Declares a Null State (HID 1.11 §6.2.2.5): a value outside the
+    /// logical range is "no key", and every value inside is a key from the
+    /// first report. Without one, the value the device first reports is
+    /// taken as its "no key" (Jabra's keypads report 0, the '0' key, at rest).
+    #[serde(default)]
+    pub null_state: bool,
 }
 
 /// One output control: an LED or the ringer, a bit (or more) in an output report.
@@ -83,6 +90,13 @@ pub struct Capabilities {
     pub one_report_per_output: bool,
 }
 
+impl Keypad {
+    /// It has dialling keys (not only programmable buttons).
+    pub fn dials(&self) -> bool {
+        self.keys.iter().any(|k| crate::input::key_of(*k).is_some())
+    }
+}
+
 impl Capabilities {
     pub fn input(&self, usage: Usage) -> Option<&InputControl> {
         self.inputs.iter().find(|i| i.usage == usage)
@@ -106,10 +120,19 @@ fn wanted_output(u: Usage) -> bool {
 
 /// The control for element `i` (usage `u`) of a variable input field.
 fn input_control(field: &Field, i: u32, u: Usage) -> InputControl {
+    let behaviour = match Behaviour::of(field) {
+        // Hook Switch is an On/Off Control (HUT 1.5 §3.4.1.2, §14.1): absolute,
+        // its value is the hook's state, whatever Preferred State says (HID
+        // 1.11 §6.2.2.5 lets a control claim a rest position; a hook that
+        // reports its state has two). Read as a push button, such a device
+        // would lose every hang-up (docs/decisions.md D82).
+        Behaviour::Momentary if u == Usage::telephony(0x20) => Behaviour::AbsoluteSwitch,
+        b => b,
+    };
     InputControl {
         usage: u,
         name: name(u),
-        behaviour: Behaviour::of(field),
+        behaviour,
         report_id: field.report_id,
         bit_offset: field.bit_offset + i * field.bit_size,
         bit_size: field.bit_size,
@@ -117,12 +140,15 @@ fn input_control(field: &Field, i: u32, u: Usage) -> InputControl {
     }
 }
 
-/// A selector array whose choices include telephony keypad keys (0xB0-0xBF).
+/// A selector array whose choices include telephony keypad keys (0xB0-0xBF)
+/// or buttons (a Programmable Button array).
 fn is_keypad(field: &Field) -> bool {
-    field
-        .usages
-        .iter()
-        .any(|u| u.page == PAGE_TELEPHONY && (0xB0..=0xBF).contains(&u.id))
+    field.usages.iter().any(|u| {
+        (u.page == PAGE_TELEPHONY && (0xB0..=0xBF).contains(&u.id))
+            // Telephony's Programmable Button (0x07) is a named array of
+            // Button page usages (HUT §14): each choice is a button.
+            || u.page == PAGE_BUTTON
+    })
 }
 
 fn name(u: Usage) -> String {
@@ -184,6 +210,7 @@ pub fn capabilities_with(desc: &ReportDescriptor, vendor_inputs: &[Usage]) -> Ca
                         logical_min: field.logical_min,
                         logical_max: field.logical_max,
                         keys: field.usages.clone(),
+                        null_state: field.flags.null_state(),
                     });
                 }
                 ReportKind::Output if field.flags.variable() => {

@@ -9,7 +9,7 @@ use crate::bits;
 use crate::capabilities::{Behaviour, Capabilities};
 use crate::descriptor::ReportDescriptor;
 use crate::input::{PhoneInput, key_of, press_of};
-use crate::usage::{PAGE_TELEPHONY, Usage};
+use crate::usage::{PAGE_BUTTON, PAGE_TELEPHONY, Usage};
 
 /// How the hook switch behaves, whatever the descriptor says.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -154,9 +154,15 @@ impl Decoder {
                 self.stats.short_reports += 1;
                 continue;
             };
-            let idle = *self.keypad_idle[k].get_or_insert(value);
+            let in_range = value >= pad.logical_min && value <= pad.logical_max;
+            // Without a Null State, the first value seen is the array at rest.
+            let idle = if pad.null_state {
+                None
+            } else {
+                Some(*self.keypad_idle[k].get_or_insert(value))
+            };
             let index = value - pad.logical_min;
-            let key = (value != idle && value >= pad.logical_min && value <= pad.logical_max)
+            let key = (Some(value) != idle && in_range)
                 .then(|| {
                     usize::try_from(index)
                         .ok()
@@ -165,9 +171,12 @@ impl Decoder {
                 .flatten();
             if key != self.keys[k] {
                 self.keys[k] = key;
-                if let Some(c) = key.and_then(key_of) {
-                    out.push(PhoneInput::Key(c));
-                }
+                let pressed = key.and_then(|u| match key_of(u) {
+                    Some(c) => Some(PhoneInput::Key(c)),
+                    None if u.page == PAGE_BUTTON => Some(PhoneInput::Button(u.id)),
+                    None => None,
+                });
+                out.extend(pressed);
             }
         }
         if !known {

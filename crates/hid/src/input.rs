@@ -39,6 +39,18 @@ pub enum PhoneInput {
     Conference,
     /// A button a profile maps to "pick up the call ringing at a busy lamp".
     PickupLamp,
+    /// The Microsoft Teams button of certified headsets (vendor page 0xFF99).
+    Teams,
+}
+
+/// The Teams button: usage page 0xFF99, usage 4, a one-bit input in the
+/// page's own application collection (report 0x9B on the headsets seen).
+pub const TEAMS_BUTTON: Usage = Usage::new(0xFF99, 0x0004);
+
+/// Vendor usages every device gets decoded, profile or not: buttons whose
+/// meaning is the same on every device that has them.
+pub fn known_vendor_gestures() -> Vec<(Usage, PhoneInput)> {
+    vec![(TEAMS_BUTTON, PhoneInput::Teams)]
 }
 
 /// The key a telephony keypad usage stands for.

@@ -22,7 +22,7 @@ pub use descriptor::{
 };
 pub use encode::{DeviceState, Encoder, Presence};
 pub use input::PhoneInput;
-pub use profile::{DeviceIdentity, Profile, select};
+pub use profile::{ButtonMapping, ButtonName, DeviceIdentity, Profile, select};
 pub use usage::Usage;
 
 /// Bytes as the fixtures and the tools write them: lowercase hex, space

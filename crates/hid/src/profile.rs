@@ -91,6 +91,104 @@ pub struct Profile {
     pub quirks: Quirks,
     #[serde(default)]
     pub vendor_inputs: Vec<VendorInput>,
+    /// What the device's programmable and vendor buttons do (the settings'
+    /// `[[devices.buttons]]` come first).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub buttons: Vec<ButtonMapping>,
+}
+
+/// A button given an action: `button = "teams"` or `"button 3"`, `action`
+/// as the phone reads it (`window`, `answer-or-hang-up`, `away`, `pickup`,
+/// `speed-dial 2`, `call 200`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ButtonMapping {
+    pub button: ButtonName,
+    pub action: String,
+}
+
+/// A button that can be given an action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ButtonName {
+    /// The Teams button (0xFF99:0x04).
+    Teams,
+    /// Button N of the Button page: Telephony's Programmable Buttons, and
+    /// numbered buttons of telephony collections.
+    Button(u16),
+}
+
+impl ButtonName {
+    /// The button a gesture is, if it is one that can be mapped.
+    pub fn of(input: PhoneInput) -> Option<ButtonName> {
+        match input {
+            PhoneInput::Teams => Some(ButtonName::Teams),
+            PhoneInput::Button(n) => Some(ButtonName::Button(n)),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for ButtonName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ButtonName::Teams => f.write_str("teams"),
+            ButtonName::Button(n) => write!(f, "button {n}"),
+        }
+    }
+}
+
+impl std::str::FromStr for ButtonName {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<ButtonName, String> {
+        let words: Vec<&str> = s.split_whitespace().collect();
+        match words.as_slice() {
+            [w] if w.eq_ignore_ascii_case("teams") => Ok(ButtonName::Teams),
+            [w, n] if w.eq_ignore_ascii_case("button") => n
+                .parse()
+                .map(ButtonName::Button)
+                .map_err(|_| format!("{n:?} is not a button number")),
+            _ => Err(format!("{s:?} is not a button: \"teams\" or \"button N\"")),
+        }
+    }
+}
+
+impl Serialize for ButtonName {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for ButtonName {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<ButtonName, D::Error> {
+        String::deserialize(d)?
+            .parse()
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(feature = "ts")]
+impl ts_rs::TS for ButtonName {
+    type WithoutGenerics = Self;
+    type OptionInnerType = Self;
+    fn name(_: &ts_rs::Config) -> String {
+        "string".into()
+    }
+    fn inline(_: &ts_rs::Config) -> String {
+        "string".into()
+    }
+}
+
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for ButtonName {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ButtonName".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({"type": "string", "description": "\"teams\" or \"button N\""})
+    }
 }
 
 /// Who a device is, for matching.
@@ -154,6 +252,7 @@ pub fn parse_gesture(s: &str) -> Result<PhoneInput, ProfileError> {
         "Reject" => Reject,
         "Conference" => Conference,
         "PickupLamp" => PickupLamp,
+        "Teams" => Teams,
         other => {
             if let Some(n) = other
                 .strip_prefix("Button(")

@@ -432,6 +432,13 @@ pub struct DeviceSettings {
     /// What busylights show: `available = "green"`, `ringing = "red flash"`,
     /// ... (COLOUR [steady|flash|pulse|wink]), and their own ring sound.
     pub busylight: hookswitch_hid::busylight::LightSettings,
+    /// What programmable and vendor buttons (the Teams button, Telephony
+    /// Programmable Buttons) do on every device: `button = "teams"` or
+    /// `"button N"`, `action = "window"`, `"answer-or-hang-up"`, `"away"`,
+    /// `"pickup"`, `"speed-dial N"` or `"call TARGET"`. Before a device
+    /// profile's own `[[buttons]]`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub buttons: Vec<hookswitch_hid::ButtonMapping>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -463,6 +470,7 @@ impl Default for DeviceSettings {
             volume_step: 10,
             simulated: Vec::new(),
             busylight: Default::default(),
+            buttons: Vec::new(),
         }
     }
 }
@@ -553,6 +561,13 @@ impl Config {
             }
         }
         self.dialing.validate().map_err(ConfigError::Invalid)?;
+        for b in &self.devices.buttons {
+            b.action
+                .parse::<crate::desk::buttons::ButtonAction>()
+                .map_err(|e| {
+                    ConfigError::Invalid(format!("[[devices.buttons]] {}: {e}", b.button))
+                })?;
+        }
         self.api.validate().map_err(ConfigError::Invalid)?;
         crate::hooks::settings::validate_all(&self.hooks).map_err(ConfigError::Invalid)?;
         self.directory

@@ -473,6 +473,9 @@ pub enum PhoneEvent {
         #[cfg_attr(feature = "ts", ts(optional))]
         problem: Option<hookswitch_devices::DeviceProblem>,
     },
+    /// A device's button asks for the window to come forward (the app
+    /// raises it; other faces may do what they like).
+    WindowWanted,
     /// What every call-control device shows now (its LEDs and ringer).
     Leds {
         leds: hookswitch_hid::DeviceState,
@@ -552,6 +555,7 @@ impl PhoneEvent {
             | PhoneEvent::Dialing { .. }
             | PhoneEvent::Device { .. }
             | PhoneEvent::Leds { .. }
+            | PhoneEvent::WindowWanted
             | PhoneEvent::Focus { .. } => None,
         }
     }

@@ -401,6 +401,8 @@ impl PhoneState {
             } => self.follow_device(*device, name, *change, detail, *problem),
             PhoneEvent::Leds { leds } => self.leds = *leds,
             PhoneEvent::Focus { call } => self.focus = *call,
+            // Asks something of a face; the state does not change.
+            PhoneEvent::WindowWanted => {}
             PhoneEvent::OwnPresence {
                 availability,
                 chosen,

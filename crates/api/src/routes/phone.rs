@@ -106,6 +106,21 @@ async fn devices(State(ctx): State<ApiContext>) -> Json<DevicesView> {
     })
 }
 
+#[derive(Debug, Deserialize)]
+struct DevicePath {
+    device: u64,
+}
+
+/// A device's test (`test_device`): a busylight runs its colours.
+async fn test_device(
+    State(ctx): State<ApiContext>,
+    crate::extract::PathOf(p): crate::extract::PathOf<DevicePath>,
+) -> Result<Json<Reply>, ApiError> {
+    ctx.act(Action::TestDevice { device: p.device })
+        .await
+        .map(Json)
+}
+
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Merge {
@@ -242,6 +257,19 @@ pub fn add(s: &mut Spec) {
             "Call-control devices, unusable ones, and their LEDs",
         )
         .answers::<DevicesView>(200),
+    );
+    s.add(
+        "post",
+        "/v1/devices/{device}/test",
+        post(test_device),
+        Op::new(
+            "testDevice",
+            "phone",
+            "Run a device's test: a busylight shows each colour and a flash (`test_device`)",
+        )
+        .param::<u64>("device", "The device's number (`id` in `/v1/devices`).")
+        .answers::<Reply>(200)
+        .errors(ACTION_ERRORS),
     );
     s.add(
         "post",

@@ -204,6 +204,8 @@ async def main():
         fail(f"presence: {presence}")
     request("GET", "/v1/lamps")
     request("GET", "/v1/devices")
+    # No device 999: a test of it is refused.
+    request("POST", "/v1/devices/999/test", expect=422)
     found = request("GET", "/v1/contacts?q=ozt")
     if [h["contact"]["name"] for h in found["hits"]] != ["Ayşe Öztürk"]:
         fail(f"contacts: {found}")

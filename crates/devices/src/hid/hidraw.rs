@@ -153,6 +153,7 @@ pub fn open(
         summary: core.summary(),
         hook_follows_host: core.hook_follows_host(),
         sound_device: crate::pairing::paired_sound_device(path),
+        buttons: core.buttons(),
     };
     let stop = Arc::new(AtomicBool::new(false));
     spawn_reader(

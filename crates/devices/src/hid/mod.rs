@@ -12,7 +12,7 @@ use hookswitch_hid::profile::DeviceIdentity;
 use hookswitch_hid::usage::{PAGE_LED, PAGE_TELEPHONY};
 use hookswitch_hid::{
     Capabilities, Decoder, DeviceState, Encoder, PhoneInput, Profile, Usage, capabilities_with,
-    parse, select,
+    input::known_vendor_gestures, parse, select,
 };
 
 /// A HID device understood: what it can do and how to talk to it.
@@ -51,18 +51,24 @@ impl HidCore {
     ) -> Result<HidCore, String> {
         let desc = parse(descriptor).map_err(|e| e.to_string())?;
         let profile = select(profiles, identity).cloned();
-        let vendor_usages: Vec<_> = profile
+        let profile_gestures = profile
             .as_ref()
-            .map(|p| p.vendor_gestures().into_iter().map(|(u, _)| u).collect())
+            .map(Profile::vendor_gestures)
             .unwrap_or_default();
+        // The profile's vendor buttons, and those every device means the same
+        // by (the Teams button).
+        let mut gestures = profile_gestures.clone();
+        gestures.extend(known_vendor_gestures());
+        let vendor_usages: Vec<_> = gestures.iter().map(|(u, _)| *u).collect();
         let capabilities = capabilities_with(&desc, &vendor_usages);
-        if !capabilities.telephony && vendor_usages.is_empty() {
+        if !capabilities.telephony && profile_gestures.is_empty() {
             return Err("no Telephony collection and no profile mapping for it".into());
         }
-        let settings = profile
+        let mut settings = profile
             .as_ref()
             .map(Profile::decoder_settings)
             .unwrap_or_default();
+        settings.vendor_gestures = gestures;
         let decoder = Decoder::new(&desc, capabilities.clone(), settings);
         let encoder = Encoder::new(&desc, &capabilities);
         Ok(HidCore {
@@ -114,8 +120,11 @@ impl HidCore {
     pub fn summary(&self) -> String {
         let caps = &self.capabilities;
         let mut parts: Vec<String> = caps.inputs.iter().map(|i| i.name.clone()).collect();
-        if !caps.keypads.is_empty() {
+        if caps.keypads.iter().any(|k| k.dials()) {
             parts.push("keypad".into());
+        }
+        if caps.keypads.iter().any(|k| !k.dials()) {
+            parts.push("programmable buttons".into());
         }
         let mut text = parts.join(", ");
         if !caps.outputs.is_empty() {
@@ -131,6 +140,14 @@ impl HidCore {
         self.profile
             .as_ref()
             .is_some_and(|p| p.quirks.hook_echo_window_ms > 0)
+    }
+
+    /// What the profile says the device's buttons do.
+    pub fn buttons(&self) -> Vec<hookswitch_hid::ButtonMapping> {
+        self.profile
+            .as_ref()
+            .map(|p| p.buttons.clone())
+            .unwrap_or_default()
     }
 
     pub fn profile_name(&self) -> Option<String> {

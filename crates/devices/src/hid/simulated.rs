@@ -196,6 +196,7 @@ pub fn open(
         summary: core.summary(),
         hook_follows_host: core.hook_follows_host(),
         sound_device: spec.sound_device.clone(),
+        buttons: core.buttons(),
     };
     let (feed_tx, feed_rx) = mpsc::channel();
     let (written_tx, written_rx) = mpsc::channel();

@@ -73,6 +73,7 @@ pub fn open(
         summary: String::new(),
         hook_follows_host: false,
         sound_device: None,
+        buttons: Vec::new(),
     };
     let port = HidrawPort {
         device,

@@ -90,6 +90,7 @@ pub fn open(
         summary: String::new(),
         hook_follows_host: false,
         sound_device: None,
+        buttons: Vec::new(),
     };
     let port = SimulatedPort {
         written: written_tx,

@@ -404,6 +404,7 @@ impl UsbScanner {
                         // A handset's hook is a real switch.
                         hook_follows_host: false,
                         sound_device: crate::pairing::paired_sound_device(&path),
+                        buttons: Vec::new(),
                     };
                     let sink = manager.sink();
                     let gone = manager.gone_hook();

@@ -22,7 +22,8 @@ impl PhoneCore {
                 self.desk.on_input(now, id, input);
             }
             DeviceEvent::Added(info) => {
-                self.desk.device_added(info.id, info.hook_follows_host);
+                self.desk
+                    .device_added(info.id, info.hook_follows_host, &info.buttons);
                 if let Some(sound) = &info.sound_device {
                     tracing::info!(device = %info.id, %sound, "calls from it use its sound card");
                     self.sound_cards.insert(info.id, sound.clone());
@@ -93,6 +94,8 @@ impl PhoneCore {
                 DeskOutput::SpeedDial(digit) => {
                     self.outputs.push_back(Output::SpeedDial { digit });
                 }
+                DeskOutput::Window => self.emit(now, PhoneEvent::WindowWanted),
+                DeskOutput::ToggleAway => self.toggle_away(now),
             }
         }
         while let Some(e) = self.desk.poll_event() {

@@ -70,6 +70,19 @@ impl PhoneCore {
         }
     }
 
+    /// A button's "away": away, or available again when away already.
+    pub(super) fn toggle_away(&mut self, now: Instant) {
+        let to = if self.presence.chosen == Availability::Away {
+            Availability::Available
+        } else {
+            Availability::Away
+        };
+        let note = self.presence.note.clone();
+        if let Err(e) = self.set_presence(now, to, note) {
+            tracing::warn!("presence from a button: {e}");
+        }
+    }
+
     /// Our presence as busylights show it when idle: what we chose (or
     /// idleness made away), DND over it; a call is shown by its own look.
     pub(super) fn light_presence(&self) -> hookswitch_hid::Presence {

@@ -158,6 +158,7 @@ impl CoreSettings {
                 reject_status: config.devices.reject_status,
                 ring_back_after: std::time::Duration::from_secs(config.devices.ring_back_secs),
                 volume_step: config.devices.volume_step.max(1),
+                buttons: crate::desk::buttons::parse_mappings(&config.devices.buttons),
             },
             sound: SoundSettings {
                 microphone: config.devices.microphone.clone(),

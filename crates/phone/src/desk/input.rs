@@ -103,7 +103,9 @@ impl Desk {
             // Not part of the contract yet: named, so a profile author sees them
             // in hid-monitor, but they do nothing to calls.
             PhoneInput::SpeedDial => self.speed_dial(),
-            PhoneInput::LineBusy(_) | PhoneInput::VoiceMail | PhoneInput::Button(_) => {
+            PhoneInput::Button(n) => self.button(device, hookswitch_hid::ButtonName::Button(n)),
+            PhoneInput::Teams => self.button(device, hookswitch_hid::ButtonName::Teams),
+            PhoneInput::LineBusy(_) | PhoneInput::VoiceMail => {
                 tracing::debug!(?input, "no phone action for this button");
             }
         }

@@ -5,6 +5,7 @@
 //! the remote party) and the time; out come actions for the engine, the state
 //! every device mirrors, and events.
 
+pub mod buttons;
 pub mod dial_plan;
 mod focus;
 mod input;
@@ -38,6 +39,10 @@ pub enum DeskOutput {
     Tone(Option<LocalTone>),
     /// Call what speed dial key `digit` holds (the address book knows).
     SpeedDial(u8),
+    /// A button asks for the window.
+    Window,
+    /// A button toggles our presence between away and available.
+    ToggleAway,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -49,6 +54,9 @@ pub struct DeskConfig {
     pub ring_back_after: Duration,
     /// Volume buttons move the earpiece by this many percent.
     pub volume_step: u16,
+    /// What programmable and vendor buttons do on every device (before
+    /// what a device's profile says).
+    pub buttons: Vec<(hookswitch_hid::ButtonName, buttons::ButtonAction)>,
 }
 
 impl Default for DeskConfig {
@@ -58,6 +66,7 @@ impl Default for DeskConfig {
             reject_status: 486,
             ring_back_after: Duration::from_secs(2),
             volume_step: 10,
+            buttons: Vec::new(),
         }
     }
 }
@@ -130,6 +139,8 @@ pub struct Desk {
     clock: u64,
     actions: VecDeque<DeskOutput>,
     events: VecDeque<PhoneEvent>,
+    /// What each device's profile maps its buttons to.
+    device_buttons: BTreeMap<DeviceId, Vec<(hookswitch_hid::ButtonName, buttons::ButtonAction)>>,
 }
 
 impl Desk {
@@ -152,18 +163,30 @@ impl Desk {
             clock: 0,
             actions: VecDeque::new(),
             events: VecDeque::new(),
+            device_buttons: BTreeMap::new(),
         }
     }
 
-    /// A device arrived; `hook_follows_host`: its hook echoes our Off-Hook LED.
-    pub fn device_added(&mut self, device: DeviceId, hook_follows_host: bool) {
+    /// A device arrived; `hook_follows_host`: its hook echoes our Off-Hook
+    /// LED; `buttons`: what its profile says its buttons do.
+    pub fn device_added(
+        &mut self,
+        device: DeviceId,
+        hook_follows_host: bool,
+        buttons: &[hookswitch_hid::ButtonMapping],
+    ) {
         if hook_follows_host {
             self.following.insert(device);
+        }
+        if !buttons.is_empty() {
+            self.device_buttons
+                .insert(device, buttons::parse_mappings(buttons));
         }
     }
 
     /// A device left: whatever its hook said no longer counts.
     pub fn device_removed(&mut self, device: DeviceId) {
+        self.device_buttons.remove(&device);
         self.lifted.remove(&device);
         self.following.remove(&device);
     }

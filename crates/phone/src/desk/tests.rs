@@ -613,7 +613,7 @@ fn the_app_answering_lights_the_devices_too() {
 fn a_headset_whose_hook_follows_us_hears_no_busy_tone() {
     // A Jabra-class headset: lifted by its button, put "down" by our LED.
     let mut b = Bench::new();
-    b.desk.device_added(HEADSET, true);
+    b.desk.device_added(HEADSET, true, &[]);
     b.incoming(1);
     b.press(HEADSET, HookOff);
     b.established(1);
@@ -760,4 +760,86 @@ fn a_mapped_pickup_button_picks_up_the_ringing_lamp() {
             account: None
         }]
     );
+}
+
+fn mapping(button: &str, action: &str) -> hookswitch_hid::ButtonMapping {
+    hookswitch_hid::ButtonMapping {
+        button: button.parse().unwrap(),
+        action: action.into(),
+    }
+}
+
+#[test]
+fn unmapped_teams_and_programmable_buttons_do_nothing() {
+    let mut b = Bench::new();
+    b.incoming(1);
+    assert!(b.press(HEADSET, Teams).is_empty());
+    assert!(b.press(HEADSET, Button(3)).is_empty());
+}
+
+#[test]
+fn mapped_buttons_run_their_action_the_settings_before_the_profile() {
+    let settings = [mapping("teams", "window"), mapping("button 2", "away")];
+    let mut b = Bench {
+        desk: Desk::new(DeskConfig {
+            buttons: super::buttons::parse_mappings(&settings),
+            ..DeskConfig::default()
+        }),
+        now: Instant::now(),
+    };
+    // The profile maps the Teams button too, and button 3, and has a
+    // mapping that does not read (left out).
+    b.desk.device_added(
+        HEADSET,
+        false,
+        &[
+            mapping("teams", "answer-or-hang-up"),
+            mapping("button 3", "answer-or-hang-up"),
+            mapping("button 4", "sing"),
+            mapping("button 5", "speed-dial 7"),
+            mapping("button 6", "call 200"),
+            mapping("button 7", "pickup"),
+        ],
+    );
+    assert_eq!(b.press(HEADSET, Teams), [DeskOutput::Window]);
+    assert_eq!(b.press(HEADSET, Button(2)), [DeskOutput::ToggleAway]);
+    assert!(b.press(HEADSET, Button(4)).is_empty());
+    assert_eq!(b.press(HEADSET, Button(5)), [DeskOutput::SpeedDial(7)]);
+    assert_eq!(
+        acts(b.press(HEADSET, Button(6))),
+        [Action::Call {
+            target: "200".into(),
+            account: None,
+            audio: None
+        }]
+    );
+    assert_eq!(
+        acts(b.press(HEADSET, Button(7))),
+        [Action::Pickup {
+            extension: None,
+            account: None
+        }]
+    );
+    // Answer or hang up: nothing when idle (it never dials), answers a
+    // ringing call, hangs up the active one.
+    assert!(b.press(HEADSET, Button(3)).is_empty());
+    b.incoming(4);
+    assert_eq!(
+        acts(b.press(HEADSET, Button(3))),
+        [Action::Answer {
+            call: 4,
+            audio: None
+        }]
+    );
+    b.connected(4);
+    assert_eq!(
+        acts(b.press(HEADSET, Button(3))),
+        [Action::Hangup { call: Some(4) }]
+    );
+    // Another device has none of this profile's mappings.
+    assert!(b.press(HANDSET, Button(3)).is_empty());
+    // Unplugged, the profile's mappings go with it; the settings' stay.
+    b.desk.device_removed(HEADSET);
+    assert!(b.press(HEADSET, Button(5)).is_empty());
+    assert_eq!(b.press(HEADSET, Teams), [DeskOutput::Window]);
 }
