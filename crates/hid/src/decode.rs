@@ -222,14 +222,17 @@ impl Decoder {
                     PhoneInput::HookOn
                 })
             }
-            (HOOK_SWITCH, Behaviour::TwoButtons) => Some(if value > 0 {
-                PhoneInput::HookOff
-            } else {
-                PhoneInput::HookOn
-            }),
-            (PHONE_MUTE, Behaviour::AbsoluteSwitch | Behaviour::TwoButtons) => {
-                Some(PhoneInput::Mute(value > 0))
+            // Two buttons (HUT 3.4.1.2): +1 one way, -1 the other, 0 is
+            // neither pressed and says nothing.
+            (HOOK_SWITCH, Behaviour::TwoButtons) => match value.signum() {
+                1 => Some(PhoneInput::HookOff),
+                -1 => Some(PhoneInput::HookOn),
+                _ => None,
+            },
+            (PHONE_MUTE, Behaviour::TwoButtons) => {
+                (value != 0).then_some(PhoneInput::Mute(value > 0))
             }
+            (PHONE_MUTE, Behaviour::AbsoluteSwitch) => Some(PhoneInput::Mute(value > 0)),
             (LINE_BUSY, Behaviour::AbsoluteSwitch) => Some(PhoneInput::LineBusy(value != 0)),
             // Buttons: the press counts, the release does not.
             _ if previous == 0 && value > 0 => press_of(usage),
