@@ -25,6 +25,8 @@ pub const HID_GADGET_MODULES: &[&str] = &[
     "usbhid",
     "hid-generic",
     "hid-jabra",
+    // Poly's headsets have a special driver: hid-generic leaves them to it.
+    "hid-plantronics",
     // The kernel's own CM109 handset driver, which Hookswitch must take the
     // phone from (with consent) and give it back to.
     "cm109",

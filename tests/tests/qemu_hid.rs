@@ -11,8 +11,17 @@
 //! endpoints (usb_f_uac2 cannot bind: "afunc_bind ... Error!", -ENODEV);
 //! for the sysfs topology the pairing walks, a card is a card.
 //!
-//! The input-report -> PhoneInput latency it measures is printed and written
-//! to <target>/qemu-hid-latency.txt (under emulation: an upper bound).
+//! Then, in the same boot, every descriptor of crates/hid/tests/fixtures (the
+//! real captures and the constructed Teams headset) and a kuando busylight
+//! are plugged in as gadgets of their own, one after another: each is found,
+//! read (a hook and a mute press, and the Teams button where there is one,
+//! reach the phone) and written (its LEDs, or the light's colour and its
+//! keep-alive, read back at the gadget); the Logitech G535 (no Telephony
+//! collection) is left alone (tests/src/bin/qemu_hid_guest/fixtures.rs).
+//!
+//! The input-report -> PhoneInput latency it measures and each device's
+//! plug-to-ready time are printed and written to
+//! <target>/qemu-hid-latency.txt (under emulation: upper bounds).
 
 use std::time::Duration;
 

@@ -176,8 +176,9 @@ impl DeviceError {
 /// reader thread, which calls the [`EventSink`].
 pub trait PhoneDevice: Send {
     fn info(&self) -> &DeviceInfo;
-    /// Shows the phone's state: writes only the reports that change.
-    fn show(&mut self, state: &DeviceState, now: Instant) -> Result<(), DeviceError>;
+    /// Shows the phone's state: writes only the reports that change; true
+    /// when something was written (or sent to the device's own thread).
+    fn show(&mut self, state: &DeviceState, now: Instant) -> Result<bool, DeviceError>;
     /// Shows who is calling on devices with a display (Yealink's LCD);
     /// devices without one ignore it.
     fn show_caller(&mut self, _caller: Option<&str>) -> Result<(), DeviceError> {

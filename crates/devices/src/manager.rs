@@ -141,7 +141,7 @@ impl DeviceManager {
         let (state, caller) = self.state();
         if let Err(e) = device
             .show(&state, Instant::now())
-            .and_then(|()| device.show_caller(caller.as_deref()))
+            .and_then(|_| device.show_caller(caller.as_deref()))
         {
             tracing::warn!(device = %info.id, "{e}");
         }
@@ -166,14 +166,22 @@ impl DeviceManager {
     }
 
     /// Shows `state` on every device; devices whose writes fail are dropped.
-    pub fn show(&self, state: DeviceState) {
+    /// Returns when the last busylight that wrote something had written
+    /// (none wrote: `None`), for the latency figures.
+    pub fn show(&self, state: DeviceState) -> Option<Instant> {
         self.lock_state().0 = state;
         let now = Instant::now();
+        let mut light_written = None;
         let failed: Vec<DeviceId> = self
             .lock_devices()
             .iter_mut()
             .filter_map(|(id, d)| match d.show(&state, now) {
-                Ok(()) => None,
+                Ok(wrote) => {
+                    if wrote && d.info().kind == crate::device::DeviceKind::Busylight {
+                        light_written = Some(Instant::now());
+                    }
+                    None
+                }
                 Err(e) => {
                     tracing::warn!(device = %id, "{e}");
                     matches!(e, DeviceError::Gone { .. }).then_some(*id)
@@ -183,6 +191,7 @@ impl DeviceManager {
         for id in failed {
             self.remove(id);
         }
+        light_written
     }
 
     /// Shows who is calling on devices with a display (`None` clears it).

@@ -59,12 +59,6 @@ pub struct Keypad {
     pub logical_min: i64,
     pub logical_max: i64,
     pub keys: Vec<Usage>,
-    /// Declares a Null State (HID 1.11 §6.2.2.5): a value outside the
-    /// logical range is "no key", and every value inside is a key from the
-    /// first report. Without one, the value the device first reports is
-    /// taken as its "no key" (Jabra's keypads report 0, the '0' key, at rest).
-    #[serde(default)]
-    pub null_state: bool,
 }
 
 /// One output control: an LED or the ringer, a bit (or more) in an output report.
@@ -91,6 +85,16 @@ pub struct Capabilities {
 }
 
 impl Keypad {
+    /// Whether 0 lies outside the logical range: then 0 is the array at rest
+    /// (a value outside the range is no key, HID 1.11 §5.10, §6.2.2.5) and
+    /// every value inside is a key from the first report on. Where 0 is a
+    /// key's value, devices differ on what they send at rest (Jabra's
+    /// keypads send 0, the '0' key, with or without a Null State): the
+    /// first value seen is taken as the rest (docs/decisions.md D82).
+    pub fn rest_is_out_of_range(&self) -> bool {
+        !(self.logical_min..=self.logical_max).contains(&0)
+    }
+
     /// It has dialling keys (not only programmable buttons).
     pub fn dials(&self) -> bool {
         self.keys.iter().any(|k| crate::input::key_of(*k).is_some())
@@ -210,7 +214,6 @@ pub fn capabilities_with(desc: &ReportDescriptor, vendor_inputs: &[Usage]) -> Ca
                         logical_min: field.logical_min,
                         logical_max: field.logical_max,
                         keys: field.usages.clone(),
-                        null_state: field.flags.null_state(),
                     });
                 }
                 ReportKind::Output if field.flags.variable() => {

@@ -155,8 +155,8 @@ impl Decoder {
                 continue;
             };
             let in_range = value >= pad.logical_min && value <= pad.logical_max;
-            // Without a Null State, the first value seen is the array at rest.
-            let idle = if pad.null_state {
+            // 0 a key's value: the first value seen is the array at rest.
+            let idle = if pad.rest_is_out_of_range() {
                 None
             } else {
                 Some(*self.keypad_idle[k].get_or_insert(value))

@@ -23,6 +23,7 @@ pub struct Percentiles {
 pub struct DeskLatency {
     pub input_to_sip: Percentiles,
     pub state_to_led: Percentiles,
+    pub state_to_light: Percentiles,
 }
 
 #[derive(Debug, Default)]
@@ -63,6 +64,8 @@ pub struct Stopwatch {
     pub changed_at: Option<Instant>,
     pub input_to_sip: Samples,
     pub state_to_led: Samples,
+    /// To the last busylight's report written (only changes a light shows).
+    pub state_to_light: Samples,
 }
 
 impl Stopwatch {
@@ -70,6 +73,7 @@ impl Stopwatch {
         DeskLatency {
             input_to_sip: self.input_to_sip.percentiles(),
             state_to_led: self.state_to_led.percentiles(),
+            state_to_light: self.state_to_light.percentiles(),
         }
     }
 }

@@ -6,7 +6,11 @@
 //!   engine (a re-INVITE each press);
 //! - state change -> LED report written: the Hold LED after each of those,
 //!   and the Mute LED after 10,000 mutes from the API (timed from the
-//!   event) and then 10,000 Phone Mute presses (timed from the read).
+//!   event) and then 10,000 Phone Mute presses (timed from the read);
+//! - state change -> busylight report written: a simulated kuando and a
+//!   Luxafor on the same engine, through the lights' own protocols: the
+//!   call's looks during the presses above, then 10,000 DND toggles from
+//!   the API with no call (purple, green).
 //!
 //! The device's input timestamps are the real read times: the profile the
 //! benchmark installs has no debounce, so presses can follow each other as
@@ -57,7 +61,11 @@ fn report(what: &str, l: &DeskLatency) {
             l.input_to_sip,
         ),
         ("state change -> LED report written", l.state_to_led),
+        ("state change -> busylight report written", l.state_to_light),
     ] {
+        if p.count == 0 {
+            continue;
+        }
         println!(
             "{what}: {name}: n {} p50 {} us p99 {} us max {} us (budget p99 < 5000 us: {})",
             p.count,
@@ -93,6 +101,21 @@ async fn main() {
         .devices()
         .simulate(&hookswitch_tests::devices::jabra())
         .expect("simulated Jabra");
+    // Two busylights; what they are written is not checked here (the
+    // engine times its own writes): a thread each takes their reports.
+    for hex in [
+        hookswitch_tests::devices::KUANDO_HEX,
+        hookswitch_tests::devices::LUXAFOR_HEX,
+    ] {
+        let spec = hookswitch_devices::hid::simulated::SimulatedSpec::from_text(hex, "light")
+            .expect("light fixture");
+        let light = b.devices().simulate(&spec).expect("simulated light");
+        std::thread::spawn(move || {
+            loop {
+                let _ = light.next_written(Duration::from_secs(1));
+            }
+        });
+    }
     a.call(
         &format!("sip:b@127.0.0.1:{b_port}"),
         None,
@@ -152,6 +175,25 @@ async fn main() {
     report_mutes(
         &format!("then {PRESSES} Phone Mute presses"),
         &b.desk_latency().await.expect("latency"),
+    );
+    b.act(hookswitch_phone::Action::Hangup { call: Some(call) })
+        .await
+        .expect("hang up");
+    wait(&mut b_events, |e| matches!(e, PhoneEvent::Ended { .. })).await;
+    for i in 0..PRESSES {
+        b.act(hookswitch_phone::Action::Dnd {
+            on: i % 2 == 0,
+            account: None,
+        })
+        .await
+        .expect("dnd");
+        wait(&mut b_events, |e| matches!(e, PhoneEvent::Dnd { .. })).await;
+    }
+    let l = b.desk_latency().await.expect("latency");
+    let p = &l.state_to_light;
+    println!(
+        "then {PRESSES} DND toggles from the API, no call: state change -> busylight report          written (kuando and Luxafor): n {} p50 {} us p99 {} us max {} us",
+        p.count, p.p50_us, p.p99_us, p.max_us
     );
     b.shutdown().await;
     a.shutdown().await;

@@ -218,8 +218,10 @@ impl PhoneDevice for HidrawDevice {
         &self.info
     }
 
-    fn show(&mut self, state: &DeviceState, now: Instant) -> Result<(), DeviceError> {
-        for report in self.core.reports_for(state, now) {
+    fn show(&mut self, state: &DeviceState, now: Instant) -> Result<bool, DeviceError> {
+        let reports = self.core.reports_for(state, now);
+        let wrote = !reports.is_empty();
+        for report in reports {
             // hidapi wants the report ID first, 0 for devices without IDs.
             (self.sink)(DeviceEvent::Shown {
                 id: self.info.id,
@@ -245,7 +247,7 @@ impl PhoneDevice for HidrawDevice {
                 });
             }
         }
-        Ok(())
+        Ok(wrote)
     }
 
     fn close(&mut self) {

@@ -250,8 +250,10 @@ impl PhoneDevice for SimulatedDevice {
         &self.info
     }
 
-    fn show(&mut self, state: &DeviceState, now: Instant) -> Result<(), DeviceError> {
-        for report in self.core.reports_for(state, now) {
+    fn show(&mut self, state: &DeviceState, now: Instant) -> Result<bool, DeviceError> {
+        let reports = self.core.reports_for(state, now);
+        let wrote = !reports.is_empty();
+        for report in reports {
             (self.sink)(DeviceEvent::Shown {
                 id: self.info.id,
                 report: report.clone(),
@@ -260,7 +262,7 @@ impl PhoneDevice for SimulatedDevice {
             // device itself still works.
             let _ = self.written.send(report);
         }
-        Ok(())
+        Ok(wrote)
     }
 
     fn close(&mut self) {

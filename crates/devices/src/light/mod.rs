@@ -156,17 +156,18 @@ impl PhoneDevice for LightDevice {
         &self.info
     }
 
-    fn show(&mut self, state: &DeviceState, now: Instant) -> Result<(), DeviceError> {
+    fn show(&mut self, state: &DeviceState, now: Instant) -> Result<bool, DeviceError> {
         let mut inner = self.shared.lock();
         if inner.closed {
-            return Ok(());
+            return Ok(false);
         }
         let look = inner.settings.look_for(state);
         let reports = inner.driver.show(look, now);
+        let wrote = !reports.is_empty();
         let written = self.shared.write(&mut inner, reports, true);
         drop(inner);
         self.shared.changed.notify_all();
-        written
+        written.map(|()| wrote)
     }
 
     fn test(&mut self, now: Instant) -> Result<bool, DeviceError> {

@@ -89,9 +89,10 @@ impl PhoneDevice for UsbPhone {
         &self.info
     }
 
-    fn show(&mut self, state: &DeviceState, _now: Instant) -> Result<(), DeviceError> {
+    fn show(&mut self, state: &DeviceState, _now: Instant) -> Result<bool, DeviceError> {
         self.commands
             .send(Command::Show(*state))
+            .map(|()| true)
             .map_err(|_| DeviceError::Gone {
                 path: self.info.path.clone(),
             })

@@ -304,9 +304,14 @@ impl Driver {
                 }
                 Output::Show(leds) => {
                     l.shown = leds;
-                    self.devices.show(leds);
+                    let light_written = self.devices.show(leds);
                     if let Some(at) = l.stopwatch.changed_at.take() {
                         l.stopwatch.state_to_led.record(at.elapsed());
+                        if let Some(written) = light_written {
+                            l.stopwatch
+                                .state_to_light
+                                .record(written.saturating_duration_since(at));
+                        }
                     }
                 }
                 Output::Identify { call, remote } => {

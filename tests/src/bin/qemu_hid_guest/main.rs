@@ -9,8 +9,13 @@
 //! - unbinds and rebinds the gadget: the device must be dropped, found again,
 //!   and given the state again.
 //!
+//! - then every descriptor of crates/hid/tests/fixtures and a busylight, each
+//!   as a gadget of its own (fixtures.rs).
+//!
 //! Results go to the console as `HOOKSWITCH-RESULT key value` lines, then
 //! `HOOKSWITCH-OK` or `HOOKSWITCH-FAIL reason`; the guest then powers off.
+
+mod fixtures;
 
 use std::fs::OpenOptions;
 use std::io::{Read, Write};
@@ -849,7 +854,10 @@ fn yealink_phone(udc: &str) -> Result<(), String> {
     emulator
         .join()
         .map_err(|_| "the emulator panicked".to_string())??;
-    Ok(())
+    write_attr(&format!("{YEALINK_GADGET}/UDC"), b"\n")?;
+    // The P1K holds every f_hid minor: freed for the fixtures' gadgets.
+    remove_gadget(YEALINK_GADGET)?;
+    fixtures::every_fixture(udc)
 }
 
 fn main() {
