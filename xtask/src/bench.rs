@@ -5,7 +5,8 @@
 //! Hookswitch and baresip receiving speech through a seeded lossy network
 //! (ARGS go to bench-media: `--codecs PCMU,opus`, `--rows 3/0,10/60`).
 //! `cargo xtask bench phone`: device input -> SIP message and state change ->
-//! LED report, p50/p99 over 10,000 events (release build, in process).
+//! LED report and -> busylight report (a kuando and a Luxafor), p50/p99 over
+//! 10,000 events (release build, in process).
 //! `cargo xtask bench desktop`: the desktop app's cold start, idle memory and
 //! size, next to Linphone Desktop measured the same way.
 //! `cargo xtask bench presence`: a presence change to the watcher's event

@@ -496,6 +496,40 @@ fn hid_monitor_shows_gestures_and_the_reports_it_writes() {
 }
 
 #[test]
+fn devices_and_hid_monitor_know_a_busylight() {
+    let dir = tempfile::tempdir().unwrap();
+    let kuando = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../hid/tests/fixtures/lights/kuando-BusylightOmega.hex");
+    let out = run(hookswitch(dir.path())
+        .args(["devices", "--simulate"])
+        .arg(&kuando));
+    let t = text(&out);
+    assert!(
+        t.contains("27bb:3bcd") && t.contains("busylight: Busylight UC Omega (kuando Busylight)"),
+        "{t}"
+    );
+    let out = run(hookswitch(dir.path())
+        .args(["--json", "devices", "--simulate"])
+        .arg(&kuando));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["busylight"]["family"], "kuando Busylight");
+    // Plugged in green (available), away is yellow (100 % red, 62 % green:
+    // step 0 of its program), a ring flashes red (0.2 s on and off).
+    let out = run_with_input(
+        hookswitch(dir.path())
+            .args(["hid-monitor", "--simulate"])
+            .arg(&kuando),
+        "presence away\nring on\nstate\nquit\n",
+    );
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{t}");
+    assert!(t.contains("busylight (kuando Busylight)"), "{t}");
+    assert!(t.contains("wrote 00 10 00 64 3e 00 00 00 80"), "{t}");
+    assert!(t.contains("wrote 00 10 00 64 00 00 02 02 80"), "{t}");
+    assert!(t.contains("state: ring, presence away"), "{t}");
+}
+
+#[test]
 fn hid_learn_writes_a_profile_that_hookswitch_then_uses() {
     let dir = tempfile::tempdir().unwrap();
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../hid/tests/fixtures");

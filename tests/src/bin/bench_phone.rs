@@ -192,7 +192,7 @@ async fn main() {
     let l = b.desk_latency().await.expect("latency");
     let p = &l.state_to_light;
     println!(
-        "then {PRESSES} DND toggles from the API, no call: state change -> busylight report          written (kuando and Luxafor): n {} p50 {} us p99 {} us max {} us",
+        "then {PRESSES} DND toggles from the API, no call: state change -> busylight report written (kuando and Luxafor): n {} p50 {} us p99 {} us max {} us",
         p.count, p.p50_us, p.p99_us, p.max_us
     );
     b.shutdown().await;

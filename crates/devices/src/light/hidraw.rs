@@ -6,8 +6,8 @@ use std::ffi::CString;
 use hidapi::{HidApi, HidDevice};
 use hookswitch_hid::busylight::{self, LightReport, LightSettings};
 
-use super::{LightDevice, LightPort};
-use crate::device::{Backend, DeviceError, DeviceId, DeviceInfo, DeviceKind, EventSink, GoneHook};
+use super::{LightDevice, LightIdentity, LightPort};
+use crate::device::{Backend, DeviceError, DeviceId, EventSink, GoneHook};
 use crate::hid::hidraw::{Candidate, check_access, hid_error};
 
 struct HidrawPort {
@@ -57,27 +57,17 @@ pub fn open(
     check_access(path)?;
     let cpath = CString::new(path).map_err(|_| DeviceError::Gone { path: path.into() })?;
     let device = api.open_path(&cpath).map_err(|e| hid_error(path, e))?;
-    let info = DeviceInfo {
-        id,
-        kind: DeviceKind::Busylight,
+    let who = LightIdentity {
         backend: Backend::Hidraw,
         path: path.into(),
-        vendor_id: identity.vendor_id,
-        product_id: identity.product_id,
-        interface: identity.interface,
+        identity: *identity,
         manufacturer: candidate.manufacturer.clone(),
         product: candidate.product.clone(),
         serial: candidate.serial.clone(),
-        profile: None,
-        capabilities: Default::default(),
-        summary: String::new(),
-        hook_follows_host: false,
-        sound_device: None,
-        buttons: Vec::new(),
     };
     let port = HidrawPort {
         device,
         path: path.into(),
     };
-    LightDevice::start(info, family, model, Box::new(port), settings, sink, gone)
+    LightDevice::start(id, who, family, model, Box::new(port), settings, sink, gone)
 }

@@ -64,6 +64,39 @@ impl Shared {
     }
 }
 
+/// Who a light is, as `hookswitch devices` and the window list it.
+pub struct LightIdentity {
+    pub backend: crate::device::Backend,
+    pub path: String,
+    pub identity: hookswitch_hid::DeviceIdentity,
+    pub manufacturer: String,
+    pub product: String,
+    pub serial: String,
+}
+
+impl LightIdentity {
+    fn info(self, id: DeviceId) -> DeviceInfo {
+        DeviceInfo {
+            id,
+            kind: crate::device::DeviceKind::Busylight,
+            backend: self.backend,
+            path: self.path,
+            vendor_id: self.identity.vendor_id,
+            product_id: self.identity.product_id,
+            interface: self.identity.interface,
+            manufacturer: self.manufacturer,
+            product: self.product,
+            serial: self.serial,
+            profile: None,
+            capabilities: Capabilities::default(),
+            summary: String::new(),
+            hook_follows_host: false,
+            sound_device: None,
+            buttons: Vec::new(),
+        }
+    }
+}
+
 pub struct LightDevice {
     info: DeviceInfo,
     shared: Arc<Shared>,
@@ -74,7 +107,8 @@ impl LightDevice {
     /// it is closed.
     #[allow(clippy::too_many_arguments)]
     pub fn start(
-        mut info: DeviceInfo,
+        id: DeviceId,
+        who: LightIdentity,
         family: &'static Family,
         model: &'static Model,
         port: Box<dyn LightPort>,
@@ -82,7 +116,7 @@ impl LightDevice {
         sink: EventSink,
         gone: GoneHook,
     ) -> Result<LightDevice, DeviceError> {
-        info.kind = crate::device::DeviceKind::Busylight;
+        let mut info = who.info(id);
         if info.product.is_empty() {
             info.product = model.name.into();
         }
@@ -90,7 +124,6 @@ impl LightDevice {
             "busylight ({}): presence, ringing, calls, hold, voicemail",
             family.name
         );
-        info.capabilities = Capabilities::default();
         let shared = Arc::new(Shared {
             inner: Mutex::new(Inner {
                 driver: LightDriver::new((family.protocol)(&info.serial)),

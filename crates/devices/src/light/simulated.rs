@@ -7,8 +7,8 @@ use std::sync::mpsc::{self, Sender};
 
 use hookswitch_hid::busylight::{self, LightReport, LightSettings};
 
-use super::{LightDevice, LightPort};
-use crate::device::{Backend, DeviceError, DeviceId, DeviceInfo, DeviceKind, EventSink, GoneHook};
+use super::{LightDevice, LightIdentity, LightPort};
+use crate::device::{Backend, DeviceError, DeviceId, EventSink, GoneHook};
 use crate::hid::simulated::{Feed, SimulatedHandle, SimulatedSpec};
 
 struct SimulatedPort {
@@ -74,23 +74,13 @@ pub fn open(
             path: path.clone(),
             message: e.to_string(),
         })?;
-    let info = DeviceInfo {
-        id,
-        kind: DeviceKind::Busylight,
+    let who = LightIdentity {
         backend: Backend::Simulated,
         path,
-        vendor_id,
-        product_id,
-        interface: spec.identity.interface,
+        identity: spec.identity,
         manufacturer: String::new(),
         product: spec.product.clone(),
         serial: String::new(),
-        profile: None,
-        capabilities: Default::default(),
-        summary: String::new(),
-        hook_follows_host: false,
-        sound_device: None,
-        buttons: Vec::new(),
     };
     let port = SimulatedPort {
         written: written_tx,
@@ -99,7 +89,16 @@ pub fn open(
     // The device's own gone hook is not used: a simulated light only goes
     // when unplugged (above).
     let never: GoneHook = std::sync::Arc::new(|_| {});
-    let device = LightDevice::start(info, family, model, Box::new(port), settings, sink, never)?;
+    let device = LightDevice::start(
+        id,
+        who,
+        family,
+        model,
+        Box::new(port),
+        settings,
+        sink,
+        never,
+    )?;
     let handle = SimulatedHandle {
         id,
         feed: feed_tx,
