@@ -67,14 +67,27 @@ async fn lights_ring_turn_red_in_a_call_and_show_presence_dnd_and_away() {
     let mut l = Headset::connect(&luxafor_device.socket);
     let headset = engine.devices().simulate(&jabra()).unwrap();
 
-    // The phone knows them as busylights.
-    let lights = engine
-        .devices()
-        .devices()
-        .into_iter()
-        .filter(|d| d.kind == hookswitch_devices::DeviceKind::Busylight)
-        .count();
-    assert_eq!(lights, 2);
+    // The phone's published state knows them as busylights (and the
+    // headset as none).
+    let kinds = |s: &hookswitch_phone::PhoneState| {
+        let mut k: Vec<_> = s.devices.iter().map(|d| (d.kind, d.name.clone())).collect();
+        k.sort_by(|a, b| a.1.cmp(&b.1));
+        k
+    };
+    let mut watch = engine.watch_state();
+    let state = tokio::time::timeout(T, watch.wait_for(|s| s.devices.len() == 3))
+        .await
+        .expect("three devices in the state in time")
+        .expect("the engine runs")
+        .clone();
+    let busylight = hookswitch_devices::DeviceKind::Busylight;
+    let telephony = hookswitch_devices::DeviceKind::Telephony;
+    let kinds = kinds(&state);
+    assert_eq!(
+        kinds.iter().map(|k| k.0).collect::<Vec<_>>(),
+        vec![busylight, telephony, busylight],
+        "{kinds:?}"
+    );
 
     // Idle, available: green. (Connected after they were plugged in, the
     // test sees the state again through the DND round trip below.)

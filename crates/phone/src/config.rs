@@ -293,6 +293,10 @@ fn default_true() -> bool {
 fn default_pickup_prefix() -> String {
     "*8".into()
 }
+fn is_default_light(s: &hookswitch_hid::busylight::LightSettings) -> bool {
+    *s == hookswitch_hid::busylight::LightSettings::default()
+}
+
 fn is_false(b: &bool) -> bool {
     !*b
 }
@@ -431,6 +435,8 @@ pub struct DeviceSettings {
     pub simulated: Vec<SimulatedDevice>,
     /// What busylights show: `available = "green"`, `ringing = "red flash"`,
     /// ... (COLOUR [steady|flash|pulse|wink]), and their own ring sound.
+    /// Written to the file only when changed from the defaults.
+    #[serde(skip_serializing_if = "is_default_light")]
     pub busylight: hookswitch_hid::busylight::LightSettings,
     /// What programmable and vendor buttons (the Teams button, Telephony
     /// Programmable Buttons) do on every device: `button = "teams"` or
@@ -818,6 +824,46 @@ mod tests {
         assert_eq!(config.accounts[0].srtp, SrtpMode::Optional);
         assert_eq!(config.calls.dnd_status, 486);
         assert_eq!(config.call_handling().len(), 2);
+    }
+
+    /// The README's `[devices]` example (busylights and buttons) loads, and
+    /// defaults are not written back.
+    #[test]
+    fn the_readme_devices_example_loads_and_buttons_are_checked() {
+        let readme = include_str!("../../../README.md");
+        let start = readme
+            .find("```toml\n[devices]")
+            .expect("README has the devices example")
+            + "```toml\n".len();
+        let end = start + readme[start..].find("```").expect("closed");
+        let config: Config = toml::from_str(&readme[start..end]).expect("parses");
+        config.validate().expect("valid");
+        assert_eq!(
+            config.devices.busylight,
+            hookswitch_hid::busylight::LightSettings::default(),
+            "the README shows the defaults"
+        );
+        let text = toml::to_string(&Config::default()).unwrap();
+        assert!(!text.contains("busylight"), "{text}");
+
+        let mut custom: Config = toml::from_str(
+            "[devices.busylight]\nringing = \"blue flash\"\n\n\
+             [[devices.buttons]]\nbutton = \"teams\"\naction = \"window\"\n",
+        )
+        .unwrap();
+        custom.validate().unwrap();
+        let again: Config = toml::from_str(&toml::to_string(&custom).unwrap()).unwrap();
+        assert_eq!(again.devices, custom.devices);
+        custom.devices.buttons[0].action = "dance".into();
+        let e = custom.validate().unwrap_err().to_string();
+        assert!(
+            e.contains("[[devices.buttons]] teams") && e.contains("not a button action"),
+            "{e}"
+        );
+        assert!(
+            toml::from_str::<Config>("[[devices.buttons]]\nbutton = \"knob\"\naction = \"away\"\n")
+                .is_err()
+        );
     }
 
     #[test]

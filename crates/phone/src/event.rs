@@ -472,6 +472,10 @@ pub enum PhoneEvent {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[cfg_attr(feature = "ts", ts(optional))]
         problem: Option<hookswitch_devices::DeviceProblem>,
+        /// What an added device is (a headset or a busylight).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        kind: Option<hookswitch_devices::DeviceKind>,
     },
     /// A device's button asks for the window to come forward (the app
     /// raises it; other faces may do what they like).

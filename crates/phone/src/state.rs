@@ -246,6 +246,9 @@ pub struct DeviceView {
     pub name: String,
     /// Its device profile, when one matched.
     pub profile: Option<String>,
+    /// A headset (handset, speakerphone) or a busylight.
+    #[serde(default)]
+    pub kind: hookswitch_devices::DeviceKind,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -398,7 +401,8 @@ impl PhoneState {
                 change,
                 detail,
                 problem,
-            } => self.follow_device(*device, name, *change, detail, *problem),
+                kind,
+            } => self.follow_device(*device, name, *change, detail, *problem, *kind),
             PhoneEvent::Leds { leds } => self.leds = *leds,
             PhoneEvent::Focus { call } => self.focus = *call,
             // Asks something of a face; the state does not change.
@@ -586,6 +590,7 @@ impl PhoneState {
         change: DeviceChange,
         detail: &Option<String>,
         problem: Option<hookswitch_devices::DeviceProblem>,
+        kind: Option<hookswitch_devices::DeviceKind>,
     ) {
         match (change, device) {
             (DeviceChange::Added, Some(id)) => {
@@ -594,6 +599,7 @@ impl PhoneState {
                     id,
                     name: name.to_string(),
                     profile: detail.clone(),
+                    kind: kind.unwrap_or_default(),
                 });
             }
             (DeviceChange::Removed, Some(id)) => self.devices.retain(|d| d.id != id),
@@ -633,6 +639,7 @@ mod tests {
             change,
             detail: (change == DeviceChange::Unusable).then(|| "permission denied".into()),
             problem: (change == DeviceChange::Unusable).then_some(DeviceProblem::NoAccess),
+            kind: None,
         };
         let v = PhoneState::fold(&[
             PhoneEvent::Ready {

@@ -36,6 +36,7 @@ impl PhoneCore {
                         change: DeviceChange::Added,
                         detail: info.profile.clone(),
                         problem: None,
+                        kind: Some(info.kind),
                     },
                 );
             }
@@ -50,6 +51,7 @@ impl PhoneCore {
                         change: DeviceChange::Removed,
                         detail: None,
                         problem: None,
+                        kind: None,
                     },
                 );
             }
@@ -65,6 +67,7 @@ impl PhoneCore {
                     change: DeviceChange::Unusable,
                     detail: Some(reason),
                     problem: Some(problem),
+                    kind: None,
                 },
             ),
             DeviceEvent::UnusableGone { path } => self.emit(
@@ -75,6 +78,7 @@ impl PhoneCore {
                     change: DeviceChange::Removed,
                     detail: None,
                     problem: None,
+                    kind: None,
                 },
             ),
             // What was written is the edge's to show in live views.
