@@ -27,6 +27,9 @@ struct Inner {
     port: Box<dyn LightPort>,
     settings: LightSettings,
     closed: bool,
+    /// Something was written: only then is the light put out at close (a
+    /// disabled light is never written, not even dark).
+    written: bool,
 }
 
 struct Shared {
@@ -52,6 +55,7 @@ impl Shared {
         announce: bool,
     ) -> Result<(), DeviceError> {
         for report in reports {
+            inner.written = true;
             if announce {
                 (self.sink)(DeviceEvent::Shown {
                     id: self.id,
@@ -130,6 +134,7 @@ impl LightDevice {
                 port,
                 settings,
                 closed: false,
+                written: false,
             }),
             changed: Condvar::new(),
             id: info.id,
@@ -218,7 +223,9 @@ impl PhoneDevice for LightDevice {
             inner.closed = true;
             // Dark when we stop driving it; a light already gone cannot be.
             let reports = inner.driver.off();
-            let _ = self.shared.write(&mut inner, reports, true);
+            if inner.written {
+                let _ = self.shared.write(&mut inner, reports, true);
+            }
         }
         drop(inner);
         self.shared.changed.notify_all();
