@@ -10,6 +10,8 @@ const COMMANDS: &[&str] = &[
     "save_account",
     "remove_account",
     "save_settings",
+    "busylight_settings",
+    "save_busylight",
     "conversations",
     "conversation",
     "mark_read",

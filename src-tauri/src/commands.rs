@@ -277,6 +277,30 @@ pub fn save_settings(
     Ok(())
 }
 
+/// What busylights show (`[devices.busylight]` of the configuration file).
+#[tauri::command]
+pub fn busylight_settings(
+    state: State<'_, AppState>,
+) -> Result<hookswitch_hid::busylight::LightSettings, String> {
+    hookswitch_phone::Config::load(&state.config_path)
+        .map(|c| c.devices.busylight)
+        .map_err(|e| e.to_string())
+}
+
+/// Saves what busylights show and restarts the phone with it (after the
+/// calls in progress, if any). Each look was read as it is typed
+/// ("red flash"): one that does not read never gets here.
+#[tauri::command]
+pub async fn save_busylight(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    settings: hookswitch_hid::busylight::LightSettings,
+) -> Result<(), String> {
+    state.edit_config(|c| c.devices.busylight = settings)?;
+    restart_when_idle(&app, &state).await;
+    Ok(())
+}
+
 /// Applies saved settings by restarting the engine: at once when no call is
 /// up, else once the last call has ended (a call is never cut for a setting).
 async fn restart_when_idle(app: &AppHandle, state: &AppState) {

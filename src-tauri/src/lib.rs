@@ -127,6 +127,8 @@ pub fn run() {
             commands::save_account,
             commands::remove_account,
             commands::save_settings,
+            commands::busylight_settings,
+            commands::save_busylight,
             commands::conversations,
             commands::conversation,
             commands::mark_read,

@@ -70,6 +70,7 @@ pub fn typescript() -> String {
         hookswitch_hid::DeviceState::decl(&cfg),
         hookswitch_hid::Presence::decl(&cfg),
         hookswitch_hid::ButtonMapping::decl(&cfg),
+        hookswitch_hid::busylight::LightSettings::decl(&cfg),
         hookswitch_hid::PhoneInput::decl(&cfg),
         hookswitch_media::srtp::SrtpMode::decl(&cfg),
         // The app's own (src-tauri).

@@ -97,23 +97,32 @@ impl Headset {
         timeout: Duration,
         want: impl Fn(&[u8]) -> bool,
     ) -> Vec<u8> {
-        let deadline = Instant::now() + timeout;
         let mut seen = Vec::new();
-        loop {
+        self.shown_within(timeout, &want, &mut seen)
+            .unwrap_or_else(|| panic!("the headset never showed {what}; reports seen: {seen:?}"))
+    }
+
+    /// As `wait_shown`, `None` after `timeout` (the reports seen meanwhile
+    /// in `seen`).
+    pub fn shown_within(
+        &mut self,
+        timeout: Duration,
+        want: impl Fn(&[u8]) -> bool,
+        seen: &mut Vec<String>,
+    ) -> Option<Vec<u8>> {
+        let deadline = Instant::now() + timeout;
+        while Instant::now() < deadline {
             if let Some(line) = self.next_line()
                 && let Some(hex) = line.strip_prefix("shown ")
             {
                 let bytes = hookswitch_hid::hex_bytes(hex).unwrap_or_default();
                 if want(&bytes) {
-                    return bytes;
+                    return Some(bytes);
                 }
                 seen.push(hex.to_string());
             }
-            assert!(
-                Instant::now() < deadline,
-                "the headset never showed {what}; reports seen: {seen:?}"
-            );
         }
+        None
     }
 }
 

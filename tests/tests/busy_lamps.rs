@@ -4,7 +4,8 @@
 //! (INVITE with Replaces to alice, naming her ringing dialog): alice talks
 //! to bob, her call to 2000 is cancelled, and the lamp goes idle. The same
 //! with bob's headset button that his device profile maps to "pick up the
-//! ringing lamp".
+//! ringing lamp", and with a Programmable Button his settings map to `pickup`
+//! (`[[devices.buttons]]`).
 
 use std::time::Duration;
 
@@ -36,9 +37,12 @@ async fn user_with(
 /// How bob picks the ringing call up.
 enum PickUp {
     /// `Action::Pickup` naming the extension (the window, `hookswitch pickup`).
-    ByAction,
+    Action,
     /// Button 7 of his Evolve Link, mapped to `PickupLamp` by a profile.
-    ByButton(tempfile::TempDir),
+    ProfileButton(tempfile::TempDir),
+    /// Programmable Button 1 of a Teams headset, mapped to `pickup` in his
+    /// settings.
+    MappedButton,
 }
 
 /// A user profile for the Evolve Link whose Button 7 (report 2 bit 6)
@@ -82,12 +86,17 @@ async fn lamp_shows(bob: &Engine, want: LampPhase) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_ringing_lamp_shows_the_caller_and_is_picked_up() {
-    picked_up(PickUp::ByAction).await;
+    picked_up(PickUp::Action).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_headset_button_mapped_in_a_profile_picks_up_the_ringing_lamp() {
-    picked_up(PickUp::ByButton(tempfile::tempdir().unwrap())).await;
+    picked_up(PickUp::ProfileButton(tempfile::tempdir().unwrap())).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_programmable_button_mapped_in_the_settings_picks_up_the_ringing_lamp() {
+    picked_up(PickUp::MappedButton).await;
 }
 
 async fn picked_up(how: PickUp) {
@@ -97,14 +106,33 @@ async fn picked_up(how: PickUp) {
     let kport = server.port;
     let (_ext, mut ext_events) = user("2000", kport, &[]).await;
     let mut bob_config = test_config(free_port());
-    if let PickUp::ByButton(profiles) = &how {
-        bob_config.devices.profiles_dir = Some(pickup_button_profile(profiles.path()));
+    match &how {
+        PickUp::ProfileButton(profiles) => {
+            bob_config.devices.profiles_dir = Some(pickup_button_profile(profiles.path()));
+        }
+        PickUp::MappedButton => {
+            bob_config.devices.buttons = vec![hookswitch_hid::ButtonMapping {
+                button: "button 1".parse().unwrap(),
+                action: "pickup".into(),
+            }];
+        }
+        PickUp::Action => {}
     }
     let (bob, mut bob_events) = user_with("bob", kport, &["2000"], bob_config).await;
-    let headset = matches!(how, PickUp::ByButton(_)).then(|| {
-        bob.devices()
-            .simulate(&hookswitch_tests::devices::jabra())
-            .expect("a simulated headset")
+    // The press and release that pick up: Button 7 (report 2 bit 6) of the
+    // Evolve Link, or value 1 of the Teams headset's Programmable Button
+    // array (report 2 bits 2-4).
+    let headset = match &how {
+        PickUp::Action => None,
+        PickUp::ProfileButton(_) => Some((hookswitch_tests::devices::jabra(), [0x02, 0x40, 0x00])),
+        PickUp::MappedButton => Some((
+            hookswitch_tests::devices::teams_headset(),
+            [0x02, 0x04, 0x00],
+        )),
+    }
+    .map(|(spec, press)| {
+        let handle = bob.devices().simulate(&spec).expect("a simulated headset");
+        (handle, press)
     });
     let (alice, mut alice_events) = user("alice", kport, &[]).await;
     lamp_shows(&bob, LampPhase::Idle).await;
@@ -144,10 +172,16 @@ async fn picked_up(how: PickUp) {
             };
             call
         }
-        Some(headset) => {
+        Some((headset, press)) => {
             let at = std::time::Instant::now();
-            headset.input_at(&[0x02, 0x40, 0x00], at);
-            headset.input_at(&[0x02, 0x00, 0x00], at + Duration::from_millis(100));
+            let release = [0x02, 0x00, 0x00];
+            let n = if matches!(how, PickUp::MappedButton) {
+                2
+            } else {
+                3
+            };
+            headset.input_at(&press[..n], at);
+            headset.input_at(&release[..n], at + Duration::from_millis(100));
             expect_event(&mut bob_events, T, "bob's pickup call", |e| match e {
                 PhoneEvent::Calling { call, .. } => Some(*call),
                 _ => None,

@@ -5,8 +5,9 @@
 //! sees the 302); sound devices chosen on the Devices page carry a call with
 //! a named caller through a private PulseAudio server, and both level meters
 //! move; the phone is used with the keyboard alone (X key events); and a
-//! simulated kuando busylight is listed with what it shows, and its Test
-//! button runs its colours on the light.
+//! simulated kuando busylight is listed with what it shows, its Test button
+//! runs its colours on the light, and a look changed in the window (available
+//! as blue) is saved and shown after the phone restarts with it.
 
 use std::time::Duration;
 
@@ -248,4 +249,46 @@ fn a_busylight_is_listed_with_what_it_shows_and_its_test_button_works() {
     kuando.wait_shown("back to green", T, |r| {
         kuando_step(r) == Some(step([0, 100, 0], 0))
     });
+
+    // What it shows is a setting: "available" typed as blue and saved, the
+    // phone restarts with it (a new engine serves the light's socket anew),
+    // and the light's test ends on blue.
+    use std::os::unix::fs::MetadataExt;
+    let served_by = || std::fs::metadata(&socket).map(|m| m.ino()).unwrap_or(0);
+    let before = served_by();
+    d.wait_for("busylight-looks", T).click().unwrap();
+    let available = d.wait_for("look-available", T);
+    available.clear().unwrap();
+    available.send_keys("blue\t").unwrap();
+    d.wait_for("save-looks", T).click().unwrap();
+    d.wait_text("looks-saved", T, |t| t.starts_with("Saved"));
+    assert!(
+        app.saved_config().contains("available = \"blue\""),
+        "{}",
+        app.saved_config()
+    );
+    hookswitch_tests::wait_until(T, "the restarted phone's light socket", || {
+        served_by() != before && served_by() != 0
+    });
+    let mut kuando = Headset::connect(&socket);
+    // The new phone takes the light as it starts: until it has, a test asked
+    // of it is refused. Asked again until the light runs it, back to blue.
+    let blue = |r: &[u8]| kuando_step(r) == Some(step([0, 0, 100], 0));
+    let deadline = std::time::Instant::now() + T;
+    let mut seen = Vec::new();
+    loop {
+        d.wait_for_css("[data-testid^=\"test-light-\"]", T)
+            .click()
+            .unwrap();
+        if kuando
+            .shown_within(Duration::from_secs(5), blue, &mut seen)
+            .is_some()
+        {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the light never showed blue; seen {seen:?}"
+        );
+    }
 }

@@ -530,6 +530,31 @@ fn devices_and_hid_monitor_know_a_busylight() {
 }
 
 #[test]
+fn hid_monitor_shows_unmapped_teams_and_programmable_buttons() {
+    let dir = tempfile::tempdir().unwrap();
+    let headset = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../hid/tests/fixtures/constructed/Teams-Headset.hex");
+    let out = run(hookswitch(dir.path())
+        .args(["devices", "--simulate"])
+        .arg(&headset));
+    let t = text(&out);
+    assert!(t.contains("buttons programmable 1, 2, 3, 4"), "{t}");
+    // The Teams button (report 0x9B), then Programmable Button 3 (value 3
+    // in bits 2-4 of report 2), each pressed and released.
+    let out = run_with_input(
+        hookswitch(dir.path())
+            .args(["hid-monitor", "--simulate"])
+            .arg(&headset),
+        "report 9b 01\nreport 9b 00\nreport 02 0c\nreport 02 00\nquit\n",
+    );
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{t}");
+    let teams = t.find("dev1 Teams").unwrap_or_else(|| panic!("{t}"));
+    let button = t.find("dev1 Button(3)").unwrap_or_else(|| panic!("{t}"));
+    assert!(teams < button, "{t}");
+}
+
+#[test]
 fn hid_learn_writes_a_profile_that_hookswitch_then_uses() {
     let dir = tempfile::tempdir().unwrap();
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../hid/tests/fixtures");

@@ -2,6 +2,24 @@
 //! any IO: parse the descriptor, find what the device can do (hook switch,
 //! mute, keypad, LEDs, ringer), and later decode its reports and encode ours.
 
+/// A type that is written as a string in JSON ("teams", "red flash") is a
+/// `string` in the window's TypeScript.
+#[cfg(feature = "ts")]
+macro_rules! ts_as_string {
+    ($t:ty) => {
+        impl ts_rs::TS for $t {
+            type WithoutGenerics = Self;
+            type OptionInnerType = Self;
+            fn name(_: &ts_rs::Config) -> String {
+                "string".into()
+            }
+            fn inline(_: &ts_rs::Config) -> String {
+                "string".into()
+            }
+        }
+    };
+}
+
 mod bits;
 pub mod busylight;
 pub mod capabilities;

@@ -170,16 +170,7 @@ impl<'de> Deserialize<'de> for ButtonName {
 }
 
 #[cfg(feature = "ts")]
-impl ts_rs::TS for ButtonName {
-    type WithoutGenerics = Self;
-    type OptionInnerType = Self;
-    fn name(_: &ts_rs::Config) -> String {
-        "string".into()
-    }
-    fn inline(_: &ts_rs::Config) -> String {
-        "string".into()
-    }
-}
+ts_as_string!(ButtonName);
 
 #[cfg(feature = "schema")]
 impl schemars::JsonSchema for ButtonName {

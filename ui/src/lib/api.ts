@@ -20,6 +20,7 @@ import type {
   Devices,
   ForwardReason,
   HistoryEntry,
+  LightSettings,
   PhoneEvent,
   PhoneState,
   ProbeOutcome,
@@ -81,6 +82,8 @@ export const saveAccount = (account: AccountSettings, password: string | null) =
   invoke<void>("save_account", { account, password });
 export const removeAccount = (name: string) => invoke<void>("remove_account", { name });
 export const saveSettings = (settings: DesktopSettings) => invoke<void>("save_settings", { settings });
+export const busylightSettings = () => invoke<LightSettings>("busylight_settings");
+export const saveBusylight = (settings: LightSettings) => invoke<void>("save_busylight", { settings });
 
 export interface Listeners {
   state: (s: PhoneState) => void;

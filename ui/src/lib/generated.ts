@@ -607,6 +607,41 @@ export type Presence = "available" | "away" | "busy" | "dnd" | "offline";
 
 export type ButtonMapping = { button: string, action: string, };
 
+export type LightSettings = { 
+/**
+ * Idle, by our presence.
+ */
+available: string, away: string, busy: string, dnd: string, offline: string, 
+/**
+ * A call rings (and we are not in one).
+ */
+ringing: string, 
+/**
+ * In a call, or dialling.
+ */
+call: string, 
+/**
+ * The call is on hold.
+ */
+hold: string, 
+/**
+ * Idle with a voicemail waiting.
+ */
+voicemail: string, 
+/**
+ * Lights with a speaker (kuando, Blynclight Plus) ring too.
+ */
+ring_sound: boolean, 
+/**
+ * The light's own tune (kuando: 1 OpenOffice ... 7 TelephoneOriginal ...
+ * 9 Buzz; Embrava: 1–10).
+ */
+ringtone: number, 
+/**
+ * 0–100 %.
+ */
+ring_volume: number, };
+
 export type PhoneInput = "HookOff" | "HookOn" | "HookToggle" | "MuteToggle" | { "Mute": boolean } | "Flash" | "Hold" | "Redial" | "Transfer" | "Drop" | "Send" | { "Key": string } | "Dnd" | "VolumeUp" | "VolumeDown" | { "LineBusy": boolean } | "SpeedDial" | "VoiceMail" | { "Button": number } | "Reject" | "Conference" | "PickupLamp" | "Teams";
 
 export type SrtpMode = "off" | "optional" | "required";

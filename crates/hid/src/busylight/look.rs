@@ -236,6 +236,9 @@ impl<'de> Deserialize<'de> for Appearance {
     }
 }
 
+#[cfg(feature = "ts")]
+ts_as_string!(Appearance);
+
 /// A light's built-in sound (kuando's ringtones, the Blynclight Plus's tunes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Sound {
@@ -272,6 +275,7 @@ impl Look {
 
 /// `[devices.busylight]`: what lights show for each state of the phone.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields, default)]
 pub struct LightSettings {
     /// Idle, by our presence.
