@@ -281,7 +281,7 @@ pub fn save_settings(
 #[tauri::command]
 pub fn busylight_settings(
     state: State<'_, AppState>,
-) -> Result<hookswitch_hid::busylight::LightSettings, String> {
+) -> Result<hookswitch_phone::config::LightSettings, String> {
     hookswitch_phone::Config::load(&state.config_path)
         .map(|c| c.devices.busylight)
         .map_err(|e| e.to_string())
@@ -294,7 +294,7 @@ pub fn busylight_settings(
 pub async fn save_busylight(
     app: AppHandle,
     state: State<'_, AppState>,
-    settings: hookswitch_hid::busylight::LightSettings,
+    settings: hookswitch_phone::config::LightSettings,
 ) -> Result<(), String> {
     state.edit_config(|c| c.devices.busylight = settings)?;
     restart_when_idle(&app, &state).await;

@@ -2,6 +2,9 @@
 //! Passwords are never in it: they live in the OS keyring (or, where no keyring
 //! service runs, an environment variable).
 
+/// What busylights show (`[devices.busylight]`), for faces that edit it.
+pub use hookswitch_hid::busylight::LightSettings;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
