@@ -27,9 +27,6 @@ struct Inner {
     port: Box<dyn LightPort>,
     settings: LightSettings,
     closed: bool,
-    /// Something was written: only then is the light put out at close (a
-    /// disabled light is never written, not even dark).
-    written: bool,
 }
 
 struct Shared {
@@ -55,7 +52,6 @@ impl Shared {
         announce: bool,
     ) -> Result<(), DeviceError> {
         for report in reports {
-            inner.written = true;
             if announce {
                 (self.sink)(DeviceEvent::Shown {
                     id: self.id,
@@ -134,7 +130,6 @@ impl LightDevice {
                 port,
                 settings,
                 closed: false,
-                written: false,
             }),
             changed: Condvar::new(),
             id: info.id,
@@ -221,9 +216,11 @@ impl PhoneDevice for LightDevice {
         let mut inner = self.shared.lock();
         if !inner.closed {
             inner.closed = true;
-            // Dark when we stop driving it; a light already gone cannot be.
+            // Dark when we stop driving it; a light already gone cannot be,
+            // and one never written (disabled) is not written now either.
+            let was_written = inner.driver.written > 0;
             let reports = inner.driver.off();
-            if inner.written {
+            if was_written {
                 let _ = self.shared.write(&mut inner, reports, true);
             }
         }

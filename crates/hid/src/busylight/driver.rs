@@ -45,7 +45,8 @@ pub struct LightDriver {
     animation: Option<Animation>,
     test: Option<TestRun>,
     keep_alive_at: Option<Instant>,
-    /// Reports written, for the bench and the live view.
+    /// Reports handed out to be written so far (a light never written is
+    /// not put out when it is closed).
     pub written: u64,
 }
 
