@@ -24,7 +24,9 @@ use hookswitch_hid::descriptor::{ReportDescriptor, ReportKind};
 use hookswitch_hid::usage::PAGE_CONSUMER;
 use hookswitch_hid::{Capabilities, DeviceState, Encoder, InputControl, PhoneInput, Usage};
 
-use super::{WAIT, added, remove_gadget, wait_until, watch, write_attr};
+use super::{
+    WAIT, add_hid_function, added, make_gadget_device, remove_gadget, wait_until, watch, write_attr,
+};
 
 const GADGET: &str = "/sys/kernel/config/usb_gadget/g4";
 /// A person's presses are this far apart (more than any debounce).
@@ -85,36 +87,13 @@ pub fn every_fixture(udc: &str) -> Result<(), String> {
 
 /// The gadget for `spec`, its /dev/hidgN.
 fn make_gadget(name: &str, spec: &SimulatedSpec) -> Result<String, String> {
-    let g = GADGET;
-    for dir in [
-        g.to_owned(),
-        format!("{g}/strings/0x409"),
-        format!("{g}/configs/c.1"),
-    ] {
-        std::fs::create_dir_all(&dir).map_err(|e| format!("{dir}: {e}"))?;
-    }
-    let id = |v: u16| format!("0x{v:04x}");
+    let (vendor_id, product_id) = (spec.identity.vendor_id, spec.identity.product_id);
+    make_gadget_device(GADGET, vendor_id, product_id, name)?;
     write_attr(
-        &format!("{g}/idVendor"),
-        id(spec.identity.vendor_id).as_bytes(),
+        &format!("{GADGET}/strings/0x409/serialnumber"),
+        b"BS000001-1.0",
     )?;
-    write_attr(
-        &format!("{g}/idProduct"),
-        id(spec.identity.product_id).as_bytes(),
-    )?;
-    write_attr(&format!("{g}/strings/0x409/product"), name.as_bytes())?;
-    write_attr(&format!("{g}/strings/0x409/serialnumber"), b"BS000001-1.0")?;
-    let f = format!("{g}/functions/hid.fixture");
-    std::fs::create_dir_all(&f).map_err(|e| format!("{f}: {e}"))?;
-    write_attr(&format!("{f}/protocol"), b"0")?;
-    write_attr(&format!("{f}/subclass"), b"0")?;
-    write_attr(&format!("{f}/report_length"), b"64")?;
-    write_attr(&format!("{f}/report_desc"), &spec.descriptor)?;
-    std::os::unix::fs::symlink(&f, format!("{g}/configs/c.1/hid.fixture"))
-        .map_err(|e| format!("config link: {e}"))?;
-    let dev = std::fs::read_to_string(format!("{f}/dev")).map_err(|e| e.to_string())?;
-    let minor = dev.trim().rsplit(':').next().unwrap_or("0");
-    Ok(format!("/dev/hidg{minor}"))
+    add_hid_function(GADGET, "fixture", 64, true, &spec.descriptor)
 }
 
 fn hidraw_nodes() -> usize {

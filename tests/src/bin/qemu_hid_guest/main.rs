@@ -303,32 +303,65 @@ fn write_attr(path: &str, value: &[u8]) -> Result<(), String> {
     std::fs::write(path, value).map_err(|e| format!("{path}: {e}"))
 }
 
-/// Builds the CM109 gadget in configfs (SET_REPORT data goes to read(), as
-/// the chip takes its control packets), and returns its /dev/hidgN.
-fn make_cm109_gadget() -> Result<String, String> {
-    let g = CM109_GADGET;
-    let f = format!("{g}/functions/hid.cm109");
+/// A gadget's folders in configfs and who it says it is.
+fn make_gadget_device(
+    g: &str,
+    vendor_id: u16,
+    product_id: u16,
+    product: &str,
+) -> Result<(), String> {
     for dir in [
         g.to_owned(),
         format!("{g}/strings/0x409"),
-        f.clone(),
         format!("{g}/configs/c.1"),
     ] {
         std::fs::create_dir_all(&dir).map_err(|e| format!("{dir}: {e}"))?;
     }
-    write_attr(&format!("{g}/idVendor"), b"0x0d8c")?;
-    write_attr(&format!("{g}/idProduct"), b"0x000e")?;
-    write_attr(&format!("{g}/strings/0x409/product"), b"USB Audio Device")?;
+    write_attr(
+        &format!("{g}/idVendor"),
+        format!("0x{vendor_id:04x}").as_bytes(),
+    )?;
+    write_attr(
+        &format!("{g}/idProduct"),
+        format!("0x{product_id:04x}").as_bytes(),
+    )?;
+    write_attr(&format!("{g}/strings/0x409/product"), product.as_bytes())
+}
+
+/// HID function `name` of gadget `g` with `descriptor`, linked into its
+/// configuration; its /dev/hidgN. Without an OUT endpoint, output reports
+/// come as SET_REPORT (how the CM109 and the P1K take their commands).
+fn add_hid_function(
+    g: &str,
+    name: &str,
+    report_length: usize,
+    out_endpoint: bool,
+    descriptor: &[u8],
+) -> Result<String, String> {
+    let f = format!("{g}/functions/hid.{name}");
+    std::fs::create_dir_all(&f).map_err(|e| format!("{f}: {e}"))?;
     write_attr(&format!("{f}/protocol"), b"0")?;
     write_attr(&format!("{f}/subclass"), b"0")?;
-    write_attr(&format!("{f}/report_length"), b"4")?;
-    write_attr(&format!("{f}/no_out_endpoint"), b"1")?;
-    write_attr(&format!("{f}/report_desc"), &CM109_DESCRIPTOR)?;
-    std::os::unix::fs::symlink(&f, format!("{g}/configs/c.1/hid.cm109"))
+    write_attr(
+        &format!("{f}/report_length"),
+        report_length.to_string().as_bytes(),
+    )?;
+    if !out_endpoint {
+        write_attr(&format!("{f}/no_out_endpoint"), b"1")?;
+    }
+    write_attr(&format!("{f}/report_desc"), descriptor)?;
+    std::os::unix::fs::symlink(&f, format!("{g}/configs/c.1/hid.{name}"))
         .map_err(|e| format!("config link: {e}"))?;
     let dev = std::fs::read_to_string(format!("{f}/dev")).map_err(|e| e.to_string())?;
-    let minor = dev.trim().rsplit(':').next().unwrap_or("1");
+    let minor = dev.trim().rsplit(':').next().unwrap_or("0");
     Ok(format!("/dev/hidg{minor}"))
+}
+
+/// Builds the CM109 gadget in configfs (SET_REPORT data goes to read(), as
+/// the chip takes its control packets), and returns its /dev/hidgN.
+fn make_cm109_gadget() -> Result<String, String> {
+    make_gadget_device(CM109_GADGET, 0x0d8c, 0x000e, "USB Audio Device")?;
+    add_hid_function(CM109_GADGET, "cm109", 4, false, &CM109_DESCRIPTOR)
 }
 
 /// The handset's side: answers each control packet with the interrupt report
@@ -555,36 +588,14 @@ const YEALINK_GADGET: &str = "/sys/kernel/config/usb_gadget/g3";
 /// HID functions come with the phone's so that it has four interfaces. Which
 /// function the gadget numbers 3 is its business: all four nodes are returned.
 fn make_yealink_gadget() -> Result<Vec<String>, String> {
-    let g = YEALINK_GADGET;
-    for dir in [
-        g.to_owned(),
-        format!("{g}/strings/0x409"),
-        format!("{g}/configs/c.1"),
-    ] {
-        std::fs::create_dir_all(&dir).map_err(|e| format!("{dir}: {e}"))?;
-    }
-    write_attr(&format!("{g}/idVendor"), b"0x6993")?;
-    write_attr(&format!("{g}/idProduct"), b"0xb001")?;
-    write_attr(&format!("{g}/strings/0x409/product"), b"USB-P1K")?;
-    let mut nodes = Vec::new();
-    for name in ["if0", "if1", "if2", "phone"] {
-        let f = format!("{g}/functions/hid.{name}");
-        std::fs::create_dir_all(&f).map_err(|e| format!("{f}: {e}"))?;
-        write_attr(&format!("{f}/protocol"), b"0")?;
-        write_attr(&format!("{f}/subclass"), b"0")?;
-        write_attr(&format!("{f}/report_length"), b"16")?;
-        write_attr(&format!("{f}/no_out_endpoint"), b"1")?;
-        let mut desc = CM109_DESCRIPTOR;
-        desc[15] = 16; // 16-byte reports
-        desc[21] = 16;
-        write_attr(&format!("{f}/report_desc"), &desc)?;
-        std::os::unix::fs::symlink(&f, format!("{g}/configs/c.1/hid.{name}"))
-            .map_err(|e| format!("config link: {e}"))?;
-        let dev = std::fs::read_to_string(format!("{f}/dev")).map_err(|e| e.to_string())?;
-        let minor = dev.trim().rsplit(':').next().unwrap_or("0");
-        nodes.push(format!("/dev/hidg{minor}"));
-    }
-    Ok(nodes)
+    make_gadget_device(YEALINK_GADGET, 0x6993, 0xb001, "USB-P1K")?;
+    let mut desc = CM109_DESCRIPTOR;
+    desc[15] = 16; // 16-byte reports
+    desc[21] = 16;
+    ["if0", "if1", "if2", "phone"]
+        .iter()
+        .map(|name| add_hid_function(YEALINK_GADGET, name, 16, false, &desc))
+        .collect()
 }
 
 /// The phone's side: answers key scans, keeps the LED, ringer and LCD image.
