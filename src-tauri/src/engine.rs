@@ -8,8 +8,6 @@ use hookswitch_phone::{Engine, PhoneEvent, PhoneState, StartOptions, control};
 use tauri::{AppHandle, Emitter, Manager};
 use tokio::sync::broadcast::error::RecvError;
 
-use hookswitch_phone::records::unix_now;
-
 use crate::state::{AppState, Running, lock};
 use crate::{notify, tray};
 
@@ -31,13 +29,16 @@ pub async fn restart(app: &AppHandle) {
     let options = StartOptions {
         persist_to: Some(state.config_path.clone()),
         directory: Some(state.directory.clone()),
+        records: Some(state.records.clone()),
         ..StartOptions::default()
     };
+    let kept = state.records.subscribe();
     match Engine::start_with(&config, &passwords, options).await {
         Ok((engine, events)) => {
             lock(&state.view).engine_error = None;
             let tasks = vec![
                 tauri::async_runtime::spawn(forward_events(app.clone(), events)),
+                tauri::async_runtime::spawn(forward_kept(app.clone(), kept)),
                 tauri::async_runtime::spawn(forward_state(app.clone(), engine.clone())),
                 tauri::async_runtime::spawn(forward_activity(app.clone(), engine.clone())),
                 tauri::async_runtime::spawn(serve_control(engine.clone())),
@@ -150,6 +151,41 @@ async fn forward_state(app: AppHandle, engine: Engine) {
     }
 }
 
+/// What the engine kept of its events (a call's history entry, a message)
+/// goes to the window, with a notification for a missed call or a message
+/// that came in.
+async fn forward_kept(
+    app: AppHandle,
+    mut kept: tokio::sync::broadcast::Receiver<hookswitch_phone::records::Kept>,
+) {
+    loop {
+        let kept = match kept.recv().await {
+            Ok(k) => k,
+            Err(RecvError::Lagged(n)) => {
+                tracing::warn!("the window missed {n} history or message changes");
+                continue;
+            }
+            Err(RecvError::Closed) => return,
+        };
+        if let Some(entry) = kept.call {
+            if entry.missed {
+                notify::missed_call(&app, &entry.remote, entry.name.as_deref());
+            }
+            let _ = app.emit("history", &entry);
+        }
+        if let Some(message) = kept.message {
+            // Only a message that came in is new to its reader (a change of
+            // ours is a delivery report).
+            if message.incoming
+                && message.delivery == hookswitch_phone::message_store::Delivery::Received
+            {
+                notify::message(&app, &message);
+            }
+            let _ = app.emit("message", &message);
+        }
+    }
+}
+
 async fn forward_events(app: AppHandle, mut events: tokio::sync::broadcast::Receiver<PhoneEvent>) {
     // Accounts already told to be low: told again only after they were not.
     let mut low = std::collections::HashSet::new();
@@ -163,19 +199,6 @@ async fn forward_events(app: AppHandle, mut events: tokio::sync::broadcast::Rece
             Err(RecvError::Closed) => return,
         };
         let state = app.state::<AppState>();
-        let kept = state.records.record(&event, unix_now());
-        if let Some(entry) = kept.call {
-            if entry.missed {
-                notify::missed_call(&app, &entry.remote, entry.name.as_deref());
-            }
-            let _ = app.emit("history", &entry);
-        }
-        if let Some(message) = kept.message {
-            if let PhoneEvent::Message { .. } = &event {
-                notify::message(&app, &message);
-            }
-            let _ = app.emit("message", &message);
-        }
         if let Some(balance) = hookswitch_phone::state::BalanceView::of_event(&event) {
             if !balance.low {
                 low.remove(&balance.account);

@@ -119,6 +119,114 @@ async fn two_phones_message_each_other_and_a_long_text_goes_over_tcp_whole() {
     .await;
 }
 
+/// Whoever hears of a message or a call's end (the answer to the action,
+/// an event) finds it already kept: the driver feeds the records before it
+/// publishes or answers. (The API's client once read the conversations
+/// right after its message was answered and found none.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_a_face_hears_of_is_already_in_the_records() {
+    use hookswitch_phone::StartOptions;
+    use hookswitch_phone::message_store::Delivery;
+    use hookswitch_phone::records::Records;
+
+    async fn kept_peer() -> (
+        Engine,
+        broadcast::Receiver<PhoneEvent>,
+        u16,
+        std::sync::Arc<Records>,
+    ) {
+        let port = free_port();
+        let records = Records::in_memory();
+        let options = StartOptions {
+            records: Some(records.clone()),
+            ..StartOptions::default()
+        };
+        let (engine, events) = Engine::start_with(&test_config(port), &Passwords::new(), options)
+            .await
+            .expect("engine starts");
+        (engine, events, port, records)
+    }
+    let (a, mut a_events, _, a_records) = kept_peer().await;
+    let (b, mut b_events, b_port, b_records) = kept_peer().await;
+    let to_b = format!("sip:hookswitch@127.0.0.1:{b_port}");
+    let mut a_kept = a_records.subscribe();
+
+    for round in 0..20 {
+        let text = format!("ticket {round}");
+        let reply = a.act(message(&to_b, &text)).await;
+        assert!(matches!(reply, Ok(Reply::Message(_))), "{reply:?}");
+        // Answered: the sender's conversation has it, delivered.
+        let conversation = a_records
+            .messages()
+            .conversation(&format!("hookswitch@127.0.0.1:{b_port}"));
+        let last = conversation.last().expect("the sent message is kept");
+        assert_eq!(
+            (last.text.as_str(), last.delivery),
+            (text.as_str(), Delivery::Delivered)
+        );
+        // Told: the receiver's records have it.
+        let (_, _, _, got) = expect_event(&mut b_events, T, "the message", received).await;
+        assert_eq!(got, text);
+        let newest = b_records.messages().conversations();
+        assert_eq!(
+            newest.first().map(|c| c.last_text.as_str()),
+            Some(text.as_str())
+        );
+    }
+    // The subscription told the same, in order: sent, then delivered.
+    let first = a_kept.try_recv().expect("told").message.expect("a message");
+    assert_eq!(
+        (first.text.as_str(), first.delivery),
+        ("ticket 0", Delivery::Sending)
+    );
+    let second = a_kept.try_recv().expect("told").message.expect("a message");
+    assert_eq!(
+        (second.text.as_str(), second.delivery),
+        ("ticket 0", Delivery::Delivered)
+    );
+
+    // A call b refuses: when a hears it ended, its history has it.
+    let reply = a
+        .act(Action::Call {
+            target: to_b.clone(),
+            account: None,
+            audio: None,
+        })
+        .await;
+    let Ok(Reply::Call(placed)) = reply else {
+        panic!("{reply:?}")
+    };
+    let incoming = expect_event(&mut b_events, T, "the call", |e| match e {
+        PhoneEvent::IncomingCall { call, .. } => Some(*call),
+        _ => None,
+    })
+    .await;
+    let refused = b
+        .act(Action::Reject {
+            call: incoming,
+            status: 486,
+        })
+        .await;
+    assert!(refused.is_ok(), "{refused:?}");
+    expect_event(&mut a_events, T, "the end", |e| match e {
+        PhoneEvent::Ended { call, .. } if *call == placed => Some(()),
+        _ => None,
+    })
+    .await;
+    let history = a_records.history();
+    let entry = history
+        .entries()
+        .next()
+        .expect("the call is in the history");
+    assert!(entry.outgoing && !entry.answered, "{entry:?}");
+    drop(history);
+    let missed = b_records.history().entries().next().cloned();
+    assert!(
+        missed.is_some_and(|e| !e.outgoing),
+        "b's history has the call it refused"
+    );
+}
+
 /// A phone that does not take peer-to-peer calls does not take a
 /// stranger's messages either (403); an empty text is not sent.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -11,7 +11,7 @@ use hookswitch_phone::config::{self, Config};
 use hookswitch_phone::control;
 use hookswitch_phone::directory::Directory;
 use hookswitch_phone::hooks::Hooks;
-use hookswitch_phone::records::{Records, unix_now};
+use hookswitch_phone::records::Records;
 use hookswitch_phone::state::BalanceView;
 use hookswitch_phone::store::Store;
 use hookswitch_phone::{
@@ -463,6 +463,7 @@ pub async fn run(cli: &Cli) -> anyhow::Result<u8> {
     let options = StartOptions {
         persist_to: Some(cli.config_path()),
         directory: directory.clone(),
+        records: Some(records.clone()),
         ..StartOptions::default()
     };
     let (engine, mut events) = start_engine_with(cli, &config, &passwords, options).await?;
@@ -509,10 +510,7 @@ pub async fn run(cli: &Cli) -> anyhow::Result<u8> {
     loop {
         tokio::select! {
             e = events.recv() => match e {
-                Ok(e) => {
-                    records.record(&e, unix_now());
-                    print_event(cli, &e);
-                }
+                Ok(e) => print_event(cli, &e),
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
                 Err(_) => break,
             },
@@ -529,10 +527,6 @@ pub async fn run(cli: &Cli) -> anyhow::Result<u8> {
     server.abort();
     finish(&engine).await;
     hooks.abort();
-    // The calls that shutting down ended go into the history too.
-    while let Ok(e) = events.try_recv() {
-        records.record(&e, unix_now());
-    }
     if code == exit::OK {
         let _ = std::fs::remove_file(&socket);
     }

@@ -145,6 +145,9 @@ pub struct StartOptions {
     pub answer_audio: Option<crate::audio::AudioSpec>,
     /// The address book that names callers (none: SIP's names only).
     pub directory: Option<std::sync::Arc<crate::directory::Directory>>,
+    /// The history and messages this phone keeps, fed before each event is
+    /// published (none: the phone keeps nothing).
+    pub records: Option<std::sync::Arc<crate::records::Records>>,
 }
 
 #[derive(Clone)]
@@ -299,6 +302,7 @@ impl Engine {
                 activity: activity.clone(),
             },
             persist: options.persist_to.map(Persist::new),
+            records: options.records,
             _echo: echo,
             resolver: crate::edge::dns::Resolver::new(&dns_servers, bound.is_ipv6()),
             directory: options.directory,

@@ -1,9 +1,14 @@
 //! What the phone keeps of its events: the call history and the instant
 //! messages, written to the store as they happen. One [`Records`] serves
 //! every face of a running phone (the window, `hookswitch run`, the local
-//! API), fed by [`Records::keep`] or by a face that also reacts to them.
+//! API). The engine's driver feeds it (`StartOptions::records`) before it
+//! publishes an event or answers the action that caused it, so a face that
+//! saw a call end or a message go out finds it here; what an event added is
+//! told to [`Records::subscribe`]rs (the window's notifications).
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use tokio::sync::broadcast;
 
 use crate::event::PhoneEvent;
 use crate::history::{Entry, History};
@@ -13,6 +18,7 @@ use crate::store::Store;
 pub struct Records {
     history: Mutex<History>,
     messages: Mutex<MessageStore>,
+    kept: broadcast::Sender<Kept>,
 }
 
 /// What one event added to the records.
@@ -53,6 +59,7 @@ impl Records {
         Arc::new(Records {
             history: Mutex::new(history),
             messages: Mutex::new(messages),
+            kept: broadcast::channel(256).0,
         })
     }
 
@@ -64,12 +71,23 @@ impl Records {
         self.messages.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Follows one event (`now`: Unix seconds) and says what it kept.
+    /// Follows one event (`now`: Unix seconds), tells subscribers what it
+    /// kept (when anything) and returns that.
     pub fn record(&self, event: &PhoneEvent, now: u64) -> Kept {
-        Kept {
+        let kept = Kept {
             call: self.history().on_event(event, now),
             message: self.messages().on_event(event, now),
+        };
+        if kept != Kept::default() {
+            // No subscriber is no error.
+            let _ = self.kept.send(kept.clone());
         }
+        kept
+    }
+
+    /// What each later event added to the records, in order.
+    pub fn subscribe(&self) -> broadcast::Receiver<Kept> {
+        self.kept.subscribe()
     }
 }
 

@@ -65,6 +65,9 @@ pub struct Driver {
     pub _hotplug: Option<Hotplug>,
     pub outlets: Outlets,
     pub persist: Option<Persist>,
+    /// The history and messages, kept before an event is published or the
+    /// action that caused it answered: whoever hears either finds it there.
+    pub records: Option<Arc<crate::records::Records>>,
     /// The echo test's service, kept running as long as the driver.
     pub _echo: Option<crate::echo::EchoService>,
     /// Locates SIP servers in DNS for the UA (RFC 3263).
@@ -358,6 +361,9 @@ impl Driver {
                     tracing::info!(?e, "event");
                     if let Some(p) = &self.persist {
                         p.follow(&e);
+                    }
+                    if let Some(r) = &self.records {
+                        r.record(&e, crate::records::unix_now());
                     }
                     events.push(e);
                 }
