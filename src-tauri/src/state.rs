@@ -126,6 +126,12 @@ impl AppState {
     /// asks for it) instead of keeping the whole phone from starting.
     pub fn startable_config(&self) -> (Config, Passwords, Vec<String>) {
         let mut config = lock(&self.config).clone();
+        if config.devices.profiles_dir.is_none() {
+            // The user's own profiles (hid-learn writes them there), as
+            // `hookswitch run` reads them.
+            config.devices.profiles_dir =
+                self.config_path.parent().map(|p| p.join("device-profiles"));
+        }
         let mut passwords = Passwords::new();
         let mut missing = Vec::new();
         for a in &mut config.accounts {

@@ -22,14 +22,14 @@ pub fn names_device(arg: &str, path: &str, vendor_id: u16, product_id: u16) -> b
     arg == path || arg.eq_ignore_ascii_case(&format!("{vendor_id:04x}:{product_id:04x}"))
 }
 
-/// The profiles in use: the user's (next to the configuration file) first.
+/// The profiles in use: the user's (next to the configuration file) first,
+/// then the administrator's, the package's and the built-in ones.
 pub fn profiles(cli: &Cli) -> Vec<Profile> {
     let dir = cli
         .config_path()
         .parent()
-        .map(|p| p.join("device-profiles"))
-        .unwrap_or_default();
-    let (profiles, errors) = hookswitch_devices::profiles::load(&dir);
+        .map(|p| p.join("device-profiles"));
+    let (profiles, errors) = hookswitch_devices::profiles::load(dir.as_deref());
     for e in errors {
         eprintln!("hookswitch: ignoring device profile {e}");
     }

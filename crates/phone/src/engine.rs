@@ -36,16 +36,11 @@ fn start_devices(
     let sink: EventSink = std::sync::Arc::new(move |e| {
         let _ = tx.send(e);
     });
-    let profiles = match &config.devices.profiles_dir {
-        Some(dir) => {
-            let (profiles, errors) = hookswitch_devices::profiles::load(dir);
-            for e in errors {
-                tracing::warn!("device profile left out: {e}");
-            }
-            profiles
-        }
-        None => hookswitch_hid::profile::builtin(),
-    };
+    let (profiles, errors) =
+        hookswitch_devices::profiles::load(config.devices.profiles_dir.as_deref());
+    for e in errors {
+        tracing::warn!("device profile left out: {e}");
+    }
     let devices = DeviceManager::new(profiles, sink);
     devices.set_disabled(config.devices.disabled.clone());
     devices.set_light_settings(config.devices.busylight.clone());
