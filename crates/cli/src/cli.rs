@@ -211,6 +211,15 @@ pub enum Command {
         #[command(subcommand)]
         command: PasswordCommand,
     },
+    /// Print a completion script for a shell (the package installs them).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page, roff, generated from these definitions (the
+    /// package installs it as hookswitch(1)).
+    #[command(hide = true)]
+    Man,
 }
 
 /// Which devices besides HID telephony ones.

@@ -12,6 +12,7 @@ mod daemon;
 mod devices;
 mod hid_learn;
 mod hid_monitor;
+mod manual;
 mod messages;
 mod presence;
 
@@ -118,6 +119,8 @@ fn main() -> ExitCode {
             Command::Password {
                 command: PasswordCommand::Set { account },
             } => daemon::set_password(&cli, account),
+            Command::Completions { shell } => manual::completions(*shell),
+            Command::Man => manual::page(),
         };
         match result {
             Ok(code) => code,
