@@ -130,6 +130,9 @@ pub struct Devices {
     /// commands that install it, for the "not accessible" explanation.
     udev_rule: &'static str,
     udev_install: &'static str,
+    /// The package installed the rule (/usr/lib/udev/rules.d): a device
+    /// it names needs only a replug.
+    udev_installed: bool,
     microphone: String,
     speaker: String,
     ring_device: Option<String>,
@@ -162,6 +165,7 @@ pub async fn devices(state: State<'_, AppState>) -> Result<Devices, String> {
         sound_error,
         udev_rule: UDEV_RULE,
         udev_install: UDEV_INSTALL,
+        udev_installed: crate::installed::udev_rule_installed(),
         microphone: chosen.microphone,
         speaker: chosen.speaker,
         ring_device: chosen.ring_device,
@@ -267,6 +271,13 @@ pub fn save_settings(
     state: State<'_, AppState>,
     settings: DesktopSettings,
 ) -> Result<(), String> {
+    let was_on = lock(&state.desktop).autostart;
+    if settings.autostart || was_on {
+        // The configuration file goes in the entry unless it is the default.
+        let config = (state.config_path != hookswitch_phone::config::default_path())
+            .then_some(state.config_path.as_path());
+        crate::autostart::apply(settings.autostart, config)?;
+    }
     settings
         .save(&state.desktop_path)
         .map_err(|e| e.to_string())?;

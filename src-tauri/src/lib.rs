@@ -3,11 +3,13 @@
 //! to the window and the tray; every call decision is the engine's (see
 //! docs/architecture.md and docs/desktop.md).
 
+mod autostart;
 mod commands;
 mod contacts;
 mod engine;
 mod hotkey;
 mod idle;
+mod installed;
 mod notify;
 mod phone;
 mod settings;
@@ -104,6 +106,7 @@ pub fn run() {
     let args: Vec<String> = std::env::args().collect();
     let state = AppState::new(config_path(&args));
     let first_link = hookswitch_phone::links::target_in_args(&args);
+    let started_hidden = args.iter().any(|a| a == "--hidden");
 
     let app = tauri::Builder::default()
         // Single-instance first: a link opened while we run arrives here, in
@@ -148,14 +151,27 @@ pub fn run() {
         ])
         .setup(move |app| {
             let handle = app.handle().clone();
-            if let Err(e) = tray::create(&handle) {
+            let tray = tray::create(&handle);
+            if let Err(e) = &tray {
                 tracing::warn!("no tray icon here: {e}");
+            }
+            // `--hidden` (the login's autostart entry): in the tray only,
+            // unless there is no tray to come back from.
+            if started_hidden
+                && tray.is_ok()
+                && let Some(window) = handle.get_webview_window("main")
+            {
+                let _ = window.hide();
             }
             #[cfg(target_os = "linux")]
             {
                 use tauri_plugin_deep_link::DeepLinkExt;
-                // Makes sip:/tel: links open us without an installed package.
-                if let Err(e) = app.deep_link().register_all() {
+                // Makes sip:/tel: links open us without an installed package
+                // (the package's desktop entry names them; a second, user's
+                // entry would show the app twice in menus).
+                if !installed::is_installed()
+                    && let Err(e) = app.deep_link().register_all()
+                {
                     tracing::info!("sip:/tel: links not registered with the desktop: {e}");
                 }
             }

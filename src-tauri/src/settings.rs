@@ -19,6 +19,8 @@ pub struct DesktopSettings {
     pub close_to_tray: bool,
     /// `sip:`/`tel:` links dial at once; otherwise they fill the dial pad.
     pub links_dial_at_once: bool,
+    /// Start at login, hidden in the tray (an XDG autostart entry).
+    pub autostart: bool,
 }
 
 impl Default for DesktopSettings {
@@ -28,6 +30,7 @@ impl Default for DesktopSettings {
             notifications: true,
             close_to_tray: true,
             links_dial_at_once: false,
+            autostart: false,
         }
     }
 }

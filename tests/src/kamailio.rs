@@ -295,7 +295,8 @@ request_route {{
 {passwords}        if (!pv_www_authenticate("$td", "$var(pw)", "0")) {{ www_challenge("$td", "{flags}"); exit; }}
         xlog("L_INFO", "REGISTER answered with algorithm $(hdr(Authorization){{re.subst,/.*algorithm=([A-Za-z0-9-]+).*/\\1/}}) qop $(hdr(Authorization){{re.subst,/.*qop=([a-z-]+).*/\\1/}})\n");
         consume_credentials();
-        if (!save("location")) {{ sl_reply_error(); }}
+        if (!save("location")) {{ sl_reply_error(); exit; }}
+        xlog("L_INFO", "REGISTER of $tU saved with Expires $hdr(Expires)\n");
         exit;
     }}
     if (is_method("INVITE|MESSAGE")) {{

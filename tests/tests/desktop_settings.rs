@@ -83,3 +83,32 @@ fn every_page_reads_at_200_percent_zoom_and_a_dark_desktop_gets_the_dark_theme()
     d.wait_for("nav-phone", T).click().unwrap();
     app.screenshot("phone-dark-200");
 }
+
+/// "Start at login" writes the XDG autostart entry that starts this app
+/// hidden in the tray (the configuration is the user's default one, so no
+/// `--config`); turned off, the entry goes.
+#[test]
+fn starting_at_login_is_a_setting_that_writes_the_autostart_entry() {
+    if !desktop::can_run(&[]) {
+        return;
+    }
+    let _one = desktop::one_window();
+    let dir = tempfile::tempdir().unwrap();
+    let app = Desktop::start(dir.path(), "");
+    let d = &app.driver;
+    let entry = dir
+        .path()
+        .join("home/.config/autostart/org.hookswitch.app.desktop");
+    d.wait_for("nav-settings", T).click().unwrap();
+    d.wait_for("autostart", T).click().unwrap();
+    hookswitch_tests::wait_until(T, "the autostart entry", || entry.is_file());
+    let text = std::fs::read_to_string(&entry).unwrap();
+    let exec = format!("Exec={} --hidden", desktop::app_binary().display());
+    assert!(text.lines().any(|l| l == exec), "{text}");
+    assert!(text.contains("Type=Application"), "{text}");
+    let saved = std::fs::read_to_string(app.config_path.with_file_name("desktop.toml")).unwrap();
+    assert!(saved.contains("autostart = true"), "{saved}");
+
+    d.wait_for("autostart", T).click().unwrap();
+    hookswitch_tests::wait_until(T, "the entry removed", || !entry.exists());
+}

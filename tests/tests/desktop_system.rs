@@ -242,13 +242,7 @@ fn the_tray_follows_the_phone_and_its_menu_acts() {
     let _one = desktop::one_window();
     let dir = tempfile::tempdir().unwrap();
     let (_bus, address) = session_bus(dir.path());
-    let watcher = {
-        let mut cmd = Command::new("/usr/bin/python3");
-        cmd.arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tray_watcher.py"))
-            .env("DBUS_SESSION_BUS_ADDRESS", &address);
-        Process::spawn("tray-watcher", cmd, dir.path())
-    };
-    watcher.wait_for_log("watching", T);
+    let watcher = Tray::watch(dir.path(), &address);
     let bob = Baresip::playing_tone(dir.path());
     let app = Desktop::start_with(
         dir.path(),
@@ -256,18 +250,7 @@ fn the_tray_follows_the_phone_and_its_menu_acts() {
         &[("DBUS_SESSION_BUS_ADDRESS", address.as_str())],
     );
     let d = &app.driver;
-    watcher.wait_for_log("item ", T);
-    let log = watcher.log();
-    let mut words = log
-        .lines()
-        .find_map(|l| l.strip_prefix("item "))
-        .expect("an item")
-        .split_whitespace();
-    let tray = Tray {
-        address: address.clone(),
-        bus: words.next().expect("bus name").to_string(),
-        path: words.next().expect("object path").to_string(),
-    };
+    let tray = Tray::registered(&watcher, &address);
     let layout = tray.menu_layout();
     for label in [
         "Show Hookswitch",
@@ -333,6 +316,52 @@ fn the_tray_follows_the_phone_and_its_menu_acts() {
     );
 }
 
+/// The tray's Quit quits: the phone unregisters (the registrar is told
+/// Expires 0) and the app's process is gone, though closing the window
+/// only hides it.
+#[test]
+fn the_trays_quit_unregisters_and_ends_the_app() {
+    if !desktop::can_run(&["dbus-daemon", "gdbus", "python3", "kamailio", "pgrep"]) {
+        return;
+    }
+    let _one = desktop::one_window();
+    let dir = tempfile::tempdir().unwrap();
+    let kamailio = hookswitch_tests::kamailio::Kamailio::configure(dir.path(), free_port());
+    let registrar = kamailio.start();
+    let (_bus, address) = session_bus(dir.path());
+    let watcher = Tray::watch(dir.path(), &address);
+    let account = format!(
+        "[[accounts]]\nname = \"work\"\naor = \"sip:alice@127.0.0.1:{}\"\n",
+        kamailio.port
+    );
+    let app = Desktop::start_with(
+        dir.path(),
+        &account,
+        &[
+            ("HOOKSWITCH_PASSWORD_WORK", "alice-secret"),
+            ("DBUS_SESSION_BUS_ADDRESS", address.as_str()),
+        ],
+    );
+    app.driver
+        .wait_text("reg-work", T, |t| t.contains("online"));
+    let tray = Tray::registered(&watcher, &address);
+    let config = app.config_path.display().to_string();
+    let running = || {
+        Command::new("pgrep")
+            .args(["-f", &format!("hookswitch-app --config {config}")])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    assert!(running(), "the app runs with {config}");
+    tray.click("Quit");
+    hookswitch_tests::wait_until(T, "the registrar told Expires 0", || {
+        registrar
+            .log()
+            .contains("REGISTER of alice saved with Expires 0")
+    });
+    hookswitch_tests::wait_until(T, "the app's process gone", || !running());
+}
+
 /// A tray item on the bus, read and clicked with gdbus.
 struct Tray {
     address: String,
@@ -341,6 +370,32 @@ struct Tray {
 }
 
 impl Tray {
+    /// A StatusNotifier watcher on the bus at `address`, waiting for items.
+    fn watch(dir: &std::path::Path, address: &str) -> Process {
+        let mut cmd = Command::new("/usr/bin/python3");
+        cmd.arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tray_watcher.py"))
+            .env("DBUS_SESSION_BUS_ADDRESS", address);
+        let watcher = Process::spawn("tray-watcher", cmd, dir);
+        watcher.wait_for_log("watching", T);
+        watcher
+    }
+
+    /// The item the app registered with `watcher`.
+    fn registered(watcher: &Process, address: &str) -> Tray {
+        watcher.wait_for_log("item ", T);
+        let log = watcher.log();
+        let mut words = log
+            .lines()
+            .find_map(|l| l.strip_prefix("item "))
+            .expect("an item")
+            .split_whitespace();
+        Tray {
+            address: address.to_owned(),
+            bus: words.next().expect("bus name").to_string(),
+            path: words.next().expect("object path").to_string(),
+        }
+    }
+
     fn call(&self, path: &str, method: &str, args: &[&str]) -> String {
         let out = Command::new("gdbus")
             .args(["call", "--address", &self.address, "--dest", &self.bus])

@@ -657,7 +657,12 @@ export type Devices = { hid: Array<DeviceInfo>, sound: Array<SoundDevice>, sound
  * The udev rule that gives the logged-in user the devices, and the
  * commands that install it, for the "not accessible" explanation.
  */
-udev_rule: string, udev_install: string, microphone: string, speaker: string, ring_device: string | null, };
+udev_rule: string, udev_install: string, 
+/**
+ * The package installed the rule (/usr/lib/udev/rules.d): a device
+ * it names needs only a replug.
+ */
+udev_installed: boolean, microphone: string, speaker: string, ring_device: string | null, };
 
 export type AppView = { 
 /**
@@ -686,7 +691,11 @@ close_to_tray: boolean,
 /**
  * `sip:`/`tel:` links dial at once; otherwise they fill the dial pad.
  */
-links_dial_at_once: boolean, };
+links_dial_at_once: boolean, 
+/**
+ * Start at login, hidden in the tray (an XDG autostart entry).
+ */
+autostart: boolean, };
 
 export type ImportOutcome = { added: number, updated: number, 
 /**
