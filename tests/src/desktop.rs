@@ -154,6 +154,21 @@ impl Desktop {
         extra_config: &str,
         env: &[(&str, &str)],
     ) -> Desktop {
+        Desktop::launch(&app_binary(), dir, devices_config, extra_config, env)
+    }
+
+    /// As `start`, with the app at `app` (the package's /usr/bin/hookswitch-app).
+    pub fn start_app(app: &Path, dir: &Path) -> Desktop {
+        Desktop::launch(app, dir, "", "", &[])
+    }
+
+    fn launch(
+        app: &Path,
+        dir: &Path,
+        devices_config: &str,
+        extra_config: &str,
+        env: &[(&str, &str)],
+    ) -> Desktop {
         let display_number = free_display();
         let display = format!(":{display_number}");
         let xvfb = {
@@ -237,7 +252,7 @@ impl Desktop {
         let asked = Instant::now();
         let capabilities = json!({
             "tauri:options": {
-                "application": app_binary(),
+                "application": app,
                 "args": ["--config", config_path],
             }
         });

@@ -1,7 +1,8 @@
-//! `cargo xtask setup|run|test|bench`: the only commands a user or CI needs.
+//! `cargo xtask setup|run|test|package|bench`: the only commands a user or CI needs.
 //! Plain std + anyhow so it builds in seconds on a fresh machine.
 
 mod bench;
+mod package;
 mod setup;
 
 use std::path::{Path, PathBuf};
@@ -17,6 +18,8 @@ const USAGE: &str = "usage: cargo xtask <command>
   run [ARGS...]    set up, build, and start Hookswitch: the desktop app where there is a
                    display, else the daemon (`hookswitch run`); ARGS go to the daemon
   test             set up, then run every check and test (what CI runs)
+  package          build the release and the Debian package, target/debian/hookswitch_*.deb
+                   (--debug-build: pack the test build in target/debug instead)
   screenshots      run the desktop app's end-to-end test and save its screenshots in
                    docs/screenshots (shown in the README)
   bench sip        SIP benchmarks: parse/serialise rate; INVITE -> 180 time vs baresip
@@ -36,6 +39,7 @@ fn main() -> ExitCode {
         Some("test") => test(),
         Some("screenshots") => screenshots(),
         Some("bench") => bench::run(&args[1..]),
+        Some("package") => setup::run(&[]).and_then(|()| package::run(&args[1..])),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);
@@ -99,25 +103,33 @@ pub fn build_ui() -> anyhow::Result<()> {
     status(npm(&["run", "build"]), "vite build (ui/)")
 }
 
+/// The window's files, then the app and the CLI with `features`, optimised.
+pub fn build_release(features: &[&str]) -> anyhow::Result<()> {
+    build_ui()?;
+    let mut build = cargo();
+    build.args([
+        "build",
+        "--release",
+        "-p",
+        "hookswitch-app",
+        "-p",
+        "hookswitch-cli",
+    ]);
+    if !features.is_empty() {
+        build.args(["--features", &features.join(",")]);
+    }
+    status(
+        build,
+        "cargo build --release -p hookswitch-app -p hookswitch-cli",
+    )
+}
+
 fn run(args: &[String]) -> anyhow::Result<()> {
     setup::run(&[])?;
     let display =
         std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some();
     if display && args.is_empty() {
-        build_ui()?;
-        let mut build = cargo();
-        build.args([
-            "build",
-            "--release",
-            "-p",
-            "hookswitch-app",
-            "-p",
-            "hookswitch-cli",
-        ]);
-        status(
-            build,
-            "cargo build --release -p hookswitch-app -p hookswitch-cli",
-        )?;
+        build_release(&[])?;
         let app = target_dir().join("release/hookswitch-app");
         eprintln!("xtask: starting {}", app.display());
         let s = Command::new(&app)

@@ -30,6 +30,8 @@ const BUILD: &[&str] = &[
     // The app registers itself as the desktop's sip:/tel: handler with these.
     "xdg-utils",
     "desktop-file-utils",
+    // `cargo xtask package`: dpkg-shlibdeps names the libraries' packages.
+    "dpkg-dev",
 ];
 
 /// Real peers and tools the tests start (see the shared TEST-RIGS recipes).
@@ -75,6 +77,13 @@ const TEST: &[&str] = &[
     // gdbus to read and click the tray item as a panel does.
     "python3-gi",
     "libglib2.0-bin",
+    // The package's checks: AppStream metadata, Debian policy.
+    "appstream",
+    "lintian",
+    // The installed test: udevadm applies the package's rules to a simulated
+    // hidraw node; `man` reads its manual page.
+    "udev",
+    "man-db",
 ];
 
 /// tauri-driver (crates.io) sits between the test and WebKitWebDriver.
