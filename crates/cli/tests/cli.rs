@@ -705,3 +705,47 @@ fn a_closed_pipe_is_not_a_panic() {
         assert_ne!(out.status.code(), Some(101), "{args:?}: {stderr}");
     }
 }
+
+#[test]
+fn the_manual_page_and_completions_come_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let man = run(hookswitch(dir.path()).arg("man"));
+    assert!(man.status.success(), "{}", text(&man));
+    let page = String::from_utf8_lossy(&man.stdout);
+    for section in [
+        ".TH hookswitch 1",
+        ".SH SYNOPSIS",
+        ".SH \"HOOKSWITCH CALL\"",
+        ".SH \"HOOKSWITCH HID-LEARN\"",
+        ".SH \"EXIT STATUS\"",
+        ".SH FILES",
+    ] {
+        assert!(page.contains(section), "no {section} in the page");
+    }
+    assert!(
+        !page.contains("HOOKSWITCH MAN\""),
+        "the hidden command is not in it"
+    );
+    for shell in ["bash", "zsh", "fish"] {
+        let out = run(hookswitch(dir.path()).args(["completions", shell]));
+        assert!(out.status.success(), "{}", text(&out));
+        let script = String::from_utf8_lossy(&out.stdout);
+        assert!(script.contains("hid-learn"), "{shell}: no subcommands");
+    }
+    // bash reads its script.
+    let out = run(hookswitch(dir.path()).args(["completions", "bash"]));
+    let path = dir.path().join("hookswitch.bash");
+    std::fs::write(&path, &out.stdout).unwrap();
+    let checked = run(Command::new("bash").arg("-n").arg(&path));
+    assert!(checked.status.success(), "{}", text(&checked));
+    // Into a pipe that closes early: no panic, success.
+    let piped = run(Command::new("sh").arg("-c").arg(format!(
+        "{} man | head -1",
+        env!("CARGO_BIN_EXE_hookswitch")
+    )));
+    assert!(
+        piped.status.success() && !text(&piped).contains("panicked"),
+        "{}",
+        text(&piped)
+    );
+}
