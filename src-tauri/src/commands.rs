@@ -10,7 +10,7 @@ use hookswitch_phone::history::Entry;
 use hookswitch_phone::message_store::{Conversation, StoredMessage};
 use hookswitch_phone::{Action, PhoneState, probe};
 use serde::Serialize;
-use tauri::{AppHandle, State};
+use tauri::{AppHandle, Manager, State};
 
 use crate::settings::DesktopSettings;
 use crate::state::{AppState, AppView, lock};
@@ -286,6 +286,48 @@ pub fn save_settings(
         crate::hotkey::replace(&app, &old_hotkey, &settings.hotkey)?;
     }
     Ok(())
+}
+
+/// Writes a support bundle (`hookswitch diagnose`'s) to the user's download
+/// folder and returns its path: the phone's devices and state as the window
+/// has them, the configuration without secrets, the logs.
+#[tauri::command]
+pub async fn save_diagnostics(
+    app: AppHandle,
+    state: State<'_, AppState>,
+) -> Result<String, String> {
+    use hookswitch_phone::diagnose;
+    let (devices_json, state_json) = match state.engine().await {
+        Ok(engine) => (
+            serde_json::to_string_pretty(
+                &serde_json::json!({ "devices": engine.devices().devices() }),
+            )
+            .ok(),
+            serde_json::to_string_pretty(&engine.state()).ok(),
+        ),
+        Err(_) => (None, None),
+    };
+    let sources = diagnose::Sources {
+        config_path: state.config_path.clone(),
+        devices_json,
+        state_json,
+        made_by: format!("the window, Hookswitch {}", env!("CARGO_PKG_VERSION")),
+    };
+    let dir = app
+        .path()
+        .download_dir()
+        .or_else(|_| app.path().home_dir())
+        .map_err(|e| e.to_string())?;
+    let out = diagnose::default_name(&dir);
+    let written = out.clone();
+    // The keyring's D-Bus calls and the archive block.
+    tauri::async_runtime::spawn_blocking(move || {
+        std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+        diagnose::write_archive(&diagnose::collect(&sources), &written).map_err(|e| e.to_string())
+    })
+    .await
+    .map_err(|e| e.to_string())??;
+    Ok(out.display().to_string())
 }
 
 /// What busylights show (`[devices.busylight]` of the configuration file).

@@ -92,16 +92,36 @@ pub fn run() {
         // (measured idle, D49). SAFETY: no other thread runs yet.
         unsafe { std::env::set_var("WEBKIT_DISABLE_COMPOSITING_MODE", "1") };
     }
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| "info,tao=warn,wry=warn".into());
-    // HOOKSWITCH_LOG: a file for the log (a webview driver swallows stderr).
-    match std::env::var_os("HOOKSWITCH_LOG").map(std::fs::File::create) {
-        Some(Ok(file)) => tracing_subscriber::fmt()
-            .with_env_filter(filter)
-            .with_ansi(false)
-            .with_writer(std::sync::Mutex::new(file))
-            .init(),
-        _ => tracing_subscriber::fmt().with_env_filter(filter).init(),
+    let filter = || {
+        tracing_subscriber::EnvFilter::try_from_default_env()
+            .unwrap_or_else(|_| "info,tao=warn,wry=warn".into())
+    };
+    // HOOKSWITCH_LOG: a file for the log (a webview driver swallows stderr);
+    // else stderr and the log `hookswitch diagnose` reads (app.log).
+    {
+        use tracing_subscriber::Layer as _;
+        use tracing_subscriber::layer::SubscriberExt as _;
+        use tracing_subscriber::util::SubscriberInitExt as _;
+        let file: Option<Box<dyn std::io::Write + Send>> =
+            match std::env::var_os("HOOKSWITCH_LOG").map(std::fs::File::create) {
+                Some(Ok(file)) => Some(Box::new(file)),
+                _ => hookswitch_phone::log_file::LogFile::start("app")
+                    .ok()
+                    .map(|f| Box::new(f) as Box<dyn std::io::Write + Send>),
+            };
+        let to_file = file.map(|f| {
+            tracing_subscriber::fmt::layer()
+                .with_ansi(false)
+                .with_writer(std::sync::Mutex::new(f))
+                .with_filter(filter())
+        });
+        let to_stderr = std::env::var_os("HOOKSWITCH_LOG")
+            .is_none()
+            .then(|| tracing_subscriber::fmt::layer().with_filter(filter()));
+        tracing_subscriber::registry()
+            .with(to_file)
+            .with(to_stderr)
+            .init();
     }
     let args: Vec<String> = std::env::args().collect();
     let state = AppState::new(config_path(&args));
@@ -132,6 +152,7 @@ pub fn run() {
             commands::save_settings,
             commands::busylight_settings,
             commands::save_busylight,
+            commands::save_diagnostics,
             commands::conversations,
             commands::conversation,
             commands::mark_read,

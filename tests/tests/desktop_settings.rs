@@ -112,3 +112,44 @@ fn starting_at_login_is_a_setting_that_writes_the_autostart_entry() {
     d.wait_for("autostart", T).click().unwrap();
     hookswitch_tests::wait_until(T, "the entry removed", || !entry.exists());
 }
+
+/// Settings' "Save a support bundle" writes the archive and says where.
+#[test]
+fn the_support_bundle_is_one_button_away() {
+    if !desktop::can_run(&["tar"]) {
+        return;
+    }
+    let _one = desktop::one_window();
+    let dir = tempfile::tempdir().unwrap();
+    let app = Desktop::start(dir.path(), "");
+    let d = &app.driver;
+    d.wait_for("nav-settings", T).click().unwrap();
+    d.wait_for("diagnose", T).click().unwrap();
+    let said = d.wait_text("diagnose-path", T, |t| t.contains(".tar.gz"));
+    let path = said
+        .split_whitespace()
+        .find(|w| w.ends_with(".tar.gz"))
+        .expect("a path");
+    assert!(
+        path.starts_with(&dir.path().join("home").display().to_string()),
+        "in the user's folders: {path}"
+    );
+    let listed = std::process::Command::new("tar")
+        .args(["-tzf", path])
+        .output()
+        .unwrap();
+    let names = String::from_utf8_lossy(&listed.stdout);
+    for part in ["config.toml", "devices.json", "state.json", "keyring.txt"] {
+        assert!(names.contains(part), "{part} not in {names}");
+    }
+    // The window's devices are in it: the simulated Jabra.
+    let devices = std::process::Command::new("tar")
+        .args(["-xzOf", path, "--wildcards", "*/devices.json"])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&devices.stdout).contains("Jabra"),
+        "{}",
+        String::from_utf8_lossy(&devices.stdout)
+    );
+}

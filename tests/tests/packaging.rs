@@ -213,6 +213,7 @@ fn the_package_installs_works_from_usr_bin_and_purges_clean() {
             .env("XDG_CONFIG_HOME", home.path().join(".config"))
             .env("XDG_DATA_HOME", home.path().join(".local/share"))
             .env("XDG_RUNTIME_DIR", home.path())
+            .env("XDG_STATE_HOME", home.path().join(".local/state"))
             .env_remove("XDG_DATA_DIRS")
             .env_remove("RUST_LOG");
     };

@@ -211,6 +211,14 @@ pub enum Command {
         #[command(subcommand)]
         command: PasswordCommand,
     },
+    /// Write a support bundle (.tar.gz) to attach to a bug report: versions,
+    /// the configuration without secrets, devices, sound devices, the running
+    /// phone's state, the last logs, udev and keyring status.
+    Diagnose {
+        /// Where (default: hookswitch-diagnose-DATE-TIME.tar.gz here).
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
     /// Print a completion script for a shell (the package installs them).
     Completions {
         #[arg(value_enum)]

@@ -183,45 +183,74 @@ pub fn simulate(cli: &Cli, path: &Path) -> anyhow::Result<u8> {
 }
 
 /// `hookswitch devices`: scans once and reports.
-pub fn list(cli: &Cli, options: &DeviceOptions) -> anyhow::Result<u8> {
-    let (sink, rx) = channel_sink();
-    let manager = DeviceManager::new(profiles(cli), sink);
-    let wanted = HotplugOptions {
-        usb_phones: options.usb,
-        detach_kernel_driver: options.detach_kernel_driver,
-    };
-    for mut scanner in hookswitch_devices::scanner::scanners(&wanted) {
-        scanner.scan(&manager);
-    }
-    let mut devices = Vec::new();
-    let mut unusable = Vec::new();
-    for e in rx.try_iter() {
-        match e {
-            DeviceEvent::Added(info) => devices.push(info),
-            DeviceEvent::Unusable { path, reason, .. } => unusable.push((path, reason)),
-            _ => {}
+/// What a scan finds: the devices, those that cannot be used (and why),
+/// and USB interfaces another application took from the kernel.
+pub struct Survey {
+    devices: Vec<DeviceInfo>,
+    unusable: Vec<(String, String)>,
+    claimed: Vec<arbitration::Claimed>,
+}
+
+impl Survey {
+    pub fn take(cli: &Cli, options: &DeviceOptions) -> Survey {
+        let (sink, rx) = channel_sink();
+        let manager = DeviceManager::new(profiles(cli), sink);
+        let wanted = HotplugOptions {
+            usb_phones: options.usb,
+            detach_kernel_driver: options.detach_kernel_driver,
+        };
+        for mut scanner in hookswitch_devices::scanner::scanners(&wanted) {
+            scanner.scan(&manager);
+        }
+        let mut devices = Vec::new();
+        let mut unusable = Vec::new();
+        for e in rx.try_iter() {
+            match e {
+                DeviceEvent::Added(info) => devices.push(*info),
+                DeviceEvent::Unusable { path, reason, .. } => unusable.push((path, reason)),
+                _ => {}
+            }
+        }
+        let vendors: Vec<u16> = manager
+            .profiles()
+            .iter()
+            .filter_map(|p| p.matching.vendor_id.as_deref())
+            .filter_map(|v| parse_number(v).ok())
+            .collect();
+        let claimed = arbitration::claimed_hid_interfaces(&vendors);
+        manager.close_all();
+        Survey {
+            devices,
+            unusable,
+            claimed,
         }
     }
-    let vendors: Vec<u16> = manager
-        .profiles()
-        .iter()
-        .filter_map(|p| p.matching.vendor_id.as_deref())
-        .filter_map(|v| parse_number(v).ok())
-        .collect();
-    let claimed = arbitration::claimed_hid_interfaces(&vendors);
-    manager.close_all();
-    if cli.json {
-        let out = serde_json::json!({
-            "devices": devices,
-            "unusable": unusable
+
+    /// `hookswitch devices --json`'s document.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "devices": self.devices,
+            "unusable": self
+                .unusable
                 .iter()
                 .map(|(path, reason)| serde_json::json!({"path": path, "reason": reason}))
                 .collect::<Vec<_>>(),
-            "claimed_by_other_applications": claimed,
-        });
-        say!("{}", serde_json::to_string_pretty(&out)?);
+            "claimed_by_other_applications": self.claimed,
+        })
+    }
+}
+
+pub fn list(cli: &Cli, options: &DeviceOptions) -> anyhow::Result<u8> {
+    let survey = Survey::take(cli, options);
+    if cli.json {
+        say!("{}", serde_json::to_string_pretty(&survey.json())?);
         return Ok(exit::OK);
     }
+    let Survey {
+        devices,
+        unusable,
+        claimed,
+    } = survey;
     for d in &devices {
         print_device(d);
     }

@@ -10,6 +10,7 @@ mod contacts;
 mod conversations;
 mod daemon;
 mod devices;
+mod diagnose;
 mod hid_learn;
 mod hid_monitor;
 mod manual;
@@ -45,11 +46,27 @@ fn main() -> ExitCode {
         2 => "debug",
         _ => "trace",
     };
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| filter.into()),
-        )
+    use tracing_subscriber::Layer as _;
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
+    let stderr = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
+        .with_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| filter.into()),
+        );
+    // The daemon also keeps a log file, at info, for `hookswitch diagnose`.
+    let file = matches!(cli.command, Command::Run)
+        .then(|| hookswitch_phone::log_file::LogFile::start("daemon").ok())
+        .flatten()
+        .map(|f| {
+            tracing_subscriber::fmt::layer()
+                .with_ansi(false)
+                .with_writer(std::sync::Mutex::new(f))
+                .with_filter(tracing_subscriber::EnvFilter::new("info"))
+        });
+    tracing_subscriber::registry()
+        .with(stderr)
+        .with(file)
         .init();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -119,6 +136,7 @@ fn main() -> ExitCode {
             Command::Password {
                 command: PasswordCommand::Set { account },
             } => daemon::set_password(&cli, account),
+            Command::Diagnose { output } => diagnose::run(&cli, output.as_deref()).await,
             Command::Completions { shell } => manual::completions(*shell),
             Command::Man => manual::page(),
         };

@@ -23,6 +23,7 @@ fn hookswitch(home: &Path) -> Command {
 fn env(c: &mut Command, home: &Path) {
     c.env("XDG_CONFIG_HOME", home)
         .env("XDG_RUNTIME_DIR", home)
+        .env("XDG_STATE_HOME", home)
         .env("XDG_DATA_HOME", home)
         .env("XDG_STATE_HOME", home)
         .env_remove("RUST_LOG");

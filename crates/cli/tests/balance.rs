@@ -31,6 +31,7 @@ impl Rig {
         let mut c = Command::new(env!("CARGO_BIN_EXE_hookswitch"));
         c.env("XDG_CONFIG_HOME", self.home.path())
             .env("XDG_RUNTIME_DIR", self.home.path())
+            .env("XDG_STATE_HOME", self.home.path())
             .env("XDG_DATA_HOME", self.home.path())
             .env("XDG_STATE_HOME", self.home.path())
             .env("HOOKSWITCH_PASSWORD_CARRIER", PASSWORD)

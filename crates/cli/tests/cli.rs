@@ -12,6 +12,7 @@ fn hookswitch(home: &Path) -> Command {
     // Never touch the user's own configuration or runtime directory.
     c.env("XDG_CONFIG_HOME", home)
         .env("XDG_RUNTIME_DIR", home)
+        .env("XDG_STATE_HOME", home)
         .env_remove("RUST_LOG");
     c
 }
@@ -747,5 +748,98 @@ fn the_manual_page_and_completions_come_from_the_command_line() {
         piped.status.success() && !text(&piped).contains("panicked"),
         "{}",
         text(&piped)
+    );
+}
+
+/// The support bundle: every part is there, the running phone's state is
+/// in it, and no secret of the configuration, the environment or the
+/// daemon's log is.
+#[test]
+fn a_support_bundle_holds_what_a_bug_report_needs_and_no_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path();
+    std::fs::create_dir_all(home.join("hookswitch")).unwrap();
+    std::fs::write(
+        home.join("hookswitch/config.toml"),
+        "[devices]\nmicrophone = \"none\"\nspeaker = \"none\"\n\n\
+         [[accounts]]\nname = \"office\"\naor = \"sip:alice@127.0.0.1\"\nregister = false\n\n\
+         [accounts.balance]\nurl = \"https://alice:url-pass-7f3@billing.example/b?token=tok-91c&user={user}\"\npointer = \"/balance\"\n",
+    )
+    .unwrap();
+    let state_home = home.join("state");
+    let with_env = |cmd: &mut Command| {
+        cmd.env("XDG_STATE_HOME", &state_home)
+            .env("HOOKSWITCH_PASSWORD_OFFICE", "env-pass-5d2");
+    };
+    let mut daemon = hookswitch(home);
+    daemon.args(["--bind", &format!("127.0.0.1:{}", free_port()), "run"]);
+    with_env(&mut daemon);
+    let daemon = Process::spawn("run", daemon, home);
+    daemon.wait_for_log("control socket", Duration::from_secs(10));
+
+    let bundle = home.join("bundle.tar.gz");
+    let mut diagnose = hookswitch(home);
+    diagnose.args(["diagnose", "--output"]).arg(&bundle);
+    with_env(&mut diagnose);
+    let out = run(&mut diagnose);
+    assert!(out.status.success(), "{}", text(&out));
+    drop(daemon);
+
+    let unpacked = home.join("unpacked");
+    std::fs::create_dir_all(&unpacked).unwrap();
+    let tar = run(Command::new("tar")
+        .arg("-xzf")
+        .arg(&bundle)
+        .arg("-C")
+        .arg(&unpacked));
+    assert!(tar.status.success(), "{}", text(&tar));
+    let root = unpacked.join("bundle");
+    let read = |name: &str| {
+        std::fs::read_to_string(root.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+    };
+    for part in [
+        "README.txt",
+        "versions.txt",
+        "config.toml",
+        "config-check.txt",
+        "devices.json",
+        "audio-devices.json",
+        "state.json",
+        "udev.txt",
+        "keyring.txt",
+        "logs/daemon.log",
+    ] {
+        assert!(root.join(part).is_file(), "{part} is missing");
+    }
+    assert!(read("versions.txt").starts_with(&format!("hookswitch {}", env!("CARGO_PKG_VERSION"))));
+    assert!(
+        read("config.toml").contains("billing.example/b"),
+        "{}",
+        read("config.toml")
+    );
+    assert!(
+        read("state.json").contains("\"registrations\""),
+        "the running phone's state: {}",
+        read("state.json")
+    );
+    assert!(
+        read("keyring.txt").contains("office: from the environment (HOOKSWITCH_PASSWORD_OFFICE)"),
+        "{}",
+        read("keyring.txt")
+    );
+    assert!(serde_json::from_str::<serde_json::Value>(&read("devices.json")).is_ok());
+    assert!(
+        read("logs/daemon.log").contains("INFO"),
+        "{}",
+        read("logs/daemon.log")
+    );
+    // No secret anywhere in the bundle.
+    let all = run(Command::new("grep")
+        .args(["-r", "-l", "-E", "url-pass-7f3|tok-91c|env-pass-5d2"])
+        .arg(&root));
+    assert!(
+        all.stdout.is_empty(),
+        "secrets in: {}",
+        String::from_utf8_lossy(&all.stdout)
     );
 }

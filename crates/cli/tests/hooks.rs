@@ -43,6 +43,7 @@ impl Rig {
         );
         c.env("XDG_CONFIG_HOME", self.home.path())
             .env("XDG_RUNTIME_DIR", self.home.path())
+            .env("XDG_STATE_HOME", self.home.path())
             .env("XDG_DATA_HOME", self.home.path())
             .env("XDG_STATE_HOME", self.home.path())
             .env("PATH", path)

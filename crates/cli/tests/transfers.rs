@@ -15,6 +15,7 @@ fn hookswitch(home: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_hookswitch"));
     c.env("XDG_CONFIG_HOME", home)
         .env("XDG_RUNTIME_DIR", home)
+        .env("XDG_STATE_HOME", home)
         .env_remove("RUST_LOG");
     c
 }

@@ -84,6 +84,8 @@ export const removeAccount = (name: string) => invoke<void>("remove_account", { 
 export const saveSettings = (settings: DesktopSettings) => invoke<void>("save_settings", { settings });
 export const busylightSettings = () => invoke<LightSettings>("busylight_settings");
 export const saveBusylight = (settings: LightSettings) => invoke<void>("save_busylight", { settings });
+/** Writes a support bundle; returns its path. */
+export const saveDiagnostics = () => invoke<string>("save_diagnostics");
 
 export interface Listeners {
   state: (s: PhoneState) => void;

@@ -19,6 +19,7 @@ pub use call_sound::{CallAudio, CallSound};
 pub use conference::{Bridge, BridgeLeg};
 pub use gain::{Gain, MAX_PERCENT};
 pub use meter::Meter;
+pub(crate) use recording_file::civil_from_days;
 pub use recording_file::recording_name;
 pub use ringer::{RingSound, Ringer};
 pub use wav::{CallRecorder, WavSink, WavSource};

@@ -51,7 +51,7 @@ fn local_time(at: SystemTime) -> String {
 
 /// The calendar date of a day count since 1970-01-01 (Howard Hinnant's
 /// algorithm).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
+pub(crate) fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);
