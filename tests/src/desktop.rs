@@ -157,6 +157,14 @@ impl Desktop {
         Desktop::launch(&app_binary(), dir, devices_config, extra_config, env)
     }
 
+    /// As `start`, on a D-Bus session bus of its own (returned with it: its
+    /// process and address), as a desktop session gives the app one.
+    pub fn start_on_bus(dir: &Path) -> (Desktop, Process, String) {
+        let (bus, address) = session_bus(dir);
+        let app = Desktop::start_with(dir, "", &[("DBUS_SESSION_BUS_ADDRESS", address.as_str())]);
+        (app, bus, address)
+    }
+
     /// As `start`, with the app at `app` (the package's /usr/bin/hookswitch-app).
     pub fn start_app(app: &Path, dir: &Path) -> Desktop {
         Desktop::launch(app, dir, "", "", &[])

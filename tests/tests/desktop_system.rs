@@ -24,12 +24,7 @@ fn a_tel_link_opened_while_the_app_runs_fills_its_dial_pad() {
     }
     let _one = desktop::one_window();
     let dir = tempfile::tempdir().unwrap();
-    let (_bus, address) = session_bus(dir.path());
-    let app = Desktop::start_with(
-        dir.path(),
-        "",
-        &[("DBUS_SESSION_BUS_ADDRESS", address.as_str())],
-    );
+    let (app, _bus, address) = Desktop::start_on_bus(dir.path());
     let d = &app.driver;
     d.wait_for("dial-input", T);
 

@@ -84,6 +84,11 @@ const TEST: &[&str] = &[
     // hidraw node; `man` reads its manual page.
     "udev",
     "man-db",
+    // The accessibility test reads the window as a screen reader does:
+    // AT-SPI's bus and registry, the GTK bridge, and pyatspi.
+    "at-spi2-core",
+    "libatk-adaptor",
+    "python3-pyatspi",
 ];
 
 /// tauri-driver (crates.io) sits between the test and WebKitWebDriver.
