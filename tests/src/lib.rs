@@ -83,6 +83,8 @@ pub fn test_config(port: u16) -> Config {
     c.devices.enabled = false;
     c.devices.microphone = "none".into();
     c.devices.speaker = "none".into();
+    // The developer's own music is not the tests' to pause.
+    c.audio.pause_media = false;
     c
 }
 

@@ -145,6 +145,9 @@ pub struct AudioSettings {
     /// Whose dial and busy tones a lifted handset hears: "us", "uk", "de",
     /// "fr" or "itu" (ITU-T E.180's 425 Hz).
     pub tones: hookswitch_media::progress::Country,
+    /// Pause the media players that play (MPRIS) while a call rings or
+    /// talks, and play them again when the last call ends.
+    pub pause_media: bool,
 }
 
 /// How registrations over UDP keep their NAT mapping open.
@@ -183,6 +186,7 @@ impl Default for AudioSettings {
             ring_file: None,
             echo_cancellation: EchoMode::Auto,
             tones: hookswitch_media::progress::Country::Itu,
+            pause_media: true,
         }
     }
 }

@@ -298,6 +298,10 @@ impl Engine {
             },
             persist: options.persist_to.map(Persist::new),
             records: options.records,
+            media_pause: config
+                .audio
+                .pause_media
+                .then(crate::edge::media_players::MediaPause::start),
             _echo: echo,
             resolver: crate::edge::dns::Resolver::new(&dns_servers, bound.is_ipv6()),
             directory: options.directory,

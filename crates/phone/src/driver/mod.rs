@@ -68,6 +68,9 @@ pub struct Driver {
     /// The history and messages, kept before an event is published or the
     /// action that caused it answered: whoever hears either finds it there.
     pub records: Option<Arc<crate::records::Records>>,
+    /// Pauses the session's media players while a call rings or talks
+    /// (`audio.pause_media`).
+    pub media_pause: Option<crate::edge::media_players::MediaPause>,
     /// The echo test's service, kept running as long as the driver.
     pub _echo: Option<crate::echo::EchoService>,
     /// Locates SIP servers in DNS for the UA (RFC 3263).
@@ -89,6 +92,8 @@ struct Loop {
     ring: Option<Ringer>,
     stopwatch: crate::latency::Stopwatch,
     shown: DeviceState,
+    /// Whether a call rang or talked at the last turn (media players).
+    busy: bool,
 }
 
 impl Driver {
@@ -380,6 +385,13 @@ impl Driver {
             }
             changed
         });
+        let busy = !self.core.state().calls.is_empty();
+        if busy != l.busy {
+            l.busy = busy;
+            if let Some(m) = &self.media_pause {
+                m.follow(busy);
+            }
+        }
         for e in events {
             let _ = self.outlets.events.send(e);
         }

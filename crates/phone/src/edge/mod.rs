@@ -7,6 +7,7 @@ pub mod dns;
 pub mod http;
 pub mod icmp;
 pub mod local_address;
+pub mod media_players;
 pub mod media_pool;
 pub mod nat;
 pub mod persist;
