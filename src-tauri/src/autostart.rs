@@ -8,11 +8,8 @@ use std::path::{Path, PathBuf};
 
 /// The entry's file, in the user's autostart folder.
 pub fn entry_path() -> Option<PathBuf> {
-    let config = std::env::var_os("XDG_CONFIG_HOME")
-        .map(PathBuf::from)
-        .filter(|p| p.is_absolute())
-        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".config")))?;
-    Some(config.join("autostart/org.hookswitch.app.desktop"))
+    hookswitch_phone::config::xdg_base("XDG_CONFIG_HOME", ".config")
+        .map(|config| config.join("autostart/org.hookswitch.app.desktop"))
 }
 
 /// The entry for the app at `exe`, with the configuration file it runs on

@@ -175,10 +175,9 @@ async fn forward_kept(
         }
         if let Some(message) = kept.message {
             // Only a message that came in is new to its reader (a change of
-            // ours is a delivery report).
-            if message.incoming
-                && message.delivery == hookswitch_phone::message_store::Delivery::Received
-            {
+            // ours is a delivery report; the store keeps one that came in
+            // only once, when it comes).
+            if message.incoming {
                 notify::message(&app, &message);
             }
             let _ = app.emit("message", &message);

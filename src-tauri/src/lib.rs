@@ -102,8 +102,9 @@ pub fn run() {
         use tracing_subscriber::Layer as _;
         use tracing_subscriber::layer::SubscriberExt as _;
         use tracing_subscriber::util::SubscriberInitExt as _;
+        let asked = std::env::var_os("HOOKSWITCH_LOG");
         let file: Option<Box<dyn std::io::Write + Send>> =
-            match std::env::var_os("HOOKSWITCH_LOG").map(std::fs::File::create) {
+            match asked.as_ref().map(std::fs::File::create) {
                 Some(Ok(file)) => Some(Box::new(file)),
                 _ => hookswitch_phone::log_file::LogFile::start("app")
                     .ok()
@@ -115,7 +116,7 @@ pub fn run() {
                 .with_writer(std::sync::Mutex::new(f))
                 .with_filter(filter())
         });
-        let to_stderr = std::env::var_os("HOOKSWITCH_LOG")
+        let to_stderr = asked
             .is_none()
             .then(|| tracing_subscriber::fmt::layer().with_filter(filter()));
         tracing_subscriber::registry()

@@ -220,18 +220,16 @@ fn release_date(version: &str) -> Option<String> {
 /// size), the maintainer scripts, md5sums.
 fn control(stage: &Path, version: &str, arch: &str) -> anyhow::Result<()> {
     let depends = library_packages(stage)?;
-    let mut md5sums = String::new();
+    let files = walk(stage)?;
     let mut size_bytes = 0u64;
-    for file in walk(stage)? {
-        size_bytes += std::fs::metadata(&file)?.len();
-        let rel = file.strip_prefix(stage)?;
-        let sum = output(Command::new("md5sum").arg(&file))?;
-        let sum = sum
-            .split_whitespace()
-            .next()
-            .context("md5sum said nothing")?;
-        md5sums.push_str(&format!("{sum}  {}\n", rel.display()));
+    let mut relative = Vec::new();
+    for file in &files {
+        size_bytes += std::fs::metadata(file)?.len();
+        relative.push(file.strip_prefix(stage)?);
     }
+    // One md5sum for every file, named as dpkg wants: relative to the root.
+    let mut md5sums = output(Command::new("md5sum").current_dir(stage).args(&relative))?;
+    md5sums.push('\n');
     let installed_kib = size_bytes.div_ceil(1024);
     let control = format!(
         "Package: {PACKAGE}

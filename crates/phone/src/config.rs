@@ -493,13 +493,18 @@ pub fn default_path() -> PathBuf {
     xdg_dir("XDG_CONFIG_HOME", ".config").join("config.toml")
 }
 
-/// Our folder under an XDG base directory: `$var/hookswitch` when `var` is
-/// an absolute path, else `~/<home_relative>/hookswitch`.
-pub(crate) fn xdg_dir(var: &str, home_relative: &str) -> PathBuf {
+/// An XDG base directory: `$var` when it is an absolute path, else
+/// `~/<home_relative>`; none without a HOME.
+pub fn xdg_base(var: &str, home_relative: &str) -> Option<PathBuf> {
     std::env::var_os(var)
         .map(PathBuf::from)
         .filter(|p| p.is_absolute())
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(home_relative)))
+}
+
+/// Our folder under an XDG base directory (`xdg_base`): `.../hookswitch`.
+pub(crate) fn xdg_dir(var: &str, home_relative: &str) -> PathBuf {
+    xdg_base(var, home_relative)
         .unwrap_or_else(|| PathBuf::from("."))
         .join("hookswitch")
 }

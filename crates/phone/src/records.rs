@@ -71,18 +71,17 @@ impl Records {
         self.messages.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Follows one event (`now`: Unix seconds), tells subscribers what it
-    /// kept (when anything) and returns that.
-    pub fn record(&self, event: &PhoneEvent, now: u64) -> Kept {
+    /// Follows one event (`now`: Unix seconds) and tells subscribers what
+    /// it kept, when anything.
+    pub fn record(&self, event: &PhoneEvent, now: u64) {
         let kept = Kept {
             call: self.history().on_event(event, now),
             message: self.messages().on_event(event, now),
         };
         if kept != Kept::default() {
             // No subscriber is no error.
-            let _ = self.kept.send(kept.clone());
+            let _ = self.kept.send(kept);
         }
-        kept
     }
 
     /// What each later event added to the records, in order.
