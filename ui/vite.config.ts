@@ -7,7 +7,9 @@ import { svelte } from "@sveltejs/vite-plugin-svelte";
 export default defineConfig({
   plugins: [svelte()],
   clearScreen: false,
-  server: { port: 5173, strictPort: true },
+  // The catalogue check (catalogues.test.ts) reads the shell's Rust
+  // sources for the messages it asks for.
+  server: { port: 5173, strictPort: true, fs: { allow: [".", "../src-tauri/src"] } },
   build: {
     target: "safari15",
     cssCodeSplit: false,

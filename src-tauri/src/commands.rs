@@ -266,11 +266,11 @@ pub async fn remove_account(
 }
 
 #[tauri::command]
-pub fn save_settings(
+pub async fn save_settings(
     app: AppHandle,
     state: State<'_, AppState>,
     settings: DesktopSettings,
-) -> Result<(), String> {
+) -> Result<String, String> {
     let was_on = lock(&state.desktop).autostart;
     if settings.autostart || was_on {
         // The configuration file goes in the entry unless it is the default.
@@ -285,7 +285,15 @@ pub fn save_settings(
     if old_hotkey != settings.hotkey {
         crate::hotkey::replace(&app, &old_hotkey, &settings.hotkey)?;
     }
-    Ok(())
+    let before = lock(&state.view).locale.clone();
+    let locale = state.set_language(&settings.language);
+    if locale != before {
+        crate::tray::retitle(&app);
+        if let Ok(engine) = state.engine().await {
+            crate::tray::show(&app, &engine.state());
+        }
+    }
+    Ok(locale)
 }
 
 /// Writes a support bundle (`hookswitch diagnose`'s) to the user's download

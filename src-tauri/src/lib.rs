@@ -10,6 +10,7 @@ mod engine;
 mod hotkey;
 mod idle;
 mod installed;
+mod locale;
 mod notify;
 mod phone;
 mod settings;

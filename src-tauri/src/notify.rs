@@ -9,20 +9,24 @@ use crate::state::{AppState, lock};
 
 /// `contact`: the address book's name for the caller, when known.
 pub fn incoming_call(app: &AppHandle, from: &str, contact: Option<&str>) {
-    show(app, "Incoming call", &caller_named(from, contact));
+    let title = texts(app).get("notify-incoming", &[]);
+    show(app, &title, &caller_named(from, contact));
+}
+
+fn texts(app: &AppHandle) -> std::sync::Arc<crate::locale::Texts> {
+    app.state::<AppState>().texts()
 }
 
 /// An account's balance went under its `low`.
 pub fn low_balance(app: &AppHandle, balance: &hookswitch_phone::state::BalanceView) {
-    show(
-        app,
-        "Low balance",
-        &format!("{}: {}", balance.account, balance.summary()),
-    );
+    let texts = texts(app);
+    let title = texts.get("notify-low-balance", &[]);
+    show(app, &title, &crate::tray::balance_line(balance, &texts));
 }
 
 pub fn missed_call(app: &AppHandle, from: &str, contact: Option<&str>) {
-    show(app, "Missed call", &caller_named(from, contact));
+    let title = texts(app).get("notify-missed", &[]);
+    show(app, &title, &caller_named(from, contact));
 }
 
 /// The caller as [`caller`] says, with the address book's name in front.
@@ -49,7 +53,8 @@ pub fn message(app: &AppHandle, m: &hookswitch_phone::message_store::StoredMessa
     if text.len() < m.text.len() {
         text.push('…');
     }
-    show(app, &format!("Message from {who}"), &text);
+    let title = texts(app).get("notify-message", &[("who", who.into())]);
+    show(app, &title, &text);
 }
 
 fn show(app: &AppHandle, title: &str, body: &str) {

@@ -21,6 +21,8 @@ pub struct DesktopSettings {
     pub links_dial_at_once: bool,
     /// Start at login, hidden in the tray (an XDG autostart entry).
     pub autostart: bool,
+    /// The window's language ("de", "fr", "en"); empty: the system's.
+    pub language: String,
 }
 
 impl Default for DesktopSettings {
@@ -31,6 +33,7 @@ impl Default for DesktopSettings {
             close_to_tray: true,
             links_dial_at_once: false,
             autostart: false,
+            language: String::new(),
         }
     }
 }

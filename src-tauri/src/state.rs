@@ -15,6 +15,7 @@ use hookswitch_phone::{Engine, Passwords};
 use serde::Serialize;
 use tauri::async_runtime::JoinHandle;
 
+use crate::locale::{self, Texts};
 use crate::settings::DesktopSettings;
 
 /// Locks a mutex whose holder may have panicked (its data is still usable).
@@ -35,6 +36,8 @@ pub struct AppState {
     pub engine: tokio::sync::Mutex<Option<Running>>,
     /// Settings changed during a call: restart the engine once it is idle.
     pub restart_when_idle: Mutex<bool>,
+    /// The tray's and notifications' words in the language in use.
+    texts: Mutex<Arc<Texts>>,
 }
 
 /// A started engine and the tasks that pass its events on.
@@ -64,6 +67,11 @@ pub struct AppView {
     pub engine_error: Option<String>,
     /// Accounts not registered because no password was found.
     pub missing_passwords: Vec<String>,
+    /// The locale the window speaks and formats for (BCP 47, "de-DE"): the
+    /// language setting, else the system's.
+    pub locale: String,
+    /// The system's locale, for the setting's "as the system" choice.
+    pub system_locale: String,
 }
 
 impl AppState {
@@ -85,8 +93,13 @@ impl AppState {
             }),
         );
         let records = Records::open(&store);
+        let system_locale = locale::system_locale();
+        let in_use = locale::resolve(&desktop.language, &system_locale);
+        let texts = Mutex::new(Arc::new(Texts::new(&in_use)));
         let view = AppView {
             engine_error: config_error,
+            locale: in_use,
+            system_locale,
             ..AppView::default()
         };
         AppState {
@@ -99,7 +112,23 @@ impl AppState {
             view: Mutex::new(view),
             engine: tokio::sync::Mutex::new(None),
             restart_when_idle: Mutex::new(false),
+            texts,
         }
+    }
+
+    pub fn texts(&self) -> Arc<Texts> {
+        lock(&self.texts).clone()
+    }
+
+    /// Takes the language setting; returns the locale now in use.
+    pub fn set_language(&self, setting: &str) -> String {
+        let mut view = lock(&self.view);
+        let in_use = locale::resolve(setting, &view.system_locale);
+        if in_use != view.locale {
+            *lock(&self.texts) = Arc::new(Texts::new(&in_use));
+            view.locale.clone_from(&in_use);
+        }
+        in_use
     }
 
     /// The running engine (a clone: commands do not hold the lock).

@@ -13,7 +13,8 @@ use tauri::menu::{CheckMenuItem, Menu, MenuItem, PredefinedMenuItem, Submenu};
 use tauri::tray::{MouseButton, MouseButtonState, TrayIcon, TrayIconBuilder, TrayIconEvent};
 use tauri::{AppHandle, Manager, Wry};
 
-use crate::state::lock;
+use crate::locale::Texts;
+use crate::state::{AppState, lock};
 
 const ICON_OFFLINE: &[u8] = include_bytes!("../icons/tray-offline.png");
 const ICON_IDLE: &[u8] = include_bytes!("../icons/tray-idle.png");
@@ -42,7 +43,7 @@ pub fn look(s: &PhoneState) -> Look {
     }
 }
 
-pub fn tooltip(s: &PhoneState) -> String {
+pub fn tooltip(s: &PhoneState, texts: &Texts) -> String {
     let registered: Vec<&str> = s
         .registrations
         .iter()
@@ -50,33 +51,88 @@ pub fn tooltip(s: &PhoneState) -> String {
         .map(|(name, _)| name.as_str())
         .collect();
     let mut text = match look(s) {
-        Look::Ringing => "Hookswitch: incoming call".to_string(),
-        Look::InCall => format!("Hookswitch: {} call(s)", s.calls.len()),
-        Look::Offline => "Hookswitch: not registered".to_string(),
-        Look::Idle if registered.is_empty() => "Hookswitch: ready".to_string(),
-        Look::Idle => format!("Hookswitch: registered ({})", registered.join(", ")),
+        Look::Ringing => texts.get("tray-ringing", &[]),
+        Look::InCall => texts.get("tray-in-call", &[("count", s.calls.len().into())]),
+        Look::Offline => texts.get("tray-offline", &[]),
+        Look::Idle if registered.is_empty() => texts.get("tray-ready", &[]),
+        Look::Idle => texts.get(
+            "tray-registered",
+            &[("accounts", registered.join(", ").into())],
+        ),
     };
-    if s.dnd {
-        text.push_str(" - do not disturb");
-    } else if let Some(status) = status_label(s.presence.availability)
+    let status = if s.dnd {
+        Some("availability-dnd")
+    } else if status_label(s.presence.availability).is_some()
         && s.presence.availability != Availability::Available
     {
-        text.push_str(&format!(" - {}", status.to_lowercase()));
+        Some(availability_word(s.presence.availability))
+    } else {
+        None
+    };
+    if let Some(status) = status {
+        let status = texts.get(status, &[]);
+        text = texts.get(
+            "tray-with-status",
+            &[("text", text.into()), ("status", status.into())],
+        );
     }
     for b in &s.balances {
-        text.push_str(&format!("\n{}: balance {}", b.account, b.summary()));
+        text.push('\n');
+        text.push_str(&balance_line(b, texts));
     }
     text
 }
 
-/// The statuses the tray's Status menu offers. Do not disturb is the menu's
-/// own item above: it refuses calls, and others see it.
+/// "carrier: balance 4,20 EUR (low) (could not check: ...)".
+pub fn balance_line(b: &hookswitch_phone::state::BalanceView, texts: &Texts) -> String {
+    let account = b.account.as_str();
+    let mut line = match b.amount {
+        Some(amount) => {
+            let amount = format!("{} {}", texts.decimal(amount), b.currency);
+            texts.get(
+                "tray-balance",
+                &[
+                    ("account", account.into()),
+                    ("amount", amount.trim().into()),
+                ],
+            )
+        }
+        None => texts.get("tray-balance-unknown", &[("account", account.into())]),
+    };
+    if b.low {
+        line = texts.get("tray-balance-low", &[("text", line.into())]);
+    }
+    if let Some(error) = &b.error {
+        line = texts.get(
+            "tray-balance-error",
+            &[("text", line.into()), ("error", error.as_str().into())],
+        );
+    }
+    line
+}
+
+/// The statuses the tray's Status menu offers (with their catalogue ids).
+/// Do not disturb is the menu's own item above: it refuses calls, and
+/// others see it.
 const STATUSES: [(Availability, &str); 4] = [
-    (Availability::Available, "Available"),
-    (Availability::Away, "Away"),
-    (Availability::Busy, "Busy"),
-    (Availability::Offline, "Appear offline"),
+    (Availability::Available, "presence-available"),
+    (Availability::Away, "presence-away"),
+    (Availability::Busy, "presence-busy"),
+    (Availability::Offline, "presence-appear-offline"),
 ];
+
+/// How the tooltip says a status others see ("away").
+fn availability_word(a: Availability) -> &'static str {
+    match a {
+        Availability::Away => "availability-away",
+        Availability::Busy => "availability-busy",
+        Availability::Offline => "availability-offline",
+        Availability::Dnd => "availability-dnd",
+        Availability::OnThePhone => "availability-on-the-phone",
+        Availability::Available => "availability-available",
+        Availability::Unknown => "availability-unknown",
+    }
+}
 
 fn status_label(a: Availability) -> Option<&'static str> {
     STATUSES.iter().find(|(s, _)| *s == a).map(|(_, l)| *l)
@@ -90,6 +146,9 @@ fn status_id(a: Availability) -> String {
 /// The tray and what it last drew.
 pub struct Tray {
     icon: TrayIcon,
+    /// The items with words, by catalogue id, retitled when the language changes.
+    titled: Vec<(&'static str, MenuItem<Wry>)>,
+    status: Submenu<Wry>,
     dnd: CheckMenuItem<Wry>,
     /// The Status menu's items, one per choosable status.
     statuses: Vec<(Availability, CheckMenuItem<Wry>)>,
@@ -102,14 +161,16 @@ pub struct Tray {
 type Drawn = (Look, String, bool, Availability);
 
 pub fn create(app: &AppHandle) -> tauri::Result<()> {
-    let show = MenuItem::with_id(app, "show", "Show Hookswitch", true, None::<&str>)?;
-    let answer = MenuItem::with_id(app, "answer", "Answer / hang up", true, None::<&str>)?;
-    let dnd = CheckMenuItem::with_id(app, "dnd", "Do not disturb", true, false, None::<&str>)?;
+    let texts = app.state::<AppState>().texts();
+    let word = |id: &str| texts.get(id, &[]);
+    let show = MenuItem::with_id(app, "show", word("tray-show"), true, None::<&str>)?;
+    let answer = MenuItem::with_id(app, "answer", word("tray-answer"), true, None::<&str>)?;
+    let dnd = CheckMenuItem::with_id(app, "dnd", word("tray-dnd"), true, false, None::<&str>)?;
     let statuses = STATUSES
         .iter()
         .map(|(a, label)| {
             let on = *a == Availability::Available;
-            CheckMenuItem::with_id(app, status_id(*a), *label, true, on, None::<&str>)
+            CheckMenuItem::with_id(app, status_id(*a), word(label), true, on, None::<&str>)
                 .map(|item| (*a, item))
         })
         .collect::<tauri::Result<Vec<_>>>()?;
@@ -117,8 +178,8 @@ pub fn create(app: &AppHandle) -> tauri::Result<()> {
         .iter()
         .map(|(_, item)| item as &dyn tauri::menu::IsMenuItem<Wry>)
         .collect();
-    let status = Submenu::with_items(app, "Status", true, &status_items)?;
-    let quit = MenuItem::with_id(app, "quit", "Quit", true, None::<&str>)?;
+    let status = Submenu::with_items(app, word("tray-status"), true, &status_items)?;
+    let quit = MenuItem::with_id(app, "quit", word("tray-quit"), true, None::<&str>)?;
     let menu = Menu::with_items(
         app,
         &[
@@ -179,6 +240,12 @@ pub fn create(app: &AppHandle) -> tauri::Result<()> {
         .build(app)?;
     app.manage(Tray {
         icon,
+        titled: vec![
+            ("tray-show", show),
+            ("tray-answer", answer),
+            ("tray-quit", quit),
+        ],
+        status,
         dnd,
         statuses,
         note: Mutex::new(None),
@@ -193,7 +260,8 @@ pub fn show(app: &AppHandle, s: &PhoneState) {
         return;
     };
     lock(&tray.note).clone_from(&s.presence.note);
-    let wanted = (look(s), tooltip(s), s.dnd, s.presence.chosen);
+    let texts = app.state::<AppState>().texts();
+    let wanted = (look(s), tooltip(s, &texts), s.dnd, s.presence.chosen);
     {
         let mut drawn = lock(&tray.drawn);
         if drawn.as_ref() == Some(&wanted) {
@@ -219,10 +287,34 @@ pub fn show(app: &AppHandle, s: &PhoneState) {
     let _ = tray.dnd.set_checked(dnd);
 }
 
+/// The menu in the language now chosen; the tooltip follows at the next
+/// drawing, which this forces.
+pub fn retitle(app: &AppHandle) {
+    let Some(tray) = app.try_state::<Tray>() else {
+        return;
+    };
+    let texts = app.state::<AppState>().texts();
+    for (id, item) in &tray.titled {
+        let _ = item.set_text(texts.get(id, &[]));
+    }
+    let _ = tray.dnd.set_text(texts.get("tray-dnd", &[]));
+    let _ = tray.status.set_text(texts.get("tray-status", &[]));
+    for (a, item) in &tray.statuses {
+        if let Some(label) = status_label(*a) {
+            let _ = item.set_text(texts.get(label, &[]));
+        }
+    }
+    *lock(&tray.drawn) = None;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use hookswitch_phone::{EndReason, PhoneEvent};
+
+    fn english() -> Texts {
+        Texts::new("en")
+    }
 
     #[test]
     fn the_tray_shows_ringing_over_a_call_over_offline() {
@@ -258,24 +350,30 @@ mod tests {
             stats: None,
         });
         assert_eq!(look(&s), Look::InCall);
-        assert_eq!(tooltip(&s), "Hookswitch: 1 call(s)");
+        assert_eq!(tooltip(&s, &english()), "Hookswitch: one call");
+        assert_eq!(tooltip(&s, &Texts::new("de")), "Hookswitch: ein Gespräch");
         s.apply(&PhoneEvent::Dnd {
             account: None,
             on: true,
         });
-        assert!(tooltip(&s).ends_with("do not disturb"));
+        assert!(tooltip(&s, &english()).ends_with("do not disturb"));
+        assert!(tooltip(&s, &Texts::new("fr-FR")).ends_with("ne pas déranger"));
     }
 
     #[test]
     fn the_tooltip_says_what_others_see_unless_available() {
         let mut s = PhoneState::default();
-        assert_eq!(tooltip(&s), "Hookswitch: ready");
+        assert_eq!(tooltip(&s, &english()), "Hookswitch: ready");
         s.apply(&PhoneEvent::OwnPresence {
             availability: Availability::Away,
             chosen: Availability::Available,
             note: None,
         });
-        assert_eq!(tooltip(&s), "Hookswitch: ready - away");
+        assert_eq!(tooltip(&s, &english()), "Hookswitch: ready - away");
+        assert_eq!(
+            tooltip(&s, &Texts::new("de")),
+            "Hookswitch: bereit - abwesend"
+        );
         assert_eq!(status_id(Availability::Away), "status-away");
         assert_eq!(status_label(Availability::OnThePhone), None);
     }
@@ -291,8 +389,12 @@ mod tests {
             error: Some("the provider answered 503".into()),
         });
         assert_eq!(
-            tooltip(&s),
+            tooltip(&s, &english()),
             "Hookswitch: ready\ncarrier: balance 4.20 EUR (low) (could not check: the provider answered 503)"
+        );
+        assert_eq!(
+            tooltip(&s, &Texts::new("de")),
+            "Hookswitch: bereit\ncarrier: Guthaben 4,20 EUR (niedrig) (nicht geprüft: the provider answered 503)"
         );
     }
 }

@@ -226,6 +226,9 @@ impl Desktop {
                 home.join(".local/share").display().to_string(),
             ),
             ("XDG_RUNTIME_DIR".into(), runtime.display().to_string()),
+            // English whatever the developer's locale (a test asks for
+            // another with LANG in `env`).
+            ("LANG".into(), "C.UTF-8".into()),
         ];
         app_env.extend(env.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         let tauri_driver = {
@@ -244,6 +247,9 @@ impl Desktop {
             // The app is not in the developer's login session: logind's
             // idle state (the screen they left) is not its own.
             .env_remove("XDG_SESSION_ID")
+            .env_remove("LC_ALL")
+            .env_remove("LC_MESSAGES")
+            .env_remove("LANGUAGE")
             .env("RUST_LOG", "info,hookswitch_phone=debug")
             .env("HOOKSWITCH_LOG", dir.join("app.log"))
             // The webview's own GPU path is not what is tested, and Xvfb has none.

@@ -52,8 +52,8 @@ fn a_page_of_another_site_is_refused_and_a_listed_one_answered() {
     );
     let balance = app
         .driver
-        .wait_content("balance-carrier", T, |t| t.contains("EUR"));
-    assert_eq!(balance.trim(), "carrier: 12.50 EUR (low)");
+        .wait_content("balance-carrier", T, |t| t.contains("€"));
+    assert_eq!(balance.trim(), "carrier: €12.50 (low)");
     let token_file = dir.path().join("home/.local/state/hookswitch/api-token");
     hookswitch_tests::wait_until(T, "the API's token", || token_file.exists());
     let token = std::fs::read_to_string(&token_file).unwrap();

@@ -28,7 +28,7 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
         Some("hid") => hid(),
         Some("media") => media(&args[1..]),
         Some("phone") => phone(),
-        Some("desktop") => desktop(),
+        Some("desktop") => desktop(&args[1..]),
         Some("presence") => presence(),
         Some("conference") => conference(&args[1..]),
         Some("directory") => directory(),
@@ -127,23 +127,49 @@ fn phone() -> anyhow::Result<()> {
     )
 }
 
-fn desktop() -> anyhow::Result<()> {
+/// `desktop [--installed]`: the release build as built, or (`--installed`)
+/// the release package built, installed with apt-get, measured from
+/// /usr/bin with its sizes, and purged again.
+fn desktop(args: &[String]) -> anyhow::Result<()> {
+    let installed = match args.first().map(String::as_str) {
+        None => false,
+        Some("--installed") => true,
+        Some(a) => bail!("unknown bench desktop option {a:?} (--installed)"),
+    };
     crate::setup::run(&[])?;
     // xwininfo sees the windows; Debian's Linphone Desktop is the comparison.
     crate::setup::ensure(&["x11-utils", "linphone-desktop"])?;
     crate::build_ui()?;
-    let mut build = cargo();
-    build.args(["build", "--release", "-p", "hookswitch-app"]);
-    status(build, "cargo build --release -p hookswitch-app")?;
     let target = release_binaries("bench-desktop")?;
     let mut bench = std::process::Command::new(target.join("release/bench_desktop"));
+    if !installed {
+        let mut build = cargo();
+        build.args(["build", "--release", "-p", "hookswitch-app"]);
+        status(build, "cargo build --release -p hookswitch-app")?;
+        bench
+            .arg("--app")
+            .arg(target.join("release/hookswitch-app"));
+        return status(
+            bench,
+            "the desktop app: start, memory, size (vs Linphone Desktop)",
+        );
+    }
+    let deb = crate::package::make(crate::package::Build::Release)?;
+    let mut install = crate::setup::apt(&["install", "-y", "--reinstall"]);
+    install.arg(&deb);
+    status(install, "apt-get install the package")?;
     bench
-        .arg("--app")
-        .arg(target.join("release/hookswitch-app"));
-    status(
+        .args(["--app", "/usr/bin/hookswitch-app", "--deb"])
+        .arg(&deb);
+    let measured = status(
         bench,
-        "the desktop app: start, memory, size (vs Linphone Desktop)",
-    )
+        "the installed desktop app: start, memory, sizes (vs Linphone Desktop)",
+    );
+    status(
+        crate::setup::apt(&["purge", "-y", "hookswitch"]),
+        "apt-get purge hookswitch",
+    )?;
+    measured
 }
 
 fn media(args: &[String]) -> anyhow::Result<()> {

@@ -28,6 +28,8 @@ const USAGE: &str = "usage: cargo xtask <command>
                    lossy, jittery relay (--codecs PCMU,opus --rows 3/0,10/60)
   bench desktop    the desktop app's cold start, idle memory (all its processes) and
                    binary size, next to Debian's Linphone Desktop on this machine
+                   (--installed: of the release package, installed with apt-get from
+                   target/debian, with its package and installed sizes; purged after)
   bench phone      the desk's reaction: device input -> SIP message, state change ->
                    LED report, p50/p99 over 10,000 events (simulated Jabra)";
 

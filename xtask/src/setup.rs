@@ -125,7 +125,7 @@ fn is_root() -> bool {
         .unwrap_or(false)
 }
 
-fn apt(args: &[&str]) -> Command {
+pub fn apt(args: &[&str]) -> Command {
     let mut c = if is_root() {
         Command::new("apt-get")
     } else {

@@ -8,7 +8,10 @@
 //! 10 s idle, the RSS and PSS (shared pages split between sharers) of the
 //! process and every descendant (the webview's web and network processes).
 //!
-//! `bench_desktop --app PATH [--runs N]`
+//! With `--deb PATH` (`cargo xtask bench desktop --installed`, the app from
+//! the installed package) also the package's size and its installed size.
+//!
+//! `bench_desktop --app PATH [--runs N] [--deb PATH]`
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -104,6 +107,19 @@ fn main() {
         mib(size),
         stripped_size.map_or("?".into(), |s| format!("{:.1} MiB", mib(s)))
     );
+    if let Some(deb) = value("--deb") {
+        let deb_size = std::fs::metadata(&deb).map(|m| m.len()).unwrap_or(0);
+        println!(
+            "  package: {} {:.1} MiB; installed {:.1} MiB (Installed-Size of hookswitch {})",
+            Path::new(&deb)
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy(),
+            mib(deb_size),
+            installed_size_kib("hookswitch").unwrap_or(0) as f64 / 1024.0,
+            package_version("hookswitch"),
+        );
+    }
 
     if Path::new("/usr/bin/linphone").exists() {
         linphone(display, &work, runs);

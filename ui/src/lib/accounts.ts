@@ -2,6 +2,7 @@
 // failed check means to the person typing.
 
 import type { AccountSettings, ProbeOutcome } from "./types";
+import { t } from "./i18n.svelte";
 
 export interface AccountForm {
   name: string;
@@ -29,13 +30,13 @@ export const blankForm: AccountForm = {
 /** Problems with the form itself, by field; empty when it can be tried. */
 export function formProblems(f: AccountForm): Partial<Record<keyof AccountForm, string>> {
   const out: Partial<Record<keyof AccountForm, string>> = {};
-  if (!/^[A-Za-z0-9._-]+$/.test(f.name.trim())) out.name = "A short name: letters, digits, dot, dash or underscore.";
-  if (f.user.trim() === "" || /[\s@:]/.test(f.user.trim())) out.user = "The user part of your SIP address, without @ or spaces.";
+  if (!/^[A-Za-z0-9._-]+$/.test(f.name.trim())) out.name = t("problem-name");
+  if (f.user.trim() === "" || /[\s@:]/.test(f.user.trim())) out.user = t("problem-user");
   if (!/^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9a-fA-F:]+\](:\d{1,5})?$/.test(f.domain.trim()))
-    out.domain = "A domain or address, e.g. sip.example.com.";
+    out.domain = t("problem-domain");
   if (f.registrar.trim() !== "" && !/^(sips?:)?[A-Za-z0-9.\-[\]:]+(;transport=\w+)?$/.test(f.registrar.trim()))
-    out.registrar = "A host or host:port, e.g. pbx.example.com:5060.";
-  if (f.password === "") out.password = "The password of this SIP account.";
+    out.registrar = t("problem-registrar");
+  if (f.password === "") out.password = t("problem-password");
   return out;
 }
 
@@ -76,18 +77,18 @@ export function fromSettings(a: AccountSettings): AccountForm {
 export function explain(o: ProbeOutcome): string {
   switch (o.problem) {
     case null:
-      return "Registered: the account works.";
+      return t("probe-registered");
     case "wrong_password":
-      return `The registrar refused the user name or password (${o.detail}). Check both, and the authentication user if your provider gave one.`;
+      return t("probe-wrong-password", { detail: o.detail });
     case "unknown_user":
-      return `The registrar does not know this address (${o.detail}). Check the user and domain.`;
+      return t("probe-unknown-user", { detail: o.detail });
     case "tls_certificate":
-      return `The registrar's TLS certificate was refused (${o.detail}). Check the host name, or trust your PBX's CA (tls_ca_file in config.toml).`;
+      return t("probe-tls-certificate", { detail: o.detail });
     case "unreachable":
-      return `The registrar could not be reached (${o.detail}). Check the domain or registrar, the port and the transport, and your network.`;
+      return t("probe-unreachable", { detail: o.detail });
     case "refused":
-      return `The registrar refused the registration: ${o.detail}.`;
+      return t("probe-refused", { detail: o.detail });
     case "settings":
-      return `These settings cannot be used: ${o.detail}.`;
+      return t("probe-settings", { detail: o.detail });
   }
 }

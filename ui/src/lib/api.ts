@@ -81,7 +81,8 @@ export const checkAccount = (account: AccountSettings, password: string) =>
 export const saveAccount = (account: AccountSettings, password: string | null) =>
   invoke<void>("save_account", { account, password });
 export const removeAccount = (name: string) => invoke<void>("remove_account", { name });
-export const saveSettings = (settings: DesktopSettings) => invoke<void>("save_settings", { settings });
+/** Saves the desktop settings; returns the locale now in use. */
+export const saveSettings = (settings: DesktopSettings) => invoke<string>("save_settings", { settings });
 export const busylightSettings = () => invoke<LightSettings>("busylight_settings");
 export const saveBusylight = (settings: LightSettings) => invoke<void>("save_busylight", { settings });
 /** Writes a support bundle; returns its path. */

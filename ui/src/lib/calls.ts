@@ -2,6 +2,7 @@
 // phone's state (PhoneState.calls); nothing here follows events.
 
 import type { CallNote, CallView, PhoneState } from "./types";
+import { t } from "./i18n.svelte";
 
 export type { CallView };
 
@@ -52,13 +53,13 @@ export function noteText(note: CallNote | null): string | null {
   if (!note) return null;
   switch (note.kind) {
     case "progress":
-      return `${note.status} ${note.reason}`;
+      return t("note-progress", { status: note.status, reason: note.reason });
     case "hold_refused":
-      return `${note.held ? "hold" : "resume"} refused (${note.status})`;
+      return t(note.held ? "note-hold-refused" : "note-resume-refused", { status: note.status });
     case "transfer":
-      return `transfer: ${note.status}${note.done ? " (done)" : ""}`;
+      return t(note.done ? "note-transfer-done" : "note-transfer", { status: note.status });
     case "recording_failed":
-      return `cannot record: ${note.reason}`;
+      return t("note-cannot-record", { reason: note.reason });
   }
 }
 

@@ -3,6 +3,7 @@
 // directory hits merged. Pure functions (tested); the calls are in api.ts.
 
 import type { Address, Contact, DirectoryHit, StoredContact } from "./types";
+import { t } from "./i18n.svelte";
 
 /** "work +49 30 5550 777", or the value alone. */
 export function addressLine(a: Address): string {
@@ -56,7 +57,7 @@ export function blankContact(): Contact {
   return {
     uid: "",
     name: "",
-    addresses: [{ kind: "tel", label: "work", value: "" }],
+    addresses: [{ kind: "tel", label: t("label-work"), value: "" }],
     favourite: false,
   } as Contact;
 }

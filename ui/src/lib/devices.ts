@@ -1,5 +1,6 @@
 // Devices found but not used, from the phone's state, with the help each needs.
 import type { DeviceState, PhoneState } from "./types";
+import { t } from "./i18n.svelte";
 
 export interface Unusable {
   path: string;
@@ -20,9 +21,9 @@ export function unusableDevices(state: PhoneState | null): Unusable[] {
 /** What a busylight shows for `s`, in the order the phone chooses it: a
  * call, a ringing one, a held one, then presence (DND over it) and voicemail. */
 export function lightText(s: DeviceState): string {
-  if (s.off_hook) return "in a call";
-  if (s.ring) return "ringing";
-  if (s.hold) return "on hold";
-  const presence = s.dnd ? "do not disturb" : s.presence === "dnd" ? "do not disturb" : s.presence;
-  return s.message_waiting && s.presence !== "offline" ? `${presence}, voicemail waiting` : presence;
+  if (s.off_hook) return t("light-in-call");
+  if (s.ring) return t("light-ringing");
+  if (s.hold) return t("light-on-hold");
+  const presence = t(`availability-${s.dnd ? "dnd" : s.presence}`);
+  return s.message_waiting && s.presence !== "offline" ? t("light-voicemail", { presence }) : presence;
 }

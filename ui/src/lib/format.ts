@@ -1,5 +1,7 @@
 // How people and times read in the window.
 
+import { i18n, money, t, timeOfDay } from "./i18n.svelte";
+
 /** `"Alice" <sip:alice@example.com;x>` -> { name: "Alice", address: "alice@example.com" }. */
 /** Who a call is with: the address book's name (`contact`) when known,
  * else the SIP display name; and the address. */
@@ -22,19 +24,21 @@ export function partyLine(from: string, contact?: string | null): string {
   return p.name ? `${p.name} (${p.address})` : p.address;
 }
 
-/** "14:03" today, "Mon 14:03" this week, else the date. */
-export function when(unixSeconds: number, now: Date = new Date()): string {
+/** "14:03" today, "Mon 14:03" this week, else the date, as the locale
+ * writes them ("Mo. 14:03", "06.12.2026 14:03"). */
+export function when(unixSeconds: number, now: Date = new Date(), locale = i18n.locale): string {
   const d = new Date(unixSeconds * 1000);
-  const time = d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  const time = timeOfDay(d, locale);
   const sameDay = d.toDateString() === now.toDateString();
   if (sameDay) return time;
   const days = (now.getTime() - d.getTime()) / 86_400_000;
-  if (days < 6) return `${d.toLocaleDateString([], { weekday: "short" })} ${time}`;
-  return `${d.toLocaleDateString()} ${time}`;
+  if (days < 6) return `${d.toLocaleDateString(locale, { weekday: "short" })} ${time}`;
+  return `${d.toLocaleDateString(locale)} ${time}`;
 }
 
-/** "carrier: 12.50 EUR", "carrier: 4.20 EUR (low)", "carrier: balance unknown"
- * — with "(not current)" when the latest check failed. */
+/** "carrier: €12.50", "carrier: €4.20 (low)", "carrier: balance unknown"
+ * — with "(not current)" when the latest check failed; the amount as the
+ * locale writes money. */
 export function balanceText(b: {
   account: string;
   amount: number | null;
@@ -42,8 +46,11 @@ export function balanceText(b: {
   low: boolean;
   error: string | null;
 }): string {
-  let text = b.amount === null ? `${b.account}: balance unknown` : `${b.account}: ${b.amount.toFixed(2)} ${b.currency}`.trimEnd();
-  if (b.low) text += " (low)";
-  if (b.error) text += " (not current)";
+  let text =
+    b.amount === null
+      ? t("balance-unknown", { account: b.account })
+      : t("balance-amount", { account: b.account, amount: money(b.amount, b.currency) });
+  if (b.low) text = t("balance-low", { text });
+  if (b.error) text = t("balance-not-current", { text });
   return text;
 }

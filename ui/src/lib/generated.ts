@@ -672,7 +672,16 @@ engine_error: string | null,
 /**
  * Accounts not registered because no password was found.
  */
-missing_passwords: Array<string>, };
+missing_passwords: Array<string>, 
+/**
+ * The locale the window speaks and formats for (BCP 47, "de-DE"): the
+ * language setting, else the system's.
+ */
+locale: string, 
+/**
+ * The system's locale, for the setting's "as the system" choice.
+ */
+system_locale: string, };
 
 export type DesktopSettings = { 
 /**
@@ -695,7 +704,11 @@ links_dial_at_once: boolean,
 /**
  * Start at login, hidden in the tray (an XDG autostart entry).
  */
-autostart: boolean, };
+autostart: boolean, 
+/**
+ * The window's language ("de", "fr", "en"); empty: the system's.
+ */
+language: string, };
 
 export type ImportOutcome = { added: number, updated: number, 
 /**

@@ -2,6 +2,7 @@
 // shell's message store; the window only merges what changes.
 
 import type { Conversation, StoredMessage } from "./types";
+import { t } from "./i18n.svelte";
 
 /** `m` added to (or replacing its older self in) a thread, oldest first. */
 export function merged(thread: StoredMessage[], m: StoredMessage): StoredMessage[] {
@@ -36,11 +37,11 @@ export const unreadTotal = (list: Conversation[]) => list.reduce((n, c) => n + c
 export function deliveryText(m: StoredMessage): string {
   switch (m.delivery) {
     case "sending":
-      return "sending…";
+      return t("delivery-sending");
     case "delivered":
-      return "delivered";
+      return t("delivery-delivered");
     case "failed":
-      return `not delivered${m.failure ? `: ${m.failure}` : ""}`;
+      return m.failure ? t("delivery-failed-why", { why: m.failure }) : t("delivery-failed");
     default:
       return "";
   }

@@ -4,6 +4,7 @@
 // view of device activity). Actions go to the engine and come back as state.
 
 import * as api from "./api";
+import { setLocale, t } from "./i18n.svelte";
 import { connectedSince } from "./calls";
 import { merged, peerOf, unreadTotal, withMessage } from "./messages";
 import type {
@@ -20,10 +21,15 @@ import type {
 
 export type Page = "phone" | "history" | "contacts" | "messages" | "devices" | "settings";
 
+/** A line of the Devices page's live view: a gesture or LEDs written. */
 export interface ActivityLine {
   at: number;
   device: number;
-  text: string;
+  /** The gesture heard ("hook-switch on"), for an input. */
+  pressed: string | null;
+  /** The LEDs written and the report they went in, for an output. */
+  leds: DeviceState | null;
+  report: string | null;
 }
 
 const ACTIVITY_KEPT = 40;
@@ -85,6 +91,7 @@ class PhoneStore {
       const eventsBefore = this.stateEvents;
       const snap = await api.snapshot();
       this.snapshot = snap;
+      setLocale(snap.app.locale);
       // A state event that came while the snapshot was on its way may be
       // newer than it (a registration over in milliseconds after a
       // restart): the events' stream always ends on the latest, so it wins.
@@ -150,7 +157,7 @@ class PhoneStore {
   async speedDial(digit: number) {
     const target = await api.speedDialTarget(digit).catch(() => null);
     if (!target) {
-      this.error = `Nothing on speed dial ${digit}: give a contact that key on the Contacts page.`;
+      this.error = t("speed-dial-empty", { digit });
       return;
     }
     await this.act({ cmd: "call", target });
@@ -186,12 +193,18 @@ class PhoneStore {
   }
 
   onActivity(a: DeviceActivity) {
-    const text =
+    const line: ActivityLine =
       a.kind === "input"
-        ? `pressed ${typeof a.input === "string" ? a.input : JSON.stringify(a.input)}`
-        : `LEDs ${ledText(a.leds)} (report ${a.report})`;
+        ? {
+            at: Date.now(),
+            device: a.device,
+            pressed: typeof a.input === "string" ? a.input : JSON.stringify(a.input),
+            leds: null,
+            report: null,
+          }
+        : { at: Date.now(), device: a.device, pressed: null, leds: a.leds, report: a.report };
     if (a.kind === "shown") this.leds = { ...this.leds, [a.device]: a.leds };
-    this.activity = [{ at: Date.now(), device: a.device, text }, ...this.activity].slice(0, ACTIVITY_KEPT);
+    this.activity = [line, ...this.activity].slice(0, ACTIVITY_KEPT);
   }
 
   /** Asks the phone; a refusal is shown, not thrown. */
@@ -219,7 +232,7 @@ class PhoneStore {
 export function ledText(s: DeviceState): string {
   // The LEDs and the ringer; presence is for busylights and said apart.
   const on = (Object.keys(s) as (keyof DeviceState)[]).filter((k) => s[k] === true);
-  return on.length ? on.join(", ") : "all off";
+  return on.length ? on.join(", ") : t("leds-all-off");
 }
 
 export const store = new PhoneStore();
