@@ -12,6 +12,7 @@ const COMMANDS: &[&str] = &[
     "save_settings",
     "busylight_settings",
     "save_busylight",
+    "save_pause_media",
     "save_diagnostics",
     "conversations",
     "conversation",

@@ -41,6 +41,8 @@ pub struct Snapshot {
     app: AppView,
     accounts: Vec<AccountSettings>,
     desktop: DesktopSettings,
+    /// Media players pause for calls (`audio.pause_media`).
+    pause_media: bool,
     config_path: String,
 }
 
@@ -55,11 +57,18 @@ pub async fn snapshot(state: State<'_, AppState>) -> Result<Snapshot, String> {
         Ok(engine) => engine.state(),
         Err(_) => PhoneState::default(),
     };
+    // One lock of the settings: a guard in a struct literal lives to the end
+    // of the statement, and a second lock of the same mutex there deadlocks.
+    let (accounts, pause_media) = {
+        let config = lock(&state.config);
+        (config.accounts.clone(), config.audio.pause_media)
+    };
     Ok(Snapshot {
         state: phone,
         app: lock(&state.view).clone(),
-        accounts: lock(&state.config).accounts.clone(),
+        accounts,
         desktop: lock(&state.desktop).clone(),
+        pause_media,
         config_path: state.config_path.display().to_string(),
     })
 }
@@ -358,6 +367,19 @@ pub async fn save_busylight(
     settings: hookswitch_phone::config::LightSettings,
 ) -> Result<(), String> {
     state.edit_config(|c| c.devices.busylight = settings)?;
+    restart_when_idle(&app, &state).await;
+    Ok(())
+}
+
+/// Whether media players pause for calls (`audio.pause_media` in
+/// config.toml, shared with `hookswitch run`); taken at the next idle moment.
+#[tauri::command]
+pub async fn save_pause_media(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    on: bool,
+) -> Result<(), String> {
+    state.edit_config(|c| c.audio.pause_media = on)?;
     restart_when_idle(&app, &state).await;
     Ok(())
 }

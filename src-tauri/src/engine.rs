@@ -246,8 +246,11 @@ async fn forward_activity(app: AppHandle, engine: Engine) {
 /// The local control socket, so `hookswitch hangup`, `hookswitch calls` and
 /// scripts work against the app as against `hookswitch run`.
 async fn serve_control(engine: Engine) {
-    let path = control::default_socket_path();
-    if let Err(e) = control::serve(engine, &path).await {
-        tracing::warn!("control socket {}: {e}", path.display());
+    let served = match control::default_socket_path() {
+        Ok(path) => control::serve(engine, &path).await,
+        Err(e) => Err(e),
+    };
+    if let Err(e) = served {
+        tracing::warn!("{e}; `hookswitch` commands cannot reach the window");
     }
 }

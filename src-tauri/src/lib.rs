@@ -154,6 +154,7 @@ pub fn run() {
             commands::save_settings,
             commands::busylight_settings,
             commands::save_busylight,
+            commands::save_pause_media,
             commands::save_diagnostics,
             commands::conversations,
             commands::conversation,

@@ -43,6 +43,17 @@ const TEST_PORTS: std::ops::Range<u16> = 20000..32000;
 /// port they are given (sipp's RTP echo takes media port + 2, baresip's TLS + 1).
 const BLOCK: u16 = 4;
 
+/// A temporary directory only its owner may enter (0700), as a desktop
+/// session's `$XDG_RUNTIME_DIR` is: the control socket lives only in such a
+/// directory (tempfile's own follow the umask, 0755 here).
+pub fn tempdir() -> tempfile::TempDir {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700))
+        .expect("a private temporary directory");
+    dir
+}
+
 /// A port free for both UDP and TCP on 127.0.0.1, with its block of neighbours,
 /// never handed out twice by this process.
 pub fn free_port() -> u16 {

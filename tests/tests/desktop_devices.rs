@@ -78,6 +78,13 @@ fn a_disabled_device_and_forwarding_from_settings() {
     hookswitch_tests::wait_until(T, "the forwarding saved", || {
         app.saved_config().contains("sip:voicemail@127.0.0.1")
     });
+    // Media players pausing for calls: on by default, off with its switch.
+    let pause = d.wait_for("pause-media", T);
+    assert_eq!(pause.attribute("checked").unwrap().as_deref(), Some("true"));
+    pause.click().unwrap();
+    hookswitch_tests::wait_until(T, "pause_media saved", || {
+        app.saved_config().contains("pause_media = false")
+    });
     // A caller is sent on with 302 and voicemail's address (sipp checks it).
     let mut sipp = sipp::calls(dir.path(), app.sip_port, "uac_forwarded");
     let status = sipp.wait(T);

@@ -17,7 +17,8 @@ use crate::exit;
 const CHECK_WAIT: Duration = Duration::from_secs(15);
 
 pub async fn run(cli: &Cli, check: bool) -> anyhow::Result<u8> {
-    let path = cli.control_path();
+    // No private socket directory: no running phone to ask either.
+    let path = cli.control_path().unwrap_or_default();
     let views = match balances(&path).await {
         Some(before) => {
             if check {

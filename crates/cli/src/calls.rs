@@ -134,8 +134,10 @@ async fn follow_call(
 /// A running `hookswitch run` owns the headsets: a second process driving
 /// the same LEDs would fight it, so `call` and `listen` leave them alone then.
 fn leave_devices_to_a_running_phone(cli: &Cli, config: &mut Config) {
-    if config.devices.enabled && std::os::unix::net::UnixStream::connect(cli.control_path()).is_ok()
-    {
+    let running = cli
+        .control_path()
+        .is_ok_and(|path| std::os::unix::net::UnixStream::connect(path).is_ok());
+    if config.devices.enabled && running {
         config.devices.enabled = false;
         eprintln!(
             "hookswitch: a running `hookswitch run` has the headsets; this call leaves them alone"

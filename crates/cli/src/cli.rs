@@ -23,7 +23,8 @@ pub struct Cli {
     /// (`sip.accept_p2p`; `listen` always does).
     #[arg(long, global = true)]
     pub accept_p2p: bool,
-    /// Control socket of a running instance.
+    /// Control socket of a running instance (default: $XDG_RUNTIME_DIR/hookswitch.sock;
+    /// its directory must be private, mode 0700).
     #[arg(long, global = true, value_name = "PATH")]
     pub control: Option<PathBuf>,
     /// Print events as JSON lines instead of text.
@@ -43,10 +44,27 @@ impl Cli {
             .unwrap_or_else(hookswitch_phone::config::default_path)
     }
 
-    pub fn control_path(&self) -> PathBuf {
-        self.control
-            .clone()
-            .unwrap_or_else(hookswitch_phone::control::default_socket_path)
+    /// `--control`, else `$XDG_RUNTIME_DIR/hookswitch.sock`; refused when
+    /// its directory is not private (anyone could take or reach it).
+    pub fn control_path(&self) -> Result<PathBuf, hookswitch_phone::control::ControlError> {
+        match &self.control {
+            Some(path) => {
+                hookswitch_phone::control::private_parent(path)?;
+                Ok(path.clone())
+            }
+            None => hookswitch_phone::control::default_socket_path(),
+        }
+    }
+
+    /// Sends `action` to the running phone (`run` or the window).
+    pub async fn request(
+        &self,
+        action: &hookswitch_phone::Action,
+    ) -> std::io::Result<hookswitch_phone::control::ControlReply> {
+        let path = self
+            .control_path()
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::NotFound, e.to_string()))?;
+        hookswitch_phone::control::request(&path, action).await
     }
 }
 

@@ -25,6 +25,11 @@ use crate::exit;
 /// Loads the configuration with the command-line overrides applied.
 pub fn load_config(cli: &Cli) -> anyhow::Result<Config> {
     let path = cli.config_path();
+    // The default file missing is a first run (the defaults); a file named
+    // on purpose and missing is a typo, not a wish for the defaults.
+    if cli.config.is_some() && !path.exists() {
+        anyhow::bail!("--config {}: no such file", path.display());
+    }
     let mut config = Config::load(&path)?;
     if config.devices.profiles_dir.is_none() {
         // The user's own profiles (hid-learn writes them there).
@@ -396,7 +401,7 @@ pub async fn stop_signal() {
 /// (`hookswitch --control PATH hangup`). Removed when dropped.
 pub struct ControlServer {
     path: std::path::PathBuf,
-    task: tokio::task::JoinHandle<std::io::Result<()>>,
+    task: tokio::task::JoinHandle<()>,
 }
 
 impl ControlServer {
@@ -448,6 +453,10 @@ pub async fn finish(engine: &Engine) {
 
 pub async fn run(cli: &Cli) -> anyhow::Result<u8> {
     let config = load_config(cli)?;
+    // The control socket first: no private directory for it (or another
+    // phone running there), no phone.
+    let socket = cli.control_path()?;
+    let listener = control::bind(&socket).await?;
     let passwords = passwords(&config, None)?;
     // DND, forwarding and sound devices changed while it runs (from a
     // headset, `hookswitch dnd`, ...) are saved to the file it runs from.
@@ -496,10 +505,7 @@ pub async fn run(cli: &Cli) -> anyhow::Result<u8> {
         }
         None => None,
     };
-    let socket = cli.control_path();
-    let server_engine = engine.clone();
-    let server_path = socket.clone();
-    let mut server = tokio::spawn(async move { control::serve(server_engine, &server_path).await });
+    let mut server = tokio::spawn(control::serve_on(engine.clone(), listener));
     if !cli.json {
         say!("control socket {}", socket.display());
         if config.accounts.is_empty() {
@@ -515,7 +521,8 @@ pub async fn run(cli: &Cli) -> anyhow::Result<u8> {
                 Err(_) => break,
             },
             r = &mut server => {
-                if let Ok(Err(e)) = r {
+                // The server never ends by itself; a panic in it would.
+                if let Err(e) = r {
                     eprintln!("hookswitch: control socket: {e}");
                 }
                 code = exit::ERROR;
@@ -585,7 +592,7 @@ pub async fn register(cli: &Cli, only: Option<&str>) -> anyhow::Result<u8> {
 /// Sends `action` to the running instance and prints its answer: the calls
 /// of its state for `calls`, figures as JSON, a placed call's number.
 pub async fn control(cli: &Cli, action: Action) -> anyhow::Result<u8> {
-    let reply = match control::request(&cli.control_path(), &action).await {
+    let reply = match cli.request(&action).await {
         Ok(r) => r,
         Err(e) => {
             eprintln!("hookswitch: {e}");

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use hookswitch_phone::diagnose::{Sources, collect, default_name, write_archive};
-use hookswitch_phone::{Action, Reply, control};
+use hookswitch_phone::{Action, Reply};
 
 use crate::cli::{Cli, DeviceOptions};
 use crate::devices::Survey;
@@ -11,7 +11,7 @@ use crate::exit;
 
 pub async fn run(cli: &Cli, output: Option<&Path>) -> anyhow::Result<u8> {
     // The running phone (`run` or the window), when there is one.
-    let state_json = match control::request(&cli.control_path(), &Action::State).await {
+    let state_json = match cli.request(&Action::State).await {
         Ok(reply) => match reply.result {
             Some(Reply::State(state)) => Some(serde_json::to_string_pretty(&state)?),
             _ => None,

@@ -4,7 +4,7 @@
 
 use std::io::Read;
 
-use hookswitch_phone::{Action, Reply, control};
+use hookswitch_phone::{Action, Reply};
 
 use crate::cli::{Cli, MessageArgs};
 use crate::daemon::{finish, load_config, passwords, start_engine};
@@ -24,7 +24,7 @@ pub async fn send(cli: &Cli, args: &MessageArgs) -> anyhow::Result<u8> {
         account: args.account.clone(),
     };
     // A running instance sends it, when there is one.
-    if let Ok(reply) = control::request(&cli.control_path(), &action).await {
+    if let Ok(reply) = cli.request(&action).await {
         let outcome = match (reply.ok, reply.result) {
             (true, Some(Reply::Message(id))) => Ok(id),
             (_, _) => Err(reply.error.unwrap_or_default()),

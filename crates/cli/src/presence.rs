@@ -1,7 +1,7 @@
 //! `hookswitch presence`: the running instance's presence: what it shows
 //! of us, and whose it watches.
 
-use hookswitch_phone::{Action, Availability, Reply, control};
+use hookswitch_phone::{Action, Availability, Reply};
 
 use crate::cli::{Cli, PresenceCommand};
 use crate::exit;
@@ -36,7 +36,7 @@ pub async fn run(cli: &Cli, command: &PresenceCommand) -> anyhow::Result<u8> {
     };
     let mut code = exit::OK;
     for action in actions {
-        let reply = match control::request(&cli.control_path(), &action).await {
+        let reply = match cli.request(&action).await {
             Ok(r) => r,
             Err(e) => {
                 eprintln!("hookswitch: {e}");

@@ -39,7 +39,7 @@ struct ApiPhone {
 
 /// `hookswitch run` with `[api]` at a free port plus `extra` settings.
 fn start(api_extra: &str, extra: &str) -> ApiPhone {
-    let home = tempfile::tempdir().unwrap();
+    let home = hookswitch_tests::tempdir();
     let sip_port = free_port();
     let api_port = free_port();
     write_config(
@@ -229,7 +229,7 @@ fn the_guard_wants_the_token_our_own_host_and_a_listed_origin() {
 
 #[test]
 fn other_machines_are_served_only_when_allowed_and_over_tls() {
-    let home = tempfile::tempdir().unwrap();
+    let home = hookswitch_tests::tempdir();
     let refused = |api: &str| {
         write_config(
             home.path(),
@@ -286,7 +286,7 @@ fn tools() -> PathBuf {
 
 #[test]
 fn the_openapi_document_is_valid_openapi() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = hookswitch_tests::tempdir();
     let out = hookswitch(dir.path())
         .args(["api", "openapi"])
         .output()
@@ -373,7 +373,7 @@ fn schemathesis_finds_no_server_error_and_no_answer_off_the_schema() {
         return;
     }
     let bin = tools();
-    let home = tempfile::tempdir().unwrap();
+    let home = hookswitch_tests::tempdir();
     let ns = netns::Isolated::new("api");
     let api_port = free_port();
     write_config(

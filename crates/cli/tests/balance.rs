@@ -78,7 +78,7 @@ fn curl(args: &[&str]) -> String {
 
 #[test]
 fn the_balance_is_shown_warned_of_and_its_failures_told() {
-    let home = tempfile::tempdir().unwrap();
+    let home = hookswitch_tests::tempdir();
     let rig = Rig {
         mode: home.path().join("mode"),
         home,

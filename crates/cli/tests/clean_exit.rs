@@ -35,7 +35,7 @@ fn sipp_passes(mut sipp: Process) {
 /// a second, the 487 comes 300 ms later, and our ACK must reach sipp.
 #[test]
 fn a_call_given_up_acks_the_487_before_exiting() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = hookswitch_tests::tempdir();
     let sipp_port = free_port();
     let sipp = sipp::uas(
         dir.path(),
@@ -58,7 +58,7 @@ fn a_call_given_up_acks_the_487_before_exiting() {
 /// Ctrl-C while the far end rings: CANCEL, then the 487 ACKed, then exit 2.
 #[test]
 fn ctrl_c_while_ringing_cancels_and_acks_the_487() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = hookswitch_tests::tempdir();
     let sipp_port = free_port();
     let sipp = sipp::uas(
         dir.path(),
@@ -87,7 +87,7 @@ fn ctrl_c_while_ringing_cancels_and_acks_the_487() {
 /// socket that answers the call and ignores the first BYE.
 #[test]
 fn a_lost_bye_is_sent_again_until_answered() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = hookswitch_tests::tempdir();
     let peer = UdpSocket::bind("127.0.0.1:0").unwrap();
     peer.set_read_timeout(Some(Duration::from_millis(200)))
         .unwrap();
@@ -161,7 +161,7 @@ fn response(request: &str, status: &str, extra: &str, body: &str) -> String {
 /// then `listen` exits 0.
 #[test]
 fn listen_rejecting_stays_for_the_ack() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = hookswitch_tests::tempdir();
     let port = free_port();
     let mut listen = hookswitch(dir.path());
     listen.args([

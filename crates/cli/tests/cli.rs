@@ -31,7 +31,7 @@ fn text(o: &Output) -> String {
 
 #[test]
 fn call_with_tone_and_dtmf_then_exit_0() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = hookswitch_tests::tempdir();
     let port = free_port();
     let mut listen = hookswitch(dir.path());
     listen
@@ -86,7 +86,7 @@ fn call_with_tone_and_dtmf_then_exit_0() {
 /// both callers see their calls established and ended normally.
 #[test]
 fn listen_answers_a_second_call_during_the_first() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = hookswitch_tests::tempdir();
     let port = free_port();
     let mut listen = hookswitch(dir.path());
     listen.args([
@@ -140,7 +140,7 @@ fn listen_answers_a_second_call_during_the_first() {
 
 #[test]
 fn call_echo_needs_no_account_and_plays_back_what_it_hears() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = hookswitch_tests::tempdir();
     let heard = dir.path().join("echo.wav");
     let out = run(hookswitch(dir.path()).args([
         "--bind",
@@ -162,7 +162,7 @@ fn call_echo_needs_no_account_and_plays_back_what_it_hears() {
 
 #[test]
 fn a_call_leaves_the_headsets_to_a_running_phone() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = hookswitch_tests::tempdir();
     std::fs::create_dir_all(dir.path().join("hookswitch")).unwrap();
     std::fs::write(
         dir.path().join("hookswitch/config.toml"),
@@ -203,7 +203,7 @@ fn a_call_leaves_the_headsets_to_a_running_phone() {
 
 #[test]
 fn rejected_call_exits_2() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = hookswitch_tests::tempdir();
     let port = free_port();
     let mut listen = hookswitch(dir.path());
     listen.args([
@@ -234,7 +234,7 @@ fn rejected_call_exits_2() {
 
 #[test]
 fn commands_reach_a_running_instance() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = hookswitch_tests::tempdir();
     let port = free_port();
     let control = dir.path().join("control.sock");
     // No sound card here: calls of the daemon make no sound.
@@ -333,7 +333,7 @@ fn commands_reach_a_running_instance() {
 
 #[test]
 fn nothing_running_exits_4() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = hookswitch_tests::tempdir();
     let out = run(hookswitch(dir.path())
         .arg("--control")
         .arg(dir.path().join("none.sock"))
@@ -344,7 +344,7 @@ fn nothing_running_exits_4() {
 
 #[test]
 fn configuration_helpers_and_missing_password() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = hookswitch_tests::tempdir();
     let out = run(hookswitch(dir.path()).args(["config", "path"]));
     assert_eq!(
         String::from_utf8_lossy(&out.stdout).trim(),
@@ -383,7 +383,7 @@ fn configuration_helpers_and_missing_password() {
 #[test]
 fn register_checks_an_account() {
     use hookswitch_tests::kamailio::Kamailio;
-    let dir = tempfile::tempdir().unwrap();
+    let dir = hookswitch_tests::tempdir();
     let kport = free_port();
     let kamailio = Kamailio::configure(dir.path(), kport);
     let _k = kamailio.start();
@@ -415,7 +415,7 @@ fn register_checks_an_account() {
 
 #[test]
 fn devices_reads_a_descriptor_file() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = hookswitch_tests::tempdir();
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../hid/tests/fixtures");
     let out = run(hookswitch(dir.path())
         .args(["--json", "devices", "--simulate"])
@@ -449,6 +449,30 @@ fn devices_reads_a_descriptor_file() {
         "{}",
         text(&out)
     );
+    // An empty file, and one with a descriptor of no collection: no device.
+    std::fs::write(dir.path().join("empty.hex"), "").unwrap();
+    std::fs::write(dir.path().join("none.hex"), "05 0b 09 01\n").unwrap();
+    for (file, said) in [
+        ("empty.hex", "no report descriptor in it"),
+        ("none.hex", "describes no collection"),
+    ] {
+        let out = run(hookswitch(dir.path())
+            .args(["devices", "--simulate"])
+            .arg(dir.path().join(file)));
+        assert_eq!(out.status.code(), Some(1), "{file}");
+        assert!(text(&out).contains(said), "{file}: {}", text(&out));
+    }
+    // A configuration named on purpose must exist.
+    let out = run(hookswitch(dir.path())
+        .arg("--config")
+        .arg(dir.path().join("typo.toml"))
+        .args(["call", "echo"]));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out).contains("typo.toml: no such file"),
+        "{}",
+        text(&out)
+    );
 }
 
 /// Runs `hookswitch` with `input` on its standard input.
@@ -472,7 +496,7 @@ fn run_with_input(cmd: &mut Command, input: &str) -> Output {
 
 #[test]
 fn hid_monitor_shows_gestures_and_the_reports_it_writes() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = hookswitch_tests::tempdir();
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../hid/tests/fixtures");
     let out = run_with_input(
         hookswitch(dir.path())
@@ -498,7 +522,7 @@ fn hid_monitor_shows_gestures_and_the_reports_it_writes() {
 
 #[test]
 fn devices_and_hid_monitor_know_a_busylight() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = hookswitch_tests::tempdir();
     let kuando = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../hid/tests/fixtures/lights/kuando-BusylightOmega.hex");
     let out = run(hookswitch(dir.path())
@@ -532,7 +556,7 @@ fn devices_and_hid_monitor_know_a_busylight() {
 
 #[test]
 fn hid_monitor_shows_unmapped_teams_and_programmable_buttons() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = hookswitch_tests::tempdir();
     let headset = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../hid/tests/fixtures/constructed/Teams-Headset.hex");
     let out = run(hookswitch(dir.path())
@@ -557,7 +581,7 @@ fn hid_monitor_shows_unmapped_teams_and_programmable_buttons() {
 
 #[test]
 fn hid_learn_writes_a_profile_that_hookswitch_then_uses() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = hookswitch_tests::tempdir();
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../hid/tests/fixtures");
     let jabra = fixtures.join("Jabra-EvolveLinkMS.hex");
     // At rest; answer (hook latches); hang up; mute (vendor page copy only);
@@ -596,7 +620,7 @@ fn hid_learn_writes_a_profile_that_hookswitch_then_uses() {
 
 #[test]
 fn devices_lists_what_is_plugged_in_or_explains_how_to_get_access() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = hookswitch_tests::tempdir();
     let out = run(hookswitch(dir.path()).args(["--json", "devices"]));
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let json: serde_json::Value =
@@ -620,7 +644,7 @@ fn devices_lists_what_is_plugged_in_or_explains_how_to_get_access() {
 /// a script lists and hangs up its call. The caller says "calling" once.
 #[test]
 fn listen_serves_its_control_socket_when_asked() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = hookswitch_tests::tempdir();
     let port = free_port();
     let control = dir.path().join("listen.sock");
     let mut listen = hookswitch(dir.path());
@@ -663,7 +687,7 @@ fn listen_serves_its_control_socket_when_asked() {
 /// refused before it takes any call.
 #[test]
 fn a_control_socket_in_use_is_refused() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = hookswitch_tests::tempdir();
     let control = dir.path().join("taken.sock");
     let first_port = free_port();
     let mut first = hookswitch(dir.path());
@@ -685,7 +709,7 @@ fn a_control_socket_in_use_is_refused() {
 /// (`hookswitch audio-devices | head -0`).
 #[test]
 fn a_closed_pipe_is_not_a_panic() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = hookswitch_tests::tempdir();
     for args in [
         &["audio-devices"][..],
         &["devices"],
@@ -709,7 +733,7 @@ fn a_closed_pipe_is_not_a_panic() {
 
 #[test]
 fn the_manual_page_and_completions_come_from_the_command_line() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = hookswitch_tests::tempdir();
     let man = run(hookswitch(dir.path()).arg("man"));
     assert!(man.status.success(), "{}", text(&man));
     let page = String::from_utf8_lossy(&man.stdout);
@@ -756,7 +780,7 @@ fn the_manual_page_and_completions_come_from_the_command_line() {
 /// daemon's log is.
 #[test]
 fn a_support_bundle_holds_what_a_bug_report_needs_and_no_secret() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = hookswitch_tests::tempdir();
     let home = dir.path();
     std::fs::create_dir_all(home.join("hookswitch")).unwrap();
     std::fs::write(

@@ -46,7 +46,7 @@ fn run(home: &Path, args: &[&str], input: Option<&str>) -> (Option<i32>, String,
 
 /// A configuration that reads national numbers as German ones.
 fn home_in_germany() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = hookswitch_tests::tempdir();
     let config = dir.path().join("hookswitch");
     std::fs::create_dir_all(&config).unwrap();
     std::fs::write(

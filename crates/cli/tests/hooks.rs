@@ -134,7 +134,7 @@ fn wait_incoming(phone: &Process, nth: usize) -> u64 {
 
 #[test]
 fn a_crm_hears_of_every_call_once_though_its_receiver_was_down() {
-    let home = tempfile::tempdir().unwrap();
+    let home = hookswitch_tests::tempdir();
     let bin = home.path().join("bin");
     std::fs::create_dir_all(&bin).unwrap();
     let rig = Rig { home, bin };

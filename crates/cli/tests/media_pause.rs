@@ -42,7 +42,7 @@ fn a_call_pauses_the_playing_media_and_the_end_plays_it_again() {
         eprintln!("skipped: dbus-daemon or python3-gi is missing");
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
+    let dir = hookswitch_tests::tempdir();
     let home = dir.path();
     std::fs::create_dir_all(home.join("hookswitch")).unwrap();
     std::fs::write(

@@ -80,7 +80,7 @@ fn run(home: &Path, args: &[&str], stdin: Option<&str>) -> (Option<i32>, String)
 
 #[test]
 fn a_message_on_its_own_is_delivered_and_printed_by_the_receiving_run() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = hookswitch_tests::tempdir();
     let home = dir.path();
     let pb = free_port();
     let bob = running(home, "bob", pb, &home.join("bob.sock"));
@@ -121,7 +121,7 @@ fn a_message_on_its_own_is_delivered_and_printed_by_the_receiving_run() {
 
 #[test]
 fn a_message_through_the_running_instance_goes_from_its_address() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = hookswitch_tests::tempdir();
     let home = dir.path();
     let (pa, pb) = (free_port(), free_port());
     let a_sock = home.join("alice.sock");

@@ -137,7 +137,7 @@ async fn behind_a_nat_stun_gives_the_public_address_and_a_network_switch_registe
         eprintln!("skipped: building network namespaces needs root (CI runs this test)");
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
+    let dir = hookswitch_tests::tempdir();
     let mut rig = NatRig::build();
     let stun_port = free_port();
     let _stun = netns::stun_server(dir.path(), rig.wan_ip(), stun_port);

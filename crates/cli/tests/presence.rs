@@ -37,7 +37,7 @@ fn said(c: &mut Command) -> (Option<i32>, String) {
 
 #[test]
 fn presence_set_show_and_refusals_through_the_running_phone() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = hookswitch_tests::tempdir();
     let home = dir.path();
     let control = home.join("phone.sock");
     let mut run = hookswitch(home, &control);

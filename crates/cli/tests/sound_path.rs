@@ -114,7 +114,7 @@ fn best_lag(a: &[f64], b: &[f64]) -> (usize, f64) {
 #[test]
 fn speech_crosses_a_call_from_microphone_to_speaker() {
     let _serial = one_at_a_time();
-    let dir = tempfile::tempdir().unwrap();
+    let dir = hookswitch_tests::tempdir();
     let pulse = Pulse::start(dir.path(), &["mic_a", "spk_b"]);
     let sample = dir.path().join("sample.wav");
     let said = Command::new("espeak-ng")
@@ -182,7 +182,7 @@ fn speech_crosses_a_call_from_microphone_to_speaker() {
 #[test]
 fn the_call_survives_a_sound_server_restart() {
     let _serial = one_at_a_time();
-    let dir = tempfile::tempdir().unwrap();
+    let dir = hookswitch_tests::tempdir();
     let mut pulse = Pulse::start(dir.path(), &["spk_b"]);
     let (listener, b_port) = listen_on_speaker(&pulse, dir.path());
     let mut call = caller(&pulse, &dir.path().join("a"), b_port);
@@ -240,7 +240,7 @@ fn the_call_survives_a_sound_server_restart() {
 #[test]
 fn ringing_and_the_call_use_separate_outputs() {
     let _serial = one_at_a_time();
-    let dir = tempfile::tempdir().unwrap();
+    let dir = hookswitch_tests::tempdir();
     let pulse = Pulse::start(dir.path(), &["ring_a", "spk_b"]);
     let home = dir.path().join("b");
     std::fs::create_dir_all(home.join("hookswitch")).unwrap();
@@ -347,7 +347,7 @@ fn gain_of(a: &[f64], b: &[f64]) -> f64 {
 #[test]
 fn echo_cancellation_removes_the_speakers_echo() {
     let _serial = one_at_a_time();
-    let dir = tempfile::tempdir().unwrap();
+    let dir = hookswitch_tests::tempdir();
     let pulse = Pulse::start(dir.path(), &["mic_a", "spk_a"]);
     let looped = pulse
         .command("pactl")

@@ -45,7 +45,7 @@ fn transfer(home: &Path, control: &Path, target: &str) {
 /// `--duration` hangs up, 2 s after C answered.
 #[test]
 fn call_duration_applies_to_the_call_a_transfer_makes() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = hookswitch_tests::tempdir();
     let home = dir.path();
     let (pb, pc) = (free_port(), free_port());
     let b_sock = home.join("b.sock");
@@ -110,7 +110,7 @@ fn call_duration_applies_to_the_call_a_transfer_makes() {
 /// X's call ends because of the transfer.
 #[test]
 fn listen_count_counts_a_transferred_conversation_once() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = hookswitch_tests::tempdir();
     let home = dir.path();
     let (pl, pc) = (free_port(), free_port());
     let x_sock = home.join("x.sock");

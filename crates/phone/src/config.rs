@@ -93,6 +93,13 @@ pub struct SipSettings {
     /// SRV, RFC 3263); empty: the system's (/etc/resolv.conf).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub dns_servers: Vec<String>,
+    /// Calls ringing here at once; one more is refused with 486 Busy Here
+    /// (a flood of INVITEs nobody cancels cannot hold the phone's memory and
+    /// descriptors).
+    pub max_ringing: u32,
+    /// Seconds a call rings unanswered before it is refused with 480
+    /// Temporarily Unavailable (a missed call); RFC 3261's Timer C is 3 min.
+    pub ring_timeout_secs: u32,
 }
 
 impl Default for SipSettings {
@@ -114,6 +121,8 @@ impl Default for SipSettings {
             stun_server: None,
             network_check_secs: 3,
             dns_servers: Vec::new(),
+            max_ringing: 16,
+            ring_timeout_secs: 180,
         }
     }
 }
@@ -555,6 +564,26 @@ impl Config {
     /// Checks everything that can be checked without the network.
     pub fn validate(&self) -> Result<(), ConfigError> {
         self.codecs()?;
+        // RFC 3261's T1 is 500 ms; below 10 ms retransmissions flood, above
+        // 10 s a transaction outlives any caller (64*T1).
+        if !(10..=10_000).contains(&self.sip.t1_ms) {
+            return Err(ConfigError::Invalid(format!(
+                "[sip] t1_ms = {}: 10 to 10000 (RFC 3261's default is 500)",
+                self.sip.t1_ms
+            )));
+        }
+        if !(1..=1000).contains(&self.sip.max_ringing) {
+            return Err(ConfigError::Invalid(format!(
+                "[sip] max_ringing = {}: 1 to 1000",
+                self.sip.max_ringing
+            )));
+        }
+        if !(5..=3600).contains(&self.sip.ring_timeout_secs) {
+            return Err(ConfigError::Invalid(format!(
+                "[sip] ring_timeout_secs = {}: 5 to 3600",
+                self.sip.ring_timeout_secs
+            )));
+        }
         for a in &self.accounts {
             account_config(a, None)?;
             if let Some(c) = &a.codecs {
@@ -799,6 +828,11 @@ pub fn store_password(account: &str, password: &str) -> Result<(), String> {
 }
 
 fn parse_codecs(names: &[String]) -> Result<Vec<CodecKind>, ConfigError> {
+    if names.is_empty() {
+        return Err(ConfigError::Invalid(
+            "codecs = []: a call needs at least one codec".into(),
+        ));
+    }
     names
         .iter()
         .map(|c| {
@@ -959,6 +993,18 @@ transport = "tcp"
             Config::load(&path),
             Err(ConfigError::Account { .. })
         ));
+        // Values no phone can work with.
+        for (text, said) in [
+            ("[audio]\ncodecs = []\n", "at least one codec"),
+            ("[sip]\nt1_ms = 0\n", "t1_ms = 0"),
+            ("[sip]\nt1_ms = 18446744073709551615\n", "t1_ms"),
+            ("[sip]\nmax_ringing = 0\n", "max_ringing = 0"),
+            ("[sip]\nring_timeout_secs = 1\n", "ring_timeout_secs = 1"),
+        ] {
+            std::fs::write(&path, text).unwrap();
+            let e = Config::load(&path).expect_err(text);
+            assert!(e.to_string().contains(said), "{text}: {e}");
+        }
     }
 
     #[test]

@@ -1024,3 +1024,60 @@ fn the_balance_is_read_at_start_every_period_after_each_call_and_when_asked() {
     net.act(a, Action::Hangup { call: Some(ac) }).unwrap();
     assert_eq!(asked(&net), 5);
 }
+
+#[test]
+fn past_max_ringing_a_call_is_refused_busy_and_counted() {
+    let mut net = Net::new();
+    let mut small = config();
+    small.sip.max_ringing = 2;
+    let callers: Vec<usize> = (0..3)
+        .map(|i| net.add(10 + i, &config(), 10 + u64::from(i)))
+        .collect();
+    let b = net.add(2, &small, 2);
+    let calls: Vec<u64> = callers
+        .iter()
+        .map(|&c| net.call(c, "sip:b@127.0.0.2"))
+        .collect();
+    assert_eq!(
+        ended(&net, callers[2], calls[2]),
+        Some((EndReason::Rejected, Some(486))),
+        "the third is busy"
+    );
+    for i in 0..2 {
+        assert_eq!(
+            phase(&net, callers[i], calls[i]),
+            Some(CallPhase::RingingOut)
+        );
+    }
+    assert_eq!(net.phones[b].core.refused_over_limit(), 1);
+    // One rings no more: a new call rings again.
+    net.act(
+        callers[0],
+        Action::Hangup {
+            call: Some(calls[0]),
+        },
+    )
+    .unwrap();
+    let again = net.call(callers[2], "sip:b@127.0.0.2");
+    assert_eq!(phase(&net, callers[2], again), Some(CallPhase::RingingOut));
+    assert_eq!(net.phones[b].core.refused_over_limit(), 1);
+}
+
+#[test]
+fn a_call_nobody_answers_is_refused_with_480_after_the_ring_time_and_missed() {
+    let (mut net, a, b) = two();
+    let ac = net.call(a, "sip:b@127.0.0.2");
+    let bc = net.ringing(b);
+    net.advance(Duration::from_secs(179));
+    assert_eq!(phase(&net, b, bc), Some(CallPhase::Incoming));
+    net.advance(Duration::from_secs(2));
+    assert_eq!(ended(&net, a, ac), Some((EndReason::Rejected, Some(480))));
+    assert!(ended(&net, b, bc).is_some(), "over at b too");
+    assert!(net.phones[b].core.state().calls.is_empty());
+    // Answered in time, the ring timer is forgotten.
+    let ac = net.call(a, "sip:b@127.0.0.2");
+    let bc = net.ringing(b);
+    answer(&mut net, b, bc).unwrap();
+    net.advance(Duration::from_secs(400));
+    assert_eq!(phase(&net, a, ac), Some(CallPhase::Connected));
+}

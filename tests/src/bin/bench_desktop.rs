@@ -8,6 +8,10 @@
 //! 10 s idle, the RSS and PSS (shared pages split between sharers) of the
 //! process and every descendant (the webview's web and network processes).
 //!
+//! Each app runs as in a desktop session: a session bus of its own
+//! (`dbus-daemon --session`, not counted in its memory) and a private
+//! runtime directory.
+//!
 //! With `--deb PATH` (`cargo xtask bench desktop --installed`, the app from
 //! the installed package) also the package's size and its installed size.
 //!
@@ -53,6 +57,7 @@ fn main() {
         let home = work.join(format!("hookswitch-{run}"));
         let config = home.join(".config/hookswitch/config.toml");
         std::fs::create_dir_all(config.parent().unwrap()).expect("config dir");
+        let bus = session(&home);
         std::fs::write(
             &config,
             "[sip]\nlisten = \"127.0.0.1:0\"\n[devices]\nenabled = false\n",
@@ -67,7 +72,7 @@ fn main() {
             .env("XDG_RUNTIME_DIR", &home)
             .env("XDG_DATA_HOME", home.join("data"))
             .env("HOOKSWITCH_LOG", &log)
-            .env_remove("DBUS_SESSION_BUS_ADDRESS");
+            .env("DBUS_SESSION_BUS_ADDRESS", &bus.1);
         let mut child = Process::spawn("hookswitch-app", cmd, &home);
         wait("the window", Duration::from_secs(60), || {
             window_named(display, "Hookswitch")
@@ -141,12 +146,13 @@ fn linphone(display: &str, work: &Path, runs: usize) {
     for run in 0..runs {
         let home = work.join(format!("linphone-{run}"));
         std::fs::create_dir_all(&home).expect("home");
+        let bus = session(&home);
         let started = Instant::now();
         let mut cmd = Command::new("/usr/bin/linphone");
         cmd.env("DISPLAY", display)
             .env("HOME", &home)
             .env("XDG_RUNTIME_DIR", &home)
-            .env_remove("DBUS_SESSION_BUS_ADDRESS")
+            .env("DBUS_SESSION_BUS_ADDRESS", &bus.1)
             .env("QT_QPA_PLATFORM", "xcb");
         let mut child = Process::spawn("linphone", cmd, &home);
         wait("Linphone's window", Duration::from_secs(60), || {
@@ -185,6 +191,24 @@ fn linphone(display: &str, work: &Path, runs: usize) {
         kib as f64 / 1024.0,
         packages.join(", ")
     );
+}
+
+/// A private runtime directory (0700) at `home` with a session bus in it,
+/// as a desktop session gives an app: the bus's process and address.
+fn session(home: &Path) -> (Process, String) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::create_dir_all(home).expect("home");
+    std::fs::set_permissions(home, std::fs::Permissions::from_mode(0o700)).expect("0700");
+    let socket = home.join("bus");
+    let address = format!("unix:path={}", socket.display());
+    let mut cmd = Command::new("dbus-daemon");
+    cmd.args(["--session", "--nofork", "--nopidfile"])
+        .arg(format!("--address={address}"));
+    let bus = Process::spawn("dbus-daemon", cmd, home);
+    wait("the session bus", Duration::from_secs(10), || {
+        socket.exists()
+    });
+    (bus, address)
 }
 
 fn package_version(package: &str) -> String {

@@ -85,6 +85,8 @@ export const removeAccount = (name: string) => invoke<void>("remove_account", { 
 export const saveSettings = (settings: DesktopSettings) => invoke<string>("save_settings", { settings });
 export const busylightSettings = () => invoke<LightSettings>("busylight_settings");
 export const saveBusylight = (settings: LightSettings) => invoke<void>("save_busylight", { settings });
+/** Media players pause for calls (config.toml's audio.pause_media). */
+export const savePauseMedia = (on: boolean) => invoke<void>("save_pause_media", { on });
 /** Writes a support bundle; returns its path. */
 export const saveDiagnostics = () => invoke<string>("save_diagnostics");
 

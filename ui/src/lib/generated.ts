@@ -650,7 +650,11 @@ export type Snapshot = {
 /**
  * The phone's state (a default one while it does not run).
  */
-state: PhoneState, app: AppView, accounts: Array<AccountSettings>, desktop: DesktopSettings, config_path: string, };
+state: PhoneState, app: AppView, accounts: Array<AccountSettings>, desktop: DesktopSettings, 
+/**
+ * Media players pause for calls (`audio.pause_media`).
+ */
+pause_media: boolean, config_path: string, };
 
 export type Devices = { hid: Array<DeviceInfo>, sound: Array<SoundDevice>, sound_error: string | null, 
 /**

@@ -354,6 +354,7 @@ settings-no-account = Kein Konto: Sie können trotzdem <code>sip:</code>-Adresse
 settings-add-account = Konto hinzufügen
 settings-calls = Anrufe
 settings-dnd = Nicht stören (Anrufer hören besetzt)
+settings-pause-media = Musik und Videos anhalten, solange ein Anruf klingelt oder läuft
 settings-forward-always = Jeden Anruf weiterleiten an
 settings-forward-busy = Bei besetzt weiterleiten an
 settings-forward-no-answer = Bei keiner Antwort weiterleiten an

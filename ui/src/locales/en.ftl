@@ -359,6 +359,7 @@ settings-no-account = No account: you can still call <code>sip:</code> addresses
 settings-add-account = Add an account
 settings-calls = Calls
 settings-dnd = Do not disturb (callers hear busy)
+settings-pause-media = Pause music and videos while a call rings or talks
 settings-forward-always = Forward every call to
 settings-forward-busy = Forward when busy to
 settings-forward-no-answer = Forward when not answered to

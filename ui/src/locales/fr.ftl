@@ -354,6 +354,7 @@ settings-no-account = Aucun compte : vous pouvez quand même appeler des adresse
 settings-add-account = Ajouter un compte
 settings-calls = Appels
 settings-dnd = Ne pas déranger (les appelants entendent occupé)
+settings-pause-media = Mettre en pause musique et vidéos pendant qu'un appel sonne ou dure
 settings-forward-always = Renvoyer tous les appels vers
 settings-forward-busy = Renvoyer si occupé vers
 settings-forward-no-answer = Renvoyer sans réponse vers

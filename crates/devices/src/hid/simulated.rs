@@ -140,8 +140,16 @@ impl SimulatedSpec {
     /// The text of a descriptor file as a device called `product`.
     pub fn from_text(text: &str, product: &str) -> Result<SimulatedSpec, String> {
         let descriptor = hookswitch_hid::descriptor_from_hex(text)?;
+        if descriptor.is_empty() {
+            return Err("no report descriptor in it (hex bytes, as hid-learn saves)".into());
+        }
         let parsed = hookswitch_hid::parse(&descriptor)
             .map_err(|e| format!("not a valid HID report descriptor: {e}"))?;
+        if parsed.collections.is_empty() {
+            return Err(
+                "the report descriptor describes no collection: no device to simulate".into(),
+            );
+        }
         let usage_page = if hookswitch_hid::capabilities(&parsed).telephony {
             hookswitch_hid::usage::PAGE_TELEPHONY
         } else {

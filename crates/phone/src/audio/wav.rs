@@ -12,11 +12,57 @@ pub struct WavSource {
     position: usize,
 }
 
+/// The longest file taken, at its own rate (a ring tone or a played
+/// message; half an hour of 48 kHz stereo is 660 MB as f32).
+const MAX_SECONDS: u64 = 30 * 60;
+
+/// What a WAV header says, checked before anything is sized by it: a rate a
+/// person could hear (8-192 kHz), 1-8 channels, a sample size PCM has, and
+/// no more samples than the file holds or [`MAX_SECONDS`] allows.
+fn check_header(
+    spec: &hound::WavSpec,
+    claimed_samples: u64,
+    file_bytes: u64,
+) -> Result<(), String> {
+    if !(8_000..=192_000).contains(&spec.sample_rate) {
+        return Err(format!(
+            "a sample rate of {} Hz (8000 to 192000 taken)",
+            spec.sample_rate
+        ));
+    }
+    if !(1..=8).contains(&spec.channels) {
+        return Err(format!("{} channels (1 to 8 taken)", spec.channels));
+    }
+    let sizes: &[u16] = match spec.sample_format {
+        hound::SampleFormat::Int => &[8, 16, 24, 32],
+        hound::SampleFormat::Float => &[32],
+    };
+    if !sizes.contains(&spec.bits_per_sample) {
+        return Err(format!(
+            "{}-bit {:?} samples",
+            spec.bits_per_sample, spec.sample_format
+        ));
+    }
+    let bytes_each = u64::from(spec.bits_per_sample).div_ceil(8);
+    if claimed_samples.saturating_mul(bytes_each) > file_bytes {
+        return Err(format!(
+            "the header claims {claimed_samples} samples, more than the file's {file_bytes} bytes hold"
+        ));
+    }
+    let seconds = claimed_samples / u64::from(spec.channels) / u64::from(spec.sample_rate);
+    if seconds > MAX_SECONDS {
+        return Err(format!("{seconds} s long ({MAX_SECONDS} s at most)"));
+    }
+    Ok(())
+}
+
 impl WavSource {
     pub fn open(path: &Path, rate: u32) -> Result<WavSource, String> {
-        let reader =
-            hound::WavReader::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let named = |e: &dyn std::fmt::Display| format!("{}: {e}", path.display());
+        let file_bytes = std::fs::metadata(path).map_err(|e| named(&e))?.len();
+        let reader = hound::WavReader::open(path).map_err(|e| named(&e))?;
         let spec = reader.spec();
+        check_header(&spec, u64::from(reader.len()), file_bytes).map_err(|e| named(&e))?;
         let channels = usize::from(spec.channels.max(1));
         let raw: Vec<f32> = match spec.sample_format {
             hound::SampleFormat::Int => {
@@ -244,6 +290,59 @@ mod tests {
             }
         }
         assert_eq!(frames, 50);
+    }
+
+    #[test]
+    fn a_header_that_lies_is_refused_before_anything_is_allocated() {
+        let dir = tempfile::tempdir().unwrap();
+        // A valid file, then the same with its rate set to 1 Hz (bytes
+        // 24-27), then with its data size claiming 4 GB (bytes 40-43).
+        let good = dir.path().join("good.wav");
+        let spec = hound::WavSpec {
+            channels: 1,
+            sample_rate: 8000,
+            bits_per_sample: 16,
+            sample_format: hound::SampleFormat::Int,
+        };
+        let mut w = hound::WavWriter::create(&good, spec).unwrap();
+        for i in 0..800 {
+            w.write_sample((i % 100) as i16).unwrap();
+        }
+        w.finalize().unwrap();
+        assert!(WavSource::open(&good, 8000).is_ok());
+        let bytes = std::fs::read(&good).unwrap();
+        let patched = |name: &str, at: usize, value: u32| {
+            let mut b = bytes.clone();
+            b[at..at + 4].copy_from_slice(&value.to_le_bytes());
+            let path = dir.path().join(name);
+            std::fs::write(&path, b).unwrap();
+            path
+        };
+        // 1 Hz, with the byte rate to match (bytes 28-31), as a crafted file has.
+        let slow = {
+            let path = patched("1hz.wav", 24, 1);
+            let mut b = std::fs::read(&path).unwrap();
+            b[28..32].copy_from_slice(&2u32.to_le_bytes());
+            std::fs::write(&path, b).unwrap();
+            path
+        };
+        let e = WavSource::open(&slow, 48_000).err().expect("1 Hz refused");
+        assert!(e.contains("sample rate of 1 Hz"), "{e}");
+        let long = patched("4gb.wav", 40, 0xffff_fff0);
+        let e = WavSource::open(&long, 8000)
+            .err()
+            .expect("a lying size refused");
+        assert!(e.contains("more than the file"), "{e}");
+        assert!(
+            check_header(&spec, 8000 * 60 * 31, u64::MAX).is_err(),
+            "31 minutes"
+        );
+        let mut wide = spec;
+        wide.channels = 0;
+        assert!(check_header(&wide, 0, 100).is_err());
+        wide.channels = 2;
+        wide.bits_per_sample = 12;
+        assert!(check_header(&wide, 0, 100).is_err());
     }
 
     #[test]

@@ -44,6 +44,26 @@ impl PhoneCore {
             let _ = self.ua.reject(now, call, 403);
             return;
         }
+        // A bounded number ring at once: a flood of INVITEs nobody cancels
+        // cannot take every descriptor and all the memory.
+        let ringing = self
+            .state
+            .calls
+            .iter()
+            .filter(|c| c.phase == crate::state::CallPhase::Incoming)
+            .count();
+        if !replacing && ringing >= self.settings.max_ringing {
+            self.refused_over_limit += 1;
+            if self.refused_over_limit.is_power_of_two() {
+                tracing::warn!(
+                    from = %i.from,
+                    "refused with 486: {ringing} calls ring already (sip.max_ringing; {} refused so far)",
+                    self.refused_over_limit
+                );
+            }
+            let _ = self.ua.reject(now, call, 486);
+            return;
+        }
         // DND and forwarding answer before anything rings.
         let due = if replacing {
             Vec::new()
@@ -93,6 +113,8 @@ impl PhoneCore {
         for (after, d) in due {
             self.timers.set(now + after, call.0, d);
         }
+        self.timers
+            .set(now + self.settings.ring_timeout, call.0, Due::RingTimeout);
     }
 
     /// The handling of calls to `account`: its own table, else the shared one.
@@ -258,6 +280,10 @@ impl PhoneCore {
                     ForwardReason::NoAnswer,
                 ),
                 Due::AutoAnswer => self.answer(now, call, None, Origin::AutoAnswer, Reply::Done),
+                Due::RingTimeout => {
+                    tracing::info!(%call, "rang unanswered for {:?}: refused with 480", self.settings.ring_timeout);
+                    let _ = self.ua.reject(now, ua::CallId(call), 480);
+                }
             }
         }
     }

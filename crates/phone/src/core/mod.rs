@@ -318,6 +318,8 @@ pub struct PhoneCore {
     messages_out: BTreeMap<ua::MessageId, messages::Sent>,
     /// Bodies from the network we could not read (is-composing, presence).
     malformed_bodies: u64,
+    /// Incoming calls refused because `max_ringing` calls rang already.
+    refused_over_limit: u64,
     presence: presence::PresenceCore,
     lamps: lamps::LampsCore,
     /// The calls mixed in the local conference (none: no conference).
@@ -364,6 +366,7 @@ impl PhoneCore {
             caller_shown: None,
             messages_out: BTreeMap::new(),
             malformed_bodies: 0,
+            refused_over_limit: 0,
             presence: presence::PresenceCore::default(),
             lamps: lamps::LampsCore::default(),
             conference: BTreeSet::new(),
@@ -378,6 +381,11 @@ impl PhoneCore {
     /// Bodies from the network the phone could not read and dropped.
     pub fn malformed_bodies(&self) -> u64 {
         self.malformed_bodies
+    }
+
+    /// Incoming calls refused with 486 because too many rang already.
+    pub fn refused_over_limit(&self) -> u64 {
+        self.refused_over_limit
     }
 
     /// The state now: the fold of every event sent so far.

@@ -94,6 +94,10 @@ pub struct CoreSettings {
     pub media: MediaOptions,
     pub accept_p2p: bool,
     pub only_from_registrar: bool,
+    /// Calls ringing at once; past it a new one is refused with 486.
+    pub max_ringing: usize,
+    /// How long a call rings unanswered before it is refused with 480.
+    pub ring_timeout: std::time::Duration,
     pub desk: DeskConfig,
     pub sound: SoundSettings,
     /// The built-in echo test, when it runs: `echo` calls it.
@@ -153,6 +157,8 @@ impl CoreSettings {
             },
             accept_p2p: config.sip.accept_p2p,
             only_from_registrar: config.sip.only_from_registrar,
+            max_ringing: config.sip.max_ringing as usize,
+            ring_timeout: std::time::Duration::from_secs(u64::from(config.sip.ring_timeout_secs)),
             desk: DeskConfig {
                 dial_plan: config.dialing.clone(),
                 reject_status: config.devices.reject_status,

@@ -1,5 +1,5 @@
 //! The core's own timers, one table: what is due for ringing calls
-//! (forwarding when unanswered, answering by itself). The user agent keeps
+//! (forwarding when unanswered, answering by itself, giving up). The user agent keeps
 //! its transaction and refresh timers, the desk its keypad and ring-back
 //! ones; the core sleeps until the earliest of all three.
 
@@ -13,6 +13,8 @@ pub(super) enum Due {
     /// Forward it here if nobody answered.
     ForwardUnanswered(String),
     AutoAnswer,
+    /// Nobody answered in the ring time: refused with 480 (a missed call).
+    RingTimeout,
 }
 
 #[derive(Debug, Default)]
