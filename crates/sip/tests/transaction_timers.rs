@@ -245,11 +245,7 @@ fn timer_k_absorbs_then_ends() {
 #[test]
 fn timers_g_h_retransmit_final_until_ack_or_give_up() {
     let t0 = Instant::now();
-    let mut tx = ServerInvite::new(
-        request("INVITE"),
-        Reliability::Unreliable,
-        TimerConfig::default(),
-    );
+    let mut tx = ServerInvite::new(Reliability::Unreliable, TimerConfig::default());
     let mut out = Vec::new();
     tx.send_response(&response(180, "INVITE"), t0, &mut out);
     // An INVITE retransmission gets the last provisional again.
@@ -273,7 +269,7 @@ fn timers_g_h_retransmit_final_until_ack_or_give_up() {
 fn timer_i_after_ack() {
     let t0 = Instant::now();
     let cfg = TimerConfig::default();
-    let mut tx = ServerInvite::new(request("INVITE"), Reliability::Unreliable, cfg);
+    let mut tx = ServerInvite::new(Reliability::Unreliable, cfg);
     tx.send_response(&response(603, "INVITE"), t0, &mut Vec::new());
     let mut out = Vec::new();
     tx.on_request(&request("ACK"), t0 + T1 / 2, &mut out);
@@ -287,11 +283,7 @@ fn timer_i_after_ack() {
 #[test]
 fn timer_l_absorbs_invite_retransmissions_after_2xx() {
     let t0 = Instant::now();
-    let mut tx = ServerInvite::new(
-        request("INVITE"),
-        Reliability::Unreliable,
-        TimerConfig::default(),
-    );
+    let mut tx = ServerInvite::new(Reliability::Unreliable, TimerConfig::default());
     tx.send_response(&response(200, "INVITE"), t0, &mut Vec::new());
     let mut out = Vec::new();
     tx.on_request(&request("INVITE"), t0 + T1, &mut out);
@@ -307,11 +299,7 @@ fn timer_l_absorbs_invite_retransmissions_after_2xx() {
 #[test]
 fn timer_j_answers_retransmissions_then_ends() {
     let t0 = Instant::now();
-    let mut tx = ServerNonInvite::new(
-        request("OPTIONS"),
-        Reliability::Unreliable,
-        TimerConfig::default(),
-    );
+    let mut tx = ServerNonInvite::new(Reliability::Unreliable, TimerConfig::default());
     let mut out = Vec::new();
     tx.on_request(&mut out);
     assert!(out.is_empty(), "nothing to repeat before the TU answers");
@@ -321,11 +309,7 @@ fn timer_j_answers_retransmissions_then_ends() {
     assert_eq!(tx.poll_timeout(), Some(t0 + 64 * T1));
     run_until!(tx, t0 + 64 * T1);
     assert!(tx.is_terminated());
-    let mut tx = ServerNonInvite::new(
-        request("OPTIONS"),
-        Reliability::Reliable,
-        TimerConfig::default(),
-    );
+    let mut tx = ServerNonInvite::new(Reliability::Reliable, TimerConfig::default());
     tx.send_response(&response(200, "OPTIONS"), t0, &mut Vec::new());
     assert_eq!(tx.poll_timeout(), Some(t0));
 }

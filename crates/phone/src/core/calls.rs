@@ -375,7 +375,13 @@ impl PhoneCore {
                 return self.finish(origin, Err(EngineError::Audio(e)));
             }
         };
-        if !matches!(origin, Origin::Replaces { .. }) {
+        // Two calls never share the microphone: the one we talk on is held.
+        // Not for a call that replaces it, nor for calls `listen
+        // --auto-answer` takes, each with its own sound (a test line or an
+        // answering service takes every call side by side).
+        let own_sound =
+            matches!(origin, Origin::AutoAnswer) && self.settings.answer_audio.is_some();
+        if !matches!(origin, Origin::Replaces { .. }) && !own_sound {
             self.hold_talking(now, Some(call));
         }
         let Some(c) = self.calls.get(&call) else {

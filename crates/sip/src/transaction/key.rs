@@ -14,7 +14,7 @@ pub fn new_branch(rng: &mut impl Rng) -> String {
 
 /// Identifies a transaction. ACK is folded into INVITE (it belongs to the INVITE
 /// server transaction for non-2xx answers); CANCEL has transactions of its own.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum TxKey {
     /// RFC 3261: top Via branch (with magic cookie), sent-by (servers), method.
     Rfc3261 {

@@ -30,7 +30,8 @@ pub enum ServerRequestOutcome {
 #[derive(Debug)]
 pub struct ServerInvite {
     state: ServerInviteState,
-    request: Request,
+    /// The response retransmissions of the INVITE are answered with: all a
+    /// server transaction keeps (not the request, which may be 64 kB).
     last_response: Option<Vec<u8>>,
     cfg: TimerConfig,
     reliability: Reliability,
@@ -43,10 +44,9 @@ pub struct ServerInvite {
 impl ServerInvite {
     /// A new INVITE arrived. The transaction does not send 100 Trying by itself;
     /// the UA sends it at once (it has no proxy-style delay to cover).
-    pub fn new(request: Request, reliability: Reliability, cfg: TimerConfig) -> Self {
+    pub fn new(reliability: Reliability, cfg: TimerConfig) -> Self {
         ServerInvite {
             state: ServerInviteState::Proceeding,
-            request,
             last_response: None,
             cfg,
             reliability,
@@ -61,8 +61,9 @@ impl ServerInvite {
         self.state
     }
 
-    pub fn request(&self) -> &Request {
-        &self.request
+    /// Bytes kept for retransmissions.
+    pub fn held_bytes(&self) -> usize {
+        self.last_response.as_ref().map_or(0, Vec::len)
     }
 
     pub fn is_terminated(&self) -> bool {

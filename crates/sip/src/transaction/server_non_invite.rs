@@ -3,7 +3,7 @@
 use std::time::Instant;
 
 use super::{Reliability, TimerConfig, TxOutput};
-use crate::message::{Request, Response};
+use crate::message::Response;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ServerNonInviteState {
@@ -16,7 +16,8 @@ pub enum ServerNonInviteState {
 #[derive(Debug)]
 pub struct ServerNonInvite {
     state: ServerNonInviteState,
-    request: Request,
+    /// What a retransmission of the request is answered with: all a server
+    /// transaction keeps (not the request, which may be 64 kB).
     last_response: Option<Vec<u8>>,
     cfg: TimerConfig,
     reliability: Reliability,
@@ -24,10 +25,9 @@ pub struct ServerNonInvite {
 }
 
 impl ServerNonInvite {
-    pub fn new(request: Request, reliability: Reliability, cfg: TimerConfig) -> Self {
+    pub fn new(reliability: Reliability, cfg: TimerConfig) -> Self {
         ServerNonInvite {
             state: ServerNonInviteState::Trying,
-            request,
             last_response: None,
             cfg,
             reliability,
@@ -39,8 +39,9 @@ impl ServerNonInvite {
         self.state
     }
 
-    pub fn request(&self) -> &Request {
-        &self.request
+    /// Bytes kept for retransmissions.
+    pub fn held_bytes(&self) -> usize {
+        self.last_response.as_ref().map_or(0, Vec::len)
     }
 
     pub fn is_terminated(&self) -> bool {

@@ -39,15 +39,33 @@ impl UserAgent {
             transport,
             destination: response_destination(&req, transport, source),
         };
+        // Past the budget of what server transactions may keep, a new
+        // request (not a CANCEL of one we have) is answered at once with
+        // 503 and kept nowhere: a flood costs what it sends, not memory.
+        if self.txs.server_bytes() >= super::SERVER_BYTES_BUDGET && req.method != Method::Cancel {
+            self.stats.refused_over_budget += 1;
+            if self.stats.refused_over_budget.is_power_of_two() {
+                tracing::warn!(
+                    %source,
+                    "refused with 503: server transactions hold {} bytes ({} refused so far)",
+                    self.txs.server_bytes(),
+                    self.stats.refused_over_budget
+                );
+            }
+            let mut resp = response_to(&req, 503, Some(&super::new_tag(&mut self.rng)));
+            resp.headers.push(HeaderName::RetryAfter, "5");
+            self.transmits.push_back(super::Transmit {
+                transport,
+                destination: target.destination,
+                payload: resp.to_bytes(),
+            });
+            return;
+        }
         let reliability = transport.reliability();
         let tx = if req.method == Method::Invite {
-            Tx::UasInvite(ServerInvite::new(req.clone(), reliability, self.cfg.timers))
+            Tx::UasInvite(ServerInvite::new(reliability, self.cfg.timers))
         } else {
-            Tx::UasOther(ServerNonInvite::new(
-                req.clone(),
-                reliability,
-                self.cfg.timers,
-            ))
+            Tx::UasOther(ServerNonInvite::new(reliability, self.cfg.timers))
         };
         self.tx_count += 1;
         self.txs.insert(
@@ -58,6 +76,7 @@ impl UserAgent {
                 target,
                 owner: Owner::Nobody,
                 alternatives: Vec::new(),
+                held: 0,
             },
         );
         if let Some(status) = precheck(&req) {
@@ -133,6 +152,7 @@ impl UserAgent {
             self.on_ack_for_call(call, req, now);
         }
         self.route_tx_outputs(key, out, now);
+        self.txs.touched(key);
     }
 }
 

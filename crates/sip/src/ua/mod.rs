@@ -18,8 +18,9 @@ mod publication;
 mod registration;
 mod subscriptions;
 mod transport;
+mod tx_table;
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 use std::net::SocketAddr;
 use std::time::Instant;
 
@@ -122,7 +123,15 @@ pub struct Stats {
     pub malformed_responses: u64,
     pub unmatched_responses: u64,
     pub retransmissions_absorbed: u64,
+    /// New requests answered 503 without a transaction because server
+    /// transactions held [`SERVER_BYTES_BUDGET`] already (a flood).
+    pub refused_over_budget: u64,
 }
+
+/// Bytes server transactions may keep to answer retransmissions (their last
+/// responses) before new requests are refused statelessly with 503: 4 MiB is
+/// some 10,000 transactions, 20 s of 500 requests a second in Timer J.
+pub const SERVER_BYTES_BUDGET: usize = 4 * 1024 * 1024;
 
 /// What a transaction's outputs are for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -184,6 +193,16 @@ impl Tx {
             Tx::UasOther(t) => t.is_terminated(),
         }
     }
+
+    /// Bytes a server transaction keeps (clients keep their request, which
+    /// we wrote and sized ourselves).
+    fn held_bytes(&self) -> usize {
+        match self {
+            Tx::UasInvite(t) => t.held_bytes(),
+            Tx::UasOther(t) => t.held_bytes(),
+            Tx::UacInvite(_) | Tx::UacOther(_) => 0,
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -196,11 +215,13 @@ struct TxEntry {
     owner: Owner,
     /// Where the request goes next if this place fails (RFC 3263 4.3).
     alternatives: Vec<Target>,
+    /// Its bytes as last counted in the table's sum.
+    held: usize,
 }
 
 pub struct UserAgent {
     cfg: Config,
-    txs: HashMap<TxKey, TxEntry>,
+    txs: tx_table::TxTable,
     /// Transactions started so far: each entry's `seq`, so transactions due
     /// at the same instant are served in a fixed order (a seeded run repeats
     /// itself byte for byte).
@@ -250,7 +271,7 @@ impl UserAgent {
             .collect();
         UserAgent {
             cfg,
-            txs: HashMap::new(),
+            txs: tx_table::TxTable::default(),
             tx_count: 0,
             calls: BTreeMap::new(),
             rng,
@@ -289,6 +310,11 @@ impl UserAgent {
         }
     }
 
+    /// Transactions open now, and the bytes server transactions keep.
+    pub fn transactions(&self) -> (usize, usize) {
+        (self.txs.len(), self.txs.server_bytes())
+    }
+
     pub fn poll_transmit(&mut self) -> Option<Transmit> {
         self.transmits.pop_front()
     }
@@ -299,7 +325,7 @@ impl UserAgent {
 
     /// The earliest instant at which `handle_timeout` has work to do.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        let txs = self.txs.values().filter_map(|e| e.tx.poll_timeout());
+        let txs = self.txs.next_deadline();
         let calls = self.calls.values().filter_map(Call::poll_timeout);
         let regs = self
             .registrations
@@ -310,7 +336,8 @@ impl UserAgent {
             .subscriptions_poll_timeout()
             .into_iter()
             .chain(self.publications_poll_timeout());
-        txs.chain(calls)
+        txs.into_iter()
+            .chain(calls)
             .chain(regs)
             .chain(voicemail)
             .chain(subscriptions)
@@ -318,23 +345,14 @@ impl UserAgent {
     }
 
     pub fn handle_timeout(&mut self, now: Instant) {
-        let mut due: Vec<(Instant, u64, TxKey)> = self
-            .txs
-            .iter()
-            .filter_map(|(k, e)| {
-                let at = e.tx.poll_timeout().filter(|t| *t <= now)?;
-                Some((at, e.seq, k.clone()))
-            })
-            .collect();
-        due.sort_by_key(|(at, seq, _)| (*at, *seq));
-        for (_, _, key) in due {
+        for key in self.txs.take_due(now) {
             let mut out = Vec::new();
             if let Some(entry) = self.txs.get_mut(&key) {
                 entry.tx.on_timeout(now, &mut out);
             }
             self.route_tx_outputs(&key, out, now);
+            self.txs.touched(&key);
         }
-        self.txs.retain(|_, e| !e.tx.is_terminated());
         self.calls_on_timeout(now);
         self.registrations_on_timeout(now);
         self.keepalives_on_timeout(now);
@@ -457,7 +475,7 @@ impl UserAgent {
             }
         }
         self.route_tx_outputs(&key, out, now);
-        self.txs.retain(|_, e| !e.tx.is_terminated());
+        self.txs.touched(&key);
     }
 
     /// Delivers a transaction's outputs: sends go to its target, responses and
@@ -726,6 +744,7 @@ impl UserAgent {
                 target,
                 owner,
                 alternatives: Vec::new(),
+                held: 0,
             },
         );
         self.route_tx_outputs(&key, out, now);
@@ -741,5 +760,6 @@ impl UserAgent {
             _ => return,
         }
         self.route_tx_outputs(key, out, now);
+        self.txs.touched(key);
     }
 }
