@@ -13,13 +13,14 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crate::manager::DeviceManager;
-use netlink::{Source, UeventSocket};
+use netlink::{Source, UeventSocket, Waker};
 
 /// Events come in bursts (usb, then hid, then hidraw); scan once it is quiet.
 const SETTLE: Duration = Duration::from_millis(100);
 /// Without a uevent socket (some sandboxes), poll this often instead.
 const POLL: Duration = Duration::from_secs(2);
-const TICK: Duration = Duration::from_millis(100);
+/// The pause after the socket failed, before reading it again.
+const RETRY: Duration = Duration::from_millis(100);
 
 #[derive(Debug, Clone, Default)]
 pub struct HotplugOptions {
@@ -32,6 +33,8 @@ pub struct HotplugOptions {
 /// The running watcher; stops when dropped.
 pub struct Hotplug {
     stop: Arc<AtomicBool>,
+    /// Wakes the thread to see `stop` (it sleeps until an event otherwise).
+    waker: Option<Arc<Waker>>,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -39,11 +42,23 @@ impl Hotplug {
     pub fn start(manager: DeviceManager, options: HotplugOptions) -> Hotplug {
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
+        let waker = match Waker::new() {
+            Ok(w) => Some(Arc::new(w)),
+            Err(e) => {
+                tracing::warn!("hotplug: no eventfd ({e}); stopping may wait for an event");
+                None
+            }
+        };
+        let woken = waker.clone();
         let thread = std::thread::Builder::new()
             .name("hotplug".into())
-            .spawn(move || watch(&manager, &options, &flag))
+            .spawn(move || watch(&manager, &options, &flag, woken.as_deref()))
             .ok();
-        Hotplug { stop, thread }
+        Hotplug {
+            stop,
+            waker,
+            thread,
+        }
     }
 
     pub fn stop(mut self) {
@@ -52,6 +67,9 @@ impl Hotplug {
 
     fn halt(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
+        if let Some(w) = &self.waker {
+            w.wake();
+        }
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
@@ -64,7 +82,15 @@ impl Drop for Hotplug {
     }
 }
 
-fn watch(manager: &DeviceManager, options: &HotplugOptions, stop: &AtomicBool) {
+/// Scans, then sleeps until the kernel reports a change (a settle time
+/// after the last one) or the watcher is stopped: no wake-up while nothing
+/// happens (it woke every 100 ms, ten times a second, to look at `stop`).
+fn watch(
+    manager: &DeviceManager,
+    options: &HotplugOptions,
+    stop: &AtomicBool,
+    waker: Option<&Waker>,
+) {
     let mut scanners = crate::scanner::scanners(options);
     let mut scan = |manager: &DeviceManager| {
         for s in &mut scanners {
@@ -84,14 +110,23 @@ fn watch(manager: &DeviceManager, options: &HotplugOptions, stop: &AtomicBool) {
     let mut last_poll = Instant::now();
     while !stop.load(Ordering::Relaxed) {
         let Some(socket) = &socket else {
-            std::thread::sleep(TICK);
+            match waker {
+                Some(w) => w.sleep(POLL.saturating_sub(last_poll.elapsed())),
+                None => std::thread::sleep(RETRY),
+            }
             if last_poll.elapsed() >= POLL {
                 last_poll = Instant::now();
                 scan(manager);
             }
             continue;
         };
-        match socket.recv(&mut buf, TICK) {
+        // Without a waker the stop flag must be looked at now and then.
+        let timeout = match (dirty_since, waker) {
+            (Some(t), _) => Some(SETTLE.saturating_sub(t.elapsed())),
+            (None, Some(_)) => None,
+            (None, None) => Some(RETRY),
+        };
+        match socket.recv_or_woken(&mut buf, timeout, waker) {
             Ok(Some(0)) => dirty_since = Some(Instant::now()),
             Ok(Some(n)) => {
                 if let Some(e) = uevent::parse(&buf[..n])
@@ -104,7 +139,7 @@ fn watch(manager: &DeviceManager, options: &HotplugOptions, stop: &AtomicBool) {
             Ok(None) => {}
             Err(e) => {
                 tracing::warn!("hotplug socket failed: {e}");
-                std::thread::sleep(TICK);
+                std::thread::sleep(RETRY);
             }
         }
         if dirty_since.is_some_and(|t| t.elapsed() >= SETTLE) {

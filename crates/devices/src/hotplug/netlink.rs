@@ -64,23 +64,18 @@ impl UeventSocket {
 
     /// Waits up to `timeout` for one datagram; `Ok(None)` on timeout.
     pub fn recv(&self, buf: &mut [u8], timeout: Duration) -> io::Result<Option<usize>> {
-        let mut pfd = libc::pollfd {
-            fd: self.fd.as_raw_fd(),
-            events: libc::POLLIN,
-            revents: 0,
-        };
-        let ms = i32::try_from(timeout.as_millis()).unwrap_or(i32::MAX);
-        // SAFETY: one valid pollfd.
-        let rc = unsafe { libc::poll(&mut pfd, 1, ms) };
-        if rc < 0 {
-            let e = io::Error::last_os_error();
-            return if e.kind() == io::ErrorKind::Interrupted {
-                Ok(None)
-            } else {
-                Err(e)
-            };
-        }
-        if rc == 0 {
+        self.recv_or_woken(buf, Some(timeout), None)
+    }
+
+    /// Waits for one datagram, at most `timeout` (`None`: for ever), and
+    /// until `waker` is woken; `Ok(None)` on timeout or wake.
+    pub fn recv_or_woken(
+        &self,
+        buf: &mut [u8],
+        timeout: Option<Duration>,
+        waker: Option<&Waker>,
+    ) -> io::Result<Option<usize>> {
+        if !wait_readable(self.fd.as_raw_fd(), timeout, waker)? {
             return Ok(None);
         }
         // SAFETY: `buf` is valid for `buf.len()` bytes.
@@ -101,5 +96,107 @@ impl UeventSocket {
             };
         }
         Ok(Some(usize::try_from(n).unwrap_or(0)))
+    }
+}
+
+/// Whether `fd` became readable within `timeout` (`None`: for ever); false
+/// on timeout, on a signal, or when `waker` was woken.
+fn wait_readable(fd: i32, timeout: Option<Duration>, waker: Option<&Waker>) -> io::Result<bool> {
+    let mut pfds = [
+        libc::pollfd {
+            fd,
+            events: libc::POLLIN,
+            revents: 0,
+        },
+        libc::pollfd {
+            fd: waker.map_or(-1, |w| w.fd.as_raw_fd()),
+            events: libc::POLLIN,
+            revents: 0,
+        },
+    ];
+    let ms = timeout.map_or(-1, |t| i32::try_from(t.as_millis()).unwrap_or(i32::MAX));
+    // SAFETY: two valid pollfds (a negative fd is ignored by poll).
+    let rc = unsafe { libc::poll(pfds.as_mut_ptr(), 2, ms) };
+    if rc < 0 {
+        let e = io::Error::last_os_error();
+        return if e.kind() == io::ErrorKind::Interrupted {
+            Ok(false)
+        } else {
+            Err(e)
+        };
+    }
+    Ok(rc > 0 && pfds[0].revents & libc::POLLIN != 0)
+}
+
+/// Wakes a thread blocked in [`UeventSocket::recv_or_woken`] or
+/// [`Waker::sleep`] (an eventfd): the watcher sleeps until something
+/// happens instead of waking every 100 ms to look at a stop flag.
+#[derive(Debug)]
+pub struct Waker {
+    fd: OwnedFd,
+}
+
+impl Waker {
+    pub fn new() -> io::Result<Waker> {
+        // SAFETY: eventfd has no pointer arguments.
+        let fd = unsafe { libc::eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK) };
+        if fd < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: `fd` is a new descriptor we own.
+        Ok(Waker {
+            fd: unsafe { OwnedFd::from_raw_fd(fd) },
+        })
+    }
+
+    pub fn wake(&self) {
+        let one: u64 = 1;
+        // SAFETY: writes 8 bytes from a valid u64.
+        let _ = unsafe {
+            libc::write(
+                self.fd.as_raw_fd(),
+                (&raw const one).cast(),
+                std::mem::size_of::<u64>(),
+            )
+        };
+    }
+
+    /// Sleeps `d` or until woken (once woken, it stays so: a stop is final).
+    pub fn sleep(&self, d: Duration) {
+        self.wait(d);
+    }
+
+    /// Whether it was woken (without waiting).
+    pub fn woken(&self) -> bool {
+        self.wait(Duration::ZERO)
+    }
+
+    fn wait(&self, d: Duration) -> bool {
+        let mut pfd = libc::pollfd {
+            fd: self.fd.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        let ms = i32::try_from(d.as_millis()).unwrap_or(i32::MAX);
+        // SAFETY: one valid pollfd.
+        let rc = unsafe { libc::poll(&mut pfd, 1, ms) };
+        rc > 0 && pfd.revents & libc::POLLIN != 0
+    }
+}
+
+#[cfg(test)]
+mod waker_tests {
+    use super::*;
+
+    #[test]
+    fn a_woken_waker_stays_woken_and_ends_a_wait_for_a_datagram() {
+        let w = Waker::new().unwrap();
+        assert!(!w.woken());
+        w.wake();
+        assert!(w.woken());
+        assert!(w.woken(), "level-triggered: a stop is not missed");
+        // A wait on a socket with nothing to read ends at once when woken.
+        let (a, _b) = std::os::unix::net::UnixDatagram::pair().unwrap();
+        assert!(!wait_readable(a.as_raw_fd(), None, Some(&w)).unwrap());
     }
 }
