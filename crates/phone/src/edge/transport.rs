@@ -56,6 +56,12 @@ pub fn canonical(addr: SocketAddr) -> SocketAddr {
 
 /// How long a connection with nothing received is kept.
 const STREAM_IDLE: Duration = Duration::from_secs(300);
+/// How long a connection a peer opened may stay without a whole message
+/// (a connection left idle from the network holds a descriptor).
+const FIRST_MESSAGE: Duration = Duration::from_secs(32);
+/// Connections peers opened to us, open at once; past it one more is closed
+/// at once and counted (2,000 idle connections took every descriptor).
+pub const MAX_INBOUND: usize = 256;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// RFC 5626 4.4.1 CRLF keep-alive on connections we opened: well inside the
 /// idle timeouts of NATs and of the server (kamailio: 120 s by default).
@@ -68,6 +74,10 @@ type Connections = Arc<Mutex<HashMap<ConnectionKey, mpsc::UnboundedSender<Vec<u8
 pub struct Transports {
     pub udp: Arc<UdpSocket>,
     connections: Connections,
+    /// Connections peers opened that are open now, and those closed at
+    /// once because [`MAX_INBOUND`] were.
+    opened_to_us: Arc<std::sync::atomic::AtomicUsize>,
+    pub refused_connections: Arc<std::sync::atomic::AtomicU64>,
     inbound: mpsc::Sender<Inbound>,
     tls: tokio_rustls::TlsConnector,
     /// Set when the engine stops: the listeners end.
@@ -124,6 +134,8 @@ impl Transports {
         let transports = Transports {
             udp: Arc::new(udp),
             connections: Arc::new(Mutex::new(HashMap::new())),
+            opened_to_us: Arc::default(),
+            refused_connections: Arc::default(),
             inbound,
             closed: Arc::new(tokio::sync::watch::channel(false).0),
             listeners: Arc::default(),
@@ -136,6 +148,9 @@ impl Transports {
             let acceptor = tokio_rustls::TlsAcceptor::from(server);
             let accepting = transports.clone();
             transports.listen(tls_listener, Transport::Tls, move |stream, peer| {
+                if !accepting.room_for(peer) {
+                    return;
+                }
                 // The handshake runs on its own: a slow peer holds up no one.
                 let (acceptor, accepting) = (acceptor.clone(), accepting.clone());
                 tokio::spawn(async move {
@@ -151,7 +166,9 @@ impl Transports {
         }
         let accepting = transports.clone();
         transports.listen(listener, Transport::Tcp, move |stream, peer| {
-            accepting.adopt(stream, Transport::Tcp, peer, None);
+            if accepting.room_for(peer) {
+                accepting.adopt(stream, Transport::Tcp, peer, None);
+            }
         });
         Ok(transports)
     }
@@ -165,6 +182,20 @@ impl Transports {
     ) {
         let task = accept_until_closed(listener, transport, self.closed.subscribe(), take);
         self.listeners.lock().expect("not poisoned").push(task);
+    }
+
+    /// Whether one more connection from a peer may stay; counted and
+    /// logged (at 1, 2, 4, ...) when not, and the stream dropped (closed).
+    fn room_for(&self, peer: SocketAddr) -> bool {
+        use std::sync::atomic::Ordering::Relaxed;
+        if self.opened_to_us.load(Relaxed) < MAX_INBOUND {
+            return true;
+        }
+        let n = self.refused_connections.fetch_add(1, Relaxed) + 1;
+        if n.is_power_of_two() {
+            tracing::warn!(%peer, "connection closed: {MAX_INBOUND} peers' connections are open ({n} closed so far)");
+        }
+        false
     }
 
     /// Where other edges (the DNS resolver) report to the core, as the
@@ -294,6 +325,8 @@ impl Transports {
         S: AsyncRead + AsyncWrite + Send + 'static,
     {
         let opened_by_us = opened.is_some();
+        // Counted while it lives (the reader task holds the count).
+        let counted = (!opened_by_us).then(|| OpenToUs::new(&self.opened_to_us));
         let (mut reader, mut writer) = tokio::io::split(stream);
         let (tx, mut rx) = mpsc::unbounded_channel::<Vec<u8>>();
         let key = (transport, peer);
@@ -322,10 +355,17 @@ impl Transports {
         let inbound = self.inbound.clone();
         let pong = tx.clone();
         tokio::spawn(async move {
+            let _counted = counted;
             let mut buf: Vec<u8> = Vec::with_capacity(8192);
             let mut chunk = vec![0u8; 8192];
+            // A peer's connection gets FIRST_MESSAGE for its first message.
+            let mut idle = if opened_by_us {
+                STREAM_IDLE
+            } else {
+                FIRST_MESSAGE
+            };
             'read: loop {
-                let n = match tokio::time::timeout(STREAM_IDLE, reader.read(&mut chunk)).await {
+                let n = match tokio::time::timeout(idle, reader.read(&mut chunk)).await {
                     Ok(Ok(0)) | Ok(Err(_)) | Err(_) => break,
                     Ok(Ok(n)) => n,
                 };
@@ -340,6 +380,7 @@ impl Transports {
                     match parse_stream(&buf) {
                         Ok(Some((message, used))) => {
                             buf.drain(..used);
+                            idle = STREAM_IDLE;
                             let m = Inbound::Message {
                                 transport,
                                 source: peer,
@@ -393,5 +434,21 @@ impl Transports {
             }
         });
         tx
+    }
+}
+
+/// One connection a peer opened, counted while it is open.
+struct OpenToUs(Arc<std::sync::atomic::AtomicUsize>);
+
+impl OpenToUs {
+    fn new(count: &Arc<std::sync::atomic::AtomicUsize>) -> OpenToUs {
+        count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        OpenToUs(count.clone())
+    }
+}
+
+impl Drop for OpenToUs {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
     }
 }
