@@ -157,6 +157,10 @@ pub struct AudioSettings {
     /// Pause the media players that play (MPRIS) while a call rings or
     /// talks, and play them again when the last call ends.
     pub pause_media: bool,
+    /// End a call when nothing (no RTP, no RTCP) came from the other side
+    /// for this many seconds while it should send: a peer that vanished
+    /// without a BYE. 0: never.
+    pub media_timeout_secs: u32,
 }
 
 /// How registrations over UDP keep their NAT mapping open.
@@ -196,6 +200,7 @@ impl Default for AudioSettings {
             echo_cancellation: EchoMode::Auto,
             tones: hookswitch_media::progress::Country::Itu,
             pause_media: true,
+            media_timeout_secs: 60,
         }
     }
 }

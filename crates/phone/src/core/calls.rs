@@ -579,6 +579,7 @@ impl PhoneCore {
             held: c.held(),
             speaker: c.speaker,
             microphone: c.microphone,
+            media_timeout: self.settings.media.media_timeout,
         };
         self.outputs.push_back(Output::Media {
             call,

@@ -181,6 +181,9 @@ pub struct MediaStart {
     pub held: bool,
     pub speaker: Gain,
     pub microphone: Gain,
+    /// Nothing heard from the peer this long, while it should send: the
+    /// media reports the call failed.
+    pub media_timeout: Option<std::time::Duration>,
 }
 
 /// What the core asks of a call's media.

@@ -39,6 +39,8 @@ pub struct MediaOptions {
     pub rtcp_xr: bool,
     pub rtcp_mux: bool,
     pub echo_cancellation: EchoMode,
+    /// A call whose peer sends nothing this long (while it should) ends.
+    pub media_timeout: Option<std::time::Duration>,
 }
 
 /// The sound of calls placed or answered without their own: from a device,
@@ -154,6 +156,9 @@ impl CoreSettings {
                 rtcp_xr: config.audio.rtcp_xr,
                 rtcp_mux: config.audio.rtcp_mux,
                 echo_cancellation: config.audio.echo_cancellation,
+                media_timeout: (config.audio.media_timeout_secs > 0).then(|| {
+                    std::time::Duration::from_secs(u64::from(config.audio.media_timeout_secs))
+                }),
             },
             accept_p2p: config.sip.accept_p2p,
             only_from_registrar: config.sip.only_from_registrar,

@@ -210,6 +210,10 @@ async fn run(
     let mut tick = tokio::time::interval(Duration::from_millis(20));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
     let (mut rtp_buf, mut rtcp_buf) = (vec![0u8; 2048], vec![0u8; 1500]);
+    // When the peer was last heard (RTP or RTCP), for the media timeout;
+    // waiting for the peer (it should not send) starts the count again.
+    let mut heard_at = Instant::now();
+    let mut silent_reported = false;
     loop {
         let rtcp_due = stream.poll_timeout().map(tokio::time::Instant::from_std);
         tokio::select! {
@@ -230,14 +234,27 @@ async fn run(
                     leg.post(&sound.played);
                 }
                 sound.play(stream.session().is_muted());
+                if let Some(limit) = start.media_timeout {
+                    if !stream.session().negotiated().direction.receives() {
+                        heard_at = Instant::now();
+                    } else if !silent_reported && heard_at.elapsed() >= limit {
+                        silent_reported = true;
+                        report(MediaReport::Failed(format!(
+                            "nothing from the other side for {} s (audio.media_timeout_secs)",
+                            limit.as_secs()
+                        )));
+                    }
+                }
             }
             _ = super::sleep_until(rtcp_due) => stream.handle_timeout(Instant::now(), ntp_now()),
             Ok((n, from)) = sockets.rtcp.recv_from(&mut rtcp_buf) => {
                 let from = crate::edge::transport::canonical(from);
+                heard_at = Instant::now();
                 stream.handle_receive(Instant::now(), Via::Rtcp, from, &rtcp_buf[..n]);
             }
             Ok((n, from)) = sockets.rtp.recv_from(&mut rtp_buf) => {
                 let from = crate::edge::transport::canonical(from);
+                heard_at = Instant::now();
                 stream.handle_receive(Instant::now(), Via::Rtp, from, &rtp_buf[..n]);
             }
             c = control.recv() => match c {
