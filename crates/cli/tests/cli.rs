@@ -82,8 +82,9 @@ fn call_with_tone_and_dtmf_then_exit_0() {
 }
 
 /// A second call that comes while `listen --auto-answer` is in a call is
-/// answered too (the phone's auto-answer rule; the first call is held), and
-/// both callers see their calls established and ended normally.
+/// answered too, beside the first (each has its own sound, so none is held:
+/// D91, crates/cli/tests/listen.rs), and both callers see their calls
+/// established and ended normally.
 #[test]
 fn listen_answers_a_second_call_during_the_first() {
     let dir = hookswitch_tests::tempdir();
@@ -132,8 +133,8 @@ fn listen_answers_a_second_call_during_the_first() {
     );
     let heard = listener.log();
     assert!(
-        heard.contains("call 1: on hold"),
-        "the first call held: {heard}"
+        !heard.contains("on hold"),
+        "the first call goes on beside the second: {heard}"
     );
     assert!(heard.contains("call 2: established"), "{heard}");
 }
