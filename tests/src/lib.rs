@@ -54,6 +54,19 @@ pub fn tempdir() -> tempfile::TempDir {
     dir
 }
 
+/// The `hookswitch` binary at `bin` (a CLI test's `CARGO_BIN_EXE_hookswitch`)
+/// with its configuration, runtime, state and data under `home` and no
+/// `RUST_LOG` of the developer's.
+pub fn hookswitch_in(bin: &str, home: &Path) -> std::process::Command {
+    let mut c = std::process::Command::new(bin);
+    c.env("XDG_CONFIG_HOME", home)
+        .env("XDG_RUNTIME_DIR", home)
+        .env("XDG_STATE_HOME", home)
+        .env("XDG_DATA_HOME", home)
+        .env_remove("RUST_LOG");
+    c
+}
+
 /// A port free for both UDP and TCP on 127.0.0.1, with its block of neighbours,
 /// never handed out twice by this process.
 pub fn free_port() -> u16 {

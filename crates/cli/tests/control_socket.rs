@@ -17,13 +17,7 @@ use hookswitch_tests::{Process, free_port, wait_until};
 const T: Duration = Duration::from_secs(20);
 
 fn hookswitch(home: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_hookswitch"));
-    c.env("XDG_CONFIG_HOME", home)
-        .env("XDG_RUNTIME_DIR", home)
-        .env("XDG_STATE_HOME", home)
-        .env("XDG_DATA_HOME", home)
-        .env_remove("RUST_LOG");
-    c
+    hookswitch_tests::hookswitch_in(env!("CARGO_BIN_EXE_hookswitch"), home)
 }
 
 fn run(home: &Path) -> Process {

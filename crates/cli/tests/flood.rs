@@ -16,13 +16,7 @@ const T: Duration = Duration::from_secs(20);
 const MAX_INBOUND: usize = 256;
 
 fn hookswitch(home: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_hookswitch"));
-    c.env("XDG_CONFIG_HOME", home)
-        .env("XDG_RUNTIME_DIR", home)
-        .env("XDG_STATE_HOME", home)
-        .env("XDG_DATA_HOME", home)
-        .env_remove("RUST_LOG");
-    c
+    hookswitch_tests::hookswitch_in(env!("CARGO_BIN_EXE_hookswitch"), home)
 }
 
 fn options(port: u16, n: usize) -> String {

@@ -11,13 +11,7 @@ use hookswitch_tests::sipp::{self, Scenario};
 use hookswitch_tests::{Process, free_port};
 
 fn hookswitch(home: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_hookswitch"));
-    c.env("XDG_CONFIG_HOME", home)
-        .env("XDG_RUNTIME_DIR", home)
-        .env("XDG_STATE_HOME", home)
-        .env("XDG_DATA_HOME", home)
-        .env_remove("RUST_LOG");
-    c
+    hookswitch_tests::hookswitch_in(env!("CARGO_BIN_EXE_hookswitch"), home)
 }
 
 #[test]

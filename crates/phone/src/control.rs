@@ -202,15 +202,19 @@ async fn refuse(mut stream: UnixStream) {
     .await;
 }
 
+/// A reply as the line the socket sends.
+fn reply_line(reply: &ControlReply) -> String {
+    let mut text = serde_json::to_string(reply).unwrap_or_else(|_| "{\"ok\":false}".into());
+    text.push('\n');
+    text
+}
+
 fn error_reply(error: String) -> String {
-    let reply = ControlReply {
+    reply_line(&ControlReply {
         ok: false,
         error: Some(error),
         result: None,
-    };
-    let mut text = serde_json::to_string(&reply).unwrap_or_else(|_| "{\"ok\":false}".into());
-    text.push('\n');
-    text
+    })
 }
 
 /// One connection: a reply line for every request line, an error for a
@@ -251,13 +255,7 @@ async fn answer(engine: Engine, stream: UnixStream) {
             continue;
         }
         let reply = match serde_json::from_str::<Action>(text) {
-            Ok(action) => {
-                let reply = ControlReply::from(engine.act(action).await);
-                let mut text =
-                    serde_json::to_string(&reply).unwrap_or_else(|_| "{\"ok\":false}".into());
-                text.push('\n');
-                text
-            }
+            Ok(action) => reply_line(&ControlReply::from(engine.act(action).await)),
             Err(e) => {
                 COUNTERS.bad_requests.fetch_add(1, Relaxed);
                 error_reply(format!("bad request: {e}"))
