@@ -70,7 +70,8 @@ pub fn language_of(locale: &str) -> &'static str {
 pub struct Texts {
     language: &'static str,
     bundle: FluentBundle<FluentResource>,
-    english: FluentBundle<FluentResource>,
+    /// The fallback, when this language is not English itself.
+    english: Option<FluentBundle<FluentResource>>,
 }
 
 fn bundle(language: &'static str) -> FluentBundle<FluentResource> {
@@ -99,7 +100,7 @@ impl Texts {
         Texts {
             language,
             bundle: bundle(language),
-            english: bundle("en"),
+            english: (language != "en").then(|| bundle("en")),
         }
     }
 
@@ -110,7 +111,7 @@ impl Texts {
         for (name, value) in args {
             fluent_args.set(*name, value.clone());
         }
-        for bundle in [&self.bundle, &self.english] {
+        for bundle in std::iter::once(&self.bundle).chain(&self.english) {
             if let Some(pattern) = bundle.get_message(id).and_then(|m| m.value()) {
                 let mut errors = Vec::new();
                 let text = bundle.format_pattern(pattern, Some(&fluent_args), &mut errors);
