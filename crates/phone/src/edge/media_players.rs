@@ -18,9 +18,13 @@ const PLAYER: &str = "org.mpris.MediaPlayer2.Player";
 /// A player that does not answer in this time is left alone.
 const TIMEOUT: Duration = Duration::from_millis(500);
 
-/// The thread that pauses and resumes; dropped with the driver.
+/// The thread that pauses and resumes. Dropped with the driver, it plays
+/// again what it paused and is joined before the phone answers its shutdown:
+/// `listen --count 1` exits right after its call, and a detached thread
+/// would die with the process before the music came back.
 pub struct MediaPause {
-    busy: mpsc::Sender<bool>,
+    busy: Option<mpsc::Sender<bool>>,
+    thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl MediaPause {
@@ -47,15 +51,33 @@ impl MediaPause {
                     }
                 }
             });
-        if let Err(e) = spawned {
-            tracing::warn!("media players will not be paused for calls: {e}");
+        let thread = spawned
+            .inspect_err(|e| tracing::warn!("media players will not be paused for calls: {e}"))
+            .ok();
+        MediaPause {
+            busy: Some(busy),
+            thread,
         }
-        MediaPause { busy }
     }
 
     /// A call rings or talks (`true`), or none is left (`false`).
     pub fn follow(&self, busy: bool) {
-        let _ = self.busy.send(busy);
+        if let Some(b) = &self.busy {
+            let _ = b.send(busy);
+        }
+    }
+}
+
+impl Drop for MediaPause {
+    fn drop(&mut self) {
+        // The phone quits: what we paused plays again, then the thread ends
+        // (its channel closes). Bounded by the per-player TIMEOUT.
+        if let Some(b) = self.busy.take() {
+            let _ = b.send(false);
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
     }
 }
 
