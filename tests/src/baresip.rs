@@ -97,6 +97,20 @@ impl Baresip {
         }
     }
 
+    /// Records nothing (no sndfile module): for measuring baresip's own
+    /// cost, as a user's baresip would run.
+    pub fn lean(self) -> Baresip {
+        let config = self.dir.join("config");
+        let text = std::fs::read_to_string(&config).expect("baresip config");
+        let text: String = text
+            .lines()
+            .filter(|l| !l.contains("sndfile") && !l.starts_with("snd_path"))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        std::fs::write(&config, text).expect("baresip config");
+        self
+    }
+
     /// Listens for SIP over TLS too (on `port + 1`, as baresip does), showing
     /// `certificate` (server certificate then its key, in one PEM file), and
     /// encrypts media as `mediaenc` says: `srtp` (best effort, RTP/AVP with
@@ -235,9 +249,34 @@ impl Baresip {
         self.port + 1
     }
 
+    /// Talks and listens through ALSA's default device (PulseAudio, through
+    /// its ALSA plugin) instead of the tone file and the nil player.
+    pub fn on_sound_device(self) -> Baresip {
+        let config = self.dir.join("config");
+        let text = std::fs::read_to_string(&config).expect("baresip config");
+        let mut text: String = text
+            .lines()
+            .map(|l| match l.split(' ').next() {
+                Some(key @ ("audio_player" | "audio_alert" | "audio_source")) => {
+                    format!("{key} alsa,default")
+                }
+                _ => l.to_string(),
+            })
+            .map(|l| format!("{l}\n"))
+            .collect();
+        text.push_str("module alsa.so\n");
+        std::fs::write(&config, text).expect("baresip config");
+        self
+    }
+
     /// Runs baresip for `seconds`; with `dial`, it calls that URI at start.
     pub fn start(&self, seconds: u32, dial: Option<&str>) -> Process {
-        let mut cmd = Command::new("baresip");
+        self.start_with(Command::new("baresip"), seconds, dial)
+    }
+
+    /// As `start`, with a command of the caller's (its environment: a
+    /// PulseAudio server's, say).
+    pub fn start_with(&self, mut cmd: Command, seconds: u32, dial: Option<&str>) -> Process {
         cmd.arg("-f")
             .arg(&self.dir)
             .args(["-t", &seconds.to_string()]);

@@ -17,6 +17,9 @@
 //! contacts, vCard import, caller lookup, and the LDAP round trip.
 //! `cargo xtask bench api`: the local HTTP API's round trip (next to
 //! baresip's httpd) and its event fan-out to 100 WebSocket clients.
+//! `cargo xtask bench lean [--seconds N]`: CPU per call-minute (PCMU, G.722,
+//! Opus) and peak RSS of a headless call, idle wake-ups and memory, each next
+//! to baresip in the same run, as ratios.
 
 use anyhow::bail;
 
@@ -33,13 +36,14 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
         Some("conference") => conference(&args[1..]),
         Some("directory") => directory(),
         Some("api") => api(),
+        Some("lean") => lean(&args[1..]),
         Some(other) => {
             bail!(
-                "unknown benchmark {other:?} (available: sip, hid, media, phone, desktop, presence, conference, directory, api)"
+                "unknown benchmark {other:?} (available: sip, hid, media, phone, desktop, presence, conference, directory, api, lean)"
             )
         }
         None => bail!(
-            "which benchmark? (available: sip, hid, media, phone, desktop, presence, conference, directory, api)"
+            "which benchmark? (available: sip, hid, media, phone, desktop, presence, conference, directory, api, lean)"
         ),
     }
 }
@@ -116,6 +120,20 @@ fn api() -> anyhow::Result<()> {
     let target = release_binaries("bench-api")?;
     let bench = std::process::Command::new(target.join("release/bench_api"));
     status(bench, "the local API: round trip and event fan-out")
+}
+
+fn lean(args: &[String]) -> anyhow::Result<()> {
+    crate::setup::run(&[])?;
+    let target = release_binaries("bench-lean")?;
+    let mut bench = std::process::Command::new(target.join("release/bench_lean"));
+    bench
+        .arg("--hookswitch")
+        .arg(target.join("release/hookswitch"))
+        .args(args);
+    status(
+        bench,
+        "a call's and an idle phone's cost: hookswitch vs baresip",
+    )
 }
 
 fn phone() -> anyhow::Result<()> {

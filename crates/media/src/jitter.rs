@@ -56,7 +56,9 @@ pub struct JitterBuffer {
     origin: Option<(Instant, u64)>,
     /// Recent delays relative to the origin, in ms.
     delays: VecDeque<f64>,
-    /// Their sorted copy, kept to avoid an allocation per packet.
+    /// The same delays kept sorted: one insertion and one removal a packet
+    /// (a sort of the whole window a packet was the media path's largest
+    /// cost after the system calls, D96).
     sorted: Vec<f64>,
     too_deep_for: u32,
     missing_in_row: u32,
@@ -113,12 +115,14 @@ impl JitterBuffer {
             -(expected.duration_since(arrival).as_secs_f64() * 1000.0)
         };
         self.delays.push_back(delay);
-        if self.delays.len() > WINDOW {
-            self.delays.pop_front();
+        let at = self.sorted.partition_point(|d| d.total_cmp(&delay).is_lt());
+        self.sorted.insert(at, delay);
+        if self.delays.len() > WINDOW
+            && let Some(old) = self.delays.pop_front()
+        {
+            let at = self.sorted.partition_point(|d| d.total_cmp(&old).is_lt());
+            self.sorted.remove(at);
         }
-        self.sorted.clear();
-        self.sorted.extend(self.delays.iter().copied());
-        self.sorted.sort_by(f64::total_cmp);
         let floor = self.sorted[0];
         let p95 = self.sorted[(self.sorted.len() - 1) * 95 / 100];
         let frame_ms = self.frame.as_secs_f64() * 1000.0;
@@ -279,5 +283,24 @@ mod tests {
         assert_eq!(j.stats().underruns, 1);
         j.push(6, 0, vec![6], at(6));
         assert_eq!(j.pop(), Playout::Buffering);
+    }
+
+    proptest::proptest! {
+        /// The kept-sorted window is always the window, sorted: through
+        /// reordering, late packets and more packets than it holds.
+        #[test]
+        fn the_sorted_window_is_the_window_sorted(
+            jitter_ms in proptest::collection::vec((0u16..200, 0u64..60), 1..600),
+        ) {
+            let mut j = JitterBuffer::new(2);
+            for (i, (seq_jump, late_ms)) in jitter_ms.iter().enumerate() {
+                let seq = (i as u16).wrapping_add(*seq_jump % 3);
+                j.push(seq, 0, vec![0], at(u64::from(seq)) + Duration::from_millis(*late_ms));
+                let mut expected: Vec<f64> = j.delays.iter().copied().collect();
+                expected.sort_by(f64::total_cmp);
+                proptest::prop_assert_eq!(&j.sorted, &expected);
+                proptest::prop_assert!(j.delays.len() <= WINDOW);
+            }
+        }
     }
 }

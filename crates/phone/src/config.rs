@@ -86,7 +86,9 @@ pub struct SipSettings {
     pub stun_server: Option<String>,
     /// Seconds between looks at which local address the route to the
     /// registrar leaves from (a network switch changes it; we then register
-    /// again). 0: never look. Only when listening on every interface without
+    /// again), when the kernel's route events are not to be had; with them
+    /// the route is looked at on each event and every 300 s at most. 0:
+    /// never look. Only when listening on every interface without
     /// `advertise`.
     pub network_check_secs: u64,
     /// DNS servers ("ip" or "ip:port") to locate SIP servers with (NAPTR,

@@ -46,7 +46,8 @@ pub struct Ringer {
 enum Sound {
     Tone(ToneGenerator),
     File {
-        file: WavSource,
+        // Boxed: a streaming file (reader, converter) is large beside a tone.
+        file: Box<WavSource>,
         pause_frames: usize,
     },
 }
@@ -59,7 +60,7 @@ impl Sound {
             }
             RingSound::Progress(spec) => Sound::Tone(ToneGenerator::new(*spec, RATE)),
             RingSound::File(path) => Sound::File {
-                file: WavSource::open(path, RATE)?,
+                file: Box::new(WavSource::open(path, RATE)?),
                 pause_frames: 0,
             },
         })

@@ -1,7 +1,8 @@
 //! Calls' media at the edge: what the core asks to prepare (sockets and
 //! sound, opened before a call goes out or is answered), and one task per
-//! running call that moves 20 ms frames between the sound and the sans-IO
-//! `MediaSession`, and RTP between the session and its sockets.
+//! running call, on the media thread, that moves 20 ms frames between the
+//! sound and the sans-IO `MediaSession`, and RTP between the session and its
+//! sockets.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -47,6 +48,9 @@ pub struct MediaEdge {
     rtcp_interval: Duration,
     /// The local conference's mix (one at a time; empty when none).
     bridge: Bridge,
+    /// Where the tasks run. Dropped last (declared last): a task stopped at
+    /// exit may finish its recording first.
+    thread: super::media_thread::MediaThread,
 }
 
 impl MediaEdge {
@@ -60,6 +64,7 @@ impl MediaEdge {
             reports,
             rtcp_interval,
             bridge: Bridge::new(),
+            thread: super::media_thread::MediaThread::start(),
         };
         (edge, rx)
     }
@@ -153,7 +158,7 @@ impl MediaEdge {
             echo,
         };
         let reports = self.reports.clone();
-        tokio::spawn(run(
+        self.thread.spawn(run(
             call,
             p.sockets,
             start,
@@ -183,9 +188,15 @@ fn ntp_now() -> u64 {
     )
 }
 
-/// One call's media: every 20 ms a frame from the sound to the stream and one
-/// back; datagrams between the sockets and the sans-IO `MediaStream`, which
-/// decides where they go and when RTCP is due.
+/// Datagrams taken off the RTP socket per frame at most: a flood at our
+/// port cannot hold the task; what is left waits in the socket (or the
+/// kernel drops it).
+const MAX_DATAGRAMS_PER_FRAME: usize = 32;
+
+/// One call's media: every 20 ms what came in on RTP is taken (stamped with
+/// its arrival by the kernel), a frame goes from the sound to the stream and
+/// one back; RTCP comes in when it comes. The sans-IO `MediaStream` decides
+/// where datagrams go and when RTCP is due.
 async fn run(
     call: CallId,
     sockets: MediaSockets,
@@ -197,6 +208,18 @@ async fn run(
 ) {
     let report = |r: MediaReport| {
         let _ = reports.send((call, r));
+    };
+    let rtp = sockets.rtp;
+    if let Err(e) = crate::edge::rtp_receive::enable_timestamps(&rtp) {
+        // Arrivals are then the tick's time: the jitter estimate coarsens.
+        tracing::debug!("no arrival stamps on RTP: {e}");
+    }
+    let rtcp = match tokio::net::UdpSocket::from_std(sockets.rtcp) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            tracing::warn!("RTCP socket: {e}; reports from the peer are not read");
+            None
+        }
     };
     let mut stream = MediaStream::new(start.negotiated, start.seed, rtcp_interval, Instant::now());
     stream.session_mut().set_muted(start.muted);
@@ -218,6 +241,9 @@ async fn run(
         let rtcp_due = stream.poll_timeout().map(tokio::time::Instant::from_std);
         tokio::select! {
             _ = tick.tick() => {
+                if take_rtp(&rtp, &mut rtp_buf, &mut stream) {
+                    heard_at = Instant::now();
+                }
                 if !sound.capture() {
                     report(MediaReport::SourceEnded);
                 }
@@ -247,15 +273,10 @@ async fn run(
                 }
             }
             _ = super::sleep_until(rtcp_due) => stream.handle_timeout(Instant::now(), ntp_now()),
-            Ok((n, from)) = sockets.rtcp.recv_from(&mut rtcp_buf) => {
+            Some(Ok((n, from))) = recv_rtcp(rtcp.as_ref(), &mut rtcp_buf) => {
                 let from = crate::edge::transport::canonical(from);
                 heard_at = Instant::now();
                 stream.handle_receive(Instant::now(), Via::Rtcp, from, &rtcp_buf[..n]);
-            }
-            Ok((n, from)) = sockets.rtp.recv_from(&mut rtp_buf) => {
-                let from = crate::edge::transport::canonical(from);
-                heard_at = Instant::now();
-                stream.handle_receive(Instant::now(), Via::Rtp, from, &rtp_buf[..n]);
             }
             c = control.recv() => match c {
                 Some(Control::Command(MediaCommand::Update(n))) => stream.update(*n),
@@ -293,12 +314,43 @@ async fn run(
                 Some(Control::Command(MediaCommand::Stop)) | None => break,
             }
         }
-        carry_out(&mut stream, &sockets, &report);
+        carry_out(&mut stream, &rtp, rtcp.as_ref(), &report);
     }
     stream.close(Instant::now(), ntp_now());
-    carry_out(&mut stream, &sockets, &report);
+    carry_out(&mut stream, &rtp, rtcp.as_ref(), &report);
     sound.finish();
     report(MediaReport::Stopped(CallStats::of(stream.session())));
+}
+
+/// Takes what waits on the RTP socket into the stream; whether anything came.
+fn take_rtp(rtp: &std::net::UdpSocket, buf: &mut [u8], stream: &mut MediaStream) -> bool {
+    let (now, wall) = (Instant::now(), std::time::SystemTime::now());
+    let mut heard = false;
+    for _ in 0..MAX_DATAGRAMS_PER_FRAME {
+        match crate::edge::rtp_receive::recv(rtp, buf, now, wall) {
+            Ok(d) => {
+                heard = true;
+                let from = crate::edge::transport::canonical(d.from);
+                stream.handle_receive(d.at, Via::Rtp, from, &buf[..d.len]);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+            // An ICMP error left by a datagram of ours (the peer's port is
+            // closed for now): the next read goes on.
+            Err(e) => tracing::trace!("RTP receive: {e}"),
+        }
+    }
+    heard
+}
+
+/// The next RTCP datagram; never, without a socket.
+async fn recv_rtcp(
+    rtcp: Option<&tokio::net::UdpSocket>,
+    buf: &mut [u8],
+) -> Option<std::io::Result<(usize, SocketAddr)>> {
+    match rtcp {
+        Some(s) => Some(s.recv_from(buf).await),
+        None => std::future::pending().await,
+    }
 }
 
 /// Starts a recording in `to`'s folder (stops it: `None`), and says so.
@@ -328,13 +380,19 @@ fn record(sound: &mut CallSound, to: Option<crate::core::RecordTo>, rate: u32) -
 }
 
 /// Sends what the stream queued and passes on what it said.
-fn carry_out(stream: &mut MediaStream, sockets: &MediaSockets, report: &impl Fn(MediaReport)) {
+fn carry_out(
+    stream: &mut MediaStream,
+    rtp: &std::net::UdpSocket,
+    rtcp: Option<&tokio::net::UdpSocket>,
+    report: &impl Fn(MediaReport),
+) {
     while let Some(t) = stream.poll_transmit() {
-        let socket = match t.via {
-            Via::Rtp => &sockets.rtp,
-            Via::Rtcp => &sockets.rtcp,
+        let sent = match (t.via, rtcp) {
+            (Via::Rtp, _) => rtp.send_to(&t.bytes, t.to),
+            (Via::Rtcp, Some(rtcp)) => rtcp.try_send_to(&t.bytes, t.to),
+            (Via::Rtcp, None) => continue,
         };
-        if let Err(e) = socket.try_send_to(&t.bytes, t.to) {
+        if let Err(e) = sent {
             tracing::trace!("media send failed: {e}");
         }
     }

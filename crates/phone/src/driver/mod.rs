@@ -3,6 +3,7 @@
 //! what it asks: sends, media, LEDs, tones, events, replies.
 
 pub mod media;
+pub mod media_thread;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -105,6 +106,16 @@ impl Driver {
         let mut l = Loop::default();
         let mut shutdown: Option<(oneshot::Sender<()>, tokio::time::Instant)> = None;
         let mut icmp_works = true;
+        // Route changes from the kernel: a network switch is seen at once
+        // and the idle phone need not look every few seconds.
+        let mut route_events = crate::edge::route_monitor::RouteMonitor::open()
+            .inspect_err(|e| {
+                tracing::debug!("no route events ({e}): the route is looked at on a timer")
+            })
+            .ok();
+        self.address
+            .nat()
+            .use_route_events(route_events.is_some(), Instant::now());
         loop {
             self.drain(&mut l);
             if let Some((_, deadline)) = &shutdown
@@ -149,6 +160,14 @@ impl Driver {
                     Err(e) => {
                         tracing::debug!("ICMP error queue: {e}");
                         icmp_works = false;
+                    }
+                },
+                r = route_changed(route_events.as_ref()) => match r {
+                    Ok(()) => self.address.nat().network_changed(Instant::now()),
+                    Err(e) => {
+                        tracing::debug!("route events stopped ({e}): the route is looked at on a timer");
+                        route_events = None;
+                        self.address.nat().use_route_events(false, Instant::now());
                     }
                 },
                 Some(i) = rx.inbound.recv() => self.inbound(i),
@@ -437,6 +456,16 @@ fn play(slot: &mut Option<Ringer>, sound: Option<Sound>) {
 }
 
 /// Sleeps until `at`; with none, for ever.
+/// The next route change; never, without the kernel's events.
+async fn route_changed(
+    monitor: Option<&crate::edge::route_monitor::RouteMonitor>,
+) -> std::io::Result<()> {
+    match monitor {
+        Some(m) => m.changed().await,
+        None => std::future::pending().await,
+    }
+}
+
 pub(crate) async fn sleep_until(at: Option<tokio::time::Instant>) {
     match at {
         Some(t) => tokio::time::sleep_until(t).await,

@@ -85,58 +85,33 @@ pub fn drain_now(socket: &UdpSocket) -> Vec<Undelivered> {
 /// One entry of the error queue: `Ok(None)` for one that is not about a
 /// datagram we could not deliver; `WouldBlock` when the queue is empty.
 fn read_one(socket: &UdpSocket) -> io::Result<Option<Undelivered>> {
-    // SAFETY: zeroed plain-old-data structures of libc.
-    let mut name: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
-    // cmsghdr needs its alignment: a buffer of u64s.
-    let mut control = [0u64; 64];
     let mut data = [0u8; 1];
-    let mut iov = libc::iovec {
-        iov_base: data.as_mut_ptr().cast(),
-        iov_len: data.len(),
-    };
-    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
-    msg.msg_name = (&mut name as *mut libc::sockaddr_storage).cast();
-    msg.msg_namelen = std::mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t;
-    msg.msg_iov = &mut iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control.as_mut_ptr().cast();
-    msg.msg_controllen = std::mem::size_of_val(&control);
-    // SAFETY: msg points at buffers that live through the call.
-    let n = unsafe {
-        libc::recvmsg(
-            socket.as_raw_fd(),
-            &mut msg,
-            libc::MSG_ERRQUEUE | libc::MSG_DONTWAIT,
-        )
-    };
-    if n < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    let Some(destination) = socket_addr(&name) else {
-        return Ok(None);
-    };
-    // SAFETY: walking the control messages recvmsg filled in.
-    let mut cmsg = unsafe { libc::CMSG_FIRSTHDR(&msg) };
-    while !cmsg.is_null() {
-        let header = unsafe { &*cmsg };
-        let ours = (header.cmsg_level == libc::SOL_IP && header.cmsg_type == libc::IP_RECVERR)
-            || (header.cmsg_level == libc::SOL_IPV6 && header.cmsg_type == libc::IPV6_RECVERR);
-        if ours {
-            // SAFETY: an IP_RECVERR message starts with a sock_extended_err.
-            let err: libc::sock_extended_err =
-                unsafe { std::ptr::read_unaligned(libc::CMSG_DATA(cmsg).cast()) };
-            let icmp = err.ee_origin == libc::SO_EE_ORIGIN_ICMP
-                || err.ee_origin == libc::SO_EE_ORIGIN_ICMP6;
-            if icmp {
-                return Ok(describe(err.ee_errno as i32).map(|reason| Undelivered {
-                    destination,
-                    reason,
-                }));
+    let mut found = None;
+    let (_, destination) = super::recvmsg::recv_with_control(
+        socket.as_raw_fd(),
+        &mut data,
+        libc::MSG_ERRQUEUE | libc::MSG_DONTWAIT,
+        |level, kind, payload| {
+            let ours = (level == libc::SOL_IP && kind == libc::IP_RECVERR)
+                || (level == libc::SOL_IPV6 && kind == libc::IPV6_RECVERR);
+            // An IP_RECVERR message starts with a sock_extended_err.
+            if let Some(err) = ours
+                .then(|| super::recvmsg::payload_as::<libc::sock_extended_err>(payload))
+                .flatten()
+                && found.is_none()
+                && (err.ee_origin == libc::SO_EE_ORIGIN_ICMP
+                    || err.ee_origin == libc::SO_EE_ORIGIN_ICMP6)
+            {
+                found = Some(err.ee_errno as i32);
             }
-        }
-        cmsg = unsafe { libc::CMSG_NXTHDR(&msg, cmsg) };
-    }
-    Ok(None)
+        },
+    )?;
+    Ok(destination.zip(found).and_then(|(destination, errno)| {
+        describe(errno).map(|reason| Undelivered {
+            destination,
+            reason,
+        })
+    }))
 }
 
 /// The errors that mean the datagram cannot arrive (not, say, "message too
@@ -152,7 +127,7 @@ fn describe(errno: i32) -> Option<String> {
     Some(what.to_string())
 }
 
-fn socket_addr(s: &libc::sockaddr_storage) -> Option<SocketAddr> {
+pub(crate) fn socket_addr(s: &libc::sockaddr_storage) -> Option<SocketAddr> {
     match i32::from(s.ss_family) {
         libc::AF_INET => {
             // SAFETY: the family says it is a sockaddr_in.

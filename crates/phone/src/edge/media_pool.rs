@@ -100,7 +100,7 @@ async fn keep_one_ready(
                 .ok(),
         };
         let mapped = match sockets {
-            Some(mut sockets) => match public_address(&sockets.rtp, server).await {
+            Some(mut sockets) => match public_address_of(&sockets.rtp, server).await {
                 Some(public) => {
                     sockets.public = public;
                     Some(sockets)
@@ -126,6 +126,17 @@ async fn keep_one_ready(
             },
         }
     }
+}
+
+/// Where `server` sees a media socket: asked through a copy of it that
+/// this runtime watches for the answer and lets go of afterwards.
+async fn public_address_of(socket: &std::net::UdpSocket, server: SocketAddr) -> Option<SocketAddr> {
+    let copy = socket
+        .try_clone()
+        .and_then(UdpSocket::from_std)
+        .inspect_err(|e| tracing::debug!("media socket for STUN: {e}"))
+        .ok()?;
+    public_address(&copy, server).await
 }
 
 /// Where `server` sees `socket`, or `None` without an answer.

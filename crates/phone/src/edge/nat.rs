@@ -16,12 +16,17 @@ use crate::event::AddressCause;
 const STUN_REFRESH: Duration = Duration::from_secs(120);
 /// After an unanswered or refused Binding.
 const STUN_RETRY: Duration = Duration::from_secs(30);
+/// While the kernel reports route changes (`route_monitor`), the route is
+/// still looked at this often, in case a change went unreported.
+const CHECK_WITH_ROUTE_EVENTS: Duration = Duration::from_secs(300);
 
 pub struct Nat {
     local: LocalAddress,
     /// Look at the route this often (`None`: never).
     check_every: Option<Duration>,
     next_check: Option<Instant>,
+    /// The kernel tells us of route changes.
+    route_events: bool,
     local_ip: IpAddr,
     sip_port: u16,
     stun_server: Option<SocketAddr>,
@@ -51,6 +56,7 @@ impl Nat {
             local,
             check_every,
             next_check: check_every.map(|d| now + d),
+            route_events: false,
             local_ip,
             sip_port,
             stun_server,
@@ -60,6 +66,30 @@ impl Nat {
             settled: stun_server.is_none(),
             announced: SocketAddr::new(local_ip, sip_port),
             pending_cause: AddressCause::Stun,
+        }
+    }
+
+    /// Whether the kernel reports route changes (`network_changed`): then
+    /// the periodic look is a rare safety net; without, it is as configured.
+    pub fn use_route_events(&mut self, on: bool, now: Instant) {
+        self.route_events = on;
+        self.next_check = self.check_interval().map(|d| now + d);
+    }
+
+    fn check_interval(&self) -> Option<Duration> {
+        self.check_every.map(|d| {
+            if self.route_events {
+                d.max(CHECK_WITH_ROUTE_EVENTS)
+            } else {
+                d
+            }
+        })
+    }
+
+    /// Addresses, routes or links changed: look at the route now.
+    pub fn network_changed(&mut self, now: Instant) {
+        if self.check_every.is_some() {
+            self.next_check = Some(now);
         }
     }
 
@@ -93,7 +123,7 @@ impl Nat {
 
     pub fn handle_timeout(&mut self, now: Instant) {
         if self.next_check.is_some_and(|t| t <= now) {
-            self.next_check = self.check_every.map(|d| now + d);
+            self.next_check = self.check_interval().map(|d| now + d);
             self.check_route(now);
         }
         if self.next_stun.is_some_and(|t| t <= now)
@@ -252,5 +282,26 @@ mod tests {
         assert_eq!(nat.poll_timeout(), None, "a fixed address is never checked");
         nat.handle_timeout(t0 + Duration::from_secs(10));
         assert!(nat.poll_transmit().is_none());
+    }
+
+    #[test]
+    fn with_route_events_the_route_is_looked_at_when_told_and_rarely_else() {
+        let t0 = Instant::now();
+        let local = LocalAddress::Route {
+            probe: Some("192.0.2.1:5060".parse().unwrap()),
+        };
+        let every = Duration::from_secs(3);
+        let mut nat = Nat::new(local, Some(every), 5060, None, t0);
+        assert_eq!(nat.poll_timeout(), Some(t0 + every));
+        nat.use_route_events(true, t0);
+        assert_eq!(nat.poll_timeout(), Some(t0 + CHECK_WITH_ROUTE_EVENTS));
+        let t1 = t0 + Duration::from_secs(7);
+        nat.network_changed(t1);
+        assert_eq!(nat.poll_timeout(), Some(t1), "told: at once");
+        nat.handle_timeout(t1);
+        assert_eq!(nat.poll_timeout(), Some(t1 + CHECK_WITH_ROUTE_EVENTS));
+        // The events stop: the configured look again.
+        nat.use_route_events(false, t1);
+        assert_eq!(nat.poll_timeout(), Some(t1 + every));
     }
 }

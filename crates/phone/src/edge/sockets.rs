@@ -1,15 +1,14 @@
-//! A call's media sockets: RTP on an even port, RTCP on the next.
+//! A call's media sockets: RTP on an even port, RTCP on the next. Plain
+//! non-blocking sockets, registered with no runtime: the call's media task
+//! takes them to the media thread (`driver::media_thread`).
 
-use std::net::SocketAddr;
-use std::sync::Arc;
-
-use tokio::net::UdpSocket;
+use std::net::{SocketAddr, UdpSocket};
 
 /// A call's RTP socket and, on the next port, its RTCP socket.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct MediaSockets {
-    pub rtp: Arc<UdpSocket>,
-    pub rtcp: Arc<UdpSocket>,
+    pub rtp: UdpSocket,
+    pub rtcp: UdpSocket,
     /// Where peers send our RTP: the socket's own address, or the public one
     /// a NAT gives it. Our SDP names this.
     pub public: SocketAddr,
@@ -20,18 +19,18 @@ impl MediaSockets {
     pub fn bind(ip: std::net::IpAddr) -> std::io::Result<MediaSockets> {
         let mut last_error = None;
         for _ in 0..50 {
-            let rtp = std::net::UdpSocket::bind(SocketAddr::new(ip, 0))?;
+            let rtp = UdpSocket::bind(SocketAddr::new(ip, 0))?;
             let local = rtp.local_addr()?;
             if local.port() % 2 == 1 || local.port() == u16::MAX {
                 continue;
             }
-            match std::net::UdpSocket::bind(SocketAddr::new(ip, local.port() + 1)) {
+            match UdpSocket::bind(SocketAddr::new(ip, local.port() + 1)) {
                 Ok(rtcp) => {
                     rtp.set_nonblocking(true)?;
                     rtcp.set_nonblocking(true)?;
                     return Ok(MediaSockets {
-                        rtp: Arc::new(UdpSocket::from_std(rtp)?),
-                        rtcp: Arc::new(UdpSocket::from_std(rtcp)?),
+                        rtp,
+                        rtcp,
                         public: local,
                     });
                 }
