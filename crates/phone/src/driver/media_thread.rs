@@ -31,25 +31,37 @@ impl MediaThread {
     pub fn start() -> MediaThread {
         let (alive, mut all_done) = mpsc::channel::<()>(1);
         let (stop, stopped) = oneshot::channel::<()>();
-        // Sockets and timers only: the process and signal drivers would
-        // look for exited children on every wake-up.
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_io()
-            .enable_time()
-            .build();
-        let started = runtime.and_then(|runtime| {
-            let handle = runtime.handle().clone();
-            let thread = std::thread::Builder::new()
-                .name("media".into())
-                .spawn(move || {
-                    runtime.block_on(async move {
-                        let _ = stopped.await;
-                        // Nothing is ever sent: `recv` ends when every
-                        // task's clone is dropped.
-                        let _ = tokio::time::timeout(FINISH, all_done.recv()).await;
-                    });
-                })?;
-            Ok((handle, thread))
+        // The runtime is built and dropped on its own thread: dropping one
+        // inside the engine's async context would panic.
+        let (handle_tx, handle_rx) = std::sync::mpsc::sync_channel(1);
+        let spawned = std::thread::Builder::new()
+            .name("media".into())
+            .spawn(move || {
+                // Sockets and timers only: the process and signal drivers
+                // would look for exited children on every wake-up.
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_io()
+                    .enable_time()
+                    .build();
+                let runtime = match runtime {
+                    Ok(r) => r,
+                    Err(e) => {
+                        let _ = handle_tx.send(Err(e));
+                        return;
+                    }
+                };
+                let _ = handle_tx.send(Ok(runtime.handle().clone()));
+                runtime.block_on(async move {
+                    let _ = stopped.await;
+                    // Nothing is ever sent: `recv` ends when every task's
+                    // clone is dropped.
+                    let _ = tokio::time::timeout(FINISH, all_done.recv()).await;
+                });
+            });
+        let started = spawned.and_then(|thread| match handle_rx.recv() {
+            Ok(Ok(handle)) => Ok((handle, thread)),
+            Ok(Err(e)) => Err(e),
+            Err(_) => Err(std::io::Error::other("the media thread ended at once")),
         });
         match started {
             Ok((handle, thread)) => MediaThread {
@@ -93,5 +105,25 @@ impl Drop for MediaThread {
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Started and dropped inside the engine's async context (as the driver
+    /// does), the thread lets a task still running finish first: a call's
+    /// recording gets its header before the phone exits.
+    #[tokio::test]
+    async fn a_task_running_at_the_end_finishes_before_the_thread_goes() {
+        let thread = MediaThread::start();
+        let (done_tx, done_rx) = std::sync::mpsc::channel();
+        thread.spawn(async move {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            let _ = done_tx.send("finished");
+        });
+        drop(thread);
+        assert_eq!(done_rx.try_recv(), Ok("finished"));
     }
 }
