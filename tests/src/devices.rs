@@ -59,10 +59,21 @@ impl Headset {
         stream
             .set_read_timeout(Some(Duration::from_millis(200)))
             .expect("timeout");
-        Headset {
+        let mut headset = Headset {
             writer: stream.try_clone().expect("clone"),
             reader: BufReader::new(stream),
+        };
+        // Until the greeting, what the phone writes may not reach us (a
+        // loaded machine accepted the connection after the phone had shown
+        // DND: the test waited for it in vain).
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while headset.next_line().as_deref() != Some("ready") {
+            assert!(
+                Instant::now() < deadline,
+                "the simulated device never greeted"
+            );
         }
+        headset
     }
 
     /// The headset sends an input report; returns once the app decoded it.

@@ -33,6 +33,8 @@ fn a_client_lifts_the_headset_and_reads_the_leds_the_host_shows() {
     client.set_read_timeout(Some(WAIT)).unwrap();
     let mut lines = BufReader::new(client.try_clone().unwrap()).lines();
     let mut next_line = move || lines.next().unwrap().unwrap();
+    // Listed for output reports before anything else is said.
+    assert_eq!(next_line(), "ready");
 
     // The state on arrival (all off) may come before or after we connect.
     client.write_all(b"report 02 01 00\n").unwrap();

@@ -1,7 +1,9 @@
 //! A simulated device reachable from another process: a Unix socket on which
 //! each line `report HEX...` is an input report the device sends (`unplug`
 //! pulls it out), and every output report the host writes comes back as
-//! `shown HEX...`. The kernel here has no uhid, so this is how an end-to-end
+//! `shown HEX...`. A client is greeted `ready` once it is listed: reports
+//! written from then on reach it (one written between its connect and the
+//! greeting may not). The kernel here has no uhid, so this is how an end-to-end
 //! test (or someone without the hardware) holds a headset that lives inside
 //! the app's own process.
 
@@ -53,10 +55,15 @@ pub fn serve(handle: SimulatedHandle, path: &Path) -> std::io::Result<()> {
                 let Ok(writer) = stream.try_clone() else {
                     continue;
                 };
-                clients
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .push(writer);
+                {
+                    let mut clients = clients.lock().unwrap_or_else(PoisonError::into_inner);
+                    // Under the lock: no `shown` line can come before it.
+                    let mut writer = writer;
+                    if writer.write_all(b"ready\n").is_err() {
+                        continue;
+                    }
+                    clients.push(writer);
+                }
                 let handle = handle.clone();
                 let _ = std::thread::Builder::new()
                     .name("hid-sim-client".into())
