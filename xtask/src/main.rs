@@ -1,7 +1,8 @@
-//! `cargo xtask setup|run|test|package|bench`: the only commands a user or CI needs.
+//! `cargo xtask setup|run|test|package|bench|fuzz`: the only commands a user or CI needs.
 //! Plain std + anyhow so it builds in seconds on a fresh machine.
 
 mod bench;
+mod fuzz;
 mod package;
 mod setup;
 
@@ -31,7 +32,12 @@ const USAGE: &str = "usage: cargo xtask <command>
                    (--installed: of the release package, installed with apt-get from
                    target/debian, with its package and installed sizes; purged after)
   bench phone      the desk's reaction: device input -> SIP message, state change ->
-                   LED report, p50/p99 over 10,000 events (simulated Jabra)";
+                   LED report, p50/p99 over 10,000 events (simulated Jabra)
+  fuzz [SECONDS] [--keep] [TARGET...]
+                   every cargo-fuzz target (or those named) for SECONDS each (default 60)
+                   from fuzz/seeds, fuzz/minimised and fuzz/regressions; a crash found is
+                   copied into fuzz/regressions, to be committed with its fix; --keep
+                   merges the run's finds into fuzz/minimised (`test` runs each 4 s)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -42,6 +48,7 @@ fn main() -> ExitCode {
         Some("screenshots") => screenshots(),
         Some("bench") => bench::run(&args[1..]),
         Some("package") => setup::run(&[]).and_then(|()| package::run(&args[1..])),
+        Some("fuzz") => setup::run(&[]).and_then(|()| fuzz::command(&args[1..])),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);
@@ -230,5 +237,7 @@ fn test() -> anyhow::Result<()> {
     let mut tests = cargo();
     tests.args(["test", "--workspace", "--all-features", "--no-fail-fast"]);
     status(tests, "cargo test --workspace --all-features")?;
-    Ok(())
+    // Every parser's fuzz target a few seconds from its corpus, and every
+    // crash ever found replayed.
+    fuzz::run(fuzz::SUITE_SECONDS, &[])
 }

@@ -91,8 +91,26 @@ const TEST: &[&str] = &[
     "python3-pyatspi",
 ];
 
-/// tauri-driver (crates.io) sits between the test and WebKitWebDriver.
-const TAURI_DRIVER_VERSION: &str = "2.1.0";
+/// Tools from crates.io: tauri-driver sits between the desktop tests and
+/// WebKitWebDriver; cargo-fuzz builds and runs the fuzz targets.
+const CARGO_TOOLS: &[CargoTool] = &[
+    CargoTool {
+        krate: "tauri-driver",
+        binary: "tauri-driver",
+        version: "2.1.0",
+    },
+    CargoTool {
+        krate: "cargo-fuzz",
+        binary: "cargo-fuzz",
+        version: "0.13.2",
+    },
+];
+
+struct CargoTool {
+    krate: &'static str,
+    binary: &'static str,
+    version: &'static str,
+}
 
 /// What `cargo xtask bench media` adds: a venv for the `pesq` package
 /// (built from source, so headers and a compiler).
@@ -157,7 +175,9 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
         missing.push("npm");
     }
     let result = install(&missing);
-    install_tauri_driver()?;
+    for tool in CARGO_TOOLS {
+        install_cargo_tool(tool)?;
+    }
     result
 }
 
@@ -174,27 +194,22 @@ fn on_path(program: &str) -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
-/// `cargo install tauri-driver` once (about 30 s), into cargo's bin folder.
-fn install_tauri_driver() -> anyhow::Result<()> {
-    let installed = Command::new("tauri-driver").arg("--help").output().is_ok()
+/// `cargo install` a tool once (tauri-driver about 30 s, cargo-fuzz about
+/// a minute), into cargo's bin folder.
+fn install_cargo_tool(tool: &CargoTool) -> anyhow::Result<()> {
+    let installed = Command::new(tool.binary).arg("--help").output().is_ok()
         || std::env::var_os("CARGO_HOME")
             .map(std::path::PathBuf::from)
             .or_else(|| std::env::var_os("HOME").map(|h| std::path::Path::new(&h).join(".cargo")))
-            .is_some_and(|home| home.join("bin/tauri-driver").is_file());
+            .is_some_and(|home| home.join("bin").join(tool.binary).is_file());
     if installed {
         return Ok(());
     }
     let mut install = crate::cargo();
-    install.args([
-        "install",
-        "tauri-driver",
-        "--locked",
-        "--version",
-        TAURI_DRIVER_VERSION,
-    ]);
+    install.args(["install", tool.krate, "--locked", "--version", tool.version]);
     // Its own target folder: not the workspace's, not the clone's.
     install.env_remove("CARGO_TARGET_DIR");
-    status(install, "cargo install tauri-driver --locked")
+    status(install, &format!("cargo install {} --locked", tool.krate))
 }
 
 fn install(missing: &[&str]) -> anyhow::Result<()> {

@@ -60,8 +60,16 @@ impl Address {
                         .all(|c| c.is_ascii_digit() || " +-.()/*#;=,pwPW".contains(c))
             }
             AddressKind::Sip => {
-                let v = self.value.trim().to_ascii_lowercase();
-                (v.starts_with("sip:") || v.starts_with("sips:")) && v.len() > 5
+                // Something after the scheme, and nothing a URI cannot hold
+                // (a line break or NUL from a card would not survive a write).
+                let v = self.value.trim();
+                let lower = v.to_ascii_lowercase();
+                let rest = lower
+                    .strip_prefix("sip:")
+                    .or_else(|| lower.strip_prefix("sips:"));
+                rest.is_some_and(|r| {
+                    !r.is_empty() && !r.chars().any(|c| c.is_control() || c.is_whitespace())
+                })
             }
         }
     }
@@ -180,5 +188,14 @@ mod tests {
         c.addresses.push(Address::sip("", "ada@example.com"));
         assert!(matches!(c.validate(), Err(ContactError::Address(_))));
         assert_eq!(Contact::new(" ", 1).validate(), Err(ContactError::NoName));
+    }
+
+    #[test]
+    fn a_sip_address_is_a_scheme_and_something_without_control_characters() {
+        let ok = |v: &str| Address::sip("", v).is_valid();
+        assert!(ok("sip:E") && ok("SIPS:x") && ok(" sip:ada@example.com;transport=tls "));
+        // The `vcard` fuzz target's finds: a NUL or a bare CR in a card.
+        assert!(!ok("sip:") && !ok("sips:") && !ok("sip:\rE") && !ok("sip:\0ada"));
+        assert!(!ok("sip:ada smith@example.com") && !ok("tel:+4930"));
     }
 }

@@ -206,8 +206,8 @@ fn card_of(lines: &[Logical]) -> Result<Contact, (usize, String)> {
                 } else if c.name == "X-SIP" && !value.is_empty() {
                     format!("sip:{value}")
                 } else {
-                    // xmpp:, skype: and friends: kept, not dialled.
-                    contact.extra.push(raw_text(&c, &value));
+                    // xmpp:, skype: and friends: kept as they came, not dialled.
+                    contact.extra.push(raw_text(&c, &text()?));
                     continue;
                 };
                 let label = label_of(&c);
@@ -317,22 +317,53 @@ fn push_address(
 
 /// A line we keep: its head as it came, the value as decoded text.
 fn raw_text(c: &ContentLine, value: &str) -> String {
+    // Rebuilt so that it reads back as it was read: a group or parameter
+    // name that is not a word is left out, a value loses the quotes and
+    // control characters it cannot hold and is quoted when it holds a
+    // separator (found by the `vcard` fuzz target).
+    let word =
+        |s: &str| !s.is_empty() && s.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '-');
     let mut head = String::new();
-    if let Some(g) = &c.group {
+    if let Some(g) = c.group.as_deref().filter(|g| word(g)) {
         head.push_str(g);
         head.push('.');
     }
     head.push_str(&c.name);
     for (name, values) in &c.params {
-        if name == "ENCODING" || name == "CHARSET" {
+        if name == "ENCODING" || name == "CHARSET" || !word(name) {
             continue;
         }
         head.push(';');
         head.push_str(name);
         head.push('=');
-        head.push_str(&values.join(","));
+        for (i, v) in values.iter().enumerate() {
+            let v: String = v
+                .chars()
+                .filter(|&ch| ch != '"' && !ch.is_control())
+                .collect();
+            if i > 0 {
+                head.push(',');
+            }
+            if v.contains([':', ';', ',']) {
+                head.push('"');
+                head.push_str(&v);
+                head.push('"');
+            } else {
+                head.push_str(&v);
+            }
+        }
     }
-    format!("{head}:{value}")
+    // A quoted-printable `=0A` decodes to a line break, which would end the
+    // line when written back: escaped as text is. Nothing else changes (a
+    // dropped CR once turned a kept `IMPP:si\rp:...` into a SIP address).
+    head.push(':');
+    for ch in value.chars() {
+        match ch {
+            '\n' => head.push_str("\\n"),
+            ch => head.push(ch),
+        }
+    }
+    head
 }
 
 #[cfg(test)]
