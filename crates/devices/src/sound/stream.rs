@@ -224,7 +224,7 @@ fn input_stream<T: cpal::SizedSample + 'static>(
     let channels = usize::from(config.channels()).max(1);
     let counted = shared.clone();
     device.build_input_stream::<T, _, _>(
-        low_latency(config),
+        low_latency(config, CAPTURE_PERIODS_MS),
         move |data: &[T], _| {
             push(
                 &mut data
@@ -252,7 +252,7 @@ fn output_stream<T: cpal::SizedSample + 'static>(
     let channels = usize::from(config.channels()).max(1);
     let counted = shared.clone();
     device.build_output_stream::<T, _, _>(
-        low_latency(config),
+        low_latency(config, PLAYBACK_PERIODS_MS),
         move |data: &mut [T], _| {
             for frame in data.chunks_mut(channels) {
                 frame.fill(from_f32(next().unwrap_or(0.0)));
@@ -266,16 +266,29 @@ fn output_stream<T: cpal::SizedSample + 'static>(
     )
 }
 
-/// The device's own configuration with a 10 ms period where the device allows
-/// it: the default ALSA period of the PulseAudio plugin is long enough to add a
-/// quarter of a second of delay.
-fn low_latency(config: &cpal::SupportedStreamConfig) -> cpal::StreamConfig {
+/// Capture periods tried, shortest first. The PulseAudio ALSA plugin wakes
+/// its reader as soon as the server hands over a block, and cpal, finding
+/// less than a period there, polls again at once: while the server's blocks
+/// are shorter than the period, the capture thread spins. A source runs in
+/// 5 ms blocks as soon as any program on it asks for low latency; on such a
+/// source a PCMU call took 15.6 s of CPU per call-minute with a 10 ms period
+/// and 4.7 s with 5 ms (`cargo xtask bench lean`, D99).
+const CAPTURE_PERIODS_MS: &[u32] = &[5, 10];
+/// Playback fills the server's buffer and does not spin.
+const PLAYBACK_PERIODS_MS: &[u32] = &[10];
+
+/// The device's own configuration with the first of `periods_ms` the device
+/// allows: the default ALSA period of the PulseAudio plugin is long enough
+/// to add a quarter of a second of delay.
+fn low_latency(config: &cpal::SupportedStreamConfig, periods_ms: &[u32]) -> cpal::StreamConfig {
     let mut c = config.config();
-    let want = config.sample_rate() / 100;
     if let cpal::SupportedBufferSize::Range { min, max } = config.buffer_size()
-        && (*min..=*max).contains(&want)
+        && let Some(frames) = periods_ms
+            .iter()
+            .map(|ms| config.sample_rate() * ms / 1000)
+            .find(|frames| (*min..=*max).contains(frames))
     {
-        c.buffer_size = cpal::BufferSize::Fixed(want);
+        c.buffer_size = cpal::BufferSize::Fixed(frames);
     }
     c
 }
@@ -545,5 +558,48 @@ impl Playback {
     /// The stream failed (checked every frame: no allocation, unlike `stats`).
     pub fn failed(&self) -> bool {
         self.running.failed()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(buffer: cpal::SupportedBufferSize) -> cpal::SupportedStreamConfig {
+        cpal::SupportedStreamConfig::new(2, 48000, buffer, cpal::SampleFormat::I16)
+    }
+
+    #[test]
+    fn capture_takes_the_shortest_period_the_device_allows() {
+        use cpal::BufferSize::{Default, Fixed};
+        use cpal::SupportedBufferSize::{Range, Unknown};
+        let wide = config(Range { min: 64, max: 8192 });
+        assert_eq!(
+            low_latency(&wide, CAPTURE_PERIODS_MS).buffer_size,
+            Fixed(240)
+        );
+        assert_eq!(
+            low_latency(&wide, PLAYBACK_PERIODS_MS).buffer_size,
+            Fixed(480)
+        );
+        // A device whose periods start above 5 ms gets 10 ms.
+        let coarse = config(Range {
+            min: 400,
+            max: 8192,
+        });
+        assert_eq!(
+            low_latency(&coarse, CAPTURE_PERIODS_MS).buffer_size,
+            Fixed(480)
+        );
+        // None allowed, or nothing known: the device's own choice.
+        let large = config(Range {
+            min: 1024,
+            max: 8192,
+        });
+        assert_eq!(low_latency(&large, CAPTURE_PERIODS_MS).buffer_size, Default);
+        assert_eq!(
+            low_latency(&config(Unknown), CAPTURE_PERIODS_MS).buffer_size,
+            Default
+        );
     }
 }
