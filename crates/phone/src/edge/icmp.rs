@@ -24,24 +24,7 @@ pub struct Undelivered {
 /// Asks the kernel to queue ICMP errors on `socket` (IPv4, and IPv6 for an
 /// IPv6 socket).
 pub fn enable(socket: &UdpSocket) -> io::Result<()> {
-    let on: libc::c_int = 1;
-    let set = |level, name| {
-        // SAFETY: a valid fd, and a pointer to an int of the size given.
-        let r = unsafe {
-            libc::setsockopt(
-                socket.as_raw_fd(),
-                level,
-                name,
-                (&on as *const libc::c_int).cast(),
-                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
-            )
-        };
-        if r == 0 {
-            Ok(())
-        } else {
-            Err(io::Error::last_os_error())
-        }
-    };
+    let set = |level, name| super::recvmsg::enable_option(socket.as_raw_fd(), level, name);
     match socket.local_addr()? {
         SocketAddr::V4(_) => set(libc::SOL_IP, libc::IP_RECVERR),
         SocketAddr::V6(_) => {

@@ -1,10 +1,31 @@
 //! recvmsg(2) with its control messages, for what a plain receive does not
 //! say: the ICMP errors queued for our datagrams (`icmp`) and the kernel's
-//! arrival stamps on RTP (`rtp_receive`).
+//! arrival stamps on RTP (`rtp_receive`); and the socket option that asks
+//! the kernel for either.
 
 use std::io;
 use std::net::SocketAddr;
 use std::os::fd::RawFd;
+
+/// Sets an int socket option to 1 (setsockopt(2)).
+pub fn enable_option(fd: RawFd, level: libc::c_int, name: libc::c_int) -> io::Result<()> {
+    let on: libc::c_int = 1;
+    // SAFETY: a valid fd, and a pointer to an int of the size given.
+    let r = unsafe {
+        libc::setsockopt(
+            fd,
+            level,
+            name,
+            (&on as *const libc::c_int).cast(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    };
+    if r == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
 
 /// One datagram into `buf` with `flags`: its length (cut to `buf`) and its
 /// source address, and each control message given to `each` as its level,

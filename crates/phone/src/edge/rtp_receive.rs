@@ -11,22 +11,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 /// Asks the kernel to stamp each datagram's arrival on `socket`.
 pub fn enable_timestamps(socket: &impl AsRawFd) -> io::Result<()> {
-    let on: libc::c_int = 1;
-    // SAFETY: a valid fd, and a pointer to an int of the size given.
-    let r = unsafe {
-        libc::setsockopt(
-            socket.as_raw_fd(),
-            libc::SOL_SOCKET,
-            libc::SO_TIMESTAMPNS,
-            (&on as *const libc::c_int).cast(),
-            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
-        )
-    };
-    if r == 0 {
-        Ok(())
-    } else {
-        Err(io::Error::last_os_error())
-    }
+    super::recvmsg::enable_option(socket.as_raw_fd(), libc::SOL_SOCKET, libc::SO_TIMESTAMPNS)
 }
 
 /// A datagram taken off the socket.
