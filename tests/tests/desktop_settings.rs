@@ -106,8 +106,12 @@ fn starting_at_login_is_a_setting_that_writes_the_autostart_entry() {
     let exec = format!("Exec={} --hidden", desktop::app_binary().display());
     assert!(text.lines().any(|l| l == exec), "{text}");
     assert!(text.contains("Type=Application"), "{text}");
-    let saved = std::fs::read_to_string(app.config_path.with_file_name("desktop.toml")).unwrap();
-    assert!(saved.contains("autostart = true"), "{saved}");
+    // The entry and the setting are written one after the other: wait for
+    // the second too (CI once read the setting's file before it was there).
+    let settings = app.config_path.with_file_name("desktop.toml");
+    hookswitch_tests::wait_until(T, "the setting saved", || {
+        std::fs::read_to_string(&settings).is_ok_and(|saved| saved.contains("autostart = true"))
+    });
 
     d.wait_for("autostart", T).click().unwrap();
     hookswitch_tests::wait_until(T, "the entry removed", || !entry.exists());
