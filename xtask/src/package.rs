@@ -231,6 +231,8 @@ fn control(stage: &Path, version: &str, arch: &str) -> anyhow::Result<()> {
     let mut md5sums = output(Command::new("md5sum").current_dir(stage).args(&relative))?;
     md5sums.push('\n');
     let installed_kib = size_bytes.div_ceil(1024);
+    // libpulse0 is loaded at run time (the PulseAudio sound back end), so
+    // dpkg-shlibdeps does not see it; without it sound goes through ALSA.
     let control = format!(
         "Package: {PACKAGE}
 Version: {version}
@@ -238,7 +240,7 @@ Architecture: {arch}
 Maintainer: {MAINTAINER}
 Installed-Size: {installed_kib}
 Depends: {depends}, xdg-utils
-Recommends: gnome-keyring | kwalletmanager, pulseaudio | pipewire-pulse
+Recommends: gnome-keyring | kwalletmanager, pulseaudio | pipewire-pulse, libpulse0
 Section: comm
 Priority: optional
 Homepage: {HOMEPAGE}

@@ -3,6 +3,9 @@
 //! talks through `mic_a.monitor` as its microphone and calls a second one, which
 //! plays the call on `spk_b`; `spk_b.monitor` is recorded. The recording must be
 //! the sample (normalised cross-correlation), and the delay is reported.
+//! The speech and the restart tests run on each sound back end: the default,
+//! PulseAudio's own client library, and ALSA through the pulse plugin
+//! (`HOOKSWITCH_SOUND_BACKEND=alsa`).
 
 use std::path::Path;
 use std::process::Command;
@@ -53,19 +56,30 @@ fn caller(pulse: &Pulse, home: &Path, port: u16) -> Command {
     c
 }
 
-/// A Hookswitch that answers one call and plays it on `spk_b`; and its port.
-fn listen_on_speaker(pulse: &Pulse, dir: &Path) -> (Process, u16) {
+/// `HOOKSWITCH_SOUND_BACKEND` (empty: unset), and the devices the
+/// microphone's and the speaker's streams then report.
+const BACKENDS: [(&str, &str, &str); 2] = [
+    ("", "device=pulse", "device=pulse"),
+    ("alsa", "device=default", "device=default"),
+];
+
+/// A Hookswitch that answers one call and plays it on `spk_b` through
+/// `backend`; and its port.
+fn listen_on_speaker(pulse: &Pulse, dir: &Path, backend: &str) -> (Process, u16) {
     let port = free_port();
     let mut listen = hookswitch(pulse, &dir.join("b"));
-    listen.env("PULSE_SINK", "spk_b").args([
-        "--bind",
-        &format!("127.0.0.1:{port}"),
-        "listen",
-        "--auto-answer",
-        "--count",
-        "1",
-        "--speaker",
-    ]);
+    listen
+        .env("PULSE_SINK", "spk_b")
+        .env("HOOKSWITCH_SOUND_BACKEND", backend)
+        .args([
+            "--bind",
+            &format!("127.0.0.1:{port}"),
+            "listen",
+            "--auto-answer",
+            "--count",
+            "1",
+            "--speaker",
+        ]);
     let listener = Process::spawn("listen", listen, dir);
     listener.wait_for_log("listening on", Duration::from_secs(10));
     (listener, port)
@@ -113,6 +127,12 @@ fn best_lag(a: &[f64], b: &[f64]) -> (usize, f64) {
 
 #[test]
 fn speech_crosses_a_call_from_microphone_to_speaker() {
+    for (backend, microphone, speaker) in BACKENDS {
+        speech_crosses_a_call(backend, microphone, speaker);
+    }
+}
+
+fn speech_crosses_a_call(backend: &str, microphone: &str, speaker: &str) {
     let _serial = one_at_a_time();
     let dir = hookswitch_tests::tempdir();
     let pulse = Pulse::start(dir.path(), &["mic_a", "spk_b"]);
@@ -125,7 +145,7 @@ fn speech_crosses_a_call_from_microphone_to_speaker() {
         .expect("espeak-ng (cargo xtask setup installs it)");
     assert!(said.success());
 
-    let (listener, b_port) = listen_on_speaker(&pulse, dir.path());
+    let (listener, b_port) = listen_on_speaker(&pulse, dir.path(), backend);
 
     // What the microphone got and what the speaker played, recorded side by
     // side: the lag between the two is the mouth-to-ear delay.
@@ -136,6 +156,7 @@ fn speech_crosses_a_call_from_microphone_to_speaker() {
 
     let mut call = caller(&pulse, &dir.path().join("a"), b_port);
     call.env("PULSE_SOURCE", "mic_a.monitor")
+        .env("HOOKSWITCH_SOUND_BACKEND", backend)
         .args(["--mic", "--duration", "10"]);
     let caller = Process::spawn("call", call, dir.path());
     caller.wait_for_log("established", Duration::from_secs(10));
@@ -166,10 +187,23 @@ fn speech_crosses_a_call_from_microphone_to_speaker() {
     let (lag, correlation) = best_lag(&a, &heard);
     let delay_ms = (lag as f64 - said_lag as f64) * 1000.0 / f64::from(RATE);
     println!(
-        "sound path: correlation {correlation:.3}, mouth-to-ear delay {delay_ms:.0} ms\n{}\n{}",
+        "sound path ({backend}): correlation {correlation:.3}, mouth-to-ear delay {delay_ms:.0} ms\n{}\n{}",
         caller.log(),
         listener.log()
     );
+    wait_until(Duration::from_secs(10), "the listener to finish", || {
+        listener.log().contains("playback ended")
+    });
+    for (who, device, log) in [
+        ("microphone", microphone, caller.log()),
+        ("speaker", speaker, listener.log()),
+    ] {
+        assert!(
+            log.lines()
+                .any(|l| l.contains(" ended") && l.contains(device)),
+            "the {who} did not report {device} (HOOKSWITCH_SOUND_BACKEND={backend:?}):\n{log}"
+        );
+    }
     assert!(
         correlation > 0.6,
         "the speaker did not say the sample: {correlation:.3}"
@@ -181,10 +215,16 @@ fn speech_crosses_a_call_from_microphone_to_speaker() {
 /// the speaker plays again once the device can be opened again.
 #[test]
 fn the_call_survives_a_sound_server_restart() {
+    for (backend, ..) in BACKENDS {
+        the_call_survives_a_restart(backend);
+    }
+}
+
+fn the_call_survives_a_restart(backend: &str) {
     let _serial = one_at_a_time();
     let dir = hookswitch_tests::tempdir();
     let mut pulse = Pulse::start(dir.path(), &["spk_b"]);
-    let (listener, b_port) = listen_on_speaker(&pulse, dir.path());
+    let (listener, b_port) = listen_on_speaker(&pulse, dir.path(), backend);
     let mut call = caller(&pulse, &dir.path().join("a"), b_port);
     call.args(["--tone", "1000", "--duration", "9"]);
     let caller = Process::spawn("call", call, dir.path());
@@ -209,7 +249,7 @@ fn the_call_survives_a_sound_server_restart() {
     });
     let reopened = listener.log().contains("sound device opened again");
     println!(
-        "after the restart: {}",
+        "after the restart ({backend}): {}",
         listener
             .log()
             .lines()

@@ -1,6 +1,8 @@
 //! `cargo xtask bench lean [--seconds N]`: what a headless call and an idle
 //! phone cost on this machine, next to baresip measured the same way in the
 //! same run (issue 22). Usage: bench-lean --hookswitch PATH [--seconds N]
+//! [--only TEXT] (only the rows whose name has TEXT: "Opus", "PulseAudio",
+//! "idle").
 //!
 //! - A call: a pair of processes on loopback, both sides playing the same
 //!   tone file and playing nothing to a sound device: `hookswitch call
@@ -11,7 +13,9 @@
 //!   established call, scaled to a minute; peak RSS is VmHWM at the end.
 //!   Rows for PCMU, G.722 and Opus, and PCMU with both sides on a PulseAudio
 //!   sound device (a private server's null sinks; each microphone hears a
-//!   tone paplay plays into it).
+//!   tone paplay plays into it): once with our echo canceller off, as
+//!   baresip runs none (the like-for-like row), and once with it on, as a
+//!   laptop's speaker and microphone would have it.
 //! - Idle: `hookswitch run` with no account next to baresip with no
 //!   registration: wake-ups per second (context switches of all threads,
 //!   /proc/PID/task/*/status) and RSS over N seconds.
@@ -139,8 +143,15 @@ fn home(dir: &Path, name: &str, config: &str) -> PathBuf {
 enum Sound<'a> {
     /// The tone file, and nothing played.
     File(&'a Path),
-    /// PulseAudio: the microphone `mic_<side>.monitor`, the speaker `spk_<side>`.
-    Pulse(&'a Pulse),
+    /// PulseAudio: the microphone `mic_<side>.monitor`, the speaker
+    /// `spk_<side>`; with or without our echo canceller.
+    Pulse(&'a Pulse, Echo),
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Echo {
+    Off,
+    On,
 }
 
 /// A hookswitch command for `side` ("a" or "b") with `sound`.
@@ -148,7 +159,7 @@ fn side_command(bin: &str, home: &Path, side: &str, sound: Sound) -> Command {
     let mut c = hookswitch_in(bin, home);
     match sound {
         Sound::File(_) => {}
-        Sound::Pulse(pulse) => {
+        Sound::Pulse(pulse, _) => {
             c.env(
                 "PULSE_SERVER",
                 format!("unix:{}", pulse.runtime.join("pulse/native").display()),
@@ -165,8 +176,9 @@ fn sound_args(c: &mut Command, sound: Sound) {
         Sound::File(tone) => {
             c.arg("--play").arg(tone);
         }
-        Sound::Pulse(_) => {
-            c.args(["--mic", "--speaker"]);
+        Sound::Pulse(_, echo) => {
+            c.args(["--mic", "--speaker", "--echo-cancellation"]);
+            c.arg(if echo == Echo::On { "on" } else { "off" });
         }
     }
 }
@@ -181,12 +193,13 @@ fn hookswitch_call(
 ) -> [Process; 2] {
     let devices = match sound {
         Sound::File(_) => "[devices]\nmicrophone = \"none\"\nspeaker = \"none\"\n",
-        Sound::Pulse(_) => "",
+        Sound::Pulse(..) => "",
     };
     let config = format!("[audio]\ncodecs = [\"{}\"]\n{devices}", codec.ours);
     let tag = match sound {
         Sound::File(_) => codec.ours.to_string(),
-        Sound::Pulse(_) => format!("{}-pulse", codec.ours),
+        Sound::Pulse(_, Echo::Off) => format!("{}-pulse", codec.ours),
+        Sound::Pulse(_, Echo::On) => format!("{}-pulse-echo", codec.ours),
     };
     let (a, b) = (
         home(dir, &format!("a-{tag}"), &config),
@@ -304,11 +317,21 @@ fn main() {
             Process::spawn(&format!("paplay-{mic}"), c, dir.path())
         })
         .collect();
+    let only = value("--only");
+    let wanted = |name: &str| only.as_deref().is_none_or(|o| name.contains(o));
     let rows = CODECS
         .iter()
-        .map(|c| (c, false))
-        .chain(std::iter::once((&CODECS[0], true)));
+        .map(|c| (c, None))
+        .chain([(&CODECS[0], Some(Echo::Off)), (&CODECS[0], Some(Echo::On))]);
     for (codec, on_pulse) in rows {
+        let name = match on_pulse {
+            None => codec.name.to_string(),
+            Some(Echo::Off) => format!("{} on PulseAudio", codec.name),
+            Some(Echo::On) => format!("{} on PulseAudio, our echo canceller on", codec.name),
+        };
+        if !wanted(&name) {
+            continue;
+        }
         let tone = dir
             .path()
             .join(format!("tone-{}-{}.wav", codec.rate, codec.channels));
@@ -321,18 +344,15 @@ fn main() {
         );
         // Both pairs at once: the same machine, the same moment (a VM's
         // idle states make one process's figures move between runs).
-        let (ours, theirs, name) = if on_pulse {
-            (
-                hookswitch_call(&bin, dir.path(), codec, Sound::Pulse(&pulse), seconds),
+        let (ours, theirs) = match on_pulse {
+            Some(echo) => (
+                hookswitch_call(&bin, dir.path(), codec, Sound::Pulse(&pulse, echo), seconds),
                 baresip_call(dir.path(), codec, &tone, Some(&pulse)),
-                format!("{} on PulseAudio", codec.name),
-            )
-        } else {
-            (
+            ),
+            None => (
                 hookswitch_call(&bin, dir.path(), codec, Sound::File(&tone), seconds),
                 baresip_call(dir.path(), codec, &tone, None),
-                codec.name.to_string(),
-            )
+            ),
         };
         std::thread::sleep(SETTLE);
         let [a, b, c, d] = measure(
@@ -362,6 +382,10 @@ fn main() {
                 ratio(ours[i].peak_rss_mb, theirs[i].peak_rss_mb)
             );
         }
+    }
+    if !wanted("idle") {
+        println!("| `hookswitch` binary MB (as built) | {size_mb:.1} | | |");
+        return;
     }
     let [ours, theirs] = idle(&bin, dir.path(), seconds);
     println!(

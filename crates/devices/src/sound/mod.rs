@@ -1,12 +1,15 @@
-//! Sound devices through cpal (on Linux its ALSA host, which reaches PulseAudio
-//! or PipeWire through their ALSA plugins). A call reads and writes 20 ms
-//! frames at its codec's rate; the device runs its own period at its own rate.
-//! Between them: a lock-free ring buffer (`ringbuf`) and a resampler (`rubato`).
+//! Sound devices. A call reads and writes 20 ms frames at its codec's rate;
+//! the device runs its own period at its own rate. Between them: a lock-free
+//! ring buffer (`ringbuf`) and, where the rates differ, a resampler (`rubato`).
 //!
-//! cpal's streams are not `Send`: each runs on a thread of its own that keeps
-//! it alive; the `Capture` and `Playback` handles hold only the ring's other
-//! end, so they can move into the call's task.
+//! Back ends (`backend`): PulseAudio's own client library for the system
+//! default when a PulseAudio (or PipeWire-Pulse) server answers, else any ALSA
+//! device through cpal. Each stream runs on a thread of its own (cpal's
+//! streams are not `Send`, PulseAudio's blocking reads need one); the
+//! `Capture` and `Playback` handles hold only the ring's other end, so they
+//! can move into the call's task. Devices are listed by their ALSA names.
 
+mod backend;
 pub mod echo;
 mod recover;
 mod stream;
@@ -67,7 +70,6 @@ pub fn list() -> Result<Vec<SoundDevice>, SoundError> {
         .collect())
 }
 
-/// The host's own name for a device.
 /// Words in a sound device's name or description that say it sits on the
 /// user's head (so its microphone does not hear its speaker).
 const HEADSET_WORDS: [&str; 10] = [
@@ -101,38 +103,9 @@ pub fn any_is_headset(names: &[&str]) -> bool {
     })
 }
 
+/// The host's own name for a device.
 pub(crate) fn device_name(d: &cpal::Device) -> String {
     d.id()
         .map(|id| id.id().to_string())
         .unwrap_or_else(|_| d.to_string())
-}
-
-/// The device called `name`, or the system default when `name` is "default"
-/// or empty.
-fn find(name: &str, input: bool) -> Result<cpal::Device, SoundError> {
-    let host = cpal::default_host();
-    if name.is_empty() || name == "default" {
-        let d = if input {
-            host.default_input_device()
-        } else {
-            host.default_output_device()
-        };
-        return d.ok_or(SoundError::NoDefault(if input {
-            "input"
-        } else {
-            "output"
-        }));
-    }
-    let mut devices = if input {
-        host.input_devices()
-    } else {
-        host.output_devices()
-    }
-    .map_err(|e| SoundError::Device {
-        name: name.into(),
-        message: e.to_string(),
-    })?;
-    devices
-        .find(|d| device_name(d) == name || d.to_string() == name)
-        .ok_or_else(|| SoundError::NoSuchDevice(name.into()))
 }

@@ -1,5 +1,6 @@
 //! Capture and playback streams: device period <-> ring buffer <-> 20 ms
-//! frames at the codec's rate.
+//! frames at the codec's rate. The device side is a back end's
+//! (`super::backend`); this side is the same for all of them.
 
 use std::cell::Cell;
 use std::sync::Arc;
@@ -7,12 +8,11 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use cpal::traits::{DeviceTrait, StreamTrait};
 use ringbuf::traits::{Consumer, Observer, Producer, Split};
 use ringbuf::{HeapCons, HeapProd, HeapRb};
 use rubato::{FftFixedInOut, Resampler};
 
-use super::{SoundError, device_name, find};
+use super::{SoundError, backend};
 
 /// Counters of one stream.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
@@ -37,14 +37,14 @@ pub struct SoundStats {
 }
 
 #[derive(Default)]
-struct Shared {
+pub(super) struct Shared {
     /// Samples the device took (playback) or gave (capture).
-    samples: AtomicU64,
-    overruns: AtomicU64,
-    underruns: AtomicU64,
-    failed: AtomicBool,
-    xruns: AtomicU64,
-    errors: AtomicU64,
+    pub(super) samples: AtomicU64,
+    pub(super) overruns: AtomicU64,
+    pub(super) underruns: AtomicU64,
+    pub(super) failed: AtomicBool,
+    pub(super) xruns: AtomicU64,
+    pub(super) errors: AtomicU64,
 }
 
 /// After an error that is not plainly fatal, a stream that moves no samples
@@ -89,15 +89,116 @@ impl Progress {
     }
 }
 
-struct Opened {
-    device: String,
-    rate: u32,
+/// The device a back end opened.
+pub(super) struct Opened {
+    pub(super) device: String,
+    pub(super) rate: u32,
 }
 
-fn device_error(name: &str, e: impl std::fmt::Display) -> SoundError {
+/// What runs on the stream's thread once the device is open, until the
+/// handle is dropped (the receiver then says so): a cpal stream is kept
+/// alive there, a PulseAudio stream is read or written in a loop.
+pub(super) type Pump = Box<dyn FnOnce(&mpsc::Receiver<()>)>;
+
+/// A device a back end opened: what it is, the end of the ring buffer the
+/// handle keeps, and what the thread runs.
+pub(super) struct Device<End> {
+    pub(super) opened: Opened,
+    pub(super) end: End,
+    pub(super) pump: Pump,
+}
+
+pub(super) fn device_error(name: &str, e: impl std::fmt::Display) -> SoundError {
     SoundError::Device {
         name: name.into(),
         message: e.to_string(),
+    }
+}
+
+/// Ring buffers hold 200 ms of mono audio.
+fn ring_len(rate: u32) -> usize {
+    (rate as usize / 5).max(1)
+}
+
+/// The capture side's ring, as the device's thread fills it.
+pub(super) struct Feed {
+    producer: HeapProd<f32>,
+    shared: Arc<Shared>,
+}
+
+impl Feed {
+    /// A ring for a device at `rate`: the device's end, and the reader's.
+    pub(super) fn new(rate: u32, shared: Arc<Shared>) -> (Feed, HeapCons<f32>) {
+        let (producer, consumer) = HeapRb::<f32>::new(ring_len(rate)).split();
+        (Feed { producer, shared }, consumer)
+    }
+
+    /// Mono samples from the device; what does not fit is counted.
+    pub(super) fn push(&mut self, mono: &mut dyn Iterator<Item = f32>) {
+        let mut given = 0u64;
+        for v in mono {
+            given += 1;
+            if self.producer.try_push(v).is_err() {
+                self.shared.overruns.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        self.shared.samples.fetch_add(given, Ordering::Relaxed);
+    }
+}
+
+/// The playback side's ring, as the device's thread drains it. Playout
+/// starts (and restarts after running dry) once two frames are buffered,
+/// so one late frame is not an audible gap.
+pub(super) struct Playout {
+    consumer: HeapCons<f32>,
+    prime: usize,
+    primed: bool,
+    shared: Arc<Shared>,
+}
+
+impl Playout {
+    /// A ring for a device at `rate`: the writer's end, and the device's.
+    pub(super) fn new(rate: u32, shared: Arc<Shared>) -> (HeapProd<f32>, Playout) {
+        let (producer, consumer) = HeapRb::<f32>::new(ring_len(rate)).split();
+        let playout = Playout {
+            consumer,
+            prime: (rate / 25) as usize,
+            primed: false,
+            shared,
+        };
+        (producer, playout)
+    }
+
+    /// The next sample to play, or none (the device plays silence).
+    pub(super) fn next(&mut self) -> Option<f32> {
+        if !self.primed {
+            if self.consumer.occupied_len() < self.prime {
+                return None;
+            }
+            self.primed = true;
+        }
+        // A device that stalled (at start, or after a hiccup) leaves a
+        // backlog: skip it rather than keep the call that much late.
+        let backlog = self.consumer.occupied_len();
+        if backlog > self.prime * 3 {
+            let skipped = self.consumer.skip(backlog - self.prime);
+            self.shared
+                .overruns
+                .fetch_add(skipped as u64, Ordering::Relaxed);
+        }
+        let v = self.consumer.try_pop();
+        if v.is_none() {
+            self.primed = false;
+            self.shared.underruns.fetch_add(1, Ordering::Relaxed);
+        }
+        v
+    }
+
+    /// The device took `samples` more.
+    pub(super) fn played(&self, samples: usize) {
+        self.shared
+            .samples
+            .fetch_add(samples as u64, Ordering::Relaxed);
     }
 }
 
@@ -112,13 +213,11 @@ struct Running {
 }
 
 impl Running {
-    /// Runs `build` (handed the stream's counters) on that thread; returns
-    /// once the stream plays, with `End`, the ring buffer's end the caller
-    /// keeps.
+    /// Runs `open` (handed the stream's counters) on that thread; returns
+    /// once the device is open, with `End`, the ring buffer's end the caller
+    /// keeps, while the thread goes on with the device's pump.
     fn start<End: Send + 'static>(
-        build: impl FnOnce(Arc<Shared>) -> Result<(cpal::Stream, Opened, End), SoundError>
-        + Send
-        + 'static,
+        open: impl FnOnce(Arc<Shared>) -> Result<Device<End>, SoundError> + Send + 'static,
     ) -> Result<(Running, End), SoundError> {
         let shared = Arc::new(Shared::default());
         let counters = shared.clone();
@@ -126,16 +225,10 @@ impl Running {
         let (stop_tx, stop_rx) = mpsc::channel::<()>();
         std::thread::Builder::new()
             .name("sound-stream".into())
-            .spawn(move || match build(counters) {
-                Ok((stream, opened, end)) => {
-                    if let Err(e) = stream.play() {
-                        let _ = ready_tx.send(Err(device_error(&opened.device, e)));
-                        return;
-                    }
+            .spawn(move || match open(counters) {
+                Ok(Device { opened, end, pump }) => {
                     let _ = ready_tx.send(Ok((opened, end)));
-                    // Until the handle is dropped.
-                    let _ = stop_rx.recv();
-                    drop(stream);
+                    pump(&stop_rx);
                 }
                 Err(e) => {
                     let _ = ready_tx.send(Err(e));
@@ -184,116 +277,7 @@ fn resampler(from: u32, to: u32) -> Result<Option<FftFixedInOut<f32>>, SoundErro
         .map_err(|e| device_error("resampler", e))
 }
 
-/// An error callback: glitches are counted, a device that is gone fails the
-/// stream, anything else is counted and judged by whether the stream goes on
-/// (`Progress`). Each kind is logged once (a dying stream reports the same
-/// error in a loop).
-fn on_error(shared: Arc<Shared>, what: &'static str) -> impl FnMut(cpal::Error) + Send + 'static {
-    use cpal::ErrorKind as Kind;
-    move |e| match e.kind() {
-        Kind::Xrun => {
-            if shared.xruns.fetch_add(1, Ordering::Relaxed) == 0 {
-                tracing::debug!("{what} stream: {e}");
-            }
-        }
-        Kind::DeviceChanged | Kind::RealtimeDenied => tracing::debug!("{what} stream: {e}"),
-        Kind::DeviceNotAvailable
-        | Kind::HostUnavailable
-        | Kind::StreamInvalidated
-        | Kind::PermissionDenied => {
-            if !shared.failed.swap(true, Ordering::Relaxed) {
-                tracing::warn!("{what} stream: {e}");
-            }
-        }
-        _ => {
-            if shared.errors.fetch_add(1, Ordering::Relaxed) == 0 {
-                tracing::warn!("{what} stream: {e}");
-            }
-        }
-    }
-}
-
-/// An input stream of samples of type `T`, handed on as mono f32.
-fn input_stream<T: cpal::SizedSample + 'static>(
-    device: &cpal::Device,
-    config: &cpal::SupportedStreamConfig,
-    to_f32: fn(T) -> f32,
-    mut push: impl FnMut(&mut dyn Iterator<Item = f32>) + Send + 'static,
-    shared: Arc<Shared>,
-) -> Result<cpal::Stream, cpal::Error> {
-    let channels = usize::from(config.channels()).max(1);
-    let counted = shared.clone();
-    device.build_input_stream::<T, _, _>(
-        low_latency(config, CAPTURE_PERIODS_MS),
-        move |data: &[T], _| {
-            push(
-                &mut data
-                    .chunks(channels)
-                    .map(|f| f.iter().map(|&v| to_f32(v)).sum::<f32>() / f.len() as f32),
-            );
-            counted
-                .samples
-                .fetch_add((data.len() / channels) as u64, Ordering::Relaxed);
-        },
-        on_error(shared, "capture"),
-        None,
-    )
-}
-
-/// An output stream of samples of type `T`, each frame's channels filled from
-/// one mono sample.
-fn output_stream<T: cpal::SizedSample + 'static>(
-    device: &cpal::Device,
-    config: &cpal::SupportedStreamConfig,
-    from_f32: fn(f32) -> T,
-    mut next: impl FnMut() -> Option<f32> + Send + 'static,
-    shared: Arc<Shared>,
-) -> Result<cpal::Stream, cpal::Error> {
-    let channels = usize::from(config.channels()).max(1);
-    let counted = shared.clone();
-    device.build_output_stream::<T, _, _>(
-        low_latency(config, PLAYBACK_PERIODS_MS),
-        move |data: &mut [T], _| {
-            for frame in data.chunks_mut(channels) {
-                frame.fill(from_f32(next().unwrap_or(0.0)));
-            }
-            counted
-                .samples
-                .fetch_add((data.len() / channels) as u64, Ordering::Relaxed);
-        },
-        on_error(shared, "playback"),
-        None,
-    )
-}
-
-/// Capture periods tried, shortest first. The PulseAudio ALSA plugin wakes
-/// its reader as soon as the server hands over a block, and cpal, finding
-/// less than a period there, polls again at once: while the server's blocks
-/// are shorter than the period, the capture thread spins. A source runs in
-/// 5 ms blocks as soon as any program on it asks for low latency; on such a
-/// source a PCMU call took 15.6 s of CPU per call-minute with a 10 ms period
-/// and 4.7 s with 5 ms (`cargo xtask bench lean`, D99).
-const CAPTURE_PERIODS_MS: &[u32] = &[5, 10];
-/// Playback fills the server's buffer and does not spin.
-const PLAYBACK_PERIODS_MS: &[u32] = &[10];
-
-/// The device's own configuration with the first of `periods_ms` the device
-/// allows: the default ALSA period of the PulseAudio plugin is long enough
-/// to add a quarter of a second of delay.
-fn low_latency(config: &cpal::SupportedStreamConfig, periods_ms: &[u32]) -> cpal::StreamConfig {
-    let mut c = config.config();
-    if let cpal::SupportedBufferSize::Range { min, max } = config.buffer_size()
-        && let Some(frames) = periods_ms
-            .iter()
-            .map(|ms| config.sample_rate() * ms / 1000)
-            .find(|frames| (*min..=*max).contains(frames))
-    {
-        c.buffer_size = cpal::BufferSize::Fixed(frames);
-    }
-    c
-}
-
-fn to_i16(v: f32) -> i16 {
+pub(super) fn to_i16(v: f32) -> i16 {
     (v * 32767.0).round().clamp(-32768.0, 32767.0) as i16
 }
 
@@ -314,49 +298,8 @@ impl Capture {
     /// Opens `name` (or the default input) for frames at `codec_rate`.
     pub fn open(name: &str, codec_rate: u32) -> Result<Capture, SoundError> {
         let name = name.to_owned();
-        let (running, consumer) = Running::start(move |s| {
-            let device = find(&name, true)?;
-            let label = device_name(&device);
-            let config = device
-                .default_input_config()
-                .map_err(|e| device_error(&label, e))?;
-            let rate = config.sample_rate();
-            tracing::debug!(
-                device = %label,
-                rate,
-                channels = config.channels(),
-                format = ?config.sample_format(),
-                "capture opened"
-            );
-            // 200 ms of mono audio.
-            let (mut producer, consumer) = HeapRb::<f32>::new(rate as usize / 5).split();
-            let shared = s.clone();
-            let push = move |mono: &mut dyn Iterator<Item = f32>| {
-                for v in mono {
-                    if producer.try_push(v).is_err() {
-                        shared.overruns.fetch_add(1, Ordering::Relaxed);
-                    }
-                }
-            };
-            let stream = match config.sample_format() {
-                cpal::SampleFormat::F32 => input_stream(&device, &config, |v: f32| v, push, s),
-                cpal::SampleFormat::I16 => {
-                    input_stream(&device, &config, |v: i16| f32::from(v) / 32768.0, push, s)
-                }
-                other => {
-                    return Err(device_error(&label, format!("sample format {other:?}")));
-                }
-            }
-            .map_err(|e| device_error(&label, e))?;
-            Ok((
-                stream,
-                Opened {
-                    device: label,
-                    rate,
-                },
-                consumer,
-            ))
-        })?;
+        let (running, consumer) =
+            Running::start(move |shared| backend::open_capture(&name, codec_rate, shared))?;
         Ok(Capture {
             consumer,
             resampler: resampler(running.opened.rate, codec_rate)?,
@@ -453,66 +396,8 @@ impl Playback {
     /// Opens `name` (or the default output) for frames at `codec_rate`.
     pub fn open(name: &str, codec_rate: u32) -> Result<Playback, SoundError> {
         let name = name.to_owned();
-        let (running, producer) = Running::start(move |s| {
-            let device = find(&name, false)?;
-            let label = device_name(&device);
-            let config = device
-                .default_output_config()
-                .map_err(|e| device_error(&label, e))?;
-            let rate = config.sample_rate();
-            let channels = usize::from(config.channels()).max(1);
-            tracing::debug!(
-                device = %label,
-                rate,
-                channels,
-                format = ?config.sample_format(),
-                buffer = ?config.buffer_size(),
-                "playback opened"
-            );
-            let (producer, mut consumer) = HeapRb::<f32>::new(rate as usize / 5).split();
-            // Playout starts (and restarts after running dry) once two frames
-            // are buffered, so one late frame is not an audible gap.
-            let prime = (rate / 25) as usize;
-            let mut primed = false;
-            let shared = s.clone();
-            let next = move || -> Option<f32> {
-                if !primed {
-                    if consumer.occupied_len() < prime {
-                        return None;
-                    }
-                    primed = true;
-                }
-                // A device that stalled (at start, or after a hiccup) leaves a
-                // backlog: skip it rather than keep the call that much late.
-                let backlog = consumer.occupied_len();
-                if backlog > prime * 3 {
-                    let skipped = consumer.skip(backlog - prime);
-                    shared.overruns.fetch_add(skipped as u64, Ordering::Relaxed);
-                }
-                let v = consumer.try_pop();
-                if v.is_none() {
-                    primed = false;
-                    shared.underruns.fetch_add(1, Ordering::Relaxed);
-                }
-                v
-            };
-            let stream = match config.sample_format() {
-                cpal::SampleFormat::F32 => output_stream(&device, &config, |v| v, next, s),
-                cpal::SampleFormat::I16 => output_stream(&device, &config, to_i16, next, s),
-                other => {
-                    return Err(device_error(&label, format!("sample format {other:?}")));
-                }
-            }
-            .map_err(|e| device_error(&label, e))?;
-            Ok((
-                stream,
-                Opened {
-                    device: label,
-                    rate,
-                },
-                producer,
-            ))
-        })?;
+        let (running, producer) =
+            Running::start(move |shared| backend::open_playback(&name, codec_rate, shared))?;
         Ok(Playback {
             producer,
             resampler: resampler(codec_rate, running.opened.rate)?,
@@ -558,48 +443,5 @@ impl Playback {
     /// The stream failed (checked every frame: no allocation, unlike `stats`).
     pub fn failed(&self) -> bool {
         self.running.failed()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn config(buffer: cpal::SupportedBufferSize) -> cpal::SupportedStreamConfig {
-        cpal::SupportedStreamConfig::new(2, 48000, buffer, cpal::SampleFormat::I16)
-    }
-
-    #[test]
-    fn capture_takes_the_shortest_period_the_device_allows() {
-        use cpal::BufferSize::{Default, Fixed};
-        use cpal::SupportedBufferSize::{Range, Unknown};
-        let wide = config(Range { min: 64, max: 8192 });
-        assert_eq!(
-            low_latency(&wide, CAPTURE_PERIODS_MS).buffer_size,
-            Fixed(240)
-        );
-        assert_eq!(
-            low_latency(&wide, PLAYBACK_PERIODS_MS).buffer_size,
-            Fixed(480)
-        );
-        // A device whose periods start above 5 ms gets 10 ms.
-        let coarse = config(Range {
-            min: 400,
-            max: 8192,
-        });
-        assert_eq!(
-            low_latency(&coarse, CAPTURE_PERIODS_MS).buffer_size,
-            Fixed(480)
-        );
-        // None allowed, or nothing known: the device's own choice.
-        let large = config(Range {
-            min: 1024,
-            max: 8192,
-        });
-        assert_eq!(low_latency(&large, CAPTURE_PERIODS_MS).buffer_size, Default);
-        assert_eq!(
-            low_latency(&config(Unknown), CAPTURE_PERIODS_MS).buffer_size,
-            Default
-        );
     }
 }
