@@ -20,6 +20,7 @@ pub mod radicale;
 pub mod relay;
 pub mod sipp;
 pub mod slapd;
+pub mod soak;
 pub mod tls;
 pub mod webdriver;
 

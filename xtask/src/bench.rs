@@ -17,9 +17,10 @@
 //! contacts, vCard import, caller lookup, and the LDAP round trip.
 //! `cargo xtask bench api`: the local HTTP API's round trip (next to
 //! baresip's httpd) and its event fan-out to 100 WebSocket clients.
-//! `cargo xtask bench lean [--seconds N]`: CPU per call-minute (PCMU, G.722,
-//! Opus) and peak RSS of a headless call, idle wake-ups and memory, each next
-//! to baresip in the same run, as ratios.
+//! `cargo xtask bench lean [--seconds N] [--only TEXT]`: CPU per call-minute
+//! (PCMU, G.722, Opus, PCMU on PulseAudio with and without our echo
+//! canceller) and peak RSS of a headless call, idle wake-ups and memory, each
+//! next to baresip in the same run, as ratios.
 
 use anyhow::bail;
 
@@ -75,7 +76,7 @@ fn hid() -> anyhow::Result<()> {
 
 /// Builds `hookswitch` and the benchmark drivers (`which`: the one to run)
 /// in release; returns the target directory.
-fn release_binaries(which: &str) -> anyhow::Result<std::path::PathBuf> {
+pub(crate) fn release_binaries(which: &str) -> anyhow::Result<std::path::PathBuf> {
     let mut build = cargo();
     build.args([
         "build",

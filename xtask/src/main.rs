@@ -1,10 +1,11 @@
-//! `cargo xtask setup|run|test|package|bench|fuzz`: the only commands a user or CI needs.
+//! `cargo xtask setup|run|test|package|bench|fuzz|soak`: the only commands a user or CI needs.
 //! Plain std + anyhow so it builds in seconds on a fresh machine.
 
 mod bench;
 mod fuzz;
 mod package;
 mod setup;
+mod soak;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -37,7 +38,12 @@ const USAGE: &str = "usage: cargo xtask <command>
                    every cargo-fuzz target (or those named) for SECONDS each (default 60)
                    from fuzz/seeds, fuzz/minimised and fuzz/regressions; a crash found is
                    copied into fuzz/regressions, to be committed with its fix; --keep
-                   merges the run's finds into fuzz/minimised (`test` runs each 4 s)";
+                   merges the run's finds into fuzz/minimised (`test` runs each 4 s)
+  soak [--short] [flood|listen|calls...]
+                   the release build under a 60 s flood (500 requests/s, 2,000 idle
+                   connections), 300 calls at 5/s to `listen --auto-answer`, and an hour of
+                   calls with DTMF and hold; every figure with its limit in
+                   target/soak/report.md (`test` runs a short version of each)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -49,6 +55,7 @@ fn main() -> ExitCode {
         Some("bench") => bench::run(&args[1..]),
         Some("package") => setup::run(&[]).and_then(|()| package::run(&args[1..])),
         Some("fuzz") => setup::run(&[]).and_then(|()| fuzz::command(&args[1..])),
+        Some("soak") => soak::run(&args[1..]),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);

@@ -1,15 +1,19 @@
 //! A flood of requests costs what it sends, not memory and not time per
 //! event: server transactions keep only their last response (a 60 kB
-//! request is not kept for Timer J's 32 s), past 4 MiB of them a new request
+//! request is not kept for Timer J's 32 s), past 4 MiB of them (responses
+//! and places in the table counted) a new request
 //! is answered 503 at once and kept nowhere, every transaction goes when its
-//! timer says, and finding the next deadline does not scan them all.
+//! timer says, finding the next deadline does not scan them all, and the
+//! table's room goes back once they are gone.
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use hookswitch_sip::message::{Message, parse_datagram};
 use hookswitch_sip::transaction::TimerConfig;
-use hookswitch_sip::ua::{AcceptMessages, Config, Keepalive, SERVER_BYTES_BUDGET, UserAgent};
+use hookswitch_sip::ua::{
+    AcceptMessages, Config, Keepalive, SERVER_BYTES_BUDGET, SERVER_TRANSACTION_COST, UserAgent,
+};
 
 fn ua() -> UserAgent {
     UserAgent::new(Config {
@@ -64,9 +68,10 @@ fn large_requests_are_answered_but_not_kept() {
     let (open, bytes) = ua.transactions();
     assert_eq!(open, 200, "each in Timer J, to absorb retransmissions");
     // What is kept is the 200 (with its copied headers), not the request:
-    // 200 requests of 60 kB would be 12 MB.
+    // 200 requests of 60 kB would be 12 MB. Each is counted with its place
+    // in the table.
     assert!(
-        bytes < 200 * 1024,
+        bytes < 200 * (1024 + SERVER_TRANSACTION_COST),
         "{bytes} bytes kept for 200 transactions"
     );
     // A retransmission is answered again from what was kept.
@@ -103,14 +108,26 @@ fn past_the_budget_new_requests_get_503_and_timer_j_empties_the_table() {
     assert_eq!(ua.transactions(), (open, bytes));
     assert_eq!(ua.stats().refused_over_budget, 1001);
 
+    let (map_room, heap_room) = ua.transaction_room();
+    assert!(
+        map_room >= open && heap_room >= open,
+        "{map_room} {heap_room}"
+    );
+
     // Timer J (64*T1 = 32 s) ends them all at once; the next deadline is
-    // then none, and requests are taken again.
+    // then none, the table gives its room back, and requests are taken
+    // again.
     assert_eq!(ua.poll_timeout(), Some(t0 + Duration::from_secs(32)));
     ua.handle_timeout(t0 + Duration::from_secs(31));
     assert_eq!(ua.transactions().0, open);
     ua.handle_timeout(t0 + Duration::from_secs(32));
     assert_eq!(ua.transactions(), (0, 0));
     assert_eq!(ua.poll_timeout(), None);
+    let (map_room, heap_room) = ua.transaction_room();
+    assert!(
+        map_room <= 128 && heap_room <= 128,
+        "room kept after the flood: map {map_room}, heap {heap_room} (of {open} transactions)"
+    );
     ua.handle_datagram(
         t0 + Duration::from_secs(33),
         source,

@@ -508,6 +508,11 @@ impl PhoneCore {
         !self.ua.exchanges_pending()
     }
 
+    /// SIP transactions open now.
+    pub fn open_transactions(&self) -> usize {
+        self.ua.transactions().0
+    }
+
     /// The longest a shutdown waits for [`PhoneCore::is_quiet`]: 64*T1,
     /// when a BYE's client transaction gives up (Timer F).
     pub fn shutdown_limit(&self) -> std::time::Duration {

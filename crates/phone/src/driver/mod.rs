@@ -95,6 +95,8 @@ struct Loop {
     shown: DeviceState,
     /// Whether a call rang or talked at the last turn (media players).
     busy: bool,
+    /// Memory given back after a flood.
+    heap: crate::edge::heap::HeapReturn,
 }
 
 impl Driver {
@@ -211,6 +213,8 @@ impl Driver {
                 }
                 _ = sleep_until(deadline) => {}
             }
+            l.heap
+                .after_turn(self.core.open_transactions() + self.transports.connections_to_us());
         }
         self.drain(&mut l);
         l.tone = None;

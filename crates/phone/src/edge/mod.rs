@@ -4,6 +4,7 @@
 
 pub mod address;
 pub mod dns;
+pub mod heap;
 pub mod http;
 pub mod icmp;
 pub mod local_address;

@@ -103,6 +103,11 @@ async fn bind_pair(addr: SocketAddr) -> std::io::Result<(UdpSocket, TcpListener)
 }
 
 impl Transports {
+    /// Connections peers opened to us that are open now.
+    pub fn connections_to_us(&self) -> usize {
+        self.opened_to_us.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// Ends the listeners and waits for them (they hold the port and, through
     /// their clones of these transports, the UDP socket); connections close
     /// as their peers or the idle timeout end them.

@@ -3,7 +3,9 @@
 //! not by a scan of every transaction on every datagram and timer (a flood
 //! keeps thousands in Timer J's 32 s, and each event paid for all of them).
 //! Server transactions keep only their last response; its bytes are summed
-//! here so the user agent can refuse new work past a budget.
+//! here so the user agent can refuse new work past a budget. Once a flood's
+//! transactions have ended the table gives its room back (a map and a heap
+//! keep their largest size otherwise: 8 MB after 4,000 transactions).
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
@@ -11,6 +13,9 @@ use std::time::Instant;
 
 use super::TxEntry;
 use crate::transaction::TxKey;
+
+/// Room kept however few transactions there are: an ordinary day's.
+const MIN_ROOM: usize = 64;
 
 #[derive(Debug, Default)]
 pub(super) struct TxTable {
@@ -66,7 +71,27 @@ impl TxTable {
         let entry = self.entries.remove(key)?;
         self.server_bytes -= entry.held;
         self.prune();
+        self.shrink();
         Some(entry)
+    }
+
+    /// Halves the map's and the heap's room once three quarters of it are
+    /// unused (amortised: each halving follows as many removals as it
+    /// moves entries).
+    fn shrink(&mut self) {
+        if self.entries.capacity() > MIN_ROOM && self.entries.len() * 4 < self.entries.capacity() {
+            self.entries.shrink_to(self.entries.len() * 2);
+        }
+        if self.deadlines.capacity() > MIN_ROOM
+            && self.deadlines.len() * 4 < self.deadlines.capacity()
+        {
+            self.deadlines.shrink_to(self.deadlines.len() * 2);
+        }
+    }
+
+    /// Room (entries) the map and the heap each keep however empty.
+    pub(super) fn room(&self) -> (usize, usize) {
+        (self.entries.capacity(), self.deadlines.capacity())
     }
 
     /// `key`'s transaction changed (a message or a timer): it is dropped if
@@ -128,6 +153,7 @@ impl TxTable {
             }
         }
         self.prune();
+        self.shrink();
         due.sort_by_key(|(at, seq, _)| (*at, *seq));
         due.dedup_by_key(|(_, seq, _)| *seq);
         due.into_iter().map(|(_, _, key)| key).collect()

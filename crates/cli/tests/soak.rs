@@ -1,0 +1,50 @@
+//! The short version of `cargo xtask soak` (tests/src/soak): a 6 s flood of
+//! 500 requests a second and 2,000 idle connections at a phone in a call
+//! with baresip, and three calls from baresip answered, keyed, held, resumed
+//! and hung up through the control socket. Every figure of the report must
+//! be within its limit. (The burst of calls at `listen --auto-answer` is
+//! `listen.rs`.)
+
+use std::path::Path;
+
+use hookswitch_tests::soak::{self, Report};
+
+fn hookswitch() -> &'static Path {
+    Path::new(env!("CARGO_BIN_EXE_hookswitch"))
+}
+
+/// One at a time: the flood would load the calls' machine too.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn judged(report: &Report) {
+    println!("{}", report.markdown());
+    assert!(report.passed(), "{}", report.failures().join("\n"));
+}
+
+#[test]
+fn a_flood_leaves_the_call_and_the_phone_as_they_were() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = hookswitch_tests::tempdir();
+    let mut report = Report::default();
+    soak::flood::run(
+        hookswitch(),
+        dir.path(),
+        &soak::flood::FloodPlan::short(),
+        &mut report,
+    );
+    judged(&report);
+}
+
+#[test]
+fn calls_with_keys_and_holds_leave_nothing_behind() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = hookswitch_tests::tempdir();
+    let mut report = Report::default();
+    soak::calls::run(
+        hookswitch(),
+        dir.path(),
+        &soak::calls::SoakPlan::short(),
+        &mut report,
+    );
+    judged(&report);
+}

@@ -1,0 +1,198 @@
+//! `cargo xtask soak`: a running phone under floods, faults and hours of
+//! calls, each part measured from outside (the process's RSS, descriptors,
+//! threads and CPU from /proc, its audio from a recording) into a report of
+//! figures, each with the limit it is held to. A short version of each part
+//! runs in `cargo xtask test` (crates/cli/tests/soak.rs).
+
+pub mod calls;
+pub mod flood;
+pub mod listen;
+pub mod report;
+pub mod watch;
+
+pub use report::Report;
+pub use watch::{Sample, Watch};
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use crate::{Process, free_port, hookswitch_in};
+
+/// How long a step may take before the part fails.
+pub const T: Duration = Duration::from_secs(20);
+
+/// A `hookswitch run` for a part: its home (configuration, runtime dir with
+/// the control socket, recordings), its SIP port.
+pub struct Daemon {
+    pub bin: PathBuf,
+    pub home: PathBuf,
+    pub port: u16,
+    pub process: Process,
+}
+
+impl Daemon {
+    /// Starts `hookswitch run` on a port of its own with `config` added to
+    /// a configuration that takes calls straight to its address, uses no
+    /// sound device and records into `home/recordings`; its open-file limit
+    /// is `max_files` (the usual 1024 of a desktop session).
+    pub fn start(bin: &Path, dir: &Path, name: &str, config: &str, max_files: u64) -> Daemon {
+        use std::os::unix::fs::PermissionsExt;
+        use std::os::unix::process::CommandExt;
+        let home = dir.join(name);
+        std::fs::create_dir_all(home.join("hookswitch")).expect("home");
+        std::fs::set_permissions(&home, std::fs::Permissions::from_mode(0o700)).expect("0700");
+        let port = free_port();
+        std::fs::write(
+            home.join("hookswitch/config.toml"),
+            format!(
+                "[sip]\nlisten = \"127.0.0.1:{port}\"\naccept_p2p = true\n{config}\n\
+                 [devices]\nenabled = false\nmicrophone = \"none\"\nspeaker = \"none\"\n\
+                 [recording]\nfolder = \"{}\"\n",
+                home.join("recordings").display()
+            ),
+        )
+        .expect("config");
+        let mut run = hookswitch_in(&bin.to_string_lossy(), &home);
+        run.arg("run");
+        // SAFETY: setrlimit only, between fork and exec.
+        unsafe {
+            run.pre_exec(move || {
+                let limit = libc::rlimit {
+                    rlim_cur: max_files,
+                    rlim_max: max_files,
+                };
+                if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        let process = Process::spawn(name, run, dir);
+        process.wait_for_log("ready on", T);
+        Daemon {
+            bin: bin.to_path_buf(),
+            home,
+            port,
+            process,
+        }
+    }
+
+    /// `hookswitch ARGS` against this daemon's control socket.
+    pub fn command(&self) -> Command {
+        hookswitch_in(&self.bin.to_string_lossy(), &self.home)
+    }
+
+    /// Runs `hookswitch ARGS` against the daemon within `timeout`: its
+    /// standard output, or why not.
+    pub fn ask(&self, args: &[&str], timeout: Duration) -> Result<String, String> {
+        ask(&self.bin, &self.home, args, timeout)
+    }
+
+    /// The calls the daemon lists (`hookswitch calls`: its state's calls).
+    pub fn calls(&self) -> Vec<serde_json::Value> {
+        self.ask(&["calls"], T)
+            .ok()
+            .and_then(|out| serde_json::from_str::<Vec<serde_json::Value>>(&out).ok())
+            .unwrap_or_default()
+    }
+
+    /// The ids of the calls in `phase` ("incoming", "connected"...).
+    pub fn calls_in(&self, phase: &str) -> Vec<u64> {
+        self.calls()
+            .iter()
+            .filter(|c| {
+                c.get("phase")
+                    .and_then(|p| p.as_str())
+                    .is_some_and(|p| p.eq_ignore_ascii_case(phase))
+            })
+            .filter_map(|c| c.get("id")?.as_u64())
+            .collect()
+    }
+
+    /// The newest WAV file in the recordings folder.
+    pub fn recording(&self) -> Option<PathBuf> {
+        std::fs::read_dir(self.home.join("recordings"))
+            .ok()?
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "wav"))
+            .max_by_key(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok())
+    }
+}
+
+/// The longest stretch, in ms, where the heard tone (the right channel of a
+/// call recording) fell silent between its first and last sound: 10 ms
+/// blocks whose level is under a tenth of the median block's.
+pub fn longest_gap_ms(path: &Path) -> Result<(f64, f64), String> {
+    let reader = hound::WavReader::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let spec = reader.spec();
+    let channels = usize::from(spec.channels).max(1);
+    let samples: Vec<i16> = reader
+        .into_samples::<i16>()
+        .filter_map(Result::ok)
+        .skip(channels - 1)
+        .step_by(channels)
+        .collect();
+    let block = (spec.sample_rate / 100).max(1) as usize;
+    let levels: Vec<f64> = samples
+        .chunks(block)
+        .map(|c| (c.iter().map(|&v| f64::from(v).powi(2)).sum::<f64>() / c.len() as f64).sqrt())
+        .collect();
+    let mut sorted = levels.clone();
+    sorted.sort_by(f64::total_cmp);
+    let median = sorted.get(sorted.len() / 2).copied().unwrap_or(0.0);
+    if median < 100.0 {
+        return Err(format!(
+            "{}: nothing heard (median level {median:.0})",
+            path.display()
+        ));
+    }
+    let loud: Vec<bool> = levels.iter().map(|&l| l >= median / 10.0).collect();
+    let (Some(first), Some(last)) = (loud.iter().position(|&l| l), loud.iter().rposition(|&l| l))
+    else {
+        return Err("no sound".into());
+    };
+    let (mut longest, mut run) = (0usize, 0usize);
+    for &l in &loud[first..=last] {
+        run = if l { 0 } else { run + 1 };
+        longest = longest.max(run);
+    }
+    let heard_s = (last - first + 1) as f64 / 100.0;
+    Ok((longest as f64 * 10.0, heard_s))
+}
+
+/// Runs `hookswitch ARGS` (`bin`, with its home `home`) within `timeout`:
+/// its standard output, or why not.
+pub fn ask(bin: &Path, home: &Path, args: &[&str], timeout: Duration) -> Result<String, String> {
+    let mut c = hookswitch_in(&bin.to_string_lossy(), home);
+    c.args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = c.spawn().map_err(|e| e.to_string())?;
+    let deadline = std::time::Instant::now() + timeout;
+    loop {
+        match child.try_wait() {
+            Ok(Some(_)) => break,
+            Ok(None) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            Ok(None) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!("no answer within {timeout:?}"));
+            }
+            Err(e) => return Err(e.to_string()),
+        }
+    }
+    let out = child.wait_with_output().map_err(|e| e.to_string())?;
+    if out.status.success() {
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    } else {
+        Err(format!(
+            "{}: {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        ))
+    }
+}
