@@ -1,5 +1,6 @@
 //! `cargo xtask soak [--short] [PART...]`: the release `hookswitch` under a
-//! flood, a burst of calls and an hour of calls (tests/src/bin/soak.rs),
+//! flood, a burst of calls, sound server restarts and an hour of calls
+//! (tests/src/bin/soak.rs),
 //! with a report of every figure in target/soak/report.md. Not part of
 //! `cargo xtask test`, which runs a short version of each part.
 
@@ -14,5 +15,8 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
         .arg("--report")
         .arg(target.join("soak/report.md"))
         .args(args);
-    status(soak, "soak: flood, burst of calls, an hour of calls")
+    status(
+        soak,
+        "soak: flood, burst of calls, sound server restarts, an hour of calls",
+    )
 }

@@ -1,8 +1,9 @@
 //! The short version of `cargo xtask soak` (tests/src/soak): a 6 s flood of
 //! 500 requests a second and 2,000 idle connections at a phone in a call
-//! with baresip, and three calls from baresip answered, keyed, held, resumed
-//! and hung up through the control socket. Every figure of the report must
-//! be within its limit. (The burst of calls at `listen --auto-answer` is
+//! with baresip; the sound server restarted three times under a call on
+//! the microphone and speaker; and three calls from baresip answered, keyed,
+//! held, resumed and hung up through the control socket. Every figure of the
+//! report must be within its limit. (The burst of calls at `listen --auto-answer` is
 //! `listen.rs`.)
 
 use std::path::Path;
@@ -46,5 +47,14 @@ fn calls_with_keys_and_holds_leave_nothing_behind() {
         &soak::calls::SoakPlan::short(),
         &mut report,
     );
+    judged(&report);
+}
+
+#[test]
+fn sound_server_restarts_leave_no_stream_or_thread_behind() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = hookswitch_tests::tempdir();
+    let mut report = Report::default();
+    soak::sound::run(hookswitch(), dir.path(), 3, &mut report);
     judged(&report);
 }

@@ -4,7 +4,7 @@
 //! (`--keep` keeps the working folder: every process's log;
 //! `--flood-rate N`, `--flood-tcp N`, `--flood-seconds N`, `--flood-kinds
 //! invite,options,register,garbage,oversized` change the flood).
-//! Parts: flood, listen, calls (all by default). The report (Markdown, every figure with its limit) is
+//! Parts: flood, listen, sound, calls (all by default). The report (Markdown, every figure with its limit) is
 //! printed and written to FILE (default target/soak/report.md); the exit
 //! status is 1 when a figure is out of its limit.
 
@@ -45,7 +45,12 @@ fn main() {
     }
     let bin = bin.expect("--hookswitch PATH");
     if parts.is_empty() {
-        parts = vec!["flood".into(), "listen".into(), "calls".into()];
+        parts = vec![
+            "flood".into(),
+            "listen".into(),
+            "sound".into(),
+            "calls".into(),
+        ];
     }
     let temp = hookswitch_tests::tempdir();
     let dir = if keep {
@@ -76,6 +81,7 @@ fn main() {
                 soak::flood::run(&bin, &dir, &plan, &mut report);
             }
             "listen" => soak::listen::run(&bin, &dir, if short { 10 } else { 300 }, &mut report),
+            "sound" => soak::sound::run(&bin, &dir, if short { 3 } else { 20 }, &mut report),
             "calls" => {
                 let plan = if short {
                     soak::calls::SoakPlan::short()
@@ -85,7 +91,7 @@ fn main() {
                 soak::calls::run(&bin, &dir, &plan, &mut report);
             }
             other => {
-                eprintln!("soak: no part {other:?} (flood, listen, calls)");
+                eprintln!("soak: no part {other:?} (flood, listen, sound, calls)");
                 std::process::exit(2);
             }
         }

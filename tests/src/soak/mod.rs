@@ -8,6 +8,7 @@ pub mod calls;
 pub mod flood;
 pub mod listen;
 pub mod report;
+pub mod sound;
 pub mod watch;
 
 pub use report::Report;
