@@ -160,6 +160,18 @@ impl Pulse {
         onset.unwrap_or_default()
     }
 
+    /// `hookswitch` (at `bin`) on this server, its configuration and state
+    /// under `home`, logging what its sound devices do (opened, ended,
+    /// opened again).
+    pub fn hookswitch(&self, bin: &Path, home: &Path) -> Command {
+        let mut c = self.command(&bin.to_string_lossy());
+        c.env("XDG_CONFIG_HOME", home)
+            .env("XDG_STATE_HOME", home)
+            .env("XDG_DATA_HOME", home)
+            .env("RUST_LOG", "hookswitch_phone=info,hookswitch_devices=info");
+        c
+    }
+
     /// A command that talks to this server.
     pub fn command(&self, program: &str) -> Command {
         let mut c = Command::new(program);

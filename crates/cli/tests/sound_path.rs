@@ -3,8 +3,8 @@
 //! talks through `mic_a.monitor` as its microphone and calls a second one, which
 //! plays the call on `spk_b`; `spk_b.monitor` is recorded. The recording must be
 //! the sample (normalised cross-correlation), and the delay is reported.
-//! The speech and the restart tests run on each sound back end: the default,
-//! PulseAudio's own client library, and ALSA through the pulse plugin
+//! The speech and the restart tests run on each sound back end: the default
+//! (PulseAudio's own client library) and ALSA through the pulse plugin
 //! (`HOOKSWITCH_SOUND_BACKEND=alsa`).
 
 use std::path::Path;
@@ -37,10 +37,7 @@ fn hookswitch(pulse: &Pulse, home: &Path) -> Command {
         "[audio]\ncodecs = [\"G722\"]\n",
     )
     .unwrap();
-    let mut c = pulse.command(env!("CARGO_BIN_EXE_hookswitch"));
-    c.env("XDG_CONFIG_HOME", home)
-        .env("RUST_LOG", "hookswitch_phone=info,hookswitch_devices=info");
-    c
+    pulse.hookswitch(Path::new(env!("CARGO_BIN_EXE_hookswitch")), home)
 }
 
 /// A Hookswitch (its configuration under `home`) calling the one listening

@@ -11,7 +11,7 @@
 //! Call-ID (sipp would need a process per scenario and counts calls, not
 //! requests).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::net::{SocketAddr, TcpStream, UdpSocket};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -155,7 +155,7 @@ struct Tally {
     sent: HashMap<Kind, u64>,
     finals: HashMap<Kind, HashMap<u16, u64>>,
     /// Call-IDs that got a final answer.
-    answered: HashMap<String, u16>,
+    answered: HashSet<String>,
     provisional: HashMap<String, Kind>,
 }
 
@@ -258,18 +258,20 @@ pub fn run(bin: &Path, dir: &Path, plan: &FloodPlan, report: &mut Report) {
                 };
                 let mut t = tally.lock().unwrap_or_else(|e| e.into_inner());
                 if code < 200 {
-                    if !t.answered.contains_key(&call_id) {
+                    if !t.answered.contains(&call_id) {
                         t.provisional.insert(call_id, kind);
                     }
-                } else if !t.answered.contains_key(&call_id) {
+                } else if !t.answered.contains(&call_id) {
                     t.provisional.remove(&call_id);
-                    t.answered.insert(call_id, code);
+                    t.answered.insert(call_id);
                     *t.finals.entry(kind).or_default().entry(code).or_default() += 1;
                 }
             }
         })
     };
-    // Idle connections, opened over the first seconds and held.
+    // Idle connections, opened over the first seconds and held (this
+    // process needs the descriptors before it opens them).
+    raise_own_file_limit(plan.tcp_connections as u64 + 256);
     let tcp = {
         let count = plan.tcp_connections;
         std::thread::spawn(move || {
@@ -283,7 +285,6 @@ pub fn run(bin: &Path, dir: &Path, plan: &FloodPlan, report: &mut Report) {
             (open, refused)
         })
     };
-    raise_own_file_limit(plan.tcp_connections as u64 + 256);
     let flood_start = watch.now();
     let began = Instant::now();
     let total = plan.seconds * u64::from(plan.rate);

@@ -19,14 +19,10 @@ pub fn run(bin: &Path, dir: &Path, restarts: u32, report: &mut Report) {
     let home = dir.join("sound-phone");
     std::fs::create_dir_all(home.join("hookswitch")).expect("home");
     let port = free_port();
-    let mut listen = pulse.command(&bin.to_string_lossy());
+    let mut listen = pulse.hookswitch(bin, &home);
     listen
-        .env("XDG_CONFIG_HOME", &home)
-        .env("XDG_STATE_HOME", &home)
-        .env("XDG_DATA_HOME", &home)
         .env("PULSE_SOURCE", "mic.monitor")
         .env("PULSE_SINK", "spk")
-        .env("RUST_LOG", "hookswitch_phone=info,hookswitch_devices=info")
         .args([
             "--bind",
             &format!("127.0.0.1:{port}"),

@@ -135,10 +135,7 @@ fn find(name: &str, input: bool) -> Result<cpal::Device, SoundError> {
     } else {
         host.output_devices()
     }
-    .map_err(|e| SoundError::Device {
-        name: name.into(),
-        message: e.to_string(),
-    })?;
+    .map_err(|e| device_error(name, e))?;
     devices
         .find(|d| device_name(d) == name || d.to_string() == name)
         .ok_or_else(|| SoundError::NoSuchDevice(name.into()))
