@@ -153,6 +153,23 @@ impl Baresip {
         self
     }
 
+    /// Registered as `user` (one of the kamailio users, `password` theirs)
+    /// at `registrar` every `regint` seconds, answering calls at once.
+    pub fn with_account(
+        self,
+        user: &str,
+        password: &str,
+        registrar: std::net::SocketAddr,
+        regint: u32,
+        codec: &str,
+    ) -> Baresip {
+        let accounts = format!(
+            "<sip:{user}@{registrar};transport=udp>;auth_pass={password};regint={regint};answermode=auto;audio_codecs={codec}\n"
+        );
+        std::fs::write(self.dir.join("accounts"), accounts).expect("baresip accounts");
+        self
+    }
+
     /// Calls with a display name (`"Bob Baresip" <sip:bob@...>` in From).
     pub fn with_display_name(self, name: &str) -> Baresip {
         let path = self.dir.join("accounts");

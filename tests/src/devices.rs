@@ -50,6 +50,9 @@ pub fn epos() -> SimulatedSpec {
 pub struct Headset {
     writer: UnixStream,
     reader: BufReader<UnixStream>,
+    /// Output reports read while waiting for an `ok` (the phone may show
+    /// what a report made happen before the socket answers it).
+    pending: std::collections::VecDeque<String>,
 }
 
 impl Headset {
@@ -62,6 +65,7 @@ impl Headset {
         let mut headset = Headset {
             writer: stream.try_clone().expect("clone"),
             reader: BufReader::new(stream),
+            pending: Default::default(),
         };
         // Until the greeting, what the phone writes may not reach us (a
         // loaded machine accepted the connection after the phone had shown
@@ -86,7 +90,37 @@ impl Headset {
             match self.next_line() {
                 Some(l) if l == "ok" => return,
                 Some(l) if l.starts_with("error") => panic!("headset: {l}"),
+                Some(l) if l.starts_with("shown ") => self.pending.push_back(l),
                 _ => assert!(Instant::now() < deadline, "the headset never answered"),
+            }
+        }
+    }
+
+    /// Sends a socket command (`plug`, `unplug`) and waits for its answer:
+    /// the output reports shown meanwhile, or the error it was answered.
+    pub fn command(&mut self, command: &str) -> Result<Vec<Vec<u8>>, String> {
+        self.writer
+            .write_all(format!("{command}\n").as_bytes())
+            .map_err(|e| format!("write to the headset: {e}"))?;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let mut shown: Vec<Vec<u8>> = self
+            .pending
+            .drain(..)
+            .filter_map(|l| hookswitch_hid::hex_bytes(l.strip_prefix("shown ")?).ok())
+            .collect();
+        loop {
+            match self.next_line() {
+                Some(l) if l == "ok" => return Ok(shown),
+                Some(l) if l.starts_with("error") => return Err(l),
+                Some(l) => {
+                    if let Some(hex) = l.strip_prefix("shown ") {
+                        shown.push(hookswitch_hid::hex_bytes(hex).unwrap_or_default());
+                    }
+                }
+                None if Instant::now() > deadline => {
+                    return Err(format!("no answer to {command} within 10 s"));
+                }
+                None => {}
             }
         }
     }
@@ -123,7 +157,11 @@ impl Headset {
     ) -> Option<Vec<u8>> {
         let deadline = Instant::now() + timeout;
         while Instant::now() < deadline {
-            if let Some(line) = self.next_line()
+            let line = match self.pending.pop_front() {
+                Some(line) => Some(line),
+                None => self.next_line(),
+            };
+            if let Some(line) = line
                 && let Some(hex) = line.strip_prefix("shown ")
             {
                 let bytes = hookswitch_hid::hex_bytes(hex).unwrap_or_default();

@@ -17,6 +17,15 @@ pub const USERS: [(&str, &str); 3] = [
     ("2000", "2000-secret"),
 ];
 
+/// The password of `user`, one of [`USERS`].
+pub fn password(user: &str) -> &'static str {
+    USERS
+        .iter()
+        .find(|(u, _)| *u == user)
+        .expect("one of kamailio's users")
+        .1
+}
+
 pub struct Kamailio {
     /// The address it listens on (127.0.0.1 unless configured with `configure_on`).
     pub ip: std::net::IpAddr,

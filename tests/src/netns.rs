@@ -218,6 +218,21 @@ impl NatRig {
         Ipv4Addr::new(10, self.subnet, 0, self.lan_host)
     }
 
+    /// The WAN cable pulled out (`up = false`) or plugged back in: the
+    /// link of the test's namespace to the router goes down or up, the
+    /// router's mappings stay.
+    pub fn set_wan_link(&self, up: bool) {
+        run(
+            "ip",
+            &[
+                "link",
+                "set",
+                &self.wan_link,
+                if up { "up" } else { "down" },
+            ],
+        );
+    }
+
     /// `program` run inside the LAN namespace.
     pub fn lan_command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
         let mut c = Command::new("ip");

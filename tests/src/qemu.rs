@@ -46,6 +46,27 @@ pub const HID_GADGET_MODULES: &[&str] = &[
     "usb_f_midi",
 ];
 
+/// The gadget: the Jabra's IDs and descriptor (`/etc/descriptor.bin` in the
+/// image), the HID function and a MIDI function (its sound card), config 1.
+pub const JABRA_GADGET_SETUP: &str = r#"mount -t configfs none /sys/kernel/config
+G=/sys/kernel/config/usb_gadget/g1
+mkdir $G
+echo 0x0b0e > $G/idVendor
+echo 0x0307 > $G/idProduct
+mkdir $G/strings/0x409
+echo Jabra > $G/strings/0x409/manufacturer
+echo "Jabra EVOLVE LINK MS" > $G/strings/0x409/product
+echo 000123 > $G/strings/0x409/serialnumber
+mkdir $G/functions/hid.usb0
+echo 0 > $G/functions/hid.usb0/protocol
+echo 0 > $G/functions/hid.usb0/subclass
+echo 64 > $G/functions/hid.usb0/report_length
+cat /etc/descriptor.bin > $G/functions/hid.usb0/report_desc
+mkdir $G/configs/c.1
+ln -s $G/functions/hid.usb0 $G/configs/c.1/
+mkdir $G/functions/midi.usb0
+ln -s $G/functions/midi.usb0 $G/configs/c.1/"#;
+
 pub struct Kernel {
     pub vmlinuz: PathBuf,
     /// lib/modules/<version>
@@ -71,10 +92,15 @@ pub fn target_dir() -> PathBuf {
     if let Some(dir) = std::env::var_os("CARGO_TARGET_DIR") {
         return PathBuf::from(dir);
     }
-    // <target>/debug/deps/<test binary>
+    // <target>/debug/deps/<test binary> or <target>/release/<program>:
+    // the nearest folder cargo marked as its target.
     std::env::current_exe()
         .ok()
-        .and_then(|p| p.ancestors().nth(3).map(Path::to_path_buf))
+        .and_then(|p| {
+            p.ancestors()
+                .find(|a| a.join("CACHEDIR.TAG").is_file())
+                .map(Path::to_path_buf)
+        })
         .unwrap_or_else(|| PathBuf::from("target"))
 }
 

@@ -26,27 +26,7 @@
 use std::time::Duration;
 
 use hookswitch_hid::descriptor_from_hex;
-use hookswitch_tests::qemu::{self, Guest, HID_GADGET_MODULES};
-
-/// The gadget: the Jabra's IDs and descriptor, the HID function, config 1.
-const GADGET_SETUP: &str = r#"mount -t configfs none /sys/kernel/config
-G=/sys/kernel/config/usb_gadget/g1
-mkdir $G
-echo 0x0b0e > $G/idVendor
-echo 0x0307 > $G/idProduct
-mkdir $G/strings/0x409
-echo Jabra > $G/strings/0x409/manufacturer
-echo "Jabra EVOLVE LINK MS" > $G/strings/0x409/product
-echo 000123 > $G/strings/0x409/serialnumber
-mkdir $G/functions/hid.usb0
-echo 0 > $G/functions/hid.usb0/protocol
-echo 0 > $G/functions/hid.usb0/subclass
-echo 64 > $G/functions/hid.usb0/report_length
-cat /etc/descriptor.bin > $G/functions/hid.usb0/report_desc
-mkdir $G/configs/c.1
-ln -s $G/functions/hid.usb0 $G/configs/c.1/
-mkdir $G/functions/midi.usb0
-ln -s $G/functions/midi.usb0 $G/configs/c.1/"#;
+use hookswitch_tests::qemu::{self, Guest, HID_GADGET_MODULES, JABRA_GADGET_SETUP};
 
 #[test]
 fn the_hidraw_backend_on_a_real_kernel_with_a_jabra_gadget() {
@@ -61,8 +41,12 @@ fn the_hidraw_backend_on_a_real_kernel_with_a_jabra_gadget() {
         kernel: &kernel,
         modules: HID_GADGET_MODULES,
         program: std::path::Path::new(env!("CARGO_BIN_EXE_qemu_hid_guest")),
-        setup: GADGET_SETUP,
-        files: vec![("/etc/descriptor.bin".into(), descriptor)],
+        setup: JABRA_GADGET_SETUP,
+        files: vec![
+            ("/etc/descriptor.bin".into(), descriptor),
+            // A few more unplug/replug cycles (`cargo xtask soak` runs 50).
+            ("/etc/plug-cycles".into(), b"5".to_vec()),
+        ],
     };
     let image = qemu::initramfs(&guest).unwrap_or_else(|e| panic!("{e}"));
     let run_dir = tempfile::tempdir().unwrap();

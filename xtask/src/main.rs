@@ -39,10 +39,12 @@ const USAGE: &str = "usage: cargo xtask <command>
                    from fuzz/seeds, fuzz/minimised and fuzz/regressions; a crash found is
                    copied into fuzz/regressions, to be committed with its fix; --keep
                    merges the run's finds into fuzz/minimised (`test` runs each 4 s)
-  soak [--short] [flood|listen|sound|calls...]
+  soak [--short] [flood|listen|sound|registrar|network|headset|gadget|calls...]
                    the release build under a 60 s flood (500 requests/s, 2,000 idle
                    connections), 300 calls at 5/s to `listen --auto-answer`, 20 sound
-                   server restarts in a call, and an hour of calls with DTMF and hold; every figure with its limit in
+                   server restarts in a call, registrar restarts, the network gone 30 s,
+                   1,000 headset and 50 QEMU gadget plug cycles, and an hour of calls
+                   with DTMF and hold; every figure with its limit in
                    target/soak/report.md (`test` runs a short version of each)";
 
 fn main() -> ExitCode {

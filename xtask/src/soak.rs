@@ -1,6 +1,6 @@
 //! `cargo xtask soak [--short] [PART...]`: the release `hookswitch` under a
-//! flood, a burst of calls, sound server restarts and an hour of calls
-//! (tests/src/bin/soak.rs),
+//! flood, a burst of calls, faults (sound server and registrar restarts, the
+//! network gone, plug cycles) and an hour of calls (tests/src/bin/soak.rs),
 //! with a report of every figure in target/soak/report.md. Not part of
 //! `cargo xtask test`, which runs a short version of each part.
 
@@ -17,6 +17,6 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
         .args(args);
     status(
         soak,
-        "soak: flood, burst of calls, sound server restarts, an hour of calls",
+        "soak: flood, burst of calls, faults, an hour of calls",
     )
 }

@@ -15,7 +15,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use hookswitch_phone::{AudioSpec, Engine, Passwords, PhoneEvent};
-use hookswitch_tests::kamailio::{Kamailio, USERS};
+use hookswitch_tests::kamailio::{Kamailio, password};
 use hookswitch_tests::netns::{self, NatRig};
 use hookswitch_tests::{
     Process, assert_within_1pct, expect_event, free_port, recorded_tone, start_engine,
@@ -24,14 +24,6 @@ use hookswitch_tests::{
 use tokio::sync::broadcast;
 
 const T: Duration = Duration::from_secs(20);
-
-fn password(user: &str) -> &'static str {
-    USERS
-        .iter()
-        .find(|(u, _)| *u == user)
-        .expect("known user")
-        .1
-}
 
 /// Bob, on the public side, registered with kamailio.
 async fn bob(rig: &NatRig, kamailio_port: u16) -> (Engine, broadcast::Receiver<PhoneEvent>) {

@@ -240,6 +240,19 @@ impl DeviceManager {
         Ok(handle)
     }
 
+    /// Plugs `spec` in again each time it is called (a simulated device's
+    /// `plug`); holds no strong reference, so a socket that outlives its
+    /// engine does not keep the manager alive.
+    pub fn replug(&self, spec: SimulatedSpec) -> crate::hid::simulated_socket::Replug {
+        let weak: Weak<Inner> = Arc::downgrade(&self.inner);
+        Box::new(move || {
+            let inner = weak.upgrade().ok_or("the phone has stopped")?;
+            DeviceManager { inner }
+                .simulate(&spec)
+                .map_err(|e| e.to_string())
+        })
+    }
+
     /// Closes every device (at exit).
     pub fn close_all(&self) {
         let ids: Vec<DeviceId> = self.lock_devices().keys().copied().collect();

@@ -25,9 +25,10 @@ fn a_client_lifts_the_headset_and_reads_the_leds_the_host_shows() {
     )
     .unwrap();
     let handle = manager.simulate(&spec).unwrap();
+    let first = handle.id;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("jabra.sock");
-    simulated_socket::serve(handle, &path).unwrap();
+    simulated_socket::serve(handle, &path, manager.replug(spec.clone())).unwrap();
 
     let mut client = UnixStream::connect(&path).unwrap();
     client.set_read_timeout(Some(WAIT)).unwrap();
@@ -72,5 +73,28 @@ fn a_client_lifts_the_headset_and_reads_the_leds_the_host_shows() {
 
     client.write_all(b"unplug\n").unwrap();
     assert_eq!(next_line(), "ok");
+    // "ok" comes once the manager has dropped it.
+    assert!(manager.devices().is_empty(), "{:?}", manager.devices());
     assert!(wait_event(&rx, WAIT, |e| matches!(e, DeviceEvent::Removed(_))).is_some());
+    client.write_all(b"report 02 00 00\n").unwrap();
+    assert_eq!(next_line(), "error unplugged");
+    client.write_all(b"unplug\n").unwrap();
+    assert_eq!(next_line(), "error unplugged already");
+
+    // Plugged back in: a new device to the phone, shown the state at once.
+    client.write_all(b"plug\n").unwrap();
+    let again = match wait_event(&rx, WAIT, |e| matches!(e, DeviceEvent::Added(_))) {
+        Some(DeviceEvent::Added(info)) => info,
+        other => panic!("no device plugged in again: {other:?}"),
+    };
+    assert_ne!(again.id, first, "a replugged device is a new device");
+    manager.show(DeviceState {
+        off_hook: true,
+        ..Default::default()
+    });
+    while next_line() != "shown 02 01 00" {}
+    client.write_all(b"report 02 00 00\n").unwrap();
+    while next_line() != "ok" {}
+    client.write_all(b"plug\n").unwrap();
+    assert_eq!(next_line(), "error plugged in already");
 }

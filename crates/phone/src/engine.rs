@@ -73,7 +73,7 @@ fn plug_simulated_devices(
         let handle = devices
             .simulate(&spec)
             .map_err(|e| EngineError::Config(e.to_string()))?;
-        simulated_socket::serve(handle, &s.socket).map_err(|e| {
+        simulated_socket::serve(handle, &s.socket, devices.replug(spec.clone())).map_err(|e| {
             EngineError::Config(format!(
                 "simulated device socket {}: {e}",
                 s.socket.display()

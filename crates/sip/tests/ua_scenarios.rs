@@ -817,6 +817,46 @@ fn undeliverable_register_and_invite_fail_at_once_with_the_reason() {
     );
 }
 
+/// An ICMP error toward the peer after the call was answered (the network
+/// gone for a moment: a REGISTER to the same proxy was undeliverable) ends
+/// nothing: the INVITE's transaction has its 2xx and only waits out Timer M
+/// for retransmissions. Seen in `cargo xtask soak network`: the call ended
+/// "rejected 503 the host is unreachable (ICMP)" 3 s into a 30 s outage.
+#[test]
+fn a_transport_error_after_the_answer_leaves_the_call_up() {
+    let mut net = Net::new(ua(A, vec![]), ua(B, vec![]));
+    let call = net
+        .a
+        .call(net.now, None, &b_uri(), b"v=0".to_vec())
+        .unwrap();
+    net.pump();
+    let incoming = net.incoming_call();
+    net.b.answer(net.now, incoming, b"v=0".to_vec()).unwrap();
+    net.pump();
+    assert!(established(&net.a_events));
+    net.advance(Duration::from_secs(3));
+    let before = net.a_events.len();
+    net.a.transport_failed(
+        net.now,
+        Transport::Udp,
+        &Destination::Addr(addr(B)),
+        "the host is unreachable (ICMP)",
+    );
+    net.pump();
+    assert_eq!(
+        ended(&net.a_events[before..]),
+        None,
+        "{:?}",
+        &net.a_events[before..]
+    );
+    // The call goes on: its BYE is sent and answered later.
+    net.advance(Duration::from_secs(30));
+    net.a.hangup(net.now, call).unwrap();
+    net.pump();
+    assert_eq!(ended(&net.a_events), Some(EndReason::Local));
+    assert_eq!(ended(&net.b_events), Some(EndReason::Remote));
+}
+
 #[test]
 fn blind_transfer_refer_and_its_notifies() {
     let mut net = Net::new(ua(A, vec![]), ua(B, vec![]));

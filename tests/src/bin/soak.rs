@@ -4,7 +4,8 @@
 //! (`--keep` keeps the working folder: every process's log;
 //! `--flood-rate N`, `--flood-tcp N`, `--flood-seconds N`, `--flood-kinds
 //! invite,options,register,garbage,oversized` change the flood).
-//! Parts: flood, listen, sound, calls (all by default). The report (Markdown, every figure with its limit) is
+//! Parts: flood, listen, sound, registrar, network, headset, gadget, calls (all by default;
+//! gadget boots the QEMU rig and needs `qemu_hid_guest` beside this program). The report (Markdown, every figure with its limit) is
 //! printed and written to FILE (default target/soak/report.md); the exit
 //! status is 1 when a figure is out of its limit.
 
@@ -49,6 +50,10 @@ fn main() {
             "flood".into(),
             "listen".into(),
             "sound".into(),
+            "registrar".into(),
+            "network".into(),
+            "headset".into(),
+            "gadget".into(),
             "calls".into(),
         ];
     }
@@ -82,6 +87,20 @@ fn main() {
             }
             "listen" => soak::listen::run(&bin, &dir, if short { 10 } else { 300 }, &mut report),
             "sound" => soak::sound::run(&bin, &dir, if short { 3 } else { 20 }, &mut report),
+            "registrar" => soak::registrar::run(&bin, &dir, &mut report),
+            "network" => {
+                let outage = std::time::Duration::from_secs(if short { 5 } else { 30 });
+                soak::network::run(&bin, &dir, outage, &mut report);
+            }
+            "gadget" => {
+                let guest = std::env::current_exe()
+                    .expect("this program's path")
+                    .with_file_name("qemu_hid_guest");
+                soak::gadget::run(&guest, &dir, if short { 5 } else { 50 }, &mut report);
+            }
+            "headset" => {
+                soak::headset::run(&bin, &dir, if short { 50 } else { 1000 }, &mut report);
+            }
             "calls" => {
                 let plan = if short {
                     soak::calls::SoakPlan::short()
@@ -91,7 +110,9 @@ fn main() {
                 soak::calls::run(&bin, &dir, &plan, &mut report);
             }
             other => {
-                eprintln!("soak: no part {other:?} (flood, listen, sound, calls)");
+                eprintln!(
+                    "soak: no part {other:?} (flood, listen, sound, registrar, network, headset, gadget, calls)"
+                );
                 std::process::exit(2);
             }
         }

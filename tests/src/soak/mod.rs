@@ -6,7 +6,11 @@
 
 pub mod calls;
 pub mod flood;
+pub mod gadget;
+pub mod headset;
 pub mod listen;
+pub mod network;
+pub mod registrar;
 pub mod report;
 pub mod sound;
 pub mod watch;
@@ -38,6 +42,21 @@ impl Daemon {
     /// sound device and records into `home/recordings`; its open-file limit
     /// is `max_files` (the usual 1024 of a desktop session).
     pub fn start(bin: &Path, dir: &Path, name: &str, config: &str, max_files: u64) -> Daemon {
+        Daemon::start_with(bin, dir, name, config, "", &[], max_files)
+    }
+
+    /// As `start`, with `tables` (TOML tables such as
+    /// `[[devices.simulated]]`) at the end of the configuration and `env`
+    /// (an account's `HOOKSWITCH_PASSWORD_<NAME>`) in its environment.
+    pub fn start_with(
+        bin: &Path,
+        dir: &Path,
+        name: &str,
+        config: &str,
+        tables: &str,
+        env: &[(&str, &str)],
+        max_files: u64,
+    ) -> Daemon {
         use std::os::unix::fs::PermissionsExt;
         use std::os::unix::process::CommandExt;
         let home = dir.join(name);
@@ -49,13 +68,13 @@ impl Daemon {
             format!(
                 "[sip]\nlisten = \"127.0.0.1:{port}\"\naccept_p2p = true\n{config}\n\
                  [devices]\nenabled = false\nmicrophone = \"none\"\nspeaker = \"none\"\n\
-                 [recording]\nfolder = \"{}\"\n",
+                 [recording]\nfolder = \"{}\"\n{tables}\n",
                 home.join("recordings").display()
             ),
         )
         .expect("config");
         let mut run = hookswitch_in(&bin.to_string_lossy(), &home);
-        run.arg("run");
+        run.arg("run").envs(env.iter().copied());
         // SAFETY: setrlimit only, between fork and exec.
         unsafe {
             run.pre_exec(move || {
@@ -90,6 +109,29 @@ impl Daemon {
         ask(&self.bin, &self.home, args, timeout)
     }
 
+    /// Sends one action (its JSON, `{"cmd": "call", ...}`) to the control
+    /// socket: the reply line, or why not.
+    pub fn act(&self, action: &str) -> Result<String, String> {
+        use std::io::{BufRead, Write};
+        let path = self.home.join("hookswitch.sock");
+        let mut stream = std::os::unix::net::UnixStream::connect(&path)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        stream
+            .set_read_timeout(Some(T))
+            .map_err(|e| e.to_string())?;
+        stream
+            .write_all(format!("{action}\n").as_bytes())
+            .map_err(|e| e.to_string())?;
+        let mut line = String::new();
+        std::io::BufReader::new(stream)
+            .read_line(&mut line)
+            .map_err(|e| e.to_string())?;
+        if !line.contains("\"ok\":true") {
+            return Err(line.trim().to_string());
+        }
+        Ok(line)
+    }
+
     /// The calls the daemon lists (`hookswitch calls`: its state's calls).
     pub fn calls(&self) -> Vec<serde_json::Value> {
         self.ask(&["calls"], T)
@@ -122,20 +164,59 @@ impl Daemon {
     }
 }
 
-/// The longest stretch, in ms, where the heard tone (the right channel of a
-/// call recording) fell silent between its first and last sound: 10 ms
-/// blocks whose level is under a tenth of the median block's.
-pub fn longest_gap_ms(path: &Path) -> Result<(f64, f64), String> {
+/// `hookswitch call` (its own home under `dir`, named `name`) to the phone
+/// on 127.0.0.1:`port`, sending a 1 kHz tone.
+pub fn tone_caller(bin: &Path, dir: &Path, name: &str, port: u16) -> Process {
+    let home = dir.join(name);
+    std::fs::create_dir_all(&home).expect("home");
+    let mut call = hookswitch_in(&bin.to_string_lossy(), &home);
+    call.args([
+        "--bind",
+        &format!("127.0.0.1:{}", free_port()),
+        "call",
+        &format!("sip:hs@127.0.0.1:{port}"),
+        "--tone",
+        "1000",
+    ]);
+    Process::spawn(name, call, dir)
+}
+
+/// What a call recording heard (its last channel: the right of a stereo
+/// recording, the only one of a mono one) and its sample rate.
+pub fn heard(path: &Path) -> Result<(Vec<i16>, u32), String> {
     let reader = hound::WavReader::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let spec = reader.spec();
     let channels = usize::from(spec.channels).max(1);
-    let samples: Vec<i16> = reader
+    let samples = reader
         .into_samples::<i16>()
         .filter_map(Result::ok)
         .skip(channels - 1)
         .step_by(channels)
         .collect();
-    let block = (spec.sample_rate / 100).max(1) as usize;
+    Ok((samples, spec.sample_rate))
+}
+
+/// Checks `check` every 50 ms until it holds (the seconds that took) or
+/// `limit` has passed (None).
+pub fn wait_for(limit: Duration, mut check: impl FnMut() -> bool) -> Option<f64> {
+    let start = std::time::Instant::now();
+    loop {
+        if check() {
+            return Some(start.elapsed().as_secs_f64());
+        }
+        if start.elapsed() >= limit {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// The longest stretch, in ms, where the heard tone (the right channel of a
+/// call recording) fell silent between its first and last sound: 10 ms
+/// blocks whose level is under a tenth of the median block's.
+pub fn longest_gap_ms(path: &Path) -> Result<(f64, f64), String> {
+    let (samples, rate) = heard(path)?;
+    let block = (rate / 100).max(1) as usize;
     let levels: Vec<f64> = samples
         .chunks(block)
         .map(|c| (c.iter().map(|&v| f64::from(v).powi(2)).sum::<f64>() / c.len() as f64).sqrt())

@@ -29,6 +29,12 @@ impl Report {
         });
     }
 
+    /// Whether a call is still up after `what`.
+    pub fn check_up(&mut self, part: &str, what: &str, up: bool) {
+        let value = if up { "up" } else { "ended" };
+        self.check(part, what, value.into(), "up".into(), up);
+    }
+
     /// A figure reported only.
     pub fn note(&mut self, part: &str, what: &str, value: String) {
         self.figures.push(Figure {
@@ -38,6 +44,41 @@ impl Report {
             limit: String::new(),
             ok: None,
         });
+    }
+
+    /// The process's descriptors and threads in `samples` (one `when`:
+    /// "after each restart") against `before`: descriptors the same, threads
+    /// no more (fewer is a pool thread of tokio's that ended).
+    pub fn check_shapes(
+        &mut self,
+        part: &str,
+        when: &str,
+        samples: &[super::Sample],
+        before: &super::Sample,
+    ) {
+        let range = |v: Vec<usize>| {
+            format!(
+                "{} to {}",
+                v.iter().min().copied().unwrap_or(0),
+                v.iter().max().copied().unwrap_or(0)
+            )
+        };
+        let fds: Vec<usize> = samples.iter().map(|s| s.fds).collect();
+        let threads: Vec<usize> = samples.iter().map(|s| s.threads).collect();
+        self.check(
+            part,
+            &format!("descriptors {when}"),
+            format!("{} (before {})", range(fds.clone()), before.fds),
+            "as before".into(),
+            !fds.is_empty() && fds.iter().all(|f| *f == before.fds),
+        );
+        self.check(
+            part,
+            &format!("threads {when}"),
+            format!("{} (before {})", range(threads.clone()), before.threads),
+            "no more than before".into(),
+            !threads.is_empty() && threads.iter().all(|t| *t <= before.threads),
+        );
     }
 
     /// Whether every judged figure is within its limit.

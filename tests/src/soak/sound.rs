@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use super::{Report, T, Watch};
 use crate::pulse::Pulse;
-use crate::{Process, free_port, hookswitch_in, read_wav};
+use crate::{Process, free_port, read_wav};
 
 const PART: &str = "sound server";
 
@@ -35,18 +35,7 @@ pub fn run(bin: &Path, dir: &Path, restarts: u32, report: &mut Report) {
         ]);
     let mut listener = Process::spawn("sound-listen", listen, dir);
     listener.wait_for_log("listening on", T);
-    let caller_home = dir.join("sound-caller");
-    std::fs::create_dir_all(&caller_home).expect("home");
-    let mut call = hookswitch_in(&bin.to_string_lossy(), &caller_home);
-    call.args([
-        "--bind",
-        &format!("127.0.0.1:{}", free_port()),
-        "call",
-        &format!("sip:hs@127.0.0.1:{port}"),
-        "--tone",
-        "1000",
-    ]);
-    let mut caller = Process::spawn("sound-caller", call, dir);
+    let mut caller = super::tone_caller(bin, dir, "sound-caller", port);
     caller.wait_for_log("established", T);
     // Both streams open and settled.
     std::thread::sleep(Duration::from_secs(2));
@@ -74,9 +63,7 @@ pub fn run(bin: &Path, dir: &Path, restarts: u32, report: &mut Report) {
         }
         // The attempts' threads end once they have handed over.
         std::thread::sleep(Duration::from_millis(1500));
-        if let Some(s) = watch.sample() {
-            shapes.push((s.fds, s.threads));
-        }
+        shapes.extend(watch.sample());
     }
     // The speaker after the last restart: the caller's 1 kHz tone.
     let heard = dir.join("sound-after.wav");
@@ -101,38 +88,9 @@ pub fn run(bin: &Path, dir: &Path, restarts: u32, report: &mut Report) {
         format!("{restarts}"),
         reopened == restarts,
     );
-    report.check(
-        PART,
-        "the call through the restarts",
-        if call_up { "up" } else { "ended" }.into(),
-        "up".into(),
-        call_up,
-    );
+    report.check_up(PART, "the call through the restarts", call_up);
     if let Some(before) = before {
-        let fds: Vec<usize> = shapes.iter().map(|s| s.0).collect();
-        let threads: Vec<usize> = shapes.iter().map(|s| s.1).collect();
-        let range = |v: &[usize]| {
-            format!(
-                "{} to {}",
-                v.iter().min().copied().unwrap_or(0),
-                v.iter().max().copied().unwrap_or(0)
-            )
-        };
-        report.check(
-            PART,
-            "descriptors after each restart",
-            format!("{} (before {})", range(&fds), before.fds),
-            "as before".into(),
-            !fds.is_empty() && fds.iter().all(|f| *f == before.fds),
-        );
-        report.check(
-            PART,
-            "threads after each restart",
-            format!("{} (before {})", range(&threads), before.threads),
-            // Fewer is a pool thread of tokio's that ended.
-            "no more than before".into(),
-            !threads.is_empty() && threads.iter().all(|t| *t <= before.threads),
-        );
+        report.check_shapes(PART, "after each restart", &shapes, &before);
     }
     report.check(
         PART,

@@ -101,6 +101,17 @@ impl Watch {
         Sample::of(self.pid, self.now())
     }
 
+    /// Waits up to `limit` for the process's descriptors to be `fds` again
+    /// (a call's sockets close a moment after it ends): the count last seen.
+    pub fn fds_back_to(&self, fds: usize, limit: Duration) -> usize {
+        let mut now = 0;
+        super::wait_for(limit, || {
+            now = self.sample().map_or(0, |s| s.fds);
+            now == fds
+        });
+        now
+    }
+
     /// The samples taken between `from` and `to` (seconds of the watch).
     pub fn between(&self, from: f64, to: f64) -> Vec<Sample> {
         self.samples

@@ -192,6 +192,20 @@ impl Tx {
         }
     }
 
+    /// A client transaction still waiting for its final response: the
+    /// only kind a transport error can fail. One that has its answer (an
+    /// INVITE's 2xx, kept until Timer M for retransmissions; a non-2xx
+    /// ACKed) is over for its owner, whatever happens to the path now.
+    fn awaits_final_response(&self) -> bool {
+        use crate::transaction::ClientInviteState as I;
+        use crate::transaction::ClientNonInviteState as N;
+        match self {
+            Tx::UacInvite(t) => matches!(t.state(), I::Calling | I::Proceeding),
+            Tx::UacOther(t) => matches!(t.state(), N::Trying | N::Proceeding),
+            Tx::UasInvite(_) | Tx::UasOther(_) => false,
+        }
+    }
+
     fn is_terminated(&self) -> bool {
         match self {
             Tx::UacInvite(t) => t.is_terminated(),
@@ -530,8 +544,11 @@ impl UserAgent {
 
     /// The edge could not deliver to `destination` over `transport` (name not
     /// resolved, connection refused, TLS certificate not trusted...). Every client
-    /// transaction heading there ends now, as RFC 3261 8.1.3.1 says, with `error`
-    /// as the reason its owner reports instead of a timeout 32 s later.
+    /// transaction heading there that still waits for its answer ends now, as
+    /// RFC 3261 8.1.3.1 says, with `error` as the reason its owner reports
+    /// instead of a timeout 32 s later. An answered INVITE (its transaction
+    /// kept until Timer M) is a call in progress: an ICMP error for a REGISTER
+    /// to the same proxy once ended it with 503.
     pub fn transport_failed(
         &mut self,
         now: Instant,
@@ -543,7 +560,7 @@ impl UserAgent {
             .txs
             .iter()
             .filter(|(_, e)| {
-                matches!(e.tx, Tx::UacInvite(_) | Tx::UacOther(_))
+                e.tx.awaits_final_response()
                     && e.target.transport == transport
                     && &e.target.destination == destination
             })

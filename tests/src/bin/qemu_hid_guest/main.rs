@@ -7,7 +7,8 @@
 //!   backend delivers the `PhoneInput` (the latency figure);
 //! - shows Off-Hook + Mute and reads the output report at the gadget;
 //! - unbinds and rebinds the gadget: the device must be dropped, found again,
-//!   and given the state again.
+//!   and given the state again; then as many more times as `/etc/plug-cycles`
+//!   asks (cycles.rs), with no descriptor or thread left behind.
 //!
 //! - then every descriptor of crates/hid/tests/fixtures and a busylight, each
 //!   as a gadget of its own (fixtures.rs).
@@ -15,6 +16,7 @@
 //! Results go to the console as `HOOKSWITCH-RESULT key value` lines, then
 //! `HOOKSWITCH-OK` or `HOOKSWITCH-FAIL reason`; the guest then powers off.
 
+mod cycles;
 mod fixtures;
 
 use std::fs::OpenOptions;
@@ -233,6 +235,15 @@ fn run() -> Result<(), String> {
     // The state is pushed again to the device that came back.
     expect_output(&mut gadget, &[0x02, 0x03, 0x00], "leds_after_replug")?;
     no_access(&again.path)?;
+    let (cycles, only) = cycles::wanted();
+    if cycles > 0 {
+        cycles::run(&udc, &manager, &rx, &mut gadget, again.id, cycles)?;
+        if only {
+            hotplug.stop();
+            manager.close_all();
+            return unbind();
+        }
+    }
     hotplug.stop();
     manager.close_all();
     unbind()?;
