@@ -343,6 +343,33 @@ fn nothing_running_exits_4() {
     assert!(text(&out).contains("hookswitch run"), "{}", text(&out));
 }
 
+/// Kept to PulseAudio (`HOOKSWITCH_SOUND_BACKEND=pulse`) with no server
+/// there, a call's microphone fails with the server's reason, not as an
+/// unknown device.
+#[test]
+fn kept_to_pulseaudio_without_a_server_says_why() {
+    let dir = hookswitch_tests::tempdir();
+    let out = run(hookswitch(dir.path())
+        .env("HOOKSWITCH_SOUND_BACKEND", "pulse")
+        .env(
+            "PULSE_SERVER",
+            format!("unix:{}", dir.path().join("no-server").display()),
+        )
+        .args([
+            "--bind",
+            &format!("127.0.0.1:{}", free_port()),
+            "call",
+            &format!("sip:x@127.0.0.1:{}", free_port()),
+            "--mic",
+        ]));
+    assert!(!out.status.success());
+    let said = text(&out);
+    assert!(
+        said.contains("sound device pulse") && said.contains("Connection refused"),
+        "{said}"
+    );
+}
+
 #[test]
 fn configuration_helpers_and_missing_password() {
     let dir = hookswitch_tests::tempdir();
