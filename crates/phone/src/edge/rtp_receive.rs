@@ -94,15 +94,32 @@ mod tests {
         enable_timestamps(&socket).unwrap();
         let peer = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
         let to = socket.local_addr().unwrap();
+        let gap = Duration::from_millis(30);
+        let mut buf = [0u8; 64];
+        // The kernel turns receive stamps on for the whole system a moment
+        // after the first socket asks (a deferred static key): a datagram
+        // that arrives before is stamped when it is read. Seen in CI and
+        // locally when this test ran first in its process. Wait until a
+        // datagram read 30 ms after it came is stamped 30 ms back.
+        let mut stamped = false;
+        for _ in 0..100 {
+            peer.send_to(b"probe", to).unwrap();
+            std::thread::sleep(gap);
+            let (now, wall) = (Instant::now(), SystemTime::now());
+            let probe = recv(&socket, &mut buf, now, wall).unwrap();
+            if now - probe.at >= gap - Duration::from_millis(5) {
+                stamped = true;
+                break;
+            }
+        }
+        assert!(stamped, "the kernel never stamped a datagram on arrival");
         let before = Instant::now();
         peer.send_to(b"first", to).unwrap();
         // Arrivals 30 ms apart, read together later.
-        let gap = Duration::from_millis(30);
         std::thread::sleep(gap);
         peer.send_to(b"second", to).unwrap();
         std::thread::sleep(gap);
         let (now, wall) = (Instant::now(), SystemTime::now());
-        let mut buf = [0u8; 64];
         let a = recv(&socket, &mut buf, now, wall).unwrap();
         assert_eq!(&buf[..a.len], b"first");
         assert_eq!(a.from, peer.local_addr().unwrap());

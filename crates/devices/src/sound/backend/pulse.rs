@@ -10,10 +10,10 @@
 //! loop that runs on the stream's own thread: the thread sleeps in poll on
 //! the server's socket and, when the server has audio or wants some, moves
 //! it between the socket and the ring buffer in libpulse's callbacks. No
-//! other thread is involved: `pa_simple` (D100) ran a main loop thread of
-//! its own per stream and woke ours through a condition variable for every
-//! block the server sent, which doubled the context switches; through the
-//! ALSA plugin the same call cost 2.7 times the CPU (D103).
+//! other thread is involved: `pa_simple` ran a main loop thread of its own
+//! per stream and woke ours through a condition variable for every block
+//! the server sent, which doubled the context switches (D103); through the
+//! ALSA plugin the same call cost 2.7 times the CPU (D100).
 
 use std::ffi::{CStr, c_char, c_int, c_void};
 use std::ptr::NonNull;
