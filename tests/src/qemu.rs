@@ -67,6 +67,36 @@ ln -s $G/functions/hid.usb0 $G/configs/c.1/
 mkdir $G/functions/midi.usb0
 ln -s $G/functions/midi.usb0 $G/configs/c.1/"#;
 
+/// Boots the Jabra gadget rig (Debian's kernel, cached under the target
+/// folder; `JABRA_GADGET_SETUP` with the Evolve Link's descriptor) with
+/// `program` as the guest's test program and `plug_cycles` as
+/// `/etc/plug-cycles` (what the guest reads: "5", "50 only"); the image
+/// goes into `dir`. The console once the guest powered off, or why it
+/// could not boot.
+pub fn boot_jabra_gadget(
+    program: &Path,
+    plug_cycles: &str,
+    dir: &Path,
+    timeout: Duration,
+) -> Result<Boot, String> {
+    let kernel = debian_kernel(&target_dir().join("qemu-rig").join("kernel"))?;
+    let descriptor = hookswitch_hid::descriptor_from_hex(crate::devices::JABRA_EVOLVE_LINK_HEX)?;
+    let guest = Guest {
+        kernel: &kernel,
+        modules: HID_GADGET_MODULES,
+        program,
+        setup: JABRA_GADGET_SETUP,
+        files: vec![
+            ("/etc/descriptor.bin".into(), descriptor),
+            ("/etc/plug-cycles".into(), plug_cycles.as_bytes().to_vec()),
+        ],
+    };
+    let initrd = dir.join("initramfs.cpio");
+    std::fs::write(&initrd, initramfs(&guest)?)
+        .map_err(|e| format!("{}: {e}", initrd.display()))?;
+    Ok(boot(&kernel, &initrd, timeout))
+}
+
 pub struct Kernel {
     pub vmlinuz: PathBuf,
     /// lib/modules/<version>

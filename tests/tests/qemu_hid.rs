@@ -25,35 +25,21 @@
 
 use std::time::Duration;
 
-use hookswitch_hid::descriptor_from_hex;
-use hookswitch_tests::qemu::{self, Guest, HID_GADGET_MODULES, JABRA_GADGET_SETUP};
+use hookswitch_tests::qemu;
 
 #[test]
 fn the_hidraw_backend_on_a_real_kernel_with_a_jabra_gadget() {
     let target = qemu::target_dir();
-    let cache = target.join("qemu-rig");
-    let kernel = qemu::debian_kernel(&cache.join("kernel")).unwrap_or_else(|e| panic!("{e}"));
-    let descriptor = descriptor_from_hex(include_str!(
-        "../../crates/hid/tests/fixtures/Jabra-EvolveLinkMS.hex"
-    ))
-    .unwrap();
-    let guest = Guest {
-        kernel: &kernel,
-        modules: HID_GADGET_MODULES,
-        program: std::path::Path::new(env!("CARGO_BIN_EXE_qemu_hid_guest")),
-        setup: JABRA_GADGET_SETUP,
-        files: vec![
-            ("/etc/descriptor.bin".into(), descriptor),
-            // A few more unplug/replug cycles (`cargo xtask soak` runs 50).
-            ("/etc/plug-cycles".into(), b"5".to_vec()),
-        ],
-    };
-    let image = qemu::initramfs(&guest).unwrap_or_else(|e| panic!("{e}"));
     let run_dir = tempfile::tempdir().unwrap();
-    let initrd = run_dir.path().join("initramfs.cpio");
-    std::fs::write(&initrd, image).unwrap();
-
-    let boot = qemu::boot(&kernel, &initrd, Duration::from_secs(240));
+    // A few more unplug/replug cycles after the first (`cargo xtask soak`
+    // runs 50).
+    let boot = qemu::boot_jabra_gadget(
+        std::path::Path::new(env!("CARGO_BIN_EXE_qemu_hid_guest")),
+        "5",
+        run_dir.path(),
+        Duration::from_secs(240),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     let console = boot.console;
     let results: Vec<&str> = console
         .lines()

@@ -55,16 +55,7 @@ fn one_call(daemon: &Daemon, peer: &Baresip, peer_log: &dyn Fn() -> String) -> R
         &format!("baresip refused to dial: {dialled}"),
         !dialled.contains("\"ok\":false"),
     )?;
-    let deadline = Instant::now() + T;
-    let id = loop {
-        if let Some(id) = daemon.calls_in("incoming").first() {
-            break *id;
-        }
-        if Instant::now() > deadline {
-            return Err("the call never rang".into());
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let id = daemon.ringing(T).ok_or("the call never rang")?;
     let id_text = id.to_string();
     daemon.ask(&["answer", &id_text], T)?;
     let until = |what: &str, check: &dyn Fn() -> bool| {

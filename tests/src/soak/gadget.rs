@@ -9,45 +9,24 @@ use std::path::Path;
 use std::time::Duration;
 
 use super::Report;
-use crate::qemu::{self, Guest, HID_GADGET_MODULES, JABRA_GADGET_SETUP};
+use crate::qemu;
 
 const PART: &str = "USB gadget (QEMU)";
 
 /// `guest_program`: the built `qemu_hid_guest`.
 pub fn run(guest_program: &Path, dir: &Path, cycles: u32, report: &mut Report) {
-    let cache = qemu::target_dir().join("qemu-rig");
-    let kernel = match qemu::debian_kernel(&cache.join("kernel")) {
-        Ok(k) => k,
+    let boot = match qemu::boot_jabra_gadget(
+        guest_program,
+        &format!("{cycles} only"),
+        dir,
+        Duration::from_secs(600),
+    ) {
+        Ok(boot) => boot,
         Err(e) => {
             report.check(PART, "the rig", e, "booted".into(), false);
             return;
         }
     };
-    let descriptor = hookswitch_hid::descriptor_from_hex(crate::devices::JABRA_EVOLVE_LINK_HEX)
-        .expect("the Jabra fixture");
-    let guest = Guest {
-        kernel: &kernel,
-        modules: HID_GADGET_MODULES,
-        program: guest_program,
-        setup: JABRA_GADGET_SETUP,
-        files: vec![
-            ("/etc/descriptor.bin".into(), descriptor),
-            (
-                "/etc/plug-cycles".into(),
-                format!("{cycles} only").into_bytes(),
-            ),
-        ],
-    };
-    let image = match qemu::initramfs(&guest) {
-        Ok(i) => i,
-        Err(e) => {
-            report.check(PART, "the guest image", e, "built".into(), false);
-            return;
-        }
-    };
-    let initrd = dir.join("gadget-initramfs.cpio");
-    std::fs::write(&initrd, image).expect("initramfs");
-    let boot = qemu::boot(&kernel, &initrd, Duration::from_secs(600));
     let console = boot.console;
     let _ = std::fs::write(dir.join("gadget-console.txt"), &console);
     let result = console.lines().find_map(|l| {

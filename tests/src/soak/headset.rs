@@ -44,14 +44,7 @@ pub fn run(bin: &Path, dir: &Path, cycles: u32, report: &mut Report) {
     let mut headset = Headset::connect(&socket);
     let mut caller = super::tone_caller(bin, dir, "headset-caller", daemon.port);
     // It rings; lifting the headset answers it.
-    let deadline = Instant::now() + T;
-    let id = loop {
-        if let Some(id) = daemon.calls_in("incoming").first() {
-            break *id;
-        }
-        assert!(Instant::now() < deadline, "the call never rang");
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let id = daemon.ringing(T).expect("the call never rang");
     headset.report("02 01 00");
     caller.wait_for_log("established", T);
     headset.wait_shown("Off-Hook", T, |r| r == leds(false).as_slice());

@@ -57,11 +57,8 @@ impl Daemon {
         env: &[(&str, &str)],
         max_files: u64,
     ) -> Daemon {
-        use std::os::unix::fs::PermissionsExt;
         use std::os::unix::process::CommandExt;
-        let home = dir.join(name);
-        std::fs::create_dir_all(home.join("hookswitch")).expect("home");
-        std::fs::set_permissions(&home, std::fs::Permissions::from_mode(0o700)).expect("0700");
+        let home = Daemon::home(dir, name);
         let port = free_port();
         std::fs::write(
             home.join("hookswitch/config.toml"),
@@ -73,8 +70,8 @@ impl Daemon {
             ),
         )
         .expect("config");
-        let mut run = hookswitch_in(&bin.to_string_lossy(), &home);
-        run.arg("run").envs(env.iter().copied());
+        let mut run = Command::new(bin);
+        run.envs(env.iter().copied());
         // SAFETY: setrlimit only, between fork and exec.
         unsafe {
             run.pre_exec(move || {
@@ -88,7 +85,39 @@ impl Daemon {
                 Ok(())
             });
         }
-        let process = Process::spawn(name, run, dir);
+        Daemon::launch(bin, dir, name, home, port, run)
+    }
+
+    /// A private home (0700, as the control socket's folder must be) for
+    /// the daemon `name` under `dir`, with its configuration folder.
+    pub fn home(dir: &Path, name: &str) -> PathBuf {
+        use std::os::unix::fs::PermissionsExt;
+        let home = dir.join(name);
+        std::fs::create_dir_all(home.join("hookswitch")).expect("home");
+        std::fs::set_permissions(&home, std::fs::Permissions::from_mode(0o700)).expect("0700");
+        home
+    }
+
+    /// Runs `command` (`bin`, or a wrapper such as `ip netns exec NS bin`)
+    /// as `hookswitch run` in `home` (its configuration written there,
+    /// listening on `port`) and waits until it is ready.
+    pub fn launch(
+        bin: &Path,
+        dir: &Path,
+        name: &str,
+        home: PathBuf,
+        port: u16,
+        mut command: Command,
+    ) -> Daemon {
+        // The environment hookswitch_in gives, on a command of the caller's.
+        for (key, value) in hookswitch_in(&bin.to_string_lossy(), &home).get_envs() {
+            match value {
+                Some(v) => command.env(key, v),
+                None => command.env_remove(key),
+            };
+        }
+        command.arg("run");
+        let process = Process::spawn(name, command, dir);
         process.wait_for_log("ready on", T);
         Daemon {
             bin: bin.to_path_buf(),
@@ -151,6 +180,16 @@ impl Daemon {
             })
             .filter_map(|c| c.get("id")?.as_u64())
             .collect()
+    }
+
+    /// The first call ringing here, waiting up to `limit` for one.
+    pub fn ringing(&self, limit: Duration) -> Option<u64> {
+        let mut id = None;
+        wait_for(limit, || {
+            id = self.calls_in("incoming").first().copied();
+            id.is_some()
+        });
+        id
     }
 
     /// The newest WAV file in the recordings folder.

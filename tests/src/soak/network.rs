@@ -16,64 +16,40 @@ use std::time::{Duration, Instant};
 use super::{Daemon, Report, T, Watch, heard, wait_for};
 use crate::kamailio::{Kamailio, password};
 use crate::netns::{self, NatRig};
-use crate::{Process, free_port, hookswitch_in, wait_until};
+use crate::{free_port, wait_until};
 
 const PART: &str = "network down";
 /// Bindings for this long: refreshed every EXPIRES / 2.
 const EXPIRES: u32 = 20;
 
 /// A `hookswitch run` with `user`'s account at `registrar`, listening on
-/// `listen`, started by `command` (inside a namespace or not).
+/// 0.0.0.0 or `ip`:`port`, started by `command` (inside a namespace or not).
 fn phone(
     bin: &Path,
     dir: &Path,
     user: &str,
-    listen: &str,
+    (ip, port): (std::net::Ipv4Addr, u16),
     registrar: &str,
     extra: &str,
-    command: std::process::Command,
+    mut command: std::process::Command,
 ) -> Daemon {
-    use std::os::unix::fs::PermissionsExt;
-    let home = dir.join(format!("network-{user}"));
-    std::fs::create_dir_all(home.join("hookswitch")).expect("home");
-    std::fs::set_permissions(&home, std::fs::Permissions::from_mode(0o700)).expect("0700");
+    let name = format!("network-{user}");
+    let home = Daemon::home(dir, &name);
     std::fs::write(
         home.join("hookswitch/config.toml"),
         format!(
-            "[sip]\nlisten = \"{listen}\"\n{extra}\n\
+            "[sip]\nlisten = \"{ip}:{port}\"\n{extra}\n\
              [audio]\ncodecs = [\"PCMU\"]\n\
              [devices]\nenabled = false\nmicrophone = \"none\"\nspeaker = \"none\"\n\n\
              [[accounts]]\nname = \"{user}\"\naor = \"sip:{user}@{registrar}\"\nexpires = {EXPIRES}\n"
         ),
     )
     .expect("config");
-    let mut command = command;
-    // The environment hookswitch_in gives, on a command of our own.
-    for (key, value) in hookswitch_in(&bin.to_string_lossy(), &home).get_envs() {
-        match value {
-            Some(v) => command.env(key, v),
-            None => command.env_remove(key),
-        };
-    }
-    command
-        .env(
-            format!("HOOKSWITCH_PASSWORD_{}", user.to_uppercase()),
-            password(user),
-        )
-        .arg("run");
-    let process = Process::spawn(&format!("network-{user}"), command, dir);
-    process.wait_for_log("ready on", T);
-    let port = listen
-        .rsplit(':')
-        .next()
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(0);
-    Daemon {
-        bin: bin.to_path_buf(),
-        home,
-        port,
-        process,
-    }
+    command.env(
+        format!("HOOKSWITCH_PASSWORD_{}", user.to_uppercase()),
+        password(user),
+    );
+    Daemon::launch(bin, dir, &name, home, port, command)
 }
 
 /// Level (rms) of what a call recording heard over its last `seconds`.
@@ -84,7 +60,7 @@ fn heard_at_end(path: &Path, seconds: f64) -> Result<f64, String> {
     if end.is_empty() {
         return Err("empty recording".into());
     }
-    Ok((end.iter().map(|&v| f64::from(v).powi(2)).sum::<f64>() / end.len() as f64).sqrt())
+    Ok(hookswitch_media::tone::rms(end))
 }
 
 pub fn run(bin: &Path, dir: &Path, outage: Duration, report: &mut Report) {
@@ -110,7 +86,7 @@ pub fn run(bin: &Path, dir: &Path, outage: Duration, report: &mut Report) {
         bin,
         dir,
         "alice",
-        "0.0.0.0:5060",
+        (std::net::Ipv4Addr::UNSPECIFIED, 5060),
         &registrar,
         &format!("stun_server = \"{wan}:{stun_port}\"\nnetwork_check_secs = 3600"),
         rig.lan_command(bin),
@@ -119,7 +95,7 @@ pub fn run(bin: &Path, dir: &Path, outage: Duration, report: &mut Report) {
         bin,
         dir,
         "bob",
-        &format!("{wan}:{}", free_port()),
+        (wan, free_port()),
         &registrar,
         "accept_p2p = false",
         std::process::Command::new(bin),
@@ -140,12 +116,7 @@ pub fn run(bin: &Path, dir: &Path, outage: Duration, report: &mut Report) {
         r#"{{"cmd":"call","target":"bob","audio":{{"tone_hz":600.0,"record":"{}"}}}}"#,
         alice_heard.display()
     ));
-    let mut bob_call = None;
-    let _ = wait_for(T, || {
-        bob_call = bob.calls_in("incoming").first().copied();
-        bob_call.is_some()
-    });
-    let answered = bob_call.is_some_and(|id| {
+    let answered = bob.ringing(T).is_some_and(|id| {
         bob.act(&format!(
             r#"{{"cmd":"answer","call":{id},"audio":{{"tone_hz":440.0,"record":"{}"}}}}"#,
             bob_heard.display()

@@ -22,17 +22,13 @@ const EXPIRES: u32 = 20;
 /// How long the registrar is away each time.
 const DOWN: Duration = Duration::from_secs(5);
 
-/// Seconds until the new instance `k` has saved `user`'s binding, or None
-/// after `limit`.
+/// Seconds from `since` until the new instance `k` has saved `user`'s
+/// binding, or None once `limit` has passed since then.
 fn registered_again(k: &Process, user: &str, since: Instant, limit: Duration) -> Option<f64> {
     let saved = format!("REGISTER of {user} saved");
-    while since.elapsed() < limit {
-        if k.log().contains(&saved) {
-            return Some(since.elapsed().as_secs_f64());
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    None
+    let waited = since.elapsed();
+    wait_for(limit.saturating_sub(waited), || k.log().contains(&saved))
+        .map(|s| s + waited.as_secs_f64())
 }
 
 /// Stops `k`, waits `DOWN`, starts a new instance: it and when it answered.
@@ -177,17 +173,10 @@ pub fn run(bin: &Path, dir: &Path, report: &mut Report) {
         && bob
             .command("dial", &format!("sip:alice@127.0.0.1:{kport}"))
             .is_ok()
-        && {
-            let mut ringing = None;
-            wait_for(T, || {
-                ringing = daemon.calls_in("incoming").first().copied();
-                ringing.is_some()
-            });
-            ringing.is_some_and(|id| {
-                daemon.ask(&["answer", &id.to_string()], T).is_ok()
-                    && wait_for(T, || daemon.calls_in("connected").contains(&id)).is_some()
-            })
-        };
+        && daemon.ringing(T).is_some_and(|id| {
+            daemon.ask(&["answer", &id.to_string()], T).is_ok()
+                && wait_for(T, || daemon.calls_in("connected").contains(&id)).is_some()
+        });
     report.check(
         PART,
         "between calls: bob's call to alice through the new instance",

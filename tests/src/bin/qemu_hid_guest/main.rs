@@ -238,15 +238,13 @@ fn run() -> Result<(), String> {
     let (cycles, only) = cycles::wanted();
     if cycles > 0 {
         cycles::run(&udc, &manager, &rx, &mut gadget, again.id, cycles)?;
-        if only {
-            hotplug.stop();
-            manager.close_all();
-            return unbind();
-        }
     }
     hotplug.stop();
     manager.close_all();
     unbind()?;
+    if only {
+        return Ok(());
+    }
     cm109_phone(&udc)
 }
 
