@@ -7,13 +7,15 @@
 //!
 //! A stream is opened at the codec's rate in mono (the server resamples and
 //! mixes down). Its connection to the server is driven by a libpulse main
-//! loop that runs on the stream's own thread: the thread sleeps in poll on
-//! the server's socket and, when the server has audio or wants some, moves
-//! it between the socket and the ring buffer in libpulse's callbacks. No
-//! other thread is involved: `pa_simple` ran a main loop thread of its own
-//! per stream and woke ours through a condition variable for every block
-//! the server sent, which doubled the context switches (D103); through the
-//! ALSA plugin the same call cost 2.7 times the CPU (D100).
+//! loop that runs on the stream's own thread: playback's thread sleeps in
+//! poll on the server's socket and fills what the server asks for; capture's
+//! wakes once a frame and takes every block that came meanwhile (D104); both
+//! move audio between the server and the ring buffer in libpulse's
+//! callbacks. No other thread is involved: `pa_simple` ran a main loop
+//! thread of its own per stream and woke ours through a condition variable
+//! for every block the server sent, which doubled the context switches
+//! (D103); through the ALSA plugin the same call cost 2.7 times the CPU
+//! (D100).
 
 use std::ffi::{CStr, c_char, c_int, c_void};
 use std::ptr::NonNull;
@@ -40,6 +42,11 @@ const OPEN_TIMEOUT: Duration = Duration::from_secs(5);
 /// The longest the stream's thread sleeps without looking at its stop line
 /// (a running stream wakes it every few ms anyway).
 const STOP_CHECK: Duration = Duration::from_millis(100);
+/// One frame: the capture thread takes what the server sent once a frame.
+const FRAME: Duration = Duration::from_millis(20);
+/// Turns of the main loop that one wake-up may take to run everything ready
+/// (a block's callback queues its acknowledgement for the next turn).
+const DRAIN_TURNS: usize = 8;
 
 impl Backend for PulseAudio {
     fn name(&self) -> &'static str {
@@ -70,7 +77,7 @@ impl Backend for PulseAudio {
                 rate: codec_rate,
             },
             end: consumer,
-            pump: Box::new(move |stop| connection.run(stop, "capture")),
+            pump: Box::new(move |stop| connection.run(stop, "capture", Some(FRAME))),
         }))
     }
 
@@ -98,7 +105,7 @@ impl Backend for PulseAudio {
                 rate: codec_rate,
             },
             end: producer,
-            pump: Box::new(move |stop| connection.run(stop, "playback")),
+            pump: Box::new(move |stop| connection.run(stop, "playback", None)),
         }))
     }
 }
@@ -470,40 +477,72 @@ impl Connection {
         let left = deadline
             .checked_duration_since(Instant::now())
             .ok_or("the PulseAudio server did not answer in time")?;
-        self.iterate(left.min(STOP_CHECK))
+        self.iterate(left.min(STOP_CHECK)).map(drop)
     }
 
     /// Polls the server's socket for at most `timeout` and runs what came:
-    /// the stream's callbacks move audio on this thread.
-    fn iterate(&self, timeout: Duration) -> Result<(), String> {
+    /// the stream's callbacks move audio on this thread. Returns how many
+    /// events ran.
+    fn iterate(&self, timeout: Duration) -> Result<usize, String> {
         let lib = self.library;
         let m = self.mainloop.as_ptr();
         // SAFETY: the main loop is live and used on this thread only.
-        let ok = unsafe {
-            (lib.mainloop_prepare)(m, timeout.as_micros().min(i32::MAX as u128) as c_int) >= 0
-                && (lib.mainloop_poll)(m) >= 0
-                && (lib.mainloop_dispatch)(m) >= 0
+        let dispatched = unsafe {
+            if (lib.mainloop_prepare)(m, timeout.as_micros().min(i32::MAX as u128) as c_int) < 0
+                || (lib.mainloop_poll)(m) < 0
+            {
+                -1
+            } else {
+                (lib.mainloop_dispatch)(m)
+            }
         };
-        if ok {
-            Ok(())
-        } else {
-            Err("the PulseAudio main loop stopped".into())
+        usize::try_from(dispatched).map_err(|_| "the PulseAudio main loop stopped".into())
+    }
+
+    /// Runs everything that is ready now, without sleeping.
+    fn drain(&self) -> Result<(), String> {
+        for _ in 0..DRAIN_TURNS {
+            if self.iterate(Duration::ZERO)? == 0 {
+                break;
+            }
         }
+        Ok(())
     }
 
     /// The stream's life on its thread: until the handle is dropped (the
     /// stop line closes) or the server goes (the stream fails: the user's
     /// side reopens it).
-    fn run(self, stop: &std::sync::mpsc::Receiver<()>, what: &str) {
+    ///
+    /// With a `pace`, the thread wakes once a pace and takes everything the
+    /// server sent meanwhile: a server whose source runs in 5 ms blocks
+    /// (another client asked for them) otherwise wakes it 200 times a
+    /// second, for a media thread that reads once a frame from a ring primed
+    /// two frames deep (D104). Without one it sleeps until the server wants
+    /// something: playback must answer the server's requests in time.
+    fn run(self, stop: &std::sync::mpsc::Receiver<()>, what: &str, pace: Option<Duration>) {
         // SAFETY: `side` is live until drop; read-only here.
         let shared = unsafe { &(*self.side).shared }.clone();
+        let mut next = Instant::now();
         while let Err(TryRecvError::Empty) = stop.try_recv() {
             let state = self.stream_state();
             if state != PA_STREAM_READY {
                 failed(&shared, what, &self.context_error());
                 break;
             }
-            if let Err(e) = self.iterate(STOP_CHECK) {
+            let turn = match pace {
+                None => self.iterate(STOP_CHECK).map(drop),
+                Some(pace) => {
+                    next += pace;
+                    let now = Instant::now();
+                    match next.checked_duration_since(now) {
+                        Some(wait) => std::thread::sleep(wait),
+                        // Late (a busy machine): start the count again.
+                        None => next = now,
+                    }
+                    self.drain()
+                }
+            };
+            if let Err(e) = turn {
                 failed(&shared, what, &e);
                 break;
             }
